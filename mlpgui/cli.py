@@ -1,0 +1,246 @@
+"""The `mlpgui` command: the window, or `mlpgui train|evaluate|predict` on the command line.
+
+`mlpgui train --preset homework-binary` prints the homework's own lines
+(epoch 1 and every 10th epoch, then the accuracies); progress and timing go to
+stderr so stdout stays exactly the homework's. Every user mistake is one line
+on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import threading
+import time
+
+from .core.config import PRESETS, TrainConfig, preset
+from .core.errors import MlpguiError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (no usage block) and exit status 2."""
+
+    def error(self, message):
+        raise SystemExit(_fail(f"{message} (see '{self.prog} --help')"))
+
+
+def _fail(message: str) -> int:
+    print(f"mlpgui: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    if text.strip().lower() == "all":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number or 'all': {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (all) or more, got {value}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _digit(text: str) -> int:
+    value = _int(text)
+    if not 0 <= value <= 9:
+        raise argparse.ArgumentTypeError(f"a digit is 0 to 9, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="mlpgui", description="Train the course's two-layer network on MNIST and look inside it. "
+                     "Without a command, opens the window.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    train = sub.add_parser("train", help="train on the command line, printing the homework's lines")
+    train.add_argument("--preset", default="homework-binary", choices=None,
+                       help=f"starting settings: {', '.join(PRESETS)} (default homework-binary)")
+    train.add_argument("--task", choices=["binary", "multiclass"])
+    train.add_argument("--digits", nargs=2, type=_digit, metavar=("A", "B"), help="binary: the two digits")
+    train.add_argument("--per-class", type=_count, metavar="N|all", help="training images per class")
+    train.add_argument("--hidden", type=_int, metavar="H", help="hidden units")
+    train.add_argument("--epochs", type=_int, metavar="E")
+    train.add_argument("--lr", type=_positive_float, metavar="LR", help="learning rate")
+    train.add_argument("--batch-size", type=_int, metavar="B", help="0 = full batch")
+    train.add_argument("--scale", choices=["raw", "unit"], help="pixels 0..255 (raw) or 0..1 (unit)")
+    train.add_argument("--dtype", choices=["float32", "float64"])
+    train.add_argument("--seed", type=_int, metavar="S")
+    train.add_argument("--data", metavar="DIR", help="folder of the four IDX files, or a Keras mnist.npz")
+    train.add_argument("--save", metavar="MODEL.npz", help="write the trained model here")
+
+    evaluate = sub.add_parser("evaluate", help="test accuracy and confusion matrix of a saved model")
+    evaluate.add_argument("model", metavar="MODEL.npz")
+    evaluate.add_argument("--data", metavar="DIR", help="folder of the four IDX files, or a Keras mnist.npz")
+
+    predict = sub.add_parser("predict", help="classify a picture of a digit")
+    predict.add_argument("model", metavar="MODEL.npz")
+    predict.add_argument("image", metavar="IMAGE")
+    return parser
+
+
+def config_from_args(args) -> TrainConfig:
+    config = preset(args.preset)
+    overrides = {
+        "task": args.task, "digits": tuple(args.digits) if args.digits else None,
+        "per_class": args.per_class, "hidden": args.hidden, "epochs": args.epochs, "lr": args.lr,
+        "batch_size": args.batch_size, "scale": args.scale, "dtype": args.dtype, "seed": args.seed,
+    }
+    return config.replace(**{k: v for k, v in overrides.items() if v is not None})
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.active = sys.stderr.isatty()
+        self.last = 0.0
+
+    def update(self, epoch: int, loss: float, elapsed: float) -> None:
+        now = time.monotonic()
+        if not self.active or (now - self.last < 0.1 and epoch < self.total):
+            return
+        self.last = now
+        width = 30
+        done = int(width * epoch / self.total)
+        eta = elapsed / epoch * (self.total - epoch)
+        sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] epoch {epoch}/{self.total}  "
+                         f"loss {loss:.4f}  {elapsed:.1f}s, ~{eta:.0f}s left ")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.active:
+            sys.stderr.write("\r" + " " * 79 + "\r")
+            sys.stderr.flush()
+
+
+def cmd_train(args) -> int:
+    from .core.data import load_mnist
+    from .core.errors import TrainingDiverged
+    from .core.tasks import build_task
+    from .core.training import Trainer
+
+    config = config_from_args(args)
+    mnist = load_mnist(args.data)
+    task = build_task(config, mnist)
+    trainer = Trainer(config, task)
+    progress = _Progress(config.epochs)
+    stop = threading.Event()
+    diverged = None
+    try:
+        for report in trainer.run(stop):
+            if report.epoch == 1 or report.epoch % 10 == 0:
+                progress.clear()
+                print(f"Epoch: {report.epoch: <4} | Loss: {report.loss:.8f}", flush=True)
+            progress.update(report.epoch, report.loss, report.elapsed)
+    except TrainingDiverged as e:
+        diverged = e
+    except KeyboardInterrupt:
+        progress.clear()
+        print(f"mlpgui: interrupted after epoch {trainer.network.epochs_trained}", file=sys.stderr)
+        if args.save:
+            _save(trainer, args.save)
+        return 130
+    progress.clear()
+    if diverged is not None:
+        if args.save and trainer.network.epochs_trained:
+            _save(trainer, args.save)
+        return _fail(str(diverged))
+    print(f"Training accuracy: {trainer.accuracy('train')}")
+    print(f"Test accuracy: {trainer.accuracy('test')}")
+    print(f"{task.describe()}; {trainer.network.epochs_trained} epochs in {trainer.elapsed:.2f} s",
+          file=sys.stderr)
+    if args.save:
+        _save(trainer, args.save)
+    return 0
+
+
+def _save(trainer, path: str) -> None:
+    from .core.model_io import save_model
+
+    save_model(trainer.network, path, history=trainer.history)
+    print(f"saved model to {path}", file=sys.stderr)
+
+
+def cmd_evaluate(args) -> int:
+    from .core.data import load_mnist
+    from .core.metrics import confusion_matrix
+    from .core.model_io import load_model
+    from .core.tasks import build_task
+
+    network = load_model(args.model)
+    task = build_task(network.config, load_mnist(args.data))
+    X = task.inputs("test", network.dtype)
+    predicted = network.predict(X)
+    accuracy = float((predicted == task.test_labels).mean())
+    print(f"Test accuracy: {accuracy}")
+    matrix = confusion_matrix(task.test_labels, predicted, len(task.classes))
+    names = [str(c) for c in task.classes]
+    width = max(6, len(str(int(matrix.max()))) + 1)
+    print("Confusion matrix (rows: true digit, columns: predicted digit)")
+    print(" " * 6 + "".join(n.rjust(width) for n in names))
+    for name, row in zip(names, matrix):
+        print(f"{name:>5} " + "".join(str(int(v)).rjust(width) for v in row))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from .core.drawing import ink_from_image, predict_digit
+    from .core.errors import ImageError
+    from .core.model_io import load_model
+    from .qt.imagefile import read_image
+
+    network = load_model(args.model)
+    result = predict_digit(network, ink_from_image(read_image(args.image)))
+    if result is None:
+        raise ImageError(f"{args.image}: no digit found (the picture is blank)")
+    probabilities, _ = result
+    best = int(probabilities.argmax())
+    print(f"Prediction: {network.classes[best]} (probability {probabilities[best]:.3f})")
+    print("Probabilities: " + "  ".join(f"{c}: {p:.3f}" for c, p in zip(network.classes, probabilities)))
+    return 0
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else EXIT_USAGE
+    if args.command is None:
+        from .qt.app import main as window_main
+
+        return window_main([sys.argv[0]])
+    commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}
+    try:
+        return commands[args.command](args)
+    except MlpguiError as e:
+        return _fail(str(e))
+    except MemoryError:
+        return _fail("not enough memory for this run; use fewer images or hidden units")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

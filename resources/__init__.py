@@ -1,0 +1,1 @@
+"""Package data shipped with mlpgui (installed as `mlpgui.resources`): MNIST and icons."""
