@@ -30,7 +30,7 @@ directives = {
 compile_args = ["-O3", "-fno-math-errno"] if os.name != "nt" else ["/O2"]
 link_args = []
 if not PORTABLE and os.name != "nt":
-    compile_args.append("-march=native")
+    compile_args += ["-march=native", "-mprefer-vector-width=256"]
 if OPENMP:
     compile_args.append("-fopenmp")
     link_args.append("-fopenmp")

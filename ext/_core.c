@@ -14,6 +14,7 @@
             "-O3",
             "-fno-math-errno",
             "-march=native",
+            "-mprefer-vector-width=256",
             "-fopenmp"
         ],
         "extra_link_args": [
@@ -1839,7 +1840,7 @@ struct __pyx_MemviewEnum_obj;
 struct __pyx_memoryview_obj;
 struct __pyx_memoryviewslice_obj;
 
-/* "ext/_core.pyx":222
+/* "ext/_core.pyx":190
  * 
  * 
  * def forward_pass(const floating[:, ::1] X, const floating[:, ::1] W1, const floating[::1] b1,             # <<<<<<<<<<<<<<
@@ -3597,6 +3598,18 @@ static PyObject *__pyx_memoryviewslice__get_base(struct __pyx_memoryviewslice_ob
 static void (*__pyx_f_5scipy_6linalg_11cython_blas_dgemm)(char *, char *, int *, int *, int *, __pyx_t_5scipy_6linalg_11cython_blas_d *, __pyx_t_5scipy_6linalg_11cython_blas_d *, int *, __pyx_t_5scipy_6linalg_11cython_blas_d *, int *, __pyx_t_5scipy_6linalg_11cython_blas_d *, __pyx_t_5scipy_6linalg_11cython_blas_d *, int *); /*proto*/
 static void (*__pyx_f_5scipy_6linalg_11cython_blas_sgemm)(char *, char *, int *, int *, int *, __pyx_t_5scipy_6linalg_11cython_blas_s *, __pyx_t_5scipy_6linalg_11cython_blas_s *, int *, __pyx_t_5scipy_6linalg_11cython_blas_s *, int *, __pyx_t_5scipy_6linalg_11cython_blas_s *, __pyx_t_5scipy_6linalg_11cython_blas_s *, int *); /*proto*/
 
+/* Module declarations from "_activations" */
+static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_clamp_low(float); /*proto*/
+static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_clamp_low(double); /*proto*/
+static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_fexp(float); /*proto*/
+static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_fexp(double); /*proto*/
+static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_flog1p(float); /*proto*/
+static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_flog1p(double); /*proto*/
+static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_sigmoid(float); /*proto*/
+static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_sigmoid(double); /*proto*/
+static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_binary_loss(float, int); /*proto*/
+static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_binary_loss(double, int); /*proto*/
+
 /* Module declarations from "mlpgui._core" */
 static PyObject *__pyx_collections_abc_Sequence = 0;
 static PyObject *generic = 0;
@@ -3606,13 +3619,6 @@ static PyObject *contiguous = 0;
 static PyObject *indirect_contiguous = 0;
 static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
-static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_5_core__clamp_low(float); /*proto*/
-static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__clamp_low(double); /*proto*/
-static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_5_core__exp(float); /*proto*/
-static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__exp(double); /*proto*/
-static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__log1p(double); /*proto*/
-static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_5_core__sigmoid(float); /*proto*/
-static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__sigmoid(double); /*proto*/
 static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__gemm(int, int, int, int, int, float, float const *, int, float const *, int, float, float *, int); /*proto*/
 static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__gemm(int, int, int, int, int, double, double const *, int, double const *, int, double, double *, int); /*proto*/
 static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice, __Pyx_memviewslice, __Pyx_memviewslice, __Pyx_memviewslice, __Pyx_memviewslice, __Pyx_memviewslice, __Pyx_memviewslice); /*proto*/
@@ -20311,21 +20317,21 @@ static PyObject *__pyx_unpickle_Enum__set_state(struct __pyx_MemviewEnum_obj *__
   return __pyx_r;
 }
 
-/* "ext/_core.pyx":23
- * # 0..255 pixels make |z| reach 100+); clamping its argument changes results by
- * # less than the type can show: exp(-80) is 1.8e-35 in float32, exp(-700) 1e-304.
- * cdef inline floating _clamp_low(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
+/* "_activations.pxd":11
+ * 
+ * 
+ * cdef inline floating clamp_low(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
  *     if floating is float:
  *         return x if x > -80.0 else -80.0
 */
 
-static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_5_core__clamp_low(float __pyx_v_x) {
+static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_clamp_low(float __pyx_v_x) {
   float __pyx_r;
   double __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/_core.pyx":25
- * cdef inline floating _clamp_low(floating x) noexcept nogil:
+  /* "_activations.pxd":13
+ * cdef inline floating clamp_low(floating x) noexcept nogil:
  *     if floating is float:
  *         return x if x > -80.0 else -80.0             # <<<<<<<<<<<<<<
  *     else:
@@ -20346,10 +20352,10 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_5_core__clamp_low(float _
   }
   goto __pyx_L0;
 
-  /* "ext/_core.pyx":23
- * # 0..255 pixels make |z| reach 100+); clamping its argument changes results by
- * # less than the type can show: exp(-80) is 1.8e-35 in float32, exp(-700) 1e-304.
- * cdef inline floating _clamp_low(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
+  /* "_activations.pxd":11
+ * 
+ * 
+ * cdef inline floating clamp_low(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
  *     if floating is float:
  *         return x if x > -80.0 else -80.0
 */
@@ -20359,12 +20365,12 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_5_core__clamp_low(float _
   return __pyx_r;
 }
 
-static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__clamp_low(double __pyx_v_x) {
+static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_clamp_low(double __pyx_v_x) {
   double __pyx_r;
   double __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/_core.pyx":27
+  /* "_activations.pxd":15
  *         return x if x > -80.0 else -80.0
  *     else:
  *         return x if x > -700.0 else -700.0             # <<<<<<<<<<<<<<
@@ -20386,10 +20392,10 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__clamp_low(double
   }
   goto __pyx_L0;
 
-  /* "ext/_core.pyx":23
- * # 0..255 pixels make |z| reach 100+); clamping its argument changes results by
- * # less than the type can show: exp(-80) is 1.8e-35 in float32, exp(-700) 1e-304.
- * cdef inline floating _clamp_low(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
+  /* "_activations.pxd":11
+ * 
+ * 
+ * cdef inline floating clamp_low(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
  *     if floating is float:
  *         return x if x > -80.0 else -80.0
 */
@@ -20399,19 +20405,19 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__clamp_low(double
   return __pyx_r;
 }
 
-/* "ext/_core.pyx":30
+/* "_activations.pxd":18
  * 
  * 
- * cdef inline floating _exp(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
+ * cdef inline floating fexp(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
  *     if floating is float:
  *         return expf(x)
 */
 
-static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_5_core__exp(float __pyx_v_x) {
+static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_fexp(float __pyx_v_x) {
   float __pyx_r;
 
-  /* "ext/_core.pyx":32
- * cdef inline floating _exp(floating x) noexcept nogil:
+  /* "_activations.pxd":20
+ * cdef inline floating fexp(floating x) noexcept nogil:
  *     if floating is float:
  *         return expf(x)             # <<<<<<<<<<<<<<
  *     else:
@@ -20423,10 +20429,10 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_5_core__exp(float __pyx_v
   }
   goto __pyx_L0;
 
-  /* "ext/_core.pyx":30
+  /* "_activations.pxd":18
  * 
  * 
- * cdef inline floating _exp(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
+ * cdef inline floating fexp(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
  *     if floating is float:
  *         return expf(x)
 */
@@ -20436,10 +20442,10 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_5_core__exp(float __pyx_v
   return __pyx_r;
 }
 
-static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__exp(double __pyx_v_x) {
+static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_fexp(double __pyx_v_x) {
   double __pyx_r;
 
-  /* "ext/_core.pyx":34
+  /* "_activations.pxd":22
  *         return expf(x)
  *     else:
  *         return exp(x)             # <<<<<<<<<<<<<<
@@ -20452,10 +20458,10 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__exp(double __pyx
   }
   goto __pyx_L0;
 
-  /* "ext/_core.pyx":30
+  /* "_activations.pxd":18
  * 
  * 
- * cdef inline floating _exp(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
+ * cdef inline floating fexp(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
  *     if floating is float:
  *         return expf(x)
 */
@@ -20465,18 +20471,47 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__exp(double __pyx
   return __pyx_r;
 }
 
-/* "ext/_core.pyx":37
+/* "_activations.pxd":25
  * 
  * 
- * cdef inline floating _log1p(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
+ * cdef inline floating flog1p(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
  *     if floating is float:
  *         return log1pf(x)
 */
 
-static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__log1p(double __pyx_v_x) {
+static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_flog1p(float __pyx_v_x) {
+  float __pyx_r;
+
+  /* "_activations.pxd":27
+ * cdef inline floating flog1p(floating x) noexcept nogil:
+ *     if floating is float:
+ *         return log1pf(x)             # <<<<<<<<<<<<<<
+ *     else:
+ *         return log1p(x)
+*/
+  {
+
+    __pyx_r = log1pf(__pyx_v_x);
+  }
+  goto __pyx_L0;
+
+  /* "_activations.pxd":25
+ * 
+ * 
+ * cdef inline floating flog1p(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     if floating is float:
+ *         return log1pf(x)
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+  return __pyx_r;
+}
+
+static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_flog1p(double __pyx_v_x) {
   double __pyx_r;
 
-  /* "ext/_core.pyx":41
+  /* "_activations.pxd":29
  *         return log1pf(x)
  *     else:
  *         return log1p(x)             # <<<<<<<<<<<<<<
@@ -20489,10 +20524,10 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__log1p(double __p
   }
   goto __pyx_L0;
 
-  /* "ext/_core.pyx":37
+  /* "_activations.pxd":25
  * 
  * 
- * cdef inline floating _log1p(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
+ * cdef inline floating flog1p(floating x) noexcept nogil:             # <<<<<<<<<<<<<<
  *     if floating is float:
  *         return log1pf(x)
 */
@@ -20502,24 +20537,24 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__log1p(double __p
   return __pyx_r;
 }
 
-/* "ext/_core.pyx":44
+/* "_activations.pxd":32
  * 
  * 
- * cdef inline floating _sigmoid(floating z) noexcept nogil:             # <<<<<<<<<<<<<<
+ * cdef inline floating sigmoid(floating z) noexcept nogil:             # <<<<<<<<<<<<<<
  *     """1 / (1 + exp(-z)), never taking exp of a positive number."""
  *     cdef floating e
 */
 
-static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_5_core__sigmoid(float __pyx_v_z) {
+static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_sigmoid(float __pyx_v_z) {
   float __pyx_v_e;
   float __pyx_r;
   int __pyx_t_1;
 
-  /* "ext/_core.pyx":47
+  /* "_activations.pxd":35
  *     """1 / (1 + exp(-z)), never taking exp of a positive number."""
  *     cdef floating e
  *     if z >= 0:             # <<<<<<<<<<<<<<
- *         e = _exp(_clamp_low(-z))
+ *         e = fexp(clamp_low(-z))
  *         return 1 / (1 + e)
 */
   __pyx_t_1 = (__pyx_v_z >= 0.0);
@@ -20527,20 +20562,20 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_5_core__sigmoid(float __p
   if (__pyx_t_1) {
 
 
-    /* "ext/_core.pyx":48
+    /* "_activations.pxd":36
  *     cdef floating e
  *     if z >= 0:
- *         e = _exp(_clamp_low(-z))             # <<<<<<<<<<<<<<
+ *         e = fexp(clamp_low(-z))             # <<<<<<<<<<<<<<
  *         return 1 / (1 + e)
- *     e = _exp(_clamp_low(z))
+ *     e = fexp(clamp_low(z))
 */
-    __pyx_v_e = __pyx_fuse_0__pyx_f_6mlpgui_5_core__exp(__pyx_fuse_0__pyx_f_6mlpgui_5_core__clamp_low((-__pyx_v_z)));
+    __pyx_v_e = __pyx_fuse_0__pyx_f_12_activations_fexp(__pyx_fuse_0__pyx_f_12_activations_clamp_low((-__pyx_v_z)));
 
-    /* "ext/_core.pyx":49
+    /* "_activations.pxd":37
  *     if z >= 0:
- *         e = _exp(_clamp_low(-z))
+ *         e = fexp(clamp_low(-z))
  *         return 1 / (1 + e)             # <<<<<<<<<<<<<<
- *     e = _exp(_clamp_low(z))
+ *     e = fexp(clamp_low(z))
  *     return e / (1 + e)
 */
     {
@@ -20549,27 +20584,27 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_5_core__sigmoid(float __p
     }
     goto __pyx_L0;
 
-    /* "ext/_core.pyx":47
+    /* "_activations.pxd":35
  *     """1 / (1 + exp(-z)), never taking exp of a positive number."""
  *     cdef floating e
  *     if z >= 0:             # <<<<<<<<<<<<<<
- *         e = _exp(_clamp_low(-z))
+ *         e = fexp(clamp_low(-z))
  *         return 1 / (1 + e)
 */
   }
 
-  /* "ext/_core.pyx":50
- *         e = _exp(_clamp_low(-z))
+  /* "_activations.pxd":38
+ *         e = fexp(clamp_low(-z))
  *         return 1 / (1 + e)
- *     e = _exp(_clamp_low(z))             # <<<<<<<<<<<<<<
+ *     e = fexp(clamp_low(z))             # <<<<<<<<<<<<<<
  *     return e / (1 + e)
  * 
 */
-  __pyx_v_e = __pyx_fuse_0__pyx_f_6mlpgui_5_core__exp(__pyx_fuse_0__pyx_f_6mlpgui_5_core__clamp_low(__pyx_v_z));
+  __pyx_v_e = __pyx_fuse_0__pyx_f_12_activations_fexp(__pyx_fuse_0__pyx_f_12_activations_clamp_low(__pyx_v_z));
 
-  /* "ext/_core.pyx":51
+  /* "_activations.pxd":39
  *         return 1 / (1 + e)
- *     e = _exp(_clamp_low(z))
+ *     e = fexp(clamp_low(z))
  *     return e / (1 + e)             # <<<<<<<<<<<<<<
  * 
  * 
@@ -20580,10 +20615,10 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_5_core__sigmoid(float __p
   }
   goto __pyx_L0;
 
-  /* "ext/_core.pyx":44
+  /* "_activations.pxd":32
  * 
  * 
- * cdef inline floating _sigmoid(floating z) noexcept nogil:             # <<<<<<<<<<<<<<
+ * cdef inline floating sigmoid(floating z) noexcept nogil:             # <<<<<<<<<<<<<<
  *     """1 / (1 + exp(-z)), never taking exp of a positive number."""
  *     cdef floating e
 */
@@ -20594,16 +20629,16 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_5_core__sigmoid(float __p
   return __pyx_r;
 }
 
-static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__sigmoid(double __pyx_v_z) {
+static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_sigmoid(double __pyx_v_z) {
   double __pyx_v_e;
   double __pyx_r;
   int __pyx_t_1;
 
-  /* "ext/_core.pyx":47
+  /* "_activations.pxd":35
  *     """1 / (1 + exp(-z)), never taking exp of a positive number."""
  *     cdef floating e
  *     if z >= 0:             # <<<<<<<<<<<<<<
- *         e = _exp(_clamp_low(-z))
+ *         e = fexp(clamp_low(-z))
  *         return 1 / (1 + e)
 */
   __pyx_t_1 = (__pyx_v_z >= 0.0);
@@ -20611,20 +20646,20 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__sigmoid(double _
   if (__pyx_t_1) {
 
 
-    /* "ext/_core.pyx":48
+    /* "_activations.pxd":36
  *     cdef floating e
  *     if z >= 0:
- *         e = _exp(_clamp_low(-z))             # <<<<<<<<<<<<<<
+ *         e = fexp(clamp_low(-z))             # <<<<<<<<<<<<<<
  *         return 1 / (1 + e)
- *     e = _exp(_clamp_low(z))
+ *     e = fexp(clamp_low(z))
 */
-    __pyx_v_e = __pyx_fuse_1__pyx_f_6mlpgui_5_core__exp(__pyx_fuse_1__pyx_f_6mlpgui_5_core__clamp_low((-__pyx_v_z)));
+    __pyx_v_e = __pyx_fuse_1__pyx_f_12_activations_fexp(__pyx_fuse_1__pyx_f_12_activations_clamp_low((-__pyx_v_z)));
 
-    /* "ext/_core.pyx":49
+    /* "_activations.pxd":37
  *     if z >= 0:
- *         e = _exp(_clamp_low(-z))
+ *         e = fexp(clamp_low(-z))
  *         return 1 / (1 + e)             # <<<<<<<<<<<<<<
- *     e = _exp(_clamp_low(z))
+ *     e = fexp(clamp_low(z))
  *     return e / (1 + e)
 */
     {
@@ -20633,27 +20668,27 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__sigmoid(double _
     }
     goto __pyx_L0;
 
-    /* "ext/_core.pyx":47
+    /* "_activations.pxd":35
  *     """1 / (1 + exp(-z)), never taking exp of a positive number."""
  *     cdef floating e
  *     if z >= 0:             # <<<<<<<<<<<<<<
- *         e = _exp(_clamp_low(-z))
+ *         e = fexp(clamp_low(-z))
  *         return 1 / (1 + e)
 */
   }
 
-  /* "ext/_core.pyx":50
- *         e = _exp(_clamp_low(-z))
+  /* "_activations.pxd":38
+ *         e = fexp(clamp_low(-z))
  *         return 1 / (1 + e)
- *     e = _exp(_clamp_low(z))             # <<<<<<<<<<<<<<
+ *     e = fexp(clamp_low(z))             # <<<<<<<<<<<<<<
  *     return e / (1 + e)
  * 
 */
-  __pyx_v_e = __pyx_fuse_1__pyx_f_6mlpgui_5_core__exp(__pyx_fuse_1__pyx_f_6mlpgui_5_core__clamp_low(__pyx_v_z));
+  __pyx_v_e = __pyx_fuse_1__pyx_f_12_activations_fexp(__pyx_fuse_1__pyx_f_12_activations_clamp_low(__pyx_v_z));
 
-  /* "ext/_core.pyx":51
+  /* "_activations.pxd":39
  *         return 1 / (1 + e)
- *     e = _exp(_clamp_low(z))
+ *     e = fexp(clamp_low(z))
  *     return e / (1 + e)             # <<<<<<<<<<<<<<
  * 
  * 
@@ -20664,10 +20699,10 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__sigmoid(double _
   }
   goto __pyx_L0;
 
-  /* "ext/_core.pyx":44
+  /* "_activations.pxd":32
  * 
  * 
- * cdef inline floating _sigmoid(floating z) noexcept nogil:             # <<<<<<<<<<<<<<
+ * cdef inline floating sigmoid(floating z) noexcept nogil:             # <<<<<<<<<<<<<<
  *     """1 / (1 + exp(-z)), never taking exp of a positive number."""
  *     cdef floating e
 */
@@ -20678,7 +20713,135 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_5_core__sigmoid(double _
   return __pyx_r;
 }
 
-/* "ext/_core.pyx":54
+/* "_activations.pxd":42
+ * 
+ * 
+ * cdef inline floating binary_loss(floating z, int y) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """Binary cross-entropy from the logit: max(z, 0) - y z + log(1 + exp(-|z|))."""
+ *     cdef floating a = z if z > 0 else -z
+*/
+
+static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_binary_loss(float __pyx_v_z, int __pyx_v_y) {
+  float __pyx_v_a;
+  float __pyx_r;
+  float __pyx_t_1;
+  int __pyx_t_2;
+
+  /* "_activations.pxd":44
+ * cdef inline floating binary_loss(floating z, int y) noexcept nogil:
+ *     """Binary cross-entropy from the logit: max(z, 0) - y z + log(1 + exp(-|z|))."""
+ *     cdef floating a = z if z > 0 else -z             # <<<<<<<<<<<<<<
+ *     return (z if z > 0 else 0) - y * z + flog1p(fexp(clamp_low(-a)))
+*/
+  __pyx_t_2 = (__pyx_v_z > 0.0);
+
+  if (__pyx_t_2) {
+
+    __pyx_t_1 = __pyx_v_z;
+  } else {
+
+    __pyx_t_1 = (-__pyx_v_z);
+  }
+
+  __pyx_v_a = __pyx_t_1;
+
+  /* "_activations.pxd":45
+ *     """Binary cross-entropy from the logit: max(z, 0) - y z + log(1 + exp(-|z|))."""
+ *     cdef floating a = z if z > 0 else -z
+ *     return (z if z > 0 else 0) - y * z + flog1p(fexp(clamp_low(-a)))             # <<<<<<<<<<<<<<
+*/
+  __pyx_t_2 = (__pyx_v_z > 0.0);
+
+  if (__pyx_t_2) {
+
+    __pyx_t_1 = __pyx_v_z;
+  } else {
+
+    __pyx_t_1 = 0.0;
+  }
+
+  {
+
+    __pyx_r = ((__pyx_t_1 - (__pyx_v_y * __pyx_v_z)) + __pyx_fuse_0__pyx_f_12_activations_flog1p(__pyx_fuse_0__pyx_f_12_activations_fexp(__pyx_fuse_0__pyx_f_12_activations_clamp_low((-__pyx_v_a)))));
+  }
+
+  goto __pyx_L0;
+
+  /* "_activations.pxd":42
+ * 
+ * 
+ * cdef inline floating binary_loss(floating z, int y) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """Binary cross-entropy from the logit: max(z, 0) - y z + log(1 + exp(-|z|))."""
+ *     cdef floating a = z if z > 0 else -z
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_binary_loss(double __pyx_v_z, int __pyx_v_y) {
+  double __pyx_v_a;
+  double __pyx_r;
+  double __pyx_t_1;
+  int __pyx_t_2;
+
+  /* "_activations.pxd":44
+ * cdef inline floating binary_loss(floating z, int y) noexcept nogil:
+ *     """Binary cross-entropy from the logit: max(z, 0) - y z + log(1 + exp(-|z|))."""
+ *     cdef floating a = z if z > 0 else -z             # <<<<<<<<<<<<<<
+ *     return (z if z > 0 else 0) - y * z + flog1p(fexp(clamp_low(-a)))
+*/
+  __pyx_t_2 = (__pyx_v_z > 0.0);
+
+  if (__pyx_t_2) {
+
+    __pyx_t_1 = __pyx_v_z;
+  } else {
+
+    __pyx_t_1 = (-__pyx_v_z);
+  }
+
+  __pyx_v_a = __pyx_t_1;
+
+  /* "_activations.pxd":45
+ *     """Binary cross-entropy from the logit: max(z, 0) - y z + log(1 + exp(-|z|))."""
+ *     cdef floating a = z if z > 0 else -z
+ *     return (z if z > 0 else 0) - y * z + flog1p(fexp(clamp_low(-a)))             # <<<<<<<<<<<<<<
+*/
+  __pyx_t_2 = (__pyx_v_z > 0.0);
+
+  if (__pyx_t_2) {
+
+    __pyx_t_1 = __pyx_v_z;
+  } else {
+
+    __pyx_t_1 = 0.0;
+  }
+
+  {
+
+    __pyx_r = ((__pyx_t_1 - (__pyx_v_y * __pyx_v_z)) + __pyx_fuse_1__pyx_f_12_activations_flog1p(__pyx_fuse_1__pyx_f_12_activations_fexp(__pyx_fuse_1__pyx_f_12_activations_clamp_low((-__pyx_v_a)))));
+  }
+
+  goto __pyx_L0;
+
+  /* "_activations.pxd":42
+ * 
+ * 
+ * cdef inline floating binary_loss(floating z, int y) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """Binary cross-entropy from the logit: max(z, 0) - y z + log(1 + exp(-|z|))."""
+ *     cdef floating a = z if z > 0 else -z
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+
+  return __pyx_r;
+}
+
+/* "ext/_core.pyx":22
  * 
  * 
  * cdef void _gemm(bint trans_a, bint trans_b, int m, int n, int k,             # <<<<<<<<<<<<<<
@@ -20691,7 +20854,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__gemm(int __pyx_v_trans_a, int __
   char __pyx_v_tb;
   char __pyx_t_1;
 
-  /* "ext/_core.pyx":64
+  /* "ext/_core.pyx":32
  *     column-major C^T = op(B)^T op(A)^T, so the operands are swapped, no copies.
  *     """
  *     cdef char ta = b'T' if trans_a else b'N'             # <<<<<<<<<<<<<<
@@ -20707,7 +20870,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__gemm(int __pyx_v_trans_a, int __
   }
   __pyx_v_ta = __pyx_t_1;
 
-  /* "ext/_core.pyx":65
+  /* "ext/_core.pyx":33
  *     """
  *     cdef char ta = b'T' if trans_a else b'N'
  *     cdef char tb = b'T' if trans_b else b'N'             # <<<<<<<<<<<<<<
@@ -20723,7 +20886,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__gemm(int __pyx_v_trans_a, int __
   }
   __pyx_v_tb = __pyx_t_1;
 
-  /* "ext/_core.pyx":67
+  /* "ext/_core.pyx":35
  *     cdef char tb = b'T' if trans_b else b'N'
  *     if floating is float:
  *         sgemm(&tb, &ta, &n, &m, &k, &alpha, <float*> B, &ldb, <float*> A, &lda, &beta, C, &ldc)             # <<<<<<<<<<<<<<
@@ -20732,7 +20895,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__gemm(int __pyx_v_trans_a, int __
 */
   __pyx_f_5scipy_6linalg_11cython_blas_sgemm((&__pyx_v_tb), (&__pyx_v_ta), (&__pyx_v_n), (&__pyx_v_m), (&__pyx_v_k), (&__pyx_v_alpha), ((float *)__pyx_v_B), (&__pyx_v_ldb), ((float *)__pyx_v_A), (&__pyx_v_lda), (&__pyx_v_beta), __pyx_v_C, (&__pyx_v_ldc));
 
-  /* "ext/_core.pyx":54
+  /* "ext/_core.pyx":22
  * 
  * 
  * cdef void _gemm(bint trans_a, bint trans_b, int m, int n, int k,             # <<<<<<<<<<<<<<
@@ -20750,7 +20913,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__gemm(int __pyx_v_trans_a, int __
   char __pyx_v_tb;
   char __pyx_t_1;
 
-  /* "ext/_core.pyx":64
+  /* "ext/_core.pyx":32
  *     column-major C^T = op(B)^T op(A)^T, so the operands are swapped, no copies.
  *     """
  *     cdef char ta = b'T' if trans_a else b'N'             # <<<<<<<<<<<<<<
@@ -20766,7 +20929,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__gemm(int __pyx_v_trans_a, int __
   }
   __pyx_v_ta = __pyx_t_1;
 
-  /* "ext/_core.pyx":65
+  /* "ext/_core.pyx":33
  *     """
  *     cdef char ta = b'T' if trans_a else b'N'
  *     cdef char tb = b'T' if trans_b else b'N'             # <<<<<<<<<<<<<<
@@ -20782,7 +20945,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__gemm(int __pyx_v_trans_a, int __
   }
   __pyx_v_tb = __pyx_t_1;
 
-  /* "ext/_core.pyx":69
+  /* "ext/_core.pyx":37
  *         sgemm(&tb, &ta, &n, &m, &k, &alpha, <float*> B, &ldb, <float*> A, &lda, &beta, C, &ldc)
  *     else:
  *         dgemm(&tb, &ta, &n, &m, &k, &alpha, <double*> B, &ldb, <double*> A, &lda, &beta, C, &ldc)             # <<<<<<<<<<<<<<
@@ -20791,7 +20954,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__gemm(int __pyx_v_trans_a, int __
 */
   __pyx_f_5scipy_6linalg_11cython_blas_dgemm((&__pyx_v_tb), (&__pyx_v_ta), (&__pyx_v_n), (&__pyx_v_m), (&__pyx_v_k), (&__pyx_v_alpha), ((double *)__pyx_v_B), (&__pyx_v_ldb), ((double *)__pyx_v_A), (&__pyx_v_lda), (&__pyx_v_beta), __pyx_v_C, (&__pyx_v_ldc));
 
-  /* "ext/_core.pyx":54
+  /* "ext/_core.pyx":22
  * 
  * 
  * cdef void _gemm(bint trans_a, bint trans_b, int m, int n, int k,             # <<<<<<<<<<<<<<
@@ -20804,7 +20967,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__gemm(int __pyx_v_trans_a, int __
 
 }
 
-/* "ext/_core.pyx":72
+/* "ext/_core.pyx":40
  * 
  * 
  * cdef void _forward_pass(const floating[:, ::1] X,      # IN  (n, d)             # <<<<<<<<<<<<<<
@@ -20832,7 +20995,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
   Py_ssize_t __pyx_t_11;
   Py_ssize_t __pyx_t_12;
 
-  /* "ext/_core.pyx":80
+  /* "ext/_core.pyx":48
  *                         floating[:, ::1] Z2) noexcept nogil:  # OUT (n, k) output logits
  *     """A1 = sigmoid(X @ W1 + b1); Z2 = A1 @ W2 + b2."""
  *     cdef Py_ssize_t n = X.shape[0], d = X.shape[1], h = W1.shape[1], k = W2.shape[1]             # <<<<<<<<<<<<<<
@@ -20844,7 +21007,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
   __pyx_v_h = (__pyx_v_W1.shape[1]);
   __pyx_v_k = (__pyx_v_W2.shape[1]);
 
-  /* "ext/_core.pyx":83
+  /* "ext/_core.pyx":51
  *     cdef Py_ssize_t i, j
  *     # A1 = X @ W1
  *     _gemm(False, False, n, h, d, <floating> 1, &X[0, 0], d, &W1[0, 0], h, <floating> 0, &A1[0, 0], h)             # <<<<<<<<<<<<<<
@@ -20859,12 +21022,12 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
   __pyx_t_6 = 0;
   __pyx_fuse_0__pyx_f_6mlpgui_5_core__gemm(0, 0, __pyx_v_n, __pyx_v_h, __pyx_v_d, ((float)1), (&(*((float const  *) ( /* dim=1 */ ((char *) (((float const  *) ( /* dim=0 */ (__pyx_v_X.data + __pyx_t_1 * __pyx_v_X.strides[0]) )) + __pyx_t_2)) )))), __pyx_v_d, (&(*((float const  *) ( /* dim=1 */ ((char *) (((float const  *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_3 * __pyx_v_W1.strides[0]) )) + __pyx_t_4)) )))), __pyx_v_h, ((float)0), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_5 * __pyx_v_A1.strides[0]) )) + __pyx_t_6)) )))), __pyx_v_h);
 
-  /* "ext/_core.pyx":85
+  /* "ext/_core.pyx":53
  *     _gemm(False, False, n, h, d, <floating> 1, &X[0, 0], d, &W1[0, 0], h, <floating> 0, &A1[0, 0], h)
  *     # A1 = sigmoid(A1 + b1)
  *     for i in range(n):             # <<<<<<<<<<<<<<
  *         for j in range(h):
- *             A1[i, j] = _sigmoid(A1[i, j] + b1[j])
+ *             A1[i, j] = sigmoid(A1[i, j] + b1[j])
 */
 
   __pyx_t_7 = __pyx_v_n;
@@ -20873,11 +21036,11 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
   for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
     __pyx_v_i = __pyx_t_9;
 
-    /* "ext/_core.pyx":86
+    /* "ext/_core.pyx":54
  *     # A1 = sigmoid(A1 + b1)
  *     for i in range(n):
  *         for j in range(h):             # <<<<<<<<<<<<<<
- *             A1[i, j] = _sigmoid(A1[i, j] + b1[j])
+ *             A1[i, j] = sigmoid(A1[i, j] + b1[j])
  *     # Z2 = A1 @ W2 + b2
 */
 
@@ -20887,10 +21050,10 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
     for (__pyx_t_12 = 0; __pyx_t_12 < __pyx_t_11; __pyx_t_12+=1) {
       __pyx_v_j = __pyx_t_12;
 
-      /* "ext/_core.pyx":87
+      /* "ext/_core.pyx":55
  *     for i in range(n):
  *         for j in range(h):
- *             A1[i, j] = _sigmoid(A1[i, j] + b1[j])             # <<<<<<<<<<<<<<
+ *             A1[i, j] = sigmoid(A1[i, j] + b1[j])             # <<<<<<<<<<<<<<
  *     # Z2 = A1 @ W2 + b2
  *     _gemm(False, False, n, k, h, <floating> 1, &A1[0, 0], h, &W2[0, 0], k, <floating> 0, &Z2[0, 0], k)
 */
@@ -20899,14 +21062,14 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
       __pyx_t_4 = __pyx_v_j;
       __pyx_t_3 = __pyx_v_i;
       __pyx_t_2 = __pyx_v_j;
-      *((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_3 * __pyx_v_A1.strides[0]) )) + __pyx_t_2)) )) = __pyx_fuse_0__pyx_f_6mlpgui_5_core__sigmoid(((*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_6 * __pyx_v_A1.strides[0]) )) + __pyx_t_5)) ))) + (*((float const  *) ( /* dim=0 */ ((char *) (((float const  *) __pyx_v_b1.data) + __pyx_t_4)) )))));
+      *((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_3 * __pyx_v_A1.strides[0]) )) + __pyx_t_2)) )) = __pyx_fuse_0__pyx_f_12_activations_sigmoid(((*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_6 * __pyx_v_A1.strides[0]) )) + __pyx_t_5)) ))) + (*((float const  *) ( /* dim=0 */ ((char *) (((float const  *) __pyx_v_b1.data) + __pyx_t_4)) )))));
     }
 
   }
 
 
-  /* "ext/_core.pyx":89
- *             A1[i, j] = _sigmoid(A1[i, j] + b1[j])
+  /* "ext/_core.pyx":57
+ *             A1[i, j] = sigmoid(A1[i, j] + b1[j])
  *     # Z2 = A1 @ W2 + b2
  *     _gemm(False, False, n, k, h, <floating> 1, &A1[0, 0], h, &W2[0, 0], k, <floating> 0, &Z2[0, 0], k)             # <<<<<<<<<<<<<<
  *     for i in range(n):
@@ -20920,7 +21083,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
   __pyx_t_1 = 0;
   __pyx_fuse_0__pyx_f_6mlpgui_5_core__gemm(0, 0, __pyx_v_n, __pyx_v_k, __pyx_v_h, ((float)1), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_4 * __pyx_v_A1.strides[0]) )) + __pyx_t_5)) )))), __pyx_v_h, (&(*((float const  *) ( /* dim=1 */ ((char *) (((float const  *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_6 * __pyx_v_W2.strides[0]) )) + __pyx_t_2)) )))), __pyx_v_k, ((float)0), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_3 * __pyx_v_Z2.strides[0]) )) + __pyx_t_1)) )))), __pyx_v_k);
 
-  /* "ext/_core.pyx":90
+  /* "ext/_core.pyx":58
  *     # Z2 = A1 @ W2 + b2
  *     _gemm(False, False, n, k, h, <floating> 1, &A1[0, 0], h, &W2[0, 0], k, <floating> 0, &Z2[0, 0], k)
  *     for i in range(n):             # <<<<<<<<<<<<<<
@@ -20934,7 +21097,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
   for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
     __pyx_v_i = __pyx_t_9;
 
-    /* "ext/_core.pyx":91
+    /* "ext/_core.pyx":59
  *     _gemm(False, False, n, k, h, <floating> 1, &A1[0, 0], h, &W2[0, 0], k, <floating> 0, &Z2[0, 0], k)
  *     for i in range(n):
  *         for j in range(k):             # <<<<<<<<<<<<<<
@@ -20948,7 +21111,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
     for (__pyx_t_12 = 0; __pyx_t_12 < __pyx_t_11; __pyx_t_12+=1) {
       __pyx_v_j = __pyx_t_12;
 
-      /* "ext/_core.pyx":92
+      /* "ext/_core.pyx":60
  *     for i in range(n):
  *         for j in range(k):
  *             Z2[i, j] += b2[j]             # <<<<<<<<<<<<<<
@@ -20964,7 +21127,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
   }
 
 
-  /* "ext/_core.pyx":72
+  /* "ext/_core.pyx":40
  * 
  * 
  * cdef void _forward_pass(const floating[:, ::1] X,      # IN  (n, d)             # <<<<<<<<<<<<<<
@@ -21001,7 +21164,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
   Py_ssize_t __pyx_t_11;
   Py_ssize_t __pyx_t_12;
 
-  /* "ext/_core.pyx":80
+  /* "ext/_core.pyx":48
  *                         floating[:, ::1] Z2) noexcept nogil:  # OUT (n, k) output logits
  *     """A1 = sigmoid(X @ W1 + b1); Z2 = A1 @ W2 + b2."""
  *     cdef Py_ssize_t n = X.shape[0], d = X.shape[1], h = W1.shape[1], k = W2.shape[1]             # <<<<<<<<<<<<<<
@@ -21013,7 +21176,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
   __pyx_v_h = (__pyx_v_W1.shape[1]);
   __pyx_v_k = (__pyx_v_W2.shape[1]);
 
-  /* "ext/_core.pyx":83
+  /* "ext/_core.pyx":51
  *     cdef Py_ssize_t i, j
  *     # A1 = X @ W1
  *     _gemm(False, False, n, h, d, <floating> 1, &X[0, 0], d, &W1[0, 0], h, <floating> 0, &A1[0, 0], h)             # <<<<<<<<<<<<<<
@@ -21028,12 +21191,12 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
   __pyx_t_6 = 0;
   __pyx_fuse_1__pyx_f_6mlpgui_5_core__gemm(0, 0, __pyx_v_n, __pyx_v_h, __pyx_v_d, ((double)1), (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_X.data + __pyx_t_1 * __pyx_v_X.strides[0]) )) + __pyx_t_2)) )))), __pyx_v_d, (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_3 * __pyx_v_W1.strides[0]) )) + __pyx_t_4)) )))), __pyx_v_h, ((double)0), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_5 * __pyx_v_A1.strides[0]) )) + __pyx_t_6)) )))), __pyx_v_h);
 
-  /* "ext/_core.pyx":85
+  /* "ext/_core.pyx":53
  *     _gemm(False, False, n, h, d, <floating> 1, &X[0, 0], d, &W1[0, 0], h, <floating> 0, &A1[0, 0], h)
  *     # A1 = sigmoid(A1 + b1)
  *     for i in range(n):             # <<<<<<<<<<<<<<
  *         for j in range(h):
- *             A1[i, j] = _sigmoid(A1[i, j] + b1[j])
+ *             A1[i, j] = sigmoid(A1[i, j] + b1[j])
 */
 
   __pyx_t_7 = __pyx_v_n;
@@ -21042,11 +21205,11 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
   for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
     __pyx_v_i = __pyx_t_9;
 
-    /* "ext/_core.pyx":86
+    /* "ext/_core.pyx":54
  *     # A1 = sigmoid(A1 + b1)
  *     for i in range(n):
  *         for j in range(h):             # <<<<<<<<<<<<<<
- *             A1[i, j] = _sigmoid(A1[i, j] + b1[j])
+ *             A1[i, j] = sigmoid(A1[i, j] + b1[j])
  *     # Z2 = A1 @ W2 + b2
 */
 
@@ -21056,10 +21219,10 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
     for (__pyx_t_12 = 0; __pyx_t_12 < __pyx_t_11; __pyx_t_12+=1) {
       __pyx_v_j = __pyx_t_12;
 
-      /* "ext/_core.pyx":87
+      /* "ext/_core.pyx":55
  *     for i in range(n):
  *         for j in range(h):
- *             A1[i, j] = _sigmoid(A1[i, j] + b1[j])             # <<<<<<<<<<<<<<
+ *             A1[i, j] = sigmoid(A1[i, j] + b1[j])             # <<<<<<<<<<<<<<
  *     # Z2 = A1 @ W2 + b2
  *     _gemm(False, False, n, k, h, <floating> 1, &A1[0, 0], h, &W2[0, 0], k, <floating> 0, &Z2[0, 0], k)
 */
@@ -21068,14 +21231,14 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
       __pyx_t_4 = __pyx_v_j;
       __pyx_t_3 = __pyx_v_i;
       __pyx_t_2 = __pyx_v_j;
-      *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_3 * __pyx_v_A1.strides[0]) )) + __pyx_t_2)) )) = __pyx_fuse_1__pyx_f_6mlpgui_5_core__sigmoid(((*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_6 * __pyx_v_A1.strides[0]) )) + __pyx_t_5)) ))) + (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_b1.data) + __pyx_t_4)) )))));
+      *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_3 * __pyx_v_A1.strides[0]) )) + __pyx_t_2)) )) = __pyx_fuse_1__pyx_f_12_activations_sigmoid(((*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_6 * __pyx_v_A1.strides[0]) )) + __pyx_t_5)) ))) + (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_b1.data) + __pyx_t_4)) )))));
     }
 
   }
 
 
-  /* "ext/_core.pyx":89
- *             A1[i, j] = _sigmoid(A1[i, j] + b1[j])
+  /* "ext/_core.pyx":57
+ *             A1[i, j] = sigmoid(A1[i, j] + b1[j])
  *     # Z2 = A1 @ W2 + b2
  *     _gemm(False, False, n, k, h, <floating> 1, &A1[0, 0], h, &W2[0, 0], k, <floating> 0, &Z2[0, 0], k)             # <<<<<<<<<<<<<<
  *     for i in range(n):
@@ -21089,7 +21252,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
   __pyx_t_1 = 0;
   __pyx_fuse_1__pyx_f_6mlpgui_5_core__gemm(0, 0, __pyx_v_n, __pyx_v_k, __pyx_v_h, ((double)1), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_4 * __pyx_v_A1.strides[0]) )) + __pyx_t_5)) )))), __pyx_v_h, (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_6 * __pyx_v_W2.strides[0]) )) + __pyx_t_2)) )))), __pyx_v_k, ((double)0), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_3 * __pyx_v_Z2.strides[0]) )) + __pyx_t_1)) )))), __pyx_v_k);
 
-  /* "ext/_core.pyx":90
+  /* "ext/_core.pyx":58
  *     # Z2 = A1 @ W2 + b2
  *     _gemm(False, False, n, k, h, <floating> 1, &A1[0, 0], h, &W2[0, 0], k, <floating> 0, &Z2[0, 0], k)
  *     for i in range(n):             # <<<<<<<<<<<<<<
@@ -21103,7 +21266,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
   for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
     __pyx_v_i = __pyx_t_9;
 
-    /* "ext/_core.pyx":91
+    /* "ext/_core.pyx":59
  *     _gemm(False, False, n, k, h, <floating> 1, &A1[0, 0], h, &W2[0, 0], k, <floating> 0, &Z2[0, 0], k)
  *     for i in range(n):
  *         for j in range(k):             # <<<<<<<<<<<<<<
@@ -21117,7 +21280,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
     for (__pyx_t_12 = 0; __pyx_t_12 < __pyx_t_11; __pyx_t_12+=1) {
       __pyx_v_j = __pyx_t_12;
 
-      /* "ext/_core.pyx":92
+      /* "ext/_core.pyx":60
  *     for i in range(n):
  *         for j in range(k):
  *             Z2[i, j] += b2[j]             # <<<<<<<<<<<<<<
@@ -21133,7 +21296,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
   }
 
 
-  /* "ext/_core.pyx":72
+  /* "ext/_core.pyx":40
  * 
  * 
  * cdef void _forward_pass(const floating[:, ::1] X,      # IN  (n, d)             # <<<<<<<<<<<<<<
@@ -21150,7 +21313,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
 
 }
 
-/* "ext/_core.pyx":95
+/* "ext/_core.pyx":63
  * 
  * 
  * cdef void _outputs(floating[:, ::1] Z2) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21177,7 +21340,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
   Py_ssize_t __pyx_t_10;
   Py_ssize_t __pyx_t_11;
 
-  /* "ext/_core.pyx":97
+  /* "ext/_core.pyx":65
  * cdef void _outputs(floating[:, ::1] Z2) noexcept nogil:
  *     """Z2 := y_hat, in place: sigmoid for one output, softmax (max subtracted) for several."""
  *     cdef Py_ssize_t n = Z2.shape[0], k = Z2.shape[1], i, j             # <<<<<<<<<<<<<<
@@ -21187,23 +21350,23 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
   __pyx_v_n = (__pyx_v_Z2.shape[0]);
   __pyx_v_k = (__pyx_v_Z2.shape[1]);
 
-  /* "ext/_core.pyx":99
+  /* "ext/_core.pyx":67
  *     cdef Py_ssize_t n = Z2.shape[0], k = Z2.shape[1], i, j
  *     cdef floating m, s
  *     if k == 1:             # <<<<<<<<<<<<<<
  *         for i in range(n):
- *             Z2[i, 0] = _sigmoid(Z2[i, 0])
+ *             Z2[i, 0] = sigmoid(Z2[i, 0])
 */
   __pyx_t_1 = (__pyx_v_k == 1);
 
   if (__pyx_t_1) {
 
 
-    /* "ext/_core.pyx":100
+    /* "ext/_core.pyx":68
  *     cdef floating m, s
  *     if k == 1:
  *         for i in range(n):             # <<<<<<<<<<<<<<
- *             Z2[i, 0] = _sigmoid(Z2[i, 0])
+ *             Z2[i, 0] = sigmoid(Z2[i, 0])
  *         return
 */
 
@@ -21213,10 +21376,10 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_v_i = __pyx_t_4;
 
-      /* "ext/_core.pyx":101
+      /* "ext/_core.pyx":69
  *     if k == 1:
  *         for i in range(n):
- *             Z2[i, 0] = _sigmoid(Z2[i, 0])             # <<<<<<<<<<<<<<
+ *             Z2[i, 0] = sigmoid(Z2[i, 0])             # <<<<<<<<<<<<<<
  *         return
  *     for i in range(n):
 */
@@ -21224,13 +21387,13 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
       __pyx_t_6 = 0;
       __pyx_t_7 = __pyx_v_i;
       __pyx_t_8 = 0;
-      *((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_7 * __pyx_v_Z2.strides[0]) )) + __pyx_t_8)) )) = __pyx_fuse_0__pyx_f_6mlpgui_5_core__sigmoid((*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_5 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))));
+      *((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_7 * __pyx_v_Z2.strides[0]) )) + __pyx_t_8)) )) = __pyx_fuse_0__pyx_f_12_activations_sigmoid((*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_5 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))));
     }
 
 
-    /* "ext/_core.pyx":102
+    /* "ext/_core.pyx":70
  *         for i in range(n):
- *             Z2[i, 0] = _sigmoid(Z2[i, 0])
+ *             Z2[i, 0] = sigmoid(Z2[i, 0])
  *         return             # <<<<<<<<<<<<<<
  *     for i in range(n):
  *         m = Z2[i, 0]
@@ -21239,17 +21402,17 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     }
     goto __pyx_L0;
 
-    /* "ext/_core.pyx":99
+    /* "ext/_core.pyx":67
  *     cdef Py_ssize_t n = Z2.shape[0], k = Z2.shape[1], i, j
  *     cdef floating m, s
  *     if k == 1:             # <<<<<<<<<<<<<<
  *         for i in range(n):
- *             Z2[i, 0] = _sigmoid(Z2[i, 0])
+ *             Z2[i, 0] = sigmoid(Z2[i, 0])
 */
   }
 
-  /* "ext/_core.pyx":103
- *             Z2[i, 0] = _sigmoid(Z2[i, 0])
+  /* "ext/_core.pyx":71
+ *             Z2[i, 0] = sigmoid(Z2[i, 0])
  *         return
  *     for i in range(n):             # <<<<<<<<<<<<<<
  *         m = Z2[i, 0]
@@ -21262,7 +21425,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_i = __pyx_t_4;
 
-    /* "ext/_core.pyx":104
+    /* "ext/_core.pyx":72
  *         return
  *     for i in range(n):
  *         m = Z2[i, 0]             # <<<<<<<<<<<<<<
@@ -21273,7 +21436,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     __pyx_t_5 = 0;
     __pyx_v_m = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_5)) )));
 
-    /* "ext/_core.pyx":105
+    /* "ext/_core.pyx":73
  *     for i in range(n):
  *         m = Z2[i, 0]
  *         for j in range(1, k):             # <<<<<<<<<<<<<<
@@ -21287,7 +21450,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     for (__pyx_t_11 = 1; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
       __pyx_v_j = __pyx_t_11;
 
-      /* "ext/_core.pyx":106
+      /* "ext/_core.pyx":74
  *         m = Z2[i, 0]
  *         for j in range(1, k):
  *             if Z2[i, j] > m:             # <<<<<<<<<<<<<<
@@ -21301,7 +21464,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
       if (__pyx_t_1) {
 
 
-        /* "ext/_core.pyx":107
+        /* "ext/_core.pyx":75
  *         for j in range(1, k):
  *             if Z2[i, j] > m:
  *                 m = Z2[i, j]             # <<<<<<<<<<<<<<
@@ -21312,7 +21475,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
         __pyx_t_5 = __pyx_v_j;
         __pyx_v_m = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_5)) )));
 
-        /* "ext/_core.pyx":106
+        /* "ext/_core.pyx":74
  *         m = Z2[i, 0]
  *         for j in range(1, k):
  *             if Z2[i, j] > m:             # <<<<<<<<<<<<<<
@@ -21323,20 +21486,20 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     }
 
 
-    /* "ext/_core.pyx":108
+    /* "ext/_core.pyx":76
  *             if Z2[i, j] > m:
  *                 m = Z2[i, j]
  *         s = 0             # <<<<<<<<<<<<<<
  *         for j in range(k):
- *             Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m))
+ *             Z2[i, j] = fexp(clamp_low(Z2[i, j] - m))
 */
     __pyx_v_s = 0.0;
 
-    /* "ext/_core.pyx":109
+    /* "ext/_core.pyx":77
  *                 m = Z2[i, j]
  *         s = 0
  *         for j in range(k):             # <<<<<<<<<<<<<<
- *             Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m))
+ *             Z2[i, j] = fexp(clamp_low(Z2[i, j] - m))
  *             s += Z2[i, j]
 */
 
@@ -21346,10 +21509,10 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
       __pyx_v_j = __pyx_t_11;
 
-      /* "ext/_core.pyx":110
+      /* "ext/_core.pyx":78
  *         s = 0
  *         for j in range(k):
- *             Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m))             # <<<<<<<<<<<<<<
+ *             Z2[i, j] = fexp(clamp_low(Z2[i, j] - m))             # <<<<<<<<<<<<<<
  *             s += Z2[i, j]
  *         for j in range(k):
 */
@@ -21357,11 +21520,11 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
       __pyx_t_6 = __pyx_v_j;
       __pyx_t_8 = __pyx_v_i;
       __pyx_t_7 = __pyx_v_j;
-      *((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_8 * __pyx_v_Z2.strides[0]) )) + __pyx_t_7)) )) = __pyx_fuse_0__pyx_f_6mlpgui_5_core__exp(__pyx_fuse_0__pyx_f_6mlpgui_5_core__clamp_low(((*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_5 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))) - __pyx_v_m)));
+      *((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_8 * __pyx_v_Z2.strides[0]) )) + __pyx_t_7)) )) = __pyx_fuse_0__pyx_f_12_activations_fexp(__pyx_fuse_0__pyx_f_12_activations_clamp_low(((*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_5 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))) - __pyx_v_m)));
 
-      /* "ext/_core.pyx":111
+      /* "ext/_core.pyx":79
  *         for j in range(k):
- *             Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m))
+ *             Z2[i, j] = fexp(clamp_low(Z2[i, j] - m))
  *             s += Z2[i, j]             # <<<<<<<<<<<<<<
  *         for j in range(k):
  *             Z2[i, j] /= s
@@ -21372,8 +21535,8 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     }
 
 
-    /* "ext/_core.pyx":112
- *             Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m))
+    /* "ext/_core.pyx":80
+ *             Z2[i, j] = fexp(clamp_low(Z2[i, j] - m))
  *             s += Z2[i, j]
  *         for j in range(k):             # <<<<<<<<<<<<<<
  *             Z2[i, j] /= s
@@ -21386,7 +21549,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
       __pyx_v_j = __pyx_t_11;
 
-      /* "ext/_core.pyx":113
+      /* "ext/_core.pyx":81
  *             s += Z2[i, j]
  *         for j in range(k):
  *             Z2[i, j] /= s             # <<<<<<<<<<<<<<
@@ -21401,7 +21564,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
   }
 
 
-  /* "ext/_core.pyx":95
+  /* "ext/_core.pyx":63
  * 
  * 
  * cdef void _outputs(floating[:, ::1] Z2) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21438,7 +21601,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
   Py_ssize_t __pyx_t_10;
   Py_ssize_t __pyx_t_11;
 
-  /* "ext/_core.pyx":97
+  /* "ext/_core.pyx":65
  * cdef void _outputs(floating[:, ::1] Z2) noexcept nogil:
  *     """Z2 := y_hat, in place: sigmoid for one output, softmax (max subtracted) for several."""
  *     cdef Py_ssize_t n = Z2.shape[0], k = Z2.shape[1], i, j             # <<<<<<<<<<<<<<
@@ -21448,23 +21611,23 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
   __pyx_v_n = (__pyx_v_Z2.shape[0]);
   __pyx_v_k = (__pyx_v_Z2.shape[1]);
 
-  /* "ext/_core.pyx":99
+  /* "ext/_core.pyx":67
  *     cdef Py_ssize_t n = Z2.shape[0], k = Z2.shape[1], i, j
  *     cdef floating m, s
  *     if k == 1:             # <<<<<<<<<<<<<<
  *         for i in range(n):
- *             Z2[i, 0] = _sigmoid(Z2[i, 0])
+ *             Z2[i, 0] = sigmoid(Z2[i, 0])
 */
   __pyx_t_1 = (__pyx_v_k == 1);
 
   if (__pyx_t_1) {
 
 
-    /* "ext/_core.pyx":100
+    /* "ext/_core.pyx":68
  *     cdef floating m, s
  *     if k == 1:
  *         for i in range(n):             # <<<<<<<<<<<<<<
- *             Z2[i, 0] = _sigmoid(Z2[i, 0])
+ *             Z2[i, 0] = sigmoid(Z2[i, 0])
  *         return
 */
 
@@ -21474,10 +21637,10 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_v_i = __pyx_t_4;
 
-      /* "ext/_core.pyx":101
+      /* "ext/_core.pyx":69
  *     if k == 1:
  *         for i in range(n):
- *             Z2[i, 0] = _sigmoid(Z2[i, 0])             # <<<<<<<<<<<<<<
+ *             Z2[i, 0] = sigmoid(Z2[i, 0])             # <<<<<<<<<<<<<<
  *         return
  *     for i in range(n):
 */
@@ -21485,13 +21648,13 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
       __pyx_t_6 = 0;
       __pyx_t_7 = __pyx_v_i;
       __pyx_t_8 = 0;
-      *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_7 * __pyx_v_Z2.strides[0]) )) + __pyx_t_8)) )) = __pyx_fuse_1__pyx_f_6mlpgui_5_core__sigmoid((*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_5 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))));
+      *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_7 * __pyx_v_Z2.strides[0]) )) + __pyx_t_8)) )) = __pyx_fuse_1__pyx_f_12_activations_sigmoid((*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_5 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))));
     }
 
 
-    /* "ext/_core.pyx":102
+    /* "ext/_core.pyx":70
  *         for i in range(n):
- *             Z2[i, 0] = _sigmoid(Z2[i, 0])
+ *             Z2[i, 0] = sigmoid(Z2[i, 0])
  *         return             # <<<<<<<<<<<<<<
  *     for i in range(n):
  *         m = Z2[i, 0]
@@ -21500,17 +21663,17 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     }
     goto __pyx_L0;
 
-    /* "ext/_core.pyx":99
+    /* "ext/_core.pyx":67
  *     cdef Py_ssize_t n = Z2.shape[0], k = Z2.shape[1], i, j
  *     cdef floating m, s
  *     if k == 1:             # <<<<<<<<<<<<<<
  *         for i in range(n):
- *             Z2[i, 0] = _sigmoid(Z2[i, 0])
+ *             Z2[i, 0] = sigmoid(Z2[i, 0])
 */
   }
 
-  /* "ext/_core.pyx":103
- *             Z2[i, 0] = _sigmoid(Z2[i, 0])
+  /* "ext/_core.pyx":71
+ *             Z2[i, 0] = sigmoid(Z2[i, 0])
  *         return
  *     for i in range(n):             # <<<<<<<<<<<<<<
  *         m = Z2[i, 0]
@@ -21523,7 +21686,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_i = __pyx_t_4;
 
-    /* "ext/_core.pyx":104
+    /* "ext/_core.pyx":72
  *         return
  *     for i in range(n):
  *         m = Z2[i, 0]             # <<<<<<<<<<<<<<
@@ -21534,7 +21697,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     __pyx_t_5 = 0;
     __pyx_v_m = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_5)) )));
 
-    /* "ext/_core.pyx":105
+    /* "ext/_core.pyx":73
  *     for i in range(n):
  *         m = Z2[i, 0]
  *         for j in range(1, k):             # <<<<<<<<<<<<<<
@@ -21548,7 +21711,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     for (__pyx_t_11 = 1; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
       __pyx_v_j = __pyx_t_11;
 
-      /* "ext/_core.pyx":106
+      /* "ext/_core.pyx":74
  *         m = Z2[i, 0]
  *         for j in range(1, k):
  *             if Z2[i, j] > m:             # <<<<<<<<<<<<<<
@@ -21562,7 +21725,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
       if (__pyx_t_1) {
 
 
-        /* "ext/_core.pyx":107
+        /* "ext/_core.pyx":75
  *         for j in range(1, k):
  *             if Z2[i, j] > m:
  *                 m = Z2[i, j]             # <<<<<<<<<<<<<<
@@ -21573,7 +21736,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
         __pyx_t_5 = __pyx_v_j;
         __pyx_v_m = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_5)) )));
 
-        /* "ext/_core.pyx":106
+        /* "ext/_core.pyx":74
  *         m = Z2[i, 0]
  *         for j in range(1, k):
  *             if Z2[i, j] > m:             # <<<<<<<<<<<<<<
@@ -21584,20 +21747,20 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     }
 
 
-    /* "ext/_core.pyx":108
+    /* "ext/_core.pyx":76
  *             if Z2[i, j] > m:
  *                 m = Z2[i, j]
  *         s = 0             # <<<<<<<<<<<<<<
  *         for j in range(k):
- *             Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m))
+ *             Z2[i, j] = fexp(clamp_low(Z2[i, j] - m))
 */
     __pyx_v_s = 0.0;
 
-    /* "ext/_core.pyx":109
+    /* "ext/_core.pyx":77
  *                 m = Z2[i, j]
  *         s = 0
  *         for j in range(k):             # <<<<<<<<<<<<<<
- *             Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m))
+ *             Z2[i, j] = fexp(clamp_low(Z2[i, j] - m))
  *             s += Z2[i, j]
 */
 
@@ -21607,10 +21770,10 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
       __pyx_v_j = __pyx_t_11;
 
-      /* "ext/_core.pyx":110
+      /* "ext/_core.pyx":78
  *         s = 0
  *         for j in range(k):
- *             Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m))             # <<<<<<<<<<<<<<
+ *             Z2[i, j] = fexp(clamp_low(Z2[i, j] - m))             # <<<<<<<<<<<<<<
  *             s += Z2[i, j]
  *         for j in range(k):
 */
@@ -21618,11 +21781,11 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
       __pyx_t_6 = __pyx_v_j;
       __pyx_t_8 = __pyx_v_i;
       __pyx_t_7 = __pyx_v_j;
-      *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_8 * __pyx_v_Z2.strides[0]) )) + __pyx_t_7)) )) = __pyx_fuse_1__pyx_f_6mlpgui_5_core__exp(__pyx_fuse_1__pyx_f_6mlpgui_5_core__clamp_low(((*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_5 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))) - __pyx_v_m)));
+      *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_8 * __pyx_v_Z2.strides[0]) )) + __pyx_t_7)) )) = __pyx_fuse_1__pyx_f_12_activations_fexp(__pyx_fuse_1__pyx_f_12_activations_clamp_low(((*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_5 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))) - __pyx_v_m)));
 
-      /* "ext/_core.pyx":111
+      /* "ext/_core.pyx":79
  *         for j in range(k):
- *             Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m))
+ *             Z2[i, j] = fexp(clamp_low(Z2[i, j] - m))
  *             s += Z2[i, j]             # <<<<<<<<<<<<<<
  *         for j in range(k):
  *             Z2[i, j] /= s
@@ -21633,8 +21796,8 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     }
 
 
-    /* "ext/_core.pyx":112
- *             Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m))
+    /* "ext/_core.pyx":80
+ *             Z2[i, j] = fexp(clamp_low(Z2[i, j] - m))
  *             s += Z2[i, j]
  *         for j in range(k):             # <<<<<<<<<<<<<<
  *             Z2[i, j] /= s
@@ -21647,7 +21810,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
     for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
       __pyx_v_j = __pyx_t_11;
 
-      /* "ext/_core.pyx":113
+      /* "ext/_core.pyx":81
  *             s += Z2[i, j]
  *         for j in range(k):
  *             Z2[i, j] /= s             # <<<<<<<<<<<<<<
@@ -21662,7 +21825,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
   }
 
 
-  /* "ext/_core.pyx":95
+  /* "ext/_core.pyx":63
  * 
  * 
  * cdef void _outputs(floating[:, ::1] Z2) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21680,7 +21843,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__Pyx_memviewslice __pyx
 
 }
 
-/* "ext/_core.pyx":116
+/* "ext/_core.pyx":84
  * 
  * 
  * cdef double _loss_and_deltas(floating[:, ::1] Z2,   # IN logits, OUT deltas (y_hat - y) / n             # <<<<<<<<<<<<<<
@@ -21708,14 +21871,13 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
   Py_ssize_t __pyx_t_4;
   Py_ssize_t __pyx_t_5;
   Py_ssize_t __pyx_t_6;
-  float __pyx_t_7;
+  Py_ssize_t __pyx_t_7;
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
   Py_ssize_t __pyx_t_10;
   Py_ssize_t __pyx_t_11;
-  Py_ssize_t __pyx_t_12;
 
-  /* "ext/_core.pyx":125
+  /* "ext/_core.pyx":93
  *     Predictions: y_hat >= 0.5 means label 1; otherwise the argmax.
  *     """
  *     cdef Py_ssize_t n = Z2.shape[0], k = Z2.shape[1], i, j, best             # <<<<<<<<<<<<<<
@@ -21725,7 +21887,7 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
   __pyx_v_n = (__pyx_v_Z2.shape[0]);
   __pyx_v_k = (__pyx_v_Z2.shape[1]);
 
-  /* "ext/_core.pyx":126
+  /* "ext/_core.pyx":94
  *     """
  *     cdef Py_ssize_t n = Z2.shape[0], k = Z2.shape[1], i, j, best
  *     cdef double total = 0             # <<<<<<<<<<<<<<
@@ -21734,7 +21896,7 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
 */
   __pyx_v_total = 0.0;
 
-  /* "ext/_core.pyx":127
+  /* "ext/_core.pyx":95
  *     cdef Py_ssize_t n = Z2.shape[0], k = Z2.shape[1], i, j, best
  *     cdef double total = 0
  *     cdef floating z, m, s, p, inv_n = (<floating> 1) / n             # <<<<<<<<<<<<<<
@@ -21743,7 +21905,7 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
 */
   __pyx_v_inv_n = (((float)1) / ((float)__pyx_v_n));
 
-  /* "ext/_core.pyx":128
+  /* "ext/_core.pyx":96
  *     cdef double total = 0
  *     cdef floating z, m, s, p, inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t correct = 0             # <<<<<<<<<<<<<<
@@ -21752,7 +21914,7 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
 */
   __pyx_v_correct = 0;
 
-  /* "ext/_core.pyx":129
+  /* "ext/_core.pyx":97
  *     cdef floating z, m, s, p, inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t correct = 0
  *     if k == 1:             # <<<<<<<<<<<<<<
@@ -21764,12 +21926,12 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
   if (__pyx_t_1) {
 
 
-    /* "ext/_core.pyx":130
+    /* "ext/_core.pyx":98
  *     cdef Py_ssize_t correct = 0
  *     if k == 1:
  *         for i in range(n):             # <<<<<<<<<<<<<<
  *             z = Z2[i, 0]
- *             total += (z if z > 0 else 0) - y[i] * z + _log1p(_exp(_clamp_low(-fabs(z))))
+ *             total += binary_loss(z, y[i])
 */
 
     __pyx_t_2 = __pyx_v_n;
@@ -21778,50 +21940,39 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_v_i = __pyx_t_4;
 
-      /* "ext/_core.pyx":131
+      /* "ext/_core.pyx":99
  *     if k == 1:
  *         for i in range(n):
  *             z = Z2[i, 0]             # <<<<<<<<<<<<<<
- *             total += (z if z > 0 else 0) - y[i] * z + _log1p(_exp(_clamp_low(-fabs(z))))
- *             p = _sigmoid(z)
+ *             total += binary_loss(z, y[i])
+ *             p = sigmoid(z)
 */
       __pyx_t_5 = __pyx_v_i;
       __pyx_t_6 = 0;
       __pyx_v_z = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_5 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) )));
 
-      /* "ext/_core.pyx":132
+      /* "ext/_core.pyx":100
  *         for i in range(n):
  *             z = Z2[i, 0]
- *             total += (z if z > 0 else 0) - y[i] * z + _log1p(_exp(_clamp_low(-fabs(z))))             # <<<<<<<<<<<<<<
- *             p = _sigmoid(z)
+ *             total += binary_loss(z, y[i])             # <<<<<<<<<<<<<<
+ *             p = sigmoid(z)
  *             correct += (p >= 0.5) == (y[i] == 1)
 */
-      __pyx_t_1 = (__pyx_v_z > 0.0);
-
-      if (__pyx_t_1) {
-
-        __pyx_t_7 = __pyx_v_z;
-      } else {
-
-        __pyx_t_7 = 0.0;
-      }
-
       __pyx_t_6 = __pyx_v_i;
-      __pyx_v_total = (__pyx_v_total + ((__pyx_t_7 - ((*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_6)) ))) * __pyx_v_z)) + __pyx_fuse_1__pyx_f_6mlpgui_5_core__log1p(__pyx_fuse_1__pyx_f_6mlpgui_5_core__exp(__pyx_fuse_1__pyx_f_6mlpgui_5_core__clamp_low((-fabs(__pyx_v_z)))))));
+      __pyx_v_total = (__pyx_v_total + __pyx_fuse_0__pyx_f_12_activations_binary_loss(__pyx_v_z, (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_6)) )))));
 
-
-      /* "ext/_core.pyx":133
+      /* "ext/_core.pyx":101
  *             z = Z2[i, 0]
- *             total += (z if z > 0 else 0) - y[i] * z + _log1p(_exp(_clamp_low(-fabs(z))))
- *             p = _sigmoid(z)             # <<<<<<<<<<<<<<
+ *             total += binary_loss(z, y[i])
+ *             p = sigmoid(z)             # <<<<<<<<<<<<<<
  *             correct += (p >= 0.5) == (y[i] == 1)
  *             Z2[i, 0] = (p - y[i]) * inv_n
 */
-      __pyx_v_p = __pyx_fuse_0__pyx_f_6mlpgui_5_core__sigmoid(__pyx_v_z);
+      __pyx_v_p = __pyx_fuse_0__pyx_f_12_activations_sigmoid(__pyx_v_z);
 
-      /* "ext/_core.pyx":134
- *             total += (z if z > 0 else 0) - y[i] * z + _log1p(_exp(_clamp_low(-fabs(z))))
- *             p = _sigmoid(z)
+      /* "ext/_core.pyx":102
+ *             total += binary_loss(z, y[i])
+ *             p = sigmoid(z)
  *             correct += (p >= 0.5) == (y[i] == 1)             # <<<<<<<<<<<<<<
  *             Z2[i, 0] = (p - y[i]) * inv_n
  *     else:
@@ -21829,8 +21980,8 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
       __pyx_t_6 = __pyx_v_i;
       __pyx_v_correct = (__pyx_v_correct + ((__pyx_v_p >= 0.5) == ((*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_6)) ))) == 1)));
 
-      /* "ext/_core.pyx":135
- *             p = _sigmoid(z)
+      /* "ext/_core.pyx":103
+ *             p = sigmoid(z)
  *             correct += (p >= 0.5) == (y[i] == 1)
  *             Z2[i, 0] = (p - y[i]) * inv_n             # <<<<<<<<<<<<<<
  *     else:
@@ -21838,12 +21989,12 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
 */
       __pyx_t_6 = __pyx_v_i;
       __pyx_t_5 = __pyx_v_i;
-      __pyx_t_8 = 0;
-      *((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_5 * __pyx_v_Z2.strides[0]) )) + __pyx_t_8)) )) = ((__pyx_v_p - (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_6)) )))) * __pyx_v_inv_n);
+      __pyx_t_7 = 0;
+      *((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_5 * __pyx_v_Z2.strides[0]) )) + __pyx_t_7)) )) = ((__pyx_v_p - (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_6)) )))) * __pyx_v_inv_n);
     }
 
 
-    /* "ext/_core.pyx":129
+    /* "ext/_core.pyx":97
  *     cdef floating z, m, s, p, inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t correct = 0
  *     if k == 1:             # <<<<<<<<<<<<<<
@@ -21853,7 +22004,7 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
     goto __pyx_L3;
   }
 
-  /* "ext/_core.pyx":137
+  /* "ext/_core.pyx":105
  *             Z2[i, 0] = (p - y[i]) * inv_n
  *     else:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -21868,7 +22019,7 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_v_i = __pyx_t_4;
 
-      /* "ext/_core.pyx":138
+      /* "ext/_core.pyx":106
  *     else:
  *         for i in range(n):
  *             m = Z2[i, 0]             # <<<<<<<<<<<<<<
@@ -21876,10 +22027,10 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
  *             for j in range(1, k):
 */
       __pyx_t_6 = __pyx_v_i;
-      __pyx_t_8 = 0;
-      __pyx_v_m = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_8)) )));
+      __pyx_t_7 = 0;
+      __pyx_v_m = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_7)) )));
 
-      /* "ext/_core.pyx":139
+      /* "ext/_core.pyx":107
  *         for i in range(n):
  *             m = Z2[i, 0]
  *             best = 0             # <<<<<<<<<<<<<<
@@ -21888,7 +22039,7 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
 */
       __pyx_v_best = 0;
 
-      /* "ext/_core.pyx":140
+      /* "ext/_core.pyx":108
  *             m = Z2[i, 0]
  *             best = 0
  *             for j in range(1, k):             # <<<<<<<<<<<<<<
@@ -21896,27 +22047,27 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
  *                     m = Z2[i, j]
 */
 
-      __pyx_t_9 = __pyx_v_k;
-      __pyx_t_10 = __pyx_t_9;
+      __pyx_t_8 = __pyx_v_k;
+      __pyx_t_9 = __pyx_t_8;
 
-      for (__pyx_t_11 = 1; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
-        __pyx_v_j = __pyx_t_11;
+      for (__pyx_t_10 = 1; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
+        __pyx_v_j = __pyx_t_10;
 
-        /* "ext/_core.pyx":141
+        /* "ext/_core.pyx":109
  *             best = 0
  *             for j in range(1, k):
  *                 if Z2[i, j] > m:             # <<<<<<<<<<<<<<
  *                     m = Z2[i, j]
  *                     best = j
 */
-        __pyx_t_8 = __pyx_v_i;
+        __pyx_t_7 = __pyx_v_i;
         __pyx_t_6 = __pyx_v_j;
-        __pyx_t_1 = ((*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_8 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))) > __pyx_v_m);
+        __pyx_t_1 = ((*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_7 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))) > __pyx_v_m);
 
         if (__pyx_t_1) {
 
 
-          /* "ext/_core.pyx":142
+          /* "ext/_core.pyx":110
  *             for j in range(1, k):
  *                 if Z2[i, j] > m:
  *                     m = Z2[i, j]             # <<<<<<<<<<<<<<
@@ -21924,10 +22075,10 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
  *             correct += best == y[i]
 */
           __pyx_t_6 = __pyx_v_i;
-          __pyx_t_8 = __pyx_v_j;
-          __pyx_v_m = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_8)) )));
+          __pyx_t_7 = __pyx_v_j;
+          __pyx_v_m = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_7)) )));
 
-          /* "ext/_core.pyx":143
+          /* "ext/_core.pyx":111
  *                 if Z2[i, j] > m:
  *                     m = Z2[i, j]
  *                     best = j             # <<<<<<<<<<<<<<
@@ -21936,7 +22087,7 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
 */
           __pyx_v_best = __pyx_v_j;
 
-          /* "ext/_core.pyx":141
+          /* "ext/_core.pyx":109
  *             best = 0
  *             for j in range(1, k):
  *                 if Z2[i, j] > m:             # <<<<<<<<<<<<<<
@@ -21947,111 +22098,111 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
       }
 
 
-      /* "ext/_core.pyx":144
+      /* "ext/_core.pyx":112
  *                     m = Z2[i, j]
  *                     best = j
  *             correct += best == y[i]             # <<<<<<<<<<<<<<
  *             s = 0
  *             for j in range(k):
 */
-      __pyx_t_8 = __pyx_v_i;
-      __pyx_v_correct = (__pyx_v_correct + (__pyx_v_best == (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_8)) )))));
+      __pyx_t_7 = __pyx_v_i;
+      __pyx_v_correct = (__pyx_v_correct + (__pyx_v_best == (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_7)) )))));
 
-      /* "ext/_core.pyx":145
+      /* "ext/_core.pyx":113
  *                     best = j
  *             correct += best == y[i]
  *             s = 0             # <<<<<<<<<<<<<<
  *             for j in range(k):
- *                 s += _exp(_clamp_low(Z2[i, j] - m))
+ *                 s += fexp(clamp_low(Z2[i, j] - m))
 */
       __pyx_v_s = 0.0;
 
-      /* "ext/_core.pyx":146
+      /* "ext/_core.pyx":114
  *             correct += best == y[i]
  *             s = 0
  *             for j in range(k):             # <<<<<<<<<<<<<<
- *                 s += _exp(_clamp_low(Z2[i, j] - m))
+ *                 s += fexp(clamp_low(Z2[i, j] - m))
  *             total += log(s) + m - Z2[i, y[i]]
 */
 
-      __pyx_t_9 = __pyx_v_k;
-      __pyx_t_10 = __pyx_t_9;
+      __pyx_t_8 = __pyx_v_k;
+      __pyx_t_9 = __pyx_t_8;
 
-      for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
-        __pyx_v_j = __pyx_t_11;
+      for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
+        __pyx_v_j = __pyx_t_10;
 
-        /* "ext/_core.pyx":147
+        /* "ext/_core.pyx":115
  *             s = 0
  *             for j in range(k):
- *                 s += _exp(_clamp_low(Z2[i, j] - m))             # <<<<<<<<<<<<<<
+ *                 s += fexp(clamp_low(Z2[i, j] - m))             # <<<<<<<<<<<<<<
  *             total += log(s) + m - Z2[i, y[i]]
  *             for j in range(k):
 */
-        __pyx_t_8 = __pyx_v_i;
+        __pyx_t_7 = __pyx_v_i;
         __pyx_t_6 = __pyx_v_j;
-        __pyx_v_s = (__pyx_v_s + __pyx_fuse_0__pyx_f_6mlpgui_5_core__exp(__pyx_fuse_0__pyx_f_6mlpgui_5_core__clamp_low(((*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_8 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))) - __pyx_v_m))));
+        __pyx_v_s = (__pyx_v_s + __pyx_fuse_0__pyx_f_12_activations_fexp(__pyx_fuse_0__pyx_f_12_activations_clamp_low(((*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_7 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))) - __pyx_v_m))));
       }
 
 
-      /* "ext/_core.pyx":148
+      /* "ext/_core.pyx":116
  *             for j in range(k):
- *                 s += _exp(_clamp_low(Z2[i, j] - m))
+ *                 s += fexp(clamp_low(Z2[i, j] - m))
  *             total += log(s) + m - Z2[i, y[i]]             # <<<<<<<<<<<<<<
  *             for j in range(k):
- *                 Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m)) / s * inv_n
+ *                 Z2[i, j] = fexp(clamp_low(Z2[i, j] - m)) / s * inv_n
 */
       __pyx_t_6 = __pyx_v_i;
-      __pyx_t_8 = __pyx_v_i;
+      __pyx_t_7 = __pyx_v_i;
       __pyx_t_5 = (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_6)) )));
-      __pyx_v_total = (__pyx_v_total + ((log(__pyx_v_s) + __pyx_v_m) - (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_8 * __pyx_v_Z2.strides[0]) )) + __pyx_t_5)) )))));
+      __pyx_v_total = (__pyx_v_total + ((log(__pyx_v_s) + __pyx_v_m) - (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_7 * __pyx_v_Z2.strides[0]) )) + __pyx_t_5)) )))));
 
-      /* "ext/_core.pyx":149
- *                 s += _exp(_clamp_low(Z2[i, j] - m))
+      /* "ext/_core.pyx":117
+ *                 s += fexp(clamp_low(Z2[i, j] - m))
  *             total += log(s) + m - Z2[i, y[i]]
  *             for j in range(k):             # <<<<<<<<<<<<<<
- *                 Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m)) / s * inv_n
+ *                 Z2[i, j] = fexp(clamp_low(Z2[i, j] - m)) / s * inv_n
  *             Z2[i, y[i]] -= inv_n
 */
 
-      __pyx_t_9 = __pyx_v_k;
-      __pyx_t_10 = __pyx_t_9;
+      __pyx_t_8 = __pyx_v_k;
+      __pyx_t_9 = __pyx_t_8;
 
-      for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
-        __pyx_v_j = __pyx_t_11;
+      for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
+        __pyx_v_j = __pyx_t_10;
 
-        /* "ext/_core.pyx":150
+        /* "ext/_core.pyx":118
  *             total += log(s) + m - Z2[i, y[i]]
  *             for j in range(k):
- *                 Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m)) / s * inv_n             # <<<<<<<<<<<<<<
+ *                 Z2[i, j] = fexp(clamp_low(Z2[i, j] - m)) / s * inv_n             # <<<<<<<<<<<<<<
  *             Z2[i, y[i]] -= inv_n
  *     n_correct[0] = correct
 */
         __pyx_t_6 = __pyx_v_i;
         __pyx_t_5 = __pyx_v_j;
-        __pyx_t_8 = __pyx_v_i;
-        __pyx_t_12 = __pyx_v_j;
-        *((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_8 * __pyx_v_Z2.strides[0]) )) + __pyx_t_12)) )) = ((__pyx_fuse_0__pyx_f_6mlpgui_5_core__exp(__pyx_fuse_0__pyx_f_6mlpgui_5_core__clamp_low(((*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_5)) ))) - __pyx_v_m))) / __pyx_v_s) * __pyx_v_inv_n);
+        __pyx_t_7 = __pyx_v_i;
+        __pyx_t_11 = __pyx_v_j;
+        *((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_7 * __pyx_v_Z2.strides[0]) )) + __pyx_t_11)) )) = ((__pyx_fuse_0__pyx_f_12_activations_fexp(__pyx_fuse_0__pyx_f_12_activations_clamp_low(((*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_5)) ))) - __pyx_v_m))) / __pyx_v_s) * __pyx_v_inv_n);
       }
 
 
-      /* "ext/_core.pyx":151
+      /* "ext/_core.pyx":119
  *             for j in range(k):
- *                 Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m)) / s * inv_n
+ *                 Z2[i, j] = fexp(clamp_low(Z2[i, j] - m)) / s * inv_n
  *             Z2[i, y[i]] -= inv_n             # <<<<<<<<<<<<<<
  *     n_correct[0] = correct
  *     return total / n
 */
       __pyx_t_5 = __pyx_v_i;
       __pyx_t_6 = __pyx_v_i;
-      __pyx_t_12 = (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_5)) )));
-      *((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_12)) )) -= __pyx_v_inv_n;
+      __pyx_t_11 = (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_5)) )));
+      *((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_11)) )) -= __pyx_v_inv_n;
     }
 
   }
   __pyx_L3:;
 
-  /* "ext/_core.pyx":152
- *                 Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m)) / s * inv_n
+  /* "ext/_core.pyx":120
+ *                 Z2[i, j] = fexp(clamp_low(Z2[i, j] - m)) / s * inv_n
  *             Z2[i, y[i]] -= inv_n
  *     n_correct[0] = correct             # <<<<<<<<<<<<<<
  *     return total / n
@@ -22059,7 +22210,7 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
 */
   (__pyx_v_n_correct[0]) = __pyx_v_correct;
 
-  /* "ext/_core.pyx":153
+  /* "ext/_core.pyx":121
  *             Z2[i, y[i]] -= inv_n
  *     n_correct[0] = correct
  *     return total / n             # <<<<<<<<<<<<<<
@@ -22072,7 +22223,7 @@ static double __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
   }
   goto __pyx_L0;
 
-  /* "ext/_core.pyx":116
+  /* "ext/_core.pyx":84
  * 
  * 
  * cdef double _loss_and_deltas(floating[:, ::1] Z2,   # IN logits, OUT deltas (y_hat - y) / n             # <<<<<<<<<<<<<<
@@ -22117,14 +22268,13 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
   Py_ssize_t __pyx_t_4;
   Py_ssize_t __pyx_t_5;
   Py_ssize_t __pyx_t_6;
-  double __pyx_t_7;
+  Py_ssize_t __pyx_t_7;
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
   Py_ssize_t __pyx_t_10;
   Py_ssize_t __pyx_t_11;
-  Py_ssize_t __pyx_t_12;
 
-  /* "ext/_core.pyx":125
+  /* "ext/_core.pyx":93
  *     Predictions: y_hat >= 0.5 means label 1; otherwise the argmax.
  *     """
  *     cdef Py_ssize_t n = Z2.shape[0], k = Z2.shape[1], i, j, best             # <<<<<<<<<<<<<<
@@ -22134,7 +22284,7 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
   __pyx_v_n = (__pyx_v_Z2.shape[0]);
   __pyx_v_k = (__pyx_v_Z2.shape[1]);
 
-  /* "ext/_core.pyx":126
+  /* "ext/_core.pyx":94
  *     """
  *     cdef Py_ssize_t n = Z2.shape[0], k = Z2.shape[1], i, j, best
  *     cdef double total = 0             # <<<<<<<<<<<<<<
@@ -22143,7 +22293,7 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
 */
   __pyx_v_total = 0.0;
 
-  /* "ext/_core.pyx":127
+  /* "ext/_core.pyx":95
  *     cdef Py_ssize_t n = Z2.shape[0], k = Z2.shape[1], i, j, best
  *     cdef double total = 0
  *     cdef floating z, m, s, p, inv_n = (<floating> 1) / n             # <<<<<<<<<<<<<<
@@ -22152,7 +22302,7 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
 */
   __pyx_v_inv_n = (((double)1) / ((double)__pyx_v_n));
 
-  /* "ext/_core.pyx":128
+  /* "ext/_core.pyx":96
  *     cdef double total = 0
  *     cdef floating z, m, s, p, inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t correct = 0             # <<<<<<<<<<<<<<
@@ -22161,7 +22311,7 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
 */
   __pyx_v_correct = 0;
 
-  /* "ext/_core.pyx":129
+  /* "ext/_core.pyx":97
  *     cdef floating z, m, s, p, inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t correct = 0
  *     if k == 1:             # <<<<<<<<<<<<<<
@@ -22173,12 +22323,12 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
   if (__pyx_t_1) {
 
 
-    /* "ext/_core.pyx":130
+    /* "ext/_core.pyx":98
  *     cdef Py_ssize_t correct = 0
  *     if k == 1:
  *         for i in range(n):             # <<<<<<<<<<<<<<
  *             z = Z2[i, 0]
- *             total += (z if z > 0 else 0) - y[i] * z + _log1p(_exp(_clamp_low(-fabs(z))))
+ *             total += binary_loss(z, y[i])
 */
 
     __pyx_t_2 = __pyx_v_n;
@@ -22187,50 +22337,39 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_v_i = __pyx_t_4;
 
-      /* "ext/_core.pyx":131
+      /* "ext/_core.pyx":99
  *     if k == 1:
  *         for i in range(n):
  *             z = Z2[i, 0]             # <<<<<<<<<<<<<<
- *             total += (z if z > 0 else 0) - y[i] * z + _log1p(_exp(_clamp_low(-fabs(z))))
- *             p = _sigmoid(z)
+ *             total += binary_loss(z, y[i])
+ *             p = sigmoid(z)
 */
       __pyx_t_5 = __pyx_v_i;
       __pyx_t_6 = 0;
       __pyx_v_z = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_5 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) )));
 
-      /* "ext/_core.pyx":132
+      /* "ext/_core.pyx":100
  *         for i in range(n):
  *             z = Z2[i, 0]
- *             total += (z if z > 0 else 0) - y[i] * z + _log1p(_exp(_clamp_low(-fabs(z))))             # <<<<<<<<<<<<<<
- *             p = _sigmoid(z)
+ *             total += binary_loss(z, y[i])             # <<<<<<<<<<<<<<
+ *             p = sigmoid(z)
  *             correct += (p >= 0.5) == (y[i] == 1)
 */
-      __pyx_t_1 = (__pyx_v_z > 0.0);
-
-      if (__pyx_t_1) {
-
-        __pyx_t_7 = __pyx_v_z;
-      } else {
-
-        __pyx_t_7 = 0.0;
-      }
-
       __pyx_t_6 = __pyx_v_i;
-      __pyx_v_total = (__pyx_v_total + ((__pyx_t_7 - ((*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_6)) ))) * __pyx_v_z)) + __pyx_fuse_1__pyx_f_6mlpgui_5_core__log1p(__pyx_fuse_1__pyx_f_6mlpgui_5_core__exp(__pyx_fuse_1__pyx_f_6mlpgui_5_core__clamp_low((-fabs(__pyx_v_z)))))));
+      __pyx_v_total = (__pyx_v_total + __pyx_fuse_1__pyx_f_12_activations_binary_loss(__pyx_v_z, (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_6)) )))));
 
-
-      /* "ext/_core.pyx":133
+      /* "ext/_core.pyx":101
  *             z = Z2[i, 0]
- *             total += (z if z > 0 else 0) - y[i] * z + _log1p(_exp(_clamp_low(-fabs(z))))
- *             p = _sigmoid(z)             # <<<<<<<<<<<<<<
+ *             total += binary_loss(z, y[i])
+ *             p = sigmoid(z)             # <<<<<<<<<<<<<<
  *             correct += (p >= 0.5) == (y[i] == 1)
  *             Z2[i, 0] = (p - y[i]) * inv_n
 */
-      __pyx_v_p = __pyx_fuse_1__pyx_f_6mlpgui_5_core__sigmoid(__pyx_v_z);
+      __pyx_v_p = __pyx_fuse_1__pyx_f_12_activations_sigmoid(__pyx_v_z);
 
-      /* "ext/_core.pyx":134
- *             total += (z if z > 0 else 0) - y[i] * z + _log1p(_exp(_clamp_low(-fabs(z))))
- *             p = _sigmoid(z)
+      /* "ext/_core.pyx":102
+ *             total += binary_loss(z, y[i])
+ *             p = sigmoid(z)
  *             correct += (p >= 0.5) == (y[i] == 1)             # <<<<<<<<<<<<<<
  *             Z2[i, 0] = (p - y[i]) * inv_n
  *     else:
@@ -22238,8 +22377,8 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
       __pyx_t_6 = __pyx_v_i;
       __pyx_v_correct = (__pyx_v_correct + ((__pyx_v_p >= 0.5) == ((*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_6)) ))) == 1)));
 
-      /* "ext/_core.pyx":135
- *             p = _sigmoid(z)
+      /* "ext/_core.pyx":103
+ *             p = sigmoid(z)
  *             correct += (p >= 0.5) == (y[i] == 1)
  *             Z2[i, 0] = (p - y[i]) * inv_n             # <<<<<<<<<<<<<<
  *     else:
@@ -22247,12 +22386,12 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
 */
       __pyx_t_6 = __pyx_v_i;
       __pyx_t_5 = __pyx_v_i;
-      __pyx_t_8 = 0;
-      *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_5 * __pyx_v_Z2.strides[0]) )) + __pyx_t_8)) )) = ((__pyx_v_p - (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_6)) )))) * __pyx_v_inv_n);
+      __pyx_t_7 = 0;
+      *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_5 * __pyx_v_Z2.strides[0]) )) + __pyx_t_7)) )) = ((__pyx_v_p - (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_6)) )))) * __pyx_v_inv_n);
     }
 
 
-    /* "ext/_core.pyx":129
+    /* "ext/_core.pyx":97
  *     cdef floating z, m, s, p, inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t correct = 0
  *     if k == 1:             # <<<<<<<<<<<<<<
@@ -22262,7 +22401,7 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
     goto __pyx_L3;
   }
 
-  /* "ext/_core.pyx":137
+  /* "ext/_core.pyx":105
  *             Z2[i, 0] = (p - y[i]) * inv_n
  *     else:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -22277,7 +22416,7 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_v_i = __pyx_t_4;
 
-      /* "ext/_core.pyx":138
+      /* "ext/_core.pyx":106
  *     else:
  *         for i in range(n):
  *             m = Z2[i, 0]             # <<<<<<<<<<<<<<
@@ -22285,10 +22424,10 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
  *             for j in range(1, k):
 */
       __pyx_t_6 = __pyx_v_i;
-      __pyx_t_8 = 0;
-      __pyx_v_m = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_8)) )));
+      __pyx_t_7 = 0;
+      __pyx_v_m = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_7)) )));
 
-      /* "ext/_core.pyx":139
+      /* "ext/_core.pyx":107
  *         for i in range(n):
  *             m = Z2[i, 0]
  *             best = 0             # <<<<<<<<<<<<<<
@@ -22297,7 +22436,7 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
 */
       __pyx_v_best = 0;
 
-      /* "ext/_core.pyx":140
+      /* "ext/_core.pyx":108
  *             m = Z2[i, 0]
  *             best = 0
  *             for j in range(1, k):             # <<<<<<<<<<<<<<
@@ -22305,27 +22444,27 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
  *                     m = Z2[i, j]
 */
 
-      __pyx_t_9 = __pyx_v_k;
-      __pyx_t_10 = __pyx_t_9;
+      __pyx_t_8 = __pyx_v_k;
+      __pyx_t_9 = __pyx_t_8;
 
-      for (__pyx_t_11 = 1; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
-        __pyx_v_j = __pyx_t_11;
+      for (__pyx_t_10 = 1; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
+        __pyx_v_j = __pyx_t_10;
 
-        /* "ext/_core.pyx":141
+        /* "ext/_core.pyx":109
  *             best = 0
  *             for j in range(1, k):
  *                 if Z2[i, j] > m:             # <<<<<<<<<<<<<<
  *                     m = Z2[i, j]
  *                     best = j
 */
-        __pyx_t_8 = __pyx_v_i;
+        __pyx_t_7 = __pyx_v_i;
         __pyx_t_6 = __pyx_v_j;
-        __pyx_t_1 = ((*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_8 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))) > __pyx_v_m);
+        __pyx_t_1 = ((*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_7 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))) > __pyx_v_m);
 
         if (__pyx_t_1) {
 
 
-          /* "ext/_core.pyx":142
+          /* "ext/_core.pyx":110
  *             for j in range(1, k):
  *                 if Z2[i, j] > m:
  *                     m = Z2[i, j]             # <<<<<<<<<<<<<<
@@ -22333,10 +22472,10 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
  *             correct += best == y[i]
 */
           __pyx_t_6 = __pyx_v_i;
-          __pyx_t_8 = __pyx_v_j;
-          __pyx_v_m = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_8)) )));
+          __pyx_t_7 = __pyx_v_j;
+          __pyx_v_m = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_7)) )));
 
-          /* "ext/_core.pyx":143
+          /* "ext/_core.pyx":111
  *                 if Z2[i, j] > m:
  *                     m = Z2[i, j]
  *                     best = j             # <<<<<<<<<<<<<<
@@ -22345,7 +22484,7 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
 */
           __pyx_v_best = __pyx_v_j;
 
-          /* "ext/_core.pyx":141
+          /* "ext/_core.pyx":109
  *             best = 0
  *             for j in range(1, k):
  *                 if Z2[i, j] > m:             # <<<<<<<<<<<<<<
@@ -22356,111 +22495,111 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
       }
 
 
-      /* "ext/_core.pyx":144
+      /* "ext/_core.pyx":112
  *                     m = Z2[i, j]
  *                     best = j
  *             correct += best == y[i]             # <<<<<<<<<<<<<<
  *             s = 0
  *             for j in range(k):
 */
-      __pyx_t_8 = __pyx_v_i;
-      __pyx_v_correct = (__pyx_v_correct + (__pyx_v_best == (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_8)) )))));
+      __pyx_t_7 = __pyx_v_i;
+      __pyx_v_correct = (__pyx_v_correct + (__pyx_v_best == (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_7)) )))));
 
-      /* "ext/_core.pyx":145
+      /* "ext/_core.pyx":113
  *                     best = j
  *             correct += best == y[i]
  *             s = 0             # <<<<<<<<<<<<<<
  *             for j in range(k):
- *                 s += _exp(_clamp_low(Z2[i, j] - m))
+ *                 s += fexp(clamp_low(Z2[i, j] - m))
 */
       __pyx_v_s = 0.0;
 
-      /* "ext/_core.pyx":146
+      /* "ext/_core.pyx":114
  *             correct += best == y[i]
  *             s = 0
  *             for j in range(k):             # <<<<<<<<<<<<<<
- *                 s += _exp(_clamp_low(Z2[i, j] - m))
+ *                 s += fexp(clamp_low(Z2[i, j] - m))
  *             total += log(s) + m - Z2[i, y[i]]
 */
 
-      __pyx_t_9 = __pyx_v_k;
-      __pyx_t_10 = __pyx_t_9;
+      __pyx_t_8 = __pyx_v_k;
+      __pyx_t_9 = __pyx_t_8;
 
-      for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
-        __pyx_v_j = __pyx_t_11;
+      for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
+        __pyx_v_j = __pyx_t_10;
 
-        /* "ext/_core.pyx":147
+        /* "ext/_core.pyx":115
  *             s = 0
  *             for j in range(k):
- *                 s += _exp(_clamp_low(Z2[i, j] - m))             # <<<<<<<<<<<<<<
+ *                 s += fexp(clamp_low(Z2[i, j] - m))             # <<<<<<<<<<<<<<
  *             total += log(s) + m - Z2[i, y[i]]
  *             for j in range(k):
 */
-        __pyx_t_8 = __pyx_v_i;
+        __pyx_t_7 = __pyx_v_i;
         __pyx_t_6 = __pyx_v_j;
-        __pyx_v_s = (__pyx_v_s + __pyx_fuse_1__pyx_f_6mlpgui_5_core__exp(__pyx_fuse_1__pyx_f_6mlpgui_5_core__clamp_low(((*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_8 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))) - __pyx_v_m))));
+        __pyx_v_s = (__pyx_v_s + __pyx_fuse_1__pyx_f_12_activations_fexp(__pyx_fuse_1__pyx_f_12_activations_clamp_low(((*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_7 * __pyx_v_Z2.strides[0]) )) + __pyx_t_6)) ))) - __pyx_v_m))));
       }
 
 
-      /* "ext/_core.pyx":148
+      /* "ext/_core.pyx":116
  *             for j in range(k):
- *                 s += _exp(_clamp_low(Z2[i, j] - m))
+ *                 s += fexp(clamp_low(Z2[i, j] - m))
  *             total += log(s) + m - Z2[i, y[i]]             # <<<<<<<<<<<<<<
  *             for j in range(k):
- *                 Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m)) / s * inv_n
+ *                 Z2[i, j] = fexp(clamp_low(Z2[i, j] - m)) / s * inv_n
 */
       __pyx_t_6 = __pyx_v_i;
-      __pyx_t_8 = __pyx_v_i;
+      __pyx_t_7 = __pyx_v_i;
       __pyx_t_5 = (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_6)) )));
-      __pyx_v_total = (__pyx_v_total + ((log(__pyx_v_s) + __pyx_v_m) - (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_8 * __pyx_v_Z2.strides[0]) )) + __pyx_t_5)) )))));
+      __pyx_v_total = (__pyx_v_total + ((log(__pyx_v_s) + __pyx_v_m) - (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_7 * __pyx_v_Z2.strides[0]) )) + __pyx_t_5)) )))));
 
-      /* "ext/_core.pyx":149
- *                 s += _exp(_clamp_low(Z2[i, j] - m))
+      /* "ext/_core.pyx":117
+ *                 s += fexp(clamp_low(Z2[i, j] - m))
  *             total += log(s) + m - Z2[i, y[i]]
  *             for j in range(k):             # <<<<<<<<<<<<<<
- *                 Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m)) / s * inv_n
+ *                 Z2[i, j] = fexp(clamp_low(Z2[i, j] - m)) / s * inv_n
  *             Z2[i, y[i]] -= inv_n
 */
 
-      __pyx_t_9 = __pyx_v_k;
-      __pyx_t_10 = __pyx_t_9;
+      __pyx_t_8 = __pyx_v_k;
+      __pyx_t_9 = __pyx_t_8;
 
-      for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
-        __pyx_v_j = __pyx_t_11;
+      for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
+        __pyx_v_j = __pyx_t_10;
 
-        /* "ext/_core.pyx":150
+        /* "ext/_core.pyx":118
  *             total += log(s) + m - Z2[i, y[i]]
  *             for j in range(k):
- *                 Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m)) / s * inv_n             # <<<<<<<<<<<<<<
+ *                 Z2[i, j] = fexp(clamp_low(Z2[i, j] - m)) / s * inv_n             # <<<<<<<<<<<<<<
  *             Z2[i, y[i]] -= inv_n
  *     n_correct[0] = correct
 */
         __pyx_t_6 = __pyx_v_i;
         __pyx_t_5 = __pyx_v_j;
-        __pyx_t_8 = __pyx_v_i;
-        __pyx_t_12 = __pyx_v_j;
-        *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_8 * __pyx_v_Z2.strides[0]) )) + __pyx_t_12)) )) = ((__pyx_fuse_1__pyx_f_6mlpgui_5_core__exp(__pyx_fuse_1__pyx_f_6mlpgui_5_core__clamp_low(((*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_5)) ))) - __pyx_v_m))) / __pyx_v_s) * __pyx_v_inv_n);
+        __pyx_t_7 = __pyx_v_i;
+        __pyx_t_11 = __pyx_v_j;
+        *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_7 * __pyx_v_Z2.strides[0]) )) + __pyx_t_11)) )) = ((__pyx_fuse_1__pyx_f_12_activations_fexp(__pyx_fuse_1__pyx_f_12_activations_clamp_low(((*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_5)) ))) - __pyx_v_m))) / __pyx_v_s) * __pyx_v_inv_n);
       }
 
 
-      /* "ext/_core.pyx":151
+      /* "ext/_core.pyx":119
  *             for j in range(k):
- *                 Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m)) / s * inv_n
+ *                 Z2[i, j] = fexp(clamp_low(Z2[i, j] - m)) / s * inv_n
  *             Z2[i, y[i]] -= inv_n             # <<<<<<<<<<<<<<
  *     n_correct[0] = correct
  *     return total / n
 */
       __pyx_t_5 = __pyx_v_i;
       __pyx_t_6 = __pyx_v_i;
-      __pyx_t_12 = (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_5)) )));
-      *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_12)) )) -= __pyx_v_inv_n;
+      __pyx_t_11 = (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_5)) )));
+      *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_Z2.data + __pyx_t_6 * __pyx_v_Z2.strides[0]) )) + __pyx_t_11)) )) -= __pyx_v_inv_n;
     }
 
   }
   __pyx_L3:;
 
-  /* "ext/_core.pyx":152
- *                 Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m)) / s * inv_n
+  /* "ext/_core.pyx":120
+ *                 Z2[i, j] = fexp(clamp_low(Z2[i, j] - m)) / s * inv_n
  *             Z2[i, y[i]] -= inv_n
  *     n_correct[0] = correct             # <<<<<<<<<<<<<<
  *     return total / n
@@ -22468,7 +22607,7 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
 */
   (__pyx_v_n_correct[0]) = __pyx_v_correct;
 
-  /* "ext/_core.pyx":153
+  /* "ext/_core.pyx":121
  *             Z2[i, y[i]] -= inv_n
  *     n_correct[0] = correct
  *     return total / n             # <<<<<<<<<<<<<<
@@ -22481,7 +22620,7 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
   }
   goto __pyx_L0;
 
-  /* "ext/_core.pyx":116
+  /* "ext/_core.pyx":84
  * 
  * 
  * cdef double _loss_and_deltas(floating[:, ::1] Z2,   # IN logits, OUT deltas (y_hat - y) / n             # <<<<<<<<<<<<<<
@@ -22506,7 +22645,7 @@ static double __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__Pyx_memviews
   return __pyx_r;
 }
 
-/* "ext/_core.pyx":156
+/* "ext/_core.pyx":124
  * 
  * 
  * cdef void _backprop(const floating[:, ::1] X,       # IN  (n, d)             # <<<<<<<<<<<<<<
@@ -22535,7 +22674,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   Py_ssize_t __pyx_t_11;
   Py_ssize_t __pyx_t_12;
 
-  /* "ext/_core.pyx":167
+  /* "ext/_core.pyx":135
  *     gW2 = A1^T D2, gb2 = sum D2; D1 = (D2 W2^T) * A1 (1 - A1); gW1 = X^T D1, gb1 = sum D1.
  *     """
  *     cdef Py_ssize_t n = X.shape[0], d = X.shape[1], h = A1.shape[1], k = D2.shape[1], i, j             # <<<<<<<<<<<<<<
@@ -22547,7 +22686,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   __pyx_v_h = (__pyx_v_A1.shape[1]);
   __pyx_v_k = (__pyx_v_D2.shape[1]);
 
-  /* "ext/_core.pyx":170
+  /* "ext/_core.pyx":138
  *     cdef floating a
  *     # gW2 = A1.T @ D2
  *     _gemm(True, False, h, k, n, <floating> 1, &A1[0, 0], h, &D2[0, 0], k, <floating> 0, &gW2[0, 0], k)             # <<<<<<<<<<<<<<
@@ -22562,7 +22701,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   __pyx_t_6 = 0;
   __pyx_fuse_0__pyx_f_6mlpgui_5_core__gemm(1, 0, __pyx_v_h, __pyx_v_k, __pyx_v_n, ((float)1), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_1 * __pyx_v_A1.strides[0]) )) + __pyx_t_2)) )))), __pyx_v_h, (&(*((float const  *) ( /* dim=1 */ ((char *) (((float const  *) ( /* dim=0 */ (__pyx_v_D2.data + __pyx_t_3 * __pyx_v_D2.strides[0]) )) + __pyx_t_4)) )))), __pyx_v_k, ((float)0), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_gW2.data + __pyx_t_5 * __pyx_v_gW2.strides[0]) )) + __pyx_t_6)) )))), __pyx_v_k);
 
-  /* "ext/_core.pyx":172
+  /* "ext/_core.pyx":140
  *     _gemm(True, False, h, k, n, <floating> 1, &A1[0, 0], h, &D2[0, 0], k, <floating> 0, &gW2[0, 0], k)
  *     # G = D2 @ W2.T
  *     _gemm(False, True, n, h, k, <floating> 1, &D2[0, 0], k, &W2[0, 0], k, <floating> 0, &G[0, 0], h)             # <<<<<<<<<<<<<<
@@ -22577,7 +22716,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   __pyx_t_1 = 0;
   __pyx_fuse_0__pyx_f_6mlpgui_5_core__gemm(0, 1, __pyx_v_n, __pyx_v_h, __pyx_v_k, ((float)1), (&(*((float const  *) ( /* dim=1 */ ((char *) (((float const  *) ( /* dim=0 */ (__pyx_v_D2.data + __pyx_t_6 * __pyx_v_D2.strides[0]) )) + __pyx_t_5)) )))), __pyx_v_k, (&(*((float const  *) ( /* dim=1 */ ((char *) (((float const  *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_4 * __pyx_v_W2.strides[0]) )) + __pyx_t_3)) )))), __pyx_v_k, ((float)0), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_G.data + __pyx_t_2 * __pyx_v_G.strides[0]) )) + __pyx_t_1)) )))), __pyx_v_h);
 
-  /* "ext/_core.pyx":173
+  /* "ext/_core.pyx":141
  *     # G = D2 @ W2.T
  *     _gemm(False, True, n, h, k, <floating> 1, &D2[0, 0], k, &W2[0, 0], k, <floating> 0, &G[0, 0], h)
  *     for j in range(k):             # <<<<<<<<<<<<<<
@@ -22591,7 +22730,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
     __pyx_v_j = __pyx_t_9;
 
-    /* "ext/_core.pyx":174
+    /* "ext/_core.pyx":142
  *     _gemm(False, True, n, h, k, <floating> 1, &D2[0, 0], k, &W2[0, 0], k, <floating> 0, &G[0, 0], h)
  *     for j in range(k):
  *         gb2[j] = 0             # <<<<<<<<<<<<<<
@@ -22603,7 +22742,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   }
 
 
-  /* "ext/_core.pyx":175
+  /* "ext/_core.pyx":143
  *     for j in range(k):
  *         gb2[j] = 0
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -22617,7 +22756,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
     __pyx_v_j = __pyx_t_9;
 
-    /* "ext/_core.pyx":176
+    /* "ext/_core.pyx":144
  *         gb2[j] = 0
  *     for j in range(h):
  *         gb1[j] = 0             # <<<<<<<<<<<<<<
@@ -22629,7 +22768,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   }
 
 
-  /* "ext/_core.pyx":177
+  /* "ext/_core.pyx":145
  *     for j in range(h):
  *         gb1[j] = 0
  *     for i in range(n):             # <<<<<<<<<<<<<<
@@ -22643,7 +22782,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
     __pyx_v_i = __pyx_t_9;
 
-    /* "ext/_core.pyx":178
+    /* "ext/_core.pyx":146
  *         gb1[j] = 0
  *     for i in range(n):
  *         for j in range(k):             # <<<<<<<<<<<<<<
@@ -22657,7 +22796,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
     for (__pyx_t_12 = 0; __pyx_t_12 < __pyx_t_11; __pyx_t_12+=1) {
       __pyx_v_j = __pyx_t_12;
 
-      /* "ext/_core.pyx":179
+      /* "ext/_core.pyx":147
  *     for i in range(n):
  *         for j in range(k):
  *             gb2[j] += D2[i, j]             # <<<<<<<<<<<<<<
@@ -22671,7 +22810,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
     }
 
 
-    /* "ext/_core.pyx":181
+    /* "ext/_core.pyx":149
  *             gb2[j] += D2[i, j]
  *         # D1 = G * A1 * (1 - A1), written over A1
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -22685,7 +22824,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
     for (__pyx_t_12 = 0; __pyx_t_12 < __pyx_t_11; __pyx_t_12+=1) {
       __pyx_v_j = __pyx_t_12;
 
-      /* "ext/_core.pyx":182
+      /* "ext/_core.pyx":150
  *         # D1 = G * A1 * (1 - A1), written over A1
  *         for j in range(h):
  *             a = A1[i, j]             # <<<<<<<<<<<<<<
@@ -22696,7 +22835,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
       __pyx_t_1 = __pyx_v_j;
       __pyx_v_a = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_2 * __pyx_v_A1.strides[0]) )) + __pyx_t_1)) )));
 
-      /* "ext/_core.pyx":183
+      /* "ext/_core.pyx":151
  *         for j in range(h):
  *             a = A1[i, j]
  *             A1[i, j] = G[i, j] * a * (1 - a)             # <<<<<<<<<<<<<<
@@ -22709,7 +22848,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
       __pyx_t_4 = __pyx_v_j;
       *((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_3 * __pyx_v_A1.strides[0]) )) + __pyx_t_4)) )) = (((*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_G.data + __pyx_t_1 * __pyx_v_G.strides[0]) )) + __pyx_t_2)) ))) * __pyx_v_a) * (1.0 - __pyx_v_a));
 
-      /* "ext/_core.pyx":184
+      /* "ext/_core.pyx":152
  *             a = A1[i, j]
  *             A1[i, j] = G[i, j] * a * (1 - a)
  *             gb1[j] += A1[i, j]             # <<<<<<<<<<<<<<
@@ -22725,7 +22864,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   }
 
 
-  /* "ext/_core.pyx":186
+  /* "ext/_core.pyx":154
  *             gb1[j] += A1[i, j]
  *     # gW1 = X.T @ D1
  *     _gemm(True, False, d, h, n, <floating> 1, &X[0, 0], d, &A1[0, 0], h, <floating> 0, &gW1[0, 0], h)             # <<<<<<<<<<<<<<
@@ -22740,7 +22879,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   __pyx_t_6 = 0;
   __pyx_fuse_0__pyx_f_6mlpgui_5_core__gemm(1, 0, __pyx_v_d, __pyx_v_h, __pyx_v_n, ((float)1), (&(*((float const  *) ( /* dim=1 */ ((char *) (((float const  *) ( /* dim=0 */ (__pyx_v_X.data + __pyx_t_1 * __pyx_v_X.strides[0]) )) + __pyx_t_2)) )))), __pyx_v_d, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_4 * __pyx_v_A1.strides[0]) )) + __pyx_t_3)) )))), __pyx_v_h, ((float)0), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_gW1.data + __pyx_t_5 * __pyx_v_gW1.strides[0]) )) + __pyx_t_6)) )))), __pyx_v_h);
 
-  /* "ext/_core.pyx":156
+  /* "ext/_core.pyx":124
  * 
  * 
  * cdef void _backprop(const floating[:, ::1] X,       # IN  (n, d)             # <<<<<<<<<<<<<<
@@ -22779,7 +22918,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   Py_ssize_t __pyx_t_11;
   Py_ssize_t __pyx_t_12;
 
-  /* "ext/_core.pyx":167
+  /* "ext/_core.pyx":135
  *     gW2 = A1^T D2, gb2 = sum D2; D1 = (D2 W2^T) * A1 (1 - A1); gW1 = X^T D1, gb1 = sum D1.
  *     """
  *     cdef Py_ssize_t n = X.shape[0], d = X.shape[1], h = A1.shape[1], k = D2.shape[1], i, j             # <<<<<<<<<<<<<<
@@ -22791,7 +22930,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   __pyx_v_h = (__pyx_v_A1.shape[1]);
   __pyx_v_k = (__pyx_v_D2.shape[1]);
 
-  /* "ext/_core.pyx":170
+  /* "ext/_core.pyx":138
  *     cdef floating a
  *     # gW2 = A1.T @ D2
  *     _gemm(True, False, h, k, n, <floating> 1, &A1[0, 0], h, &D2[0, 0], k, <floating> 0, &gW2[0, 0], k)             # <<<<<<<<<<<<<<
@@ -22806,7 +22945,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   __pyx_t_6 = 0;
   __pyx_fuse_1__pyx_f_6mlpgui_5_core__gemm(1, 0, __pyx_v_h, __pyx_v_k, __pyx_v_n, ((double)1), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_1 * __pyx_v_A1.strides[0]) )) + __pyx_t_2)) )))), __pyx_v_h, (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_D2.data + __pyx_t_3 * __pyx_v_D2.strides[0]) )) + __pyx_t_4)) )))), __pyx_v_k, ((double)0), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_gW2.data + __pyx_t_5 * __pyx_v_gW2.strides[0]) )) + __pyx_t_6)) )))), __pyx_v_k);
 
-  /* "ext/_core.pyx":172
+  /* "ext/_core.pyx":140
  *     _gemm(True, False, h, k, n, <floating> 1, &A1[0, 0], h, &D2[0, 0], k, <floating> 0, &gW2[0, 0], k)
  *     # G = D2 @ W2.T
  *     _gemm(False, True, n, h, k, <floating> 1, &D2[0, 0], k, &W2[0, 0], k, <floating> 0, &G[0, 0], h)             # <<<<<<<<<<<<<<
@@ -22821,7 +22960,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   __pyx_t_1 = 0;
   __pyx_fuse_1__pyx_f_6mlpgui_5_core__gemm(0, 1, __pyx_v_n, __pyx_v_h, __pyx_v_k, ((double)1), (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_D2.data + __pyx_t_6 * __pyx_v_D2.strides[0]) )) + __pyx_t_5)) )))), __pyx_v_k, (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_4 * __pyx_v_W2.strides[0]) )) + __pyx_t_3)) )))), __pyx_v_k, ((double)0), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_G.data + __pyx_t_2 * __pyx_v_G.strides[0]) )) + __pyx_t_1)) )))), __pyx_v_h);
 
-  /* "ext/_core.pyx":173
+  /* "ext/_core.pyx":141
  *     # G = D2 @ W2.T
  *     _gemm(False, True, n, h, k, <floating> 1, &D2[0, 0], k, &W2[0, 0], k, <floating> 0, &G[0, 0], h)
  *     for j in range(k):             # <<<<<<<<<<<<<<
@@ -22835,7 +22974,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
     __pyx_v_j = __pyx_t_9;
 
-    /* "ext/_core.pyx":174
+    /* "ext/_core.pyx":142
  *     _gemm(False, True, n, h, k, <floating> 1, &D2[0, 0], k, &W2[0, 0], k, <floating> 0, &G[0, 0], h)
  *     for j in range(k):
  *         gb2[j] = 0             # <<<<<<<<<<<<<<
@@ -22847,7 +22986,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   }
 
 
-  /* "ext/_core.pyx":175
+  /* "ext/_core.pyx":143
  *     for j in range(k):
  *         gb2[j] = 0
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -22861,7 +23000,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
     __pyx_v_j = __pyx_t_9;
 
-    /* "ext/_core.pyx":176
+    /* "ext/_core.pyx":144
  *         gb2[j] = 0
  *     for j in range(h):
  *         gb1[j] = 0             # <<<<<<<<<<<<<<
@@ -22873,7 +23012,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   }
 
 
-  /* "ext/_core.pyx":177
+  /* "ext/_core.pyx":145
  *     for j in range(h):
  *         gb1[j] = 0
  *     for i in range(n):             # <<<<<<<<<<<<<<
@@ -22887,7 +23026,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
     __pyx_v_i = __pyx_t_9;
 
-    /* "ext/_core.pyx":178
+    /* "ext/_core.pyx":146
  *         gb1[j] = 0
  *     for i in range(n):
  *         for j in range(k):             # <<<<<<<<<<<<<<
@@ -22901,7 +23040,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
     for (__pyx_t_12 = 0; __pyx_t_12 < __pyx_t_11; __pyx_t_12+=1) {
       __pyx_v_j = __pyx_t_12;
 
-      /* "ext/_core.pyx":179
+      /* "ext/_core.pyx":147
  *     for i in range(n):
  *         for j in range(k):
  *             gb2[j] += D2[i, j]             # <<<<<<<<<<<<<<
@@ -22915,7 +23054,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
     }
 
 
-    /* "ext/_core.pyx":181
+    /* "ext/_core.pyx":149
  *             gb2[j] += D2[i, j]
  *         # D1 = G * A1 * (1 - A1), written over A1
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -22929,7 +23068,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
     for (__pyx_t_12 = 0; __pyx_t_12 < __pyx_t_11; __pyx_t_12+=1) {
       __pyx_v_j = __pyx_t_12;
 
-      /* "ext/_core.pyx":182
+      /* "ext/_core.pyx":150
  *         # D1 = G * A1 * (1 - A1), written over A1
  *         for j in range(h):
  *             a = A1[i, j]             # <<<<<<<<<<<<<<
@@ -22940,7 +23079,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
       __pyx_t_1 = __pyx_v_j;
       __pyx_v_a = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_2 * __pyx_v_A1.strides[0]) )) + __pyx_t_1)) )));
 
-      /* "ext/_core.pyx":183
+      /* "ext/_core.pyx":151
  *         for j in range(h):
  *             a = A1[i, j]
  *             A1[i, j] = G[i, j] * a * (1 - a)             # <<<<<<<<<<<<<<
@@ -22953,7 +23092,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
       __pyx_t_4 = __pyx_v_j;
       *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_3 * __pyx_v_A1.strides[0]) )) + __pyx_t_4)) )) = (((*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_G.data + __pyx_t_1 * __pyx_v_G.strides[0]) )) + __pyx_t_2)) ))) * __pyx_v_a) * (1.0 - __pyx_v_a));
 
-      /* "ext/_core.pyx":184
+      /* "ext/_core.pyx":152
  *             a = A1[i, j]
  *             A1[i, j] = G[i, j] * a * (1 - a)
  *             gb1[j] += A1[i, j]             # <<<<<<<<<<<<<<
@@ -22969,7 +23108,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   }
 
 
-  /* "ext/_core.pyx":186
+  /* "ext/_core.pyx":154
  *             gb1[j] += A1[i, j]
  *     # gW1 = X.T @ D1
  *     _gemm(True, False, d, h, n, <floating> 1, &X[0, 0], d, &A1[0, 0], h, <floating> 0, &gW1[0, 0], h)             # <<<<<<<<<<<<<<
@@ -22984,7 +23123,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
   __pyx_t_6 = 0;
   __pyx_fuse_1__pyx_f_6mlpgui_5_core__gemm(1, 0, __pyx_v_d, __pyx_v_h, __pyx_v_n, ((double)1), (&(*((double const  *) ( /* dim=1 */ ((char *) (((double const  *) ( /* dim=0 */ (__pyx_v_X.data + __pyx_t_1 * __pyx_v_X.strides[0]) )) + __pyx_t_2)) )))), __pyx_v_d, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_4 * __pyx_v_A1.strides[0]) )) + __pyx_t_3)) )))), __pyx_v_h, ((double)0), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_gW1.data + __pyx_t_5 * __pyx_v_gW1.strides[0]) )) + __pyx_t_6)) )))), __pyx_v_h);
 
-  /* "ext/_core.pyx":156
+  /* "ext/_core.pyx":124
  * 
  * 
  * cdef void _backprop(const floating[:, ::1] X,       # IN  (n, d)             # <<<<<<<<<<<<<<
@@ -23002,7 +23141,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__Pyx_memviewslice __py
 
 }
 
-/* "ext/_core.pyx":189
+/* "ext/_core.pyx":157
  * 
  * 
  * cdef void _descend(floating[:, ::1] W, const floating[:, ::1] gW, floating lr) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23024,7 +23163,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__descend(__Pyx_memviewslice __pyx
   Py_ssize_t __pyx_t_9;
   Py_ssize_t __pyx_t_10;
 
-  /* "ext/_core.pyx":192
+  /* "ext/_core.pyx":160
  *     """W -= lr * gW."""
  *     cdef Py_ssize_t i, j
  *     for i in range(W.shape[0]):             # <<<<<<<<<<<<<<
@@ -23038,7 +23177,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__descend(__Pyx_memviewslice __pyx
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/_core.pyx":193
+    /* "ext/_core.pyx":161
  *     cdef Py_ssize_t i, j
  *     for i in range(W.shape[0]):
  *         for j in range(W.shape[1]):             # <<<<<<<<<<<<<<
@@ -23052,7 +23191,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__descend(__Pyx_memviewslice __pyx
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_j = __pyx_t_6;
 
-      /* "ext/_core.pyx":194
+      /* "ext/_core.pyx":162
  *     for i in range(W.shape[0]):
  *         for j in range(W.shape[1]):
  *             W[i, j] -= lr * gW[i, j]             # <<<<<<<<<<<<<<
@@ -23069,7 +23208,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__descend(__Pyx_memviewslice __pyx
   }
 
 
-  /* "ext/_core.pyx":189
+  /* "ext/_core.pyx":157
  * 
  * 
  * cdef void _descend(floating[:, ::1] W, const floating[:, ::1] gW, floating lr) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23096,7 +23235,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__descend(__Pyx_memviewslice __pyx
   Py_ssize_t __pyx_t_9;
   Py_ssize_t __pyx_t_10;
 
-  /* "ext/_core.pyx":192
+  /* "ext/_core.pyx":160
  *     """W -= lr * gW."""
  *     cdef Py_ssize_t i, j
  *     for i in range(W.shape[0]):             # <<<<<<<<<<<<<<
@@ -23110,7 +23249,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__descend(__Pyx_memviewslice __pyx
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/_core.pyx":193
+    /* "ext/_core.pyx":161
  *     cdef Py_ssize_t i, j
  *     for i in range(W.shape[0]):
  *         for j in range(W.shape[1]):             # <<<<<<<<<<<<<<
@@ -23124,7 +23263,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__descend(__Pyx_memviewslice __pyx
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_j = __pyx_t_6;
 
-      /* "ext/_core.pyx":194
+      /* "ext/_core.pyx":162
  *     for i in range(W.shape[0]):
  *         for j in range(W.shape[1]):
  *             W[i, j] -= lr * gW[i, j]             # <<<<<<<<<<<<<<
@@ -23141,7 +23280,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__descend(__Pyx_memviewslice __pyx
   }
 
 
-  /* "ext/_core.pyx":189
+  /* "ext/_core.pyx":157
  * 
  * 
  * cdef void _descend(floating[:, ::1] W, const floating[:, ::1] gW, floating lr) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23154,7 +23293,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__descend(__Pyx_memviewslice __pyx
 
 }
 
-/* "ext/_core.pyx":197
+/* "ext/_core.pyx":165
  * 
  * 
  * cdef void _descend1(floating[::1] b, const floating[::1] gb, floating lr) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23170,7 +23309,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__descend1(__Pyx_memviewslice __py
   Py_ssize_t __pyx_t_4;
   Py_ssize_t __pyx_t_5;
 
-  /* "ext/_core.pyx":200
+  /* "ext/_core.pyx":168
  *     """b -= lr * gb."""
  *     cdef Py_ssize_t j
  *     for j in range(b.shape[0]):             # <<<<<<<<<<<<<<
@@ -23184,7 +23323,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__descend1(__Pyx_memviewslice __py
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_core.pyx":201
+    /* "ext/_core.pyx":169
  *     cdef Py_ssize_t j
  *     for j in range(b.shape[0]):
  *         b[j] -= lr * gb[j]             # <<<<<<<<<<<<<<
@@ -23197,7 +23336,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__descend1(__Pyx_memviewslice __py
   }
 
 
-  /* "ext/_core.pyx":197
+  /* "ext/_core.pyx":165
  * 
  * 
  * cdef void _descend1(floating[::1] b, const floating[::1] gb, floating lr) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23217,7 +23356,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__descend1(__Pyx_memviewslice __py
   Py_ssize_t __pyx_t_4;
   Py_ssize_t __pyx_t_5;
 
-  /* "ext/_core.pyx":200
+  /* "ext/_core.pyx":168
  *     """b -= lr * gb."""
  *     cdef Py_ssize_t j
  *     for j in range(b.shape[0]):             # <<<<<<<<<<<<<<
@@ -23231,7 +23370,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__descend1(__Pyx_memviewslice __py
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_core.pyx":201
+    /* "ext/_core.pyx":169
  *     cdef Py_ssize_t j
  *     for j in range(b.shape[0]):
  *         b[j] -= lr * gb[j]             # <<<<<<<<<<<<<<
@@ -23244,7 +23383,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__descend1(__Pyx_memviewslice __py
   }
 
 
-  /* "ext/_core.pyx":197
+  /* "ext/_core.pyx":165
  * 
  * 
  * cdef void _descend1(floating[::1] b, const floating[::1] gb, floating lr) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23256,7 +23395,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__descend1(__Pyx_memviewslice __py
 
 }
 
-/* "ext/_core.pyx":204
+/* "ext/_core.pyx":172
  * 
  * 
  * def _check(X, W1, b1, W2, b2, A1, Z2, y=None):             # <<<<<<<<<<<<<<
@@ -23310,71 +23449,71 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_X,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_A1,&__pyx_mstate_global->__pyx_n_u_Z2,&__pyx_mstate_global->__pyx_n_u_y,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 204, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 172, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "_check", 0) < (0)) __PYX_ERR(0, 204, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "_check", 0) < (0)) __PYX_ERR(0, 172, __pyx_L3_error)
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("_check", 0, 7, 8, i); __PYX_ERR(0, 204, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("_check", 0, 7, 8, i); __PYX_ERR(0, 172, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 172, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 172, __pyx_L3_error)
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 172, __pyx_L3_error)
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 172, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 204, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -23391,7 +23530,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("_check", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 204, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("_check", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 172, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23443,21 +23582,21 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_check", 0);
 
-  /* "ext/_core.pyx":205
+  /* "ext/_core.pyx":173
  * 
  * def _check(X, W1, b1, W2, b2, A1, Z2, y=None):
  *     n, d = X.shape[0], X.shape[1]             # <<<<<<<<<<<<<<
  *     h, k = W1.shape[1], W2.shape[1]
  *     if n < 1:
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_X, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 205, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_X, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 173, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 205, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 173, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_X, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 205, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_X, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 173, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 205, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 173, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_n = __pyx_t_2;
@@ -23465,21 +23604,21 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
   __pyx_v_d = __pyx_t_3;
   __pyx_t_3 = 0;
 
-  /* "ext/_core.pyx":206
+  /* "ext/_core.pyx":174
  * def _check(X, W1, b1, W2, b2, A1, Z2, y=None):
  *     n, d = X.shape[0], X.shape[1]
  *     h, k = W1.shape[1], W2.shape[1]             # <<<<<<<<<<<<<<
  *     if n < 1:
  *         raise ValueError("need at least one sample")
 */
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 206, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_3, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 206, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_3, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 206, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_1 = __Pyx_GetItemInt(__pyx_t_3, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 206, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_GetItemInt(__pyx_t_3, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_v_h = __pyx_t_2;
@@ -23487,18 +23626,18 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
   __pyx_v_k = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/_core.pyx":207
+  /* "ext/_core.pyx":175
  *     n, d = X.shape[0], X.shape[1]
  *     h, k = W1.shape[1], W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
  *         raise ValueError("need at least one sample")
  *     if W1.shape[0] != d or b1.shape[0] != h or W2.shape[0] != h or b2.shape[0] != k:
 */
-  __pyx_t_4 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_v_n, __pyx_mstate_global->__pyx_int_1, Py_LT); if (unlikely((__pyx_t_4 < 0))) __PYX_ERR(0, 207, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_v_n, __pyx_mstate_global->__pyx_int_1, Py_LT); if (unlikely((__pyx_t_4 < 0))) __PYX_ERR(0, 175, __pyx_L1_error)
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/_core.pyx":208
+    /* "ext/_core.pyx":176
  *     h, k = W1.shape[1], W2.shape[1]
  *     if n < 1:
  *         raise ValueError("need at least one sample")             # <<<<<<<<<<<<<<
@@ -23511,14 +23650,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
       PyObject *__pyx_callargs[2] = {__pyx_t_2, __pyx_mstate_global->__pyx_kp_u_need_at_least_one_sample};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 208, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 176, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 208, __pyx_L1_error)
+    __PYX_ERR(0, 176, __pyx_L1_error)
 
-    /* "ext/_core.pyx":207
+    /* "ext/_core.pyx":175
  *     n, d = X.shape[0], X.shape[1]
  *     h, k = W1.shape[1], W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -23527,19 +23666,19 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
 */
   }
 
-  /* "ext/_core.pyx":209
+  /* "ext/_core.pyx":177
  *     if n < 1:
  *         raise ValueError("need at least one sample")
  *     if W1.shape[0] != d or b1.shape[0] != h or W2.shape[0] != h or b2.shape[0] != k:             # <<<<<<<<<<<<<<
  *         raise ValueError(f"parameter shapes don't fit: X {X.shape[:2]}, W1 {W1.shape[:2]}, "
  *                          f"b1 {b1.shape[:1]}, W2 {W2.shape[:2]}, b2 {b2.shape[:1]}")
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 209, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 209, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_2, __pyx_v_d, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 209, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_2, __pyx_v_d, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   if (!__pyx_t_6) {
 
@@ -23549,12 +23688,12 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
 
     goto __pyx_L5_bool_binop_done;
   }
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_b1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 209, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_b1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_1 = __Pyx_GetItemInt(__pyx_t_2, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 209, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_GetItemInt(__pyx_t_2, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_1, __pyx_v_h, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 209, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_1, __pyx_v_h, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   if (!__pyx_t_6) {
 
@@ -23564,12 +23703,12 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
 
     goto __pyx_L5_bool_binop_done;
   }
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 209, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 209, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_2, __pyx_v_h, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 209, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_2, __pyx_v_h, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   if (!__pyx_t_6) {
 
@@ -23579,12 +23718,12 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
 
     goto __pyx_L5_bool_binop_done;
   }
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_b2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 209, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_b2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_1 = __Pyx_GetItemInt(__pyx_t_2, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 209, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_GetItemInt(__pyx_t_2, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_1, __pyx_v_k, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 209, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_1, __pyx_v_k, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 177, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
   __pyx_t_4 = __pyx_t_6;
@@ -23593,7 +23732,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/_core.pyx":210
+    /* "ext/_core.pyx":178
  *         raise ValueError("need at least one sample")
  *     if W1.shape[0] != d or b1.shape[0] != h or W2.shape[0] != h or b2.shape[0] != k:
  *         raise ValueError(f"parameter shapes don't fit: X {X.shape[:2]}, W1 {W1.shape[:2]}, "             # <<<<<<<<<<<<<<
@@ -23601,52 +23740,52 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
  *     if tuple(A1.shape[:2]) != (n, h) or tuple(Z2.shape[:2]) != (n, k):
 */
     __pyx_t_2 = NULL;
-    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_X, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 210, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_X, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 178, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_7 = __Pyx_PyObject_GetSlice(__pyx_t_3, 0, 2, NULL, NULL, &__pyx_mstate_global->__pyx_slice[1], 0, 1, 0); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 210, __pyx_L1_error)
+    __pyx_t_7 = __Pyx_PyObject_GetSlice(__pyx_t_3, 0, 2, NULL, NULL, &__pyx_mstate_global->__pyx_slice[1], 0, 1, 0); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 178, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_7);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __pyx_t_3 = __Pyx_PyObject_FormatSimple(__pyx_t_7, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 210, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_FormatSimple(__pyx_t_7, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 178, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 210, __pyx_L1_error)
+    __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 178, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_7);
-    __pyx_t_8 = __Pyx_PyObject_GetSlice(__pyx_t_7, 0, 2, NULL, NULL, &__pyx_mstate_global->__pyx_slice[1], 0, 1, 0); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 210, __pyx_L1_error)
+    __pyx_t_8 = __Pyx_PyObject_GetSlice(__pyx_t_7, 0, 2, NULL, NULL, &__pyx_mstate_global->__pyx_slice[1], 0, 1, 0); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 178, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    __pyx_t_7 = __Pyx_PyObject_FormatSimple(__pyx_t_8, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 210, __pyx_L1_error)
+    __pyx_t_7 = __Pyx_PyObject_FormatSimple(__pyx_t_8, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 178, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_7);
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
-    /* "ext/_core.pyx":211
+    /* "ext/_core.pyx":179
  *     if W1.shape[0] != d or b1.shape[0] != h or W2.shape[0] != h or b2.shape[0] != k:
  *         raise ValueError(f"parameter shapes don't fit: X {X.shape[:2]}, W1 {W1.shape[:2]}, "
  *                          f"b1 {b1.shape[:1]}, W2 {W2.shape[:2]}, b2 {b2.shape[:1]}")             # <<<<<<<<<<<<<<
  *     if tuple(A1.shape[:2]) != (n, h) or tuple(Z2.shape[:2]) != (n, k):
  *         raise ValueError(f"work buffers must be ({n}, {h}) and ({n}, {k})")
 */
-    __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_v_b1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 211, __pyx_L1_error)
+    __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_v_b1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
-    __pyx_t_9 = __Pyx_PyObject_GetSlice(__pyx_t_8, 0, 1, NULL, NULL, &__pyx_mstate_global->__pyx_slice[2], 0, 1, 0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 211, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyObject_GetSlice(__pyx_t_8, 0, 1, NULL, NULL, &__pyx_mstate_global->__pyx_slice[2], 0, 1, 0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_9);
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __pyx_t_8 = __Pyx_PyObject_FormatSimple(__pyx_t_9, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 211, __pyx_L1_error)
+    __pyx_t_8 = __Pyx_PyObject_FormatSimple(__pyx_t_9, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-    __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 211, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_9);
-    __pyx_t_10 = __Pyx_PyObject_GetSlice(__pyx_t_9, 0, 2, NULL, NULL, &__pyx_mstate_global->__pyx_slice[1], 0, 1, 0); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 211, __pyx_L1_error)
+    __pyx_t_10 = __Pyx_PyObject_GetSlice(__pyx_t_9, 0, 2, NULL, NULL, &__pyx_mstate_global->__pyx_slice[1], 0, 1, 0); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_10);
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-    __pyx_t_9 = __Pyx_PyObject_FormatSimple(__pyx_t_10, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 211, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyObject_FormatSimple(__pyx_t_10, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_9);
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
-    __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_v_b2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 211, __pyx_L1_error)
+    __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_v_b2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_10);
-    __pyx_t_11 = __Pyx_PyObject_GetSlice(__pyx_t_10, 0, 1, NULL, NULL, &__pyx_mstate_global->__pyx_slice[2], 0, 1, 0); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 211, __pyx_L1_error)
+    __pyx_t_11 = __Pyx_PyObject_GetSlice(__pyx_t_10, 0, 1, NULL, NULL, &__pyx_mstate_global->__pyx_slice[2], 0, 1, 0); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_11);
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
-    __pyx_t_10 = __Pyx_PyObject_FormatSimple(__pyx_t_11, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 211, __pyx_L1_error)
+    __pyx_t_10 = __Pyx_PyObject_FormatSimple(__pyx_t_11, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_10);
     __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
     __pyx_t_12[0] = __pyx_mstate_global->__pyx_kp_u_parameter_shapes_don_t_fit_X;
@@ -23660,7 +23799,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
     __pyx_t_12[8] = __pyx_mstate_global->__pyx_kp_u_b2_2;
     __pyx_t_12[9] = __pyx_t_10;
 
-    /* "ext/_core.pyx":210
+    /* "ext/_core.pyx":178
  *         raise ValueError("need at least one sample")
  *     if W1.shape[0] != d or b1.shape[0] != h or W2.shape[0] != h or b2.shape[0] != k:
  *         raise ValueError(f"parameter shapes don't fit: X {X.shape[:2]}, W1 {W1.shape[:2]}, "             # <<<<<<<<<<<<<<
@@ -23682,7 +23821,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
     }
     #endif
     __pyx_t_11 = __Pyx_PyUnicode_Join(__pyx_t_12, 10, __pyx_t_13, __pyx_t_14);
-    if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 210, __pyx_L1_error)
+    if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 178, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_11);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
@@ -23695,14 +23834,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 210, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 178, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 210, __pyx_L1_error)
+    __PYX_ERR(0, 178, __pyx_L1_error)
 
-    /* "ext/_core.pyx":209
+    /* "ext/_core.pyx":177
  *     if n < 1:
  *         raise ValueError("need at least one sample")
  *     if W1.shape[0] != d or b1.shape[0] != h or W2.shape[0] != h or b2.shape[0] != k:             # <<<<<<<<<<<<<<
@@ -23711,30 +23850,30 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
 */
   }
 
-  /* "ext/_core.pyx":212
+  /* "ext/_core.pyx":180
  *         raise ValueError(f"parameter shapes don't fit: X {X.shape[:2]}, W1 {W1.shape[:2]}, "
  *                          f"b1 {b1.shape[:1]}, W2 {W2.shape[:2]}, b2 {b2.shape[:1]}")
  *     if tuple(A1.shape[:2]) != (n, h) or tuple(Z2.shape[:2]) != (n, k):             # <<<<<<<<<<<<<<
  *         raise ValueError(f"work buffers must be ({n}, {h}) and ({n}, {k})")
  *     if y is not None:
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_A1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_A1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_11 = __Pyx_PyObject_GetSlice(__pyx_t_1, 0, 2, NULL, NULL, &__pyx_mstate_global->__pyx_slice[1], 0, 1, 0); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_GetSlice(__pyx_t_1, 0, 2, NULL, NULL, &__pyx_mstate_global->__pyx_slice[1], 0, 1, 0); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PySequence_Tuple(__pyx_t_11); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PySequence_Tuple(__pyx_t_11); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
-  __pyx_t_11 = PyTuple_New(2); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_11 = PyTuple_New(2); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __Pyx_INCREF(__pyx_v_n);
   __Pyx_GIVEREF(__pyx_v_n);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 0, __pyx_v_n) != (0)) __PYX_ERR(0, 212, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 0, __pyx_v_n) != (0)) __PYX_ERR(0, 180, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_h);
   __Pyx_GIVEREF(__pyx_v_h);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 1, __pyx_v_h) != (0)) __PYX_ERR(0, 212, __pyx_L1_error);
-  __pyx_t_6 = __Pyx_PyObject_RichCompareBool(__pyx_t_1, __pyx_t_11, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 212, __pyx_L1_error)
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 1, __pyx_v_h) != (0)) __PYX_ERR(0, 180, __pyx_L1_error);
+  __pyx_t_6 = __Pyx_PyObject_RichCompareBool(__pyx_t_1, __pyx_t_11, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
   if (!__pyx_t_6) {
@@ -23745,23 +23884,23 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
 
     goto __pyx_L10_bool_binop_done;
   }
-  __pyx_t_11 = __Pyx_PyObject_GetAttrStr(__pyx_v_Z2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_GetAttrStr(__pyx_v_Z2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
-  __pyx_t_1 = __Pyx_PyObject_GetSlice(__pyx_t_11, 0, 2, NULL, NULL, &__pyx_mstate_global->__pyx_slice[1], 0, 1, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetSlice(__pyx_t_11, 0, 2, NULL, NULL, &__pyx_mstate_global->__pyx_slice[1], 0, 1, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
-  __pyx_t_11 = __Pyx_PySequence_Tuple(__pyx_t_1); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PySequence_Tuple(__pyx_t_1); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_INCREF(__pyx_v_n);
   __Pyx_GIVEREF(__pyx_v_n);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_n) != (0)) __PYX_ERR(0, 212, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_n) != (0)) __PYX_ERR(0, 180, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_k);
   __Pyx_GIVEREF(__pyx_v_k);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_k) != (0)) __PYX_ERR(0, 212, __pyx_L1_error);
-  __pyx_t_6 = __Pyx_PyObject_RichCompareBool(__pyx_t_11, __pyx_t_1, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 212, __pyx_L1_error)
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_k) != (0)) __PYX_ERR(0, 180, __pyx_L1_error);
+  __pyx_t_6 = __Pyx_PyObject_RichCompareBool(__pyx_t_11, __pyx_t_1, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 180, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
@@ -23771,7 +23910,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/_core.pyx":213
+    /* "ext/_core.pyx":181
  *                          f"b1 {b1.shape[:1]}, W2 {W2.shape[:2]}, b2 {b2.shape[:1]}")
  *     if tuple(A1.shape[:2]) != (n, h) or tuple(Z2.shape[:2]) != (n, k):
  *         raise ValueError(f"work buffers must be ({n}, {h}) and ({n}, {k})")             # <<<<<<<<<<<<<<
@@ -23779,13 +23918,13 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
  *         if y.shape[0] != n:
 */
     __pyx_t_11 = NULL;
-    __pyx_t_2 = __Pyx_PyObject_FormatSimple(__pyx_v_n, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 213, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyObject_FormatSimple(__pyx_v_n, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 181, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
-    __pyx_t_10 = __Pyx_PyObject_FormatSimple(__pyx_v_h, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 213, __pyx_L1_error)
+    __pyx_t_10 = __Pyx_PyObject_FormatSimple(__pyx_v_h, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 181, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_10);
-    __pyx_t_9 = __Pyx_PyObject_FormatSimple(__pyx_v_n, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 213, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyObject_FormatSimple(__pyx_v_n, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 181, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_9);
-    __pyx_t_8 = __Pyx_PyObject_FormatSimple(__pyx_v_k, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 213, __pyx_L1_error)
+    __pyx_t_8 = __Pyx_PyObject_FormatSimple(__pyx_v_k, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 181, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
     __pyx_t_15[0] = __pyx_mstate_global->__pyx_kp_u_work_buffers_must_be;
     __pyx_t_15[1] = __pyx_t_2;
@@ -23811,7 +23950,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
     }
     #endif
     __pyx_t_7 = __Pyx_PyUnicode_Join(__pyx_t_15, 9, __pyx_t_13, __pyx_t_14);
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 213, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 181, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_7);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
@@ -23823,14 +23962,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_11); __pyx_t_11 = 0;
       __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 213, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 181, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 213, __pyx_L1_error)
+    __PYX_ERR(0, 181, __pyx_L1_error)
 
-    /* "ext/_core.pyx":212
+    /* "ext/_core.pyx":180
  *         raise ValueError(f"parameter shapes don't fit: X {X.shape[:2]}, W1 {W1.shape[:2]}, "
  *                          f"b1 {b1.shape[:1]}, W2 {W2.shape[:2]}, b2 {b2.shape[:1]}")
  *     if tuple(A1.shape[:2]) != (n, h) or tuple(Z2.shape[:2]) != (n, k):             # <<<<<<<<<<<<<<
@@ -23839,7 +23978,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
 */
   }
 
-  /* "ext/_core.pyx":214
+  /* "ext/_core.pyx":182
  *     if tuple(A1.shape[:2]) != (n, h) or tuple(Z2.shape[:2]) != (n, k):
  *         raise ValueError(f"work buffers must be ({n}, {h}) and ({n}, {k})")
  *     if y is not None:             # <<<<<<<<<<<<<<
@@ -23850,24 +23989,24 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
   if (__pyx_t_4) {
 
 
-    /* "ext/_core.pyx":215
+    /* "ext/_core.pyx":183
  *         raise ValueError(f"work buffers must be ({n}, {h}) and ({n}, {k})")
  *     if y is not None:
  *         if y.shape[0] != n:             # <<<<<<<<<<<<<<
  *             raise ValueError(f"{y.shape[0]} labels for {n} samples")
  *         lo, hi = np.min(y), np.max(y)
 */
-    __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_y, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 215, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_y, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 183, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    __pyx_t_7 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 215, __pyx_L1_error)
+    __pyx_t_7 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 183, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_7);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __pyx_t_4 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_7, __pyx_v_n, Py_NE); if (unlikely((__pyx_t_4 < 0))) __PYX_ERR(0, 215, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_7, __pyx_v_n, Py_NE); if (unlikely((__pyx_t_4 < 0))) __PYX_ERR(0, 183, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     if (unlikely(__pyx_t_4)) {
 
 
-      /* "ext/_core.pyx":216
+      /* "ext/_core.pyx":184
  *     if y is not None:
  *         if y.shape[0] != n:
  *             raise ValueError(f"{y.shape[0]} labels for {n} samples")             # <<<<<<<<<<<<<<
@@ -23875,15 +24014,15 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
  *         if lo < 0 or hi > max(k - 1, 1):
 */
       __pyx_t_1 = NULL;
-      __pyx_t_11 = __Pyx_PyObject_GetAttrStr(__pyx_v_y, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 216, __pyx_L1_error)
+      __pyx_t_11 = __Pyx_PyObject_GetAttrStr(__pyx_v_y, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 184, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_11);
-      __pyx_t_8 = __Pyx_GetItemInt(__pyx_t_11, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 216, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_GetItemInt(__pyx_t_11, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 184, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
-      __pyx_t_11 = __Pyx_PyObject_FormatSimple(__pyx_t_8, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 216, __pyx_L1_error)
+      __pyx_t_11 = __Pyx_PyObject_FormatSimple(__pyx_t_8, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 184, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_11);
       __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-      __pyx_t_8 = __Pyx_PyObject_FormatSimple(__pyx_v_n, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 216, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_PyObject_FormatSimple(__pyx_v_n, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 184, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
       __pyx_t_16[0] = __pyx_t_11;
       __pyx_t_16[1] = __pyx_mstate_global->__pyx_kp_u_labels_for;
@@ -23898,7 +24037,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
       __pyx_t_14 |= __Pyx_PyUnicode_KIND_04(__pyx_t_16[0]) | __Pyx_PyUnicode_KIND_04(__pyx_t_16[2]);
       #endif
       __pyx_t_9 = __Pyx_PyUnicode_Join(__pyx_t_16, 4, __pyx_t_13, __pyx_t_14);
-      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 216, __pyx_L1_error)
+      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 184, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
       __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
@@ -23908,14 +24047,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
         __pyx_t_7 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
         __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 216, __pyx_L1_error)
+        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 184, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_7);
       }
       __Pyx_Raise(__pyx_t_7, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-      __PYX_ERR(0, 216, __pyx_L1_error)
+      __PYX_ERR(0, 184, __pyx_L1_error)
 
-      /* "ext/_core.pyx":215
+      /* "ext/_core.pyx":183
  *         raise ValueError(f"work buffers must be ({n}, {h}) and ({n}, {k})")
  *     if y is not None:
  *         if y.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23924,7 +24063,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
 */
     }
 
-    /* "ext/_core.pyx":217
+    /* "ext/_core.pyx":185
  *         if y.shape[0] != n:
  *             raise ValueError(f"{y.shape[0]} labels for {n} samples")
  *         lo, hi = np.min(y), np.max(y)             # <<<<<<<<<<<<<<
@@ -23932,9 +24071,9 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
  *             raise ValueError(f"labels must be in 0..{max(k - 1, 1)}")
 */
     __pyx_t_9 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 217, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 185, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 217, __pyx_L1_error)
+    __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 185, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __pyx_t_5 = 1;
@@ -23954,13 +24093,13 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
       __pyx_t_7 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_8, __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_9); __pyx_t_9 = 0;
       __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 217, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 185, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     __pyx_t_9 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 217, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 185, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    __pyx_t_11 = __Pyx_PyObject_GetAttrStr(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 217, __pyx_L1_error)
+    __pyx_t_11 = __Pyx_PyObject_GetAttrStr(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 185, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_11);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __pyx_t_5 = 1;
@@ -23980,7 +24119,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
       __pyx_t_8 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_11, __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_9); __pyx_t_9 = 0;
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
-      if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 217, __pyx_L1_error)
+      if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 185, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
     }
     __pyx_v_lo = __pyx_t_7;
@@ -23988,14 +24127,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
     __pyx_v_hi = __pyx_t_8;
     __pyx_t_8 = 0;
 
-    /* "ext/_core.pyx":218
+    /* "ext/_core.pyx":186
  *             raise ValueError(f"{y.shape[0]} labels for {n} samples")
  *         lo, hi = np.min(y), np.max(y)
  *         if lo < 0 or hi > max(k - 1, 1):             # <<<<<<<<<<<<<<
  *             raise ValueError(f"labels must be in 0..{max(k - 1, 1)}")
  * 
 */
-    __pyx_t_6 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_v_lo, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 218, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_v_lo, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 186, __pyx_L1_error)
     if (!__pyx_t_6) {
 
     } else {
@@ -24006,14 +24145,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
     }
 
     __pyx_t_17 = 1;
-    __pyx_t_8 = __Pyx_PyLong_SubtractObjC(__pyx_v_k, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 218, __pyx_L1_error)
+    __pyx_t_8 = __Pyx_PyLong_SubtractObjC(__pyx_v_k, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 186, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
-    __pyx_t_11 = __Pyx_PyLong_From_long(__pyx_t_17); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 218, __pyx_L1_error)
+    __pyx_t_11 = __Pyx_PyLong_From_long(__pyx_t_17); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 186, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_11);
-    __pyx_t_6 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_11, __pyx_t_8, Py_GT); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 218, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_11, __pyx_t_8, Py_GT); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 186, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
     if (__pyx_t_6) {
-      __pyx_t_11 = __Pyx_PyLong_From_long(__pyx_t_17); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 218, __pyx_L1_error)
+      __pyx_t_11 = __Pyx_PyLong_From_long(__pyx_t_17); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 186, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_11);
       __pyx_t_7 = __pyx_t_11;
       __pyx_t_11 = 0;
@@ -24023,7 +24162,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
     }
 
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __pyx_t_6 = __Pyx_PyObject_CompareBoolGt_object_object(__pyx_v_hi, __pyx_t_7, Py_GT); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 218, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_PyObject_CompareBoolGt_object_object(__pyx_v_hi, __pyx_t_7, Py_GT); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 186, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
 
     __pyx_t_4 = __pyx_t_6;
@@ -24032,7 +24171,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
     if (unlikely(__pyx_t_4)) {
 
 
-      /* "ext/_core.pyx":219
+      /* "ext/_core.pyx":187
  *         lo, hi = np.min(y), np.max(y)
  *         if lo < 0 or hi > max(k - 1, 1):
  *             raise ValueError(f"labels must be in 0..{max(k - 1, 1)}")             # <<<<<<<<<<<<<<
@@ -24042,14 +24181,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
       __pyx_t_8 = NULL;
 
       __pyx_t_17 = 1;
-      __pyx_t_11 = __Pyx_PyLong_SubtractObjC(__pyx_v_k, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 219, __pyx_L1_error)
+      __pyx_t_11 = __Pyx_PyLong_SubtractObjC(__pyx_v_k, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 187, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_11);
-      __pyx_t_1 = __Pyx_PyLong_From_long(__pyx_t_17); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 219, __pyx_L1_error)
+      __pyx_t_1 = __Pyx_PyLong_From_long(__pyx_t_17); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 187, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
-      __pyx_t_4 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_11, Py_GT); if (unlikely((__pyx_t_4 < 0))) __PYX_ERR(0, 219, __pyx_L1_error)
+      __pyx_t_4 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_11, Py_GT); if (unlikely((__pyx_t_4 < 0))) __PYX_ERR(0, 187, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
       if (__pyx_t_4) {
-        __pyx_t_1 = __Pyx_PyLong_From_long(__pyx_t_17); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 219, __pyx_L1_error)
+        __pyx_t_1 = __Pyx_PyLong_From_long(__pyx_t_17); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 187, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
         __pyx_t_9 = __pyx_t_1;
         __pyx_t_1 = 0;
@@ -24059,10 +24198,10 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
       }
 
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
-      __pyx_t_11 = __Pyx_PyObject_FormatSimple(__pyx_t_9, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 219, __pyx_L1_error)
+      __pyx_t_11 = __Pyx_PyObject_FormatSimple(__pyx_t_9, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 187, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_11);
       __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-      __pyx_t_9 = __Pyx_PyUnicode_Concat(__pyx_mstate_global->__pyx_kp_u_labels_must_be_in_0, __pyx_t_11); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 219, __pyx_L1_error)
+      __pyx_t_9 = __Pyx_PyUnicode_Concat(__pyx_mstate_global->__pyx_kp_u_labels_must_be_in_0, __pyx_t_11); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 187, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
       __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
       __pyx_t_5 = 1;
@@ -24071,14 +24210,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
         __pyx_t_7 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
         __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 219, __pyx_L1_error)
+        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 187, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_7);
       }
       __Pyx_Raise(__pyx_t_7, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-      __PYX_ERR(0, 219, __pyx_L1_error)
+      __PYX_ERR(0, 187, __pyx_L1_error)
 
-      /* "ext/_core.pyx":218
+      /* "ext/_core.pyx":186
  *             raise ValueError(f"{y.shape[0]} labels for {n} samples")
  *         lo, hi = np.min(y), np.max(y)
  *         if lo < 0 or hi > max(k - 1, 1):             # <<<<<<<<<<<<<<
@@ -24087,7 +24226,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
 */
     }
 
-    /* "ext/_core.pyx":214
+    /* "ext/_core.pyx":182
  *     if tuple(A1.shape[:2]) != (n, h) or tuple(Z2.shape[:2]) != (n, k):
  *         raise ValueError(f"work buffers must be ({n}, {h}) and ({n}, {k})")
  *     if y is not None:             # <<<<<<<<<<<<<<
@@ -24096,7 +24235,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
 */
   }
 
-  /* "ext/_core.pyx":204
+  /* "ext/_core.pyx":172
  * 
  * 
  * def _check(X, W1, b1, W2, b2, A1, Z2, y=None):             # <<<<<<<<<<<<<<
@@ -24130,7 +24269,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core__check(CYTHON_UNUSED PyObject *__pyx_se
   return __pyx_r;
 }
 
-/* "ext/_core.pyx":222
+/* "ext/_core.pyx":190
  * 
  * 
  * def forward_pass(const floating[:, ::1] X, const floating[:, ::1] W1, const floating[::1] b1,             # <<<<<<<<<<<<<<
@@ -24167,53 +24306,53 @@ static PyObject *__pyx_pw_6mlpgui_5_core_3forward_pass(PyObject *__pyx_self, PyO
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 222, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 190, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 190, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 222, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 190, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 190, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 190, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 190, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 190, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -24227,7 +24366,7 @@ static PyObject *__pyx_pw_6mlpgui_5_core_3forward_pass(PyObject *__pyx_self, PyO
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 222, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 190, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24279,7 +24418,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_2forward_pass(CYTHON_UNUSED PyObject *_
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 222, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 190, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -24297,11 +24436,11 @@ static PyObject *__pyx_pf_6mlpgui_5_core_2forward_pass(CYTHON_UNUSED PyObject *_
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 222, __pyx_L1_error)
+    __PYX_ERR(0, 190, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 222, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 190, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 222, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 190, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -24311,7 +24450,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_2forward_pass(CYTHON_UNUSED PyObject *_
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 222, __pyx_L1_error)
+      __PYX_ERR(0, 190, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 0);
     __Pyx_INCREF(__pyx_t_5);
@@ -24330,9 +24469,9 @@ static PyObject *__pyx_pf_6mlpgui_5_core_2forward_pass(CYTHON_UNUSED PyObject *_
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 222, __pyx_L1_error)
+    __PYX_ERR(0, 190, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_X, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 222, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_X, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 190, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -24341,25 +24480,25 @@ static PyObject *__pyx_pf_6mlpgui_5_core_2forward_pass(CYTHON_UNUSED PyObject *_
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 222, __pyx_L1_error)
+      __PYX_ERR(0, 190, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_X); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 222, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_X); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 190, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_X, 0, 7, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 222, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_X, 0, 7, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 190, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 222, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_988187_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 222, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 190, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_988187_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 190, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 222, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 190, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -24417,74 +24556,74 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_5_core_17forward_pass(PyObject *__
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_X,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_A1,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 222, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 190, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "forward_pass", 0) < (0)) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "forward_pass", 0) < (0)) __PYX_ERR(0, 190, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("forward_pass", 1, 7, 7, i); __PYX_ERR(0, 222, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("forward_pass", 1, 7, 7, i); __PYX_ERR(0, 190, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 7)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 190, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 190, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 190, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 190, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 190, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 190, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 190, __pyx_L3_error)
     }
-    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 222, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[1], 0); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 222, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(values[2], 0); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 222, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[3], 0); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 223, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(values[4], 0); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 223, __pyx_L3_error)
-    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 224, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 224, __pyx_L3_error)
+    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 190, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[1], 0); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 190, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(values[2], 0); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 190, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[3], 0); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 191, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(values[4], 0); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 191, __pyx_L3_error)
+    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 192, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 192, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("forward_pass", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 222, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("forward_pass", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 190, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24538,7 +24677,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_16forward_pass(CYTHON_UNUSED PyObject *
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0forward_pass", 0);
 
-  /* "ext/_core.pyx":226
+  /* "ext/_core.pyx":194
  *                  floating[:, ::1] A1, floating[:, ::1] out):
  *     """out := y_hat (sigmoid or softmax outputs), A1 := hidden activations."""
  *     _check(X, W1, b1, W2, b2, A1, out)             # <<<<<<<<<<<<<<
@@ -24546,21 +24685,21 @@ static PyObject *__pyx_pf_6mlpgui_5_core_16forward_pass(CYTHON_UNUSED PyObject *
  *         _forward_pass(X, W1, b1, W2, b2, A1, out)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_out, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_out, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __pyx_t_11 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -24586,12 +24725,12 @@ static PyObject *__pyx_pf_6mlpgui_5_core_16forward_pass(CYTHON_UNUSED PyObject *
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 226, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 194, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_core.pyx":227
+  /* "ext/_core.pyx":195
  *     """out := y_hat (sigmoid or softmax outputs), A1 := hidden activations."""
  *     _check(X, W1, b1, W2, b2, A1, out)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24604,7 +24743,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_16forward_pass(CYTHON_UNUSED PyObject *
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_core.pyx":228
+        /* "ext/_core.pyx":196
  *     _check(X, W1, b1, W2, b2, A1, out)
  *     with nogil:
  *         _forward_pass(X, W1, b1, W2, b2, A1, out)             # <<<<<<<<<<<<<<
@@ -24613,7 +24752,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_16forward_pass(CYTHON_UNUSED PyObject *
 */
         __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__pyx_v_X, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_A1, __pyx_v_out);
 
-        /* "ext/_core.pyx":229
+        /* "ext/_core.pyx":197
  *     with nogil:
  *         _forward_pass(X, W1, b1, W2, b2, A1, out)
  *         _outputs(out)             # <<<<<<<<<<<<<<
@@ -24623,7 +24762,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_16forward_pass(CYTHON_UNUSED PyObject *
         __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__pyx_v_out);
       }
 
-      /* "ext/_core.pyx":227
+      /* "ext/_core.pyx":195
  *     """out := y_hat (sigmoid or softmax outputs), A1 := hidden activations."""
  *     _check(X, W1, b1, W2, b2, A1, out)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24640,7 +24779,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_16forward_pass(CYTHON_UNUSED PyObject *
       }
   }
 
-  /* "ext/_core.pyx":222
+  /* "ext/_core.pyx":190
  * 
  * 
  * def forward_pass(const floating[:, ::1] X, const floating[:, ::1] W1, const floating[::1] b1,             # <<<<<<<<<<<<<<
@@ -24699,74 +24838,74 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_5_core_19forward_pass(PyObject *__
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_X,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_A1,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 222, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 190, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "forward_pass", 0) < (0)) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "forward_pass", 0) < (0)) __PYX_ERR(0, 190, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("forward_pass", 1, 7, 7, i); __PYX_ERR(0, 222, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("forward_pass", 1, 7, 7, i); __PYX_ERR(0, 190, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 7)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 190, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 190, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 190, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 190, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 190, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 190, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 190, __pyx_L3_error)
     }
-    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 222, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 222, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[2], 0); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 222, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 223, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 223, __pyx_L3_error)
-    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 224, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 224, __pyx_L3_error)
+    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 190, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 190, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[2], 0); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 190, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 191, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 191, __pyx_L3_error)
+    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 192, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 192, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("forward_pass", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 222, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("forward_pass", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 190, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24820,7 +24959,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_18forward_pass(CYTHON_UNUSED PyObject *
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1forward_pass", 0);
 
-  /* "ext/_core.pyx":226
+  /* "ext/_core.pyx":194
  *                  floating[:, ::1] A1, floating[:, ::1] out):
  *     """out := y_hat (sigmoid or softmax outputs), A1 := hidden activations."""
  *     _check(X, W1, b1, W2, b2, A1, out)             # <<<<<<<<<<<<<<
@@ -24828,21 +24967,21 @@ static PyObject *__pyx_pf_6mlpgui_5_core_18forward_pass(CYTHON_UNUSED PyObject *
  *         _forward_pass(X, W1, b1, W2, b2, A1, out)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_out, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_out, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 194, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __pyx_t_11 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -24868,12 +25007,12 @@ static PyObject *__pyx_pf_6mlpgui_5_core_18forward_pass(CYTHON_UNUSED PyObject *
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 226, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 194, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_core.pyx":227
+  /* "ext/_core.pyx":195
  *     """out := y_hat (sigmoid or softmax outputs), A1 := hidden activations."""
  *     _check(X, W1, b1, W2, b2, A1, out)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24886,7 +25025,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_18forward_pass(CYTHON_UNUSED PyObject *
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_core.pyx":228
+        /* "ext/_core.pyx":196
  *     _check(X, W1, b1, W2, b2, A1, out)
  *     with nogil:
  *         _forward_pass(X, W1, b1, W2, b2, A1, out)             # <<<<<<<<<<<<<<
@@ -24895,7 +25034,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_18forward_pass(CYTHON_UNUSED PyObject *
 */
         __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__pyx_v_X, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_A1, __pyx_v_out);
 
-        /* "ext/_core.pyx":229
+        /* "ext/_core.pyx":197
  *     with nogil:
  *         _forward_pass(X, W1, b1, W2, b2, A1, out)
  *         _outputs(out)             # <<<<<<<<<<<<<<
@@ -24905,7 +25044,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_18forward_pass(CYTHON_UNUSED PyObject *
         __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__pyx_v_out);
       }
 
-      /* "ext/_core.pyx":227
+      /* "ext/_core.pyx":195
  *     """out := y_hat (sigmoid or softmax outputs), A1 := hidden activations."""
  *     _check(X, W1, b1, W2, b2, A1, out)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24922,7 +25061,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_18forward_pass(CYTHON_UNUSED PyObject *
       }
   }
 
-  /* "ext/_core.pyx":222
+  /* "ext/_core.pyx":190
  * 
  * 
  * def forward_pass(const floating[:, ::1] X, const floating[:, ::1] W1, const floating[::1] b1,             # <<<<<<<<<<<<<<
@@ -24952,7 +25091,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_18forward_pass(CYTHON_UNUSED PyObject *
   return __pyx_r;
 }
 
-/* "ext/_core.pyx":232
+/* "ext/_core.pyx":200
  * 
  * 
  * def forward_pass_logits(const floating[:, ::1] X, const floating[:, ::1] W1, const floating[::1] b1,             # <<<<<<<<<<<<<<
@@ -24989,53 +25128,53 @@ static PyObject *__pyx_pw_6mlpgui_5_core_5forward_pass_logits(PyObject *__pyx_se
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 232, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 200, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 200, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 232, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 200, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 200, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 200, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 200, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 200, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -25049,7 +25188,7 @@ static PyObject *__pyx_pw_6mlpgui_5_core_5forward_pass_logits(PyObject *__pyx_se
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 232, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 200, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25101,7 +25240,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_4forward_pass_logits(CYTHON_UNUSED PyOb
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 232, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 200, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -25119,11 +25258,11 @@ static PyObject *__pyx_pf_6mlpgui_5_core_4forward_pass_logits(CYTHON_UNUSED PyOb
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 232, __pyx_L1_error)
+    __PYX_ERR(0, 200, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 232, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 200, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 232, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 200, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -25133,7 +25272,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_4forward_pass_logits(CYTHON_UNUSED PyOb
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 232, __pyx_L1_error)
+      __PYX_ERR(0, 200, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 0);
     __Pyx_INCREF(__pyx_t_5);
@@ -25152,9 +25291,9 @@ static PyObject *__pyx_pf_6mlpgui_5_core_4forward_pass_logits(CYTHON_UNUSED PyOb
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 232, __pyx_L1_error)
+    __PYX_ERR(0, 200, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_X, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 232, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_X, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 200, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -25163,25 +25302,25 @@ static PyObject *__pyx_pf_6mlpgui_5_core_4forward_pass_logits(CYTHON_UNUSED PyOb
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 232, __pyx_L1_error)
+      __PYX_ERR(0, 200, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_X); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 232, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_X); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 200, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_X, 0, 7, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 232, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_X, 0, 7, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 200, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 232, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_988187_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 232, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 200, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_988187_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 200, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 232, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 200, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -25239,74 +25378,74 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_5_core_23forward_pass_logits(PyObj
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_X,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_A1,&__pyx_mstate_global->__pyx_n_u_Z2,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 232, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 200, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "forward_pass_logits", 0) < (0)) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "forward_pass_logits", 0) < (0)) __PYX_ERR(0, 200, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("forward_pass_logits", 1, 7, 7, i); __PYX_ERR(0, 232, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("forward_pass_logits", 1, 7, 7, i); __PYX_ERR(0, 200, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 7)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 200, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 200, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 200, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 200, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 200, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 200, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 200, __pyx_L3_error)
     }
-    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 232, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[1], 0); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 232, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(values[2], 0); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 232, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[3], 0); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 233, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(values[4], 0); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 233, __pyx_L3_error)
-    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 234, __pyx_L3_error)
-    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 234, __pyx_L3_error)
+    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 200, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[1], 0); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 200, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(values[2], 0); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 200, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[3], 0); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 201, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(values[4], 0); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 201, __pyx_L3_error)
+    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 202, __pyx_L3_error)
+    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 202, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("forward_pass_logits", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 232, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("forward_pass_logits", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 200, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25360,7 +25499,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_22forward_pass_logits(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0forward_pass_logits", 0);
 
-  /* "ext/_core.pyx":236
+  /* "ext/_core.pyx":204
  *                         floating[:, ::1] A1, floating[:, ::1] Z2):
  *     """Z2 := output logits (before sigmoid/softmax), A1 := hidden activations."""
  *     _check(X, W1, b1, W2, b2, A1, Z2)             # <<<<<<<<<<<<<<
@@ -25368,21 +25507,21 @@ static PyObject *__pyx_pf_6mlpgui_5_core_22forward_pass_logits(CYTHON_UNUSED PyO
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_Z2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_Z2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __pyx_t_11 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -25408,12 +25547,12 @@ static PyObject *__pyx_pf_6mlpgui_5_core_22forward_pass_logits(CYTHON_UNUSED PyO
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 236, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 204, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_core.pyx":237
+  /* "ext/_core.pyx":205
  *     """Z2 := output logits (before sigmoid/softmax), A1 := hidden activations."""
  *     _check(X, W1, b1, W2, b2, A1, Z2)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25426,7 +25565,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_22forward_pass_logits(CYTHON_UNUSED PyO
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_core.pyx":238
+        /* "ext/_core.pyx":206
  *     _check(X, W1, b1, W2, b2, A1, Z2)
  *     with nogil:
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)             # <<<<<<<<<<<<<<
@@ -25436,7 +25575,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_22forward_pass_logits(CYTHON_UNUSED PyO
         __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__pyx_v_X, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_A1, __pyx_v_Z2);
       }
 
-      /* "ext/_core.pyx":237
+      /* "ext/_core.pyx":205
  *     """Z2 := output logits (before sigmoid/softmax), A1 := hidden activations."""
  *     _check(X, W1, b1, W2, b2, A1, Z2)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25453,7 +25592,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_22forward_pass_logits(CYTHON_UNUSED PyO
       }
   }
 
-  /* "ext/_core.pyx":232
+  /* "ext/_core.pyx":200
  * 
  * 
  * def forward_pass_logits(const floating[:, ::1] X, const floating[:, ::1] W1, const floating[::1] b1,             # <<<<<<<<<<<<<<
@@ -25512,74 +25651,74 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_5_core_25forward_pass_logits(PyObj
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_X,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_A1,&__pyx_mstate_global->__pyx_n_u_Z2,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 232, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 200, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 232, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 200, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "forward_pass_logits", 0) < (0)) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "forward_pass_logits", 0) < (0)) __PYX_ERR(0, 200, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("forward_pass_logits", 1, 7, 7, i); __PYX_ERR(0, 232, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("forward_pass_logits", 1, 7, 7, i); __PYX_ERR(0, 200, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 7)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 200, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 200, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 200, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 200, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 200, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 200, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 232, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 200, __pyx_L3_error)
     }
-    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 232, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 232, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[2], 0); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 232, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 233, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 233, __pyx_L3_error)
-    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 234, __pyx_L3_error)
-    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 234, __pyx_L3_error)
+    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 200, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[1], 0); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 200, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[2], 0); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 200, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 201, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 201, __pyx_L3_error)
+    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 202, __pyx_L3_error)
+    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 202, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("forward_pass_logits", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 232, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("forward_pass_logits", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 200, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25633,7 +25772,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_24forward_pass_logits(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1forward_pass_logits", 0);
 
-  /* "ext/_core.pyx":236
+  /* "ext/_core.pyx":204
  *                         floating[:, ::1] A1, floating[:, ::1] Z2):
  *     """Z2 := output logits (before sigmoid/softmax), A1 := hidden activations."""
  *     _check(X, W1, b1, W2, b2, A1, Z2)             # <<<<<<<<<<<<<<
@@ -25641,21 +25780,21 @@ static PyObject *__pyx_pf_6mlpgui_5_core_24forward_pass_logits(CYTHON_UNUSED PyO
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_Z2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_Z2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __pyx_t_11 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -25681,12 +25820,12 @@ static PyObject *__pyx_pf_6mlpgui_5_core_24forward_pass_logits(CYTHON_UNUSED PyO
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 236, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 204, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_core.pyx":237
+  /* "ext/_core.pyx":205
  *     """Z2 := output logits (before sigmoid/softmax), A1 := hidden activations."""
  *     _check(X, W1, b1, W2, b2, A1, Z2)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25699,7 +25838,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_24forward_pass_logits(CYTHON_UNUSED PyO
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_core.pyx":238
+        /* "ext/_core.pyx":206
  *     _check(X, W1, b1, W2, b2, A1, Z2)
  *     with nogil:
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)             # <<<<<<<<<<<<<<
@@ -25709,7 +25848,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_24forward_pass_logits(CYTHON_UNUSED PyO
         __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__pyx_v_X, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_A1, __pyx_v_Z2);
       }
 
-      /* "ext/_core.pyx":237
+      /* "ext/_core.pyx":205
  *     """Z2 := output logits (before sigmoid/softmax), A1 := hidden activations."""
  *     _check(X, W1, b1, W2, b2, A1, Z2)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25726,7 +25865,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_24forward_pass_logits(CYTHON_UNUSED PyO
       }
   }
 
-  /* "ext/_core.pyx":232
+  /* "ext/_core.pyx":200
  * 
  * 
  * def forward_pass_logits(const floating[:, ::1] X, const floating[:, ::1] W1, const floating[::1] b1,             # <<<<<<<<<<<<<<
@@ -25756,7 +25895,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_24forward_pass_logits(CYTHON_UNUSED PyO
   return __pyx_r;
 }
 
-/* "ext/_core.pyx":241
+/* "ext/_core.pyx":209
  * 
  * 
  * def backprop(const floating[:, ::1] X, const int[::1] y,             # <<<<<<<<<<<<<<
@@ -25793,53 +25932,53 @@ static PyObject *__pyx_pw_6mlpgui_5_core_7backprop(PyObject *__pyx_self, PyObjec
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 241, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 209, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 209, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 241, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 209, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 209, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 209, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 209, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 209, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -25853,7 +25992,7 @@ static PyObject *__pyx_pw_6mlpgui_5_core_7backprop(PyObject *__pyx_self, PyObjec
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 241, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 209, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25905,7 +26044,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_6backprop(CYTHON_UNUSED PyObject *__pyx
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 241, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 209, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -25923,11 +26062,11 @@ static PyObject *__pyx_pf_6mlpgui_5_core_6backprop(CYTHON_UNUSED PyObject *__pyx
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 241, __pyx_L1_error)
+    __PYX_ERR(0, 209, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 209, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 209, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -25937,7 +26076,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_6backprop(CYTHON_UNUSED PyObject *__pyx
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 241, __pyx_L1_error)
+      __PYX_ERR(0, 209, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 0);
     __Pyx_INCREF(__pyx_t_5);
@@ -25956,9 +26095,9 @@ static PyObject *__pyx_pf_6mlpgui_5_core_6backprop(CYTHON_UNUSED PyObject *__pyx
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 241, __pyx_L1_error)
+    __PYX_ERR(0, 209, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_X, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_X, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 209, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -25967,25 +26106,25 @@ static PyObject *__pyx_pf_6mlpgui_5_core_6backprop(CYTHON_UNUSED PyObject *__pyx
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 241, __pyx_L1_error)
+      __PYX_ERR(0, 209, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_X); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 241, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_X); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 209, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_X, 0, 13, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 241, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_X, 0, 13, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 209, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 241, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_988187_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 241, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 209, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_988187_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 209, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 209, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -26049,116 +26188,116 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_5_core_29backprop(PyObject *__pyx_
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_X,&__pyx_mstate_global->__pyx_n_u_y,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_A1,&__pyx_mstate_global->__pyx_n_u_Z2,&__pyx_mstate_global->__pyx_n_u_G,&__pyx_mstate_global->__pyx_n_u_gW1,&__pyx_mstate_global->__pyx_n_u_gb1,&__pyx_mstate_global->__pyx_n_u_gW2,&__pyx_mstate_global->__pyx_n_u_gb2,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 241, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 209, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 13:
         values[12] = __Pyx_ArgRef_VARARGS(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_VARARGS(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_VARARGS(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_VARARGS(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_VARARGS(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "backprop", 0) < (0)) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "backprop", 0) < (0)) __PYX_ERR(0, 209, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 13; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("backprop", 1, 13, 13, i); __PYX_ERR(0, 241, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("backprop", 1, 13, 13, i); __PYX_ERR(0, 209, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 13)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_VARARGS(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_VARARGS(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_VARARGS(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_VARARGS(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_VARARGS(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 209, __pyx_L3_error)
     }
-    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 241, __pyx_L3_error)
-    __pyx_v_y = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(values[1], 0); if (unlikely(!__pyx_v_y.memview)) __PYX_ERR(0, 241, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[2], 0); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 242, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(values[3], 0); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 242, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[4], 0); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 243, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(values[5], 0); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 243, __pyx_L3_error)
-    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 244, __pyx_L3_error)
-    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[7], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 244, __pyx_L3_error)
-    __pyx_v_G = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[8], PyBUF_WRITABLE); if (unlikely(!__pyx_v_G.memview)) __PYX_ERR(0, 244, __pyx_L3_error)
-    __pyx_v_gW1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[9], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW1.memview)) __PYX_ERR(0, 245, __pyx_L3_error)
-    __pyx_v_gb1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[10], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb1.memview)) __PYX_ERR(0, 245, __pyx_L3_error)
-    __pyx_v_gW2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[11], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW2.memview)) __PYX_ERR(0, 245, __pyx_L3_error)
-    __pyx_v_gb2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[12], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb2.memview)) __PYX_ERR(0, 245, __pyx_L3_error)
+    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 209, __pyx_L3_error)
+    __pyx_v_y = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(values[1], 0); if (unlikely(!__pyx_v_y.memview)) __PYX_ERR(0, 209, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[2], 0); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 210, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(values[3], 0); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 210, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[4], 0); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 211, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(values[5], 0); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 211, __pyx_L3_error)
+    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 212, __pyx_L3_error)
+    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[7], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 212, __pyx_L3_error)
+    __pyx_v_G = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[8], PyBUF_WRITABLE); if (unlikely(!__pyx_v_G.memview)) __PYX_ERR(0, 212, __pyx_L3_error)
+    __pyx_v_gW1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[9], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW1.memview)) __PYX_ERR(0, 213, __pyx_L3_error)
+    __pyx_v_gb1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[10], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb1.memview)) __PYX_ERR(0, 213, __pyx_L3_error)
+    __pyx_v_gW2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[11], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW2.memview)) __PYX_ERR(0, 213, __pyx_L3_error)
+    __pyx_v_gb2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[12], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb2.memview)) __PYX_ERR(0, 213, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("backprop", 1, 13, 13, __pyx_nargs); __PYX_ERR(0, 241, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("backprop", 1, 13, 13, __pyx_nargs); __PYX_ERR(0, 209, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26229,7 +26368,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_28backprop(CYTHON_UNUSED PyObject *__py
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0backprop", 0);
 
-  /* "ext/_core.pyx":250
+  /* "ext/_core.pyx":218
  *     Buffers: A1 and G (n, h), Z2 (n, k); gradients shaped like their parameters.
  *     """
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)             # <<<<<<<<<<<<<<
@@ -26237,23 +26376,23 @@ static PyObject *__pyx_pf_6mlpgui_5_core_28backprop(CYTHON_UNUSED PyObject *__py
  *         raise ValueError("G must be shaped like A1")
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_Z2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_Z2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
-  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_y, 1, (PyObject *(*)(char *)) __pyx_memview_get_int__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_y, 1, (PyObject *(*)(char *)) __pyx_memview_get_int__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __pyx_t_12 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -26280,12 +26419,12 @@ static PyObject *__pyx_pf_6mlpgui_5_core_28backprop(CYTHON_UNUSED PyObject *__py
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 250, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 218, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_core.pyx":251
+  /* "ext/_core.pyx":219
  *     """
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)
  *     if G.shape[0] != A1.shape[0] or G.shape[1] != A1.shape[1]:             # <<<<<<<<<<<<<<
@@ -26311,7 +26450,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_28backprop(CYTHON_UNUSED PyObject *__py
   if (unlikely(__pyx_t_13)) {
 
 
-    /* "ext/_core.pyx":252
+    /* "ext/_core.pyx":220
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)
  *     if G.shape[0] != A1.shape[0] or G.shape[1] != A1.shape[1]:
  *         raise ValueError("G must be shaped like A1")             # <<<<<<<<<<<<<<
@@ -26324,14 +26463,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core_28backprop(CYTHON_UNUSED PyObject *__py
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_G_must_be_shaped_like_A1};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_12, (2-__pyx_t_12) | (__pyx_t_12*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 252, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 220, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 252, __pyx_L1_error)
+    __PYX_ERR(0, 220, __pyx_L1_error)
 
-    /* "ext/_core.pyx":251
+    /* "ext/_core.pyx":219
  *     """
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)
  *     if G.shape[0] != A1.shape[0] or G.shape[1] != A1.shape[1]:             # <<<<<<<<<<<<<<
@@ -26340,7 +26479,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_28backprop(CYTHON_UNUSED PyObject *__py
 */
   }
 
-  /* "ext/_core.pyx":255
+  /* "ext/_core.pyx":223
  *     cdef double loss
  *     cdef Py_ssize_t correct
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26353,7 +26492,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_28backprop(CYTHON_UNUSED PyObject *__py
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_core.pyx":256
+        /* "ext/_core.pyx":224
  *     cdef Py_ssize_t correct
  *     with nogil:
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)             # <<<<<<<<<<<<<<
@@ -26362,7 +26501,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_28backprop(CYTHON_UNUSED PyObject *__py
 */
         __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__pyx_v_X, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_A1, __pyx_v_Z2);
 
-        /* "ext/_core.pyx":257
+        /* "ext/_core.pyx":225
  *     with nogil:
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)
  *         loss = _loss_and_deltas(Z2, y, &correct)             # <<<<<<<<<<<<<<
@@ -26371,7 +26510,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_28backprop(CYTHON_UNUSED PyObject *__py
 */
         __pyx_v_loss = __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__pyx_v_Z2, __pyx_v_y, (&__pyx_v_correct));
 
-        /* "ext/_core.pyx":258
+        /* "ext/_core.pyx":226
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)
  *         loss = _loss_and_deltas(Z2, y, &correct)
  *         _backprop(X, W2, A1, Z2, G, gW1, gb1, gW2, gb2)             # <<<<<<<<<<<<<<
@@ -26381,7 +26520,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_28backprop(CYTHON_UNUSED PyObject *__py
         __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__pyx_v_X, __pyx_v_W2, __pyx_v_A1, __pyx_v_Z2, __pyx_v_G, __pyx_v_gW1, __pyx_v_gb1, __pyx_v_gW2, __pyx_v_gb2);
       }
 
-      /* "ext/_core.pyx":255
+      /* "ext/_core.pyx":223
  *     cdef double loss
  *     cdef Py_ssize_t correct
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26398,23 +26537,23 @@ static PyObject *__pyx_pf_6mlpgui_5_core_28backprop(CYTHON_UNUSED PyObject *__py
       }
   }
 
-  /* "ext/_core.pyx":259
+  /* "ext/_core.pyx":227
  *         loss = _loss_and_deltas(Z2, y, &correct)
  *         _backprop(X, W2, A1, Z2, G, gW1, gb1, gW2, gb2)
  *     return loss, correct             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 259, __pyx_L1_error)
+  __pyx_t_1 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 259, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_11 = PyTuple_New(2); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 259, __pyx_L1_error)
+  __pyx_t_11 = PyTuple_New(2); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __Pyx_GIVEREF(__pyx_t_1);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 259, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 227, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 259, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 227, __pyx_L1_error);
   __pyx_t_1 = 0;
   __pyx_t_3 = 0;
   {
@@ -26428,7 +26567,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_28backprop(CYTHON_UNUSED PyObject *__py
   __pyx_t_11 = 0;
   goto __pyx_L0;
 
-  /* "ext/_core.pyx":241
+  /* "ext/_core.pyx":209
  * 
  * 
  * def backprop(const floating[:, ::1] X, const int[::1] y,             # <<<<<<<<<<<<<<
@@ -26494,116 +26633,116 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_5_core_31backprop(PyObject *__pyx_
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_X,&__pyx_mstate_global->__pyx_n_u_y,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_A1,&__pyx_mstate_global->__pyx_n_u_Z2,&__pyx_mstate_global->__pyx_n_u_G,&__pyx_mstate_global->__pyx_n_u_gW1,&__pyx_mstate_global->__pyx_n_u_gb1,&__pyx_mstate_global->__pyx_n_u_gW2,&__pyx_mstate_global->__pyx_n_u_gb2,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 241, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 209, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 13:
         values[12] = __Pyx_ArgRef_VARARGS(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_VARARGS(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_VARARGS(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_VARARGS(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_VARARGS(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 241, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 209, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "backprop", 0) < (0)) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "backprop", 0) < (0)) __PYX_ERR(0, 209, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 13; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("backprop", 1, 13, 13, i); __PYX_ERR(0, 241, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("backprop", 1, 13, 13, i); __PYX_ERR(0, 209, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 13)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_VARARGS(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_VARARGS(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_VARARGS(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_VARARGS(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 209, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_VARARGS(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 241, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 209, __pyx_L3_error)
     }
-    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 241, __pyx_L3_error)
-    __pyx_v_y = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(values[1], 0); if (unlikely(!__pyx_v_y.memview)) __PYX_ERR(0, 241, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[2], 0); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 242, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 242, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 243, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[5], 0); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 243, __pyx_L3_error)
-    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 244, __pyx_L3_error)
-    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[7], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 244, __pyx_L3_error)
-    __pyx_v_G = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[8], PyBUF_WRITABLE); if (unlikely(!__pyx_v_G.memview)) __PYX_ERR(0, 244, __pyx_L3_error)
-    __pyx_v_gW1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[9], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW1.memview)) __PYX_ERR(0, 245, __pyx_L3_error)
-    __pyx_v_gb1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[10], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb1.memview)) __PYX_ERR(0, 245, __pyx_L3_error)
-    __pyx_v_gW2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[11], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW2.memview)) __PYX_ERR(0, 245, __pyx_L3_error)
-    __pyx_v_gb2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[12], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb2.memview)) __PYX_ERR(0, 245, __pyx_L3_error)
+    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 209, __pyx_L3_error)
+    __pyx_v_y = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(values[1], 0); if (unlikely(!__pyx_v_y.memview)) __PYX_ERR(0, 209, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[2], 0); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 210, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[3], 0); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 210, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[4], 0); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 211, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(values[5], 0); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 211, __pyx_L3_error)
+    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 212, __pyx_L3_error)
+    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[7], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 212, __pyx_L3_error)
+    __pyx_v_G = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[8], PyBUF_WRITABLE); if (unlikely(!__pyx_v_G.memview)) __PYX_ERR(0, 212, __pyx_L3_error)
+    __pyx_v_gW1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[9], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW1.memview)) __PYX_ERR(0, 213, __pyx_L3_error)
+    __pyx_v_gb1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[10], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb1.memview)) __PYX_ERR(0, 213, __pyx_L3_error)
+    __pyx_v_gW2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[11], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW2.memview)) __PYX_ERR(0, 213, __pyx_L3_error)
+    __pyx_v_gb2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[12], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb2.memview)) __PYX_ERR(0, 213, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("backprop", 1, 13, 13, __pyx_nargs); __PYX_ERR(0, 241, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("backprop", 1, 13, 13, __pyx_nargs); __PYX_ERR(0, 209, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26674,7 +26813,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_30backprop(CYTHON_UNUSED PyObject *__py
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1backprop", 0);
 
-  /* "ext/_core.pyx":250
+  /* "ext/_core.pyx":218
  *     Buffers: A1 and G (n, h), Z2 (n, k); gradients shaped like their parameters.
  *     """
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)             # <<<<<<<<<<<<<<
@@ -26682,23 +26821,23 @@ static PyObject *__pyx_pf_6mlpgui_5_core_30backprop(CYTHON_UNUSED PyObject *__py
  *         raise ValueError("G must be shaped like A1")
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_Z2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_Z2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
-  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_y, 1, (PyObject *(*)(char *)) __pyx_memview_get_int__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_y, 1, (PyObject *(*)(char *)) __pyx_memview_get_int__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 218, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __pyx_t_12 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -26725,12 +26864,12 @@ static PyObject *__pyx_pf_6mlpgui_5_core_30backprop(CYTHON_UNUSED PyObject *__py
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 250, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 218, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_core.pyx":251
+  /* "ext/_core.pyx":219
  *     """
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)
  *     if G.shape[0] != A1.shape[0] or G.shape[1] != A1.shape[1]:             # <<<<<<<<<<<<<<
@@ -26756,7 +26895,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_30backprop(CYTHON_UNUSED PyObject *__py
   if (unlikely(__pyx_t_13)) {
 
 
-    /* "ext/_core.pyx":252
+    /* "ext/_core.pyx":220
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)
  *     if G.shape[0] != A1.shape[0] or G.shape[1] != A1.shape[1]:
  *         raise ValueError("G must be shaped like A1")             # <<<<<<<<<<<<<<
@@ -26769,14 +26908,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core_30backprop(CYTHON_UNUSED PyObject *__py
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_G_must_be_shaped_like_A1};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_12, (2-__pyx_t_12) | (__pyx_t_12*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 252, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 220, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 252, __pyx_L1_error)
+    __PYX_ERR(0, 220, __pyx_L1_error)
 
-    /* "ext/_core.pyx":251
+    /* "ext/_core.pyx":219
  *     """
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)
  *     if G.shape[0] != A1.shape[0] or G.shape[1] != A1.shape[1]:             # <<<<<<<<<<<<<<
@@ -26785,7 +26924,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_30backprop(CYTHON_UNUSED PyObject *__py
 */
   }
 
-  /* "ext/_core.pyx":255
+  /* "ext/_core.pyx":223
  *     cdef double loss
  *     cdef Py_ssize_t correct
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26798,7 +26937,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_30backprop(CYTHON_UNUSED PyObject *__py
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_core.pyx":256
+        /* "ext/_core.pyx":224
  *     cdef Py_ssize_t correct
  *     with nogil:
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)             # <<<<<<<<<<<<<<
@@ -26807,7 +26946,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_30backprop(CYTHON_UNUSED PyObject *__py
 */
         __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__pyx_v_X, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_A1, __pyx_v_Z2);
 
-        /* "ext/_core.pyx":257
+        /* "ext/_core.pyx":225
  *     with nogil:
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)
  *         loss = _loss_and_deltas(Z2, y, &correct)             # <<<<<<<<<<<<<<
@@ -26816,7 +26955,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_30backprop(CYTHON_UNUSED PyObject *__py
 */
         __pyx_v_loss = __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__pyx_v_Z2, __pyx_v_y, (&__pyx_v_correct));
 
-        /* "ext/_core.pyx":258
+        /* "ext/_core.pyx":226
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)
  *         loss = _loss_and_deltas(Z2, y, &correct)
  *         _backprop(X, W2, A1, Z2, G, gW1, gb1, gW2, gb2)             # <<<<<<<<<<<<<<
@@ -26826,7 +26965,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_30backprop(CYTHON_UNUSED PyObject *__py
         __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__pyx_v_X, __pyx_v_W2, __pyx_v_A1, __pyx_v_Z2, __pyx_v_G, __pyx_v_gW1, __pyx_v_gb1, __pyx_v_gW2, __pyx_v_gb2);
       }
 
-      /* "ext/_core.pyx":255
+      /* "ext/_core.pyx":223
  *     cdef double loss
  *     cdef Py_ssize_t correct
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26843,23 +26982,23 @@ static PyObject *__pyx_pf_6mlpgui_5_core_30backprop(CYTHON_UNUSED PyObject *__py
       }
   }
 
-  /* "ext/_core.pyx":259
+  /* "ext/_core.pyx":227
  *         loss = _loss_and_deltas(Z2, y, &correct)
  *         _backprop(X, W2, A1, Z2, G, gW1, gb1, gW2, gb2)
  *     return loss, correct             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 259, __pyx_L1_error)
+  __pyx_t_1 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 259, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_11 = PyTuple_New(2); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 259, __pyx_L1_error)
+  __pyx_t_11 = PyTuple_New(2); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __Pyx_GIVEREF(__pyx_t_1);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 259, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 227, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 259, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 227, __pyx_L1_error);
   __pyx_t_1 = 0;
   __pyx_t_3 = 0;
   {
@@ -26873,7 +27012,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_30backprop(CYTHON_UNUSED PyObject *__py
   __pyx_t_11 = 0;
   goto __pyx_L0;
 
-  /* "ext/_core.pyx":241
+  /* "ext/_core.pyx":209
  * 
  * 
  * def backprop(const floating[:, ::1] X, const int[::1] y,             # <<<<<<<<<<<<<<
@@ -26904,7 +27043,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_30backprop(CYTHON_UNUSED PyObject *__py
   return __pyx_r;
 }
 
-/* "ext/_core.pyx":262
+/* "ext/_core.pyx":230
  * 
  * 
  * def train_step(const floating[:, ::1] X, const int[::1] y,             # <<<<<<<<<<<<<<
@@ -26941,53 +27080,53 @@ static PyObject *__pyx_pw_6mlpgui_5_core_9train_step(PyObject *__pyx_self, PyObj
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 262, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 230, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 230, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 262, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 230, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 230, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 230, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 230, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 230, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -27001,7 +27140,7 @@ static PyObject *__pyx_pw_6mlpgui_5_core_9train_step(PyObject *__pyx_self, PyObj
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 262, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 230, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27053,7 +27192,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_8train_step(CYTHON_UNUSED PyObject *__p
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 262, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 230, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -27071,11 +27210,11 @@ static PyObject *__pyx_pf_6mlpgui_5_core_8train_step(CYTHON_UNUSED PyObject *__p
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 262, __pyx_L1_error)
+    __PYX_ERR(0, 230, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 262, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 230, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 262, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 230, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -27085,7 +27224,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_8train_step(CYTHON_UNUSED PyObject *__p
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 262, __pyx_L1_error)
+      __PYX_ERR(0, 230, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 0);
     __Pyx_INCREF(__pyx_t_5);
@@ -27104,9 +27243,9 @@ static PyObject *__pyx_pf_6mlpgui_5_core_8train_step(CYTHON_UNUSED PyObject *__p
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 262, __pyx_L1_error)
+    __PYX_ERR(0, 230, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_X, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 262, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_X, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 230, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -27115,25 +27254,25 @@ static PyObject *__pyx_pf_6mlpgui_5_core_8train_step(CYTHON_UNUSED PyObject *__p
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 262, __pyx_L1_error)
+      __PYX_ERR(0, 230, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_X); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 262, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_X); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 230, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_X, 0, 14, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 262, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_X, 0, 14, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 230, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 262, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_988187_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 262, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 230, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_988187_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 230, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 262, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 230, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -27198,123 +27337,123 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_5_core_35train_step(PyObject *__py
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_X,&__pyx_mstate_global->__pyx_n_u_y,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_A1,&__pyx_mstate_global->__pyx_n_u_Z2,&__pyx_mstate_global->__pyx_n_u_G,&__pyx_mstate_global->__pyx_n_u_gW1,&__pyx_mstate_global->__pyx_n_u_gb1,&__pyx_mstate_global->__pyx_n_u_gW2,&__pyx_mstate_global->__pyx_n_u_gb2,&__pyx_mstate_global->__pyx_n_u_lr,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 262, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 230, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 14:
         values[13] = __Pyx_ArgRef_VARARGS(__pyx_args, 13);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 13:
         values[12] = __Pyx_ArgRef_VARARGS(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_VARARGS(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_VARARGS(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_VARARGS(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_VARARGS(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "train_step", 0) < (0)) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "train_step", 0) < (0)) __PYX_ERR(0, 230, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 14; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("train_step", 1, 14, 14, i); __PYX_ERR(0, 262, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("train_step", 1, 14, 14, i); __PYX_ERR(0, 230, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 14)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_VARARGS(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_VARARGS(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_VARARGS(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_VARARGS(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_VARARGS(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[13] = __Pyx_ArgRef_VARARGS(__pyx_args, 13);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 230, __pyx_L3_error)
     }
-    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 262, __pyx_L3_error)
-    __pyx_v_y = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(values[1], 0); if (unlikely(!__pyx_v_y.memview)) __PYX_ERR(0, 262, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 263, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 263, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 263, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 263, __pyx_L3_error)
-    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 264, __pyx_L3_error)
-    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[7], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 264, __pyx_L3_error)
-    __pyx_v_G = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[8], PyBUF_WRITABLE); if (unlikely(!__pyx_v_G.memview)) __PYX_ERR(0, 264, __pyx_L3_error)
-    __pyx_v_gW1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[9], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW1.memview)) __PYX_ERR(0, 265, __pyx_L3_error)
-    __pyx_v_gb1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[10], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb1.memview)) __PYX_ERR(0, 265, __pyx_L3_error)
-    __pyx_v_gW2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[11], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW2.memview)) __PYX_ERR(0, 265, __pyx_L3_error)
-    __pyx_v_gb2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[12], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb2.memview)) __PYX_ERR(0, 265, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[13]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 266, __pyx_L3_error)
+    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 230, __pyx_L3_error)
+    __pyx_v_y = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(values[1], 0); if (unlikely(!__pyx_v_y.memview)) __PYX_ERR(0, 230, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 231, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 231, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 231, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 231, __pyx_L3_error)
+    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 232, __pyx_L3_error)
+    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[7], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 232, __pyx_L3_error)
+    __pyx_v_G = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[8], PyBUF_WRITABLE); if (unlikely(!__pyx_v_G.memview)) __PYX_ERR(0, 232, __pyx_L3_error)
+    __pyx_v_gW1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[9], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW1.memview)) __PYX_ERR(0, 233, __pyx_L3_error)
+    __pyx_v_gb1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[10], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb1.memview)) __PYX_ERR(0, 233, __pyx_L3_error)
+    __pyx_v_gW2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[11], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW2.memview)) __PYX_ERR(0, 233, __pyx_L3_error)
+    __pyx_v_gb2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[12], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb2.memview)) __PYX_ERR(0, 233, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[13]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 234, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("train_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 262, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("train_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 230, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27386,7 +27525,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0train_step", 0);
 
-  /* "ext/_core.pyx":272
+  /* "ext/_core.pyx":240
  *     the homework records it. The GIL is released for the whole step.
  *     """
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)             # <<<<<<<<<<<<<<
@@ -27394,23 +27533,23 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
  *         raise ValueError("G must be shaped like A1")
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_float__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_Z2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_Z2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
-  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_y, 1, (PyObject *(*)(char *)) __pyx_memview_get_int__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_y, 1, (PyObject *(*)(char *)) __pyx_memview_get_int__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __pyx_t_12 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -27437,12 +27576,12 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 272, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 240, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_core.pyx":273
+  /* "ext/_core.pyx":241
  *     """
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)
  *     if G.shape[0] != A1.shape[0] or G.shape[1] != A1.shape[1]:             # <<<<<<<<<<<<<<
@@ -27468,7 +27607,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
   if (unlikely(__pyx_t_13)) {
 
 
-    /* "ext/_core.pyx":274
+    /* "ext/_core.pyx":242
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)
  *     if G.shape[0] != A1.shape[0] or G.shape[1] != A1.shape[1]:
  *         raise ValueError("G must be shaped like A1")             # <<<<<<<<<<<<<<
@@ -27481,14 +27620,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_G_must_be_shaped_like_A1};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_12, (2-__pyx_t_12) | (__pyx_t_12*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 274, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 242, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 274, __pyx_L1_error)
+    __PYX_ERR(0, 242, __pyx_L1_error)
 
-    /* "ext/_core.pyx":273
+    /* "ext/_core.pyx":241
  *     """
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)
  *     if G.shape[0] != A1.shape[0] or G.shape[1] != A1.shape[1]:             # <<<<<<<<<<<<<<
@@ -27497,7 +27636,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
 */
   }
 
-  /* "ext/_core.pyx":277
+  /* "ext/_core.pyx":245
  *     cdef double loss
  *     cdef Py_ssize_t correct
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27510,7 +27649,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_core.pyx":278
+        /* "ext/_core.pyx":246
  *     cdef Py_ssize_t correct
  *     with nogil:
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)             # <<<<<<<<<<<<<<
@@ -27519,7 +27658,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
 */
         __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__pyx_v_X, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_A1, __pyx_v_Z2);
 
-        /* "ext/_core.pyx":279
+        /* "ext/_core.pyx":247
  *     with nogil:
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)
  *         loss = _loss_and_deltas(Z2, y, &correct)             # <<<<<<<<<<<<<<
@@ -27528,7 +27667,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
 */
         __pyx_v_loss = __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__pyx_v_Z2, __pyx_v_y, (&__pyx_v_correct));
 
-        /* "ext/_core.pyx":280
+        /* "ext/_core.pyx":248
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)
  *         loss = _loss_and_deltas(Z2, y, &correct)
  *         _backprop(X, W2, A1, Z2, G, gW1, gb1, gW2, gb2)             # <<<<<<<<<<<<<<
@@ -27537,7 +27676,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
 */
         __pyx_fuse_0__pyx_f_6mlpgui_5_core__backprop(__pyx_v_X, __pyx_v_W2, __pyx_v_A1, __pyx_v_Z2, __pyx_v_G, __pyx_v_gW1, __pyx_v_gb1, __pyx_v_gW2, __pyx_v_gb2);
 
-        /* "ext/_core.pyx":281
+        /* "ext/_core.pyx":249
  *         loss = _loss_and_deltas(Z2, y, &correct)
  *         _backprop(X, W2, A1, Z2, G, gW1, gb1, gW2, gb2)
  *         if isfinite(loss):             # <<<<<<<<<<<<<<
@@ -27549,7 +27688,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
         if (__pyx_t_13) {
 
 
-          /* "ext/_core.pyx":282
+          /* "ext/_core.pyx":250
  *         _backprop(X, W2, A1, Z2, G, gW1, gb1, gW2, gb2)
  *         if isfinite(loss):
  *             _descend(W1, gW1, lr)             # <<<<<<<<<<<<<<
@@ -27558,7 +27697,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
 */
           __pyx_fuse_0__pyx_f_6mlpgui_5_core__descend(__pyx_v_W1, __pyx_v_gW1, __pyx_v_lr);
 
-          /* "ext/_core.pyx":283
+          /* "ext/_core.pyx":251
  *         if isfinite(loss):
  *             _descend(W1, gW1, lr)
  *             _descend1(b1, gb1, lr)             # <<<<<<<<<<<<<<
@@ -27567,7 +27706,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
 */
           __pyx_fuse_0__pyx_f_6mlpgui_5_core__descend1(__pyx_v_b1, __pyx_v_gb1, __pyx_v_lr);
 
-          /* "ext/_core.pyx":284
+          /* "ext/_core.pyx":252
  *             _descend(W1, gW1, lr)
  *             _descend1(b1, gb1, lr)
  *             _descend(W2, gW2, lr)             # <<<<<<<<<<<<<<
@@ -27576,7 +27715,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
 */
           __pyx_fuse_0__pyx_f_6mlpgui_5_core__descend(__pyx_v_W2, __pyx_v_gW2, __pyx_v_lr);
 
-          /* "ext/_core.pyx":285
+          /* "ext/_core.pyx":253
  *             _descend1(b1, gb1, lr)
  *             _descend(W2, gW2, lr)
  *             _descend1(b2, gb2, lr)             # <<<<<<<<<<<<<<
@@ -27585,7 +27724,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
 */
           __pyx_fuse_0__pyx_f_6mlpgui_5_core__descend1(__pyx_v_b2, __pyx_v_gb2, __pyx_v_lr);
 
-          /* "ext/_core.pyx":281
+          /* "ext/_core.pyx":249
  *         loss = _loss_and_deltas(Z2, y, &correct)
  *         _backprop(X, W2, A1, Z2, G, gW1, gb1, gW2, gb2)
  *         if isfinite(loss):             # <<<<<<<<<<<<<<
@@ -27595,7 +27734,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
         }
       }
 
-      /* "ext/_core.pyx":277
+      /* "ext/_core.pyx":245
  *     cdef double loss
  *     cdef Py_ssize_t correct
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27612,23 +27751,23 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
       }
   }
 
-  /* "ext/_core.pyx":286
+  /* "ext/_core.pyx":254
  *             _descend(W2, gW2, lr)
  *             _descend1(b2, gb2, lr)
  *     return loss, correct             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 286, __pyx_L1_error)
+  __pyx_t_1 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 254, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 286, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 254, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_11 = PyTuple_New(2); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 286, __pyx_L1_error)
+  __pyx_t_11 = PyTuple_New(2); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 254, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __Pyx_GIVEREF(__pyx_t_1);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 286, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 254, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 286, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 254, __pyx_L1_error);
   __pyx_t_1 = 0;
   __pyx_t_3 = 0;
   {
@@ -27642,7 +27781,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_34train_step(CYTHON_UNUSED PyObject *__
   __pyx_t_11 = 0;
   goto __pyx_L0;
 
-  /* "ext/_core.pyx":262
+  /* "ext/_core.pyx":230
  * 
  * 
  * def train_step(const floating[:, ::1] X, const int[::1] y,             # <<<<<<<<<<<<<<
@@ -27709,123 +27848,123 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_5_core_37train_step(PyObject *__py
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_X,&__pyx_mstate_global->__pyx_n_u_y,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_A1,&__pyx_mstate_global->__pyx_n_u_Z2,&__pyx_mstate_global->__pyx_n_u_G,&__pyx_mstate_global->__pyx_n_u_gW1,&__pyx_mstate_global->__pyx_n_u_gb1,&__pyx_mstate_global->__pyx_n_u_gW2,&__pyx_mstate_global->__pyx_n_u_gb2,&__pyx_mstate_global->__pyx_n_u_lr,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 262, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 230, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 14:
         values[13] = __Pyx_ArgRef_VARARGS(__pyx_args, 13);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 13:
         values[12] = __Pyx_ArgRef_VARARGS(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_VARARGS(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_VARARGS(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_VARARGS(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_VARARGS(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 262, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "train_step", 0) < (0)) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "train_step", 0) < (0)) __PYX_ERR(0, 230, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 14; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("train_step", 1, 14, 14, i); __PYX_ERR(0, 262, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("train_step", 1, 14, 14, i); __PYX_ERR(0, 230, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 14)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_VARARGS(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_VARARGS(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_VARARGS(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_VARARGS(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_VARARGS(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[13] = __Pyx_ArgRef_VARARGS(__pyx_args, 13);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 262, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[13])) __PYX_ERR(0, 230, __pyx_L3_error)
     }
-    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 262, __pyx_L3_error)
-    __pyx_v_y = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(values[1], 0); if (unlikely(!__pyx_v_y.memview)) __PYX_ERR(0, 262, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 263, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 263, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 263, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 263, __pyx_L3_error)
-    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 264, __pyx_L3_error)
-    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[7], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 264, __pyx_L3_error)
-    __pyx_v_G = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[8], PyBUF_WRITABLE); if (unlikely(!__pyx_v_G.memview)) __PYX_ERR(0, 264, __pyx_L3_error)
-    __pyx_v_gW1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[9], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW1.memview)) __PYX_ERR(0, 265, __pyx_L3_error)
-    __pyx_v_gb1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[10], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb1.memview)) __PYX_ERR(0, 265, __pyx_L3_error)
-    __pyx_v_gW2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[11], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW2.memview)) __PYX_ERR(0, 265, __pyx_L3_error)
-    __pyx_v_gb2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[12], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb2.memview)) __PYX_ERR(0, 265, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[13]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 266, __pyx_L3_error)
+    __pyx_v_X = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_X.memview)) __PYX_ERR(0, 230, __pyx_L3_error)
+    __pyx_v_y = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(values[1], 0); if (unlikely(!__pyx_v_y.memview)) __PYX_ERR(0, 230, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 231, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 231, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 231, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 231, __pyx_L3_error)
+    __pyx_v_A1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[6], PyBUF_WRITABLE); if (unlikely(!__pyx_v_A1.memview)) __PYX_ERR(0, 232, __pyx_L3_error)
+    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[7], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 232, __pyx_L3_error)
+    __pyx_v_G = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[8], PyBUF_WRITABLE); if (unlikely(!__pyx_v_G.memview)) __PYX_ERR(0, 232, __pyx_L3_error)
+    __pyx_v_gW1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[9], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW1.memview)) __PYX_ERR(0, 233, __pyx_L3_error)
+    __pyx_v_gb1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[10], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb1.memview)) __PYX_ERR(0, 233, __pyx_L3_error)
+    __pyx_v_gW2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[11], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gW2.memview)) __PYX_ERR(0, 233, __pyx_L3_error)
+    __pyx_v_gb2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[12], PyBUF_WRITABLE); if (unlikely(!__pyx_v_gb2.memview)) __PYX_ERR(0, 233, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[13]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 234, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("train_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 262, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("train_step", 1, 14, 14, __pyx_nargs); __PYX_ERR(0, 230, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27897,7 +28036,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1train_step", 0);
 
-  /* "ext/_core.pyx":272
+  /* "ext/_core.pyx":240
  *     the homework records it. The GIL is released for the whole step.
  *     """
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)             # <<<<<<<<<<<<<<
@@ -27905,23 +28044,23 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
  *         raise ValueError("G must be shaped like A1")
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_check); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_X, 2, (PyObject *(*)(char *)) __pyx_memview_get_double__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_8 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_9 = __pyx_memoryview_fromslice(__pyx_v_A1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_Z2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_10 = __pyx_memoryview_fromslice(__pyx_v_Z2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
-  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_y, 1, (PyObject *(*)(char *)) __pyx_memview_get_int__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __pyx_t_11 = __pyx_memoryview_fromslice(__pyx_v_y, 1, (PyObject *(*)(char *)) __pyx_memview_get_int__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __pyx_t_12 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -27948,12 +28087,12 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 272, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 240, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_core.pyx":273
+  /* "ext/_core.pyx":241
  *     """
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)
  *     if G.shape[0] != A1.shape[0] or G.shape[1] != A1.shape[1]:             # <<<<<<<<<<<<<<
@@ -27979,7 +28118,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
   if (unlikely(__pyx_t_13)) {
 
 
-    /* "ext/_core.pyx":274
+    /* "ext/_core.pyx":242
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)
  *     if G.shape[0] != A1.shape[0] or G.shape[1] != A1.shape[1]:
  *         raise ValueError("G must be shaped like A1")             # <<<<<<<<<<<<<<
@@ -27992,14 +28131,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_G_must_be_shaped_like_A1};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_12, (2-__pyx_t_12) | (__pyx_t_12*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 274, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 242, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 274, __pyx_L1_error)
+    __PYX_ERR(0, 242, __pyx_L1_error)
 
-    /* "ext/_core.pyx":273
+    /* "ext/_core.pyx":241
  *     """
  *     _check(X, W1, b1, W2, b2, A1, Z2, y)
  *     if G.shape[0] != A1.shape[0] or G.shape[1] != A1.shape[1]:             # <<<<<<<<<<<<<<
@@ -28008,7 +28147,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
 */
   }
 
-  /* "ext/_core.pyx":277
+  /* "ext/_core.pyx":245
  *     cdef double loss
  *     cdef Py_ssize_t correct
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -28021,7 +28160,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_core.pyx":278
+        /* "ext/_core.pyx":246
  *     cdef Py_ssize_t correct
  *     with nogil:
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)             # <<<<<<<<<<<<<<
@@ -28030,7 +28169,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
 */
         __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__pyx_v_X, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_A1, __pyx_v_Z2);
 
-        /* "ext/_core.pyx":279
+        /* "ext/_core.pyx":247
  *     with nogil:
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)
  *         loss = _loss_and_deltas(Z2, y, &correct)             # <<<<<<<<<<<<<<
@@ -28039,7 +28178,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
 */
         __pyx_v_loss = __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__pyx_v_Z2, __pyx_v_y, (&__pyx_v_correct));
 
-        /* "ext/_core.pyx":280
+        /* "ext/_core.pyx":248
  *         _forward_pass(X, W1, b1, W2, b2, A1, Z2)
  *         loss = _loss_and_deltas(Z2, y, &correct)
  *         _backprop(X, W2, A1, Z2, G, gW1, gb1, gW2, gb2)             # <<<<<<<<<<<<<<
@@ -28048,7 +28187,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
 */
         __pyx_fuse_1__pyx_f_6mlpgui_5_core__backprop(__pyx_v_X, __pyx_v_W2, __pyx_v_A1, __pyx_v_Z2, __pyx_v_G, __pyx_v_gW1, __pyx_v_gb1, __pyx_v_gW2, __pyx_v_gb2);
 
-        /* "ext/_core.pyx":281
+        /* "ext/_core.pyx":249
  *         loss = _loss_and_deltas(Z2, y, &correct)
  *         _backprop(X, W2, A1, Z2, G, gW1, gb1, gW2, gb2)
  *         if isfinite(loss):             # <<<<<<<<<<<<<<
@@ -28060,7 +28199,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
         if (__pyx_t_13) {
 
 
-          /* "ext/_core.pyx":282
+          /* "ext/_core.pyx":250
  *         _backprop(X, W2, A1, Z2, G, gW1, gb1, gW2, gb2)
  *         if isfinite(loss):
  *             _descend(W1, gW1, lr)             # <<<<<<<<<<<<<<
@@ -28069,7 +28208,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
 */
           __pyx_fuse_1__pyx_f_6mlpgui_5_core__descend(__pyx_v_W1, __pyx_v_gW1, __pyx_v_lr);
 
-          /* "ext/_core.pyx":283
+          /* "ext/_core.pyx":251
  *         if isfinite(loss):
  *             _descend(W1, gW1, lr)
  *             _descend1(b1, gb1, lr)             # <<<<<<<<<<<<<<
@@ -28078,7 +28217,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
 */
           __pyx_fuse_1__pyx_f_6mlpgui_5_core__descend1(__pyx_v_b1, __pyx_v_gb1, __pyx_v_lr);
 
-          /* "ext/_core.pyx":284
+          /* "ext/_core.pyx":252
  *             _descend(W1, gW1, lr)
  *             _descend1(b1, gb1, lr)
  *             _descend(W2, gW2, lr)             # <<<<<<<<<<<<<<
@@ -28087,7 +28226,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
 */
           __pyx_fuse_1__pyx_f_6mlpgui_5_core__descend(__pyx_v_W2, __pyx_v_gW2, __pyx_v_lr);
 
-          /* "ext/_core.pyx":285
+          /* "ext/_core.pyx":253
  *             _descend1(b1, gb1, lr)
  *             _descend(W2, gW2, lr)
  *             _descend1(b2, gb2, lr)             # <<<<<<<<<<<<<<
@@ -28096,7 +28235,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
 */
           __pyx_fuse_1__pyx_f_6mlpgui_5_core__descend1(__pyx_v_b2, __pyx_v_gb2, __pyx_v_lr);
 
-          /* "ext/_core.pyx":281
+          /* "ext/_core.pyx":249
  *         loss = _loss_and_deltas(Z2, y, &correct)
  *         _backprop(X, W2, A1, Z2, G, gW1, gb1, gW2, gb2)
  *         if isfinite(loss):             # <<<<<<<<<<<<<<
@@ -28106,7 +28245,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
         }
       }
 
-      /* "ext/_core.pyx":277
+      /* "ext/_core.pyx":245
  *     cdef double loss
  *     cdef Py_ssize_t correct
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -28123,23 +28262,23 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
       }
   }
 
-  /* "ext/_core.pyx":286
+  /* "ext/_core.pyx":254
  *             _descend(W2, gW2, lr)
  *             _descend1(b2, gb2, lr)
  *     return loss, correct             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 286, __pyx_L1_error)
+  __pyx_t_1 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 254, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 286, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 254, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_11 = PyTuple_New(2); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 286, __pyx_L1_error)
+  __pyx_t_11 = PyTuple_New(2); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 254, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __Pyx_GIVEREF(__pyx_t_1);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 286, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 254, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 286, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_11, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 254, __pyx_L1_error);
   __pyx_t_1 = 0;
   __pyx_t_3 = 0;
   {
@@ -28153,7 +28292,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
   __pyx_t_11 = 0;
   goto __pyx_L0;
 
-  /* "ext/_core.pyx":262
+  /* "ext/_core.pyx":230
  * 
  * 
  * def train_step(const floating[:, ::1] X, const int[::1] y,             # <<<<<<<<<<<<<<
@@ -28184,7 +28323,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_36train_step(CYTHON_UNUSED PyObject *__
   return __pyx_r;
 }
 
-/* "ext/_core.pyx":289
+/* "ext/_core.pyx":257
  * 
  * 
  * def loss_and_deltas(floating[:, ::1] Z2, const int[::1] y):             # <<<<<<<<<<<<<<
@@ -28221,53 +28360,53 @@ static PyObject *__pyx_pw_6mlpgui_5_core_11loss_and_deltas(PyObject *__pyx_self,
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 289, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 257, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 289, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 257, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 289, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 257, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 289, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 257, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 289, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 257, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 289, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 257, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 289, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 257, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 289, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 257, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 289, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 257, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 289, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 257, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 289, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 257, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 289, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 257, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 289, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 257, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -28281,7 +28420,7 @@ static PyObject *__pyx_pw_6mlpgui_5_core_11loss_and_deltas(PyObject *__pyx_self,
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 289, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 257, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -28333,7 +28472,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_10loss_and_deltas(CYTHON_UNUSED PyObjec
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 289, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 257, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -28351,11 +28490,11 @@ static PyObject *__pyx_pf_6mlpgui_5_core_10loss_and_deltas(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 289, __pyx_L1_error)
+    __PYX_ERR(0, 257, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 289, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 257, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 289, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 257, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -28365,7 +28504,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_10loss_and_deltas(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 289, __pyx_L1_error)
+      __PYX_ERR(0, 257, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 0);
     __Pyx_INCREF(__pyx_t_5);
@@ -28384,9 +28523,9 @@ static PyObject *__pyx_pf_6mlpgui_5_core_10loss_and_deltas(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 289, __pyx_L1_error)
+    __PYX_ERR(0, 257, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_Z2, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 289, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_Z2, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 257, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -28395,25 +28534,25 @@ static PyObject *__pyx_pf_6mlpgui_5_core_10loss_and_deltas(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 289, __pyx_L1_error)
+      __PYX_ERR(0, 257, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_Z2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 289, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_Z2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 257, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_Z2, 0, 2, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 289, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_Z2, 0, 2, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 257, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 289, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 289, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 257, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 257, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 289, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 257, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -28466,39 +28605,39 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_5_core_41loss_and_deltas(PyObject 
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_Z2,&__pyx_mstate_global->__pyx_n_u_y,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 289, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 257, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 289, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 257, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 289, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 257, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "loss_and_deltas", 0) < (0)) __PYX_ERR(0, 289, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "loss_and_deltas", 0) < (0)) __PYX_ERR(0, 257, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("loss_and_deltas", 1, 2, 2, i); __PYX_ERR(0, 289, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("loss_and_deltas", 1, 2, 2, i); __PYX_ERR(0, 257, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 289, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 257, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 289, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 257, __pyx_L3_error)
     }
-    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 289, __pyx_L3_error)
-    __pyx_v_y = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(values[1], 0); if (unlikely(!__pyx_v_y.memview)) __PYX_ERR(0, 289, __pyx_L3_error)
+    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 257, __pyx_L3_error)
+    __pyx_v_y = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(values[1], 0); if (unlikely(!__pyx_v_y.memview)) __PYX_ERR(0, 257, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("loss_and_deltas", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 289, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("loss_and_deltas", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 257, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -28539,7 +28678,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_40loss_and_deltas(CYTHON_UNUSED PyObjec
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0loss_and_deltas", 0);
 
-  /* "ext/_core.pyx":291
+  /* "ext/_core.pyx":259
  * def loss_and_deltas(floating[:, ::1] Z2, const int[::1] y):
  *     """Mean loss of logits Z2 against labels y; Z2 becomes (y_hat - y) / n. Returns (loss, n_correct)."""
  *     if Z2.shape[0] != y.shape[0] or Z2.shape[0] < 1:             # <<<<<<<<<<<<<<
@@ -28565,7 +28704,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_40loss_and_deltas(CYTHON_UNUSED PyObjec
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/_core.pyx":292
+    /* "ext/_core.pyx":260
  *     """Mean loss of logits Z2 against labels y; Z2 becomes (y_hat - y) / n. Returns (loss, n_correct)."""
  *     if Z2.shape[0] != y.shape[0] or Z2.shape[0] < 1:
  *         raise ValueError("one label per row of logits, at least one row")             # <<<<<<<<<<<<<<
@@ -28578,14 +28717,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core_40loss_and_deltas(CYTHON_UNUSED PyObjec
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_one_label_per_row_of_logits_at_l};
       __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 292, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 260, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __Pyx_Raise(__pyx_t_3, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __PYX_ERR(0, 292, __pyx_L1_error)
+    __PYX_ERR(0, 260, __pyx_L1_error)
 
-    /* "ext/_core.pyx":291
+    /* "ext/_core.pyx":259
  * def loss_and_deltas(floating[:, ::1] Z2, const int[::1] y):
  *     """Mean loss of logits Z2 against labels y; Z2 becomes (y_hat - y) / n. Returns (loss, n_correct)."""
  *     if Z2.shape[0] != y.shape[0] or Z2.shape[0] < 1:             # <<<<<<<<<<<<<<
@@ -28594,7 +28733,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_40loss_and_deltas(CYTHON_UNUSED PyObjec
 */
   }
 
-  /* "ext/_core.pyx":295
+  /* "ext/_core.pyx":263
  *     cdef double loss
  *     cdef Py_ssize_t correct
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -28607,7 +28746,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_40loss_and_deltas(CYTHON_UNUSED PyObjec
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_core.pyx":296
+        /* "ext/_core.pyx":264
  *     cdef Py_ssize_t correct
  *     with nogil:
  *         loss = _loss_and_deltas(Z2, y, &correct)             # <<<<<<<<<<<<<<
@@ -28617,7 +28756,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_40loss_and_deltas(CYTHON_UNUSED PyObjec
         __pyx_v_loss = __pyx_fuse_0__pyx_f_6mlpgui_5_core__loss_and_deltas(__pyx_v_Z2, __pyx_v_y, (&__pyx_v_correct));
       }
 
-      /* "ext/_core.pyx":295
+      /* "ext/_core.pyx":263
  *     cdef double loss
  *     cdef Py_ssize_t correct
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -28634,23 +28773,23 @@ static PyObject *__pyx_pf_6mlpgui_5_core_40loss_and_deltas(CYTHON_UNUSED PyObjec
       }
   }
 
-  /* "ext/_core.pyx":297
+  /* "ext/_core.pyx":265
  *     with nogil:
  *         loss = _loss_and_deltas(Z2, y, &correct)
  *     return loss, correct             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_3 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_3 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 265, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_correct); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_correct); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 265, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 265, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_3) != (0)) __PYX_ERR(0, 297, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_3) != (0)) __PYX_ERR(0, 265, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_4) != (0)) __PYX_ERR(0, 297, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_4) != (0)) __PYX_ERR(0, 265, __pyx_L1_error);
   __pyx_t_3 = 0;
   __pyx_t_4 = 0;
   {
@@ -28664,7 +28803,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_40loss_and_deltas(CYTHON_UNUSED PyObjec
   __pyx_t_6 = 0;
   goto __pyx_L0;
 
-  /* "ext/_core.pyx":289
+  /* "ext/_core.pyx":257
  * 
  * 
  * def loss_and_deltas(floating[:, ::1] Z2, const int[::1] y):             # <<<<<<<<<<<<<<
@@ -28711,39 +28850,39 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_5_core_43loss_and_deltas(PyObject 
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_Z2,&__pyx_mstate_global->__pyx_n_u_y,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 289, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 257, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 289, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 257, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 289, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 257, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "loss_and_deltas", 0) < (0)) __PYX_ERR(0, 289, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "loss_and_deltas", 0) < (0)) __PYX_ERR(0, 257, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("loss_and_deltas", 1, 2, 2, i); __PYX_ERR(0, 289, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("loss_and_deltas", 1, 2, 2, i); __PYX_ERR(0, 257, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 289, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 257, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 289, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 257, __pyx_L3_error)
     }
-    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 289, __pyx_L3_error)
-    __pyx_v_y = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(values[1], 0); if (unlikely(!__pyx_v_y.memview)) __PYX_ERR(0, 289, __pyx_L3_error)
+    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 257, __pyx_L3_error)
+    __pyx_v_y = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(values[1], 0); if (unlikely(!__pyx_v_y.memview)) __PYX_ERR(0, 257, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("loss_and_deltas", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 289, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("loss_and_deltas", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 257, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -28784,7 +28923,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_42loss_and_deltas(CYTHON_UNUSED PyObjec
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1loss_and_deltas", 0);
 
-  /* "ext/_core.pyx":291
+  /* "ext/_core.pyx":259
  * def loss_and_deltas(floating[:, ::1] Z2, const int[::1] y):
  *     """Mean loss of logits Z2 against labels y; Z2 becomes (y_hat - y) / n. Returns (loss, n_correct)."""
  *     if Z2.shape[0] != y.shape[0] or Z2.shape[0] < 1:             # <<<<<<<<<<<<<<
@@ -28810,7 +28949,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_42loss_and_deltas(CYTHON_UNUSED PyObjec
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/_core.pyx":292
+    /* "ext/_core.pyx":260
  *     """Mean loss of logits Z2 against labels y; Z2 becomes (y_hat - y) / n. Returns (loss, n_correct)."""
  *     if Z2.shape[0] != y.shape[0] or Z2.shape[0] < 1:
  *         raise ValueError("one label per row of logits, at least one row")             # <<<<<<<<<<<<<<
@@ -28823,14 +28962,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core_42loss_and_deltas(CYTHON_UNUSED PyObjec
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_one_label_per_row_of_logits_at_l};
       __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 292, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 260, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __Pyx_Raise(__pyx_t_3, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __PYX_ERR(0, 292, __pyx_L1_error)
+    __PYX_ERR(0, 260, __pyx_L1_error)
 
-    /* "ext/_core.pyx":291
+    /* "ext/_core.pyx":259
  * def loss_and_deltas(floating[:, ::1] Z2, const int[::1] y):
  *     """Mean loss of logits Z2 against labels y; Z2 becomes (y_hat - y) / n. Returns (loss, n_correct)."""
  *     if Z2.shape[0] != y.shape[0] or Z2.shape[0] < 1:             # <<<<<<<<<<<<<<
@@ -28839,7 +28978,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_42loss_and_deltas(CYTHON_UNUSED PyObjec
 */
   }
 
-  /* "ext/_core.pyx":295
+  /* "ext/_core.pyx":263
  *     cdef double loss
  *     cdef Py_ssize_t correct
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -28852,7 +28991,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_42loss_and_deltas(CYTHON_UNUSED PyObjec
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_core.pyx":296
+        /* "ext/_core.pyx":264
  *     cdef Py_ssize_t correct
  *     with nogil:
  *         loss = _loss_and_deltas(Z2, y, &correct)             # <<<<<<<<<<<<<<
@@ -28862,7 +29001,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_42loss_and_deltas(CYTHON_UNUSED PyObjec
         __pyx_v_loss = __pyx_fuse_1__pyx_f_6mlpgui_5_core__loss_and_deltas(__pyx_v_Z2, __pyx_v_y, (&__pyx_v_correct));
       }
 
-      /* "ext/_core.pyx":295
+      /* "ext/_core.pyx":263
  *     cdef double loss
  *     cdef Py_ssize_t correct
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -28879,23 +29018,23 @@ static PyObject *__pyx_pf_6mlpgui_5_core_42loss_and_deltas(CYTHON_UNUSED PyObjec
       }
   }
 
-  /* "ext/_core.pyx":297
+  /* "ext/_core.pyx":265
  *     with nogil:
  *         loss = _loss_and_deltas(Z2, y, &correct)
  *     return loss, correct             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_3 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_3 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 265, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_correct); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_correct); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 265, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 265, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_3) != (0)) __PYX_ERR(0, 297, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_3) != (0)) __PYX_ERR(0, 265, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_4) != (0)) __PYX_ERR(0, 297, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_4) != (0)) __PYX_ERR(0, 265, __pyx_L1_error);
   __pyx_t_3 = 0;
   __pyx_t_4 = 0;
   {
@@ -28909,7 +29048,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_42loss_and_deltas(CYTHON_UNUSED PyObjec
   __pyx_t_6 = 0;
   goto __pyx_L0;
 
-  /* "ext/_core.pyx":289
+  /* "ext/_core.pyx":257
  * 
  * 
  * def loss_and_deltas(floating[:, ::1] Z2, const int[::1] y):             # <<<<<<<<<<<<<<
@@ -28932,7 +29071,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_42loss_and_deltas(CYTHON_UNUSED PyObjec
   return __pyx_r;
 }
 
-/* "ext/_core.pyx":300
+/* "ext/_core.pyx":268
  * 
  * 
  * def outputs(floating[:, ::1] Z2):             # <<<<<<<<<<<<<<
@@ -28969,53 +29108,53 @@ static PyObject *__pyx_pw_6mlpgui_5_core_13outputs(PyObject *__pyx_self, PyObjec
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 300, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 268, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 268, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 268, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 268, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 268, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 268, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 300, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 268, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 300, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 268, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 268, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 268, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 268, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 268, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 268, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -29029,7 +29168,7 @@ static PyObject *__pyx_pw_6mlpgui_5_core_13outputs(PyObject *__pyx_self, PyObjec
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 300, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 268, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -29081,7 +29220,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_12outputs(CYTHON_UNUSED PyObject *__pyx
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 300, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 268, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -29099,11 +29238,11 @@ static PyObject *__pyx_pf_6mlpgui_5_core_12outputs(CYTHON_UNUSED PyObject *__pyx
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 300, __pyx_L1_error)
+    __PYX_ERR(0, 268, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 300, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 268, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 300, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 268, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -29113,7 +29252,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_12outputs(CYTHON_UNUSED PyObject *__pyx
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 300, __pyx_L1_error)
+      __PYX_ERR(0, 268, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 0);
     __Pyx_INCREF(__pyx_t_5);
@@ -29132,9 +29271,9 @@ static PyObject *__pyx_pf_6mlpgui_5_core_12outputs(CYTHON_UNUSED PyObject *__pyx
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 300, __pyx_L1_error)
+    __PYX_ERR(0, 268, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_Z2, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 300, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_Z2, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 268, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -29143,25 +29282,25 @@ static PyObject *__pyx_pf_6mlpgui_5_core_12outputs(CYTHON_UNUSED PyObject *__pyx
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 300, __pyx_L1_error)
+      __PYX_ERR(0, 268, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_Z2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 300, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_Z2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 268, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_Z2, 0, 1, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 300, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_Z2, 0, 1, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 268, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 300, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 300, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 268, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 268, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 300, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 268, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -29213,32 +29352,32 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_5_core_47outputs(PyObject *__pyx_s
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_Z2,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 300, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 268, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 268, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "outputs", 0) < (0)) __PYX_ERR(0, 300, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "outputs", 0) < (0)) __PYX_ERR(0, 268, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("outputs", 1, 1, 1, i); __PYX_ERR(0, 300, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("outputs", 1, 1, 1, i); __PYX_ERR(0, 268, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 300, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 268, __pyx_L3_error)
     }
-    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 300, __pyx_L3_error)
+    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 268, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("outputs", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 300, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("outputs", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 268, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -29266,7 +29405,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_46outputs(CYTHON_UNUSED PyObject *__pyx
   __Pyx_RefNannyDeclarations
   __Pyx_RefNannySetupContext("__pyx_fuse_0outputs", 0);
 
-  /* "ext/_core.pyx":302
+  /* "ext/_core.pyx":270
  * def outputs(floating[:, ::1] Z2):
  *     """Z2 := sigmoid(Z2) (one column) or row-wise softmax (several), in place."""
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -29279,7 +29418,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_46outputs(CYTHON_UNUSED PyObject *__pyx
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_core.pyx":303
+        /* "ext/_core.pyx":271
  *     """Z2 := sigmoid(Z2) (one column) or row-wise softmax (several), in place."""
  *     with nogil:
  *         _outputs(Z2)             # <<<<<<<<<<<<<<
@@ -29289,7 +29428,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_46outputs(CYTHON_UNUSED PyObject *__pyx
         __pyx_fuse_0__pyx_f_6mlpgui_5_core__outputs(__pyx_v_Z2);
       }
 
-      /* "ext/_core.pyx":302
+      /* "ext/_core.pyx":270
  * def outputs(floating[:, ::1] Z2):
  *     """Z2 := sigmoid(Z2) (one column) or row-wise softmax (several), in place."""
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -29306,7 +29445,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_46outputs(CYTHON_UNUSED PyObject *__pyx
       }
   }
 
-  /* "ext/_core.pyx":300
+  /* "ext/_core.pyx":268
  * 
  * 
  * def outputs(floating[:, ::1] Z2):             # <<<<<<<<<<<<<<
@@ -29344,32 +29483,32 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_5_core_49outputs(PyObject *__pyx_s
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_Z2,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 300, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 268, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 268, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "outputs", 0) < (0)) __PYX_ERR(0, 300, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "outputs", 0) < (0)) __PYX_ERR(0, 268, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("outputs", 1, 1, 1, i); __PYX_ERR(0, 300, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("outputs", 1, 1, 1, i); __PYX_ERR(0, 268, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 300, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 268, __pyx_L3_error)
     }
-    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 300, __pyx_L3_error)
+    __pyx_v_Z2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_Z2.memview)) __PYX_ERR(0, 268, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("outputs", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 300, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("outputs", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 268, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -29397,7 +29536,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_48outputs(CYTHON_UNUSED PyObject *__pyx
   __Pyx_RefNannyDeclarations
   __Pyx_RefNannySetupContext("__pyx_fuse_1outputs", 0);
 
-  /* "ext/_core.pyx":302
+  /* "ext/_core.pyx":270
  * def outputs(floating[:, ::1] Z2):
  *     """Z2 := sigmoid(Z2) (one column) or row-wise softmax (several), in place."""
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -29410,7 +29549,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_48outputs(CYTHON_UNUSED PyObject *__pyx
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_core.pyx":303
+        /* "ext/_core.pyx":271
  *     """Z2 := sigmoid(Z2) (one column) or row-wise softmax (several), in place."""
  *     with nogil:
  *         _outputs(Z2)             # <<<<<<<<<<<<<<
@@ -29420,7 +29559,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_48outputs(CYTHON_UNUSED PyObject *__pyx
         __pyx_fuse_1__pyx_f_6mlpgui_5_core__outputs(__pyx_v_Z2);
       }
 
-      /* "ext/_core.pyx":302
+      /* "ext/_core.pyx":270
  * def outputs(floating[:, ::1] Z2):
  *     """Z2 := sigmoid(Z2) (one column) or row-wise softmax (several), in place."""
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -29437,7 +29576,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_48outputs(CYTHON_UNUSED PyObject *__pyx
       }
   }
 
-  /* "ext/_core.pyx":300
+  /* "ext/_core.pyx":268
  * 
  * 
  * def outputs(floating[:, ::1] Z2):             # <<<<<<<<<<<<<<
@@ -29452,7 +29591,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_48outputs(CYTHON_UNUSED PyObject *__pyx
   return __pyx_r;
 }
 
-/* "ext/_core.pyx":306
+/* "ext/_core.pyx":274
  * 
  * 
  * def gather_rows(const floating[:, ::1] src, const Py_ssize_t[::1] index, floating[:, ::1] dst):             # <<<<<<<<<<<<<<
@@ -29489,53 +29628,53 @@ static PyObject *__pyx_pw_6mlpgui_5_core_15gather_rows(PyObject *__pyx_self, PyO
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 306, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 274, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 274, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 274, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 274, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 274, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 274, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 306, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 274, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 306, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 274, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 274, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 274, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 274, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 274, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 274, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -29549,7 +29688,7 @@ static PyObject *__pyx_pw_6mlpgui_5_core_15gather_rows(PyObject *__pyx_self, PyO
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 306, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 274, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -29601,7 +29740,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_14gather_rows(CYTHON_UNUSED PyObject *_
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 306, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 274, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -29619,11 +29758,11 @@ static PyObject *__pyx_pf_6mlpgui_5_core_14gather_rows(CYTHON_UNUSED PyObject *_
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 306, __pyx_L1_error)
+    __PYX_ERR(0, 274, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 274, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 274, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -29633,7 +29772,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_14gather_rows(CYTHON_UNUSED PyObject *_
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 306, __pyx_L1_error)
+      __PYX_ERR(0, 274, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 0);
     __Pyx_INCREF(__pyx_t_5);
@@ -29652,9 +29791,9 @@ static PyObject *__pyx_pf_6mlpgui_5_core_14gather_rows(CYTHON_UNUSED PyObject *_
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 306, __pyx_L1_error)
+    __PYX_ERR(0, 274, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_src, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_src, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 274, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -29663,25 +29802,25 @@ static PyObject *__pyx_pf_6mlpgui_5_core_14gather_rows(CYTHON_UNUSED PyObject *_
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 306, __pyx_L1_error)
+      __PYX_ERR(0, 274, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_src); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 306, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_src); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 274, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_src, 0, 3, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 306, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_src, 0, 3, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 274, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 306, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_988187_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 306, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 274, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_988187_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 274, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 274, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -29735,46 +29874,46 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_5_core_53gather_rows(PyObject *__p
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_src,&__pyx_mstate_global->__pyx_n_u_index,&__pyx_mstate_global->__pyx_n_u_dst,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 306, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 274, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 274, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 274, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 274, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_rows", 0) < (0)) __PYX_ERR(0, 306, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_rows", 0) < (0)) __PYX_ERR(0, 274, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_rows", 1, 3, 3, i); __PYX_ERR(0, 306, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_rows", 1, 3, 3, i); __PYX_ERR(0, 274, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 306, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 274, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 306, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 274, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 306, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 274, __pyx_L3_error)
     }
-    __pyx_v_src = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[0], 0); if (unlikely(!__pyx_v_src.memview)) __PYX_ERR(0, 306, __pyx_L3_error)
-    __pyx_v_index = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_index.memview)) __PYX_ERR(0, 306, __pyx_L3_error)
-    __pyx_v_dst = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_dst.memview)) __PYX_ERR(0, 306, __pyx_L3_error)
+    __pyx_v_src = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float__const__(values[0], 0); if (unlikely(!__pyx_v_src.memview)) __PYX_ERR(0, 274, __pyx_L3_error)
+    __pyx_v_index = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_index.memview)) __PYX_ERR(0, 274, __pyx_L3_error)
+    __pyx_v_dst = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_dst.memview)) __PYX_ERR(0, 274, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_rows", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 306, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_rows", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 274, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -29829,7 +29968,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_52gather_rows(CYTHON_UNUSED PyObject *_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0gather_rows", 0);
 
-  /* "ext/_core.pyx":308
+  /* "ext/_core.pyx":276
  * def gather_rows(const floating[:, ::1] src, const Py_ssize_t[::1] index, floating[:, ::1] dst):
  *     """dst[i] = src[index[i]]: a mini-batch copied into a reused buffer."""
  *     cdef Py_ssize_t i, j, n = index.shape[0], d = src.shape[1]             # <<<<<<<<<<<<<<
@@ -29839,7 +29978,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_52gather_rows(CYTHON_UNUSED PyObject *_
   __pyx_v_n = (__pyx_v_index.shape[0]);
   __pyx_v_d = (__pyx_v_src.shape[1]);
 
-  /* "ext/_core.pyx":309
+  /* "ext/_core.pyx":277
  *     """dst[i] = src[index[i]]: a mini-batch copied into a reused buffer."""
  *     cdef Py_ssize_t i, j, n = index.shape[0], d = src.shape[1]
  *     if dst.shape[0] < n or dst.shape[1] != d:             # <<<<<<<<<<<<<<
@@ -29865,7 +30004,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_52gather_rows(CYTHON_UNUSED PyObject *_
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/_core.pyx":310
+    /* "ext/_core.pyx":278
  *     cdef Py_ssize_t i, j, n = index.shape[0], d = src.shape[1]
  *     if dst.shape[0] < n or dst.shape[1] != d:
  *         raise ValueError("destination too small")             # <<<<<<<<<<<<<<
@@ -29878,14 +30017,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core_52gather_rows(CYTHON_UNUSED PyObject *_
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_destination_too_small};
       __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 310, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 278, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __Pyx_Raise(__pyx_t_3, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __PYX_ERR(0, 310, __pyx_L1_error)
+    __PYX_ERR(0, 278, __pyx_L1_error)
 
-    /* "ext/_core.pyx":309
+    /* "ext/_core.pyx":277
  *     """dst[i] = src[index[i]]: a mini-batch copied into a reused buffer."""
  *     cdef Py_ssize_t i, j, n = index.shape[0], d = src.shape[1]
  *     if dst.shape[0] < n or dst.shape[1] != d:             # <<<<<<<<<<<<<<
@@ -29894,7 +30033,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_52gather_rows(CYTHON_UNUSED PyObject *_
 */
   }
 
-  /* "ext/_core.pyx":311
+  /* "ext/_core.pyx":279
  *     if dst.shape[0] < n or dst.shape[1] != d:
  *         raise ValueError("destination too small")
  *     for i in range(n):             # <<<<<<<<<<<<<<
@@ -29908,7 +30047,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_52gather_rows(CYTHON_UNUSED PyObject *_
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_i = __pyx_t_8;
 
-    /* "ext/_core.pyx":312
+    /* "ext/_core.pyx":280
  *         raise ValueError("destination too small")
  *     for i in range(n):
  *         if index[i] < 0 or index[i] >= src.shape[0]:             # <<<<<<<<<<<<<<
@@ -29936,7 +30075,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_52gather_rows(CYTHON_UNUSED PyObject *_
     if (unlikely(__pyx_t_1)) {
 
 
-      /* "ext/_core.pyx":313
+      /* "ext/_core.pyx":281
  *     for i in range(n):
  *         if index[i] < 0 or index[i] >= src.shape[0]:
  *             raise IndexError("row index out of range")             # <<<<<<<<<<<<<<
@@ -29949,14 +30088,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core_52gather_rows(CYTHON_UNUSED PyObject *_
         PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_row_index_out_of_range};
         __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 313, __pyx_L1_error)
+        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 281, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
       }
       __Pyx_Raise(__pyx_t_3, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      __PYX_ERR(0, 313, __pyx_L1_error)
+      __PYX_ERR(0, 281, __pyx_L1_error)
 
-      /* "ext/_core.pyx":312
+      /* "ext/_core.pyx":280
  *         raise ValueError("destination too small")
  *     for i in range(n):
  *         if index[i] < 0 or index[i] >= src.shape[0]:             # <<<<<<<<<<<<<<
@@ -29967,7 +30106,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_52gather_rows(CYTHON_UNUSED PyObject *_
   }
 
 
-  /* "ext/_core.pyx":314
+  /* "ext/_core.pyx":282
  *         if index[i] < 0 or index[i] >= src.shape[0]:
  *             raise IndexError("row index out of range")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -29980,7 +30119,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_52gather_rows(CYTHON_UNUSED PyObject *_
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_core.pyx":315
+        /* "ext/_core.pyx":283
  *             raise IndexError("row index out of range")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -29994,7 +30133,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_52gather_rows(CYTHON_UNUSED PyObject *_
         for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
           __pyx_v_i = __pyx_t_8;
 
-          /* "ext/_core.pyx":316
+          /* "ext/_core.pyx":284
  *     with nogil:
  *         for i in range(n):
  *             for j in range(d):             # <<<<<<<<<<<<<<
@@ -30007,7 +30146,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_52gather_rows(CYTHON_UNUSED PyObject *_
           for (__pyx_t_12 = 0; __pyx_t_12 < __pyx_t_11; __pyx_t_12+=1) {
             __pyx_v_j = __pyx_t_12;
 
-            /* "ext/_core.pyx":317
+            /* "ext/_core.pyx":285
  *         for i in range(n):
  *             for j in range(d):
  *                 dst[i, j] = src[index[i], j]             # <<<<<<<<<<<<<<
@@ -30024,7 +30163,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_52gather_rows(CYTHON_UNUSED PyObject *_
 
       }
 
-      /* "ext/_core.pyx":314
+      /* "ext/_core.pyx":282
  *         if index[i] < 0 or index[i] >= src.shape[0]:
  *             raise IndexError("row index out of range")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -30041,7 +30180,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_52gather_rows(CYTHON_UNUSED PyObject *_
       }
   }
 
-  /* "ext/_core.pyx":306
+  /* "ext/_core.pyx":274
  * 
  * 
  * def gather_rows(const floating[:, ::1] src, const Py_ssize_t[::1] index, floating[:, ::1] dst):             # <<<<<<<<<<<<<<
@@ -30092,46 +30231,46 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_5_core_55gather_rows(PyObject *__p
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_src,&__pyx_mstate_global->__pyx_n_u_index,&__pyx_mstate_global->__pyx_n_u_dst,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 306, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 274, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 274, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 274, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 306, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 274, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_rows", 0) < (0)) __PYX_ERR(0, 306, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_rows", 0) < (0)) __PYX_ERR(0, 274, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_rows", 1, 3, 3, i); __PYX_ERR(0, 306, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_rows", 1, 3, 3, i); __PYX_ERR(0, 274, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 306, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 274, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 306, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 274, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 306, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 274, __pyx_L3_error)
     }
-    __pyx_v_src = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_src.memview)) __PYX_ERR(0, 306, __pyx_L3_error)
-    __pyx_v_index = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_index.memview)) __PYX_ERR(0, 306, __pyx_L3_error)
-    __pyx_v_dst = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_dst.memview)) __PYX_ERR(0, 306, __pyx_L3_error)
+    __pyx_v_src = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double__const__(values[0], 0); if (unlikely(!__pyx_v_src.memview)) __PYX_ERR(0, 274, __pyx_L3_error)
+    __pyx_v_index = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_index.memview)) __PYX_ERR(0, 274, __pyx_L3_error)
+    __pyx_v_dst = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_dst.memview)) __PYX_ERR(0, 274, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_rows", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 306, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_rows", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 274, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -30186,7 +30325,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_54gather_rows(CYTHON_UNUSED PyObject *_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1gather_rows", 0);
 
-  /* "ext/_core.pyx":308
+  /* "ext/_core.pyx":276
  * def gather_rows(const floating[:, ::1] src, const Py_ssize_t[::1] index, floating[:, ::1] dst):
  *     """dst[i] = src[index[i]]: a mini-batch copied into a reused buffer."""
  *     cdef Py_ssize_t i, j, n = index.shape[0], d = src.shape[1]             # <<<<<<<<<<<<<<
@@ -30196,7 +30335,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_54gather_rows(CYTHON_UNUSED PyObject *_
   __pyx_v_n = (__pyx_v_index.shape[0]);
   __pyx_v_d = (__pyx_v_src.shape[1]);
 
-  /* "ext/_core.pyx":309
+  /* "ext/_core.pyx":277
  *     """dst[i] = src[index[i]]: a mini-batch copied into a reused buffer."""
  *     cdef Py_ssize_t i, j, n = index.shape[0], d = src.shape[1]
  *     if dst.shape[0] < n or dst.shape[1] != d:             # <<<<<<<<<<<<<<
@@ -30222,7 +30361,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_54gather_rows(CYTHON_UNUSED PyObject *_
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/_core.pyx":310
+    /* "ext/_core.pyx":278
  *     cdef Py_ssize_t i, j, n = index.shape[0], d = src.shape[1]
  *     if dst.shape[0] < n or dst.shape[1] != d:
  *         raise ValueError("destination too small")             # <<<<<<<<<<<<<<
@@ -30235,14 +30374,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core_54gather_rows(CYTHON_UNUSED PyObject *_
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_destination_too_small};
       __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 310, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 278, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __Pyx_Raise(__pyx_t_3, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __PYX_ERR(0, 310, __pyx_L1_error)
+    __PYX_ERR(0, 278, __pyx_L1_error)
 
-    /* "ext/_core.pyx":309
+    /* "ext/_core.pyx":277
  *     """dst[i] = src[index[i]]: a mini-batch copied into a reused buffer."""
  *     cdef Py_ssize_t i, j, n = index.shape[0], d = src.shape[1]
  *     if dst.shape[0] < n or dst.shape[1] != d:             # <<<<<<<<<<<<<<
@@ -30251,7 +30390,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_54gather_rows(CYTHON_UNUSED PyObject *_
 */
   }
 
-  /* "ext/_core.pyx":311
+  /* "ext/_core.pyx":279
  *     if dst.shape[0] < n or dst.shape[1] != d:
  *         raise ValueError("destination too small")
  *     for i in range(n):             # <<<<<<<<<<<<<<
@@ -30265,7 +30404,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_54gather_rows(CYTHON_UNUSED PyObject *_
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_i = __pyx_t_8;
 
-    /* "ext/_core.pyx":312
+    /* "ext/_core.pyx":280
  *         raise ValueError("destination too small")
  *     for i in range(n):
  *         if index[i] < 0 or index[i] >= src.shape[0]:             # <<<<<<<<<<<<<<
@@ -30293,7 +30432,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_54gather_rows(CYTHON_UNUSED PyObject *_
     if (unlikely(__pyx_t_1)) {
 
 
-      /* "ext/_core.pyx":313
+      /* "ext/_core.pyx":281
  *     for i in range(n):
  *         if index[i] < 0 or index[i] >= src.shape[0]:
  *             raise IndexError("row index out of range")             # <<<<<<<<<<<<<<
@@ -30306,14 +30445,14 @@ static PyObject *__pyx_pf_6mlpgui_5_core_54gather_rows(CYTHON_UNUSED PyObject *_
         PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_row_index_out_of_range};
         __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 313, __pyx_L1_error)
+        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 281, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
       }
       __Pyx_Raise(__pyx_t_3, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      __PYX_ERR(0, 313, __pyx_L1_error)
+      __PYX_ERR(0, 281, __pyx_L1_error)
 
-      /* "ext/_core.pyx":312
+      /* "ext/_core.pyx":280
  *         raise ValueError("destination too small")
  *     for i in range(n):
  *         if index[i] < 0 or index[i] >= src.shape[0]:             # <<<<<<<<<<<<<<
@@ -30324,7 +30463,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_54gather_rows(CYTHON_UNUSED PyObject *_
   }
 
 
-  /* "ext/_core.pyx":314
+  /* "ext/_core.pyx":282
  *         if index[i] < 0 or index[i] >= src.shape[0]:
  *             raise IndexError("row index out of range")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -30337,7 +30476,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_54gather_rows(CYTHON_UNUSED PyObject *_
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_core.pyx":315
+        /* "ext/_core.pyx":283
  *             raise IndexError("row index out of range")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -30351,7 +30490,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_54gather_rows(CYTHON_UNUSED PyObject *_
         for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
           __pyx_v_i = __pyx_t_8;
 
-          /* "ext/_core.pyx":316
+          /* "ext/_core.pyx":284
  *     with nogil:
  *         for i in range(n):
  *             for j in range(d):             # <<<<<<<<<<<<<<
@@ -30364,7 +30503,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_54gather_rows(CYTHON_UNUSED PyObject *_
           for (__pyx_t_12 = 0; __pyx_t_12 < __pyx_t_11; __pyx_t_12+=1) {
             __pyx_v_j = __pyx_t_12;
 
-            /* "ext/_core.pyx":317
+            /* "ext/_core.pyx":285
  *         for i in range(n):
  *             for j in range(d):
  *                 dst[i, j] = src[index[i], j]             # <<<<<<<<<<<<<<
@@ -30381,7 +30520,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_54gather_rows(CYTHON_UNUSED PyObject *_
 
       }
 
-      /* "ext/_core.pyx":314
+      /* "ext/_core.pyx":282
  *         if index[i] < 0 or index[i] >= src.shape[0]:
  *             raise IndexError("row index out of range")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -30398,7 +30537,7 @@ static PyObject *__pyx_pf_6mlpgui_5_core_54gather_rows(CYTHON_UNUSED PyObject *_
       }
   }
 
-  /* "ext/_core.pyx":306
+  /* "ext/_core.pyx":274
  * 
  * 
  * def gather_rows(const floating[:, ::1] src, const Py_ssize_t[::1] index, floating[:, ::1] dst):             # <<<<<<<<<<<<<<
@@ -31779,14 +31918,14 @@ static int __Pyx_modinit_Exttype___pyx_defaults(__pyx_mstatetype *__pyx_mstate) 
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_defaults", 0);
   /*--- Exttype __pyx_defaults ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_6mlpgui_5_core___pyx_defaults = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_5_core___pyx_defaults_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 222, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_6mlpgui_5_core___pyx_defaults = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_5_core___pyx_defaults_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 190, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_6mlpgui_5_core___pyx_defaults = &__pyx_type_6mlpgui_5_core___pyx_defaults;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_5_core___pyx_defaults) < (0)) __PYX_ERR(0, 222, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_5_core___pyx_defaults) < (0)) __PYX_ERR(0, 190, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_6mlpgui_5_core___pyx_defaults);
@@ -32826,67 +32965,67 @@ __Pyx_RefNannySetupContext("PyInit__core", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_pyx_unpickle_Enum, __pyx_t_4) < (0)) __PYX_ERR(1, 4, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_core.pyx":17
- * from scipy.linalg.cython_blas cimport sgemm, dgemm
+  /* "ext/_core.pyx":19
+ * from _activations cimport binary_loss, clamp_low, fexp, sigmoid
  * 
  * import numpy as np             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_numpy, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 17, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_numpy, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 19, __pyx_L1_error)
   __pyx_t_4 = __pyx_t_1;
   __Pyx_GOTREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 17, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 19, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_core.pyx":204
+  /* "ext/_core.pyx":172
  * 
  * 
  * def _check(X, W1, b1, W2, b2, A1, Z2, y=None):             # <<<<<<<<<<<<<<
  *     n, d = X.shape[0], X.shape[1]
  *     h, k = W1.shape[1], W2.shape[1]
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_6mlpgui_5_core_1_check, 0, __pyx_mstate_global->__pyx_n_u_check, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 204, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_6mlpgui_5_core_1_check, 0, __pyx_mstate_global->__pyx_n_u_check, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_tuple[2]);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_check, __pyx_t_4) < (0)) __PYX_ERR(0, 204, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_check, __pyx_t_4) < (0)) __PYX_ERR(0, 172, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_core.pyx":222
+  /* "ext/_core.pyx":190
  * 
  * 
  * def forward_pass(const floating[:, ::1] X, const floating[:, ::1] W1, const floating[::1] b1,             # <<<<<<<<<<<<<<
  *                  const floating[:, ::1] W2, const floating[::1] b2,
  *                  floating[:, ::1] A1, floating[:, ::1] out):
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 222, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 190, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_5_core_17forward_pass, 0, __pyx_mstate_global->__pyx_n_u_forward_pass_const_float_1_const, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 222, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_5_core_17forward_pass, 0, __pyx_mstate_global->__pyx_n_u_forward_pass_const_float_1_const, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 190, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 222, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 190, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_5_core_19forward_pass, 0, __pyx_mstate_global->__pyx_n_u_forward_pass_const_double_1_cons, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 222, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_5_core_19forward_pass, 0, __pyx_mstate_global->__pyx_n_u_forward_pass_const_double_1_cons, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 190, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 222, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 190, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_5_core_3forward_pass, 0, __pyx_mstate_global->__pyx_n_u_forward_pass, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 222, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_5_core_3forward_pass, 0, __pyx_mstate_global->__pyx_n_u_forward_pass, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 190, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 222, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 222, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 190, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 190, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_5)->arg0 = __pyx_t_9;
   __Pyx_GIVEREF(__pyx_t_9);
@@ -32897,42 +33036,42 @@ __Pyx_RefNannySetupContext("PyInit__core", 0);
   __pyx_t_4 = 0;
   __pyx_t_4 = __pyx_t_5;
   __Pyx_INCREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_forward_pass, __pyx_t_4) < (0)) __PYX_ERR(0, 222, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_forward_pass, __pyx_t_4) < (0)) __PYX_ERR(0, 190, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/_core.pyx":232
+  /* "ext/_core.pyx":200
  * 
  * 
  * def forward_pass_logits(const floating[:, ::1] X, const floating[:, ::1] W1, const floating[::1] b1,             # <<<<<<<<<<<<<<
  *                         const floating[:, ::1] W2, const floating[::1] b2,
  *                         floating[:, ::1] A1, floating[:, ::1] Z2):
 */
-  __pyx_t_5 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 232, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 200, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_5_core_23forward_pass_logits, 0, __pyx_mstate_global->__pyx_n_u_forward_pass_logits_const_float, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 232, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_5_core_23forward_pass_logits, 0, __pyx_mstate_global->__pyx_n_u_forward_pass_logits_const_float, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 200, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_4) < (0)) __PYX_ERR(0, 232, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_4) < (0)) __PYX_ERR(0, 200, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_5_core_25forward_pass_logits, 0, __pyx_mstate_global->__pyx_n_u_forward_pass_logits_const_double, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 232, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_5_core_25forward_pass_logits, 0, __pyx_mstate_global->__pyx_n_u_forward_pass_logits_const_double, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 200, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_4) < (0)) __PYX_ERR(0, 232, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_4) < (0)) __PYX_ERR(0, 200, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_5_core_5forward_pass_logits, 0, __pyx_mstate_global->__pyx_n_u_forward_pass_logits, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 232, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_5_core_5forward_pass_logits, 0, __pyx_mstate_global->__pyx_n_u_forward_pass_logits, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 200, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 232, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 232, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 200, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 200, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_4)->arg0 = __pyx_t_9;
   __Pyx_GIVEREF(__pyx_t_9);
@@ -32943,42 +33082,42 @@ __Pyx_RefNannySetupContext("PyInit__core", 0);
   __pyx_t_5 = 0;
   __pyx_t_5 = __pyx_t_4;
   __Pyx_INCREF(__pyx_t_5);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_forward_pass_logits, __pyx_t_5) < (0)) __PYX_ERR(0, 232, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_forward_pass_logits, __pyx_t_5) < (0)) __PYX_ERR(0, 200, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_core.pyx":241
+  /* "ext/_core.pyx":209
  * 
  * 
  * def backprop(const floating[:, ::1] X, const int[::1] y,             # <<<<<<<<<<<<<<
  *              const floating[:, ::1] W1, const floating[::1] b1,
  *              const floating[:, ::1] W2, const floating[::1] b2,
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 209, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_5_core_29backprop, 0, __pyx_mstate_global->__pyx_n_u_backprop_const_float_1_const_flo, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_5_core_29backprop, 0, __pyx_mstate_global->__pyx_n_u_backprop_const_float_1_const_flo, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 209, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 241, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 209, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_5_core_31backprop, 0, __pyx_mstate_global->__pyx_n_u_backprop_const_double_1_const_do, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_5_core_31backprop, 0, __pyx_mstate_global->__pyx_n_u_backprop_const_double_1_const_do, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 209, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 241, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 209, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_5_core_7backprop, 0, __pyx_mstate_global->__pyx_n_u_backprop, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_5_core_7backprop, 0, __pyx_mstate_global->__pyx_n_u_backprop, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 209, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 241, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 241, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 209, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 209, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_5)->arg0 = __pyx_t_9;
   __Pyx_GIVEREF(__pyx_t_9);
@@ -32989,42 +33128,42 @@ __Pyx_RefNannySetupContext("PyInit__core", 0);
   __pyx_t_4 = 0;
   __pyx_t_4 = __pyx_t_5;
   __Pyx_INCREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_backprop, __pyx_t_4) < (0)) __PYX_ERR(0, 241, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_backprop, __pyx_t_4) < (0)) __PYX_ERR(0, 209, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/_core.pyx":262
+  /* "ext/_core.pyx":230
  * 
  * 
  * def train_step(const floating[:, ::1] X, const int[::1] y,             # <<<<<<<<<<<<<<
  *                floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,
  *                floating[:, ::1] A1, floating[:, ::1] Z2, floating[:, ::1] G,
 */
-  __pyx_t_5 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 262, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 230, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_5_core_35train_step, 0, __pyx_mstate_global->__pyx_n_u_train_step_const_float_1_float_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 262, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_5_core_35train_step, 0, __pyx_mstate_global->__pyx_n_u_train_step_const_float_1_float_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 230, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_4) < (0)) __PYX_ERR(0, 262, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_4) < (0)) __PYX_ERR(0, 230, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_5_core_37train_step, 0, __pyx_mstate_global->__pyx_n_u_train_step_const_double_1_double, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 262, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_5_core_37train_step, 0, __pyx_mstate_global->__pyx_n_u_train_step_const_double_1_double, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 230, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_4) < (0)) __PYX_ERR(0, 262, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_4) < (0)) __PYX_ERR(0, 230, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_5_core_9train_step, 0, __pyx_mstate_global->__pyx_n_u_train_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 262, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_5_core_9train_step, 0, __pyx_mstate_global->__pyx_n_u_train_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 230, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 262, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 262, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 230, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 230, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_4)->arg0 = __pyx_t_9;
   __Pyx_GIVEREF(__pyx_t_9);
@@ -33035,42 +33174,42 @@ __Pyx_RefNannySetupContext("PyInit__core", 0);
   __pyx_t_5 = 0;
   __pyx_t_5 = __pyx_t_4;
   __Pyx_INCREF(__pyx_t_5);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_train_step, __pyx_t_5) < (0)) __PYX_ERR(0, 262, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_train_step, __pyx_t_5) < (0)) __PYX_ERR(0, 230, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_core.pyx":289
+  /* "ext/_core.pyx":257
  * 
  * 
  * def loss_and_deltas(floating[:, ::1] Z2, const int[::1] y):             # <<<<<<<<<<<<<<
  *     """Mean loss of logits Z2 against labels y; Z2 becomes (y_hat - y) / n. Returns (loss, n_correct)."""
  *     if Z2.shape[0] != y.shape[0] or Z2.shape[0] < 1:
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 289, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 257, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_5_core_41loss_and_deltas, 0, __pyx_mstate_global->__pyx_n_u_loss_and_deltas_float_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 289, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_5_core_41loss_and_deltas, 0, __pyx_mstate_global->__pyx_n_u_loss_and_deltas_float_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 257, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 289, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 257, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_5_core_43loss_and_deltas, 0, __pyx_mstate_global->__pyx_n_u_loss_and_deltas_double_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[14])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 289, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_5_core_43loss_and_deltas, 0, __pyx_mstate_global->__pyx_n_u_loss_and_deltas_double_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[14])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 257, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 289, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 257, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_5_core_11loss_and_deltas, 0, __pyx_mstate_global->__pyx_n_u_loss_and_deltas, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[15])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 289, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_5_core_11loss_and_deltas, 0, __pyx_mstate_global->__pyx_n_u_loss_and_deltas, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[15])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 257, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 289, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 289, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 257, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 257, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_5)->arg0 = __pyx_t_9;
   __Pyx_GIVEREF(__pyx_t_9);
@@ -33081,42 +33220,42 @@ __Pyx_RefNannySetupContext("PyInit__core", 0);
   __pyx_t_4 = 0;
   __pyx_t_4 = __pyx_t_5;
   __Pyx_INCREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_loss_and_deltas, __pyx_t_4) < (0)) __PYX_ERR(0, 289, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_loss_and_deltas, __pyx_t_4) < (0)) __PYX_ERR(0, 257, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/_core.pyx":300
+  /* "ext/_core.pyx":268
  * 
  * 
  * def outputs(floating[:, ::1] Z2):             # <<<<<<<<<<<<<<
  *     """Z2 := sigmoid(Z2) (one column) or row-wise softmax (several), in place."""
  *     with nogil:
 */
-  __pyx_t_5 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 300, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 268, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_5_core_47outputs, 0, __pyx_mstate_global->__pyx_n_u_outputs_float_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[16])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 300, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_5_core_47outputs, 0, __pyx_mstate_global->__pyx_n_u_outputs_float_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[16])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 268, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_4) < (0)) __PYX_ERR(0, 300, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_4) < (0)) __PYX_ERR(0, 268, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_5_core_49outputs, 0, __pyx_mstate_global->__pyx_n_u_outputs_double_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[17])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 300, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_5_core_49outputs, 0, __pyx_mstate_global->__pyx_n_u_outputs_double_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[17])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 268, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_4) < (0)) __PYX_ERR(0, 300, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_4) < (0)) __PYX_ERR(0, 268, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_5_core_13outputs, 0, __pyx_mstate_global->__pyx_n_u_outputs, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[18])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 300, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_5_core_13outputs, 0, __pyx_mstate_global->__pyx_n_u_outputs, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[18])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 268, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 300, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 300, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 268, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 268, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_4)->arg0 = __pyx_t_9;
   __Pyx_GIVEREF(__pyx_t_9);
@@ -33127,42 +33266,42 @@ __Pyx_RefNannySetupContext("PyInit__core", 0);
   __pyx_t_5 = 0;
   __pyx_t_5 = __pyx_t_4;
   __Pyx_INCREF(__pyx_t_5);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_outputs, __pyx_t_5) < (0)) __PYX_ERR(0, 300, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_outputs, __pyx_t_5) < (0)) __PYX_ERR(0, 268, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_core.pyx":306
+  /* "ext/_core.pyx":274
  * 
  * 
  * def gather_rows(const floating[:, ::1] src, const Py_ssize_t[::1] index, floating[:, ::1] dst):             # <<<<<<<<<<<<<<
  *     """dst[i] = src[index[i]]: a mini-batch copied into a reused buffer."""
  *     cdef Py_ssize_t i, j, n = index.shape[0], d = src.shape[1]
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 274, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_5_core_53gather_rows, 0, __pyx_mstate_global->__pyx_n_u_gather_rows_const_float_1_float, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[19])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_5_core_53gather_rows, 0, __pyx_mstate_global->__pyx_n_u_gather_rows_const_float_1_float, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[19])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 274, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 306, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 274, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_5_core_55gather_rows, 0, __pyx_mstate_global->__pyx_n_u_gather_rows_const_double_1_doubl, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[20])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_5_core_55gather_rows, 0, __pyx_mstate_global->__pyx_n_u_gather_rows_const_double_1_doubl, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[20])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 274, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 306, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 274, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_5_core_15gather_rows, 0, __pyx_mstate_global->__pyx_n_u_gather_rows, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[21])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_5_core_15gather_rows, 0, __pyx_mstate_global->__pyx_n_u_gather_rows, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__core, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[21])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 274, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 306, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 306, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_5_core___pyx_defaults)) __PYX_ERR(0, 274, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 274, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_5)->arg0 = __pyx_t_9;
   __Pyx_GIVEREF(__pyx_t_9);
@@ -33173,7 +33312,7 @@ __Pyx_RefNannySetupContext("PyInit__core", 0);
   __pyx_t_4 = 0;
   __pyx_t_4 = __pyx_t_5;
   __Pyx_INCREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_gather_rows, __pyx_t_4) < (0)) __PYX_ERR(0, 306, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_gather_rows, __pyx_t_4) < (0)) __PYX_ERR(0, 274, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
@@ -33295,29 +33434,29 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/_core.pyx":210
+  /* "ext/_core.pyx":178
  *         raise ValueError("need at least one sample")
  *     if W1.shape[0] != d or b1.shape[0] != h or W2.shape[0] != h or b2.shape[0] != k:
  *         raise ValueError(f"parameter shapes don't fit: X {X.shape[:2]}, W1 {W1.shape[:2]}, "             # <<<<<<<<<<<<<<
  *                          f"b1 {b1.shape[:1]}, W2 {W2.shape[:2]}, b2 {b2.shape[:1]}")
  *     if tuple(A1.shape[:2]) != (n, h) or tuple(Z2.shape[:2]) != (n, k):
 */
-  __pyx_mstate_global->__pyx_slice[1] = PySlice_New(Py_None, __pyx_mstate_global->__pyx_int_2, Py_None); if (unlikely(!__pyx_mstate_global->__pyx_slice[1])) __PYX_ERR(0, 210, __pyx_L1_error)
+  __pyx_mstate_global->__pyx_slice[1] = PySlice_New(Py_None, __pyx_mstate_global->__pyx_int_2, Py_None); if (unlikely(!__pyx_mstate_global->__pyx_slice[1])) __PYX_ERR(0, 178, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_mstate_global->__pyx_slice[1]);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_slice[1]);
 
-  /* "ext/_core.pyx":211
+  /* "ext/_core.pyx":179
  *     if W1.shape[0] != d or b1.shape[0] != h or W2.shape[0] != h or b2.shape[0] != k:
  *         raise ValueError(f"parameter shapes don't fit: X {X.shape[:2]}, W1 {W1.shape[:2]}, "
  *                          f"b1 {b1.shape[:1]}, W2 {W2.shape[:2]}, b2 {b2.shape[:1]}")             # <<<<<<<<<<<<<<
  *     if tuple(A1.shape[:2]) != (n, h) or tuple(Z2.shape[:2]) != (n, k):
  *         raise ValueError(f"work buffers must be ({n}, {h}) and ({n}, {k})")
 */
-  __pyx_mstate_global->__pyx_slice[2] = PySlice_New(Py_None, __pyx_mstate_global->__pyx_int_1, Py_None); if (unlikely(!__pyx_mstate_global->__pyx_slice[2])) __PYX_ERR(0, 211, __pyx_L1_error)
+  __pyx_mstate_global->__pyx_slice[2] = PySlice_New(Py_None, __pyx_mstate_global->__pyx_int_1, Py_None); if (unlikely(!__pyx_mstate_global->__pyx_slice[2])) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_mstate_global->__pyx_slice[2]);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_slice[2]);
 
-  /* "ext/_core.pyx":204
+  /* "ext/_core.pyx":172
  * 
  * 
  * def _check(X, W1, b1, W2, b2, A1, Z2, y=None):             # <<<<<<<<<<<<<<
@@ -33326,7 +33465,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {Py_None};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 204, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 172, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
@@ -33538,112 +33677,112 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 204};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 172};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_X, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_A1, __pyx_mstate->__pyx_n_u_Z2, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_d, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_lo, __pyx_mstate->__pyx_n_u_hi};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_check, __pyx_mstate->__pyx_kp_b_iso88591_a_t1F_4q_aq_t2V1D_r_1_j_r_q_3b, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 222};
+    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 190};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_X, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_A1, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_forward_pass_const_float_1_const, __pyx_mstate->__pyx_kp_b_iso88591_3d_d_d_Qc_T_T_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 222};
+    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 190};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_X, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_A1, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_forward_pass_const_double_1_cons, __pyx_mstate->__pyx_kp_b_iso88591_3d_d_d_Qc_T_T_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 222};
+    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 190};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_X, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_A1, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_forward_pass_const_float_1_const, __pyx_mstate->__pyx_kp_b_iso88591_3d_d_d_Qc_T_T_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 232};
+    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 200};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_X, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_A1, __pyx_mstate->__pyx_n_u_Z2};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_forward_pass_logits_const_float, __pyx_mstate->__pyx_kp_b_iso88591_3d_d_d_Qc_T_T_Q_2, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 232};
+    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 200};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_X, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_A1, __pyx_mstate->__pyx_n_u_Z2};
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_forward_pass_logits_const_double, __pyx_mstate->__pyx_kp_b_iso88591_3d_d_d_Qc_T_T_Q_2, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 232};
+    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 200};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_X, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_A1, __pyx_mstate->__pyx_n_u_Z2};
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_forward_pass_logits_const_float, __pyx_mstate->__pyx_kp_b_iso88591_3d_d_d_Qc_T_T_Q_2, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {13, 0, 0, 13, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 241};
+    const __Pyx_PyCode_New_function_description descr = {13, 0, 0, 13, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 209};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_X, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_A1, __pyx_mstate->__pyx_n_u_Z2, __pyx_mstate->__pyx_n_u_G, __pyx_mstate->__pyx_n_u_gW1, __pyx_mstate->__pyx_n_u_gb1, __pyx_mstate->__pyx_n_u_gW2, __pyx_mstate->__pyx_n_u_gb2};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_backprop_const_float_1_const_flo, __pyx_mstate->__pyx_kp_b_iso88591_3d_d_d_a_q_as_RvQc_AV1Cs_F_1_j, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {13, 0, 0, 13, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 241};
+    const __Pyx_PyCode_New_function_description descr = {13, 0, 0, 13, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 209};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_X, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_A1, __pyx_mstate->__pyx_n_u_Z2, __pyx_mstate->__pyx_n_u_G, __pyx_mstate->__pyx_n_u_gW1, __pyx_mstate->__pyx_n_u_gb1, __pyx_mstate->__pyx_n_u_gW2, __pyx_mstate->__pyx_n_u_gb2};
     __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_backprop_const_double_1_const_do, __pyx_mstate->__pyx_kp_b_iso88591_3d_d_d_a_q_as_RvQc_AV1Cs_F_1_j, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {13, 0, 0, 15, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 241};
+    const __Pyx_PyCode_New_function_description descr = {13, 0, 0, 15, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 209};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_X, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_A1, __pyx_mstate->__pyx_n_u_Z2, __pyx_mstate->__pyx_n_u_G, __pyx_mstate->__pyx_n_u_gW1, __pyx_mstate->__pyx_n_u_gb1, __pyx_mstate->__pyx_n_u_gW2, __pyx_mstate->__pyx_n_u_gb2, __pyx_mstate->__pyx_n_u_loss, __pyx_mstate->__pyx_n_u_correct};
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_backprop_const_float_1_const_flo, __pyx_mstate->__pyx_kp_b_iso88591_3d_d_d_a_q_as_RvQc_AV1Cs_F_1_j, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 262};
+    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 230};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_X, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_A1, __pyx_mstate->__pyx_n_u_Z2, __pyx_mstate->__pyx_n_u_G, __pyx_mstate->__pyx_n_u_gW1, __pyx_mstate->__pyx_n_u_gb1, __pyx_mstate->__pyx_n_u_gW2, __pyx_mstate->__pyx_n_u_gb2, __pyx_mstate->__pyx_n_u_lr};
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_train_step_const_float_1_float_1, __pyx_mstate->__pyx_kp_b_iso88591_3d_d_d_a_q_as_RvQc_AV1Cs_F_1_j_2, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 262};
+    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 14, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 230};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_X, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_A1, __pyx_mstate->__pyx_n_u_Z2, __pyx_mstate->__pyx_n_u_G, __pyx_mstate->__pyx_n_u_gW1, __pyx_mstate->__pyx_n_u_gb1, __pyx_mstate->__pyx_n_u_gW2, __pyx_mstate->__pyx_n_u_gb2, __pyx_mstate->__pyx_n_u_lr};
     __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_train_step_const_double_1_double, __pyx_mstate->__pyx_kp_b_iso88591_3d_d_d_a_q_as_RvQc_AV1Cs_F_1_j_2, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 16, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 262};
+    const __Pyx_PyCode_New_function_description descr = {14, 0, 0, 16, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 230};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_X, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_A1, __pyx_mstate->__pyx_n_u_Z2, __pyx_mstate->__pyx_n_u_G, __pyx_mstate->__pyx_n_u_gW1, __pyx_mstate->__pyx_n_u_gb1, __pyx_mstate->__pyx_n_u_gW2, __pyx_mstate->__pyx_n_u_gb2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_loss, __pyx_mstate->__pyx_n_u_correct};
     __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_train_step_const_float_1_float_1, __pyx_mstate->__pyx_kp_b_iso88591_3d_d_d_a_q_as_RvQc_AV1Cs_F_1_j_2, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 289};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 257};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_Z2, __pyx_mstate->__pyx_n_u_y};
     __pyx_mstate_global->__pyx_codeobj_tab[13] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_loss_and_deltas_float_1, __pyx_mstate->__pyx_kp_b_iso88591_r_q_3avQc_BfAS_j_q_Cq_6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[13])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 289};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 257};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_Z2, __pyx_mstate->__pyx_n_u_y};
     __pyx_mstate_global->__pyx_codeobj_tab[14] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_loss_and_deltas_double_1, __pyx_mstate->__pyx_kp_b_iso88591_r_q_3avQc_BfAS_j_q_Cq_6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[14])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 289};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 257};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_Z2, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_loss, __pyx_mstate->__pyx_n_u_correct};
     __pyx_mstate_global->__pyx_codeobj_tab[15] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_loss_and_deltas_float_1, __pyx_mstate->__pyx_kp_b_iso88591_r_q_3avQc_BfAS_j_q_Cq_6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[15])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 300};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 268};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_Z2};
     __pyx_mstate_global->__pyx_codeobj_tab[16] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_outputs_float_1, __pyx_mstate->__pyx_kp_b_iso88591__8, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[16])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 300};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 268};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_Z2};
     __pyx_mstate_global->__pyx_codeobj_tab[17] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_outputs_double_1, __pyx_mstate->__pyx_kp_b_iso88591__8, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[17])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 300};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 268};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_Z2};
     __pyx_mstate_global->__pyx_codeobj_tab[18] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_outputs_float_1, __pyx_mstate->__pyx_kp_b_iso88591__8, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[18])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 306};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 274};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_src, __pyx_mstate->__pyx_n_u_index, __pyx_mstate->__pyx_n_u_dst};
     __pyx_mstate_global->__pyx_codeobj_tab[19] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_gather_rows_const_float_1_float, __pyx_mstate->__pyx_kp_b_iso88591_e6_V1A_s_Bb_3fAS_1_j_U_1_5_Bb_5, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[19])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 306};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 274};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_src, __pyx_mstate->__pyx_n_u_index, __pyx_mstate->__pyx_n_u_dst};
     __pyx_mstate_global->__pyx_codeobj_tab[20] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_gather_rows_const_double_1_doubl, __pyx_mstate->__pyx_kp_b_iso88591_e6_V1A_s_Bb_3fAS_1_j_U_1_5_Bb_5, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[20])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 306};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 274};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_src, __pyx_mstate->__pyx_n_u_index, __pyx_mstate->__pyx_n_u_dst, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_j, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_d};
     __pyx_mstate_global->__pyx_codeobj_tab[21] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__core_pyx, __pyx_mstate->__pyx_n_u_gather_rows_const_float_1_float, __pyx_mstate->__pyx_kp_b_iso88591_e6_V1A_s_Bb_3fAS_1_j_U_1_5_Bb_5, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[21])) goto bad;
   }

@@ -11,44 +11,12 @@ into loops here. Buffers belong to the caller and are reused across epochs.
 """
 
 from cython cimport floating
-from libc.math cimport exp, expf, log, logf, log1p, log1pf, fabs, isfinite
+from libc.math cimport log, isfinite
 from scipy.linalg.cython_blas cimport sgemm, dgemm
 
+from _activations cimport binary_loss, clamp_low, fexp, sigmoid
+
 import numpy as np
-
-
-# exp() of a very negative float32 falls into slow underflow paths (and raw
-# 0..255 pixels make |z| reach 100+); clamping its argument changes results by
-# less than the type can show: exp(-80) is 1.8e-35 in float32, exp(-700) 1e-304.
-cdef inline floating _clamp_low(floating x) noexcept nogil:
-    if floating is float:
-        return x if x > -80.0 else -80.0
-    else:
-        return x if x > -700.0 else -700.0
-
-
-cdef inline floating _exp(floating x) noexcept nogil:
-    if floating is float:
-        return expf(x)
-    else:
-        return exp(x)
-
-
-cdef inline floating _log1p(floating x) noexcept nogil:
-    if floating is float:
-        return log1pf(x)
-    else:
-        return log1p(x)
-
-
-cdef inline floating _sigmoid(floating z) noexcept nogil:
-    """1 / (1 + exp(-z)), never taking exp of a positive number."""
-    cdef floating e
-    if z >= 0:
-        e = _exp(_clamp_low(-z))
-        return 1 / (1 + e)
-    e = _exp(_clamp_low(z))
-    return e / (1 + e)
 
 
 cdef void _gemm(bint trans_a, bint trans_b, int m, int n, int k,
@@ -84,7 +52,7 @@ cdef void _forward_pass(const floating[:, ::1] X,      # IN  (n, d)
     # A1 = sigmoid(A1 + b1)
     for i in range(n):
         for j in range(h):
-            A1[i, j] = _sigmoid(A1[i, j] + b1[j])
+            A1[i, j] = sigmoid(A1[i, j] + b1[j])
     # Z2 = A1 @ W2 + b2
     _gemm(False, False, n, k, h, <floating> 1, &A1[0, 0], h, &W2[0, 0], k, <floating> 0, &Z2[0, 0], k)
     for i in range(n):
@@ -98,7 +66,7 @@ cdef void _outputs(floating[:, ::1] Z2) noexcept nogil:
     cdef floating m, s
     if k == 1:
         for i in range(n):
-            Z2[i, 0] = _sigmoid(Z2[i, 0])
+            Z2[i, 0] = sigmoid(Z2[i, 0])
         return
     for i in range(n):
         m = Z2[i, 0]
@@ -107,7 +75,7 @@ cdef void _outputs(floating[:, ::1] Z2) noexcept nogil:
                 m = Z2[i, j]
         s = 0
         for j in range(k):
-            Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m))
+            Z2[i, j] = fexp(clamp_low(Z2[i, j] - m))
             s += Z2[i, j]
         for j in range(k):
             Z2[i, j] /= s
@@ -129,8 +97,8 @@ cdef double _loss_and_deltas(floating[:, ::1] Z2,   # IN logits, OUT deltas (y_h
     if k == 1:
         for i in range(n):
             z = Z2[i, 0]
-            total += (z if z > 0 else 0) - y[i] * z + _log1p(_exp(_clamp_low(-fabs(z))))
-            p = _sigmoid(z)
+            total += binary_loss(z, y[i])
+            p = sigmoid(z)
             correct += (p >= 0.5) == (y[i] == 1)
             Z2[i, 0] = (p - y[i]) * inv_n
     else:
@@ -144,10 +112,10 @@ cdef double _loss_and_deltas(floating[:, ::1] Z2,   # IN logits, OUT deltas (y_h
             correct += best == y[i]
             s = 0
             for j in range(k):
-                s += _exp(_clamp_low(Z2[i, j] - m))
+                s += fexp(clamp_low(Z2[i, j] - m))
             total += log(s) + m - Z2[i, y[i]]
             for j in range(k):
-                Z2[i, j] = _exp(_clamp_low(Z2[i, j] - m)) / s * inv_n
+                Z2[i, j] = fexp(clamp_low(Z2[i, j] - m)) / s * inv_n
             Z2[i, y[i]] -= inv_n
     n_correct[0] = correct
     return total / n

@@ -122,6 +122,8 @@ def _load_idx_folder(folder: Path, verify: bool) -> Mnist:
             raise DataError(f"{path}: checksum mismatch: the shipped MNIST file was altered or damaged; reinstall mlpgui")
         magic = IMAGES_MAGIC if key.startswith("x") else LABELS_MAGIC
         arrays[key] = parse_idx(data, str(path), magic)
+        if key.startswith("y") and len(arrays[key]) and arrays[key].max() > 9:
+            raise DataError(f"{path}: label {int(arrays[key].max())} is out of range 0..9")
     _check_pair(arrays["x_train"], arrays["y_train"], f"{folder} (training set)")
     _check_pair(arrays["x_test"], arrays["y_test"], f"{folder} (test set)")
     return Mnist(**arrays, source=str(folder))
@@ -129,7 +131,7 @@ def _load_idx_folder(folder: Path, verify: bool) -> Mnist:
 
 def _load_npz(path: Path) -> Mnist:
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
             missing = [k for k in FILES if k not in z.files]
             if missing:
                 raise DataError(f"{path}: missing array(s) {', '.join(missing)} (a Keras mnist.npz has x_train, y_train, x_test, y_test)")
@@ -151,6 +153,8 @@ def _load_npz(path: Path) -> Mnist:
         if len(a) and (a.min() < 0 or a.max() > 9):
             raise DataError(f"{path}: {key} has labels outside 0..9")
         arrays[key] = a.astype(np.uint8)
+    for a in arrays.values():
+        a.setflags(write=False)
     _check_pair(arrays["x_train"], arrays["y_train"], f"{path} (training set)")
     _check_pair(arrays["x_test"], arrays["y_test"], f"{path} (test set)")
     return Mnist(**arrays, source=str(path))

@@ -92,8 +92,23 @@ class Network:
         return y_hat.argmax(axis=1).astype(np.int32)
 
     def predict_images(self, images: np.ndarray) -> np.ndarray:
-        """predict_proba for uint8 images (n, 28, 28), scaled as the training inputs were."""
-        return self.predict_proba(scale_images(images, self.config.scale, self.dtype))
+        """predict_proba for uint8 images (n, 28, 28), scaled as the training inputs were.
+
+        Scaled a chunk at a time, so 60,000 images never exist as floats at once.
+        """
+        images = np.asarray(images).reshape(-1, N_PIXELS)
+        if len(images) <= CHUNK:
+            return self.predict_proba(scale_images(images, self.config.scale, self.dtype))
+        return np.concatenate([
+            self.predict_proba(scale_images(images[i:i + CHUNK], self.config.scale, self.dtype))
+            for i in range(0, len(images), CHUNK)])
+
+    def labels_for_images(self, images: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+        """Predicted labels 0..k-1 for uint8 images (binary: P(b) >= threshold means label 1)."""
+        proba = self.predict_images(images)
+        if proba.shape[1] == 2 and self.W2.shape[1] == 1:
+            return (proba[:, 1] >= threshold).astype(np.int32)
+        return proba.argmax(axis=1).astype(np.int32)
 
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
         return float(np.mean(self.predict(X) == y))

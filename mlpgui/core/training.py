@@ -7,12 +7,14 @@ so another thread can stop a run within one epoch (one mini-batch).
 
 The reported loss is the loss of the forward pass made before the epoch's
 update, as the homework records it (for mini-batches: the mean over the
-epoch's batches). A non-finite loss stops the run with `TrainingDiverged`
+epoch's batches). A diverged loss (non-finite, or beyond what any float
+probability could give, see `DIVERGED_LOSS`) stops the run with `TrainingDiverged`
 after the network is rolled back to the last weights whose loss was finite.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -20,11 +22,11 @@ from typing import Iterator
 
 import numpy as np
 
-from .. import _core
+from .. import _core, _sparse
 from .config import TrainConfig, validate
 from .errors import TrainingDiverged
 from .network import Network
-from .tasks import TaskData
+from .tasks import TaskData, scale_images
 
 
 @dataclass(frozen=True)
@@ -38,30 +40,86 @@ class EpochReport:
     test_accuracy: float | None = None
 
 
-class Trainer:
-    """Owns the network, the inputs and every buffer of one run; allocates once."""
+# Above this fraction of non-zero inputs the dense BLAS path is faster than
+# the sparse one (measured with benchmarks/bench_epoch.py: MNIST is ~0.19
+# dense, Fashion-MNIST ~0.50).
+SPARSE_MAX_DENSITY = 0.35
+LAYOUTS = ("auto", "dense", "sparse")
 
-    def __init__(self, config: TrainConfig, task: TaskData, network: Network | None = None):
+# The losses are computed from the logits, so they stay finite where the
+# homework's log(y_hat) overflows. A mean loss above this many nats means the
+# true class gets probability below e^-1000, which no float can hold: the
+# homework would print inf, and we call the run diverged.
+DIVERGED_LOSS = 1000.0
+
+
+def diverged(loss: float) -> bool:
+    return not np.isfinite(loss) or loss > DIVERGED_LOSS
+
+
+def default_threads() -> int:
+    """Cores this process may use (MLPGUI_THREADS overrides)."""
+    env = os.environ.get("MLPGUI_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def input_lut(scale: str, dtype) -> np.ndarray:
+    """The scaled input value of each uint8 pixel value, computed as `scale_images` does."""
+    lut = np.arange(256).astype(dtype)
+    if scale == "unit":
+        lut /= 255.0
+    return lut
+
+
+class Trainer:
+    """Owns the network, the inputs and every buffer of one run; allocates once.
+
+    layout "sparse" keeps the inputs as CSR over their non-zero pixels (the
+    _sparse kernels, OpenMP over samples); "dense" as a float matrix (the
+    _core kernels, BLAS); "auto" picks by the training images' density.
+    """
+
+    def __init__(self, config: TrainConfig, task: TaskData, network: Network | None = None,
+                 layout: str = "auto", n_threads: int | None = None):
         validate(config)
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {LAYOUTS}")
         self.config = config
         self.task = task
         self.network = network if network is not None else Network.initial(config)
         dtype = np.dtype(config.dtype)
-        self._X = task.inputs("train", dtype)
+        self.n_threads = n_threads or default_threads()
+        pixels = task.train_images.reshape(len(task.train_images), -1)
         self._y = np.ascontiguousarray(task.train_labels, dtype=np.int32)
-        self._X_test = task.inputs("test", dtype)
-        self._y_test = np.ascontiguousarray(task.test_labels, dtype=np.int32)
+        self.density = float(np.count_nonzero(pixels)) / max(1, pixels.size)
+        if layout == "auto":
+            layout = "sparse" if self.density <= SPARSE_MAX_DENSITY else "dense"
+        self.layout = layout
         n, h, k = len(self._y), config.hidden, config.n_outputs
         batch = n if config.batch_size == 0 else config.batch_size
-        self._A1 = np.empty((batch, h), dtype)
-        self._G = np.empty((batch, h), dtype)
-        self._Z2 = np.empty((batch, k), dtype)
-        net = self.network
-        self._grads = [np.empty_like(p) for p in net.params()]
-        if config.batch_size:
-            self._Xb = np.empty((batch, self._X.shape[1]), dtype)
-            self._yb = np.empty(batch, np.int32)
-        self._rollback = net.copy()
+        if layout == "sparse":
+            self._inputs = _sparse.CsrInputs(pixels, self._y, input_lut(config.scale, dtype))
+            self._ws = _sparse.Workspace(pixels.shape[1], h, k, dtype, self.n_threads,
+                                         batch=config.batch_size)
+        else:
+            self._X = task.inputs("train", dtype)
+            self._A1 = np.empty((batch, h), dtype)
+            self._G = np.empty((batch, h), dtype)
+            self._Z2 = np.empty((batch, k), dtype)
+            self._grads = [np.empty_like(p) for p in self.network.params()]
+            if config.batch_size:
+                self._Xb = np.empty((batch, self._X.shape[1]), dtype)
+                self._yb = np.empty(batch, np.int32)
+        self._lr = dtype.type(config.lr)
+        # The weights at the start of this epoch and of the one before: a loss
+        # measured on the first is the only proof the second was still sound.
+        self._epoch_start = self.network.copy()
+        self._previous_start = self.network.copy()
         self._shuffle = np.random.RandomState(config.seed + 1)
         self.history: list[EpochReport] = []
         self.stopped = False
@@ -69,31 +127,52 @@ class Trainer:
 
     # -- one epoch -----------------------------------------------------------
 
-    def _step(self, X, y, A1, Z2, G) -> tuple[float, int]:
+    def _dense_step(self, X, y, A1, Z2, G) -> tuple[float, int]:
         net = self.network
-        return _core.train_step(X, y, net.W1, net.b1, net.W2, net.b2, A1, Z2, G, *self._grads,
-                                net.dtype.type(self.config.lr))
+        return _core.train_step(X, y, net.W1, net.b1, net.W2, net.b2, A1, Z2, G, *self._grads, self._lr)
+
+    def _remember_epoch_start(self) -> None:
+        self._previous_start, self._epoch_start = self._epoch_start, self._previous_start
+        self._epoch_start.assign(self.network)
+
+    def _roll_back(self, seen: int) -> None:
+        """Back to the last weights whose own loss was measured sound.
+
+        Full batch, or a mini-batch epoch that diverged on its first batch: the
+        weights at the start of this epoch are the ones that failed, so go to
+        those before the previous update. Later in a mini-batch epoch: the
+        start of this epoch, which the first batch measured finite.
+        """
+        if self.config.batch_size == 0 or seen == 0:
+            self.network.assign(self._previous_start)
+        else:
+            self.network.assign(self._epoch_start)
 
     def _full_batch_epoch(self, stop) -> tuple[float, int, int]:
-        self._rollback.assign(self.network)
-        loss, correct = self._step(self._X, self._y, self._A1, self._Z2, self._G)
+        if self.layout == "sparse":
+            loss, correct = _sparse.full_batch_step(self._inputs, *self.network.params(), self._lr, self._ws)
+        else:
+            loss, correct = self._dense_step(self._X, self._y, self._A1, self._Z2, self._G)
         return loss, correct, len(self._y)
 
     def _minibatch_epoch(self, stop) -> tuple[float, int, int]:
-        self._rollback.assign(self.network)
         order = self._shuffle.permutation(len(self._y)).astype(np.intp)
         bs = self.config.batch_size
+        params = self.network.params()
         total, correct, seen = 0.0, 0, 0
         for start in range(0, len(order), bs):
             if stop is not None and stop.is_set():
                 break
             index = order[start:start + bs]
             m = len(index)
-            Xb, yb = self._Xb[:m], self._yb[:m]
-            _core.gather_rows(self._X, index, Xb)
-            np.take(self._y, index, out=yb)
-            loss, c = self._step(Xb, yb, self._A1[:m], self._Z2[:m], self._G[:m])
-            if not np.isfinite(loss):
+            if self.layout == "sparse":
+                loss, c = _sparse.minibatch_step(self._inputs, index, *params, self._lr, self._ws)
+            else:
+                Xb, yb = self._Xb[:m], self._yb[:m]
+                _core.gather_rows(self._X, index, Xb)
+                np.take(self._y, index, out=yb)
+                loss, c = self._dense_step(Xb, yb, self._A1[:m], self._Z2[:m], self._G[:m])
+            if diverged(loss):
                 return loss, correct, seen
             total += loss * m
             correct += c
@@ -116,13 +195,15 @@ class Trainer:
                 self.stopped = True
                 return
             t0 = time.perf_counter()
+            self._remember_epoch_start()
             loss, correct, seen = epoch_fn(stop)
             self.elapsed += time.perf_counter() - t0
-            if not np.isfinite(loss):
-                self.network.assign(self._rollback)
+            if diverged(loss):
+                self._roll_back(seen)
                 raise TrainingDiverged(
-                    f"the loss became {loss} at epoch {epoch} (learning rate {self.config.lr:g} is too "
-                    f"high?); the model was rolled back to the weights of epoch {epoch - 1}")
+                    f"training diverged at epoch {epoch}: the loss became {loss:.3g} (learning rate "
+                    f"{self.config.lr:g} is too high?); the model was rolled back to the last sound "
+                    f"weights (after {self.network.epochs_trained} epochs)")
             if seen < len(self._y):  # stopped mid-epoch: keep the finished mini-batches' weights
                 self.network.epochs_trained = epoch
                 self.stopped = True
@@ -143,22 +224,29 @@ class Trainer:
 
     # -- measuring -----------------------------------------------------------
 
+    def _split(self, which: str):
+        if which == "test":
+            return self.task.test_images, self.task.test_labels
+        return self.task.train_images, self.task.train_labels
+
     def evaluate(self, which: str = "test") -> tuple[float, float]:
         """(mean loss, accuracy) of the current network on the training or test set."""
-        X, y = (self._X_test, self._y_test) if which == "test" else (self._X, self._y)
-        net = self.network
-        losses = correct = 0.0
-        for start in range(0, len(y), 4096):
-            Xc, yc = X[start:start + 4096], y[start:start + 4096]
+        images, labels = self._split(which)
+        net, config = self.network, self.config
+        total = correct = 0.0
+        chunk = 4096
+        a1 = np.empty((min(chunk, len(labels)), net.hidden), net.dtype)
+        z2 = np.empty((min(chunk, len(labels)), net.W2.shape[1]), net.dtype)
+        for start in range(0, len(labels), chunk):
+            Xc = scale_images(images[start:start + chunk], config.scale, net.dtype)
+            yc = np.ascontiguousarray(labels[start:start + chunk], dtype=np.int32)
             m = len(yc)
-            a1 = np.empty((m, net.hidden), net.dtype)
-            z2 = np.empty((m, net.W2.shape[1]), net.dtype)
-            _core.forward_pass_logits(Xc, net.W1, net.b1, net.W2, net.b2, a1, z2)
-            loss, c = _core.loss_and_deltas(z2, yc)
-            losses += loss * m
+            _core.forward_pass_logits(Xc, net.W1, net.b1, net.W2, net.b2, a1[:m], z2[:m])
+            loss, c = _core.loss_and_deltas(z2[:m], yc)
+            total += loss * m
             correct += c
-        return losses / len(y), correct / len(y)
+        return total / len(labels), correct / len(labels)
 
     def accuracy(self, which: str = "train") -> float:
-        X, y = (self._X_test, self._y_test) if which == "test" else (self._X, self._y)
-        return self.network.accuracy(X, y)
+        images, labels = self._split(which)
+        return float(np.mean(self.network.labels_for_images(images) == labels))

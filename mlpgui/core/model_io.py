@@ -1,0 +1,291 @@
+"""Model files: a trained network saved as an `.npz`, read back safely.
+
+A model file is a plain NumPy `.npz` archive holding
+
+    W1 (784, hidden), b1 (hidden,), W2 (hidden, k), b2 (k,)   the weights
+    config          the TrainConfig as a JSON string
+    epochs_trained  how many epochs the weights have seen
+    format_version  FORMAT_VERSION
+    history_*       optional: the loss curve, one 1-D array per EpochReport field
+
+Saving is atomic: the archive goes to a temporary file in the same folder,
+is flushed to disk, then renamed over the destination, so a failed save
+leaves the old file as it was. Reading never unpickles anything
+(`allow_pickle=False`), checks every array's header (type and size) before
+reading its data, and turns every problem into a one-line `ModelFileError`.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import math
+import os
+import secrets
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .config import TrainConfig
+from .errors import ConfigError, ModelFileError
+from .network import Network
+from .tasks import N_PIXELS
+
+FORMAT_VERSION = 1
+WEIGHTS = ("W1", "b1", "W2", "b2")
+HISTORY_FIELDS = ("epoch", "loss", "train_accuracy", "elapsed", "test_loss", "test_accuracy")
+MAX_HISTORY = 2_000_000      # epochs of loss history; far beyond any real session
+MAX_CONFIG_CHARS = 100_000
+MAX_ITEM = 16                # bytes per number (up to long double)
+
+
+# -- saving -------------------------------------------------------------------
+
+def _history_arrays(history) -> dict[str, np.ndarray]:
+    """A list of EpochReport, or a mapping of field -> 1-D values, as float64 arrays (None -> NaN)."""
+    if history is None:
+        return {}
+    if isinstance(history, dict):
+        columns = {name: history[name] for name in HISTORY_FIELDS if name in history}
+    else:
+        reports = list(history)
+        columns = {name: [getattr(r, name) for r in reports] for name in HISTORY_FIELDS}
+    arrays = {}
+    for name, values in columns.items():
+        values = [math.nan if v is None else v for v in np.asarray(values, dtype=object).ravel()]
+        arrays[f"history_{name}"] = np.asarray(values, dtype=np.float64)
+    lengths = {len(a) for a in arrays.values()}
+    if len(lengths) > 1:
+        raise ModelFileError("the loss history's columns have different lengths")
+    return arrays
+
+
+def _why(exc: OSError) -> str:
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "permission denied"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full"
+    if isinstance(exc, IsADirectoryError):
+        return "it is a folder"
+    if isinstance(exc, FileNotFoundError) or exc.errno == errno.ENOENT:
+        return "the folder does not exist"
+    return exc.strerror or str(exc)
+
+
+def save_model(network: Network, path, history=None) -> None:
+    """Write `network` (and optionally its loss history) to `path` atomically.
+
+    Raises ModelFileError ("can't save to X: permission denied", ...) and
+    leaves any existing file at `path` untouched when anything goes wrong.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"can't save to {path}: it is a folder")
+    if path.exists() and not path.stat().st_mode & 0o222:
+        raise ModelFileError(f"can't save to {path}: the file is read-only")
+    if not network.is_finite():
+        raise ModelFileError(f"can't save to {path}: the network's weights hold NaN or infinity")
+    arrays = {name: np.ascontiguousarray(getattr(network, name)) for name in WEIGHTS}
+    arrays["config"] = np.array(json.dumps(network.config.to_dict()))
+    arrays["epochs_trained"] = np.array(int(network.epochs_trained), np.int64)
+    arrays["format_version"] = np.array(FORMAT_VERSION, np.int64)
+    arrays.update(_history_arrays(history))
+
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = None
+    try:
+        # os.open with 0o666 honours the umask, so the file gets the usual permissions.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as f:
+            fd = None  # the file object owns it now
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        if fd is not None:
+            os.close(fd)
+        _remove_quietly(tmp)
+        raise ModelFileError(f"can't save to {path}: {_why(exc)}") from None
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+    _sync_folder(path.parent)
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); harmless where folders can't be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# -- loading ------------------------------------------------------------------
+
+def _read_member(zf: zipfile.ZipFile, name: str, where: str, max_bytes: int) -> np.ndarray:
+    """One array of the archive: header checked (no objects, sane size) before its data is read."""
+    with zf.open(name + ".npy") as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ModelFileError(f"{where}: the array {name!r} has an unknown layout version {version}")
+        if dtype.hasobject:
+            raise ModelFileError(f"{where}: the array {name!r} holds Python objects (pickled data is refused)")
+        count = math.prod(shape)
+        nbytes = count * dtype.itemsize
+        if nbytes > max_bytes:
+            raise ModelFileError(f"{where}: the array {name!r} is far too large ({dtype} {shape})")
+        data = f.read(nbytes)
+    if len(data) != nbytes:
+        raise ModelFileError(f"{where}: the array {name!r} is truncated")
+    a = np.frombuffer(data, dtype=dtype, count=count) if count else np.empty(0, dtype)
+    return a.reshape(shape, order="F" if fortran else "C").copy()
+
+
+def _scalar_int(a: np.ndarray, name: str, where: str) -> int:
+    if a.shape not in ((), (1,)) or a.dtype.kind not in "iu":
+        raise ModelFileError(f"{where}: {name} should be a whole number, found {a.dtype} {a.shape}")
+    return int(a.reshape(()))
+
+
+def _parse_config(a: np.ndarray, where: str) -> TrainConfig:
+    if a.shape != () or a.dtype.kind not in "US":
+        raise ModelFileError(f"{where}: the saved settings are not text")
+    text = a.item()
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    try:
+        d = json.loads(text)
+    except ValueError:
+        raise ModelFileError(f"{where}: the saved settings are not valid JSON") from None
+    if not isinstance(d, dict):
+        raise ModelFileError(f"{where}: the saved settings are not a mapping of names to values")
+    try:
+        return TrainConfig.from_dict(d)
+    except ConfigError as exc:
+        raise ModelFileError(f"{where}: the saved settings are invalid: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{where}: the saved settings are invalid ({exc})") from None
+
+
+def _check_weights(arrays: dict[str, np.ndarray], config: TrainConfig, where: str) -> list[np.ndarray]:
+    h, k = config.hidden, config.n_outputs
+    expected = {"W1": (N_PIXELS, h), "b1": (h,), "W2": (h, k), "b2": (k,)}
+    what = f"{config.task} with {h} hidden units"
+    out = []
+    for name in WEIGHTS:
+        a = arrays[name]
+        if a.dtype.kind != "f":
+            raise ModelFileError(f"{where}: {name} should hold floating-point numbers, found {a.dtype}")
+        if a.shape != expected[name]:
+            raise ModelFileError(
+                f"{where}: {name} has shape {a.shape}, but the saved settings ({what}) need {expected[name]}")
+        if not np.isfinite(a).all():
+            raise ModelFileError(f"{where}: {name} holds NaN or infinite weights")
+        out.append(np.ascontiguousarray(a, dtype=config.dtype))
+    return out
+
+
+def load_model_with_history(path) -> tuple[Network, dict[str, np.ndarray] | None]:
+    """(Network, history) from a model file; history maps HISTORY_FIELDS to 1-D arrays, or is None.
+
+    The network comes with the config it was trained with (a binary model
+    stays binary). Every problem raises ModelFileError with one clear line.
+    """
+    path = Path(path)
+    where = str(path)
+    try:
+        return _load(path, where)
+    except ModelFileError:
+        raise
+    except MemoryError:
+        raise ModelFileError(f"{where}: the model file is damaged (it claims to hold more than fits in memory)") \
+            from None
+    except Exception as exc:  # anything a damaged archive can make zipfile, zlib or numpy raise
+        detail = (str(exc).splitlines() or [""])[0][:100] or type(exc).__name__
+        raise ModelFileError(f"{where}: the model file is damaged ({detail})") from None
+
+
+def _load(path: Path, where: str):
+    if not path.exists():
+        raise ModelFileError(f"{where}: no such file")
+    if path.is_dir():
+        raise ModelFileError(f"{where}: is a folder, not a model file")
+    try:
+        with open(path, "rb") as f:
+            start = f.read(4)
+    except OSError as exc:
+        raise ModelFileError(f"{where}: can't read it: {_why(exc)}") from None
+    if not start:
+        raise ModelFileError(f"{where}: the file is empty")
+    if not start.startswith(b"PK"):
+        raise ModelFileError(f"{where}: not a model file (not an .npz archive)")
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise ModelFileError(f"{where}: the model file is truncated or corrupt") from None
+    with zf:
+        names = {n[:-4] for n in zf.namelist() if n.endswith(".npy")}
+        if "format_version" not in names:
+            raise ModelFileError(f"{where}: has no format version (not an mlpgui model file?)")
+        version = _scalar_int(_read_member(zf, "format_version", where, MAX_ITEM), "the format version", where)
+        if version != FORMAT_VERSION:
+            raise ModelFileError(
+                f"{where}: model format version {version} is not supported (this mlpgui reads version "
+                f"{FORMAT_VERSION})")
+        missing = [n for n in (*WEIGHTS, "config") if n not in names]
+        if missing:
+            raise ModelFileError(f"{where}: the model file lacks {', '.join(missing)}")
+        config = _parse_config(_read_member(zf, "config", where, 4 * MAX_CONFIG_CHARS), where)
+        h, k = config.hidden, config.n_outputs
+        sizes = {"W1": N_PIXELS * h, "b1": h, "W2": h * k, "b2": k}
+        arrays = {name: _read_member(zf, name, where, MAX_ITEM * sizes[name]) for name in WEIGHTS}
+        W1, b1, W2, b2 = _check_weights(arrays, config, where)
+        epochs = 0
+        if "epochs_trained" in names:
+            epochs = _scalar_int(_read_member(zf, "epochs_trained", where, MAX_ITEM), "epochs_trained", where)
+            if epochs < 0:
+                raise ModelFileError(f"{where}: epochs_trained is negative ({epochs})")
+        history = _read_history(zf, names, where)
+    return Network(config, W1, b1, W2, b2, epochs), history
+
+
+def _read_history(zf: zipfile.ZipFile, names: set[str], where: str) -> dict[str, np.ndarray] | None:
+    present = [n for n in HISTORY_FIELDS if f"history_{n}" in names]
+    if not present:
+        return None
+    history = {}
+    for name in present:
+        a = _read_member(zf, f"history_{name}", where, 8 * MAX_HISTORY)
+        if a.ndim != 1 or a.dtype.kind not in "fiu":
+            raise ModelFileError(f"{where}: the loss history {name!r} is not a list of numbers")
+        history[name] = a.astype(np.float64)
+    if len({len(a) for a in history.values()}) > 1:
+        raise ModelFileError(f"{where}: the loss history's columns have different lengths")
+    return history
+
+
+def load_model(path) -> Network:
+    """The Network saved in a model file (see load_model_with_history)."""
+    return load_model_with_history(path)[0]
+
+
+__all__ = ["FORMAT_VERSION", "HISTORY_FIELDS", "save_model", "load_model", "load_model_with_history"]

@@ -1,0 +1,518 @@
+"""The draw pad: draw a digit with the mouse or a pen and watch the network guess it, live.
+
+`DrawCanvas` paints white strokes with round caps onto a large offscreen
+black image (finer than any screen shows it, so the 28x28 input is
+anti-aliased like MNIST's). `DrawPadPanel` puts the canvas beside what the
+network actually sees, the 28x28 image made by `mlpgui.core.drawing`, and
+shows the guess with a bar per class. Predictions are throttled by a
+single-shot timer, so a burst of mouse moves costs one prediction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
+                               QVBoxLayout, QWidget)
+
+from ..core.drawing import predict_digit, preprocess_digit, to_mnist_uint8
+
+IMAGE_SIZE = 560          # side of the offscreen canvas, 20 x 28 pixels
+DEFAULT_PEN = 48          # in canvas pixels: ~2.5 px strokes once a pad-high digit is scaled to 20 px
+PEN_RANGE = (12, 80)
+THROTTLE_MS = 40
+NO_MODEL = "Train or open a model first"
+
+
+class DrawCanvas(QWidget):
+    """A square black pad to draw on; the strokes live in an offscreen IMAGE_SIZE image.
+
+    Every change (a new piece of stroke, Undo, Clear, a loaded image) emits
+    `inkChanged`. Actions are kept so Undo can repaint the image without the
+    last one: a stroke, a Clear, or a loaded image each count as one.
+    """
+
+    inkChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._image = QImage(IMAGE_SIZE, IMAGE_SIZE, QImage.Format.Format_RGB32)
+        self._image.fill(Qt.GlobalColor.black)
+        self._actions: list[tuple] = []     # ("stroke", width, [QPointF...]) | ("clear",) | ("image", QImage)
+        self._stroke: list[QPointF] | None = None
+        self._pen_width = DEFAULT_PEN
+        self.setMinimumSize(160, 160)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
+        self.setToolTip("Draw a digit: left button or pen. Undo: Ctrl+Z. Clear: Delete.")
+
+    # -- state ------------------------------------------------------------------------
+
+    def pen_width(self) -> int:
+        return self._pen_width
+
+    def set_pen_width(self, width: int) -> None:
+        """Width of the next strokes, in canvas pixels (the canvas is IMAGE_SIZE wide)."""
+        self._pen_width = int(width)
+
+    def is_empty(self) -> bool:
+        return self._stroke is None and not self._visible_actions()
+
+    def can_undo(self) -> bool:
+        return bool(self._actions)
+
+    def ink(self) -> np.ndarray:
+        """The canvas as float gray in [0, 1], (IMAGE_SIZE, IMAGE_SIZE), bright = ink."""
+        image = self._image
+        raw = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes())
+        rows = raw.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 4]
+        # RGB32 is 0xffRRGGBB in native order; strokes are gray, so any colour byte is the gray level
+        return rows.reshape(image.height(), image.width(), 4)[..., 1].astype(np.float64) / 255.0
+
+    def clear(self) -> None:
+        if self.is_empty():
+            return
+        self._stroke = None
+        self._actions.append(("clear",))
+        self._image.fill(Qt.GlobalColor.black)
+        self.update()
+        self.inkChanged.emit()
+
+    def undo(self) -> None:
+        """Take back the last stroke (or Clear, or loaded image)."""
+        if self._stroke is not None:
+            self._stroke = None
+        elif self._actions:
+            self._actions.pop()
+        else:
+            return
+        self._repaint_image()
+        self.update()
+        self.inkChanged.emit()
+
+    def set_image(self, image: np.ndarray) -> None:
+        """Fill the canvas with a gray image (e.g. a 28x28 MNIST digit), enlarged with square pixels."""
+        gray = np.ascontiguousarray(np.asarray(image, dtype=np.uint8))
+        h, w = gray.shape
+        qimage = QImage(gray.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+        self._stroke = None
+        self._actions.append(("image", qimage))
+        self._repaint_image()
+        self.update()
+        self.inkChanged.emit()
+
+    # -- painting into the offscreen image -----------------------------------------------
+
+    def _visible_actions(self) -> list[tuple]:
+        """The actions since the last Clear: what the image shows."""
+        for i in range(len(self._actions) - 1, -1, -1):
+            if self._actions[i][0] == "clear":
+                return self._actions[i + 1:]
+        return self._actions
+
+    def _painter(self) -> QPainter:
+        painter = QPainter(self._image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        return painter
+
+    @staticmethod
+    def _pen(width: float) -> QPen:
+        return QPen(QColor(255, 255, 255), width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                    Qt.PenJoinStyle.RoundJoin)
+
+    def _paint_segment(self, painter: QPainter, width: float, a: QPointF, b: QPointF) -> None:
+        painter.setPen(self._pen(width))
+        if a == b:
+            painter.drawPoint(a)
+        else:
+            painter.drawLine(a, b)
+
+    def _repaint_image(self) -> None:
+        self._image.fill(Qt.GlobalColor.black)
+        painter = self._painter()
+        for action in self._visible_actions():
+            if action[0] == "image":
+                # square pixels: shrinking back to 28x28 then gives exactly the loaded image
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+                painter.drawImage(QRectF(0, 0, IMAGE_SIZE, IMAGE_SIZE), action[1])
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            else:
+                _, width, points = action
+                self._paint_stroke(painter, width, points)
+        painter.end()
+
+    def _paint_stroke(self, painter: QPainter, width: float, points: list[QPointF]) -> None:
+        self._paint_segment(painter, width, points[0], points[0])
+        for a, b in zip(points, points[1:]):
+            self._paint_segment(painter, width, a, b)
+
+    # -- input ------------------------------------------------------------------------
+
+    def _pad_rect(self) -> QRectF:
+        """Where the square canvas sits in the widget (centred, as large as fits)."""
+        side = min(self.width(), self.height())
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def _to_image(self, pos: QPointF) -> QPointF:
+        rect = self._pad_rect()
+        scale = IMAGE_SIZE / max(rect.width(), 1.0)
+        return QPointF((pos.x() - rect.x()) * scale, (pos.y() - rect.y()) * scale)
+
+    def _begin(self, pos: QPointF) -> None:
+        point = self._to_image(pos)
+        self._stroke = [point]
+        painter = self._painter()
+        self._paint_segment(painter, self._pen_width, point, point)
+        painter.end()
+        self.update()
+        self.inkChanged.emit()
+
+    def _extend(self, pos: QPointF) -> None:
+        if self._stroke is None:
+            return
+        point = self._to_image(pos)
+        last = self._stroke[-1]
+        if point == last:
+            return
+        self._stroke.append(point)
+        painter = self._painter()
+        self._paint_segment(painter, self._pen_width, last, point)
+        painter.end()
+        self.update()
+        self.inkChanged.emit()
+
+    def _end(self) -> None:
+        if self._stroke is None:
+            return
+        self._actions.append(("stroke", self._pen_width, self._stroke))
+        self._stroke = None
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._begin(event.position())
+            event.accept()
+        else:
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._stroke is not None:
+            self._extend(event.position())
+            event.accept()
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._stroke is not None:
+            self._extend(event.position())
+            self._end()
+            event.accept()
+        else:
+            super().mouseReleaseEvent(event)
+
+    def tabletEvent(self, event) -> None:
+        kind = event.type()
+        if kind == QEvent.Type.TabletPress:
+            self._begin(event.position())
+        elif kind == QEvent.Type.TabletMove:
+            self._extend(event.position())
+        elif kind == QEvent.Type.TabletRelease:
+            self._extend(event.position())
+            self._end()
+        event.accept()  # no synthesized mouse events on top
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.clear()
+        else:
+            super().keyPressEvent(event)
+
+    # -- on screen --------------------------------------------------------------------
+
+    def sizeHint(self) -> QSize:
+        return QSize(280, 280)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return width
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        rect = self._pad_rect()
+        painter.drawImage(rect, self._image)
+        if self.is_empty():
+            painter.setPen(QColor(120, 120, 120))
+            font = painter.font()
+            font.setPointSizeF(font.pointSizeF() * 1.2)
+            painter.setFont(font)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Draw a digit here")
+        painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Mid), 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
+        painter.end()
+
+
+class DigitView(QWidget):
+    """A (28, 28) uint8 image drawn upright, enlarged with crisp square pixels."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._array: np.ndarray | None = None
+        self._image: QImage | None = None
+        self.setFixedSize(QSize(116, 116))
+        self.setToolTip("What the network sees: your drawing as a 28x28 MNIST-style image\n"
+                        "(cropped, scaled to 20 px, centred on its centre of mass)")
+
+    def set_image(self, image: np.ndarray | None) -> None:
+        if image is None:
+            self._array = self._image = None
+        else:
+            self._array = np.ascontiguousarray(image, dtype=np.uint8)
+            self._image = QImage(self._array.data, 28, 28, 28, QImage.Format.Format_Grayscale8)
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        side = min(self.width(), self.height()) - 2
+        side -= side % 28  # whole screen pixels per image pixel: crisp
+        rect = QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
+        painter.fillRect(rect, Qt.GlobalColor.black)
+        if self._image is not None:
+            painter.drawImage(rect, self._image)
+        painter.setPen(self.palette().color(QPalette.ColorRole.Mid))
+        painter.drawRect(rect.adjusted(-1, -1, 0, 0))
+        painter.end()
+
+
+class ProbabilityBars(QWidget):
+    """One vertical bar per class with its probability; the most probable one highlighted."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._classes: tuple[int, ...] = tuple(range(10))
+        self._probabilities: np.ndarray | None = None
+        self.setMinimumHeight(110)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def set_classes(self, classes) -> None:
+        self._classes = tuple(classes)
+        self.update()
+
+    def classes(self) -> tuple[int, ...]:
+        return self._classes
+
+    def set_probabilities(self, probabilities: np.ndarray | None) -> None:
+        self._probabilities = None if probabilities is None else np.asarray(probabilities, np.float64)
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(280, 120)
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        palette = self.palette()
+        text = palette.color(QPalette.ColorRole.WindowText)
+        highlight = palette.color(QPalette.ColorRole.Highlight)
+        track = palette.color(QPalette.ColorRole.Mid)
+        track.setAlpha(60)
+        n = max(len(self._classes), 1)
+        metrics = painter.fontMetrics()
+        label_h = metrics.height() + 2
+        top, bottom = label_h, self.height() - label_h
+        max_col = 44 if n <= 2 else 30
+        col = min(max_col, self.width() / n)
+        left = (self.width() - col * n) / 2
+        bar_w = max(4.0, col * 0.62)
+        best = None if self._probabilities is None else int(np.argmax(self._probabilities))
+        small = QFont(painter.font())
+        small.setPointSizeF(max(6.5, small.pointSizeF() * 0.85))
+        for i, digit in enumerate(self._classes):
+            x = left + i * col + (col - bar_w) / 2
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(track)
+            painter.drawRoundedRect(QRectF(x, top, bar_w, bottom - top), 2, 2)
+            if self._probabilities is not None:
+                p = float(self._probabilities[i])
+                h = (bottom - top) * p
+                painter.setBrush(highlight if i == best else palette.color(QPalette.ColorRole.Dark))
+                painter.drawRoundedRect(QRectF(x, bottom - h, bar_w, h), 2, 2)
+                painter.setFont(small)
+                painter.setPen(text)
+                percent = f"{100 * p:.0f}"
+                painter.drawText(QRectF(left + i * col, 0, col, label_h), Qt.AlignmentFlag.AlignCenter, percent)
+            font = QFont(painter.font())
+            font.setBold(i == best)
+            font.setPointSizeF(small.pointSizeF() / 0.85)
+            painter.setFont(font)
+            painter.setPen(text)
+            painter.drawText(QRectF(left + i * col, bottom, col, label_h), Qt.AlignmentFlag.AlignCenter,
+                             str(digit))
+        painter.end()
+
+
+class DrawPadPanel(QWidget):
+    """Canvas, pen width, Clear/Undo, the network's 28x28 input, the guess and a bar per class.
+
+    `predictionChanged(object)` carries the probabilities (n_classes,) or
+    None (empty pad, no model); `inputChanged(object)` the (28, 28) uint8
+    input or None (empty pad).
+    """
+
+    predictionChanged = Signal(object)
+    inputChanged = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._network = None
+        self._probabilities: np.ndarray | None = None
+        self._input: np.ndarray | None = None
+
+        self.canvas = DrawCanvas()
+        self.width_slider = QSlider(Qt.Orientation.Horizontal)
+        self.width_slider.setRange(*PEN_RANGE)
+        self.width_slider.setValue(DEFAULT_PEN)
+        self.width_slider.setToolTip("Pen width. MNIST strokes are about 3 of its 28 pixels wide.")
+        self.width_slider.valueChanged.connect(self.canvas.set_pen_width)
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("Wipe the pad (Delete)")
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setToolTip("Take back the last stroke (Ctrl+Z)")
+        self.undo_button.setShortcut("Ctrl+Z")
+        self.clear_button.clicked.connect(self.clear)
+        self.undo_button.clicked.connect(self.undo)
+
+        self.input_view = DigitView()
+        self.guess_label = QLabel()
+        self.guess_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 3.6)
+        font.setBold(True)
+        self.guess_label.setFont(font)
+        self.detail_label = QLabel()
+        self.detail_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail_label.setWordWrap(True)
+        self.bars = ProbabilityBars()
+
+        tools = QHBoxLayout()
+        tools.addWidget(QLabel("Pen"))
+        tools.addWidget(self.width_slider, 1)
+        tools.addWidget(self.undo_button)
+        tools.addWidget(self.clear_button)
+
+        caption = QLabel("Network input (28x28)")
+        caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        caption.setStyleSheet("color: palette(placeholder-text);")
+        result = QGridLayout()
+        result.addWidget(self.input_view, 0, 0, Qt.AlignmentFlag.AlignCenter)
+        result.addWidget(caption, 1, 0)
+        guess_box = QVBoxLayout()
+        guess_box.addStretch(1)
+        guess_box.addWidget(self.guess_label)
+        guess_box.addWidget(self.detail_label)
+        guess_box.addStretch(1)
+        result.addLayout(guess_box, 0, 1, 2, 1)
+        result.setColumnStretch(1, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.canvas, 1)
+        layout.addLayout(tools)
+        layout.addLayout(result)
+        layout.addWidget(self.bars)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(THROTTLE_MS)
+        self._timer.timeout.connect(self.refresh)
+        self.canvas.inkChanged.connect(self._schedule)
+        self._show()
+
+    # -- API ------------------------------------------------------------------------
+
+    def set_network(self, network) -> None:
+        """Guess with `network` from now on; None: say "Train or open a model first"."""
+        self._network = network
+        if network is not None:
+            self.bars.set_classes(network.classes)
+        self.refresh()
+
+    def network(self):
+        return self._network
+
+    def set_image(self, image: np.ndarray) -> None:
+        """Load a (28, 28) uint8 image (e.g. an MNIST digit) onto the pad; Undo takes it back."""
+        image = np.asarray(image)
+        if image.shape != (28, 28):
+            raise ValueError(f"expected a 28x28 image, got {image.shape}")
+        self.canvas.set_image(image)
+        self.refresh()
+
+    def clear(self) -> None:
+        self.canvas.clear()
+
+    def undo(self) -> None:
+        self.canvas.undo()
+
+    def guess(self) -> int | None:
+        """The digit shown as the guess, or None."""
+        if self._probabilities is None:
+            return None
+        return int(self._network.classes[int(np.argmax(self._probabilities))])
+
+    def probabilities(self) -> np.ndarray | None:
+        return None if self._probabilities is None else self._probabilities.copy()
+
+    def network_input(self) -> np.ndarray | None:
+        """The (28, 28) uint8 image last fed to the network (None for an empty pad)."""
+        return None if self._input is None else self._input.copy()
+
+    def message(self) -> str:
+        """What the pad says instead of (or under) the guess."""
+        return self.detail_label.text()
+
+    # -- updating ---------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        self.undo_button.setEnabled(self.canvas.can_undo())
+        self.clear_button.setEnabled(not self.canvas.is_empty())
+        if not self._timer.isActive():  # not restarted: a long stroke still updates every THROTTLE_MS
+            self._timer.start()
+
+    def refresh(self) -> None:
+        """Preprocess the pad and predict now (normally the throttle timer calls this)."""
+        self._timer.stop()
+        ink = self.canvas.ink()
+        if self._network is not None:
+            result = predict_digit(self._network, ink)
+            probabilities, u8 = result if result is not None else (None, None)
+        else:
+            img = preprocess_digit(ink)
+            probabilities, u8 = None, (None if img is None else to_mnist_uint8(img))
+        self._probabilities = None if probabilities is None else np.asarray(probabilities, np.float64)
+        self._input = u8
+        self._show()
+        self.inputChanged.emit(None if u8 is None else u8.copy())
+        self.predictionChanged.emit(self.probabilities())
+
+    def _show(self) -> None:
+        self.input_view.set_image(self._input)
+        self.bars.set_probabilities(self._probabilities)
+        self.undo_button.setEnabled(self.canvas.can_undo())
+        self.clear_button.setEnabled(not self.canvas.is_empty())
+        if self._network is None:
+            self.guess_label.setText("–")
+            self.detail_label.setText(NO_MODEL)
+        elif self._probabilities is None:
+            self.guess_label.setText("–")
+            self.detail_label.setText("Draw a digit on the pad")
+        else:
+            best = int(np.argmax(self._probabilities))
+            self.guess_label.setText(str(self.guess()))
+            self.detail_label.setText(f"{100 * self._probabilities[best]:.0f}% sure")
+        self.guess_label.setToolTip("The network's guess" if self._network is not None else NO_MODEL)

@@ -1,0 +1,212 @@
+"""The draw pad: strokes drawn with the mouse change the guess; Clear, Undo, no model, loaded images."""
+
+import math
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from mlpgui.core.config import TrainConfig
+from mlpgui.core.data import load_mnist
+from mlpgui.core.drawing import centre_of_mass
+from mlpgui.core.tasks import build_task
+from mlpgui.core.training import Trainer
+from mlpgui.qt.draw_pad import NO_MODEL, DrawPadPanel
+
+
+def train(config):
+    trainer = Trainer(config, build_task(config, load_mnist()))
+    trainer.train()
+    return trainer.network
+
+
+@pytest.fixture(scope="module")
+def network():
+    """A small multiclass network (about 90% test accuracy) trained in a second or two."""
+    return train(TrainConfig(task="multiclass", per_class=300, hidden=48, epochs=10, lr=1.0, batch_size=100,
+                             scale="unit", dtype="float32", seed=0))
+
+
+@pytest.fixture
+def pad(qtbot):
+    panel = DrawPadPanel()
+    qtbot.addWidget(panel)
+    panel.resize(340, 640)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def arc(cx, cy, rx, ry, a0, a1, n=24):
+    return [(cx + rx * math.cos(math.radians(a0 + (a1 - a0) * i / n)),
+             cy + ry * math.sin(math.radians(a0 + (a1 - a0) * i / n))) for i in range(n + 1)]
+
+
+ONE = [(0.52, 0.15), (0.5, 0.85)]
+ZERO = arc(0.5, 0.5, 0.22, 0.32, 0, 360, 40)
+SEVEN = [(0.25, 0.2), (0.75, 0.2), (0.42, 0.85)]
+SEVEN_BAR = [(0.4, 0.52), (0.66, 0.52)]
+
+
+def stroke(canvas, points):
+    """Draw a stroke through points given in pad fractions (0..1), with real mouse events."""
+    side = min(canvas.width(), canvas.height())
+    ox, oy = (canvas.width() - side) / 2, (canvas.height() - side) / 2
+    pos = [QPoint(round(ox + x * side), round(oy + y * side)) for x, y in points]
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos[0])
+    for p in pos[1:]:
+        QTest.mouseMove(canvas, p)
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos[-1])
+
+
+def draw_and_wait(qtbot, pad, points):
+    with qtbot.waitSignal(pad.predictionChanged, timeout=2000) as blocker:
+        stroke(pad.canvas, points)
+    return blocker.args[0]
+
+
+def test_drawing_strokes_changes_the_guess(qtbot, pad, network):
+    pad.set_network(network)
+    assert pad.guess() is None and pad.probabilities() is None  # empty pad: no guess
+    probabilities = draw_and_wait(qtbot, pad, ONE)
+    assert pad.guess() == 1
+    assert probabilities.shape == (10,) and probabilities.sum() == pytest.approx(1.0)
+    assert np.array_equal(probabilities, pad.probabilities())
+    assert pad.guess_label.text() == "1"
+
+    pad.clear()
+    qtbot.waitUntil(lambda: pad.guess() is None, timeout=2000)
+    draw_and_wait(qtbot, pad, ZERO)
+    assert pad.guess() == 0
+    pad.clear()
+    qtbot.waitUntil(lambda: pad.guess() is None, timeout=2000)
+    draw_and_wait(qtbot, pad, SEVEN)
+    assert pad.guess() == 7
+
+
+def test_the_network_input_is_the_mnist_style_image(qtbot, pad, network):
+    pad.set_network(network)
+    with qtbot.waitSignal(pad.inputChanged, timeout=2000) as blocker:
+        stroke(pad.canvas, SEVEN)
+    u8 = blocker.args[0]
+    assert u8.shape == (28, 28) and u8.dtype == np.uint8
+    assert np.array_equal(u8, pad.network_input())
+    r, c = centre_of_mass(u8.astype(float))
+    assert abs(r - 14) <= 0.5 and abs(c - 14) <= 0.5
+    rows, cols = np.flatnonzero(u8.any(axis=1)), np.flatnonzero(u8.any(axis=0))
+    assert rows[-1] - rows[0] + 1 == 20  # the 7 is taller than wide
+    # what the network saw gives the probabilities shown
+    assert np.allclose(network.predict_images(u8[None])[0], pad.probabilities())
+
+
+def test_clear_removes_the_guess(qtbot, pad, network):
+    pad.set_network(network)
+    draw_and_wait(qtbot, pad, ONE)
+    assert pad.guess() is not None
+    with qtbot.waitSignal(pad.predictionChanged, timeout=2000) as blocker:
+        pad.clear_button.click()
+    assert blocker.args[0] is None
+    assert pad.guess() is None and pad.network_input() is None
+    assert pad.canvas.ink().max() == 0.0
+    assert pad.guess_label.text() != "1"
+
+
+def test_undo_restores_the_previous_state(qtbot, pad, network):
+    pad.set_network(network)
+    draw_and_wait(qtbot, pad, SEVEN)
+    seven_input, seven_guess = pad.network_input(), pad.guess()
+    ink_before = pad.canvas.ink()
+    draw_and_wait(qtbot, pad, SEVEN_BAR)
+    assert not np.array_equal(pad.network_input(), seven_input)
+    with qtbot.waitSignal(pad.predictionChanged, timeout=2000):
+        pad.undo_button.click()
+    assert np.array_equal(pad.canvas.ink(), ink_before)
+    assert np.array_equal(pad.network_input(), seven_input) and pad.guess() == seven_guess
+
+    # Undo after Clear brings the drawing back; undoing every stroke empties the pad
+    pad.clear()
+    qtbot.waitUntil(lambda: pad.guess() is None, timeout=2000)
+    with qtbot.waitSignal(pad.predictionChanged, timeout=2000):
+        pad.undo()
+    assert pad.guess() == seven_guess
+    with qtbot.waitSignal(pad.predictionChanged, timeout=2000) as blocker:
+        pad.undo()
+    assert blocker.args[0] is None and pad.canvas.is_empty()
+    assert not pad.undo_button.isEnabled() and not pad.clear_button.isEnabled()
+
+
+def test_without_a_network_the_pad_says_so_instead_of_guessing(qtbot, pad, network):
+    assert pad.message() == NO_MODEL and pad.guess() is None
+    with qtbot.waitSignal(pad.inputChanged, timeout=2000) as blocker:
+        stroke(pad.canvas, ONE)
+    assert blocker.args[0] is not None      # the input is still shown
+    assert pad.guess() is None and pad.probabilities() is None
+    assert pad.message() == NO_MODEL and not pad.guess_label.text().isdigit()
+
+    with qtbot.waitSignal(pad.predictionChanged, timeout=2000):
+        pad.set_network(network)            # a model arrives: the drawing gets its guess
+    assert pad.guess() == 1 and pad.message() != NO_MODEL
+    with qtbot.waitSignal(pad.predictionChanged, timeout=2000) as blocker:
+        pad.set_network(None)
+    assert blocker.args[0] is None and pad.guess() is None and pad.message() == NO_MODEL
+
+
+def test_a_binary_network_shows_its_two_digits(qtbot, pad):
+    binary = train(TrainConfig(task="binary", digits=(1, 7), per_class=200, hidden=16, epochs=10, lr=1.0,
+                               batch_size=50, scale="unit", dtype="float32"))
+    pad.set_network(binary)
+    probabilities = draw_and_wait(qtbot, pad, ONE)
+    assert probabilities.shape == (2,)
+    assert pad.guess() == 1
+    pad.clear()
+    qtbot.waitUntil(lambda: pad.guess() is None, timeout=2000)
+    draw_and_wait(qtbot, pad, SEVEN)
+    assert pad.guess() == 7
+    assert pad.bars.classes() == (1, 7)
+
+
+def test_an_mnist_image_loaded_into_the_pad_is_fed_unchanged(qtbot, pad, network):
+    pad.set_network(network)
+    fed = []
+    for image in load_mnist().x_test[:8]:
+        with qtbot.waitSignal(pad.inputChanged, timeout=2000) as blocker:
+            pad.set_image(image)
+        fed.append(blocker.args[0])
+        # at most a gray level off, where the digit's brightest pixel was not quite white
+        assert np.abs(fed[-1].astype(int) - image).max() <= 2
+        assert pad.guess() == network.classes[network.predict_images(image[None])[0].argmax()]
+    with qtbot.waitSignal(pad.predictionChanged, timeout=2000):
+        pad.undo()                             # loading an image can be undone too
+    assert np.array_equal(pad.network_input(), fed[-2])
+
+
+def test_predictions_are_throttled_not_made_per_mouse_move(qtbot, pad, network):
+    pad.set_network(network)
+    predictions = []
+    pad.predictionChanged.connect(predictions.append)
+    inks = []
+    pad.canvas.inkChanged.connect(lambda: inks.append(1))
+    stroke(pad.canvas, ZERO)                # ~40 mouse events, no event loop in between
+    assert len(inks) > 30 and predictions == []
+    qtbot.waitUntil(lambda: len(predictions) == 1, timeout=2000)
+    qtbot.wait(100)
+    assert len(predictions) == 1 and pad.guess() == 0
+
+
+def test_pen_width_slider_sets_stroke_width(qtbot, pad):
+    pad.width_slider.setValue(20)
+    stroke(pad.canvas, ONE)
+    thin = pad.canvas.ink().sum()
+    pad.clear()
+    pad.width_slider.setValue(60)
+    stroke(pad.canvas, ONE)
+    assert pad.canvas.ink().sum() == pytest.approx(3 * thin, rel=0.15)
+
+
+def test_screenshot_with_a_digit(qtbot, pad, network, tmp_path):
+    pad.set_network(network)
+    draw_and_wait(qtbot, pad, arc(0.5, 0.33, 0.2, 0.15, -160, 90) + arc(0.5, 0.66, 0.22, 0.18, -90, 160))
+    assert pad.guess() == 3
+    image = pad.grab().toImage()
+    assert image.width() >= 300 and image.save(str(tmp_path / "draw_pad.png"))
