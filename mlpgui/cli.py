@@ -164,9 +164,13 @@ def cmd_train(args) -> int:
         return 130
     progress.clear()
     if diverged is not None:
+        message = str(diverged)
         if args.save and trainer.network.epochs_trained:
-            _save(trainer, args.save)
-        return _fail(str(diverged))
+            _save(trainer, args.save, quiet=True)
+            message += f"; saved that model to {args.save}"
+        elif args.save:
+            message += "; nothing was saved, as no epoch finished soundly"
+        return _fail(message)
     print(f"Training accuracy: {trainer.accuracy('train')}")
     print(f"Test accuracy: {trainer.accuracy('test')}")
     print(f"{task.describe()}; {trainer.network.epochs_trained} epochs in {trainer.elapsed:.2f} s",
@@ -176,11 +180,12 @@ def cmd_train(args) -> int:
     return 0
 
 
-def _save(trainer, path: str) -> None:
+def _save(trainer, path: str, quiet: bool = False) -> None:
     from .core.model_io import save_model
 
     save_model(trainer.network, path, history=trainer.history)
-    print(f"saved model to {path}", file=sys.stderr)
+    if not quiet:
+        print(f"saved model to {path}", file=sys.stderr)
 
 
 def cmd_evaluate(args) -> int:
