@@ -1285,6 +1285,56 @@ static int __Pyx_init_tpflags_variables(void) {
 #define __PYX_HAVE_API__mlpgui___core
 /* Early includes */
 #include <math.h>
+
+    #include <stdint.h>
+    #include <string.h>
+    #include <math.h>
+    static inline float mlpgui_expf(float x) {
+        float n = floorf(x * 1.44269504088896341f + 0.5f);
+        float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+        float p = 1.9875691500e-4f;
+        p = p * r + 1.3981999507e-3f;
+        p = p * r + 8.3334519073e-3f;
+        p = p * r + 4.1665795894e-2f;
+        p = p * r + 1.6666665459e-1f;
+        p = p * r + 5.0000001201e-1f;
+        p = p * r * r + r + 1.0f;
+        float t = n + (127.0f + 8388608.0f);   /* 2^23: the integer lands in the low mantissa bits */
+        int32_t bits;
+        memcpy(&bits, &t, 4);
+        bits <<= 23;
+        float scale;
+        memcpy(&scale, &bits, 4);
+        return p * scale;
+    }
+    static inline double mlpgui_exp(double x) {
+        double n = floor(x * 1.4426950408889634 + 0.5);
+        double r = x - n * 6.93145751953125e-1 - n * 1.42860682030941723212e-6;
+        double xx = r * r;
+        double px = r * ((1.26177193074810590878e-4 * xx + 3.02994407707441961300e-2) * xx
+                         + 9.99999999999999999910e-1);
+        double qx = ((3.00198505138664455042e-6 * xx + 2.52448340349684104192e-3) * xx
+                     + 2.27265548208155028766e-1) * xx + 2.00000000000000000009e0;
+        double e = 1.0 + 2.0 * px / (qx - px);
+        double t = n + (1023.0 + 4503599627370496.0);   /* 2^52 */
+        int64_t bits;
+        memcpy(&bits, &t, 8);
+        bits <<= 52;
+        double scale;
+        memcpy(&scale, &bits, 8);
+        return e * scale;
+    }
+    /* 1 / (1 + exp(-z)), z clamped to +-80 (float32) or +-700 (float64) first,
+       which changes the result by less than the type can show. */
+    static inline float mlpgui_sigmoidf(float z) {
+        z = fminf(fmaxf(z, -80.0f), 80.0f);
+        return 1.0f / (1.0f + mlpgui_expf(-z));
+    }
+    static inline double mlpgui_sigmoid(double z) {
+        z = fmin(fmax(z, -700.0), 700.0);
+        return 1.0 / (1.0 + mlpgui_exp(-z));
+    }
+    
 #include "pythread.h"
 #include <string.h>
 
@@ -3609,6 +3659,8 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_sigmoid(float); /*
 static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_sigmoid(double); /*proto*/
 static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_binary_loss(float, int); /*proto*/
 static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_binary_loss(double, int); /*proto*/
+static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_sigmoid_vec(float); /*proto*/
+static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_sigmoid_vec(double); /*proto*/
 
 /* Module declarations from "mlpgui._core" */
 static PyObject *__pyx_collections_abc_Sequence = 0;
@@ -20732,6 +20784,7 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_binary_loss(float 
  *     """Binary cross-entropy from the logit: max(z, 0) - y z + log(1 + exp(-|z|))."""
  *     cdef floating a = z if z > 0 else -z             # <<<<<<<<<<<<<<
  *     return (z if z > 0 else 0) - y * z + flog1p(fexp(clamp_low(-a)))
+ * 
 */
   __pyx_t_2 = (__pyx_v_z > 0.0);
 
@@ -20749,6 +20802,8 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_binary_loss(float 
  *     """Binary cross-entropy from the logit: max(z, 0) - y z + log(1 + exp(-|z|))."""
  *     cdef floating a = z if z > 0 else -z
  *     return (z if z > 0 else 0) - y * z + flog1p(fexp(clamp_low(-a)))             # <<<<<<<<<<<<<<
+ * 
+ * 
 */
   __pyx_t_2 = (__pyx_v_z > 0.0);
 
@@ -20792,6 +20847,7 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_binary_loss(doubl
  *     """Binary cross-entropy from the logit: max(z, 0) - y z + log(1 + exp(-|z|))."""
  *     cdef floating a = z if z > 0 else -z             # <<<<<<<<<<<<<<
  *     return (z if z > 0 else 0) - y * z + flog1p(fexp(clamp_low(-a)))
+ * 
 */
   __pyx_t_2 = (__pyx_v_z > 0.0);
 
@@ -20809,6 +20865,8 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_binary_loss(doubl
  *     """Binary cross-entropy from the logit: max(z, 0) - y z + log(1 + exp(-|z|))."""
  *     cdef floating a = z if z > 0 else -z
  *     return (z if z > 0 else 0) - y * z + flog1p(fexp(clamp_low(-a)))             # <<<<<<<<<<<<<<
+ * 
+ * 
 */
   __pyx_t_2 = (__pyx_v_z > 0.0);
 
@@ -20838,6 +20896,70 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_binary_loss(doubl
   /* function exit code */
   __pyx_L0:;
 
+  return __pyx_r;
+}
+
+/* "_activations.pxd":109
+ * 
+ * 
+ * cdef inline floating sigmoid_vec(floating z) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """1 / (1 + exp(-z)) without branches, so loops over it vectorise."""
+ *     if floating is float:
+*/
+
+static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_sigmoid_vec(float __pyx_v_z) {
+  float __pyx_r;
+
+  /* "_activations.pxd":112
+ *     """1 / (1 + exp(-z)) without branches, so loops over it vectorise."""
+ *     if floating is float:
+ *         return mlpgui_sigmoidf(z)             # <<<<<<<<<<<<<<
+ *     else:
+ *         return mlpgui_sigmoid(z)
+*/
+  {
+
+    __pyx_r = mlpgui_sigmoidf(__pyx_v_z);
+  }
+  goto __pyx_L0;
+
+  /* "_activations.pxd":109
+ * 
+ * 
+ * cdef inline floating sigmoid_vec(floating z) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """1 / (1 + exp(-z)) without branches, so loops over it vectorise."""
+ *     if floating is float:
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+  return __pyx_r;
+}
+
+static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_sigmoid_vec(double __pyx_v_z) {
+  double __pyx_r;
+
+  /* "_activations.pxd":114
+ *         return mlpgui_sigmoidf(z)
+ *     else:
+ *         return mlpgui_sigmoid(z)             # <<<<<<<<<<<<<<
+*/
+  {
+
+    __pyx_r = mlpgui_sigmoid(__pyx_v_z);
+  }
+  goto __pyx_L0;
+
+  /* "_activations.pxd":109
+ * 
+ * 
+ * cdef inline floating sigmoid_vec(floating z) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """1 / (1 + exp(-z)) without branches, so loops over it vectorise."""
+ *     if floating is float:
+*/
+
+  /* function exit code */
+  __pyx_L0:;
   return __pyx_r;
 }
 
@@ -21027,7 +21149,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
  *     # A1 = sigmoid(A1 + b1)
  *     for i in range(n):             # <<<<<<<<<<<<<<
  *         for j in range(h):
- *             A1[i, j] = sigmoid(A1[i, j] + b1[j])
+ *             A1[i, j] = sigmoid_vec(A1[i, j] + b1[j])
 */
 
   __pyx_t_7 = __pyx_v_n;
@@ -21040,7 +21162,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
  *     # A1 = sigmoid(A1 + b1)
  *     for i in range(n):
  *         for j in range(h):             # <<<<<<<<<<<<<<
- *             A1[i, j] = sigmoid(A1[i, j] + b1[j])
+ *             A1[i, j] = sigmoid_vec(A1[i, j] + b1[j])
  *     # Z2 = A1 @ W2 + b2
 */
 
@@ -21053,7 +21175,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
       /* "ext/_core.pyx":55
  *     for i in range(n):
  *         for j in range(h):
- *             A1[i, j] = sigmoid(A1[i, j] + b1[j])             # <<<<<<<<<<<<<<
+ *             A1[i, j] = sigmoid_vec(A1[i, j] + b1[j])             # <<<<<<<<<<<<<<
  *     # Z2 = A1 @ W2 + b2
  *     _gemm(False, False, n, k, h, <floating> 1, &A1[0, 0], h, &W2[0, 0], k, <floating> 0, &Z2[0, 0], k)
 */
@@ -21062,14 +21184,14 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
       __pyx_t_4 = __pyx_v_j;
       __pyx_t_3 = __pyx_v_i;
       __pyx_t_2 = __pyx_v_j;
-      *((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_3 * __pyx_v_A1.strides[0]) )) + __pyx_t_2)) )) = __pyx_fuse_0__pyx_f_12_activations_sigmoid(((*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_6 * __pyx_v_A1.strides[0]) )) + __pyx_t_5)) ))) + (*((float const  *) ( /* dim=0 */ ((char *) (((float const  *) __pyx_v_b1.data) + __pyx_t_4)) )))));
+      *((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_3 * __pyx_v_A1.strides[0]) )) + __pyx_t_2)) )) = __pyx_fuse_0__pyx_f_12_activations_sigmoid_vec(((*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_6 * __pyx_v_A1.strides[0]) )) + __pyx_t_5)) ))) + (*((float const  *) ( /* dim=0 */ ((char *) (((float const  *) __pyx_v_b1.data) + __pyx_t_4)) )))));
     }
 
   }
 
 
   /* "ext/_core.pyx":57
- *             A1[i, j] = sigmoid(A1[i, j] + b1[j])
+ *             A1[i, j] = sigmoid_vec(A1[i, j] + b1[j])
  *     # Z2 = A1 @ W2 + b2
  *     _gemm(False, False, n, k, h, <floating> 1, &A1[0, 0], h, &W2[0, 0], k, <floating> 0, &Z2[0, 0], k)             # <<<<<<<<<<<<<<
  *     for i in range(n):
@@ -21196,7 +21318,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
  *     # A1 = sigmoid(A1 + b1)
  *     for i in range(n):             # <<<<<<<<<<<<<<
  *         for j in range(h):
- *             A1[i, j] = sigmoid(A1[i, j] + b1[j])
+ *             A1[i, j] = sigmoid_vec(A1[i, j] + b1[j])
 */
 
   __pyx_t_7 = __pyx_v_n;
@@ -21209,7 +21331,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
  *     # A1 = sigmoid(A1 + b1)
  *     for i in range(n):
  *         for j in range(h):             # <<<<<<<<<<<<<<
- *             A1[i, j] = sigmoid(A1[i, j] + b1[j])
+ *             A1[i, j] = sigmoid_vec(A1[i, j] + b1[j])
  *     # Z2 = A1 @ W2 + b2
 */
 
@@ -21222,7 +21344,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
       /* "ext/_core.pyx":55
  *     for i in range(n):
  *         for j in range(h):
- *             A1[i, j] = sigmoid(A1[i, j] + b1[j])             # <<<<<<<<<<<<<<
+ *             A1[i, j] = sigmoid_vec(A1[i, j] + b1[j])             # <<<<<<<<<<<<<<
  *     # Z2 = A1 @ W2 + b2
  *     _gemm(False, False, n, k, h, <floating> 1, &A1[0, 0], h, &W2[0, 0], k, <floating> 0, &Z2[0, 0], k)
 */
@@ -21231,14 +21353,14 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_5_core__forward_pass(__Pyx_memviewslice 
       __pyx_t_4 = __pyx_v_j;
       __pyx_t_3 = __pyx_v_i;
       __pyx_t_2 = __pyx_v_j;
-      *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_3 * __pyx_v_A1.strides[0]) )) + __pyx_t_2)) )) = __pyx_fuse_1__pyx_f_12_activations_sigmoid(((*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_6 * __pyx_v_A1.strides[0]) )) + __pyx_t_5)) ))) + (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_b1.data) + __pyx_t_4)) )))));
+      *((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_3 * __pyx_v_A1.strides[0]) )) + __pyx_t_2)) )) = __pyx_fuse_1__pyx_f_12_activations_sigmoid_vec(((*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_A1.data + __pyx_t_6 * __pyx_v_A1.strides[0]) )) + __pyx_t_5)) ))) + (*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_b1.data) + __pyx_t_4)) )))));
     }
 
   }
 
 
   /* "ext/_core.pyx":57
- *             A1[i, j] = sigmoid(A1[i, j] + b1[j])
+ *             A1[i, j] = sigmoid_vec(A1[i, j] + b1[j])
  *     # Z2 = A1 @ W2 + b2
  *     _gemm(False, False, n, k, h, <floating> 1, &A1[0, 0], h, &W2[0, 0], k, <floating> 0, &Z2[0, 0], k)             # <<<<<<<<<<<<<<
  *     for i in range(n):
@@ -32966,7 +33088,7 @@ __Pyx_RefNannySetupContext("PyInit__core", 0);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/_core.pyx":19
- * from _activations cimport binary_loss, clamp_low, fexp, sigmoid
+ * from _activations cimport binary_loss, clamp_low, fexp, sigmoid, sigmoid_vec
  * 
  * import numpy as np             # <<<<<<<<<<<<<<
  * 

@@ -14,7 +14,7 @@ from cython cimport floating
 from libc.math cimport log, isfinite
 from scipy.linalg.cython_blas cimport sgemm, dgemm
 
-from _activations cimport binary_loss, clamp_low, fexp, sigmoid
+from _activations cimport binary_loss, clamp_low, fexp, sigmoid, sigmoid_vec
 
 import numpy as np
 
@@ -52,7 +52,7 @@ cdef void _forward_pass(const floating[:, ::1] X,      # IN  (n, d)
     # A1 = sigmoid(A1 + b1)
     for i in range(n):
         for j in range(h):
-            A1[i, j] = sigmoid(A1[i, j] + b1[j])
+            A1[i, j] = sigmoid_vec(A1[i, j] + b1[j])
     # Z2 = A1 @ W2 + b2
     _gemm(False, False, n, k, h, <floating> 1, &A1[0, 0], h, &W2[0, 0], k, <floating> 0, &Z2[0, 0], k)
     for i in range(n):

@@ -94,7 +94,7 @@ PRESETS: dict[str, TrainConfig] = {
         lr=0.1, batch_size=0, scale="raw", dtype="float64", seed=3),
     # All 60,000 images, unit-scaled float32 mini-batches: >= 98% test accuracy in seconds.
     "fast": TrainConfig(
-        task="multiclass", per_class=0, hidden=256, epochs=12,
+        task="multiclass", per_class=0, hidden=256, epochs=13,
         lr=0.5, batch_size=32, scale="unit", dtype="float32", seed=0),
 }
 

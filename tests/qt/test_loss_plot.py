@@ -1,0 +1,94 @@
+"""The loss plot: one point per epoch, test points where measured, earlier runs kept and named."""
+
+import math
+
+from PySide6.QtGui import QImage
+
+from mlpgui.core.config import TrainConfig
+from mlpgui.core.training import EpochReport
+from mlpgui.qt.loss_plot import LossPlot, describe_difference
+
+CONFIG = TrainConfig(task="multiclass", per_class=50, hidden=32, epochs=20, lr=0.5, scale="unit", dtype="float32")
+
+
+def reports(n, scale=1.0, test_every=5):
+    return [EpochReport(e, n, scale / e, 0.5 + e / (4 * n), 0.01 * e,
+                        scale / e + 0.1 if e % test_every == 0 else None,
+                        0.6 + e / (4 * n) if e % test_every == 0 else None)
+            for e in range(1, n + 1)]
+
+
+def make_plot(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    return plot
+
+
+def test_each_epoch_becomes_one_point_of_the_training_curve(qtbot):
+    plot = make_plot(qtbot)
+    plot.start_run(CONFIG)
+    history = reports(20)
+    for r in history:
+        plot.add_report(r)
+    assert plot.loss_values() == [r.loss for r in history]
+    assert plot.test_loss_values() == [(r.epoch, r.test_loss) for r in history if r.test_loss is not None]
+
+
+def test_a_new_run_starts_an_empty_curve_and_fades_the_old_one_with_what_differed(qtbot):
+    plot = make_plot(qtbot)
+    plot.start_run(CONFIG)
+    for r in reports(20):
+        plot.add_report(r)
+    plot.start_run(CONFIG.replace(lr=0.1, hidden=64))
+    assert plot.loss_values() == []
+    assert plot.earlier_run_labels() == ["run 1: hidden 32, lr 0.5"]
+    plot.add_report(reports(20)[0])
+    plot.start_run(CONFIG.replace(lr=0.1, hidden=64))
+    assert plot.earlier_run_labels() == ["run 1: hidden 32, lr 0.5", "run 2: same settings"]
+    assert plot.clear_button.isEnabled()
+    plot.clear_button.click()
+    assert plot.earlier_run_labels() == []
+    assert not plot.clear_button.isEnabled()
+
+
+def test_difference_names_binary_digits_and_full_batch():
+    a = TrainConfig(task="binary", digits=(3, 5), batch_size=0)
+    b = TrainConfig(task="binary", digits=(5, 8), batch_size=32)
+    assert describe_difference(a, b) == "digits 3/5, batch full"
+
+
+def test_hover_text_shows_the_epochs_values(qtbot):
+    plot = make_plot(qtbot)
+    plot.start_run(CONFIG)
+    for r in reports(20):
+        plot.add_report(r)
+    assert plot.epoch_text(4).startswith("epoch 4: training loss 0.25, accuracy 55.0%")
+    assert plot.epoch_text(10).endswith("test loss 0.2, accuracy 72.5%")
+    assert plot.epoch_text(21) == ""
+
+
+def test_log_scale_changes_the_axis_not_the_values(qtbot):
+    plot = make_plot(qtbot)
+    plot.start_run(CONFIG)
+    history = reports(20)
+    for r in history:
+        plot.add_report(r)
+    plot.log_check.setChecked(True)
+    assert plot.plot_item.ctrl.logYCheck.isChecked()
+    assert plot.loss_values() == [r.loss for r in history]
+    shown = plot.train_curve.getData()[1]  # what is drawn: log10 of the loss
+    assert all(math.isclose(y, math.log10(r.loss)) for y, r in zip(shown, history))
+    plot.log_check.setChecked(False)
+    assert list(plot.train_curve.getData()[1]) == [r.loss for r in history]
+
+
+def test_export_png_writes_a_picture(qtbot, tmp_path):
+    plot = make_plot(qtbot)
+    plot.resize(640, 400)
+    plot.start_run(CONFIG)
+    for r in reports(20):
+        plot.add_report(r)
+    path = tmp_path / "loss.png"
+    assert plot.export_png(path)
+    image = QImage(str(path))
+    assert not image.isNull() and image.width() > 100

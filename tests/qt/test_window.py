@@ -1,0 +1,298 @@
+"""The main window end to end: start, watch, stop, close, save/open, keep the last model, stay responsive."""
+
+import csv
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QLabel, QMessageBox
+
+from mlpgui.core.config import PRESETS, TrainConfig
+from mlpgui.core.data import load_mnist
+from mlpgui.core.errors import TrainingDiverged
+from mlpgui.core.tasks import build_task
+from mlpgui.core.training import Trainer
+from mlpgui.qt import worker as training
+from mlpgui.qt.main_window import MainWindow
+from mlpgui.qt.settings import Settings
+
+TINY = TrainConfig(task="multiclass", per_class=50, hidden=32, epochs=5, lr=0.5, scale="unit", dtype="float32")
+LONG = TINY.replace(epochs=100_000)
+RUN_TIMEOUT = 60_000
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return load_mnist()
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Record warnings instead of showing them; answer 'Discard' when asked to save."""
+    shown = {"warning": [], "question": []}
+
+    def warning(parent, title, text, *args, **kwargs):
+        shown["warning"].append((title, text))
+        return QMessageBox.StandardButton.Ok
+
+    def question(parent, title, text, *args, **kwargs):
+        shown["question"].append((title, text))
+        return shown.get("answer", QMessageBox.StandardButton.Discard)
+
+    monkeypatch.setattr(QMessageBox, "warning", warning)
+    monkeypatch.setattr(QMessageBox, "question", question)
+    return shown
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, mnist, dialogs):
+    settings_file = str(tmp_path / "settings.ini")
+
+    def make():
+        window = MainWindow(Settings(QSettings(settings_file, QSettings.Format.IniFormat)),
+                            data_dir=tmp_path / "data", mnist=mnist)
+        qtbot.addWidget(window)
+        window.show()
+        return window
+
+    return make
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()
+
+
+def train(qtbot, window, config=TINY):
+    window.panel.set_config(config)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT) as blocker:
+        qtbot.mouseClick(window.panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not training.running_threads(), timeout=10_000)
+    return blocker.args
+
+
+def wait_for_epochs(qtbot, window, n):
+    qtbot.waitUntil(lambda: window._run is not None and len(window._run.history) >= n, timeout=RUN_TIMEOUT)
+
+
+def test_a_short_run_plots_one_point_per_epoch_ending_at_the_engines_loss(qtbot, window, mnist):
+    changes = []
+    window.modelChanged.connect(lambda network, task: changes.append((network, task)))
+    network, stopped = train(qtbot, window)
+    assert not stopped and network.epochs_trained == TINY.epochs
+    values = window.loss_plot.loss_values()
+    assert len(values) == TINY.epochs
+    engine = Trainer(TINY, build_task(TINY, mnist)).train()
+    assert values[-1] == pytest.approx(engine[-1].loss, rel=1e-6)
+    assert values == [r.loss for r in window.history()]
+    assert changes[-1][0] is network and changes[-1][1].config == TINY
+    assert window.current_model() is network
+    assert window.model_state().startswith(f"Trained: {TINY.epochs} epochs, test accuracy")
+    assert window.panel.start_button.isEnabled() and not window.panel.stop_button.isEnabled()
+    assert window.panel.progress_bar.text() == f"epoch {TINY.epochs} / {TINY.epochs}"
+
+
+def test_stop_mid_run_ends_it_and_leaves_a_usable_model(qtbot, window, mnist):
+    window.panel.set_config(LONG)
+    window.panel.start_button.click()
+    wait_for_epochs(qtbot, window, 3)
+    assert window.model_state().startswith("Training: epoch")
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT) as blocker:
+        qtbot.mouseClick(window.panel.stop_button, Qt.MouseButton.LeftButton)
+    network, stopped = blocker.args
+    assert stopped and 3 <= network.epochs_trained < LONG.epochs
+    assert len(window.loss_plot.loss_values()) == network.epochs_trained
+    task = build_task(LONG, mnist)
+    labels = network.predict(task.inputs("test", network.dtype))
+    assert labels.shape == (10_000,) and set(np.unique(labels)) <= set(range(10))
+    assert window.current_model() is network
+    assert window.model_state().startswith(f"Stopped early: {network.epochs_trained} epochs, test accuracy")
+    assert window.panel.start_button.isEnabled()
+
+
+def test_closing_mid_run_stops_the_worker_and_keeps_the_model(qtbot, window, capfd):
+    window.panel.set_config(LONG)
+    window.panel.start_button.click()
+    wait_for_epochs(qtbot, window, 2)
+    assert window.should_ask_to_save()
+    assert window.close()
+    assert not training.running_threads()
+    assert window.last_model_path().is_file()  # a hasty quit loses nothing
+    assert "Destroyed while" not in capfd.readouterr().err
+
+
+def test_gui_thread_stays_responsive_while_the_homework_multiclass_run_trains(qtbot, window):
+    window.panel.set_preset("homework-multiclass")
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    window.panel.start_button.click()
+    timer.start()
+    start = time.perf_counter()
+    qtbot.waitUntil(lambda: time.perf_counter() - start > 3.0, timeout=10_000)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):
+        window.panel.stop_button.click()
+    timer.stop()
+    assert len(window.history()) >= 1, "training made no progress in 3 s"
+    gaps = np.diff(ticks) * 1000
+    assert len(ticks) > 100 and gaps.max() < 50, f"the GUI thread stalled for {gaps.max():.0f} ms"
+
+
+def test_invalid_fields_disable_start_and_say_why(window):
+    window.panel.fields["lr"].setText("-0.5")
+    assert not window.panel.start_button.isEnabled()
+    assert "learning rate must be a positive" in window.panel.error_text("lr").lower()
+    window.panel.digit_spins[1].setValue(window.panel.digit_spins[0].value())
+    assert not window.start_training()
+
+
+def test_start_and_stop_pressed_quickly_twenty_times(qtbot, window):
+    window.panel.set_config(LONG)
+    for _ in range(20):  # each stopped during its first epoch
+        with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):
+            window.panel.start_button.click()
+            window.panel.stop_button.click()
+    for _ in range(20):  # without waiting in between
+        window.panel.start_button.click()
+        window.panel.stop_button.click()
+    qtbot.waitUntil(lambda: not window.is_training(), timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: not training.running_threads(), timeout=10_000)
+    network, stopped = train(qtbot, window, TINY)  # still works
+    assert network.epochs_trained == TINY.epochs and not stopped
+
+
+def test_divergence_shows_a_message_and_keeps_the_plot_and_the_rolled_back_model(qtbot, window, dialogs,
+                                                                                  monkeypatch):
+    real_run = Trainer.run
+
+    def diverging_run(self, stop=None, evaluate_every=0):
+        for report in real_run(self, stop, evaluate_every):
+            yield report
+            if report.epoch == 3:
+                raise TrainingDiverged("the loss became inf at epoch 4 (learning rate 0.5 is too high?); "
+                                       "the model was rolled back to the weights of epoch 3")
+
+    monkeypatch.setattr(Trainer, "run", diverging_run)
+    network, stopped = train(qtbot, window)
+    assert dialogs["warning"] and "loss became inf" in dialogs["warning"][-1][1]
+    assert network.epochs_trained == 3 and network.is_finite() and window.current_model() is network
+    assert len(window.loss_plot.loss_values()) == 3
+    assert window.panel.start_button.isEnabled()
+
+
+def test_an_exception_in_the_worker_becomes_a_dialog_and_the_app_keeps_working(qtbot, window, dialogs,
+                                                                               monkeypatch):
+    def broken_run(self, stop=None, evaluate_every=0):
+        raise RuntimeError("boom")
+        yield  # pragma: no cover
+
+    with monkeypatch.context() as m:
+        m.setattr(Trainer, "run", broken_run)
+        network, _ = train(qtbot, window)
+    assert network is None and "boom" in dialogs["warning"][-1][1]
+    network, stopped = train(qtbot, window)
+    assert network.epochs_trained == TINY.epochs
+
+
+def test_save_then_open_round_trips_predictions_and_history(qtbot, window, make_window, tmp_path, mnist):
+    network, _ = train(qtbot, window)
+    path = tmp_path / "model.npz"
+    assert window.save_model(path)
+    assert not window.should_ask_to_save()
+    other = make_window()
+    other.panel.set_preset("homework-binary")
+    changes = []
+    other.modelChanged.connect(lambda n, t: changes.append((n, t)))
+    assert other.open_model(path)
+    opened = other.current_model()
+    X = build_task(TINY, mnist).inputs("test", np.float32)
+    np.testing.assert_array_equal(opened.predict_proba(X), network.predict_proba(X))
+    assert other.panel.config() == TINY  # the form switched to the model's task
+    assert other.loss_plot.loss_values() == window.loss_plot.loss_values()
+    assert changes and changes[-1][0] is opened and changes[-1][1].config == TINY
+
+
+def test_opening_a_broken_file_says_so_and_keeps_the_current_model(qtbot, window, dialogs, tmp_path):
+    network, _ = train(qtbot, window)
+    bad = tmp_path / "not-a-model.npz"
+    bad.write_bytes(b"hello")
+    assert not window.open_model(bad)
+    assert "not-a-model.npz" in dialogs["warning"][-1][1]
+    assert window.current_model() is network
+
+
+def test_opening_a_model_during_a_run_stops_the_run_first(qtbot, window, tmp_path):
+    train(qtbot, window)
+    path = tmp_path / "model.npz"
+    window.save_model(path)
+    saved = window.current_model()
+    window.panel.set_config(LONG)
+    window.panel.start_button.click()
+    wait_for_epochs(qtbot, window, 2)
+    with qtbot.waitSignal(window.modelChanged, timeout=RUN_TIMEOUT,
+                          check_params_cb=lambda n, t: n is not None and n.epochs_trained == saved.epochs_trained
+                          and n.config == TINY):
+        window.open_model(path)
+    assert not window.is_training()
+    np.testing.assert_array_equal(window.current_model().W1, saved.W1)
+
+
+def test_quitting_with_an_unsaved_model_asks_and_cancel_keeps_the_window(qtbot, window, dialogs):
+    assert not window.should_ask_to_save()  # nothing trained yet: no question
+    train(qtbot, window)
+    assert window.should_ask_to_save()
+    dialogs["answer"] = QMessageBox.StandardButton.Cancel
+    assert not window.close()
+    assert len(dialogs["question"]) == 1 and window.isVisible()
+    dialogs["answer"] = QMessageBox.StandardButton.Discard
+    assert window.close()
+
+
+def test_the_last_trained_model_is_offered_back_at_the_next_start(qtbot, window, make_window, mnist):
+    network, _ = train(qtbot, window)
+    assert window.last_model_path().is_file()
+    window.close()
+    again = make_window()
+    assert again.has_offer() and again.banner.isVisible()
+    assert again.current_model() is None
+    qtbot.mouseClick(again.banner_restore_button, Qt.MouseButton.LeftButton)
+    restored = again.current_model()
+    X = build_task(TINY, mnist).inputs("test", np.float32)
+    np.testing.assert_array_equal(restored.predict(X), network.predict(X))
+    assert not again.banner.isVisible()
+
+
+def test_settings_remember_the_config_and_the_window_size(qtbot, window, make_window):
+    custom = TINY.replace(hidden=48, seed=7)
+    window.panel.set_config(custom)
+    window.resize(1100, 700)
+    window.close()
+    again = make_window()
+    assert again.panel.config() == custom and again.panel.preset_name() == "custom"
+    assert (again.width(), again.height()) == (1100, 700)
+
+
+def test_first_start_shows_the_homework_binary_preset_and_an_untrained_model(window):
+    assert window.panel.config() == PRESETS["homework-binary"]
+    assert window.model_state().startswith("Untrained")
+    assert "digits 5 vs 8" in window.dataset_status.text()
+    assert not window.has_offer()
+
+
+def test_export_loss_history_and_plot(qtbot, window, tmp_path):
+    train(qtbot, window)
+    csv_path, png_path = tmp_path / "history.csv", tmp_path / "loss.png"
+    assert window.export_history(csv_path) and window.export_plot(png_path)
+    with open(csv_path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [float(r["loss"]) for r in rows] == [r.loss for r in window.history()]
+    assert rows[-1]["test_accuracy"] != "" and rows[0]["test_accuracy"] == ""
+    assert not QImage(str(png_path)).isNull()
+
+
+def test_add_view_puts_a_tab_beside_the_loss_plot(window):
+    index = window.add_view(QLabel("evaluation"), "Evaluation")
+    assert window.tabs.count() == 2 and window.tabs.tabText(index) == "Evaluation"
