@@ -54,7 +54,8 @@ def make_window(qtbot, tmp_path, mnist, dialogs):
         window = MainWindow(Settings(QSettings(settings_file, QSettings.Format.IniFormat)),
                             data_dir=tmp_path / "data", mnist=mnist)
         qtbot.addWidget(window)
-        window.show()
+        with qtbot.waitExposed(window):
+            window.show()
         return window
 
     return make
@@ -112,7 +113,7 @@ def test_stop_mid_run_ends_it_and_leaves_a_usable_model(qtbot, window, mnist):
     assert window.panel.start_button.isEnabled()
 
 
-def test_closing_mid_run_stops_the_worker_and_keeps_the_model(qtbot, window, capfd):
+def test_closing_mid_run_stops_the_worker_and_keeps_the_model(qtbot, window, capfd, qtlog):
     window.panel.set_config(LONG)
     window.panel.start_button.click()
     wait_for_epochs(qtbot, window, 2)
@@ -121,6 +122,7 @@ def test_closing_mid_run_stops_the_worker_and_keeps_the_model(qtbot, window, cap
     assert not training.running_threads()
     assert window.last_model_path().is_file()  # a hasty quit loses nothing
     assert "Destroyed while" not in capfd.readouterr().err
+    assert not [r for r in qtlog.records if "Destroyed while" in r.message]
 
 
 def test_gui_thread_stays_responsive_while_the_homework_multiclass_run_trains(qtbot, window):
@@ -265,14 +267,16 @@ def test_the_last_trained_model_is_offered_back_at_the_next_start(qtbot, window,
     assert not again.banner.isVisible()
 
 
-def test_settings_remember_the_config_and_the_window_size(qtbot, window, make_window):
+def test_settings_remember_the_config_the_window_size_and_the_docks(qtbot, window, make_window):
     custom = TINY.replace(hidden=48, seed=7)
     window.panel.set_config(custom)
-    window.resize(1100, 700)
+    window.resize(window.width(), 740)  # the offscreen screen is 800 px wide, and windows are kept on it
+    window.draw_dock.hide()
     window.close()
     again = make_window()
     assert again.panel.config() == custom and again.panel.preset_name() == "custom"
-    assert (again.width(), again.height()) == (1100, 700)
+    assert again.height() == 740
+    assert again.draw_dock.isHidden() and not again.experiment_dock.isHidden()
 
 
 def test_first_start_shows_the_homework_binary_preset_and_an_untrained_model(window):
@@ -293,6 +297,47 @@ def test_export_loss_history_and_plot(qtbot, window, tmp_path):
     assert not QImage(str(png_path)).isNull()
 
 
-def test_add_view_puts_a_tab_beside_the_loss_plot(window):
-    index = window.add_view(QLabel("evaluation"), "Evaluation")
-    assert window.tabs.count() == 2 and window.tabs.tabText(index) == "Evaluation"
+def test_add_view_puts_a_tab_beside_the_others(window):
+    before = window.tabs.count()
+    index = window.add_view(QLabel("more"), "More")
+    assert window.tabs.count() == before + 1 and window.tabs.tabText(index) == "More"
+
+
+def test_evaluation_tab_follows_the_trained_model_and_feeds_the_draw_pad(qtbot, window):
+    """After a run the Evaluation tab shows that model's confusion matrix, and its
+    "Send to draw pad" puts the chosen test image on the pad, which guesses it."""
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Loss", "Evaluation"]
+    network = train(qtbot, window)[0]
+    window.tabs.setCurrentWidget(window.evaluation)
+    evaluation = window.evaluation.evaluation
+    assert evaluation is not None and evaluation.epochs_trained == network.epochs_trained
+    task = window.current_task()
+    assert evaluation.confusion.sum() == len(task.test_labels)
+    expected = network.labels_for_images(task.test_images)
+    assert np.array_equal(evaluation.predictions, expected)
+    image = task.test_images[0]
+    with qtbot.waitSignal(window.draw_pad.predictionChanged, timeout=5000):
+        window.evaluation.sendToDrawPad.emit(image.copy())
+    window.draw_pad.refresh()
+    assert window.draw_pad.guess() is not None
+
+
+def test_main_opens_the_window_with_its_title_and_icon(qtbot, monkeypatch, tmp_path, dialogs):
+    from PySide6.QtWidgets import QApplication
+
+    from mlpgui.qt import app as app_module
+
+    monkeypatch.setattr("mlpgui.qt.main_window.app_data_dir", lambda: tmp_path / "data")
+    seen = {}
+
+    def exec_(self):
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        seen["title"] = windows[0].windowTitle()
+        seen["icon"] = not QApplication.windowIcon().isNull()
+        windows[0].close()
+        windows[0].deleteLater()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", exec_)
+    assert app_module.main([]) == 0
+    assert seen == {"title": "mlpgui: train a neural network on handwritten digits", "icon": True}

@@ -1,0 +1,331 @@
+"""The live loss plot: training and test loss per epoch, accuracies on a second axis.
+
+One curve per quantity, fed with `setData` (pyqtgraph's scrollingPlots idea);
+points arrive per epoch but the curves are redrawn at most 20 times a second,
+so runs with very short epochs cannot flood the GUI thread. Earlier runs of
+the session stay as faded training-loss curves whose legend names what
+differed from the current run, so runs can be compared.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from mlpgui.core.config import TrainConfig
+from mlpgui.core.training import EpochReport
+
+TRAIN_COLOR = "#1f77b4"
+TEST_COLOR = "#e6550d"
+EARLIER_COLORS = ["#7f7f7f", "#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2"]
+MAX_EARLIER_RUNS = 10
+REDRAW_MS = 200  # 5 redraws a second look live and keep the GUI thread (and the GIL) mostly free
+EMPTY_HINT = "Press Start to train: the loss appears here, epoch by epoch."
+
+# Setting name -> how the legend names it.
+FIELD_NAMES = {
+    "task": "task", "digits": "digits", "per_class": "n", "hidden": "hidden", "epochs": "epochs",
+    "lr": "lr", "batch_size": "batch", "scale": "scale", "dtype": "", "seed": "seed",
+}
+
+
+def describe_difference(config: TrainConfig, current: TrainConfig) -> str:
+    """What `config` had that `current` doesn't, e.g. 'lr 0.5, hidden 64'."""
+    parts = []
+    for field, label in FIELD_NAMES.items():
+        value = getattr(config, field)
+        if value == getattr(current, field) or (field == "digits" and config.task != "binary"):
+            continue
+        if field == "digits":
+            value = f"{value[0]}/{value[1]}"
+        elif field == "batch_size" and value == 0:
+            value = "full"
+        elif field == "per_class" and value == 0:
+            value = "all"
+        elif field == "lr":
+            value = f"{value:g}"
+        parts.append(f"{label} {value}".strip())
+    return ", ".join(parts) if parts else "same settings"
+
+
+class _EarlierRun:
+    def __init__(self, number: int, config: TrainConfig, curve: pg.PlotDataItem):
+        self.number, self.config, self.curve = number, config, curve
+
+
+class LossPlot(QWidget):
+    """Loss (left axis) and accuracy in % (right axis) against the epoch."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._run_number = 0
+        self._config: TrainConfig | None = None
+        self._earlier: list[_EarlierRun] = []
+        self._clear_data()
+
+        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_item = item = self.plot_widget.getPlotItem()
+        item.setLabel("bottom", "epoch")
+        item.setLabel("left", "loss")
+        item.setMenuEnabled(True)
+        for name in ("left", "bottom", "right"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen("#444"))
+            axis.setTextPen(pg.mkPen("#222"))
+
+        # Accuracy lives in its own ViewBox, x-linked, drawn against the right axis
+        # (pyqtgraph's MultiplePlotAxes example).
+        self.accuracy_view = pg.ViewBox()
+        item.showAxis("right")
+        item.scene().addItem(self.accuracy_view)
+        item.getAxis("right").linkToView(self.accuracy_view)
+        item.getAxis("right").setLabel("accuracy (%)")
+        self.accuracy_view.setXLink(item)
+        self.accuracy_view.setYRange(0, 100, padding=0.02)
+        self.accuracy_view.setMouseEnabled(x=False, y=False)
+        item.vb.sigResized.connect(self._sync_views)
+        item.vb.disableAutoRange(axis=pg.ViewBox.YAxis)
+        item.vb.setYRange(0, 1, padding=0.02)
+        item.vb.sigRangeChangedManually.connect(self._user_moved_view)
+        self._manage_y = True
+
+        self.legend = item.addLegend(labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 210),
+                                     pen=pg.mkPen("#bbb"))
+        # Right, half-way up: below the accuracy curves, above the late loss curves.
+        self.legend.anchor(itemPos=(1, 0.5), parentPos=(1, 0.5), offset=(-10, 0))
+        self.train_curve = item.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=2))
+        # No point symbols: scatter items would double the cost of every repaint.
+        self.test_curve = item.plot([], [], pen=pg.mkPen(TEST_COLOR, width=2))
+        self.train_acc_curve = pg.PlotDataItem(pen=pg.mkPen(TRAIN_COLOR, width=1.5, style=Qt.PenStyle.DashLine))
+        self.test_acc_curve = pg.PlotDataItem(pen=pg.mkPen(TEST_COLOR, width=1.5, style=Qt.PenStyle.DashLine))
+        for curve in (self.train_acc_curve, self.test_acc_curve):
+            self.accuracy_view.addItem(curve)
+        self._relabel()
+
+        self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#999", style=Qt.PenStyle.DotLine))
+        self.cursor.setVisible(False)
+        item.addItem(self.cursor, ignoreBounds=True)
+        self._mouse_proxy = pg.SignalProxy(item.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved)
+
+        self.log_check = QCheckBox("Log scale")
+        self.log_check.setToolTip("Show the loss on a logarithmic axis (small late improvements become visible)")
+        self.log_check.toggled.connect(self.set_log_scale)
+        self.clear_button = QPushButton("Clear earlier runs")
+        self.clear_button.setToolTip("Remove the faded curves of this session's earlier runs")
+        self.clear_button.clicked.connect(self.clear_earlier_runs)
+        self.clear_button.setEnabled(False)
+        self.readout = QLabel(EMPTY_HINT)
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout.setMinimumWidth(100)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.readout, 1)
+        bar.addWidget(self.log_check)
+        bar.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(bar)
+        layout.addWidget(self.plot_widget, 1)
+
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(REDRAW_MS)
+        self._redraw_timer.timeout.connect(self._redraw)
+
+    # -- feeding it ----------------------------------------------------------------
+
+    def _clear_data(self) -> None:
+        self._epochs: list[int] = []
+        self._loss: list[float] = []
+        self._train_acc: list[float] = []
+        self._test: dict[int, tuple[float, float]] = {}
+        self._dirty = False
+
+    def start_run(self, config: TrainConfig) -> None:
+        """A new run begins: the current one (if it has points) becomes a faded earlier run."""
+        self._redraw()
+        if self._loss and self._config is not None:
+            self._keep_as_earlier()
+        self._run_number += 1
+        self.cursor.setVisible(False)
+        self._manage_y = not self.plot_item.vb.autoRangeEnabled()[1]
+        self._config = config
+        self._clear_data()
+        self._redraw(force=True)
+        # The whole run's epochs from the start: the curve grows left to right, and the
+        # x axis is not re-laid out at every epoch (the most expensive part of a repaint).
+        self.plot_item.setXRange(1, max(config.epochs, 2), padding=0.02)
+        self._relabel()
+        self.readout.setText(f"Run {self._run_number}: {config.describe()}")
+
+    def show_planned_epochs(self, epochs: int) -> None:
+        """Before any run, lay the epoch axis out for the run the form describes."""
+        if self._config is None and not self._loss:
+            self.plot_item.setXRange(1, max(epochs, 2), padding=0.02)
+
+    def add_report(self, report: EpochReport) -> None:
+        self._epochs.append(report.epoch)
+        self._loss.append(report.loss)
+        self._train_acc.append(100.0 * report.train_accuracy)
+        if report.test_loss is not None:
+            self._test[report.epoch] = (report.test_loss, 100.0 * report.test_accuracy)
+        self._schedule()
+
+    def add_test_point(self, epoch: int, test_loss: float, test_accuracy: float) -> None:
+        """The test numbers of the final model of a run that ended early."""
+        self._test[epoch] = (test_loss, 100.0 * test_accuracy)
+        self._schedule()
+
+    def show_history(self, config: TrainConfig, reports: list[EpochReport]) -> None:
+        """Show a finished history (an opened model's) as the current run."""
+        self.start_run(config)
+        for report in reports:
+            self.add_report(report)
+        self._redraw()
+
+    def _schedule(self) -> None:
+        self._dirty = True
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
+
+    def _redraw(self, force: bool = False) -> None:
+        if not (self._dirty or force):
+            return
+        self._dirty = False
+        x = np.asarray(self._epochs, float)
+        self.train_curve.setData(x, np.asarray(self._loss, float))
+        self.train_acc_curve.setData(x, np.asarray(self._train_acc, float))
+        test_epochs = sorted(self._test)
+        tx = np.asarray(test_epochs, float)
+        self.test_curve.setData(tx, np.asarray([self._test[e][0] for e in test_epochs], float))
+        self.test_acc_curve.setData(tx, np.asarray([self._test[e][1] for e in test_epochs], float))
+        self._fit_loss_axis()
+
+    def _fit_loss_axis(self) -> None:
+        """Keep every loss in view, changing the range rarely (a new range re-lays out the axis,
+        the dearest part of a repaint). Off once the user pans, zooms or turns pyqtgraph's auto-range on."""
+        vb = self.plot_item.vb
+        if not self._manage_y or vb.autoRangeEnabled()[1]:
+            return
+        values = [v for v in self._loss if v > 0 and math.isfinite(v)]
+        values += [t for t, _ in self._test.values() if t > 0 and math.isfinite(t)]
+        for run in self._earlier:
+            y = run.curve.yData
+            if y is not None and len(y):
+                values += [float(np.nanmax(y)), float(np.nanmin(y))]
+        values = [v for v in values if v > 0 and math.isfinite(v)]
+        if not values:
+            return
+        lo, hi = vb.viewRange()[1]
+        if self.log_check.isChecked():
+            want_lo, want_hi = math.log10(min(values)), math.log10(max(values))
+            if want_lo < lo or want_hi > hi or hi - lo > 2 * (want_hi - want_lo) + 1:
+                self._set_loss_range(want_lo - 0.5, want_hi + 0.1)  # room for half a decade of progress
+        else:
+            top = max(values) * 1.05
+            if top > hi or top < 0.7 * hi or lo != 0:
+                self._set_loss_range(0.0, top)
+
+    def _set_loss_range(self, lo: float, hi: float) -> None:
+        self.plot_item.vb.setYRange(lo, hi, padding=0)
+
+    def _user_moved_view(self, *_args) -> None:
+        self._manage_y = False
+
+    # -- earlier runs ------------------------------------------------------------------
+
+    def _keep_as_earlier(self) -> None:
+        color = QColor(EARLIER_COLORS[len(self._earlier) % len(EARLIER_COLORS)])
+        color.setAlpha(130)
+        curve = self.plot_item.plot(np.asarray(self._epochs, float), np.asarray(self._loss, float),
+                                    pen=pg.mkPen(color, width=1.5))
+        curve.setZValue(-10)
+        self._earlier.append(_EarlierRun(self._run_number, self._config, curve))
+        while len(self._earlier) > MAX_EARLIER_RUNS:
+            self._remove_earlier(self._earlier.pop(0))
+        self.clear_button.setEnabled(True)
+
+    def _relabel(self) -> None:
+        """The legend, in reading order: this run's curves, then each earlier run by what differed."""
+        self.legend.clear()
+        run = f" (run {self._run_number})" if self._earlier else ""
+        self.legend.addItem(self.train_curve, f"training loss{run}")
+        self.legend.addItem(self.test_curve, "test loss")
+        self.legend.addItem(self.train_acc_curve, "training accuracy (right axis)")
+        self.legend.addItem(self.test_acc_curve, "test accuracy (right axis)")
+        for earlier in self._earlier:
+            self.legend.addItem(earlier.curve,
+                                f"run {earlier.number}: {describe_difference(earlier.config, self._config)}")
+
+    def _remove_earlier(self, run: _EarlierRun) -> None:
+        self.legend.removeItem(run.curve)
+        self.plot_item.removeItem(run.curve)
+
+    def clear_earlier_runs(self) -> None:
+        for run in self._earlier:
+            self._remove_earlier(run)
+        self._earlier.clear()
+        self.clear_button.setEnabled(False)
+        self._relabel()
+
+    def earlier_run_labels(self) -> list[str]:
+        """The legend text of each faded earlier run, oldest first."""
+        labels = {id(sample.item): label.text for sample, label in self.legend.items}
+        return [labels.get(id(run.curve), "") for run in self._earlier]
+
+    # -- reading it ---------------------------------------------------------------------
+
+    def loss_values(self) -> list[float]:
+        """The current run's training loss as plotted, one value per epoch."""
+        self._redraw()
+        y = self.train_curve.yData
+        return [] if y is None else [float(v) for v in y]
+
+    def test_loss_values(self) -> list[tuple[int, float]]:
+        self._redraw()
+        x, y = self.test_curve.xData, self.test_curve.yData
+        return [] if y is None else [(int(e), float(v)) for e, v in zip(x, y)]
+
+    def epoch_text(self, epoch: int) -> str:
+        """What hovering over `epoch` shows."""
+        i = epoch - self._epochs[0] if self._epochs else -1  # epochs are consecutive within a run
+        if not 0 <= i < len(self._epochs) or self._epochs[i] != epoch:
+            return ""
+        text = f"epoch {epoch}: training loss {self._loss[i]:.4g}, accuracy {self._train_acc[i]:.1f}%"
+        if epoch in self._test:
+            test_loss, test_acc = self._test[epoch]
+            text += f"  ·  test loss {test_loss:.4g}, accuracy {test_acc:.1f}%"
+        return text
+
+    def set_log_scale(self, on: bool) -> None:
+        self.log_check.setChecked(on)
+        self.plot_item.setLogMode(y=on)
+        self._manage_y = not self.plot_item.vb.autoRangeEnabled()[1]
+        self._fit_loss_axis()
+
+    def export_png(self, path: str) -> bool:
+        return self.plot_widget.grab().save(str(path), "PNG")
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _sync_views(self) -> None:
+        self.accuracy_view.setGeometry(self.plot_item.vb.sceneBoundingRect())
+        self.accuracy_view.linkedViewChanged(self.plot_item.vb, self.accuracy_view.XAxis)
+
+    def _mouse_moved(self, event) -> None:
+        pos = event[0]
+        if not self._epochs or not self.plot_item.vb.sceneBoundingRect().contains(pos):
+            self.cursor.setVisible(False)
+            return
+        x = self.plot_item.vb.mapSceneToView(pos).x()
+        if not math.isfinite(x):
+            return
+        epoch = min(max(round(x), self._epochs[0]), self._epochs[-1])
+        self.cursor.setPos(epoch)
+        self.cursor.setVisible(True)
+        self.readout.setText(self.epoch_text(epoch))

@@ -1,0 +1,192 @@
+"""Training on a worker thread, so the window never waits for the compiled core.
+
+A `TrainingWorker` (a QObject) is moved to a `QThread` with the classic wiring:
+`thread.started -> worker.run`, `worker.finished -> thread.quit`, and
+`deleteLater` on both when the thread ends. `run` drives
+`Trainer.run(stop_event, evaluate_every=k)` and, between epochs, emits plain
+data only; widgets are touched on the GUI thread alone.
+
+Signals, in the order a run emits them:
+  epochDone(EpochReport)        after every epoch
+  snapshot(Network)             a copy taken between epochs, at most 5 per second
+  tested(test_loss, test_acc)   when the run ended early, the final model's test numbers
+  failed(str)                   a one-line message, when the run ended with an error
+  finished(Network|None, bool)  always, last: a copy of the final model (None if no
+                                epoch finished) and whether the run ended early
+
+`stop()`, `pause()` and `resume()` are plain thread-safe methods (threading
+events), to be called directly from the GUI thread: the worker's own event
+loop is busy training, so queued slot calls would arrive too late.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import threading
+import time
+import traceback
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from mlpgui.core.config import TrainConfig
+from mlpgui.core.errors import MlpguiError, TrainingDiverged
+from mlpgui.core.network import Network
+from mlpgui.core.tasks import TaskData
+from mlpgui.core.training import Trainer
+
+SNAPSHOT_INTERVAL = 0.2  # seconds: at most 5 model copies per second reach the GUI
+EVALUATION_SHARE = 0.05  # test evaluation may cost at most ~5% of training time
+
+class RunOutcome:
+    """How the run ended, readable after `thread.wait()` even if the queued signals never arrive."""
+
+    def __init__(self):
+        self.network: Network | None = None
+        self.stopped = False
+        self.done = False
+
+
+# Every (thread, worker) this module started, kept so Python does not free them while they run.
+_started: list[tuple[QThread, QObject]] = []
+_started_lock = threading.Lock()
+
+
+def evaluation_interval(n_train: int, n_test: int) -> int:
+    """Every how many epochs to measure the test set so it costs under ~5% of training.
+
+    Measuring the test set is one forward pass over n_test images; an epoch
+    is a forward pass, a backward pass and an update over n_train images.
+    Measured on this core, one evaluation costs about half an epoch per image
+    (0.5 * n_test / n_train epochs), so evaluating every
+    k = ceil(0.5 * n_test / n_train / 0.05) = ceil(10 * n_test / n_train)
+    epochs keeps it under 5%: k = 10 for both homework presets, 2 for "fast"
+    (60,000 training images). The last epoch is always measured.
+    """
+    ratio = 0.5 * n_test / max(n_train, 1)
+    return max(1, math.ceil(ratio / EVALUATION_SHARE - 1e-9))
+
+
+def running_threads() -> list[QThread]:
+    """QThreads started by this module that are still running (tests fail if any remain)."""
+    with _started_lock:
+        alive, keep = [], []
+        for thread, worker in _started:
+            if not shiboken6.isValid(thread):
+                continue  # deleted by deleteLater: finished long ago
+            if thread.isRunning():
+                alive.append(thread)
+            if not thread.isFinished():
+                keep.append((thread, worker))
+        _started[:] = keep
+        return alive
+
+
+class TrainingWorker(QObject):
+    """Trains one run of `config` on `task`, starting from `network` (or fresh weights)."""
+
+    epochDone = Signal(object)
+    snapshot = Signal(object)
+    tested = Signal(float, float)
+    failed = Signal(str)
+    finished = Signal(object, bool)
+
+    def __init__(self, config: TrainConfig, task: TaskData, network: Network | None = None,
+                 evaluate_every: int | None = None, snapshot_interval: float = SNAPSHOT_INTERVAL):
+        super().__init__()
+        self.config = config
+        self.task = task
+        self._network = network
+        self.evaluate_every = (evaluate_every if evaluate_every is not None
+                               else evaluation_interval(task.n_train, len(task.test_labels)))
+        self.snapshot_interval = snapshot_interval
+        self._stop = threading.Event()
+        self._resume = threading.Event()
+        self._resume.set()
+        self.outcome = RunOutcome()
+
+    # -- control, from any thread ----------------------------------------------
+
+    def stop(self) -> None:
+        """End the run within one epoch (one mini-batch), keeping the last finished weights."""
+        self._stop.set()
+        self._resume.set()
+
+    def pause(self) -> None:
+        """Hold the run before its next epoch."""
+        if not self._stop.is_set():
+            self._resume.clear()
+
+    def resume(self) -> None:
+        self._resume.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._resume.is_set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    # -- the run, on the worker thread -------------------------------------------
+
+    @Slot()
+    def run(self) -> None:
+        trainer = None
+        stopped = True
+        result = None
+        try:
+            trainer = Trainer(self.config, self.task, self._network)
+            last_snapshot = -math.inf
+            last = None
+            for report in trainer.run(self._stop, evaluate_every=self.evaluate_every):
+                last = report
+                self.epochDone.emit(report)
+                now = time.monotonic()
+                if now - last_snapshot >= self.snapshot_interval and report.epoch < report.epochs:
+                    self.snapshot.emit(trainer.network.copy())
+                    last_snapshot = now
+                self._wait_while_paused()
+            stopped = trainer.stopped
+            trained = trainer.network.epochs_trained > 0
+            if stopped and trained and (last is None or last.test_accuracy is None
+                                        or last.epoch != trainer.network.epochs_trained):
+                self.tested.emit(*trainer.evaluate("test"))
+            result = trainer.network.copy()
+        except TrainingDiverged as e:  # the trainer already rolled the weights back
+            self.failed.emit(str(e))
+            result = trainer.network.copy() if trainer is not None else None
+        except MlpguiError as e:
+            self.failed.emit(str(e))
+        except Exception as e:  # a bug: tell the user, keep the app alive, leave a trace for the report
+            traceback.print_exc(file=sys.stderr)
+            self.failed.emit(f"training failed unexpectedly ({type(e).__name__}: {e})")
+        finally:
+            if result is not None and result.epochs_trained == 0:
+                result = None
+            self.outcome.network, self.outcome.stopped, self.outcome.done = result, stopped, True
+            self.finished.emit(result, stopped)
+
+    def _wait_while_paused(self) -> None:
+        while not self._resume.wait(0.1):
+            if self._stop.is_set():
+                return
+
+
+def start(worker: TrainingWorker) -> QThread:
+    """Move `worker` to a new QThread and start it; both are deleted when the thread ends."""
+    thread = QThread()
+    thread.setObjectName("mlpgui-training")
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    # Direct: QThread.quit is thread-safe, and a GUI thread blocked in thread.wait()
+    # (closing the window mid-run) could never deliver a queued quit.
+    worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+    thread.finished.connect(worker.deleteLater)
+    thread.finished.connect(thread.deleteLater)
+    running_threads()  # forget threads that have ended
+    with _started_lock:
+        _started.append((thread, worker))
+    thread.start()
+    return thread
