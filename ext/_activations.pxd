@@ -55,7 +55,8 @@ cdef extern from *:
     #include <string.h>
     #include <math.h>
     static inline float mlpgui_expf(float x) {
-        float n = floorf(x * 1.44269504088896341f + 0.5f);
+        /* n = round(x / ln 2) by the 1.5 * 2^23 trick: floorf would not vectorise */
+        float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
         float r = x - n * 0.693359375f + n * 2.12194440e-4f;
         float p = 1.9875691500e-4f;
         p = p * r + 1.3981999507e-3f;
@@ -73,7 +74,7 @@ cdef extern from *:
         return p * scale;
     }
     static inline double mlpgui_exp(double x) {
-        double n = floor(x * 1.4426950408889634 + 0.5);
+        double n = (x * 1.4426950408889634 + 6755399441055744.0) - 6755399441055744.0;
         double r = x - n * 6.93145751953125e-1 - n * 1.42860682030941723212e-6;
         double xx = r * r;
         double px = r * ((1.26177193074810590878e-4 * xx + 3.02994407707441961300e-2) * xx
@@ -92,18 +93,46 @@ cdef extern from *:
     /* 1 / (1 + exp(-z)), z clamped to +-80 (float32) or +-700 (float64) first,
        which changes the result by less than the type can show. */
     static inline float mlpgui_sigmoidf(float z) {
-        z = fminf(fmaxf(z, -80.0f), 80.0f);
+        z = z < -80.0f ? -80.0f : z;   /* ternaries, not fminf: those stay library calls */
+        z = z > 80.0f ? 80.0f : z;
         return 1.0f / (1.0f + mlpgui_expf(-z));
     }
     static inline double mlpgui_sigmoid(double z) {
-        z = fmin(fmax(z, -700.0), 700.0);
+        z = z < -700.0 ? -700.0 : z;
+        z = z > 700.0 ? 700.0 : z;
         return 1.0 / (1.0 + mlpgui_exp(-z));
+    }
+    /* sum(x * y) in eight lanes the compiler turns into one vector register
+       (a plain float sum is a serial chain it may not reorder). */
+    static inline float mlpgui_dotf(const float *x, const float *y, Py_ssize_t n) {
+        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        Py_ssize_t j = 0;
+        for (; j + 8 <= n; j += 8)
+            for (int l = 0; l < 8; l++)
+                acc[l] += x[j + l] * y[j + l];
+        float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; j < n; j++)
+            s += x[j] * y[j];
+        return s;
+    }
+    static inline double mlpgui_dot(const double *x, const double *y, Py_ssize_t n) {
+        double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        Py_ssize_t j = 0;
+        for (; j + 8 <= n; j += 8)
+            for (int l = 0; l < 8; l++)
+                acc[l] += x[j + l] * y[j + l];
+        double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; j < n; j++)
+            s += x[j] * y[j];
+        return s;
     }
     """
     float mlpgui_expf(float x) noexcept nogil
     double mlpgui_exp(double x) noexcept nogil
     float mlpgui_sigmoidf(float z) noexcept nogil
     double mlpgui_sigmoid(double z) noexcept nogil
+    float mlpgui_dotf(const float* x, const float* y, Py_ssize_t n) noexcept nogil
+    double mlpgui_dot(const double* x, const double* y, Py_ssize_t n) noexcept nogil
 
 
 cdef inline floating sigmoid_vec(floating z) noexcept nogil:
@@ -112,3 +141,11 @@ cdef inline floating sigmoid_vec(floating z) noexcept nogil:
         return mlpgui_sigmoidf(z)
     else:
         return mlpgui_sigmoid(z)
+
+
+cdef inline floating dot(const floating* x, const floating* y, Py_ssize_t n) noexcept nogil:
+    """sum(x * y), vectorised."""
+    if floating is float:
+        return mlpgui_dotf(x, y, n)
+    else:
+        return mlpgui_dot(x, y, n)

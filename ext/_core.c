@@ -13,6 +13,7 @@
         "extra_compile_args": [
             "-O3",
             "-fno-math-errno",
+            "-fno-trapping-math",
             "-march=native",
             "-mprefer-vector-width=256",
             "-fopenmp"
@@ -1290,7 +1291,8 @@ static int __Pyx_init_tpflags_variables(void) {
     #include <string.h>
     #include <math.h>
     static inline float mlpgui_expf(float x) {
-        float n = floorf(x * 1.44269504088896341f + 0.5f);
+        /* n = round(x / ln 2) by the 1.5 * 2^23 trick: floorf would not vectorise */
+        float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
         float r = x - n * 0.693359375f + n * 2.12194440e-4f;
         float p = 1.9875691500e-4f;
         p = p * r + 1.3981999507e-3f;
@@ -1308,7 +1310,7 @@ static int __Pyx_init_tpflags_variables(void) {
         return p * scale;
     }
     static inline double mlpgui_exp(double x) {
-        double n = floor(x * 1.4426950408889634 + 0.5);
+        double n = (x * 1.4426950408889634 + 6755399441055744.0) - 6755399441055744.0;
         double r = x - n * 6.93145751953125e-1 - n * 1.42860682030941723212e-6;
         double xx = r * r;
         double px = r * ((1.26177193074810590878e-4 * xx + 3.02994407707441961300e-2) * xx
@@ -1327,12 +1329,38 @@ static int __Pyx_init_tpflags_variables(void) {
     /* 1 / (1 + exp(-z)), z clamped to +-80 (float32) or +-700 (float64) first,
        which changes the result by less than the type can show. */
     static inline float mlpgui_sigmoidf(float z) {
-        z = fminf(fmaxf(z, -80.0f), 80.0f);
+        z = z < -80.0f ? -80.0f : z;   /* ternaries, not fminf: those stay library calls */
+        z = z > 80.0f ? 80.0f : z;
         return 1.0f / (1.0f + mlpgui_expf(-z));
     }
     static inline double mlpgui_sigmoid(double z) {
-        z = fmin(fmax(z, -700.0), 700.0);
+        z = z < -700.0 ? -700.0 : z;
+        z = z > 700.0 ? 700.0 : z;
         return 1.0 / (1.0 + mlpgui_exp(-z));
+    }
+    /* sum(x * y) in eight lanes the compiler turns into one vector register
+       (a plain float sum is a serial chain it may not reorder). */
+    static inline float mlpgui_dotf(const float *x, const float *y, Py_ssize_t n) {
+        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        Py_ssize_t j = 0;
+        for (; j + 8 <= n; j += 8)
+            for (int l = 0; l < 8; l++)
+                acc[l] += x[j + l] * y[j + l];
+        float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; j < n; j++)
+            s += x[j] * y[j];
+        return s;
+    }
+    static inline double mlpgui_dot(const double *x, const double *y, Py_ssize_t n) {
+        double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        Py_ssize_t j = 0;
+        for (; j + 8 <= n; j += 8)
+            for (int l = 0; l < 8; l++)
+                acc[l] += x[j + l] * y[j + l];
+        double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; j < n; j++)
+            s += x[j] * y[j];
+        return s;
     }
     
 #include "pythread.h"
@@ -20899,7 +20927,7 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_binary_loss(doubl
   return __pyx_r;
 }
 
-/* "_activations.pxd":109
+/* "_activations.pxd":138
  * 
  * 
  * cdef inline floating sigmoid_vec(floating z) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20910,7 +20938,7 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_binary_loss(doubl
 static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_sigmoid_vec(float __pyx_v_z) {
   float __pyx_r;
 
-  /* "_activations.pxd":112
+  /* "_activations.pxd":141
  *     """1 / (1 + exp(-z)) without branches, so loops over it vectorise."""
  *     if floating is float:
  *         return mlpgui_sigmoidf(z)             # <<<<<<<<<<<<<<
@@ -20923,7 +20951,7 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_sigmoid_vec(float 
   }
   goto __pyx_L0;
 
-  /* "_activations.pxd":109
+  /* "_activations.pxd":138
  * 
  * 
  * cdef inline floating sigmoid_vec(floating z) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20939,10 +20967,12 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_sigmoid_vec(float 
 static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_sigmoid_vec(double __pyx_v_z) {
   double __pyx_r;
 
-  /* "_activations.pxd":114
+  /* "_activations.pxd":143
  *         return mlpgui_sigmoidf(z)
  *     else:
  *         return mlpgui_sigmoid(z)             # <<<<<<<<<<<<<<
+ * 
+ * 
 */
   {
 
@@ -20950,11 +20980,75 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_sigmoid_vec(doubl
   }
   goto __pyx_L0;
 
-  /* "_activations.pxd":109
+  /* "_activations.pxd":138
  * 
  * 
  * cdef inline floating sigmoid_vec(floating z) noexcept nogil:             # <<<<<<<<<<<<<<
  *     """1 / (1 + exp(-z)) without branches, so loops over it vectorise."""
+ *     if floating is float:
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+  return __pyx_r;
+}
+
+/* "_activations.pxd":146
+ * 
+ * 
+ * cdef inline floating dot(const floating* x, const floating* y, Py_ssize_t n) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """sum(x * y), vectorised."""
+ *     if floating is float:
+*/
+
+static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_dot(float const *__pyx_v_x, float const *__pyx_v_y, Py_ssize_t __pyx_v_n) {
+  float __pyx_r;
+
+  /* "_activations.pxd":149
+ *     """sum(x * y), vectorised."""
+ *     if floating is float:
+ *         return mlpgui_dotf(x, y, n)             # <<<<<<<<<<<<<<
+ *     else:
+ *         return mlpgui_dot(x, y, n)
+*/
+  {
+
+    __pyx_r = mlpgui_dotf(__pyx_v_x, __pyx_v_y, __pyx_v_n);
+  }
+  goto __pyx_L0;
+
+  /* "_activations.pxd":146
+ * 
+ * 
+ * cdef inline floating dot(const floating* x, const floating* y, Py_ssize_t n) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """sum(x * y), vectorised."""
+ *     if floating is float:
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+  return __pyx_r;
+}
+
+static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_dot(double const *__pyx_v_x, double const *__pyx_v_y, Py_ssize_t __pyx_v_n) {
+  double __pyx_r;
+
+  /* "_activations.pxd":151
+ *         return mlpgui_dotf(x, y, n)
+ *     else:
+ *         return mlpgui_dot(x, y, n)             # <<<<<<<<<<<<<<
+*/
+  {
+
+    __pyx_r = mlpgui_dot(__pyx_v_x, __pyx_v_y, __pyx_v_n);
+  }
+  goto __pyx_L0;
+
+  /* "_activations.pxd":146
+ * 
+ * 
+ * cdef inline floating dot(const floating* x, const floating* y, Py_ssize_t n) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """sum(x * y), vectorised."""
  *     if floating is float:
 */
 

@@ -13,6 +13,7 @@
         "extra_compile_args": [
             "-O3",
             "-fno-math-errno",
+            "-fno-trapping-math",
             "-march=native",
             "-mprefer-vector-width=256",
             "-fopenmp"
@@ -1291,7 +1292,8 @@ static int __Pyx_init_tpflags_variables(void) {
     #include <string.h>
     #include <math.h>
     static inline float mlpgui_expf(float x) {
-        float n = floorf(x * 1.44269504088896341f + 0.5f);
+        /* n = round(x / ln 2) by the 1.5 * 2^23 trick: floorf would not vectorise */
+        float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
         float r = x - n * 0.693359375f + n * 2.12194440e-4f;
         float p = 1.9875691500e-4f;
         p = p * r + 1.3981999507e-3f;
@@ -1309,7 +1311,7 @@ static int __Pyx_init_tpflags_variables(void) {
         return p * scale;
     }
     static inline double mlpgui_exp(double x) {
-        double n = floor(x * 1.4426950408889634 + 0.5);
+        double n = (x * 1.4426950408889634 + 6755399441055744.0) - 6755399441055744.0;
         double r = x - n * 6.93145751953125e-1 - n * 1.42860682030941723212e-6;
         double xx = r * r;
         double px = r * ((1.26177193074810590878e-4 * xx + 3.02994407707441961300e-2) * xx
@@ -1328,12 +1330,38 @@ static int __Pyx_init_tpflags_variables(void) {
     /* 1 / (1 + exp(-z)), z clamped to +-80 (float32) or +-700 (float64) first,
        which changes the result by less than the type can show. */
     static inline float mlpgui_sigmoidf(float z) {
-        z = fminf(fmaxf(z, -80.0f), 80.0f);
+        z = z < -80.0f ? -80.0f : z;   /* ternaries, not fminf: those stay library calls */
+        z = z > 80.0f ? 80.0f : z;
         return 1.0f / (1.0f + mlpgui_expf(-z));
     }
     static inline double mlpgui_sigmoid(double z) {
-        z = fmin(fmax(z, -700.0), 700.0);
+        z = z < -700.0 ? -700.0 : z;
+        z = z > 700.0 ? 700.0 : z;
         return 1.0 / (1.0 + mlpgui_exp(-z));
+    }
+    /* sum(x * y) in eight lanes the compiler turns into one vector register
+       (a plain float sum is a serial chain it may not reorder). */
+    static inline float mlpgui_dotf(const float *x, const float *y, Py_ssize_t n) {
+        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        Py_ssize_t j = 0;
+        for (; j + 8 <= n; j += 8)
+            for (int l = 0; l < 8; l++)
+                acc[l] += x[j + l] * y[j + l];
+        float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; j < n; j++)
+            s += x[j] * y[j];
+        return s;
+    }
+    static inline double mlpgui_dot(const double *x, const double *y, Py_ssize_t n) {
+        double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        Py_ssize_t j = 0;
+        for (; j + 8 <= n; j += 8)
+            for (int l = 0; l < 8; l++)
+                acc[l] += x[j + l] * y[j + l];
+        double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; j < n; j++)
+            s += x[j] * y[j];
+        return s;
     }
     
 #include "pythread.h"
@@ -1871,7 +1899,7 @@ struct __pyx_obj_6mlpgui_7_sparse_CsrInputs {
 };
 
 
-/* "ext/_sparse.pyx":234
+/* "ext/_sparse.pyx":215
  * 
  * 
  * cdef class Workspace:             # <<<<<<<<<<<<<<
@@ -1892,7 +1920,7 @@ struct __pyx_obj_6mlpgui_7_sparse_Workspace {
 };
 
 
-/* "ext/_sparse.pyx":294
+/* "ext/_sparse.pyx":275
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -3638,6 +3666,8 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_binary_loss(float,
 static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_binary_loss(double, int); /*proto*/
 static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_sigmoid_vec(float); /*proto*/
 static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_sigmoid_vec(double); /*proto*/
+static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_dot(float const *, float const *, Py_ssize_t); /*proto*/
+static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_dot(double const *, double const *, Py_ssize_t); /*proto*/
 
 /* Module declarations from "mlpgui._sparse" */
 static PyObject *__pyx_collections_abc_Sequence = 0;
@@ -3649,8 +3679,6 @@ static PyObject *indirect_contiguous = 0;
 static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
 static PyObject *__pyx_f_6mlpgui_7_sparse___pyx_unpickle_CsrInputs__set_state(struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *, PyObject *); /*proto*/
-static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__dot(float const *, float const *, Py_ssize_t); /*proto*/
-static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__dot(double const *, double const *, Py_ssize_t); /*proto*/
 static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, float const *, Py_ssize_t, int, float const *, float const *, float const *, float const *, Py_ssize_t, Py_ssize_t, float, float *, float *, float *, float *, float *, float *, double *); /*proto*/
 static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, double const *, Py_ssize_t, int, double const *, double const *, double const *, double const *, Py_ssize_t, Py_ssize_t, double, double *, double *, double *, double *, double *, double *, double *); /*proto*/
 static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, float const *, Py_ssize_t, float const *, float *, Py_ssize_t, Py_ssize_t, float); /*proto*/
@@ -20139,7 +20167,7 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_binary_loss(doubl
   return __pyx_r;
 }
 
-/* "_activations.pxd":109
+/* "_activations.pxd":138
  * 
  * 
  * cdef inline floating sigmoid_vec(floating z) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20150,7 +20178,7 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_binary_loss(doubl
 static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_sigmoid_vec(float __pyx_v_z) {
   float __pyx_r;
 
-  /* "_activations.pxd":112
+  /* "_activations.pxd":141
  *     """1 / (1 + exp(-z)) without branches, so loops over it vectorise."""
  *     if floating is float:
  *         return mlpgui_sigmoidf(z)             # <<<<<<<<<<<<<<
@@ -20163,7 +20191,7 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_sigmoid_vec(float 
   }
   goto __pyx_L0;
 
-  /* "_activations.pxd":109
+  /* "_activations.pxd":138
  * 
  * 
  * cdef inline floating sigmoid_vec(floating z) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20179,10 +20207,12 @@ static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_sigmoid_vec(float 
 static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_sigmoid_vec(double __pyx_v_z) {
   double __pyx_r;
 
-  /* "_activations.pxd":114
+  /* "_activations.pxd":143
  *         return mlpgui_sigmoidf(z)
  *     else:
  *         return mlpgui_sigmoid(z)             # <<<<<<<<<<<<<<
+ * 
+ * 
 */
   {
 
@@ -20190,11 +20220,75 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_sigmoid_vec(doubl
   }
   goto __pyx_L0;
 
-  /* "_activations.pxd":109
+  /* "_activations.pxd":138
  * 
  * 
  * cdef inline floating sigmoid_vec(floating z) noexcept nogil:             # <<<<<<<<<<<<<<
  *     """1 / (1 + exp(-z)) without branches, so loops over it vectorise."""
+ *     if floating is float:
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+  return __pyx_r;
+}
+
+/* "_activations.pxd":146
+ * 
+ * 
+ * cdef inline floating dot(const floating* x, const floating* y, Py_ssize_t n) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """sum(x * y), vectorised."""
+ *     if floating is float:
+*/
+
+static CYTHON_INLINE float __pyx_fuse_0__pyx_f_12_activations_dot(float const *__pyx_v_x, float const *__pyx_v_y, Py_ssize_t __pyx_v_n) {
+  float __pyx_r;
+
+  /* "_activations.pxd":149
+ *     """sum(x * y), vectorised."""
+ *     if floating is float:
+ *         return mlpgui_dotf(x, y, n)             # <<<<<<<<<<<<<<
+ *     else:
+ *         return mlpgui_dot(x, y, n)
+*/
+  {
+
+    __pyx_r = mlpgui_dotf(__pyx_v_x, __pyx_v_y, __pyx_v_n);
+  }
+  goto __pyx_L0;
+
+  /* "_activations.pxd":146
+ * 
+ * 
+ * cdef inline floating dot(const floating* x, const floating* y, Py_ssize_t n) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """sum(x * y), vectorised."""
+ *     if floating is float:
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+  return __pyx_r;
+}
+
+static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_dot(double const *__pyx_v_x, double const *__pyx_v_y, Py_ssize_t __pyx_v_n) {
+  double __pyx_r;
+
+  /* "_activations.pxd":151
+ *         return mlpgui_dotf(x, y, n)
+ *     else:
+ *         return mlpgui_dot(x, y, n)             # <<<<<<<<<<<<<<
+*/
+  {
+
+    __pyx_r = mlpgui_dot(__pyx_v_x, __pyx_v_y, __pyx_v_n);
+  }
+  goto __pyx_L0;
+
+  /* "_activations.pxd":146
+ * 
+ * 
+ * cdef inline floating dot(const floating* x, const floating* y, Py_ssize_t n) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """sum(x * y), vectorised."""
  *     if floating is float:
 */
 
@@ -23054,414 +23148,6 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_6__setstate_cython__(struc
 /* "ext/_sparse.pyx":92
  * 
  * 
- * cdef inline floating _dot(const floating* x, const floating* y, Py_ssize_t n) noexcept nogil:             # <<<<<<<<<<<<<<
- *     """sum(x * y), in eight independent partial sums (a single one is latency-bound)."""
- *     cdef floating s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0
-*/
-
-static CYTHON_INLINE float __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__dot(float const *__pyx_v_x, float const *__pyx_v_y, Py_ssize_t __pyx_v_n) {
-  float __pyx_v_s0;
-  float __pyx_v_s1;
-  float __pyx_v_s2;
-  float __pyx_v_s3;
-  float __pyx_v_s4;
-  float __pyx_v_s5;
-  float __pyx_v_s6;
-  float __pyx_v_s7;
-  Py_ssize_t __pyx_v_j;
-  float __pyx_r;
-  int __pyx_t_1;
-
-  /* "ext/_sparse.pyx":94
- * cdef inline floating _dot(const floating* x, const floating* y, Py_ssize_t n) noexcept nogil:
- *     """sum(x * y), in eight independent partial sums (a single one is latency-bound)."""
- *     cdef floating s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0             # <<<<<<<<<<<<<<
- *     cdef Py_ssize_t j = 0
- *     while j + 8 <= n:
-*/
-  __pyx_v_s0 = 0.0;
-  __pyx_v_s1 = 0.0;
-  __pyx_v_s2 = 0.0;
-  __pyx_v_s3 = 0.0;
-  __pyx_v_s4 = 0.0;
-  __pyx_v_s5 = 0.0;
-  __pyx_v_s6 = 0.0;
-  __pyx_v_s7 = 0.0;
-
-  /* "ext/_sparse.pyx":95
- *     """sum(x * y), in eight independent partial sums (a single one is latency-bound)."""
- *     cdef floating s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0
- *     cdef Py_ssize_t j = 0             # <<<<<<<<<<<<<<
- *     while j + 8 <= n:
- *         s0 += x[j] * y[j]
-*/
-  __pyx_v_j = 0;
-
-  /* "ext/_sparse.pyx":96
- *     cdef floating s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0
- *     cdef Py_ssize_t j = 0
- *     while j + 8 <= n:             # <<<<<<<<<<<<<<
- *         s0 += x[j] * y[j]
- *         s1 += x[j + 1] * y[j + 1]
-*/
-  while (1) {
-    __pyx_t_1 = ((__pyx_v_j + 8) <= __pyx_v_n);
-
-
-    if (!__pyx_t_1) break;
-
-    /* "ext/_sparse.pyx":97
- *     cdef Py_ssize_t j = 0
- *     while j + 8 <= n:
- *         s0 += x[j] * y[j]             # <<<<<<<<<<<<<<
- *         s1 += x[j + 1] * y[j + 1]
- *         s2 += x[j + 2] * y[j + 2]
-*/
-    __pyx_v_s0 = (__pyx_v_s0 + ((__pyx_v_x[__pyx_v_j]) * (__pyx_v_y[__pyx_v_j])));
-
-    /* "ext/_sparse.pyx":98
- *     while j + 8 <= n:
- *         s0 += x[j] * y[j]
- *         s1 += x[j + 1] * y[j + 1]             # <<<<<<<<<<<<<<
- *         s2 += x[j + 2] * y[j + 2]
- *         s3 += x[j + 3] * y[j + 3]
-*/
-    __pyx_v_s1 = (__pyx_v_s1 + ((__pyx_v_x[(__pyx_v_j + 1)]) * (__pyx_v_y[(__pyx_v_j + 1)])));
-
-    /* "ext/_sparse.pyx":99
- *         s0 += x[j] * y[j]
- *         s1 += x[j + 1] * y[j + 1]
- *         s2 += x[j + 2] * y[j + 2]             # <<<<<<<<<<<<<<
- *         s3 += x[j + 3] * y[j + 3]
- *         s4 += x[j + 4] * y[j + 4]
-*/
-    __pyx_v_s2 = (__pyx_v_s2 + ((__pyx_v_x[(__pyx_v_j + 2)]) * (__pyx_v_y[(__pyx_v_j + 2)])));
-
-    /* "ext/_sparse.pyx":100
- *         s1 += x[j + 1] * y[j + 1]
- *         s2 += x[j + 2] * y[j + 2]
- *         s3 += x[j + 3] * y[j + 3]             # <<<<<<<<<<<<<<
- *         s4 += x[j + 4] * y[j + 4]
- *         s5 += x[j + 5] * y[j + 5]
-*/
-    __pyx_v_s3 = (__pyx_v_s3 + ((__pyx_v_x[(__pyx_v_j + 3)]) * (__pyx_v_y[(__pyx_v_j + 3)])));
-
-    /* "ext/_sparse.pyx":101
- *         s2 += x[j + 2] * y[j + 2]
- *         s3 += x[j + 3] * y[j + 3]
- *         s4 += x[j + 4] * y[j + 4]             # <<<<<<<<<<<<<<
- *         s5 += x[j + 5] * y[j + 5]
- *         s6 += x[j + 6] * y[j + 6]
-*/
-    __pyx_v_s4 = (__pyx_v_s4 + ((__pyx_v_x[(__pyx_v_j + 4)]) * (__pyx_v_y[(__pyx_v_j + 4)])));
-
-    /* "ext/_sparse.pyx":102
- *         s3 += x[j + 3] * y[j + 3]
- *         s4 += x[j + 4] * y[j + 4]
- *         s5 += x[j + 5] * y[j + 5]             # <<<<<<<<<<<<<<
- *         s6 += x[j + 6] * y[j + 6]
- *         s7 += x[j + 7] * y[j + 7]
-*/
-    __pyx_v_s5 = (__pyx_v_s5 + ((__pyx_v_x[(__pyx_v_j + 5)]) * (__pyx_v_y[(__pyx_v_j + 5)])));
-
-    /* "ext/_sparse.pyx":103
- *         s4 += x[j + 4] * y[j + 4]
- *         s5 += x[j + 5] * y[j + 5]
- *         s6 += x[j + 6] * y[j + 6]             # <<<<<<<<<<<<<<
- *         s7 += x[j + 7] * y[j + 7]
- *         j += 8
-*/
-    __pyx_v_s6 = (__pyx_v_s6 + ((__pyx_v_x[(__pyx_v_j + 6)]) * (__pyx_v_y[(__pyx_v_j + 6)])));
-
-    /* "ext/_sparse.pyx":104
- *         s5 += x[j + 5] * y[j + 5]
- *         s6 += x[j + 6] * y[j + 6]
- *         s7 += x[j + 7] * y[j + 7]             # <<<<<<<<<<<<<<
- *         j += 8
- *     while j < n:
-*/
-    __pyx_v_s7 = (__pyx_v_s7 + ((__pyx_v_x[(__pyx_v_j + 7)]) * (__pyx_v_y[(__pyx_v_j + 7)])));
-
-    /* "ext/_sparse.pyx":105
- *         s6 += x[j + 6] * y[j + 6]
- *         s7 += x[j + 7] * y[j + 7]
- *         j += 8             # <<<<<<<<<<<<<<
- *     while j < n:
- *         s0 += x[j] * y[j]
-*/
-    __pyx_v_j = (__pyx_v_j + 8);
-  }
-
-  /* "ext/_sparse.pyx":106
- *         s7 += x[j + 7] * y[j + 7]
- *         j += 8
- *     while j < n:             # <<<<<<<<<<<<<<
- *         s0 += x[j] * y[j]
- *         j += 1
-*/
-  while (1) {
-    __pyx_t_1 = (__pyx_v_j < __pyx_v_n);
-
-
-    if (!__pyx_t_1) break;
-
-    /* "ext/_sparse.pyx":107
- *         j += 8
- *     while j < n:
- *         s0 += x[j] * y[j]             # <<<<<<<<<<<<<<
- *         j += 1
- *     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-*/
-    __pyx_v_s0 = (__pyx_v_s0 + ((__pyx_v_x[__pyx_v_j]) * (__pyx_v_y[__pyx_v_j])));
-
-    /* "ext/_sparse.pyx":108
- *     while j < n:
- *         s0 += x[j] * y[j]
- *         j += 1             # <<<<<<<<<<<<<<
- *     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
- * 
-*/
-    __pyx_v_j = (__pyx_v_j + 1);
-  }
-
-  /* "ext/_sparse.pyx":109
- *         s0 += x[j] * y[j]
- *         j += 1
- *     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-  {
-
-    __pyx_r = (((__pyx_v_s0 + __pyx_v_s1) + (__pyx_v_s2 + __pyx_v_s3)) + ((__pyx_v_s4 + __pyx_v_s5) + (__pyx_v_s6 + __pyx_v_s7)));
-  }
-  goto __pyx_L0;
-
-  /* "ext/_sparse.pyx":92
- * 
- * 
- * cdef inline floating _dot(const floating* x, const floating* y, Py_ssize_t n) noexcept nogil:             # <<<<<<<<<<<<<<
- *     """sum(x * y), in eight independent partial sums (a single one is latency-bound)."""
- *     cdef floating s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0
-*/
-
-  /* function exit code */
-  __pyx_L0:;
-
-
-
-
-
-
-
-
-
-  return __pyx_r;
-}
-
-static CYTHON_INLINE double __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__dot(double const *__pyx_v_x, double const *__pyx_v_y, Py_ssize_t __pyx_v_n) {
-  double __pyx_v_s0;
-  double __pyx_v_s1;
-  double __pyx_v_s2;
-  double __pyx_v_s3;
-  double __pyx_v_s4;
-  double __pyx_v_s5;
-  double __pyx_v_s6;
-  double __pyx_v_s7;
-  Py_ssize_t __pyx_v_j;
-  double __pyx_r;
-  int __pyx_t_1;
-
-  /* "ext/_sparse.pyx":94
- * cdef inline floating _dot(const floating* x, const floating* y, Py_ssize_t n) noexcept nogil:
- *     """sum(x * y), in eight independent partial sums (a single one is latency-bound)."""
- *     cdef floating s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0             # <<<<<<<<<<<<<<
- *     cdef Py_ssize_t j = 0
- *     while j + 8 <= n:
-*/
-  __pyx_v_s0 = 0.0;
-  __pyx_v_s1 = 0.0;
-  __pyx_v_s2 = 0.0;
-  __pyx_v_s3 = 0.0;
-  __pyx_v_s4 = 0.0;
-  __pyx_v_s5 = 0.0;
-  __pyx_v_s6 = 0.0;
-  __pyx_v_s7 = 0.0;
-
-  /* "ext/_sparse.pyx":95
- *     """sum(x * y), in eight independent partial sums (a single one is latency-bound)."""
- *     cdef floating s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0
- *     cdef Py_ssize_t j = 0             # <<<<<<<<<<<<<<
- *     while j + 8 <= n:
- *         s0 += x[j] * y[j]
-*/
-  __pyx_v_j = 0;
-
-  /* "ext/_sparse.pyx":96
- *     cdef floating s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0
- *     cdef Py_ssize_t j = 0
- *     while j + 8 <= n:             # <<<<<<<<<<<<<<
- *         s0 += x[j] * y[j]
- *         s1 += x[j + 1] * y[j + 1]
-*/
-  while (1) {
-    __pyx_t_1 = ((__pyx_v_j + 8) <= __pyx_v_n);
-
-
-    if (!__pyx_t_1) break;
-
-    /* "ext/_sparse.pyx":97
- *     cdef Py_ssize_t j = 0
- *     while j + 8 <= n:
- *         s0 += x[j] * y[j]             # <<<<<<<<<<<<<<
- *         s1 += x[j + 1] * y[j + 1]
- *         s2 += x[j + 2] * y[j + 2]
-*/
-    __pyx_v_s0 = (__pyx_v_s0 + ((__pyx_v_x[__pyx_v_j]) * (__pyx_v_y[__pyx_v_j])));
-
-    /* "ext/_sparse.pyx":98
- *     while j + 8 <= n:
- *         s0 += x[j] * y[j]
- *         s1 += x[j + 1] * y[j + 1]             # <<<<<<<<<<<<<<
- *         s2 += x[j + 2] * y[j + 2]
- *         s3 += x[j + 3] * y[j + 3]
-*/
-    __pyx_v_s1 = (__pyx_v_s1 + ((__pyx_v_x[(__pyx_v_j + 1)]) * (__pyx_v_y[(__pyx_v_j + 1)])));
-
-    /* "ext/_sparse.pyx":99
- *         s0 += x[j] * y[j]
- *         s1 += x[j + 1] * y[j + 1]
- *         s2 += x[j + 2] * y[j + 2]             # <<<<<<<<<<<<<<
- *         s3 += x[j + 3] * y[j + 3]
- *         s4 += x[j + 4] * y[j + 4]
-*/
-    __pyx_v_s2 = (__pyx_v_s2 + ((__pyx_v_x[(__pyx_v_j + 2)]) * (__pyx_v_y[(__pyx_v_j + 2)])));
-
-    /* "ext/_sparse.pyx":100
- *         s1 += x[j + 1] * y[j + 1]
- *         s2 += x[j + 2] * y[j + 2]
- *         s3 += x[j + 3] * y[j + 3]             # <<<<<<<<<<<<<<
- *         s4 += x[j + 4] * y[j + 4]
- *         s5 += x[j + 5] * y[j + 5]
-*/
-    __pyx_v_s3 = (__pyx_v_s3 + ((__pyx_v_x[(__pyx_v_j + 3)]) * (__pyx_v_y[(__pyx_v_j + 3)])));
-
-    /* "ext/_sparse.pyx":101
- *         s2 += x[j + 2] * y[j + 2]
- *         s3 += x[j + 3] * y[j + 3]
- *         s4 += x[j + 4] * y[j + 4]             # <<<<<<<<<<<<<<
- *         s5 += x[j + 5] * y[j + 5]
- *         s6 += x[j + 6] * y[j + 6]
-*/
-    __pyx_v_s4 = (__pyx_v_s4 + ((__pyx_v_x[(__pyx_v_j + 4)]) * (__pyx_v_y[(__pyx_v_j + 4)])));
-
-    /* "ext/_sparse.pyx":102
- *         s3 += x[j + 3] * y[j + 3]
- *         s4 += x[j + 4] * y[j + 4]
- *         s5 += x[j + 5] * y[j + 5]             # <<<<<<<<<<<<<<
- *         s6 += x[j + 6] * y[j + 6]
- *         s7 += x[j + 7] * y[j + 7]
-*/
-    __pyx_v_s5 = (__pyx_v_s5 + ((__pyx_v_x[(__pyx_v_j + 5)]) * (__pyx_v_y[(__pyx_v_j + 5)])));
-
-    /* "ext/_sparse.pyx":103
- *         s4 += x[j + 4] * y[j + 4]
- *         s5 += x[j + 5] * y[j + 5]
- *         s6 += x[j + 6] * y[j + 6]             # <<<<<<<<<<<<<<
- *         s7 += x[j + 7] * y[j + 7]
- *         j += 8
-*/
-    __pyx_v_s6 = (__pyx_v_s6 + ((__pyx_v_x[(__pyx_v_j + 6)]) * (__pyx_v_y[(__pyx_v_j + 6)])));
-
-    /* "ext/_sparse.pyx":104
- *         s5 += x[j + 5] * y[j + 5]
- *         s6 += x[j + 6] * y[j + 6]
- *         s7 += x[j + 7] * y[j + 7]             # <<<<<<<<<<<<<<
- *         j += 8
- *     while j < n:
-*/
-    __pyx_v_s7 = (__pyx_v_s7 + ((__pyx_v_x[(__pyx_v_j + 7)]) * (__pyx_v_y[(__pyx_v_j + 7)])));
-
-    /* "ext/_sparse.pyx":105
- *         s6 += x[j + 6] * y[j + 6]
- *         s7 += x[j + 7] * y[j + 7]
- *         j += 8             # <<<<<<<<<<<<<<
- *     while j < n:
- *         s0 += x[j] * y[j]
-*/
-    __pyx_v_j = (__pyx_v_j + 8);
-  }
-
-  /* "ext/_sparse.pyx":106
- *         s7 += x[j + 7] * y[j + 7]
- *         j += 8
- *     while j < n:             # <<<<<<<<<<<<<<
- *         s0 += x[j] * y[j]
- *         j += 1
-*/
-  while (1) {
-    __pyx_t_1 = (__pyx_v_j < __pyx_v_n);
-
-
-    if (!__pyx_t_1) break;
-
-    /* "ext/_sparse.pyx":107
- *         j += 8
- *     while j < n:
- *         s0 += x[j] * y[j]             # <<<<<<<<<<<<<<
- *         j += 1
- *     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-*/
-    __pyx_v_s0 = (__pyx_v_s0 + ((__pyx_v_x[__pyx_v_j]) * (__pyx_v_y[__pyx_v_j])));
-
-    /* "ext/_sparse.pyx":108
- *     while j < n:
- *         s0 += x[j] * y[j]
- *         j += 1             # <<<<<<<<<<<<<<
- *     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
- * 
-*/
-    __pyx_v_j = (__pyx_v_j + 1);
-  }
-
-  /* "ext/_sparse.pyx":109
- *         s0 += x[j] * y[j]
- *         j += 1
- *     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-  {
-
-    __pyx_r = (((__pyx_v_s0 + __pyx_v_s1) + (__pyx_v_s2 + __pyx_v_s3)) + ((__pyx_v_s4 + __pyx_v_s5) + (__pyx_v_s6 + __pyx_v_s7)));
-  }
-  goto __pyx_L0;
-
-  /* "ext/_sparse.pyx":92
- * 
- * 
- * cdef inline floating _dot(const floating* x, const floating* y, Py_ssize_t n) noexcept nogil:             # <<<<<<<<<<<<<<
- *     """sum(x * y), in eight independent partial sums (a single one is latency-bound)."""
- *     cdef floating s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0
-*/
-
-  /* function exit code */
-  __pyx_L0:;
-
-
-
-
-
-
-
-
-
-  return __pyx_r;
-}
-
-/* "ext/_sparse.pyx":112
- * 
- * 
  * cdef inline void _sample(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
  *                          const floating* lut, Py_ssize_t i, int label,
  *                          const floating* W1, const floating* b1,
@@ -23485,6 +23171,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   float __pyx_v_aj;
   float __pyx_v_s;
   float __pyx_v_m;
+  float __pyx_v_one;
   int __pyx_t_1;
   float __pyx_t_2;
   float __pyx_t_3;
@@ -23500,7 +23187,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   Py_ssize_t __pyx_t_13;
   Py_ssize_t __pyx_t_14;
 
-  /* "ext/_sparse.pyx":128
+  /* "ext/_sparse.pyx":108
  *     contiguous, vectorisable one.
  *     """
  *     cdef Py_ssize_t q, j, c, best, end = indptr[i + 1]             # <<<<<<<<<<<<<<
@@ -23509,7 +23196,16 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_end = (__pyx_v_indptr[(__pyx_v_i + 1)]);
 
-  /* "ext/_sparse.pyx":138
+  /* "ext/_sparse.pyx":115
+ *     cdef floating* g
+ *     cdef floating v, v1, v2, v3, aj, s, m
+ *     cdef floating one = 1             # <<<<<<<<<<<<<<
+ *     # a = sigmoid(b1 + x_i @ W1), over the non-zero pixels of x_i. Four pixels
+ *     # a pass: a[] then goes through memory once per four rows of W1, not once
+*/
+  __pyx_v_one = 1.0;
+
+  /* "ext/_sparse.pyx":119
  *     # a pass: a[] then goes through memory once per four rows of W1, not once
  *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
  *     memcpy(a, b1, h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -23518,7 +23214,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   (void)(memcpy(__pyx_v_a, __pyx_v_b1, (__pyx_v_h * (sizeof(float)))));
 
-  /* "ext/_sparse.pyx":139
+  /* "ext/_sparse.pyx":120
  *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]             # <<<<<<<<<<<<<<
@@ -23527,7 +23223,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_q = (__pyx_v_indptr[__pyx_v_i]);
 
-  /* "ext/_sparse.pyx":140
+  /* "ext/_sparse.pyx":121
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]
  *     while q + 4 <= end:             # <<<<<<<<<<<<<<
@@ -23540,7 +23236,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":141
+    /* "ext/_sparse.pyx":122
  *     q = indptr[i]
  *     while q + 4 <= end:
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]             # <<<<<<<<<<<<<<
@@ -23560,7 +23256,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_v2 = __pyx_t_4;
     __pyx_v_v3 = __pyx_t_5;
 
-    /* "ext/_sparse.pyx":142
+    /* "ext/_sparse.pyx":123
  *     while q + 4 <= end:
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
  *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
@@ -23569,7 +23265,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":143
+    /* "ext/_sparse.pyx":124
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h             # <<<<<<<<<<<<<<
@@ -23578,7 +23274,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w1 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 1)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":144
+    /* "ext/_sparse.pyx":125
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h             # <<<<<<<<<<<<<<
@@ -23587,7 +23283,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w2 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 2)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":145
+    /* "ext/_sparse.pyx":126
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h             # <<<<<<<<<<<<<<
@@ -23596,7 +23292,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w3 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 3)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":146
+    /* "ext/_sparse.pyx":127
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -23610,7 +23306,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_j = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":147
+      /* "ext/_sparse.pyx":128
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
  *         for j in range(h):
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])             # <<<<<<<<<<<<<<
@@ -23623,7 +23319,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":148
+    /* "ext/_sparse.pyx":129
  *         for j in range(h):
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
  *         q += 4             # <<<<<<<<<<<<<<
@@ -23633,7 +23329,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_q = (__pyx_v_q + 4);
   }
 
-  /* "ext/_sparse.pyx":149
+  /* "ext/_sparse.pyx":130
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
  *         q += 4
  *     while q < end:             # <<<<<<<<<<<<<<
@@ -23646,7 +23342,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":150
+    /* "ext/_sparse.pyx":131
  *         q += 4
  *     while q < end:
  *         v = lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -23655,7 +23351,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]);
 
-    /* "ext/_sparse.pyx":151
+    /* "ext/_sparse.pyx":132
  *     while q < end:
  *         v = lut[codes[q]]
  *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
@@ -23664,7 +23360,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":152
+    /* "ext/_sparse.pyx":133
  *         v = lut[codes[q]]
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -23678,7 +23374,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_j = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":153
+      /* "ext/_sparse.pyx":134
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         for j in range(h):
  *             a[j] += v * w[j]             # <<<<<<<<<<<<<<
@@ -23691,7 +23387,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":154
+    /* "ext/_sparse.pyx":135
  *         for j in range(h):
  *             a[j] += v * w[j]
  *         q += 1             # <<<<<<<<<<<<<<
@@ -23701,7 +23397,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_q = (__pyx_v_q + 1);
   }
 
-  /* "ext/_sparse.pyx":155
+  /* "ext/_sparse.pyx":136
  *             a[j] += v * w[j]
  *         q += 1
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -23715,7 +23411,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_j = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":156
+    /* "ext/_sparse.pyx":137
  *         q += 1
  *     for j in range(h):
  *         a[j] = sigmoid_vec(a[j])             # <<<<<<<<<<<<<<
@@ -23726,11 +23422,11 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":158
+  /* "ext/_sparse.pyx":139
  *         a[j] = sigmoid_vec(a[j])
  *     # z = b2 + a @ W2
  *     for c in range(k):             # <<<<<<<<<<<<<<
- *         z[c] = b2[c] + _dot(a, W2T + c * h, h)
+ *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
 */
 
@@ -23740,19 +23436,19 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_c = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":159
+    /* "ext/_sparse.pyx":140
  *     # z = b2 + a @ W2
  *     for c in range(k):
- *         z[c] = b2[c] + _dot(a, W2T + c * h, h)             # <<<<<<<<<<<<<<
+ *         z[c] = b2[c] + dot(a, W2T + c * h, h)             # <<<<<<<<<<<<<<
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:
 */
-    (__pyx_v_z[__pyx_v_c]) = ((__pyx_v_b2[__pyx_v_c]) + __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__dot(__pyx_v_a, (__pyx_v_W2T + (__pyx_v_c * __pyx_v_h)), __pyx_v_h));
+    (__pyx_v_z[__pyx_v_c]) = ((__pyx_v_b2[__pyx_v_c]) + __pyx_fuse_0__pyx_f_12_activations_dot(__pyx_v_a, (__pyx_v_W2T + (__pyx_v_c * __pyx_v_h)), __pyx_v_h));
   }
 
 
-  /* "ext/_sparse.pyx":161
- *         z[c] = b2[c] + _dot(a, W2T + c * h, h)
+  /* "ext/_sparse.pyx":142
+ *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
  *         stats[0] += binary_loss(z[0], label)
@@ -23763,7 +23459,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":162
+    /* "ext/_sparse.pyx":143
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)             # <<<<<<<<<<<<<<
@@ -23774,7 +23470,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 0;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + __pyx_fuse_0__pyx_f_12_activations_binary_loss((__pyx_v_z[0]), __pyx_v_label));
 
-    /* "ext/_sparse.pyx":163
+    /* "ext/_sparse.pyx":144
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])             # <<<<<<<<<<<<<<
@@ -23783,7 +23479,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = __pyx_fuse_0__pyx_f_12_activations_sigmoid((__pyx_v_z[0]));
 
-    /* "ext/_sparse.pyx":164
+    /* "ext/_sparse.pyx":145
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)             # <<<<<<<<<<<<<<
@@ -23794,7 +23490,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 1;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((__pyx_v_v >= 0.5) == (__pyx_v_label == 1)));
 
-    /* "ext/_sparse.pyx":165
+    /* "ext/_sparse.pyx":146
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)
  *         z[0] = (v - label) * inv_n             # <<<<<<<<<<<<<<
@@ -23803,8 +23499,8 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     (__pyx_v_z[0]) = ((__pyx_v_v - __pyx_v_label) * __pyx_v_inv_n);
 
-    /* "ext/_sparse.pyx":161
- *         z[c] = b2[c] + _dot(a, W2T + c * h, h)
+    /* "ext/_sparse.pyx":142
+ *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
  *         stats[0] += binary_loss(z[0], label)
@@ -23813,7 +23509,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     goto __pyx_L15;
   }
 
-  /* "ext/_sparse.pyx":167
+  /* "ext/_sparse.pyx":148
  *         z[0] = (v - label) * inv_n
  *     else:
  *         m = z[0]             # <<<<<<<<<<<<<<
@@ -23823,7 +23519,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   /*else*/ {
     __pyx_v_m = (__pyx_v_z[0]);
 
-    /* "ext/_sparse.pyx":168
+    /* "ext/_sparse.pyx":149
  *     else:
  *         m = z[0]
  *         best = 0             # <<<<<<<<<<<<<<
@@ -23832,7 +23528,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_best = 0;
 
-    /* "ext/_sparse.pyx":169
+    /* "ext/_sparse.pyx":150
  *         m = z[0]
  *         best = 0
  *         for c in range(1, k):             # <<<<<<<<<<<<<<
@@ -23846,7 +23542,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":170
+      /* "ext/_sparse.pyx":151
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -23858,7 +23554,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
       if (__pyx_t_1) {
 
 
-        /* "ext/_sparse.pyx":171
+        /* "ext/_sparse.pyx":152
  *         for c in range(1, k):
  *             if z[c] > m:
  *                 m = z[c]             # <<<<<<<<<<<<<<
@@ -23867,7 +23563,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_m = (__pyx_v_z[__pyx_v_c]);
 
-        /* "ext/_sparse.pyx":172
+        /* "ext/_sparse.pyx":153
  *             if z[c] > m:
  *                 m = z[c]
  *                 best = c             # <<<<<<<<<<<<<<
@@ -23876,7 +23572,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_best = __pyx_v_c;
 
-        /* "ext/_sparse.pyx":170
+        /* "ext/_sparse.pyx":151
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -23887,7 +23583,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":173
+    /* "ext/_sparse.pyx":154
  *                 m = z[c]
  *                 best = c
  *         stats[1] += best == label             # <<<<<<<<<<<<<<
@@ -23898,7 +23594,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 1;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + (__pyx_v_best == __pyx_v_label));
 
-    /* "ext/_sparse.pyx":174
+    /* "ext/_sparse.pyx":155
  *                 best = c
  *         stats[1] += best == label
  *         s = 0             # <<<<<<<<<<<<<<
@@ -23907,7 +23603,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_s = 0.0;
 
-    /* "ext/_sparse.pyx":175
+    /* "ext/_sparse.pyx":156
  *         stats[1] += best == label
  *         s = 0
  *         v = z[label]             # <<<<<<<<<<<<<<
@@ -23916,7 +23612,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_label]);
 
-    /* "ext/_sparse.pyx":176
+    /* "ext/_sparse.pyx":157
  *         s = 0
  *         v = z[label]
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -23930,7 +23626,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":177
+      /* "ext/_sparse.pyx":158
  *         v = z[label]
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))             # <<<<<<<<<<<<<<
@@ -23939,7 +23635,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
       (__pyx_v_z[__pyx_v_c]) = __pyx_fuse_0__pyx_f_12_activations_fexp(__pyx_fuse_0__pyx_f_12_activations_clamp_low(((__pyx_v_z[__pyx_v_c]) - __pyx_v_m)));
 
-      /* "ext/_sparse.pyx":178
+      /* "ext/_sparse.pyx":159
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]             # <<<<<<<<<<<<<<
@@ -23950,7 +23646,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":179
+    /* "ext/_sparse.pyx":160
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]
  *         stats[0] += log(s) + m - v             # <<<<<<<<<<<<<<
@@ -23961,7 +23657,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 0;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((log(__pyx_v_s) + __pyx_v_m) - __pyx_v_v));
 
-    /* "ext/_sparse.pyx":180
+    /* "ext/_sparse.pyx":161
  *             s += z[c]
  *         stats[0] += log(s) + m - v
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -23975,7 +23671,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":181
+      /* "ext/_sparse.pyx":162
  *         stats[0] += log(s) + m - v
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n             # <<<<<<<<<<<<<<
@@ -23986,7 +23682,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":182
+    /* "ext/_sparse.pyx":163
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n
  *         z[label] -= inv_n             # <<<<<<<<<<<<<<
@@ -23999,7 +23695,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
   __pyx_L15:;
 
-  /* "ext/_sparse.pyx":184
+  /* "ext/_sparse.pyx":165
  *         z[label] -= inv_n
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -24008,7 +23704,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   (void)(memset(__pyx_v_back, 0, (__pyx_v_h * (sizeof(float)))));
 
-  /* "ext/_sparse.pyx":185
+  /* "ext/_sparse.pyx":166
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):             # <<<<<<<<<<<<<<
@@ -24022,7 +23718,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_c = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":186
+    /* "ext/_sparse.pyx":167
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):
  *         gb2[c] += z[c]             # <<<<<<<<<<<<<<
@@ -24033,7 +23729,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_9 = __pyx_v_c;
     (__pyx_v_gb2[__pyx_t_9]) = ((__pyx_v_gb2[__pyx_t_9]) + (__pyx_v_z[__pyx_v_c]));
 
-    /* "ext/_sparse.pyx":187
+    /* "ext/_sparse.pyx":168
  *     for c in range(k):
  *         gb2[c] += z[c]
  *         v = z[c]             # <<<<<<<<<<<<<<
@@ -24042,7 +23738,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_c]);
 
-    /* "ext/_sparse.pyx":188
+    /* "ext/_sparse.pyx":169
  *         gb2[c] += z[c]
  *         v = z[c]
  *         w = W2T + c * h             # <<<<<<<<<<<<<<
@@ -24051,7 +23747,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":189
+    /* "ext/_sparse.pyx":170
  *         v = z[c]
  *         w = W2T + c * h
  *         g = gW2T + c * h             # <<<<<<<<<<<<<<
@@ -24060,7 +23756,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_g = (__pyx_v_gW2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":190
+    /* "ext/_sparse.pyx":171
  *         w = W2T + c * h
  *         g = gW2T + c * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -24074,7 +23770,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
       __pyx_v_j = __pyx_t_13;
 
-      /* "ext/_sparse.pyx":191
+      /* "ext/_sparse.pyx":172
  *         g = gW2T + c * h
  *         for j in range(h):
  *             g[j] += v * a[j]             # <<<<<<<<<<<<<<
@@ -24085,7 +23781,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
       __pyx_t_14 = __pyx_v_j;
       (__pyx_v_g[__pyx_t_14]) = ((__pyx_v_g[__pyx_t_14]) + (__pyx_v_v * (__pyx_v_a[__pyx_v_j])));
 
-      /* "ext/_sparse.pyx":192
+      /* "ext/_sparse.pyx":173
  *         for j in range(h):
  *             g[j] += v * a[j]
  *             back[j] += v * w[j]             # <<<<<<<<<<<<<<
@@ -24100,12 +23796,12 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":194
+  /* "ext/_sparse.pyx":175
  *             back[j] += v * w[j]
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):             # <<<<<<<<<<<<<<
  *         aj = a[j]
- *         a[j] = back[j] * aj * (1 - aj)
+ *         a[j] = back[j] * aj * (one - aj)
 */
 
   __pyx_t_6 = __pyx_v_h;
@@ -24114,27 +23810,27 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_j = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":195
+    /* "ext/_sparse.pyx":176
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):
  *         aj = a[j]             # <<<<<<<<<<<<<<
- *         a[j] = back[j] * aj * (1 - aj)
+ *         a[j] = back[j] * aj * (one - aj)
  *         gb1[j] += a[j]
 */
     __pyx_v_aj = (__pyx_v_a[__pyx_v_j]);
 
-    /* "ext/_sparse.pyx":196
+    /* "ext/_sparse.pyx":177
  *     for j in range(h):
  *         aj = a[j]
- *         a[j] = back[j] * aj * (1 - aj)             # <<<<<<<<<<<<<<
+ *         a[j] = back[j] * aj * (one - aj)             # <<<<<<<<<<<<<<
  *         gb1[j] += a[j]
  * 
 */
-    (__pyx_v_a[__pyx_v_j]) = (((__pyx_v_back[__pyx_v_j]) * __pyx_v_aj) * (1.0 - __pyx_v_aj));
+    (__pyx_v_a[__pyx_v_j]) = (((__pyx_v_back[__pyx_v_j]) * __pyx_v_aj) * (__pyx_v_one - __pyx_v_aj));
 
-    /* "ext/_sparse.pyx":197
+    /* "ext/_sparse.pyx":178
  *         aj = a[j]
- *         a[j] = back[j] * aj * (1 - aj)
+ *         a[j] = back[j] * aj * (one - aj)
  *         gb1[j] += a[j]             # <<<<<<<<<<<<<<
  * 
  * 
@@ -24145,7 +23841,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":112
+  /* "ext/_sparse.pyx":92
  * 
  * 
  * cdef inline void _sample(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24154,6 +23850,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
 
   /* function exit code */
+
 
 
 
@@ -24191,6 +23888,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   double __pyx_v_aj;
   double __pyx_v_s;
   double __pyx_v_m;
+  double __pyx_v_one;
   int __pyx_t_1;
   double __pyx_t_2;
   double __pyx_t_3;
@@ -24206,7 +23904,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   Py_ssize_t __pyx_t_13;
   Py_ssize_t __pyx_t_14;
 
-  /* "ext/_sparse.pyx":128
+  /* "ext/_sparse.pyx":108
  *     contiguous, vectorisable one.
  *     """
  *     cdef Py_ssize_t q, j, c, best, end = indptr[i + 1]             # <<<<<<<<<<<<<<
@@ -24215,7 +23913,16 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_end = (__pyx_v_indptr[(__pyx_v_i + 1)]);
 
-  /* "ext/_sparse.pyx":138
+  /* "ext/_sparse.pyx":115
+ *     cdef floating* g
+ *     cdef floating v, v1, v2, v3, aj, s, m
+ *     cdef floating one = 1             # <<<<<<<<<<<<<<
+ *     # a = sigmoid(b1 + x_i @ W1), over the non-zero pixels of x_i. Four pixels
+ *     # a pass: a[] then goes through memory once per four rows of W1, not once
+*/
+  __pyx_v_one = 1.0;
+
+  /* "ext/_sparse.pyx":119
  *     # a pass: a[] then goes through memory once per four rows of W1, not once
  *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
  *     memcpy(a, b1, h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -24224,7 +23931,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   (void)(memcpy(__pyx_v_a, __pyx_v_b1, (__pyx_v_h * (sizeof(double)))));
 
-  /* "ext/_sparse.pyx":139
+  /* "ext/_sparse.pyx":120
  *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]             # <<<<<<<<<<<<<<
@@ -24233,7 +23940,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_q = (__pyx_v_indptr[__pyx_v_i]);
 
-  /* "ext/_sparse.pyx":140
+  /* "ext/_sparse.pyx":121
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]
  *     while q + 4 <= end:             # <<<<<<<<<<<<<<
@@ -24246,7 +23953,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":141
+    /* "ext/_sparse.pyx":122
  *     q = indptr[i]
  *     while q + 4 <= end:
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]             # <<<<<<<<<<<<<<
@@ -24266,7 +23973,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_v2 = __pyx_t_4;
     __pyx_v_v3 = __pyx_t_5;
 
-    /* "ext/_sparse.pyx":142
+    /* "ext/_sparse.pyx":123
  *     while q + 4 <= end:
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
  *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
@@ -24275,7 +23982,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":143
+    /* "ext/_sparse.pyx":124
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h             # <<<<<<<<<<<<<<
@@ -24284,7 +23991,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w1 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 1)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":144
+    /* "ext/_sparse.pyx":125
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h             # <<<<<<<<<<<<<<
@@ -24293,7 +24000,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w2 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 2)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":145
+    /* "ext/_sparse.pyx":126
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h             # <<<<<<<<<<<<<<
@@ -24302,7 +24009,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w3 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 3)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":146
+    /* "ext/_sparse.pyx":127
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -24316,7 +24023,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_j = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":147
+      /* "ext/_sparse.pyx":128
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
  *         for j in range(h):
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])             # <<<<<<<<<<<<<<
@@ -24329,7 +24036,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":148
+    /* "ext/_sparse.pyx":129
  *         for j in range(h):
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
  *         q += 4             # <<<<<<<<<<<<<<
@@ -24339,7 +24046,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_q = (__pyx_v_q + 4);
   }
 
-  /* "ext/_sparse.pyx":149
+  /* "ext/_sparse.pyx":130
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
  *         q += 4
  *     while q < end:             # <<<<<<<<<<<<<<
@@ -24352,7 +24059,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":150
+    /* "ext/_sparse.pyx":131
  *         q += 4
  *     while q < end:
  *         v = lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -24361,7 +24068,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]);
 
-    /* "ext/_sparse.pyx":151
+    /* "ext/_sparse.pyx":132
  *     while q < end:
  *         v = lut[codes[q]]
  *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
@@ -24370,7 +24077,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":152
+    /* "ext/_sparse.pyx":133
  *         v = lut[codes[q]]
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -24384,7 +24091,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_j = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":153
+      /* "ext/_sparse.pyx":134
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         for j in range(h):
  *             a[j] += v * w[j]             # <<<<<<<<<<<<<<
@@ -24397,7 +24104,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":154
+    /* "ext/_sparse.pyx":135
  *         for j in range(h):
  *             a[j] += v * w[j]
  *         q += 1             # <<<<<<<<<<<<<<
@@ -24407,7 +24114,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_q = (__pyx_v_q + 1);
   }
 
-  /* "ext/_sparse.pyx":155
+  /* "ext/_sparse.pyx":136
  *             a[j] += v * w[j]
  *         q += 1
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -24421,7 +24128,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_j = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":156
+    /* "ext/_sparse.pyx":137
  *         q += 1
  *     for j in range(h):
  *         a[j] = sigmoid_vec(a[j])             # <<<<<<<<<<<<<<
@@ -24432,11 +24139,11 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":158
+  /* "ext/_sparse.pyx":139
  *         a[j] = sigmoid_vec(a[j])
  *     # z = b2 + a @ W2
  *     for c in range(k):             # <<<<<<<<<<<<<<
- *         z[c] = b2[c] + _dot(a, W2T + c * h, h)
+ *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
 */
 
@@ -24446,19 +24153,19 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_c = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":159
+    /* "ext/_sparse.pyx":140
  *     # z = b2 + a @ W2
  *     for c in range(k):
- *         z[c] = b2[c] + _dot(a, W2T + c * h, h)             # <<<<<<<<<<<<<<
+ *         z[c] = b2[c] + dot(a, W2T + c * h, h)             # <<<<<<<<<<<<<<
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:
 */
-    (__pyx_v_z[__pyx_v_c]) = ((__pyx_v_b2[__pyx_v_c]) + __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__dot(__pyx_v_a, (__pyx_v_W2T + (__pyx_v_c * __pyx_v_h)), __pyx_v_h));
+    (__pyx_v_z[__pyx_v_c]) = ((__pyx_v_b2[__pyx_v_c]) + __pyx_fuse_1__pyx_f_12_activations_dot(__pyx_v_a, (__pyx_v_W2T + (__pyx_v_c * __pyx_v_h)), __pyx_v_h));
   }
 
 
-  /* "ext/_sparse.pyx":161
- *         z[c] = b2[c] + _dot(a, W2T + c * h, h)
+  /* "ext/_sparse.pyx":142
+ *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
  *         stats[0] += binary_loss(z[0], label)
@@ -24469,7 +24176,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":162
+    /* "ext/_sparse.pyx":143
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)             # <<<<<<<<<<<<<<
@@ -24480,7 +24187,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 0;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + __pyx_fuse_1__pyx_f_12_activations_binary_loss((__pyx_v_z[0]), __pyx_v_label));
 
-    /* "ext/_sparse.pyx":163
+    /* "ext/_sparse.pyx":144
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])             # <<<<<<<<<<<<<<
@@ -24489,7 +24196,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = __pyx_fuse_1__pyx_f_12_activations_sigmoid((__pyx_v_z[0]));
 
-    /* "ext/_sparse.pyx":164
+    /* "ext/_sparse.pyx":145
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)             # <<<<<<<<<<<<<<
@@ -24500,7 +24207,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 1;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((__pyx_v_v >= 0.5) == (__pyx_v_label == 1)));
 
-    /* "ext/_sparse.pyx":165
+    /* "ext/_sparse.pyx":146
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)
  *         z[0] = (v - label) * inv_n             # <<<<<<<<<<<<<<
@@ -24509,8 +24216,8 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     (__pyx_v_z[0]) = ((__pyx_v_v - __pyx_v_label) * __pyx_v_inv_n);
 
-    /* "ext/_sparse.pyx":161
- *         z[c] = b2[c] + _dot(a, W2T + c * h, h)
+    /* "ext/_sparse.pyx":142
+ *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
  *         stats[0] += binary_loss(z[0], label)
@@ -24519,7 +24226,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     goto __pyx_L15;
   }
 
-  /* "ext/_sparse.pyx":167
+  /* "ext/_sparse.pyx":148
  *         z[0] = (v - label) * inv_n
  *     else:
  *         m = z[0]             # <<<<<<<<<<<<<<
@@ -24529,7 +24236,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   /*else*/ {
     __pyx_v_m = (__pyx_v_z[0]);
 
-    /* "ext/_sparse.pyx":168
+    /* "ext/_sparse.pyx":149
  *     else:
  *         m = z[0]
  *         best = 0             # <<<<<<<<<<<<<<
@@ -24538,7 +24245,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_best = 0;
 
-    /* "ext/_sparse.pyx":169
+    /* "ext/_sparse.pyx":150
  *         m = z[0]
  *         best = 0
  *         for c in range(1, k):             # <<<<<<<<<<<<<<
@@ -24552,7 +24259,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":170
+      /* "ext/_sparse.pyx":151
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -24564,7 +24271,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
       if (__pyx_t_1) {
 
 
-        /* "ext/_sparse.pyx":171
+        /* "ext/_sparse.pyx":152
  *         for c in range(1, k):
  *             if z[c] > m:
  *                 m = z[c]             # <<<<<<<<<<<<<<
@@ -24573,7 +24280,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_m = (__pyx_v_z[__pyx_v_c]);
 
-        /* "ext/_sparse.pyx":172
+        /* "ext/_sparse.pyx":153
  *             if z[c] > m:
  *                 m = z[c]
  *                 best = c             # <<<<<<<<<<<<<<
@@ -24582,7 +24289,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_best = __pyx_v_c;
 
-        /* "ext/_sparse.pyx":170
+        /* "ext/_sparse.pyx":151
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -24593,7 +24300,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":173
+    /* "ext/_sparse.pyx":154
  *                 m = z[c]
  *                 best = c
  *         stats[1] += best == label             # <<<<<<<<<<<<<<
@@ -24604,7 +24311,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 1;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + (__pyx_v_best == __pyx_v_label));
 
-    /* "ext/_sparse.pyx":174
+    /* "ext/_sparse.pyx":155
  *                 best = c
  *         stats[1] += best == label
  *         s = 0             # <<<<<<<<<<<<<<
@@ -24613,7 +24320,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_s = 0.0;
 
-    /* "ext/_sparse.pyx":175
+    /* "ext/_sparse.pyx":156
  *         stats[1] += best == label
  *         s = 0
  *         v = z[label]             # <<<<<<<<<<<<<<
@@ -24622,7 +24329,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_label]);
 
-    /* "ext/_sparse.pyx":176
+    /* "ext/_sparse.pyx":157
  *         s = 0
  *         v = z[label]
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -24636,7 +24343,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":177
+      /* "ext/_sparse.pyx":158
  *         v = z[label]
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))             # <<<<<<<<<<<<<<
@@ -24645,7 +24352,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
       (__pyx_v_z[__pyx_v_c]) = __pyx_fuse_1__pyx_f_12_activations_fexp(__pyx_fuse_1__pyx_f_12_activations_clamp_low(((__pyx_v_z[__pyx_v_c]) - __pyx_v_m)));
 
-      /* "ext/_sparse.pyx":178
+      /* "ext/_sparse.pyx":159
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]             # <<<<<<<<<<<<<<
@@ -24656,7 +24363,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":179
+    /* "ext/_sparse.pyx":160
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]
  *         stats[0] += log(s) + m - v             # <<<<<<<<<<<<<<
@@ -24667,7 +24374,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 0;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((log(__pyx_v_s) + __pyx_v_m) - __pyx_v_v));
 
-    /* "ext/_sparse.pyx":180
+    /* "ext/_sparse.pyx":161
  *             s += z[c]
  *         stats[0] += log(s) + m - v
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -24681,7 +24388,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":181
+      /* "ext/_sparse.pyx":162
  *         stats[0] += log(s) + m - v
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n             # <<<<<<<<<<<<<<
@@ -24692,7 +24399,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":182
+    /* "ext/_sparse.pyx":163
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n
  *         z[label] -= inv_n             # <<<<<<<<<<<<<<
@@ -24705,7 +24412,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
   __pyx_L15:;
 
-  /* "ext/_sparse.pyx":184
+  /* "ext/_sparse.pyx":165
  *         z[label] -= inv_n
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -24714,7 +24421,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   (void)(memset(__pyx_v_back, 0, (__pyx_v_h * (sizeof(double)))));
 
-  /* "ext/_sparse.pyx":185
+  /* "ext/_sparse.pyx":166
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):             # <<<<<<<<<<<<<<
@@ -24728,7 +24435,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_c = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":186
+    /* "ext/_sparse.pyx":167
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):
  *         gb2[c] += z[c]             # <<<<<<<<<<<<<<
@@ -24739,7 +24446,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_9 = __pyx_v_c;
     (__pyx_v_gb2[__pyx_t_9]) = ((__pyx_v_gb2[__pyx_t_9]) + (__pyx_v_z[__pyx_v_c]));
 
-    /* "ext/_sparse.pyx":187
+    /* "ext/_sparse.pyx":168
  *     for c in range(k):
  *         gb2[c] += z[c]
  *         v = z[c]             # <<<<<<<<<<<<<<
@@ -24748,7 +24455,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_c]);
 
-    /* "ext/_sparse.pyx":188
+    /* "ext/_sparse.pyx":169
  *         gb2[c] += z[c]
  *         v = z[c]
  *         w = W2T + c * h             # <<<<<<<<<<<<<<
@@ -24757,7 +24464,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":189
+    /* "ext/_sparse.pyx":170
  *         v = z[c]
  *         w = W2T + c * h
  *         g = gW2T + c * h             # <<<<<<<<<<<<<<
@@ -24766,7 +24473,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_g = (__pyx_v_gW2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":190
+    /* "ext/_sparse.pyx":171
  *         w = W2T + c * h
  *         g = gW2T + c * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -24780,7 +24487,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
       __pyx_v_j = __pyx_t_13;
 
-      /* "ext/_sparse.pyx":191
+      /* "ext/_sparse.pyx":172
  *         g = gW2T + c * h
  *         for j in range(h):
  *             g[j] += v * a[j]             # <<<<<<<<<<<<<<
@@ -24791,7 +24498,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
       __pyx_t_14 = __pyx_v_j;
       (__pyx_v_g[__pyx_t_14]) = ((__pyx_v_g[__pyx_t_14]) + (__pyx_v_v * (__pyx_v_a[__pyx_v_j])));
 
-      /* "ext/_sparse.pyx":192
+      /* "ext/_sparse.pyx":173
  *         for j in range(h):
  *             g[j] += v * a[j]
  *             back[j] += v * w[j]             # <<<<<<<<<<<<<<
@@ -24806,12 +24513,12 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":194
+  /* "ext/_sparse.pyx":175
  *             back[j] += v * w[j]
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):             # <<<<<<<<<<<<<<
  *         aj = a[j]
- *         a[j] = back[j] * aj * (1 - aj)
+ *         a[j] = back[j] * aj * (one - aj)
 */
 
   __pyx_t_6 = __pyx_v_h;
@@ -24820,27 +24527,27 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_j = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":195
+    /* "ext/_sparse.pyx":176
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):
  *         aj = a[j]             # <<<<<<<<<<<<<<
- *         a[j] = back[j] * aj * (1 - aj)
+ *         a[j] = back[j] * aj * (one - aj)
  *         gb1[j] += a[j]
 */
     __pyx_v_aj = (__pyx_v_a[__pyx_v_j]);
 
-    /* "ext/_sparse.pyx":196
+    /* "ext/_sparse.pyx":177
  *     for j in range(h):
  *         aj = a[j]
- *         a[j] = back[j] * aj * (1 - aj)             # <<<<<<<<<<<<<<
+ *         a[j] = back[j] * aj * (one - aj)             # <<<<<<<<<<<<<<
  *         gb1[j] += a[j]
  * 
 */
-    (__pyx_v_a[__pyx_v_j]) = (((__pyx_v_back[__pyx_v_j]) * __pyx_v_aj) * (1.0 - __pyx_v_aj));
+    (__pyx_v_a[__pyx_v_j]) = (((__pyx_v_back[__pyx_v_j]) * __pyx_v_aj) * (__pyx_v_one - __pyx_v_aj));
 
-    /* "ext/_sparse.pyx":197
+    /* "ext/_sparse.pyx":178
  *         aj = a[j]
- *         a[j] = back[j] * aj * (1 - aj)
+ *         a[j] = back[j] * aj * (one - aj)
  *         gb1[j] += a[j]             # <<<<<<<<<<<<<<
  * 
  * 
@@ -24851,7 +24558,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":112
+  /* "ext/_sparse.pyx":92
  * 
  * 
  * cdef inline void _sample(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24877,9 +24584,10 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
 
 
+
 }
 
-/* "ext/_sparse.pyx":200
+/* "ext/_sparse.pyx":181
  * 
  * 
  * cdef inline void _scatter(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24900,7 +24608,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   Py_ssize_t __pyx_t_6;
   Py_ssize_t __pyx_t_7;
 
-  /* "ext/_sparse.pyx":207
+  /* "ext/_sparse.pyx":188
  *     cdef floating v
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
@@ -24914,7 +24622,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   for (__pyx_t_3 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_q = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":208
+    /* "ext/_sparse.pyx":189
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -24923,7 +24631,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_v = (__pyx_v_alpha * (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]));
 
-    /* "ext/_sparse.pyx":209
+    /* "ext/_sparse.pyx":190
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld             # <<<<<<<<<<<<<<
@@ -24932,7 +24640,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_g = (__pyx_v_G + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_ld));
 
-    /* "ext/_sparse.pyx":210
+    /* "ext/_sparse.pyx":191
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):             # <<<<<<<<<<<<<<
@@ -24946,7 +24654,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_j = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":211
+      /* "ext/_sparse.pyx":192
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):
  *             g[j] += v * d[j]             # <<<<<<<<<<<<<<
@@ -24961,7 +24669,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   }
 
 
-  /* "ext/_sparse.pyx":200
+  /* "ext/_sparse.pyx":181
  * 
  * 
  * cdef inline void _scatter(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24989,7 +24697,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   Py_ssize_t __pyx_t_6;
   Py_ssize_t __pyx_t_7;
 
-  /* "ext/_sparse.pyx":207
+  /* "ext/_sparse.pyx":188
  *     cdef floating v
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
@@ -25003,7 +24711,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   for (__pyx_t_3 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_q = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":208
+    /* "ext/_sparse.pyx":189
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -25012,7 +24720,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_v = (__pyx_v_alpha * (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]));
 
-    /* "ext/_sparse.pyx":209
+    /* "ext/_sparse.pyx":190
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld             # <<<<<<<<<<<<<<
@@ -25021,7 +24729,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_g = (__pyx_v_G + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_ld));
 
-    /* "ext/_sparse.pyx":210
+    /* "ext/_sparse.pyx":191
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):             # <<<<<<<<<<<<<<
@@ -25035,7 +24743,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_j = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":211
+      /* "ext/_sparse.pyx":192
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):
  *             g[j] += v * d[j]             # <<<<<<<<<<<<<<
@@ -25050,7 +24758,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   }
 
 
-  /* "ext/_sparse.pyx":200
+  /* "ext/_sparse.pyx":181
  * 
  * 
  * cdef inline void _scatter(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -25065,7 +24773,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 
 }
 
-/* "ext/_sparse.pyx":214
+/* "ext/_sparse.pyx":195
  * 
  * 
  * cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,             # <<<<<<<<<<<<<<
@@ -25087,7 +24795,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   int __pyx_t_8;
   Py_ssize_t __pyx_t_9;
 
-  /* "ext/_sparse.pyx":220
+  /* "ext/_sparse.pyx":201
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -25096,7 +24804,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 */
   if (__pyx_v_parallel_ok) {
 
-    /* "ext/_sparse.pyx":221
+    /* "ext/_sparse.pyx":202
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -25131,7 +24839,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                           {
                               __pyx_v_j = (Py_ssize_t)(0 + 1 * __pyx_t_2);
 
-                              /* "ext/_sparse.pyx":222
+                              /* "ext/_sparse.pyx":203
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -25142,7 +24850,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               __pyx_t_5 = __pyx_v_j;
                               __pyx_v_g = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-                              /* "ext/_sparse.pyx":223
+                              /* "ext/_sparse.pyx":204
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -25156,7 +24864,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
                                 __pyx_v_t = __pyx_t_8;
 
-                                /* "ext/_sparse.pyx":224
+                                /* "ext/_sparse.pyx":205
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -25169,7 +24877,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               }
 
 
-                              /* "ext/_sparse.pyx":225
+                              /* "ext/_sparse.pyx":206
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -25193,7 +24901,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 
         }
 
-        /* "ext/_sparse.pyx":221
+        /* "ext/_sparse.pyx":202
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -25210,7 +24918,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
         }
     }
 
-    /* "ext/_sparse.pyx":220
+    /* "ext/_sparse.pyx":201
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -25220,7 +24928,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     goto __pyx_L3;
   }
 
-  /* "ext/_sparse.pyx":227
+  /* "ext/_sparse.pyx":208
  *             P[j] -= lr * g
  *     else:
  *         for j in range(size):             # <<<<<<<<<<<<<<
@@ -25235,7 +24943,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     for (__pyx_t_1 = 0; __pyx_t_1 < __pyx_t_2; __pyx_t_1+=1) {
       __pyx_v_j = __pyx_t_1;
 
-      /* "ext/_sparse.pyx":228
+      /* "ext/_sparse.pyx":209
  *     else:
  *         for j in range(size):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -25246,7 +24954,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       __pyx_t_5 = __pyx_v_j;
       __pyx_v_g = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-      /* "ext/_sparse.pyx":229
+      /* "ext/_sparse.pyx":210
  *         for j in range(size):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -25260,7 +24968,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
         __pyx_v_t = __pyx_t_8;
 
-        /* "ext/_sparse.pyx":230
+        /* "ext/_sparse.pyx":211
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -25273,7 +24981,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       }
 
 
-      /* "ext/_sparse.pyx":231
+      /* "ext/_sparse.pyx":212
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -25288,7 +24996,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   }
   __pyx_L3:;
 
-  /* "ext/_sparse.pyx":214
+  /* "ext/_sparse.pyx":195
  * 
  * 
  * cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,             # <<<<<<<<<<<<<<
@@ -25316,7 +25024,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   int __pyx_t_8;
   Py_ssize_t __pyx_t_9;
 
-  /* "ext/_sparse.pyx":220
+  /* "ext/_sparse.pyx":201
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -25325,7 +25033,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 */
   if (__pyx_v_parallel_ok) {
 
-    /* "ext/_sparse.pyx":221
+    /* "ext/_sparse.pyx":202
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -25360,7 +25068,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                           {
                               __pyx_v_j = (Py_ssize_t)(0 + 1 * __pyx_t_2);
 
-                              /* "ext/_sparse.pyx":222
+                              /* "ext/_sparse.pyx":203
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -25371,7 +25079,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               __pyx_t_5 = __pyx_v_j;
                               __pyx_v_g = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-                              /* "ext/_sparse.pyx":223
+                              /* "ext/_sparse.pyx":204
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -25385,7 +25093,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
                                 __pyx_v_t = __pyx_t_8;
 
-                                /* "ext/_sparse.pyx":224
+                                /* "ext/_sparse.pyx":205
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -25398,7 +25106,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               }
 
 
-                              /* "ext/_sparse.pyx":225
+                              /* "ext/_sparse.pyx":206
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -25422,7 +25130,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 
         }
 
-        /* "ext/_sparse.pyx":221
+        /* "ext/_sparse.pyx":202
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -25439,7 +25147,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
         }
     }
 
-    /* "ext/_sparse.pyx":220
+    /* "ext/_sparse.pyx":201
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -25449,7 +25157,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     goto __pyx_L3;
   }
 
-  /* "ext/_sparse.pyx":227
+  /* "ext/_sparse.pyx":208
  *             P[j] -= lr * g
  *     else:
  *         for j in range(size):             # <<<<<<<<<<<<<<
@@ -25464,7 +25172,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     for (__pyx_t_1 = 0; __pyx_t_1 < __pyx_t_2; __pyx_t_1+=1) {
       __pyx_v_j = __pyx_t_1;
 
-      /* "ext/_sparse.pyx":228
+      /* "ext/_sparse.pyx":209
  *     else:
  *         for j in range(size):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -25475,7 +25183,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       __pyx_t_5 = __pyx_v_j;
       __pyx_v_g = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-      /* "ext/_sparse.pyx":229
+      /* "ext/_sparse.pyx":210
  *         for j in range(size):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -25489,7 +25197,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
         __pyx_v_t = __pyx_t_8;
 
-        /* "ext/_sparse.pyx":230
+        /* "ext/_sparse.pyx":211
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -25502,7 +25210,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       }
 
 
-      /* "ext/_sparse.pyx":231
+      /* "ext/_sparse.pyx":212
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -25517,7 +25225,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   }
   __pyx_L3:;
 
-  /* "ext/_sparse.pyx":214
+  /* "ext/_sparse.pyx":195
  * 
  * 
  * cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,             # <<<<<<<<<<<<<<
@@ -25531,7 +25239,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 
 }
 
-/* "ext/_sparse.pyx":246
+/* "ext/_sparse.pyx":227
  *     cdef public int n_threads
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):             # <<<<<<<<<<<<<<
@@ -25582,76 +25290,76 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_d,&__pyx_mstate_global->__pyx_n_u_h,&__pyx_mstate_global->__pyx_n_u_k,&__pyx_mstate_global->__pyx_n_u_dtype,&__pyx_mstate_global->__pyx_n_u_n_threads,&__pyx_mstate_global->__pyx_n_u_batch,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 246, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 227, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 246, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 227, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 246, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 227, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 246, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 227, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 246, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 227, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 246, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 227, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 246, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 227, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 246, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 227, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, i); __PYX_ERR(0, 246, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, i); __PYX_ERR(0, 227, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 246, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 227, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 246, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 227, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 246, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 227, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 246, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 227, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 246, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 227, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 246, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 227, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_d = __Pyx_PyIndex_AsSsize_t(values[0]); if (unlikely((__pyx_v_d == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 246, __pyx_L3_error)
-    __pyx_v_h = __Pyx_PyIndex_AsSsize_t(values[1]); if (unlikely((__pyx_v_h == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 246, __pyx_L3_error)
-    __pyx_v_k = __Pyx_PyIndex_AsSsize_t(values[2]); if (unlikely((__pyx_v_k == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 246, __pyx_L3_error)
+    __pyx_v_d = __Pyx_PyIndex_AsSsize_t(values[0]); if (unlikely((__pyx_v_d == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
+    __pyx_v_h = __Pyx_PyIndex_AsSsize_t(values[1]); if (unlikely((__pyx_v_h == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
+    __pyx_v_k = __Pyx_PyIndex_AsSsize_t(values[2]); if (unlikely((__pyx_v_k == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
     __pyx_v_dtype = values[3];
-    __pyx_v_n_threads = __Pyx_PyLong_As_int(values[4]); if (unlikely((__pyx_v_n_threads == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 246, __pyx_L3_error)
+    __pyx_v_n_threads = __Pyx_PyLong_As_int(values[4]); if (unlikely((__pyx_v_n_threads == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
     if (values[5]) {
-      __pyx_v_batch = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_batch == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 246, __pyx_L3_error)
+      __pyx_v_batch = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_batch == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
     } else {
       __pyx_v_batch = ((Py_ssize_t)0);
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, __pyx_nargs); __PYX_ERR(0, 246, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, __pyx_nargs); __PYX_ERR(0, 227, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25693,7 +25401,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/_sparse.pyx":247
+  /* "ext/_sparse.pyx":228
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
  *         if n_threads < 1:             # <<<<<<<<<<<<<<
@@ -25705,7 +25413,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/_sparse.pyx":248
+    /* "ext/_sparse.pyx":229
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
  *         if n_threads < 1:
  *             raise ValueError("n_threads must be at least 1")             # <<<<<<<<<<<<<<
@@ -25718,14 +25426,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_n_threads_must_be_at_least_1};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 248, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 229, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 248, __pyx_L1_error)
+    __PYX_ERR(0, 229, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":247
+    /* "ext/_sparse.pyx":228
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
  *         if n_threads < 1:             # <<<<<<<<<<<<<<
@@ -25734,7 +25442,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
 */
   }
 
-  /* "ext/_sparse.pyx":249
+  /* "ext/_sparse.pyx":230
  *         if n_threads < 1:
  *             raise ValueError("n_threads must be at least 1")
  *         self.n_threads = n_threads             # <<<<<<<<<<<<<<
@@ -25743,7 +25451,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
 */
   __pyx_v_self->n_threads = __pyx_v_n_threads;
 
-  /* "ext/_sparse.pyx":250
+  /* "ext/_sparse.pyx":231
  *             raise ValueError("n_threads must be at least 1")
  *         self.n_threads = n_threads
  *         self.acc_W1 = np.zeros((n_threads, d * h if batch == 0 else 0), dtype)             # <<<<<<<<<<<<<<
@@ -25751,17 +25459,17 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 231, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 231, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 231, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_t_1 = (__pyx_v_batch == 0);
 
   if (__pyx_t_1) {
-    __pyx_t_8 = PyLong_FromSsize_t((__pyx_v_d * __pyx_v_h)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 250, __pyx_L1_error)
+    __pyx_t_8 = PyLong_FromSsize_t((__pyx_v_d * __pyx_v_h)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 231, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
     __pyx_t_7 = __pyx_t_8;
     __pyx_t_8 = 0;
@@ -25770,12 +25478,12 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __pyx_t_7 = __pyx_mstate_global->__pyx_int_0;
   }
 
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 250, __pyx_L1_error)
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 231, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 250, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 231, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 250, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 231, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -25796,7 +25504,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 250, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 231, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -25804,7 +25512,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->acc_W1, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":251
+  /* "ext/_sparse.pyx":232
  *         self.n_threads = n_threads
  *         self.acc_W1 = np.zeros((n_threads, d * h if batch == 0 else 0), dtype)
  *         self.D1 = np.zeros((batch, h), dtype)             # <<<<<<<<<<<<<<
@@ -25812,21 +25520,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.acc_b1 = np.zeros((n_threads, h), dtype)
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 251, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 232, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 251, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 232, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-  __pyx_t_8 = PyLong_FromSsize_t(__pyx_v_batch); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 251, __pyx_L1_error)
+  __pyx_t_8 = PyLong_FromSsize_t(__pyx_v_batch); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 232, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 251, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 232, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 251, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 232, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 251, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 232, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 251, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 232, __pyx_L1_error);
   __pyx_t_8 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -25847,7 +25555,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 251, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 232, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -25855,7 +25563,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->D1, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":252
+  /* "ext/_sparse.pyx":233
  *         self.acc_W1 = np.zeros((n_threads, d * h if batch == 0 else 0), dtype)
  *         self.D1 = np.zeros((batch, h), dtype)
  *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)             # <<<<<<<<<<<<<<
@@ -25863,21 +25571,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.acc_b2 = np.zeros((n_threads, k), dtype)
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 252, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 233, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 252, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 233, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 252, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 233, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyLong_FromSsize_t((__pyx_v_h * __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 252, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t((__pyx_v_h * __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 233, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 252, __pyx_L1_error)
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 233, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 252, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 233, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 252, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 233, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -25898,7 +25606,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 252, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 233, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -25906,7 +25614,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->acc_W2, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":253
+  /* "ext/_sparse.pyx":234
  *         self.D1 = np.zeros((batch, h), dtype)
  *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)
  *         self.acc_b1 = np.zeros((n_threads, h), dtype)             # <<<<<<<<<<<<<<
@@ -25914,21 +25622,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 253, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 253, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 253, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 253, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 253, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 253, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 234, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 253, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 234, __pyx_L1_error);
   __pyx_t_8 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -25949,7 +25657,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 253, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 234, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -25957,7 +25665,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->acc_b1, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":254
+  /* "ext/_sparse.pyx":235
  *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)
  *         self.acc_b1 = np.zeros((n_threads, h), dtype)
  *         self.acc_b2 = np.zeros((n_threads, k), dtype)             # <<<<<<<<<<<<<<
@@ -25965,21 +25673,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.W2T = np.zeros((k, h), dtype)
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 254, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 235, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 254, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 235, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 254, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 235, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 254, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 235, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 254, __pyx_L1_error)
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 235, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 254, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 235, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 254, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 235, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -26000,7 +25708,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 254, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 235, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -26008,7 +25716,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->acc_b2, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":255
+  /* "ext/_sparse.pyx":236
  *         self.acc_b1 = np.zeros((n_threads, h), dtype)
  *         self.acc_b2 = np.zeros((n_threads, k), dtype)
  *         self.work = np.zeros((n_threads, 2 * h + k), dtype)             # <<<<<<<<<<<<<<
@@ -26016,21 +25724,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.stats = np.zeros((n_threads, PAD), np.float64)
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 255, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 236, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 255, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 236, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 255, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 236, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_7 = PyLong_FromSsize_t(((2 * __pyx_v_h) + __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 255, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(((2 * __pyx_v_h) + __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 236, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 255, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 236, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 255, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 236, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 255, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 236, __pyx_L1_error);
   __pyx_t_8 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -26051,7 +25759,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 255, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 236, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -26059,7 +25767,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->work, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":256
+  /* "ext/_sparse.pyx":237
  *         self.acc_b2 = np.zeros((n_threads, k), dtype)
  *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
  *         self.W2T = np.zeros((k, h), dtype)             # <<<<<<<<<<<<<<
@@ -26067,21 +25775,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  * 
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 256, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 237, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 256, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 237, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 256, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 237, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 256, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 237, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 256, __pyx_L1_error)
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 237, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 256, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 237, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 256, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 237, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -26102,7 +25810,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 256, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 237, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -26110,7 +25818,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->W2T, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":257
+  /* "ext/_sparse.pyx":238
  *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
  *         self.W2T = np.zeros((k, h), dtype)
  *         self.stats = np.zeros((n_threads, PAD), np.float64)             # <<<<<<<<<<<<<<
@@ -26118,26 +25826,26 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *     def check(self, W1, W2, bint full_batch):
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 257, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 238, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 257, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 238, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 257, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 238, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_7 = __Pyx_PyLong_From___pyx_anon_enum(__pyx_e_6mlpgui_7_sparse_PAD); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 257, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyLong_From___pyx_anon_enum(__pyx_e_6mlpgui_7_sparse_PAD); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 238, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 257, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 238, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 257, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 238, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 257, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 238, __pyx_L1_error);
   __pyx_t_8 = 0;
   __pyx_t_7 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 257, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 238, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 257, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 238, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -26159,7 +25867,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 257, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 238, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -26167,7 +25875,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->stats, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":246
+  /* "ext/_sparse.pyx":227
  *     cdef public int n_threads
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):             # <<<<<<<<<<<<<<
@@ -26193,7 +25901,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":259
+/* "ext/_sparse.pyx":240
  *         self.stats = np.zeros((n_threads, PAD), np.float64)
  * 
  *     def check(self, W1, W2, bint full_batch):             # <<<<<<<<<<<<<<
@@ -26242,46 +25950,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_full_batch,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 259, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 240, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 240, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 240, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 259, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 240, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "check", 0) < (0)) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "check", 0) < (0)) __PYX_ERR(0, 240, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, i); __PYX_ERR(0, 259, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, i); __PYX_ERR(0, 240, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 240, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 240, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 259, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 240, __pyx_L3_error)
     }
     __pyx_v_W1 = values[0];
     __pyx_v_W2 = values[1];
-    __pyx_v_full_batch = __Pyx_PyObject_IsTrue(values[2]); if (unlikely((__pyx_v_full_batch == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 259, __pyx_L3_error)
+    __pyx_v_full_batch = __Pyx_PyObject_IsTrue(values[2]); if (unlikely((__pyx_v_full_batch == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 240, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 259, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 240, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26321,26 +26029,26 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("check", 0);
 
-  /* "ext/_sparse.pyx":260
+  /* "ext/_sparse.pyx":241
  * 
  *     def check(self, W1, W2, bint full_batch):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]             # <<<<<<<<<<<<<<
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 260, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 241, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 260, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 241, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 260, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 241, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 260, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 241, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 260, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 241, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 260, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 241, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_d = __pyx_t_2;
@@ -26350,21 +26058,21 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   __pyx_v_k = __pyx_t_4;
   __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":261
+  /* "ext/_sparse.pyx":242
  *     def check(self, W1, W2, bint full_batch):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:             # <<<<<<<<<<<<<<
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:
 */
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 261, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 242, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 261, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 242, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_h, __pyx_v_k); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 261, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_h, __pyx_v_k); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 242, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 261, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 242, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   if (!__pyx_t_6) {
@@ -26375,17 +26083,17 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->work, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 261, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->work, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 242, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 261, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 242, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_PyLong_MultiplyCObj(__pyx_mstate_global->__pyx_int_2, __pyx_v_h, 2, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 261, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_MultiplyCObj(__pyx_mstate_global->__pyx_int_2, __pyx_v_h, 2, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 242, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_2 = __Pyx_PyNumber_Add_object_object(__pyx_t_4, __pyx_v_k); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 261, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyNumber_Add_object_object(__pyx_t_4, __pyx_v_k); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 242, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 261, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 242, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
@@ -26395,7 +26103,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/_sparse.pyx":262
+    /* "ext/_sparse.pyx":243
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")             # <<<<<<<<<<<<<<
@@ -26408,14 +26116,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_workspace_doesn_t_fit_the_networ};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 262, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 243, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 262, __pyx_L1_error)
+    __PYX_ERR(0, 243, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":261
+    /* "ext/_sparse.pyx":242
  *     def check(self, W1, W2, bint full_batch):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:             # <<<<<<<<<<<<<<
@@ -26424,7 +26132,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
 */
   }
 
-  /* "ext/_sparse.pyx":263
+  /* "ext/_sparse.pyx":244
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:             # <<<<<<<<<<<<<<
@@ -26437,14 +26145,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
     __pyx_t_5 = __pyx_v_full_batch;
     goto __pyx_L7_bool_binop_done;
   }
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 263, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 244, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_2, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 263, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_2, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 244, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __pyx_t_2 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_d, __pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 263, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_d, __pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 244, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 263, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 244, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
@@ -26454,7 +26162,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/_sparse.pyx":264
+    /* "ext/_sparse.pyx":245
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:
  *             raise ValueError("workspace was made for mini-batches")             # <<<<<<<<<<<<<<
@@ -26467,14 +26175,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_workspace_was_made_for_mini_batc};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 264, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 245, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 264, __pyx_L1_error)
+    __PYX_ERR(0, 245, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":263
+    /* "ext/_sparse.pyx":244
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:             # <<<<<<<<<<<<<<
@@ -26483,7 +26191,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
 */
   }
 
-  /* "ext/_sparse.pyx":259
+  /* "ext/_sparse.pyx":240
  *         self.stats = np.zeros((n_threads, PAD), np.float64)
  * 
  *     def check(self, W1, W2, bint full_batch):             # <<<<<<<<<<<<<<
@@ -26510,7 +26218,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":243
+/* "ext/_sparse.pyx":224
  *     """
  * 
  *     cdef public object acc_W1, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T             # <<<<<<<<<<<<<<
@@ -27758,7 +27466,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace_3W2T_4__del__(struct __pyx_obj_6
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":244
+/* "ext/_sparse.pyx":225
  * 
  *     cdef public object acc_W1, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
  *     cdef public int n_threads             # <<<<<<<<<<<<<<
@@ -27797,7 +27505,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_9n_threads___get__(struct 
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->n_threads); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 244, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->n_threads); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 225, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -27870,7 +27578,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace_9n_threads_2__set__(struct __pyx
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 244, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 225, __pyx_L4_error)
         __pyx_v_self->n_threads = __pyx_t_2;
       }
       /*finally:*/ {
@@ -28457,7 +28165,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_6__setstate_cython__(struc
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":267
+/* "ext/_sparse.pyx":248
  * 
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -28470,7 +28178,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
 
-  /* "ext/_sparse.pyx":268
+  /* "ext/_sparse.pyx":249
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -28482,7 +28190,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":269
+    /* "ext/_sparse.pyx":250
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:
  *         memset(&a[0, 0], 0, a.shape[0] * a.shape[1] * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -28493,7 +28201,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
     __pyx_t_3 = 0;
     (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_a.data + __pyx_t_2 * __pyx_v_a.strides[0]) )) + __pyx_t_3)) )))), 0, (((__pyx_v_a.shape[0]) * (__pyx_v_a.shape[1])) * (sizeof(float)))));
 
-    /* "ext/_sparse.pyx":268
+    /* "ext/_sparse.pyx":249
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -28502,7 +28210,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
 */
   }
 
-  /* "ext/_sparse.pyx":267
+  /* "ext/_sparse.pyx":248
  * 
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -28518,7 +28226,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
 
-  /* "ext/_sparse.pyx":268
+  /* "ext/_sparse.pyx":249
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -28530,7 +28238,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":269
+    /* "ext/_sparse.pyx":250
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:
  *         memset(&a[0, 0], 0, a.shape[0] * a.shape[1] * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -28541,7 +28249,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
     __pyx_t_3 = 0;
     (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_a.data + __pyx_t_2 * __pyx_v_a.strides[0]) )) + __pyx_t_3)) )))), 0, (((__pyx_v_a.shape[0]) * (__pyx_v_a.shape[1])) * (sizeof(double)))));
 
-    /* "ext/_sparse.pyx":268
+    /* "ext/_sparse.pyx":249
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -28550,7 +28258,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
 */
   }
 
-  /* "ext/_sparse.pyx":267
+  /* "ext/_sparse.pyx":248
  * 
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -28561,7 +28269,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   /* function exit code */
 }
 
-/* "ext/_sparse.pyx":272
+/* "ext/_sparse.pyx":253
  * 
  * 
  * cdef void _transpose(const floating* W2, floating* W2T, Py_ssize_t h, Py_ssize_t k) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -28579,7 +28287,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
   Py_ssize_t __pyx_t_5;
   Py_ssize_t __pyx_t_6;
 
-  /* "ext/_sparse.pyx":275
+  /* "ext/_sparse.pyx":256
  *     """W2T (k, h) := W2 (h, k) transposed."""
  *     cdef Py_ssize_t j, c
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -28593,7 +28301,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":276
+    /* "ext/_sparse.pyx":257
  *     cdef Py_ssize_t j, c
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -28607,7 +28315,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":277
+      /* "ext/_sparse.pyx":258
  *     for j in range(h):
  *         for c in range(k):
  *             W2T[c * h + j] = W2[j * k + c]             # <<<<<<<<<<<<<<
@@ -28620,7 +28328,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
   }
 
 
-  /* "ext/_sparse.pyx":272
+  /* "ext/_sparse.pyx":253
  * 
  * 
  * cdef void _transpose(const floating* W2, floating* W2T, Py_ssize_t h, Py_ssize_t k) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -28643,7 +28351,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
   Py_ssize_t __pyx_t_5;
   Py_ssize_t __pyx_t_6;
 
-  /* "ext/_sparse.pyx":275
+  /* "ext/_sparse.pyx":256
  *     """W2T (k, h) := W2 (h, k) transposed."""
  *     cdef Py_ssize_t j, c
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -28657,7 +28365,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":276
+    /* "ext/_sparse.pyx":257
  *     cdef Py_ssize_t j, c
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -28671,7 +28379,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":277
+      /* "ext/_sparse.pyx":258
  *     for j in range(h):
  *         for c in range(k):
  *             W2T[c * h + j] = W2[j * k + c]             # <<<<<<<<<<<<<<
@@ -28684,7 +28392,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
   }
 
 
-  /* "ext/_sparse.pyx":272
+  /* "ext/_sparse.pyx":253
  * 
  * 
  * cdef void _transpose(const floating* W2, floating* W2T, Py_ssize_t h, Py_ssize_t k) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -28697,7 +28405,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
 
 }
 
-/* "ext/_sparse.pyx":280
+/* "ext/_sparse.pyx":261
  * 
  * 
  * cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py_ssize_t k,             # <<<<<<<<<<<<<<
@@ -28723,7 +28431,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   int __pyx_t_11;
   Py_ssize_t __pyx_t_12;
 
-  /* "ext/_sparse.pyx":286
+  /* "ext/_sparse.pyx":267
  *     cdef int t
  *     cdef floating g
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -28737,7 +28445,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":287
+    /* "ext/_sparse.pyx":268
  *     cdef floating g
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -28751,7 +28459,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":288
+      /* "ext/_sparse.pyx":269
  *     for j in range(h):
  *         for c in range(k):
  *             g = acc[0, c * h + j]             # <<<<<<<<<<<<<<
@@ -28762,7 +28470,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       __pyx_t_8 = ((__pyx_v_c * __pyx_v_h) + __pyx_v_j);
       __pyx_v_g = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_7 * __pyx_v_acc.strides[0]) )) + __pyx_t_8)) )));
 
-      /* "ext/_sparse.pyx":289
+      /* "ext/_sparse.pyx":270
  *         for c in range(k):
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -28776,7 +28484,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       for (__pyx_t_11 = 1; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
         __pyx_v_t = __pyx_t_11;
 
-        /* "ext/_sparse.pyx":290
+        /* "ext/_sparse.pyx":271
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]             # <<<<<<<<<<<<<<
@@ -28789,7 +28497,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       }
 
 
-      /* "ext/_sparse.pyx":291
+      /* "ext/_sparse.pyx":272
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]
  *             W2[j * k + c] -= lr * g             # <<<<<<<<<<<<<<
@@ -28804,7 +28512,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   }
 
 
-  /* "ext/_sparse.pyx":280
+  /* "ext/_sparse.pyx":261
  * 
  * 
  * cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py_ssize_t k,             # <<<<<<<<<<<<<<
@@ -28837,7 +28545,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   int __pyx_t_11;
   Py_ssize_t __pyx_t_12;
 
-  /* "ext/_sparse.pyx":286
+  /* "ext/_sparse.pyx":267
  *     cdef int t
  *     cdef floating g
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -28851,7 +28559,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":287
+    /* "ext/_sparse.pyx":268
  *     cdef floating g
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -28865,7 +28573,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":288
+      /* "ext/_sparse.pyx":269
  *     for j in range(h):
  *         for c in range(k):
  *             g = acc[0, c * h + j]             # <<<<<<<<<<<<<<
@@ -28876,7 +28584,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       __pyx_t_8 = ((__pyx_v_c * __pyx_v_h) + __pyx_v_j);
       __pyx_v_g = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_7 * __pyx_v_acc.strides[0]) )) + __pyx_t_8)) )));
 
-      /* "ext/_sparse.pyx":289
+      /* "ext/_sparse.pyx":270
  *         for c in range(k):
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -28890,7 +28598,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       for (__pyx_t_11 = 1; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
         __pyx_v_t = __pyx_t_11;
 
-        /* "ext/_sparse.pyx":290
+        /* "ext/_sparse.pyx":271
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]             # <<<<<<<<<<<<<<
@@ -28903,7 +28611,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       }
 
 
-      /* "ext/_sparse.pyx":291
+      /* "ext/_sparse.pyx":272
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]
  *             W2[j * k + c] -= lr * g             # <<<<<<<<<<<<<<
@@ -28918,7 +28626,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   }
 
 
-  /* "ext/_sparse.pyx":280
+  /* "ext/_sparse.pyx":261
  * 
  * 
  * cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py_ssize_t k,             # <<<<<<<<<<<<<<
@@ -28933,7 +28641,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
 
 }
 
-/* "ext/_sparse.pyx":294
+/* "ext/_sparse.pyx":275
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -28970,53 +28678,53 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_1full_batch_step(PyObject *__pyx_self
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 294, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 275, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 294, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 275, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 294, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 275, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 275, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 275, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 275, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 275, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -29030,7 +28738,7 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_1full_batch_step(PyObject *__pyx_self
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 294, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 275, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -29082,7 +28790,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 294, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 275, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -29100,11 +28808,11 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 294, __pyx_L1_error)
+    __PYX_ERR(0, 275, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 294, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 275, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 294, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -29114,7 +28822,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 294, __pyx_L1_error)
+      __PYX_ERR(0, 275, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 1);
     __Pyx_INCREF(__pyx_t_5);
@@ -29133,9 +28841,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 294, __pyx_L1_error)
+    __PYX_ERR(0, 275, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 294, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 275, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -29144,25 +28852,25 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 294, __pyx_L1_error)
+      __PYX_ERR(0, 275, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 294, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 1, 7, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 294, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 1, 7, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 275, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 294, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 294, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 275, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 294, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -29221,48 +28929,48 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_9full_batch_step(PyObject
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,&__pyx_mstate_global->__pyx_n_u_grads,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 294, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 275, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 294, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 275, __pyx_L3_error)
 
-      /* "ext/_sparse.pyx":295
+      /* "ext/_sparse.pyx":276
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,
  *                     floating lr, Workspace ws, grads=None):             # <<<<<<<<<<<<<<
@@ -29271,46 +28979,46 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_9full_batch_step(PyObject
 */
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 294, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 275, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 275, __pyx_L3_error)
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 275, __pyx_L3_error)
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 275, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 275, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 275, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 275, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 275, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 294, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 294, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 294, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 294, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[5]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 295, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[5]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 276, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[6]);
     __pyx_v_grads = values[7];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 294, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 275, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -29325,11 +29033,11 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_9full_batch_step(PyObject
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 294, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 295, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 275, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 276, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_8full_batch_step(__pyx_self, __pyx_v_inputs, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws, __pyx_v_grads);
 
-  /* "ext/_sparse.pyx":294
+  /* "ext/_sparse.pyx":275
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -29443,7 +29151,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0full_batch_step", 0);
 
-  /* "ext/_sparse.pyx":301
+  /* "ext/_sparse.pyx":282
  *     gradients are written there and the parameters left alone, for tests.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -29452,13 +29160,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 301, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 282, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 301, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 282, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 301, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 282, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 301, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 282, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -29469,12 +29177,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 301, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 282, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":302
+  /* "ext/_sparse.pyx":283
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)             # <<<<<<<<<<<<<<
@@ -29483,9 +29191,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_6 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 302, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 283, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 302, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 283, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -29494,72 +29202,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 302, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 283, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":303
+  /* "ext/_sparse.pyx":284
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 303, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 284, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":304
+  /* "ext/_sparse.pyx":285
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 304, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 285, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":305
+  /* "ext/_sparse.pyx":286
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 305, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 286, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":306
+  /* "ext/_sparse.pyx":287
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 287, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":307
+  /* "ext/_sparse.pyx":288
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 307, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 288, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":308
+  /* "ext/_sparse.pyx":289
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]             # <<<<<<<<<<<<<<
@@ -29571,7 +29279,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   __pyx_v_h = (__pyx_v_W1.shape[1]);
   __pyx_v_k = (__pyx_v_W2.shape[1]);
 
-  /* "ext/_sparse.pyx":309
+  /* "ext/_sparse.pyx":290
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -29583,7 +29291,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_13)) {
 
 
-    /* "ext/_sparse.pyx":310
+    /* "ext/_sparse.pyx":291
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
  *         raise ValueError("need at least one sample")             # <<<<<<<<<<<<<<
@@ -29596,14 +29304,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_need_at_least_one_sample};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 310, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 291, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 310, __pyx_L1_error)
+    __PYX_ERR(0, 291, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":309
+    /* "ext/_sparse.pyx":290
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -29612,7 +29320,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":311
+  /* "ext/_sparse.pyx":292
  *     if n < 1:
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -29623,91 +29331,91 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":312
+  /* "ext/_sparse.pyx":293
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 312, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 293, __pyx_L1_error)
   __pyx_v_acc_W1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":313
+  /* "ext/_sparse.pyx":294
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 294, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":314
+  /* "ext/_sparse.pyx":295
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 295, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":315
+  /* "ext/_sparse.pyx":296
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 296, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":316
+  /* "ext/_sparse.pyx":297
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 316, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 297, __pyx_L1_error)
   __pyx_v_work = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":317
+  /* "ext/_sparse.pyx":298
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / n
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 317, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 298, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":318
+  /* "ext/_sparse.pyx":299
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
  *     cdef floating inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t i
 */
-  __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 299, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_16;
   __pyx_t_16.memview = NULL;
   __pyx_t_16.data = NULL;
 
-  /* "ext/_sparse.pyx":319
+  /* "ext/_sparse.pyx":300
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / n             # <<<<<<<<<<<<<<
@@ -29716,7 +29424,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_inv_n = (((float)1) / ((float)__pyx_v_n));
 
-  /* "ext/_sparse.pyx":322
+  /* "ext/_sparse.pyx":303
  *     cdef Py_ssize_t i
  *     cdef int t
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
@@ -29726,7 +29434,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":323
+  /* "ext/_sparse.pyx":304
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -29739,7 +29447,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":324
+        /* "ext/_sparse.pyx":305
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
@@ -29752,7 +29460,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __pyx_t_20 = 0;
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_17 * __pyx_v_W2.strides[0]) )) + __pyx_t_18)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_19 * __pyx_v_W2T.strides[0]) )) + __pyx_t_20)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":325
+        /* "ext/_sparse.pyx":306
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -29782,7 +29490,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_t = (int)(0 + 1 * __pyx_t_21);
 
-                            /* "ext/_sparse.pyx":326
+                            /* "ext/_sparse.pyx":307
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -29805,7 +29513,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":327
+        /* "ext/_sparse.pyx":308
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)             # <<<<<<<<<<<<<<
@@ -29814,7 +29522,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_W2);
 
-        /* "ext/_sparse.pyx":328
+        /* "ext/_sparse.pyx":309
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)
  *         _zero(acc_b1)             # <<<<<<<<<<<<<<
@@ -29823,7 +29531,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b1);
 
-        /* "ext/_sparse.pyx":329
+        /* "ext/_sparse.pyx":310
  *         _zero(acc_W2)
  *         _zero(acc_b1)
  *         _zero(acc_b2)             # <<<<<<<<<<<<<<
@@ -29832,7 +29540,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b2);
 
-        /* "ext/_sparse.pyx":330
+        /* "ext/_sparse.pyx":311
  *         _zero(acc_b1)
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
@@ -29843,7 +29551,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __pyx_t_20 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_19 * __pyx_v_stats.strides[0]) )) + __pyx_t_20)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":331
+        /* "ext/_sparse.pyx":312
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(n, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -29873,7 +29581,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_i = (Py_ssize_t)(0 + 1 * __pyx_t_24);
 
-                            /* "ext/_sparse.pyx":332
+                            /* "ext/_sparse.pyx":313
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(n, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
@@ -29887,7 +29595,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             #endif
                             __pyx_v_t = __pyx_t_22;
 
-                            /* "ext/_sparse.pyx":333
+                            /* "ext/_sparse.pyx":314
  *         for i in prange(n, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],             # <<<<<<<<<<<<<<
@@ -29900,7 +29608,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_17 = 0;
                             __pyx_t_26 = __pyx_v_i;
 
-                            /* "ext/_sparse.pyx":334
+                            /* "ext/_sparse.pyx":315
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -29914,7 +29622,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_31 = 0;
                             __pyx_t_32 = 0;
 
-                            /* "ext/_sparse.pyx":335
+                            /* "ext/_sparse.pyx":316
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &work[t, 0], &work[t, h], &work[t, 2 * h],             # <<<<<<<<<<<<<<
@@ -29928,7 +29636,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_37 = __pyx_v_t;
                             __pyx_t_38 = (2 * __pyx_v_h);
 
-                            /* "ext/_sparse.pyx":336
+                            /* "ext/_sparse.pyx":317
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
@@ -29944,7 +29652,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_45 = __pyx_v_t;
                             __pyx_t_46 = 0;
 
-                            /* "ext/_sparse.pyx":333
+                            /* "ext/_sparse.pyx":314
  *         for i in prange(n, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],             # <<<<<<<<<<<<<<
@@ -29953,7 +29661,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
                             __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_20)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_19)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_18)) )))), (&(*((float const  *) ( /* dim=0 */ ((char *) (((float const  *) __pyx_v_lut.data) + __pyx_t_17)) )))), __pyx_v_i, (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_26)) ))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_27 * __pyx_v_W1.strides[0]) )) + __pyx_t_28)) )))), (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b1.data) + __pyx_t_29)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_30 * __pyx_v_W2T.strides[0]) )) + __pyx_t_31)) )))), (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b2.data) + __pyx_t_32)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_inv_n, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_33 * __pyx_v_work.strides[0]) )) + __pyx_t_34)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_35 * __pyx_v_work.strides[0]) )) + __pyx_t_36)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_37 * __pyx_v_work.strides[0]) )) + __pyx_t_38)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_W2.data + __pyx_t_39 * __pyx_v_acc_W2.strides[0]) )) + __pyx_t_40)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_b1.data + __pyx_t_41 * __pyx_v_acc_b1.strides[0]) )) + __pyx_t_42)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_b2.data + __pyx_t_43 * __pyx_v_acc_b2.strides[0]) )) + __pyx_t_44)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_45 * __pyx_v_stats.strides[0]) )) + __pyx_t_46)) )))));
 
-                            /* "ext/_sparse.pyx":337
+                            /* "ext/_sparse.pyx":318
  *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],             # <<<<<<<<<<<<<<
@@ -29967,7 +29675,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_42 = __pyx_v_t;
                             __pyx_t_41 = 0;
 
-                            /* "ext/_sparse.pyx":338
+                            /* "ext/_sparse.pyx":319
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],
  *                      &acc_W1[t, 0], h, h, <floating> 1)             # <<<<<<<<<<<<<<
@@ -29977,7 +29685,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_40 = __pyx_v_t;
                             __pyx_t_39 = 0;
 
-                            /* "ext/_sparse.pyx":337
+                            /* "ext/_sparse.pyx":318
  *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],             # <<<<<<<<<<<<<<
@@ -29998,7 +29706,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":339
+        /* "ext/_sparse.pyx":320
  *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],
  *                      &acc_W1[t, 0], h, h, <floating> 1)
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
@@ -30012,7 +29720,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_21; __pyx_t_14+=1) {
           __pyx_v_t = __pyx_t_14;
 
-          /* "ext/_sparse.pyx":340
+          /* "ext/_sparse.pyx":321
  *                      &acc_W1[t, 0], h, h, <floating> 1)
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
@@ -30023,7 +29731,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
           __pyx_t_40 = 0;
           __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_39 * __pyx_v_stats.strides[0]) )) + __pyx_t_40)) ))));
 
-          /* "ext/_sparse.pyx":341
+          /* "ext/_sparse.pyx":322
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
@@ -30037,7 +29745,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 
       }
 
-      /* "ext/_sparse.pyx":323
+      /* "ext/_sparse.pyx":304
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -30054,7 +29762,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":342
+  /* "ext/_sparse.pyx":323
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     loss /= n             # <<<<<<<<<<<<<<
@@ -30063,7 +29771,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_loss = (__pyx_v_loss / __pyx_v_n);
 
-  /* "ext/_sparse.pyx":343
+  /* "ext/_sparse.pyx":324
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -30074,7 +29782,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":344
+    /* "ext/_sparse.pyx":325
  *     loss /= n
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads             # <<<<<<<<<<<<<<
@@ -30087,7 +29795,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       if (unlikely(size != 4)) {
         if (size > 4) __Pyx_RaiseTooManyValuesError(4);
         else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-        __PYX_ERR(0, 344, __pyx_L1_error)
+        __PYX_ERR(0, 325, __pyx_L1_error)
       }
       #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
       if (likely(PyTuple_CheckExact(sequence))) {
@@ -30101,16 +29809,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __Pyx_INCREF(__pyx_t_6);
       } else {
         __pyx_t_1 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 344, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 325, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_1);
         __pyx_t_4 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 344, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 325, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_4);
         __pyx_t_5 = __Pyx_PyList_GET_ITEM_REF(sequence, 2, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 344, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 325, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_5);
         __pyx_t_6 = __Pyx_PyList_GET_ITEM_REF(sequence, 3, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 344, __pyx_L1_error)
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 325, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_6);
       }
       #else
@@ -30118,7 +29826,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         Py_ssize_t i;
         PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
         for (i=0; i < 4; i++) {
-          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 344, __pyx_L1_error)
+          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 325, __pyx_L1_error)
           __Pyx_GOTREF(item);
           *(temps[i]) = item;
         }
@@ -30127,7 +29835,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     } else {
       Py_ssize_t index = -1;
       PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
-      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 344, __pyx_L1_error)
+      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 325, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
       __pyx_t_47 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_3);
       for (index=0; index < 4; index++) {
@@ -30135,7 +29843,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __Pyx_GOTREF(item);
         *(temps[index]) = item;
       }
-      if (__Pyx_IternextUnpackEndCheck(__pyx_t_47(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 344, __pyx_L1_error)
+      if (__Pyx_IternextUnpackEndCheck(__pyx_t_47(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 325, __pyx_L1_error)
       __pyx_t_47 = NULL;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       goto __pyx_L23_unpacking_done;
@@ -30143,7 +29851,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __pyx_t_47 = NULL;
       if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-      __PYX_ERR(0, 344, __pyx_L1_error)
+      __PYX_ERR(0, 325, __pyx_L1_error)
       __pyx_L23_unpacking_done:;
     }
     __pyx_v_gW1 = __pyx_t_1;
@@ -30155,7 +29863,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __pyx_v_gb2 = __pyx_t_6;
     __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":345
+    /* "ext/_sparse.pyx":326
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)             # <<<<<<<<<<<<<<
@@ -30163,12 +29871,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
 */
     __pyx_t_2 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_48, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 345, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_48, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 326, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_48);
-    __pyx_t_49 = __Pyx_PyObject_GetAttrStr(__pyx_t_48, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 345, __pyx_L1_error)
+    __pyx_t_49 = __Pyx_PyObject_GetAttrStr(__pyx_t_48, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 326, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_49);
     __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
-    __pyx_t_48 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 345, __pyx_L1_error)
+    __pyx_t_48 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 326, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_48);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -30188,7 +29896,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
       __Pyx_DECREF(__pyx_t_49); __pyx_t_49 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 345, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 326, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_1 = __pyx_t_3;
@@ -30200,13 +29908,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_49 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 345, __pyx_L1_error)
+      if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 326, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_49);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_49 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 345, __pyx_L1_error)
+        if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 326, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_49);
       }
       #endif
@@ -30216,14 +29924,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       #endif
       __Pyx_DECREF(__pyx_t_49); __pyx_t_49 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 345, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 326, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __pyx_t_5 = __pyx_t_4;
     __Pyx_INCREF(__pyx_t_5);
-    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 345, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 326, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_49 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 345, __pyx_L1_error)
+    __pyx_t_49 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 326, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_49);
     __pyx_t_7 = 0;
     {
@@ -30233,13 +29941,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_49); __pyx_t_49 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 345, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 326, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 345, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 326, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":346
+    /* "ext/_sparse.pyx":327
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T             # <<<<<<<<<<<<<<
@@ -30247,12 +29955,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
 */
     __pyx_t_1 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_48, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 346, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_48, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_48);
-    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_48, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 346, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_48, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
-    __pyx_t_48 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 346, __pyx_L1_error)
+    __pyx_t_48 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_48);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -30272,7 +29980,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 346, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 327, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __pyx_t_3 = __pyx_t_5;
@@ -30284,13 +29992,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_2 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 346, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_2);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_2 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 346, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       #endif
@@ -30300,14 +30008,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       #endif
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 346, __pyx_L1_error)
+      if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 327, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_49);
     }
     __pyx_t_4 = __pyx_t_49;
     __Pyx_INCREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 346, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 346, __pyx_L1_error)
+    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __pyx_t_7 = 0;
     {
@@ -30317,16 +30025,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_49); __pyx_t_49 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 346, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 327, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    __pyx_t_49 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 346, __pyx_L1_error)
+    __pyx_t_49 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_49);
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_49) < 0))) __PYX_ERR(0, 346, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_49) < 0))) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_49); __pyx_t_49 = 0;
 
-    /* "ext/_sparse.pyx":347
+    /* "ext/_sparse.pyx":328
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -30334,12 +30042,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *         return loss, int(correct)
 */
     __pyx_t_5 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 347, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 328, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 347, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 328, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 347, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 328, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -30359,7 +30067,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 347, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 328, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __pyx_t_6 = __pyx_t_2;
@@ -30371,13 +30079,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 347, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 328, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_3);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 347, __pyx_L1_error)
+        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 328, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
       }
       #endif
@@ -30387,13 +30095,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       #endif
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 347, __pyx_L1_error)
+      if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 328, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_49);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_49) < 0))) __PYX_ERR(0, 347, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_49) < 0))) __PYX_ERR(0, 328, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_49); __pyx_t_49 = 0;
 
-    /* "ext/_sparse.pyx":348
+    /* "ext/_sparse.pyx":329
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -30401,12 +30109,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *     if loss == loss and loss - loss == 0:  # finite
 */
     __pyx_t_6 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 348, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 329, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 348, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 329, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 348, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 329, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -30426,7 +30134,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 348, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 329, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_2 = __pyx_t_3;
@@ -30438,13 +30146,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_2, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 348, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 329, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_5);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 348, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 329, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
       }
       #endif
@@ -30454,29 +30162,29 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       #endif
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 348, __pyx_L1_error)
+      if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 329, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_49);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_49) < 0))) __PYX_ERR(0, 348, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_49) < 0))) __PYX_ERR(0, 329, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_49); __pyx_t_49 = 0;
 
-    /* "ext/_sparse.pyx":349
+    /* "ext/_sparse.pyx":330
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)             # <<<<<<<<<<<<<<
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
 */
-    __pyx_t_49 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 349, __pyx_L1_error)
+    __pyx_t_49 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 330, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_49);
-    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 349, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 330, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 349, __pyx_L1_error)
+    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 330, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_GIVEREF(__pyx_t_49);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_49) != (0)) __PYX_ERR(0, 349, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_49) != (0)) __PYX_ERR(0, 330, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_3);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 349, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 330, __pyx_L1_error);
     __pyx_t_49 = 0;
     __pyx_t_3 = 0;
     {
@@ -30490,7 +30198,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __pyx_t_5 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":343
+    /* "ext/_sparse.pyx":324
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -30499,7 +30207,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":350
+  /* "ext/_sparse.pyx":331
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
@@ -30525,7 +30233,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":351
+    /* "ext/_sparse.pyx":332
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -30538,7 +30246,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/_sparse.pyx":352
+          /* "ext/_sparse.pyx":333
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)             # <<<<<<<<<<<<<<
@@ -30549,7 +30257,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
           __pyx_t_40 = 0;
           __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_W1, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_39 * __pyx_v_W1.strides[0]) )) + __pyx_t_40)) )))), (__pyx_v_d * __pyx_v_h), __pyx_v_n_threads, __pyx_v_lr, 1);
 
-          /* "ext/_sparse.pyx":353
+          /* "ext/_sparse.pyx":334
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
@@ -30560,7 +30268,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
           __pyx_t_39 = 0;
           __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_40 * __pyx_v_W2.strides[0]) )) + __pyx_t_39)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-          /* "ext/_sparse.pyx":354
+          /* "ext/_sparse.pyx":335
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -30570,7 +30278,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
           __pyx_t_39 = 0;
           __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b1.data) + __pyx_t_39)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-          /* "ext/_sparse.pyx":355
+          /* "ext/_sparse.pyx":336
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -30581,7 +30289,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
           __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b2.data) + __pyx_t_39)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
         }
 
-        /* "ext/_sparse.pyx":351
+        /* "ext/_sparse.pyx":332
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -30598,7 +30306,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         }
     }
 
-    /* "ext/_sparse.pyx":350
+    /* "ext/_sparse.pyx":331
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
@@ -30607,23 +30315,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":356
+  /* "ext/_sparse.pyx":337
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss, int(correct)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 337, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 337, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_49 = PyTuple_New(2); if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_49 = PyTuple_New(2); if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 337, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_49);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_49, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 356, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_49, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 337, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_49, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 356, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_49, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 337, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_3 = 0;
   {
@@ -30637,7 +30345,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   __pyx_t_49 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":294
+  /* "ext/_sparse.pyx":275
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -30726,48 +30434,48 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_11full_batch_step(PyObjec
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,&__pyx_mstate_global->__pyx_n_u_grads,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 294, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 275, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 294, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 275, __pyx_L3_error)
 
-      /* "ext/_sparse.pyx":295
+      /* "ext/_sparse.pyx":276
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,
  *                     floating lr, Workspace ws, grads=None):             # <<<<<<<<<<<<<<
@@ -30776,46 +30484,46 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_11full_batch_step(PyObjec
 */
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 294, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 275, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 275, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 275, __pyx_L3_error)
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 275, __pyx_L3_error)
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 275, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 275, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 275, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 275, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 294, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 275, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 294, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 294, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 294, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 294, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[5]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 295, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[5]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 276, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[6]);
     __pyx_v_grads = values[7];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 294, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 275, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -30830,11 +30538,11 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_11full_batch_step(PyObjec
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 294, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 295, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 275, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 276, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_10full_batch_step(__pyx_self, __pyx_v_inputs, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws, __pyx_v_grads);
 
-  /* "ext/_sparse.pyx":294
+  /* "ext/_sparse.pyx":275
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -30947,7 +30655,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1full_batch_step", 0);
 
-  /* "ext/_sparse.pyx":301
+  /* "ext/_sparse.pyx":282
  *     gradients are written there and the parameters left alone, for tests.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -30956,13 +30664,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 301, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 282, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 301, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 282, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 301, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 282, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 301, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 282, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -30973,12 +30681,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 301, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 282, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":302
+  /* "ext/_sparse.pyx":283
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)             # <<<<<<<<<<<<<<
@@ -30987,9 +30695,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_t_6 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 302, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 283, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 302, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 283, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -30998,72 +30706,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 302, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 283, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":303
+  /* "ext/_sparse.pyx":284
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 303, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 284, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":304
+  /* "ext/_sparse.pyx":285
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 304, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 285, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":305
+  /* "ext/_sparse.pyx":286
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 305, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 286, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":306
+  /* "ext/_sparse.pyx":287
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 287, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":307
+  /* "ext/_sparse.pyx":288
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 307, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 288, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":308
+  /* "ext/_sparse.pyx":289
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]             # <<<<<<<<<<<<<<
@@ -31075,7 +30783,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   __pyx_v_h = (__pyx_v_W1.shape[1]);
   __pyx_v_k = (__pyx_v_W2.shape[1]);
 
-  /* "ext/_sparse.pyx":309
+  /* "ext/_sparse.pyx":290
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -31087,7 +30795,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   if (unlikely(__pyx_t_13)) {
 
 
-    /* "ext/_sparse.pyx":310
+    /* "ext/_sparse.pyx":291
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
  *         raise ValueError("need at least one sample")             # <<<<<<<<<<<<<<
@@ -31100,14 +30808,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_need_at_least_one_sample};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 310, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 291, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 310, __pyx_L1_error)
+    __PYX_ERR(0, 291, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":309
+    /* "ext/_sparse.pyx":290
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -31116,7 +30824,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   }
 
-  /* "ext/_sparse.pyx":311
+  /* "ext/_sparse.pyx":292
  *     if n < 1:
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -31127,91 +30835,91 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":312
+  /* "ext/_sparse.pyx":293
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 312, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 293, __pyx_L1_error)
   __pyx_v_acc_W1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":313
+  /* "ext/_sparse.pyx":294
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 294, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":314
+  /* "ext/_sparse.pyx":295
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 295, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":315
+  /* "ext/_sparse.pyx":296
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 296, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":316
+  /* "ext/_sparse.pyx":297
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 316, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 297, __pyx_L1_error)
   __pyx_v_work = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":317
+  /* "ext/_sparse.pyx":298
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / n
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 317, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 298, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":318
+  /* "ext/_sparse.pyx":299
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
  *     cdef floating inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t i
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 299, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":319
+  /* "ext/_sparse.pyx":300
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / n             # <<<<<<<<<<<<<<
@@ -31220,7 +30928,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_v_inv_n = (((double)1) / ((double)__pyx_v_n));
 
-  /* "ext/_sparse.pyx":322
+  /* "ext/_sparse.pyx":303
  *     cdef Py_ssize_t i
  *     cdef int t
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
@@ -31230,7 +30938,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":323
+  /* "ext/_sparse.pyx":304
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -31243,7 +30951,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":324
+        /* "ext/_sparse.pyx":305
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
@@ -31256,7 +30964,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __pyx_t_19 = 0;
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_16 * __pyx_v_W2.strides[0]) )) + __pyx_t_17)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_18 * __pyx_v_W2T.strides[0]) )) + __pyx_t_19)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":325
+        /* "ext/_sparse.pyx":306
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -31286,7 +30994,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                         {
                             __pyx_v_t = (int)(0 + 1 * __pyx_t_20);
 
-                            /* "ext/_sparse.pyx":326
+                            /* "ext/_sparse.pyx":307
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -31309,7 +31017,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         #endif
 
 
-        /* "ext/_sparse.pyx":327
+        /* "ext/_sparse.pyx":308
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)             # <<<<<<<<<<<<<<
@@ -31318,7 +31026,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_W2);
 
-        /* "ext/_sparse.pyx":328
+        /* "ext/_sparse.pyx":309
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)
  *         _zero(acc_b1)             # <<<<<<<<<<<<<<
@@ -31327,7 +31035,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b1);
 
-        /* "ext/_sparse.pyx":329
+        /* "ext/_sparse.pyx":310
  *         _zero(acc_W2)
  *         _zero(acc_b1)
  *         _zero(acc_b2)             # <<<<<<<<<<<<<<
@@ -31336,7 +31044,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b2);
 
-        /* "ext/_sparse.pyx":330
+        /* "ext/_sparse.pyx":311
  *         _zero(acc_b1)
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
@@ -31347,7 +31055,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __pyx_t_19 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_18 * __pyx_v_stats.strides[0]) )) + __pyx_t_19)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":331
+        /* "ext/_sparse.pyx":312
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(n, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -31377,7 +31085,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                         {
                             __pyx_v_i = (Py_ssize_t)(0 + 1 * __pyx_t_23);
 
-                            /* "ext/_sparse.pyx":332
+                            /* "ext/_sparse.pyx":313
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(n, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
@@ -31391,7 +31099,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             #endif
                             __pyx_v_t = __pyx_t_21;
 
-                            /* "ext/_sparse.pyx":333
+                            /* "ext/_sparse.pyx":314
  *         for i in prange(n, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],             # <<<<<<<<<<<<<<
@@ -31404,7 +31112,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_16 = 0;
                             __pyx_t_25 = __pyx_v_i;
 
-                            /* "ext/_sparse.pyx":334
+                            /* "ext/_sparse.pyx":315
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -31418,7 +31126,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_30 = 0;
                             __pyx_t_31 = 0;
 
-                            /* "ext/_sparse.pyx":335
+                            /* "ext/_sparse.pyx":316
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &work[t, 0], &work[t, h], &work[t, 2 * h],             # <<<<<<<<<<<<<<
@@ -31432,7 +31140,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_36 = __pyx_v_t;
                             __pyx_t_37 = (2 * __pyx_v_h);
 
-                            /* "ext/_sparse.pyx":336
+                            /* "ext/_sparse.pyx":317
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
@@ -31448,7 +31156,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_44 = __pyx_v_t;
                             __pyx_t_45 = 0;
 
-                            /* "ext/_sparse.pyx":333
+                            /* "ext/_sparse.pyx":314
  *         for i in prange(n, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],             # <<<<<<<<<<<<<<
@@ -31457,7 +31165,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
                             __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_19)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_18)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_17)) )))), (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lut.data) + __pyx_t_16)) )))), __pyx_v_i, (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_25)) ))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_26 * __pyx_v_W1.strides[0]) )) + __pyx_t_27)) )))), (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b1.data) + __pyx_t_28)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_29 * __pyx_v_W2T.strides[0]) )) + __pyx_t_30)) )))), (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b2.data) + __pyx_t_31)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_inv_n, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_32 * __pyx_v_work.strides[0]) )) + __pyx_t_33)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_34 * __pyx_v_work.strides[0]) )) + __pyx_t_35)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_36 * __pyx_v_work.strides[0]) )) + __pyx_t_37)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_W2.data + __pyx_t_38 * __pyx_v_acc_W2.strides[0]) )) + __pyx_t_39)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_b1.data + __pyx_t_40 * __pyx_v_acc_b1.strides[0]) )) + __pyx_t_41)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_b2.data + __pyx_t_42 * __pyx_v_acc_b2.strides[0]) )) + __pyx_t_43)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_44 * __pyx_v_stats.strides[0]) )) + __pyx_t_45)) )))));
 
-                            /* "ext/_sparse.pyx":337
+                            /* "ext/_sparse.pyx":318
  *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],             # <<<<<<<<<<<<<<
@@ -31471,7 +31179,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_41 = __pyx_v_t;
                             __pyx_t_40 = 0;
 
-                            /* "ext/_sparse.pyx":338
+                            /* "ext/_sparse.pyx":319
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],
  *                      &acc_W1[t, 0], h, h, <floating> 1)             # <<<<<<<<<<<<<<
@@ -31481,7 +31189,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_39 = __pyx_v_t;
                             __pyx_t_38 = 0;
 
-                            /* "ext/_sparse.pyx":337
+                            /* "ext/_sparse.pyx":318
  *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],             # <<<<<<<<<<<<<<
@@ -31502,7 +31210,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         #endif
 
 
-        /* "ext/_sparse.pyx":339
+        /* "ext/_sparse.pyx":320
  *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],
  *                      &acc_W1[t, 0], h, h, <floating> 1)
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
@@ -31516,7 +31224,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_20; __pyx_t_14+=1) {
           __pyx_v_t = __pyx_t_14;
 
-          /* "ext/_sparse.pyx":340
+          /* "ext/_sparse.pyx":321
  *                      &acc_W1[t, 0], h, h, <floating> 1)
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
@@ -31527,7 +31235,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
           __pyx_t_39 = 0;
           __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_38 * __pyx_v_stats.strides[0]) )) + __pyx_t_39)) ))));
 
-          /* "ext/_sparse.pyx":341
+          /* "ext/_sparse.pyx":322
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
@@ -31541,7 +31249,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 
       }
 
-      /* "ext/_sparse.pyx":323
+      /* "ext/_sparse.pyx":304
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -31558,7 +31266,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       }
   }
 
-  /* "ext/_sparse.pyx":342
+  /* "ext/_sparse.pyx":323
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     loss /= n             # <<<<<<<<<<<<<<
@@ -31567,7 +31275,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_v_loss = (__pyx_v_loss / __pyx_v_n);
 
-  /* "ext/_sparse.pyx":343
+  /* "ext/_sparse.pyx":324
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -31578,7 +31286,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":344
+    /* "ext/_sparse.pyx":325
  *     loss /= n
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads             # <<<<<<<<<<<<<<
@@ -31591,7 +31299,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       if (unlikely(size != 4)) {
         if (size > 4) __Pyx_RaiseTooManyValuesError(4);
         else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-        __PYX_ERR(0, 344, __pyx_L1_error)
+        __PYX_ERR(0, 325, __pyx_L1_error)
       }
       #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
       if (likely(PyTuple_CheckExact(sequence))) {
@@ -31605,16 +31313,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __Pyx_INCREF(__pyx_t_6);
       } else {
         __pyx_t_1 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 344, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 325, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_1);
         __pyx_t_4 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 344, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 325, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_4);
         __pyx_t_5 = __Pyx_PyList_GET_ITEM_REF(sequence, 2, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 344, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 325, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_5);
         __pyx_t_6 = __Pyx_PyList_GET_ITEM_REF(sequence, 3, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 344, __pyx_L1_error)
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 325, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_6);
       }
       #else
@@ -31622,7 +31330,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         Py_ssize_t i;
         PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
         for (i=0; i < 4; i++) {
-          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 344, __pyx_L1_error)
+          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 325, __pyx_L1_error)
           __Pyx_GOTREF(item);
           *(temps[i]) = item;
         }
@@ -31631,7 +31339,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     } else {
       Py_ssize_t index = -1;
       PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
-      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 344, __pyx_L1_error)
+      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 325, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
       __pyx_t_46 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_3);
       for (index=0; index < 4; index++) {
@@ -31639,7 +31347,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __Pyx_GOTREF(item);
         *(temps[index]) = item;
       }
-      if (__Pyx_IternextUnpackEndCheck(__pyx_t_46(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 344, __pyx_L1_error)
+      if (__Pyx_IternextUnpackEndCheck(__pyx_t_46(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 325, __pyx_L1_error)
       __pyx_t_46 = NULL;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       goto __pyx_L23_unpacking_done;
@@ -31647,7 +31355,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __pyx_t_46 = NULL;
       if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-      __PYX_ERR(0, 344, __pyx_L1_error)
+      __PYX_ERR(0, 325, __pyx_L1_error)
       __pyx_L23_unpacking_done:;
     }
     __pyx_v_gW1 = __pyx_t_1;
@@ -31659,7 +31367,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __pyx_v_gb2 = __pyx_t_6;
     __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":345
+    /* "ext/_sparse.pyx":326
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)             # <<<<<<<<<<<<<<
@@ -31667,12 +31375,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
 */
     __pyx_t_2 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_47, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_47)) __PYX_ERR(0, 345, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_47, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_47)) __PYX_ERR(0, 326, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_47);
-    __pyx_t_48 = __Pyx_PyObject_GetAttrStr(__pyx_t_47, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 345, __pyx_L1_error)
+    __pyx_t_48 = __Pyx_PyObject_GetAttrStr(__pyx_t_47, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 326, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_48);
     __Pyx_DECREF(__pyx_t_47); __pyx_t_47 = 0;
-    __pyx_t_47 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_47)) __PYX_ERR(0, 345, __pyx_L1_error)
+    __pyx_t_47 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_47)) __PYX_ERR(0, 326, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_47);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -31692,7 +31400,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_47); __pyx_t_47 = 0;
       __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 345, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 326, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_1 = __pyx_t_3;
@@ -31704,13 +31412,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_48 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 345, __pyx_L1_error)
+      if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 326, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_48);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_48 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 345, __pyx_L1_error)
+        if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 326, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_48);
       }
       #endif
@@ -31720,14 +31428,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       #endif
       __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 345, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 326, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __pyx_t_5 = __pyx_t_4;
     __Pyx_INCREF(__pyx_t_5);
-    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 345, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 326, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_48 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 345, __pyx_L1_error)
+    __pyx_t_48 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 326, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_48);
     __pyx_t_7 = 0;
     {
@@ -31737,13 +31445,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 345, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 326, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 345, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 326, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":346
+    /* "ext/_sparse.pyx":327
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T             # <<<<<<<<<<<<<<
@@ -31751,12 +31459,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
 */
     __pyx_t_1 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_47, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_47)) __PYX_ERR(0, 346, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_47, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_47)) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_47);
-    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_47, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 346, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_47, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_47); __pyx_t_47 = 0;
-    __pyx_t_47 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_47)) __PYX_ERR(0, 346, __pyx_L1_error)
+    __pyx_t_47 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_47)) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_47);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -31776,7 +31484,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_47); __pyx_t_47 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 346, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 327, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __pyx_t_3 = __pyx_t_5;
@@ -31788,13 +31496,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_2 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 346, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_2);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_2 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 346, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       #endif
@@ -31804,14 +31512,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       #endif
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 346, __pyx_L1_error)
+      if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 327, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_48);
     }
     __pyx_t_4 = __pyx_t_48;
     __Pyx_INCREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 346, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 346, __pyx_L1_error)
+    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __pyx_t_7 = 0;
     {
@@ -31821,16 +31529,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 346, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 327, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    __pyx_t_48 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 346, __pyx_L1_error)
+    __pyx_t_48 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_48);
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_48) < 0))) __PYX_ERR(0, 346, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_48) < 0))) __PYX_ERR(0, 327, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
 
-    /* "ext/_sparse.pyx":347
+    /* "ext/_sparse.pyx":328
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -31838,12 +31546,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *         return loss, int(correct)
 */
     __pyx_t_5 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 347, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 328, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 347, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 328, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 347, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 328, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -31863,7 +31571,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 347, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 328, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __pyx_t_6 = __pyx_t_2;
@@ -31875,13 +31583,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 347, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 328, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_3);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 347, __pyx_L1_error)
+        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 328, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
       }
       #endif
@@ -31891,13 +31599,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       #endif
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 347, __pyx_L1_error)
+      if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 328, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_48);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_48) < 0))) __PYX_ERR(0, 347, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_48) < 0))) __PYX_ERR(0, 328, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
 
-    /* "ext/_sparse.pyx":348
+    /* "ext/_sparse.pyx":329
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -31905,12 +31613,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *     if loss == loss and loss - loss == 0:  # finite
 */
     __pyx_t_6 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 348, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 329, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 348, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 329, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 348, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 329, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -31930,7 +31638,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 348, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 329, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_2 = __pyx_t_3;
@@ -31942,13 +31650,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_2, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 348, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 329, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_5);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 348, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 329, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
       }
       #endif
@@ -31958,29 +31666,29 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       #endif
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 348, __pyx_L1_error)
+      if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 329, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_48);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_48) < 0))) __PYX_ERR(0, 348, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_48) < 0))) __PYX_ERR(0, 329, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
 
-    /* "ext/_sparse.pyx":349
+    /* "ext/_sparse.pyx":330
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)             # <<<<<<<<<<<<<<
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
 */
-    __pyx_t_48 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 349, __pyx_L1_error)
+    __pyx_t_48 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 330, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_48);
-    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 349, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 330, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 349, __pyx_L1_error)
+    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 330, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_GIVEREF(__pyx_t_48);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_48) != (0)) __PYX_ERR(0, 349, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_48) != (0)) __PYX_ERR(0, 330, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_3);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 349, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 330, __pyx_L1_error);
     __pyx_t_48 = 0;
     __pyx_t_3 = 0;
     {
@@ -31994,7 +31702,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __pyx_t_5 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":343
+    /* "ext/_sparse.pyx":324
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -32003,7 +31711,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   }
 
-  /* "ext/_sparse.pyx":350
+  /* "ext/_sparse.pyx":331
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
@@ -32029,7 +31737,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":351
+    /* "ext/_sparse.pyx":332
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -32042,7 +31750,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/_sparse.pyx":352
+          /* "ext/_sparse.pyx":333
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)             # <<<<<<<<<<<<<<
@@ -32053,7 +31761,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
           __pyx_t_39 = 0;
           __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_W1, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_38 * __pyx_v_W1.strides[0]) )) + __pyx_t_39)) )))), (__pyx_v_d * __pyx_v_h), __pyx_v_n_threads, __pyx_v_lr, 1);
 
-          /* "ext/_sparse.pyx":353
+          /* "ext/_sparse.pyx":334
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
@@ -32064,7 +31772,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
           __pyx_t_38 = 0;
           __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_39 * __pyx_v_W2.strides[0]) )) + __pyx_t_38)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-          /* "ext/_sparse.pyx":354
+          /* "ext/_sparse.pyx":335
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -32074,7 +31782,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
           __pyx_t_38 = 0;
           __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b1.data) + __pyx_t_38)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-          /* "ext/_sparse.pyx":355
+          /* "ext/_sparse.pyx":336
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -32085,7 +31793,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
           __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b2.data) + __pyx_t_38)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
         }
 
-        /* "ext/_sparse.pyx":351
+        /* "ext/_sparse.pyx":332
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -32102,7 +31810,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         }
     }
 
-    /* "ext/_sparse.pyx":350
+    /* "ext/_sparse.pyx":331
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
@@ -32111,23 +31819,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   }
 
-  /* "ext/_sparse.pyx":356
+  /* "ext/_sparse.pyx":337
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss, int(correct)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 337, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 337, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_48 = PyTuple_New(2); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_48 = PyTuple_New(2); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 337, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_48);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_48, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 356, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_48, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 337, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_48, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 356, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_48, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 337, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_3 = 0;
   {
@@ -32141,7 +31849,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   __pyx_t_48 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":294
+  /* "ext/_sparse.pyx":275
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -32199,7 +31907,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":359
+/* "ext/_sparse.pyx":340
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -32236,53 +31944,53 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_3minibatch_step(PyObject *__pyx_self,
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 359, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 340, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 340, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 359, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 340, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 340, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 340, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 340, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 340, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -32296,7 +32004,7 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_3minibatch_step(PyObject *__pyx_self,
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 359, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 340, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -32348,7 +32056,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 359, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 340, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -32366,11 +32074,11 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 359, __pyx_L1_error)
+    __PYX_ERR(0, 340, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 340, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 340, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -32380,7 +32088,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 359, __pyx_L1_error)
+      __PYX_ERR(0, 340, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 2);
     __Pyx_INCREF(__pyx_t_5);
@@ -32399,9 +32107,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 359, __pyx_L1_error)
+    __PYX_ERR(0, 340, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 340, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -32410,25 +32118,25 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 359, __pyx_L1_error)
+      __PYX_ERR(0, 340, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 340, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 2, 8, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 359, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 2, 8, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 340, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 359, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 340, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 340, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 340, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -32487,81 +32195,81 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_15minibatch_step(PyObject
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_batch,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 359, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 340, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 340, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 8; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 359, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 340, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 8)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 340, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 340, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 340, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 340, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 340, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 340, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 340, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 340, __pyx_L3_error)
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 359, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 359, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 359, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 359, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 359, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[6]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 360, __pyx_L3_error)
+    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[6]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 341, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[7]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 359, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 340, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -32577,8 +32285,8 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_15minibatch_step(PyObject
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 359, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 360, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 340, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 341, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_14minibatch_step(__pyx_self, __pyx_v_inputs, __pyx_v_batch, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws);
 
   /* function exit code */
@@ -32690,7 +32398,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0minibatch_step", 0);
 
-  /* "ext/_sparse.pyx":367
+  /* "ext/_sparse.pyx":348
  *     applies W1 -= lr * X_b^T D1 directly, each thread owning a block of columns.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -32699,13 +32407,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 367, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 348, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 367, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 348, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 367, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 348, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 367, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 348, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -32716,72 +32424,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 367, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 348, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":368
+  /* "ext/_sparse.pyx":349
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 368, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 349, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":369
+  /* "ext/_sparse.pyx":350
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 369, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 350, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":370
+  /* "ext/_sparse.pyx":351
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 370, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 351, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":371
+  /* "ext/_sparse.pyx":352
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 371, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 352, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":372
+  /* "ext/_sparse.pyx":353
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 372, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 353, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":373
+  /* "ext/_sparse.pyx":354
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples             # <<<<<<<<<<<<<<
@@ -32795,7 +32503,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_rows = __pyx_t_13;
 
-  /* "ext/_sparse.pyx":374
+  /* "ext/_sparse.pyx":355
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -32806,7 +32514,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":375
+  /* "ext/_sparse.pyx":356
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -32823,14 +32531,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 356, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 356, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 356, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 356, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
@@ -32840,7 +32548,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":376
+    /* "ext/_sparse.pyx":357
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")             # <<<<<<<<<<<<<<
@@ -32853,14 +32561,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_kp_u_batch_must_hold_1_to_buffer_size};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 376, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 357, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 376, __pyx_L1_error)
+    __PYX_ERR(0, 357, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":375
+    /* "ext/_sparse.pyx":356
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -32869,7 +32577,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":377
+  /* "ext/_sparse.pyx":358
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)             # <<<<<<<<<<<<<<
@@ -32878,9 +32586,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_1 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_1);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 377, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 377, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -32889,32 +32597,32 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 377, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/_sparse.pyx":378
+  /* "ext/_sparse.pyx":359
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
 */
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 378, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 378, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 378, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 378, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":379
+    /* "ext/_sparse.pyx":360
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")             # <<<<<<<<<<<<<<
@@ -32927,14 +32635,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_workspace_doesn_t_fit_the_networ};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 379, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 360, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 379, __pyx_L1_error)
+    __PYX_ERR(0, 360, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":378
+    /* "ext/_sparse.pyx":359
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
@@ -32943,7 +32651,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":380
+  /* "ext/_sparse.pyx":361
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -32951,12 +32659,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
  *     cdef floating[:, ::1] D1 = ws.D1
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -32976,10 +32684,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 380, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (!__pyx_t_16) {
 
@@ -32990,12 +32698,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     goto __pyx_L8_bool_binop_done;
   }
   __pyx_t_1 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -33015,12 +32723,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 380, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
@@ -33030,7 +32738,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":381
+    /* "ext/_sparse.pyx":362
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")             # <<<<<<<<<<<<<<
@@ -33043,14 +32751,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_batch_index_out_of_range};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 381, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 362, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 381, __pyx_L1_error)
+    __PYX_ERR(0, 362, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":380
+    /* "ext/_sparse.pyx":361
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -33059,91 +32767,91 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":382
+  /* "ext/_sparse.pyx":363
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 382, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 363, __pyx_L1_error)
   __pyx_v_D1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":383
+  /* "ext/_sparse.pyx":364
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 383, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 364, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":384
+  /* "ext/_sparse.pyx":365
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 384, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 365, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":385
+  /* "ext/_sparse.pyx":366
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 385, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 366, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":386
+  /* "ext/_sparse.pyx":367
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 386, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 367, __pyx_L1_error)
   __pyx_v_work = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":387
+  /* "ext/_sparse.pyx":368
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 387, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 368, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":388
+  /* "ext/_sparse.pyx":369
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
  *     cdef floating inv_n = (<floating> 1) / m
  *     cdef Py_ssize_t i, s, block, j0, j1
 */
-  __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 388, __pyx_L1_error)
+  __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 369, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_18;
   __pyx_t_18.memview = NULL;
   __pyx_t_18.data = NULL;
 
-  /* "ext/_sparse.pyx":389
+  /* "ext/_sparse.pyx":370
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m             # <<<<<<<<<<<<<<
@@ -33152,7 +32860,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_inv_n = (((float)1) / ((float)__pyx_v_m));
 
-  /* "ext/_sparse.pyx":392
+  /* "ext/_sparse.pyx":373
  *     cdef Py_ssize_t i, s, block, j0, j1
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1             # <<<<<<<<<<<<<<
@@ -33171,7 +32879,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_blocks = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":393
+  /* "ext/_sparse.pyx":374
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
@@ -33181,7 +32889,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":394
+  /* "ext/_sparse.pyx":375
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -33194,7 +32902,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":395
+        /* "ext/_sparse.pyx":376
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
@@ -33207,7 +32915,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_19 * __pyx_v_W2.strides[0]) )) + __pyx_t_20)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_21 * __pyx_v_W2T.strides[0]) )) + __pyx_t_22)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":396
+        /* "ext/_sparse.pyx":377
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -33218,7 +32926,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_W2.data + __pyx_t_22 * __pyx_v_acc_W2.strides[0]) )) + __pyx_t_21)) )))), 0, (((__pyx_v_n_threads * __pyx_v_h) * __pyx_v_k) * (sizeof(float)))));
 
-        /* "ext/_sparse.pyx":397
+        /* "ext/_sparse.pyx":378
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -33229,7 +32937,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_b1.data + __pyx_t_21 * __pyx_v_acc_b1.strides[0]) )) + __pyx_t_22)) )))), 0, ((__pyx_v_n_threads * __pyx_v_h) * (sizeof(float)))));
 
-        /* "ext/_sparse.pyx":398
+        /* "ext/_sparse.pyx":379
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -33240,7 +32948,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_b2.data + __pyx_t_22 * __pyx_v_acc_b2.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_n_threads * __pyx_v_k) * (sizeof(float)))));
 
-        /* "ext/_sparse.pyx":399
+        /* "ext/_sparse.pyx":380
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
@@ -33251,7 +32959,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_21 * __pyx_v_stats.strides[0]) )) + __pyx_t_22)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":400
+        /* "ext/_sparse.pyx":381
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -33281,7 +32989,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_i = (Py_ssize_t)(0 + 1 * __pyx_t_23);
 
-                            /* "ext/_sparse.pyx":401
+                            /* "ext/_sparse.pyx":382
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
@@ -33295,7 +33003,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             #endif
                             __pyx_v_t = __pyx_t_14;
 
-                            /* "ext/_sparse.pyx":402
+                            /* "ext/_sparse.pyx":383
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -33310,7 +33018,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_26 = __pyx_v_i;
                             __pyx_t_27 = (*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_26)) )));
 
-                            /* "ext/_sparse.pyx":403
+                            /* "ext/_sparse.pyx":384
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -33324,7 +33032,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_32 = 0;
                             __pyx_t_33 = 0;
 
-                            /* "ext/_sparse.pyx":404
+                            /* "ext/_sparse.pyx":385
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],             # <<<<<<<<<<<<<<
@@ -33338,7 +33046,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_38 = __pyx_v_t;
                             __pyx_t_39 = __pyx_v_h;
 
-                            /* "ext/_sparse.pyx":405
+                            /* "ext/_sparse.pyx":386
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
@@ -33354,7 +33062,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_46 = __pyx_v_t;
                             __pyx_t_47 = 0;
 
-                            /* "ext/_sparse.pyx":402
+                            /* "ext/_sparse.pyx":383
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -33375,7 +33083,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":406
+        /* "ext/_sparse.pyx":387
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
@@ -33389,7 +33097,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         for (__pyx_t_49 = 0; __pyx_t_49 < __pyx_t_48; __pyx_t_49+=1) {
           __pyx_v_t = __pyx_t_49;
 
-          /* "ext/_sparse.pyx":407
+          /* "ext/_sparse.pyx":388
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
@@ -33400,7 +33108,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
           __pyx_t_46 = 0;
           __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_47 * __pyx_v_stats.strides[0]) )) + __pyx_t_46)) ))));
 
-          /* "ext/_sparse.pyx":408
+          /* "ext/_sparse.pyx":389
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
@@ -33414,7 +33122,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
       }
 
-      /* "ext/_sparse.pyx":394
+      /* "ext/_sparse.pyx":375
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -33431,7 +33139,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":409
+  /* "ext/_sparse.pyx":390
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
@@ -33460,23 +33168,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   if (__pyx_t_16) {
 
 
-    /* "ext/_sparse.pyx":410
+    /* "ext/_sparse.pyx":391
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)             # <<<<<<<<<<<<<<
  *     with nogil:
  *         # W1 -= lr * X_b^T D1, column block by column block
 */
-    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 410, __pyx_L1_error)
+    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 391, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 410, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 391, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 410, __pyx_L1_error)
+    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 391, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
     __Pyx_GIVEREF(__pyx_t_4);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 410, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 391, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_5);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 410, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 391, __pyx_L1_error);
     __pyx_t_4 = 0;
     __pyx_t_5 = 0;
     {
@@ -33490,7 +33198,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __pyx_t_6 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":409
+    /* "ext/_sparse.pyx":390
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
@@ -33499,7 +33207,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":411
+  /* "ext/_sparse.pyx":392
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -33512,7 +33220,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":413
+        /* "ext/_sparse.pyx":394
  *     with nogil:
  *         # W1 -= lr * X_b^T D1, column block by column block
  *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -33542,7 +33250,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_block = (Py_ssize_t)(0 + 1 * __pyx_t_24);
 
-                            /* "ext/_sparse.pyx":414
+                            /* "ext/_sparse.pyx":395
  *         # W1 -= lr * X_b^T D1, column block by column block
  *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks             # <<<<<<<<<<<<<<
@@ -33551,7 +33259,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
                             __pyx_v_j0 = ((__pyx_v_block * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":415
+                            /* "ext/_sparse.pyx":396
  *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks             # <<<<<<<<<<<<<<
@@ -33560,7 +33268,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
                             __pyx_v_j1 = (((__pyx_v_block + 1) * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":416
+                            /* "ext/_sparse.pyx":397
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):             # <<<<<<<<<<<<<<
@@ -33574,7 +33282,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             for (__pyx_t_51 = 0; __pyx_t_51 < __pyx_t_50; __pyx_t_51+=1) {
                               __pyx_v_s = __pyx_t_51;
 
-                              /* "ext/_sparse.pyx":417
+                              /* "ext/_sparse.pyx":398
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
@@ -33589,7 +33297,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                               __pyx_t_42 = __pyx_v_s;
                               __pyx_t_41 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":418
+                              /* "ext/_sparse.pyx":399
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)             # <<<<<<<<<<<<<<
@@ -33599,7 +33307,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                               __pyx_t_40 = 0;
                               __pyx_t_39 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":417
+                              /* "ext/_sparse.pyx":398
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
@@ -33622,7 +33330,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":419
+        /* "ext/_sparse.pyx":400
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
@@ -33633,7 +33341,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_40 = 0;
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_39 * __pyx_v_W2.strides[0]) )) + __pyx_t_40)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-        /* "ext/_sparse.pyx":420
+        /* "ext/_sparse.pyx":401
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -33643,7 +33351,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_40 = 0;
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b1.data) + __pyx_t_40)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-        /* "ext/_sparse.pyx":421
+        /* "ext/_sparse.pyx":402
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -33653,7 +33361,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b2.data) + __pyx_t_40)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
       }
 
-      /* "ext/_sparse.pyx":411
+      /* "ext/_sparse.pyx":392
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -33670,21 +33378,21 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":422
+  /* "ext/_sparse.pyx":403
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss / m, int(correct)             # <<<<<<<<<<<<<<
 */
-  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 403, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 403, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 403, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 422, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 403, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 422, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 403, __pyx_L1_error);
   __pyx_t_6 = 0;
   __pyx_t_5 = 0;
   {
@@ -33698,7 +33406,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   __pyx_t_4 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":359
+  /* "ext/_sparse.pyx":340
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -33786,81 +33494,81 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_17minibatch_step(PyObject
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_batch,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 359, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 340, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 359, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 340, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 8; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 359, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 340, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 8)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 340, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 340, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 340, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 340, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 340, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 340, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 340, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 359, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 340, __pyx_L3_error)
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 359, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 359, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 359, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 359, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 359, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[6]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 360, __pyx_L3_error)
+    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[6]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 341, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[7]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 359, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 340, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -33876,8 +33584,8 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_17minibatch_step(PyObject
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 359, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 360, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 340, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 341, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_16minibatch_step(__pyx_self, __pyx_v_inputs, __pyx_v_batch, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws);
 
   /* function exit code */
@@ -33988,7 +33696,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1minibatch_step", 0);
 
-  /* "ext/_sparse.pyx":367
+  /* "ext/_sparse.pyx":348
  *     applies W1 -= lr * X_b^T D1 directly, each thread owning a block of columns.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -33997,13 +33705,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 367, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 348, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 367, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 348, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 367, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 348, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 367, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 348, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -34014,72 +33722,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 367, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 348, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":368
+  /* "ext/_sparse.pyx":349
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 368, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 349, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":369
+  /* "ext/_sparse.pyx":350
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 369, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 350, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":370
+  /* "ext/_sparse.pyx":351
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 370, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 351, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":371
+  /* "ext/_sparse.pyx":352
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 371, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 352, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":372
+  /* "ext/_sparse.pyx":353
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 372, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 353, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":373
+  /* "ext/_sparse.pyx":354
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples             # <<<<<<<<<<<<<<
@@ -34093,7 +33801,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_rows = __pyx_t_13;
 
-  /* "ext/_sparse.pyx":374
+  /* "ext/_sparse.pyx":355
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -34104,7 +33812,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":375
+  /* "ext/_sparse.pyx":356
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -34121,14 +33829,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 356, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 356, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 356, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 356, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
@@ -34138,7 +33846,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":376
+    /* "ext/_sparse.pyx":357
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")             # <<<<<<<<<<<<<<
@@ -34151,14 +33859,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_kp_u_batch_must_hold_1_to_buffer_size};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 376, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 357, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 376, __pyx_L1_error)
+    __PYX_ERR(0, 357, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":375
+    /* "ext/_sparse.pyx":356
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -34167,7 +33875,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":377
+  /* "ext/_sparse.pyx":358
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)             # <<<<<<<<<<<<<<
@@ -34176,9 +33884,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_1 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_1);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 377, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 377, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -34187,32 +33895,32 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 377, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/_sparse.pyx":378
+  /* "ext/_sparse.pyx":359
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
 */
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 378, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 378, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 378, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 378, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":379
+    /* "ext/_sparse.pyx":360
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")             # <<<<<<<<<<<<<<
@@ -34225,14 +33933,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_workspace_doesn_t_fit_the_networ};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 379, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 360, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 379, __pyx_L1_error)
+    __PYX_ERR(0, 360, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":378
+    /* "ext/_sparse.pyx":359
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
@@ -34241,7 +33949,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":380
+  /* "ext/_sparse.pyx":361
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -34249,12 +33957,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
  *     cdef floating[:, ::1] D1 = ws.D1
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -34274,10 +33982,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 380, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (!__pyx_t_16) {
 
@@ -34288,12 +33996,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     goto __pyx_L8_bool_binop_done;
   }
   __pyx_t_1 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -34313,12 +34021,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 380, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
@@ -34328,7 +34036,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":381
+    /* "ext/_sparse.pyx":362
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")             # <<<<<<<<<<<<<<
@@ -34341,14 +34049,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_batch_index_out_of_range};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 381, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 362, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 381, __pyx_L1_error)
+    __PYX_ERR(0, 362, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":380
+    /* "ext/_sparse.pyx":361
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -34357,91 +34065,91 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":382
+  /* "ext/_sparse.pyx":363
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 382, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 363, __pyx_L1_error)
   __pyx_v_D1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":383
+  /* "ext/_sparse.pyx":364
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 383, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 364, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":384
+  /* "ext/_sparse.pyx":365
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 384, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 365, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":385
+  /* "ext/_sparse.pyx":366
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 385, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 366, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":386
+  /* "ext/_sparse.pyx":367
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 386, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 367, __pyx_L1_error)
   __pyx_v_work = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":387
+  /* "ext/_sparse.pyx":368
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 387, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 368, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":388
+  /* "ext/_sparse.pyx":369
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
  *     cdef floating inv_n = (<floating> 1) / m
  *     cdef Py_ssize_t i, s, block, j0, j1
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 388, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 369, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":389
+  /* "ext/_sparse.pyx":370
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m             # <<<<<<<<<<<<<<
@@ -34450,7 +34158,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_inv_n = (((double)1) / ((double)__pyx_v_m));
 
-  /* "ext/_sparse.pyx":392
+  /* "ext/_sparse.pyx":373
  *     cdef Py_ssize_t i, s, block, j0, j1
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1             # <<<<<<<<<<<<<<
@@ -34469,7 +34177,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_blocks = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":393
+  /* "ext/_sparse.pyx":374
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
@@ -34479,7 +34187,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":394
+  /* "ext/_sparse.pyx":375
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -34492,7 +34200,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":395
+        /* "ext/_sparse.pyx":376
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
@@ -34505,7 +34213,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_18 * __pyx_v_W2.strides[0]) )) + __pyx_t_19)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_20 * __pyx_v_W2T.strides[0]) )) + __pyx_t_21)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":396
+        /* "ext/_sparse.pyx":377
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -34516,7 +34224,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_20 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_W2.data + __pyx_t_21 * __pyx_v_acc_W2.strides[0]) )) + __pyx_t_20)) )))), 0, (((__pyx_v_n_threads * __pyx_v_h) * __pyx_v_k) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":397
+        /* "ext/_sparse.pyx":378
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -34527,7 +34235,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_b1.data + __pyx_t_20 * __pyx_v_acc_b1.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_n_threads * __pyx_v_h) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":398
+        /* "ext/_sparse.pyx":379
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -34538,7 +34246,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_20 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_b2.data + __pyx_t_21 * __pyx_v_acc_b2.strides[0]) )) + __pyx_t_20)) )))), 0, ((__pyx_v_n_threads * __pyx_v_k) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":399
+        /* "ext/_sparse.pyx":380
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
@@ -34549,7 +34257,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_20 * __pyx_v_stats.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":400
+        /* "ext/_sparse.pyx":381
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -34579,7 +34287,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_i = (Py_ssize_t)(0 + 1 * __pyx_t_22);
 
-                            /* "ext/_sparse.pyx":401
+                            /* "ext/_sparse.pyx":382
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
@@ -34593,7 +34301,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             #endif
                             __pyx_v_t = __pyx_t_14;
 
-                            /* "ext/_sparse.pyx":402
+                            /* "ext/_sparse.pyx":383
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -34608,7 +34316,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_25 = __pyx_v_i;
                             __pyx_t_26 = (*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_25)) )));
 
-                            /* "ext/_sparse.pyx":403
+                            /* "ext/_sparse.pyx":384
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -34622,7 +34330,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_31 = 0;
                             __pyx_t_32 = 0;
 
-                            /* "ext/_sparse.pyx":404
+                            /* "ext/_sparse.pyx":385
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],             # <<<<<<<<<<<<<<
@@ -34636,7 +34344,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_37 = __pyx_v_t;
                             __pyx_t_38 = __pyx_v_h;
 
-                            /* "ext/_sparse.pyx":405
+                            /* "ext/_sparse.pyx":386
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
@@ -34652,7 +34360,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_45 = __pyx_v_t;
                             __pyx_t_46 = 0;
 
-                            /* "ext/_sparse.pyx":402
+                            /* "ext/_sparse.pyx":383
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -34673,7 +34381,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":406
+        /* "ext/_sparse.pyx":387
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
@@ -34687,7 +34395,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         for (__pyx_t_48 = 0; __pyx_t_48 < __pyx_t_47; __pyx_t_48+=1) {
           __pyx_v_t = __pyx_t_48;
 
-          /* "ext/_sparse.pyx":407
+          /* "ext/_sparse.pyx":388
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
@@ -34698,7 +34406,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
           __pyx_t_45 = 0;
           __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_46 * __pyx_v_stats.strides[0]) )) + __pyx_t_45)) ))));
 
-          /* "ext/_sparse.pyx":408
+          /* "ext/_sparse.pyx":389
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
@@ -34712,7 +34420,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
       }
 
-      /* "ext/_sparse.pyx":394
+      /* "ext/_sparse.pyx":375
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -34729,7 +34437,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":409
+  /* "ext/_sparse.pyx":390
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
@@ -34758,23 +34466,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   if (__pyx_t_16) {
 
 
-    /* "ext/_sparse.pyx":410
+    /* "ext/_sparse.pyx":391
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)             # <<<<<<<<<<<<<<
  *     with nogil:
  *         # W1 -= lr * X_b^T D1, column block by column block
 */
-    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 410, __pyx_L1_error)
+    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 391, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 410, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 391, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 410, __pyx_L1_error)
+    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 391, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
     __Pyx_GIVEREF(__pyx_t_4);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 410, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 391, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_5);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 410, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 391, __pyx_L1_error);
     __pyx_t_4 = 0;
     __pyx_t_5 = 0;
     {
@@ -34788,7 +34496,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __pyx_t_6 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":409
+    /* "ext/_sparse.pyx":390
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
@@ -34797,7 +34505,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":411
+  /* "ext/_sparse.pyx":392
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -34810,7 +34518,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":413
+        /* "ext/_sparse.pyx":394
  *     with nogil:
  *         # W1 -= lr * X_b^T D1, column block by column block
  *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -34840,7 +34548,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_block = (Py_ssize_t)(0 + 1 * __pyx_t_23);
 
-                            /* "ext/_sparse.pyx":414
+                            /* "ext/_sparse.pyx":395
  *         # W1 -= lr * X_b^T D1, column block by column block
  *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks             # <<<<<<<<<<<<<<
@@ -34849,7 +34557,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
                             __pyx_v_j0 = ((__pyx_v_block * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":415
+                            /* "ext/_sparse.pyx":396
  *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks             # <<<<<<<<<<<<<<
@@ -34858,7 +34566,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
                             __pyx_v_j1 = (((__pyx_v_block + 1) * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":416
+                            /* "ext/_sparse.pyx":397
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):             # <<<<<<<<<<<<<<
@@ -34872,7 +34580,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             for (__pyx_t_50 = 0; __pyx_t_50 < __pyx_t_49; __pyx_t_50+=1) {
                               __pyx_v_s = __pyx_t_50;
 
-                              /* "ext/_sparse.pyx":417
+                              /* "ext/_sparse.pyx":398
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
@@ -34887,7 +34595,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                               __pyx_t_41 = __pyx_v_s;
                               __pyx_t_40 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":418
+                              /* "ext/_sparse.pyx":399
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)             # <<<<<<<<<<<<<<
@@ -34897,7 +34605,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                               __pyx_t_39 = 0;
                               __pyx_t_38 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":417
+                              /* "ext/_sparse.pyx":398
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
@@ -34920,7 +34628,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":419
+        /* "ext/_sparse.pyx":400
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
@@ -34931,7 +34639,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_39 = 0;
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_38 * __pyx_v_W2.strides[0]) )) + __pyx_t_39)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-        /* "ext/_sparse.pyx":420
+        /* "ext/_sparse.pyx":401
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -34941,7 +34649,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_39 = 0;
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b1.data) + __pyx_t_39)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-        /* "ext/_sparse.pyx":421
+        /* "ext/_sparse.pyx":402
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -34951,7 +34659,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b2.data) + __pyx_t_39)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
       }
 
-      /* "ext/_sparse.pyx":411
+      /* "ext/_sparse.pyx":392
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -34968,21 +34676,21 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":422
+  /* "ext/_sparse.pyx":403
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss / m, int(correct)             # <<<<<<<<<<<<<<
 */
-  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 403, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 403, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 403, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 422, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 403, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 422, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 403, __pyx_L1_error);
   __pyx_t_6 = 0;
   __pyx_t_5 = 0;
   {
@@ -34996,7 +34704,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   __pyx_t_4 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":359
+  /* "ext/_sparse.pyx":340
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -37816,14 +37524,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_Workspace(__pyx_msta
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_Workspace", 0);
   /*--- Exttype __pyx_obj_6mlpgui_7_sparse_Workspace ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse_Workspace_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace)) __PYX_ERR(0, 234, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse_Workspace_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace)) __PYX_ERR(0, 215, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace = &__pyx_type_6mlpgui_7_sparse_Workspace;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 234, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 215, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace);
@@ -37833,8 +37541,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_Workspace(__pyx_msta
     __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Workspace, (PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 234, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 234, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Workspace, (PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 215, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 215, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37851,14 +37559,14 @@ static int __Pyx_modinit_Exttype___pyx_defaults(__pyx_mstatetype *__pyx_mstate) 
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_defaults", 0);
   /*--- Exttype __pyx_defaults ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse___pyx_defaults_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 294, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse___pyx_defaults_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 275, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults = &__pyx_type_6mlpgui_7_sparse___pyx_defaults;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults) < (0)) __PYX_ERR(0, 294, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults);
@@ -38873,7 +38581,7 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/_sparse.pyx":24
- * from _activations cimport binary_loss, clamp_low, fexp, sigmoid, sigmoid_vec
+ * from _activations cimport binary_loss, clamp_low, dot, fexp, sigmoid, sigmoid_vec
  * 
  * import numpy as np             # <<<<<<<<<<<<<<
  * 
@@ -38927,19 +38635,19 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":259
+  /* "ext/_sparse.pyx":240
  *         self.stats = np.zeros((n_threads, PAD), np.float64)
  * 
  *     def check(self, W1, W2, bint full_batch):             # <<<<<<<<<<<<<<
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_6mlpgui_7_sparse_9Workspace_3check, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Workspace_check, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 259, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_6mlpgui_7_sparse_9Workspace_3check, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Workspace_check, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, __pyx_mstate_global->__pyx_n_u_check, __pyx_t_4) < (0)) __PYX_ERR(0, 259, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, __pyx_mstate_global->__pyx_n_u_check, __pyx_t_4) < (0)) __PYX_ERR(0, 240, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -38969,38 +38677,38 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":294
+  /* "ext/_sparse.pyx":275
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
  *                     floating lr, Workspace ws, grads=None):
  *     """One full-batch gradient-descent step over CSR inputs; returns (loss, n_correct) before the update.
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 294, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 275, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_9full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_float_1_float_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 294, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_9full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_float_1_float_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_tuple[6]);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 294, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_11full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_double_1_double, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 294, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_11full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_double_1_double, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_tuple[6]);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 294, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_1full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 294, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_1full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 294, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 294, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 275, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 275, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_5)->arg0 = __pyx_t_9;
   __Pyx_GIVEREF(__pyx_t_9);
@@ -39011,42 +38719,42 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   __pyx_t_4 = 0;
   __pyx_t_4 = __pyx_t_5;
   __Pyx_INCREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_full_batch_step, __pyx_t_4) < (0)) __PYX_ERR(0, 294, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_full_batch_step, __pyx_t_4) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/_sparse.pyx":359
+  /* "ext/_sparse.pyx":340
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
  *                    floating lr, Workspace ws):
  *     """One gradient-descent step on the samples `batch` (indices into the CSR rows).
 */
-  __pyx_t_5 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 340, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_15minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_float_1_float_1_f, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_15minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_float_1_float_1_f, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 340, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_4) < (0)) __PYX_ERR(0, 359, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_4) < (0)) __PYX_ERR(0, 340, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_17minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_double_1_double_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_17minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_double_1_double_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 340, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_4) < (0)) __PYX_ERR(0, 359, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_4) < (0)) __PYX_ERR(0, 340, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_3minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_3minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 340, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 359, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 359, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 340, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 340, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_4)->arg0 = __pyx_t_9;
   __Pyx_GIVEREF(__pyx_t_9);
@@ -39057,7 +38765,7 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   __pyx_t_5 = 0;
   __pyx_t_5 = __pyx_t_4;
   __Pyx_INCREF(__pyx_t_5);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_minibatch_step, __pyx_t_5) < (0)) __PYX_ERR(0, 359, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_minibatch_step, __pyx_t_5) < (0)) __PYX_ERR(0, 340, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
@@ -39255,7 +38963,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[5]);
 
-  /* "ext/_sparse.pyx":294
+  /* "ext/_sparse.pyx":275
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -39264,7 +38972,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {Py_None};
-    __pyx_mstate_global->__pyx_tuple[6] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[6])) __PYX_ERR(0, 294, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[6] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[6])) __PYX_ERR(0, 275, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[6]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[6]);
@@ -39492,7 +39200,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_q_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 259};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 240};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_full_batch, __pyx_mstate->__pyx_n_u_d, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_check, __pyx_mstate->__pyx_kp_b_iso88591_A_3d_F_4r_q_BfAQ_4wfAS_2Rr_D_V1C, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
@@ -39507,32 +39215,32 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_q_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 294};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 275};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_grads};
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_full_batch_step_float_1_float_1, __pyx_mstate->__pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 294};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 275};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_grads};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_full_batch_step_double_1_double, __pyx_mstate->__pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 34, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 294};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 34, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 275};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_grads, __pyx_mstate->__pyx_n_u_indptr, __pyx_mstate->__pyx_n_u_indices, __pyx_mstate->__pyx_n_u_codes, __pyx_mstate->__pyx_n_u_lut, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_d, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n_threads, __pyx_mstate->__pyx_n_u_acc_W1, __pyx_mstate->__pyx_n_u_acc_W2, __pyx_mstate->__pyx_n_u_acc_b1, __pyx_mstate->__pyx_n_u_acc_b2, __pyx_mstate->__pyx_n_u_work, __pyx_mstate->__pyx_n_u_W2T, __pyx_mstate->__pyx_n_u_stats, __pyx_mstate->__pyx_n_u_inv_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_loss, __pyx_mstate->__pyx_n_u_correct, __pyx_mstate->__pyx_n_u_gW1, __pyx_mstate->__pyx_n_u_gb1, __pyx_mstate->__pyx_n_u_gW2, __pyx_mstate->__pyx_n_u_gb2};
     __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_full_batch_step_float_1_float_1, __pyx_mstate->__pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 359};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 340};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_batch, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws};
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_minibatch_step_float_1_float_1_f, __pyx_mstate->__pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 359};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 340};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_batch, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws};
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_minibatch_step_double_1_double_1, __pyx_mstate->__pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 35, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 359};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 35, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 340};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_batch, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_indptr, __pyx_mstate->__pyx_n_u_indices, __pyx_mstate->__pyx_n_u_codes, __pyx_mstate->__pyx_n_u_lut, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_m, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n_rows, __pyx_mstate->__pyx_n_u_n_threads, __pyx_mstate->__pyx_n_u_D1, __pyx_mstate->__pyx_n_u_acc_W2, __pyx_mstate->__pyx_n_u_acc_b1, __pyx_mstate->__pyx_n_u_acc_b2, __pyx_mstate->__pyx_n_u_work, __pyx_mstate->__pyx_n_u_W2T, __pyx_mstate->__pyx_n_u_stats, __pyx_mstate->__pyx_n_u_inv_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_block, __pyx_mstate->__pyx_n_u_j0, __pyx_mstate->__pyx_n_u_j1, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_n_blocks, __pyx_mstate->__pyx_n_u_loss, __pyx_mstate->__pyx_n_u_correct};
     __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_minibatch_step_float_1_float_1_f, __pyx_mstate->__pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }

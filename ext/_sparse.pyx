@@ -19,7 +19,7 @@ from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport log
 from libc.string cimport memcpy, memset
 
-from _activations cimport binary_loss, clamp_low, fexp, sigmoid, sigmoid_vec
+from _activations cimport binary_loss, clamp_low, dot, fexp, sigmoid, sigmoid_vec
 
 import numpy as np
 
@@ -89,26 +89,6 @@ cdef class CsrInputs:
             raise ValueError(f"labels must be in 0..{max(k - 1, 1)}")
 
 
-cdef inline floating _dot(const floating* x, const floating* y, Py_ssize_t n) noexcept nogil:
-    """sum(x * y), in eight independent partial sums (a single one is latency-bound)."""
-    cdef floating s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0
-    cdef Py_ssize_t j = 0
-    while j + 8 <= n:
-        s0 += x[j] * y[j]
-        s1 += x[j + 1] * y[j + 1]
-        s2 += x[j + 2] * y[j + 2]
-        s3 += x[j + 3] * y[j + 3]
-        s4 += x[j + 4] * y[j + 4]
-        s5 += x[j + 5] * y[j + 5]
-        s6 += x[j + 6] * y[j + 6]
-        s7 += x[j + 7] * y[j + 7]
-        j += 8
-    while j < n:
-        s0 += x[j] * y[j]
-        j += 1
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-
-
 cdef inline void _sample(const index_t* indptr, const int* indices, const code_t* codes,
                          const floating* lut, Py_ssize_t i, int label,
                          const floating* W1, const floating* b1,
@@ -132,6 +112,7 @@ cdef inline void _sample(const index_t* indptr, const int* indices, const code_t
     cdef const floating* w3
     cdef floating* g
     cdef floating v, v1, v2, v3, aj, s, m
+    cdef floating one = 1
     # a = sigmoid(b1 + x_i @ W1), over the non-zero pixels of x_i. Four pixels
     # a pass: a[] then goes through memory once per four rows of W1, not once
     # per row, which was the bottleneck (store-to-load latency), 5x faster.
@@ -156,7 +137,7 @@ cdef inline void _sample(const index_t* indptr, const int* indices, const code_t
         a[j] = sigmoid_vec(a[j])
     # z = b2 + a @ W2
     for c in range(k):
-        z[c] = b2[c] + _dot(a, W2T + c * h, h)
+        z[c] = b2[c] + dot(a, W2T + c * h, h)
     # loss, prediction, and delta2 = (y_hat - y) / n into z
     if k == 1:
         stats[0] += binary_loss(z[0], label)
@@ -193,7 +174,7 @@ cdef inline void _sample(const index_t* indptr, const int* indices, const code_t
     # delta1 = back * a (1 - a); gb1 += delta1
     for j in range(h):
         aj = a[j]
-        a[j] = back[j] * aj * (1 - aj)
+        a[j] = back[j] * aj * (one - aj)
         gb1[j] += a[j]
 
 
