@@ -1872,14 +1872,15 @@ struct __pyx_memoryviewslice_obj;
  * ctypedef unsigned char code_t
  * 
  * cdef enum:             # <<<<<<<<<<<<<<
- *     PAD = 8  # per-thread scalars sit this many doubles apart, so threads don't share a cache line
- * 
+ *     PAD = 8    # per-thread scalars sit this many doubles apart, so threads don't share a cache line
+ *     TILE = 64  # samples a full-batch thread takes at a time: their deltas stay in L2
 */
 enum  {
-  __pyx_e_6mlpgui_7_sparse_PAD = 8
+  __pyx_e_6mlpgui_7_sparse_PAD = 8,
+  __pyx_e_6mlpgui_7_sparse_TILE = 64
 };
 
-/* "ext/_sparse.pyx":33
+/* "ext/_sparse.pyx":34
  * 
  * 
  * cdef class CsrInputs:             # <<<<<<<<<<<<<<
@@ -1899,7 +1900,7 @@ struct __pyx_obj_6mlpgui_7_sparse_CsrInputs {
 };
 
 
-/* "ext/_sparse.pyx":215
+/* "ext/_sparse.pyx":287
  * 
  * 
  * cdef class Workspace:             # <<<<<<<<<<<<<<
@@ -1916,11 +1917,15 @@ struct __pyx_obj_6mlpgui_7_sparse_Workspace {
   PyObject *work;
   PyObject *stats;
   PyObject *W2T;
+  PyObject *tile_D;
+  PyObject *tile_count;
+  PyObject *tile_rows;
+  PyObject *tile_vals;
   int n_threads;
 };
 
 
-/* "ext/_sparse.pyx":275
+/* "ext/_sparse.pyx":353
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -3025,6 +3030,22 @@ static void __Pyx_RestoreUnknownThread(__Pyx_UnknownThreadState state);
 static CYTHON_INLINE int __Pyx_UnknownThreadStateDefinitelyHadGil(__Pyx_UnknownThreadState state);
 static CYTHON_INLINE int __Pyx_UnknownThreadStateMayHaveHadGil(__Pyx_UnknownThreadState state);
 
+/* pybuiltin_invalid.export */
+static void __Pyx_PyBuiltin_Invalid(PyObject *obj, const char *builtin_type_name, const char *argname);
+
+/* pyint_simplify.proto */
+static CYTHON_INLINE int __Pyx_PyInt_FromNumber(PyObject **number_var, const char *argname, int accept_none);
+
+/* PyNumberBinop.proto */
+#if CYTHON_COMPILING_IN_PYPY || CYTHON_COMPILING_IN_GRAAL || CYTHON_COMPILING_IN_LIMITED_API
+#define __Pyx_PyNumber_Multiply_int_int(op1, op2)  PyNumber_Multiply(op1, op2)
+#define __Pyx_PyNumber_InPlaceMultiply_int_int(op1, op2)  PyNumber_InPlaceMultiply(op1, op2)
+#else
+#define __Pyx_PyNumber_Multiply_int_int(op1, op2)  __Pyx__PyNumber_Multiply_int_int(op1, op2, 0)
+#define __Pyx_PyNumber_InPlaceMultiply_int_int(op1, op2)  __Pyx__PyNumber_Multiply_int_int(op1, op2, 1)
+static CYTHON_INLINE PyObject* __Pyx__PyNumber_Multiply_int_int(PyObject *op1, PyObject *op2, int inplace);
+#endif
+
 /* PyNumberBinop.proto */
 #if CYTHON_COMPILING_IN_PYPY || CYTHON_COMPILING_IN_GRAAL || CYTHON_COMPILING_IN_LIMITED_API
 #define __Pyx_PyNumber_Multiply_object_object(op1, op2)  PyNumber_Multiply(op1, op2)
@@ -3492,6 +3513,12 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_
 /* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(PyObject *, int writable_flag);
 
+/* ObjectToMemviewSlice.proto */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(PyObject *, int writable_flag);
+
+/* ObjectToMemviewSlice.proto */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(PyObject *, int writable_flag);
+
 /* MemviewDtypeToObject.proto */
 static CYTHON_INLINE PyObject *__pyx_memview_get_double(const char *itemp);
 static CYTHON_INLINE int __pyx_memview_set_double(char *itemp, PyObject *obj);
@@ -3683,6 +3710,10 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, double const *, Py_ssize_t, int, double const *, double const *, double const *, double const *, Py_ssize_t, Py_ssize_t, double, double *, double *, double *, double *, double *, double *, double *); /*proto*/
 static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, float const *, Py_ssize_t, float const *, float *, Py_ssize_t, Py_ssize_t, float); /*proto*/
 static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, double const *, Py_ssize_t, double const *, double *, Py_ssize_t, Py_ssize_t, double); /*proto*/
+static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, float const *, Py_ssize_t, Py_ssize_t, float const *, Py_ssize_t, Py_ssize_t, Py_ssize_t *, int *, float *, float *); /*proto*/
+static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, double const *, Py_ssize_t, Py_ssize_t, double const *, Py_ssize_t, Py_ssize_t, Py_ssize_t *, int *, double *, double *); /*proto*/
+static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, float const *, int const *, Py_ssize_t, Py_ssize_t, float const *, float const *, float const *, float const *, Py_ssize_t, Py_ssize_t, Py_ssize_t, float, float *, float *, Py_ssize_t *, int *, float *, float *, float *, float *, float *, double *); /*proto*/
+static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, double const *, int const *, Py_ssize_t, Py_ssize_t, double const *, double const *, double const *, double const *, Py_ssize_t, Py_ssize_t, Py_ssize_t, double, double *, double *, Py_ssize_t *, int *, double *, double *, double *, double *, double *, double *); /*proto*/
 static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewslice, float *, Py_ssize_t, int, float, int); /*proto*/
 static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewslice, double *, Py_ssize_t, int, double, int); /*proto*/
 static PyObject *__pyx_f_6mlpgui_7_sparse___pyx_unpickle_Workspace__set_state(struct __pyx_obj_6mlpgui_7_sparse_Workspace *, PyObject *); /*proto*/
@@ -3739,6 +3770,8 @@ static const __Pyx_TypeInfo __Pyx_TypeInfo_nn___pyx_t_6mlpgui_7_sparse_index_t__
 static const __Pyx_TypeInfo __Pyx_TypeInfo_int__const__ = { "const int", NULL, sizeof(int const ), { 0 }, 0, __PYX_IS_UNSIGNED(int const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(int const ), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn___pyx_t_6mlpgui_7_sparse_code_t__const__ = { "const code_t", NULL, sizeof(__pyx_t_6mlpgui_7_sparse_code_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(__pyx_t_6mlpgui_7_sparse_code_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(__pyx_t_6mlpgui_7_sparse_code_t const ), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_float__const__ = { "const float", NULL, sizeof(float const ), { 0 }, 0, 'R', 0, 0 };
+static const __Pyx_TypeInfo __Pyx_TypeInfo_Py_ssize_t = { "Py_ssize_t", NULL, sizeof(Py_ssize_t), { 0 }, 0, __PYX_IS_UNSIGNED(Py_ssize_t) ? 'U' : 'I', __PYX_IS_UNSIGNED(Py_ssize_t), 0 };
+static const __Pyx_TypeInfo __Pyx_TypeInfo_int = { "int", NULL, sizeof(int), { 0 }, 0, __PYX_IS_UNSIGNED(int) ? 'U' : 'I', __PYX_IS_UNSIGNED(int), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_double__const__ = { "const double", NULL, sizeof(double const ), { 0 }, 0, 'R', 0, 0 };
 /* #### Code section: before_global_var ### */
 #define __Pyx_MODULE_NAME "mlpgui._sparse"
@@ -3758,7 +3791,7 @@ static const char __pyx_k_fortran[] = "fortran";
 static const char __pyx_k_Dimension_d_is_not_direct[] = "Dimension %d is not direct";
 static const char __pyx_k_Cannot_index_with_type_200U[] = "Cannot index with type \047%.200U\047";
 static const char __pyx_k_itemsize_0_for_cython_array[] = "itemsize <= 0 for cython.array";
-static const char __pyx_k_D1_W2T_acc_W1_acc_W2_acc_b1_acc[] = "D1, W2T, acc_W1, acc_W2, acc_b1, acc_b2, n_threads, stats, work";
+static const char __pyx_k_D1_W2T_acc_W1_acc_W2_acc_b1_acc[] = "D1, W2T, acc_W1, acc_W2, acc_b1, acc_b2, n_threads, stats, tile_D, tile_count, tile_rows, tile_vals, work";
 static const char __pyx_k_Buffer_view_does_not_expose_stri[] = "Buffer view does not expose strides";
 static const char __pyx_k_Can_only_create_a_buffer_that_is[] = "Can only create a buffer that is contiguous in memory.";
 static const char __pyx_k_Cannot_create_writable_memory_vi[] = "Cannot create writable memory view from read-only memoryview";
@@ -3851,6 +3884,18 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace_5stats_4__del__(struct __pyx_obj
 static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_3W2T___get__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self); /* proto */
 static int __pyx_pf_6mlpgui_7_sparse_9Workspace_3W2T_2__set__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self, PyObject *__pyx_v_value); /* proto */
 static int __pyx_pf_6mlpgui_7_sparse_9Workspace_3W2T_4__del__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_6tile_D___get__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self); /* proto */
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_6tile_D_2__set__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self, PyObject *__pyx_v_value); /* proto */
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_6tile_D_4__del__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_10tile_count___get__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self); /* proto */
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_10tile_count_2__set__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self, PyObject *__pyx_v_value); /* proto */
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_10tile_count_4__del__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_rows___get__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self); /* proto */
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_rows_2__set__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self, PyObject *__pyx_v_value); /* proto */
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_rows_4__del__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_vals___get__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self); /* proto */
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_vals_2__set__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self, PyObject *__pyx_v_value); /* proto */
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_vals_4__del__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_9n_threads___get__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self); /* proto */
 static int __pyx_pf_6mlpgui_7_sparse_9Workspace_9n_threads_2__set__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self, PyObject *__pyx_v_value); /* proto */
 static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_4__reduce_cython__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self); /* proto */
@@ -4086,7 +4131,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[7];
     PyObject *__pyx_codeobj_tab[14];
-    PyObject *__pyx_string_tab[218];
+    PyObject *__pyx_string_tab[225];
     PyObject *__pyx_number_tab[10];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4294,76 +4339,83 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_inputs __pyx_string_tab[145]
 #define __pyx_n_u_int32 __pyx_string_tab[146]
 #define __pyx_n_u_int64 __pyx_string_tab[147]
-#define __pyx_n_u_inv_n __pyx_string_tab[148]
-#define __pyx_n_u_items __pyx_string_tab[149]
-#define __pyx_n_u_itemsize __pyx_string_tab[150]
-#define __pyx_n_u_j0 __pyx_string_tab[151]
-#define __pyx_n_u_j1 __pyx_string_tab[152]
-#define __pyx_n_u_k __pyx_string_tab[153]
-#define __pyx_n_u_kind __pyx_string_tab[154]
-#define __pyx_n_u_kwargs __pyx_string_tab[155]
-#define __pyx_n_u_labels __pyx_string_tab[156]
-#define __pyx_n_u_loss __pyx_string_tab[157]
-#define __pyx_n_u_lr __pyx_string_tab[158]
-#define __pyx_n_u_lut __pyx_string_tab[159]
-#define __pyx_n_u_m __pyx_string_tab[160]
-#define __pyx_n_u_max __pyx_string_tab[161]
-#define __pyx_n_u_memview __pyx_string_tab[162]
-#define __pyx_n_u_min __pyx_string_tab[163]
-#define __pyx_n_u_minibatch_step __pyx_string_tab[164]
-#define __pyx_n_u_minibatch_step_double_1_double_1 __pyx_string_tab[165]
-#define __pyx_n_u_minibatch_step_float_1_float_1_f __pyx_string_tab[166]
-#define __pyx_n_u_mlpgui__sparse __pyx_string_tab[167]
-#define __pyx_n_u_mode __pyx_string_tab[168]
-#define __pyx_n_u_n __pyx_string_tab[169]
-#define __pyx_n_u_n_blocks __pyx_string_tab[170]
-#define __pyx_n_u_n_rows __pyx_string_tab[171]
-#define __pyx_n_u_n_threads __pyx_string_tab[172]
-#define __pyx_n_u_name __pyx_string_tab[173]
-#define __pyx_n_u_ndim __pyx_string_tab[174]
-#define __pyx_n_u_nonzero __pyx_string_tab[175]
-#define __pyx_n_u_np __pyx_string_tab[176]
-#define __pyx_n_u_numpy __pyx_string_tab[177]
-#define __pyx_n_u_obj __pyx_string_tab[178]
-#define __pyx_n_u_out __pyx_string_tab[179]
-#define __pyx_n_u_pack __pyx_string_tab[180]
-#define __pyx_n_u_pixels __pyx_string_tab[181]
-#define __pyx_n_u_pop __pyx_string_tab[182]
-#define __pyx_n_u_register __pyx_string_tab[183]
-#define __pyx_n_u_reshape __pyx_string_tab[184]
-#define __pyx_n_u_s __pyx_string_tab[185]
-#define __pyx_n_u_self __pyx_string_tab[186]
-#define __pyx_n_u_setdefault __pyx_string_tab[187]
-#define __pyx_n_u_shape __pyx_string_tab[188]
-#define __pyx_n_u_signatures __pyx_string_tab[189]
-#define __pyx_n_u_size __pyx_string_tab[190]
-#define __pyx_n_u_start __pyx_string_tab[191]
-#define __pyx_n_u_state __pyx_string_tab[192]
-#define __pyx_n_u_stats __pyx_string_tab[193]
-#define __pyx_n_u_step __pyx_string_tab[194]
-#define __pyx_n_u_stop __pyx_string_tab[195]
-#define __pyx_n_u_struct __pyx_string_tab[196]
-#define __pyx_n_u_sum __pyx_string_tab[197]
-#define __pyx_n_u_t __pyx_string_tab[198]
-#define __pyx_n_u_uint8 __pyx_string_tab[199]
-#define __pyx_n_u_unpack __pyx_string_tab[200]
-#define __pyx_n_u_update __pyx_string_tab[201]
-#define __pyx_n_u_use_setstate __pyx_string_tab[202]
-#define __pyx_n_u_values __pyx_string_tab[203]
-#define __pyx_n_u_work __pyx_string_tab[204]
-#define __pyx_n_u_ws __pyx_string_tab[205]
-#define __pyx_n_u_x __pyx_string_tab[206]
-#define __pyx_n_u_y __pyx_string_tab[207]
-#define __pyx_n_u_zeros __pyx_string_tab[208]
-#define __pyx_n_b_O __pyx_string_tab[209]
-#define __pyx_kp_b_iso88591_q_a __pyx_string_tab[210]
-#define __pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST __pyx_string_tab[211]
-#define __pyx_kp_b_iso88591_q_0_kQR_9HAQ_7_1L_a_1 __pyx_string_tab[212]
-#define __pyx_kp_b_iso88591_U_fD_Yd_4yX_hhllttxxy_q_l_vWE_Q __pyx_string_tab[213]
-#define __pyx_kp_b_iso88591_XT_4y_F_lRVVccggsswwx_q_l_vWE_Q __pyx_string_tab[214]
-#define __pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1 __pyx_string_tab[215]
-#define __pyx_kp_b_iso88591_A_3d_F_4r_q_BfAQ_2S_L_2V1Cs_Cr_q __pyx_string_tab[216]
-#define __pyx_kp_b_iso88591_A_3d_F_4r_q_BfAQ_4wfAS_2Rr_D_V1C __pyx_string_tab[217]
+#define __pyx_n_u_intp __pyx_string_tab[148]
+#define __pyx_n_u_inv_n __pyx_string_tab[149]
+#define __pyx_n_u_items __pyx_string_tab[150]
+#define __pyx_n_u_itemsize __pyx_string_tab[151]
+#define __pyx_n_u_j0 __pyx_string_tab[152]
+#define __pyx_n_u_j1 __pyx_string_tab[153]
+#define __pyx_n_u_k __pyx_string_tab[154]
+#define __pyx_n_u_kind __pyx_string_tab[155]
+#define __pyx_n_u_kwargs __pyx_string_tab[156]
+#define __pyx_n_u_labels __pyx_string_tab[157]
+#define __pyx_n_u_loss __pyx_string_tab[158]
+#define __pyx_n_u_lr __pyx_string_tab[159]
+#define __pyx_n_u_lut __pyx_string_tab[160]
+#define __pyx_n_u_m __pyx_string_tab[161]
+#define __pyx_n_u_max __pyx_string_tab[162]
+#define __pyx_n_u_memview __pyx_string_tab[163]
+#define __pyx_n_u_min __pyx_string_tab[164]
+#define __pyx_n_u_minibatch_step __pyx_string_tab[165]
+#define __pyx_n_u_minibatch_step_double_1_double_1 __pyx_string_tab[166]
+#define __pyx_n_u_minibatch_step_float_1_float_1_f __pyx_string_tab[167]
+#define __pyx_n_u_mlpgui__sparse __pyx_string_tab[168]
+#define __pyx_n_u_mode __pyx_string_tab[169]
+#define __pyx_n_u_n __pyx_string_tab[170]
+#define __pyx_n_u_n_blocks __pyx_string_tab[171]
+#define __pyx_n_u_n_rows __pyx_string_tab[172]
+#define __pyx_n_u_n_threads __pyx_string_tab[173]
+#define __pyx_n_u_n_tiles __pyx_string_tab[174]
+#define __pyx_n_u_name __pyx_string_tab[175]
+#define __pyx_n_u_ndim __pyx_string_tab[176]
+#define __pyx_n_u_nonzero __pyx_string_tab[177]
+#define __pyx_n_u_np __pyx_string_tab[178]
+#define __pyx_n_u_numpy __pyx_string_tab[179]
+#define __pyx_n_u_obj __pyx_string_tab[180]
+#define __pyx_n_u_out __pyx_string_tab[181]
+#define __pyx_n_u_pack __pyx_string_tab[182]
+#define __pyx_n_u_pixels __pyx_string_tab[183]
+#define __pyx_n_u_pop __pyx_string_tab[184]
+#define __pyx_n_u_register __pyx_string_tab[185]
+#define __pyx_n_u_reshape __pyx_string_tab[186]
+#define __pyx_n_u_s __pyx_string_tab[187]
+#define __pyx_n_u_self __pyx_string_tab[188]
+#define __pyx_n_u_setdefault __pyx_string_tab[189]
+#define __pyx_n_u_shape __pyx_string_tab[190]
+#define __pyx_n_u_signatures __pyx_string_tab[191]
+#define __pyx_n_u_size __pyx_string_tab[192]
+#define __pyx_n_u_start __pyx_string_tab[193]
+#define __pyx_n_u_state __pyx_string_tab[194]
+#define __pyx_n_u_stats __pyx_string_tab[195]
+#define __pyx_n_u_step __pyx_string_tab[196]
+#define __pyx_n_u_stop __pyx_string_tab[197]
+#define __pyx_n_u_struct __pyx_string_tab[198]
+#define __pyx_n_u_sum __pyx_string_tab[199]
+#define __pyx_n_u_t __pyx_string_tab[200]
+#define __pyx_n_u_tile __pyx_string_tab[201]
+#define __pyx_n_u_tile_D __pyx_string_tab[202]
+#define __pyx_n_u_tile_count __pyx_string_tab[203]
+#define __pyx_n_u_tile_rows __pyx_string_tab[204]
+#define __pyx_n_u_tile_vals __pyx_string_tab[205]
+#define __pyx_n_u_uint8 __pyx_string_tab[206]
+#define __pyx_n_u_unpack __pyx_string_tab[207]
+#define __pyx_n_u_update __pyx_string_tab[208]
+#define __pyx_n_u_use_setstate __pyx_string_tab[209]
+#define __pyx_n_u_values __pyx_string_tab[210]
+#define __pyx_n_u_work __pyx_string_tab[211]
+#define __pyx_n_u_ws __pyx_string_tab[212]
+#define __pyx_n_u_x __pyx_string_tab[213]
+#define __pyx_n_u_y __pyx_string_tab[214]
+#define __pyx_n_u_zeros __pyx_string_tab[215]
+#define __pyx_n_b_O __pyx_string_tab[216]
+#define __pyx_kp_b_iso88591_q_a __pyx_string_tab[217]
+#define __pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST __pyx_string_tab[218]
+#define __pyx_kp_b_iso88591_q_0_kQR_9HAQ_7_1L_a_1 __pyx_string_tab[219]
+#define __pyx_kp_b_iso88591_U_fD_Yd_4yX_hhllttx_y_B_B_F_F_S __pyx_string_tab[220]
+#define __pyx_kp_b_iso88591_XT_4y_F_lRVVccggsswwx_q_l_vWE_Q __pyx_string_tab[221]
+#define __pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1 __pyx_string_tab[222]
+#define __pyx_kp_b_iso88591_A_3d_F_4r_q_BfAQ_2S_L_2V1Cs_Cr_q __pyx_string_tab[223]
+#define __pyx_kp_b_iso88591_A_3d_F_4r_q_BfAQ_4wfAS_2Rr_D_V1C __pyx_string_tab[224]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_1 __pyx_number_tab[2]
@@ -4371,8 +4423,8 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_int_256 __pyx_number_tab[4]
 #define __pyx_int_4096 __pyx_number_tab[5]
 #define __pyx_int_4097 __pyx_number_tab[6]
-#define __pyx_int_136983863 __pyx_number_tab[7]
-#define __pyx_int_181283850 __pyx_number_tab[8]
+#define __pyx_int_111140806 __pyx_number_tab[7]
+#define __pyx_int_136983863 __pyx_number_tab[8]
 #define __pyx_int_247928106 __pyx_number_tab[9]
 /* #### Code section: module_state_clear ### */
 #if CYTHON_USE_MODULE_STATE
@@ -4409,7 +4461,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<7; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<14; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<218; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<225; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<10; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4457,7 +4509,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<7; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<14; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<218; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<225; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<10; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20297,7 +20349,7 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_dot(double const 
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":44
+/* "ext/_sparse.pyx":45
  *     cdef readonly int max_label
  * 
  *     def __init__(self, pixels, labels, lut):             # <<<<<<<<<<<<<<
@@ -20345,38 +20397,38 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_pixels,&__pyx_mstate_global->__pyx_n_u_labels,&__pyx_mstate_global->__pyx_n_u_lut,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 44, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 45, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 44, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 45, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 44, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 45, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 45, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 45, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 44, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 45, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 45, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 45, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 44, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 45, __pyx_L3_error)
     }
     __pyx_v_pixels = values[0];
     __pyx_v_labels = values[1];
@@ -20384,7 +20436,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 44, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 45, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -20443,7 +20495,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   __Pyx_INCREF(__pyx_v_labels);
   __Pyx_INCREF(__pyx_v_lut);
 
-  /* "ext/_sparse.pyx":45
+  /* "ext/_sparse.pyx":46
  * 
  *     def __init__(self, pixels, labels, lut):
  *         a = np.ascontiguousarray(pixels, dtype=np.uint8)             # <<<<<<<<<<<<<<
@@ -20451,14 +20503,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *             a = a.reshape(len(a), -1)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 45, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 46, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 45, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 46, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 45, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 46, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_uint8); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 45, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_uint8); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 46, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -20479,13 +20531,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_v_pixels, __pyx_t_5};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 45, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 46, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 45, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 46, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -20496,27 +20548,27 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 45, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 46, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_a = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":46
+  /* "ext/_sparse.pyx":47
  *     def __init__(self, pixels, labels, lut):
  *         a = np.ascontiguousarray(pixels, dtype=np.uint8)
  *         if a.ndim != 2:             # <<<<<<<<<<<<<<
  *             a = a.reshape(len(a), -1)
  *         lut = np.ascontiguousarray(lut)
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_ndim); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 46, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_ndim); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 47, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_7 = (__Pyx_PyLong_BoolNeObjC(__pyx_t_1, __pyx_mstate_global->__pyx_int_2, 2, 0)); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 46, __pyx_L1_error)
+  __pyx_t_7 = (__Pyx_PyLong_BoolNeObjC(__pyx_t_1, __pyx_mstate_global->__pyx_int_2, 2, 0)); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 47, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   if (__pyx_t_7) {
 
 
-    /* "ext/_sparse.pyx":47
+    /* "ext/_sparse.pyx":48
  *         a = np.ascontiguousarray(pixels, dtype=np.uint8)
  *         if a.ndim != 2:
  *             a = a.reshape(len(a), -1)             # <<<<<<<<<<<<<<
@@ -20525,8 +20577,8 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 */
     __pyx_t_4 = __pyx_v_a;
     __Pyx_INCREF(__pyx_t_4);
-    __pyx_t_8 = PyObject_Length(__pyx_v_a); if (unlikely(__pyx_t_8 == ((Py_ssize_t)-1))) __PYX_ERR(0, 47, __pyx_L1_error)
-    __pyx_t_3 = PyLong_FromSsize_t(__pyx_t_8); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 47, __pyx_L1_error)
+    __pyx_t_8 = PyObject_Length(__pyx_v_a); if (unlikely(__pyx_t_8 == ((Py_ssize_t)-1))) __PYX_ERR(0, 48, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromSsize_t(__pyx_t_8); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 48, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
 
     __pyx_t_6 = 0;
@@ -20535,13 +20587,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_reshape, __pyx_callargs+__pyx_t_6, (3-__pyx_t_6) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 47, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 48, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_DECREF_SET(__pyx_v_a, __pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "ext/_sparse.pyx":46
+    /* "ext/_sparse.pyx":47
  *     def __init__(self, pixels, labels, lut):
  *         a = np.ascontiguousarray(pixels, dtype=np.uint8)
  *         if a.ndim != 2:             # <<<<<<<<<<<<<<
@@ -20550,7 +20602,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 */
   }
 
-  /* "ext/_sparse.pyx":48
+  /* "ext/_sparse.pyx":49
  *         if a.ndim != 2:
  *             a = a.reshape(len(a), -1)
  *         lut = np.ascontiguousarray(lut)             # <<<<<<<<<<<<<<
@@ -20558,9 +20610,9 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *         if lut.shape != (256,) or lut.dtype not in (np.float32, np.float64):
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 48, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 48, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 49, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __pyx_t_6 = 1;
@@ -20580,13 +20632,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_5, __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 48, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 49, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF_SET(__pyx_v_lut, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":49
+  /* "ext/_sparse.pyx":50
  *             a = a.reshape(len(a), -1)
  *         lut = np.ascontiguousarray(lut)
  *         labels = np.ascontiguousarray(labels, dtype=np.int32)             # <<<<<<<<<<<<<<
@@ -20594,14 +20646,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *             raise ValueError("lut must be 256 float32 or float64 values")
 */
   __pyx_t_5 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 50, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 50, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 50, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 50, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -20622,13 +20674,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     PyObject *__pyx_callargs[3] = {__pyx_t_5, __pyx_v_labels, __pyx_t_2};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 50, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 50, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -20639,22 +20691,22 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 49, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 50, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF_SET(__pyx_v_labels, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":50
+  /* "ext/_sparse.pyx":51
  *         lut = np.ascontiguousarray(lut)
  *         labels = np.ascontiguousarray(labels, dtype=np.int32)
  *         if lut.shape != (256,) or lut.dtype not in (np.float32, np.float64):             # <<<<<<<<<<<<<<
  *             raise ValueError("lut must be 256 float32 or float64 values")
  *         if labels.shape != (a.shape[0],):
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_lut, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_lut, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 51, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_9 = __Pyx_PyObject_RichCompareBool(__pyx_t_1, __pyx_mstate_global->__pyx_tuple[3], Py_NE); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 50, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_RichCompareBool(__pyx_t_1, __pyx_mstate_global->__pyx_tuple[3], Py_NE); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 51, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   if (!__pyx_t_9) {
 
@@ -20664,14 +20716,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 
     goto __pyx_L5_bool_binop_done;
   }
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_lut, __pyx_mstate_global->__pyx_n_u_dtype); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_lut, __pyx_mstate_global->__pyx_n_u_dtype); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 51, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 51, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float32); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float32); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 51, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_10 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_1, __pyx_t_3, Py_NE); if (unlikely((__pyx_t_10 < 0))) __PYX_ERR(0, 50, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_1, __pyx_t_3, Py_NE); if (unlikely((__pyx_t_10 < 0))) __PYX_ERR(0, 51, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   if (__pyx_t_10) {
 
@@ -20681,12 +20733,12 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 
     goto __pyx_L7_bool_binop_done;
   }
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 51, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 51, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_10 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_1, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_10 < 0))) __PYX_ERR(0, 50, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_1, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_10 < 0))) __PYX_ERR(0, 51, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   __pyx_t_9 = __pyx_t_10;
@@ -20703,7 +20755,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   if (unlikely(__pyx_t_7)) {
 
 
-    /* "ext/_sparse.pyx":51
+    /* "ext/_sparse.pyx":52
  *         labels = np.ascontiguousarray(labels, dtype=np.int32)
  *         if lut.shape != (256,) or lut.dtype not in (np.float32, np.float64):
  *             raise ValueError("lut must be 256 float32 or float64 values")             # <<<<<<<<<<<<<<
@@ -20716,14 +20768,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_lut_must_be_256_float32_or_float};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 51, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 52, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 51, __pyx_L1_error)
+    __PYX_ERR(0, 52, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":50
+    /* "ext/_sparse.pyx":51
  *         lut = np.ascontiguousarray(lut)
  *         labels = np.ascontiguousarray(labels, dtype=np.int32)
  *         if lut.shape != (256,) or lut.dtype not in (np.float32, np.float64):             # <<<<<<<<<<<<<<
@@ -20732,32 +20784,32 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 */
   }
 
-  /* "ext/_sparse.pyx":52
+  /* "ext/_sparse.pyx":53
  *         if lut.shape != (256,) or lut.dtype not in (np.float32, np.float64):
  *             raise ValueError("lut must be 256 float32 or float64 values")
  *         if labels.shape != (a.shape[0],):             # <<<<<<<<<<<<<<
  *             raise ValueError(f"{labels.shape[0]} labels for {a.shape[0]} samples")
  *         if len(labels) and labels.min() < 0:
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_labels, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 52, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_labels, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 53, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 52, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 53, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 52, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 53, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = PyTuple_New(1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 52, __pyx_L1_error)
+  __pyx_t_4 = PyTuple_New(1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 53, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_3) != (0)) __PYX_ERR(0, 52, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_3) != (0)) __PYX_ERR(0, 53, __pyx_L1_error);
   __pyx_t_3 = 0;
-  __pyx_t_7 = __Pyx_PyObject_RichCompareBool(__pyx_t_1, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 52, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_RichCompareBool(__pyx_t_1, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 53, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   if (unlikely(__pyx_t_7)) {
 
 
-    /* "ext/_sparse.pyx":53
+    /* "ext/_sparse.pyx":54
  *             raise ValueError("lut must be 256 float32 or float64 values")
  *         if labels.shape != (a.shape[0],):
  *             raise ValueError(f"{labels.shape[0]} labels for {a.shape[0]} samples")             # <<<<<<<<<<<<<<
@@ -20765,20 +20817,20 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *             raise ValueError("labels must not be negative")
 */
     __pyx_t_1 = NULL;
-    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_labels, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 53, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_labels, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 54, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_3, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 53, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_3, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 54, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __pyx_t_3 = __Pyx_PyObject_FormatSimple(__pyx_t_2, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 53, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_FormatSimple(__pyx_t_2, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 54, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 53, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 54, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
-    __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_2, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 53, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_2, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 54, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __pyx_t_2 = __Pyx_PyObject_FormatSimple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 53, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyObject_FormatSimple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 54, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __pyx_t_11[0] = __pyx_t_3;
@@ -20794,7 +20846,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __pyx_t_12 |= __Pyx_PyUnicode_KIND_04(__pyx_t_11[0]) | __Pyx_PyUnicode_KIND_04(__pyx_t_11[2]);
     #endif
     __pyx_t_5 = __Pyx_PyUnicode_Join(__pyx_t_11, 4, __pyx_t_8, __pyx_t_12);
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 53, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 54, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
@@ -20804,14 +20856,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 53, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 54, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 53, __pyx_L1_error)
+    __PYX_ERR(0, 54, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":52
+    /* "ext/_sparse.pyx":53
  *         if lut.shape != (256,) or lut.dtype not in (np.float32, np.float64):
  *             raise ValueError("lut must be 256 float32 or float64 values")
  *         if labels.shape != (a.shape[0],):             # <<<<<<<<<<<<<<
@@ -20820,14 +20872,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 */
   }
 
-  /* "ext/_sparse.pyx":54
+  /* "ext/_sparse.pyx":55
  *         if labels.shape != (a.shape[0],):
  *             raise ValueError(f"{labels.shape[0]} labels for {a.shape[0]} samples")
  *         if len(labels) and labels.min() < 0:             # <<<<<<<<<<<<<<
  *             raise ValueError("labels must not be negative")
  *         # Built a block of rows at a time: a whole-array mask and np.nonzero
 */
-  __pyx_t_8 = PyObject_Length(__pyx_v_labels); if (unlikely(__pyx_t_8 == ((Py_ssize_t)-1))) __PYX_ERR(0, 54, __pyx_L1_error)
+  __pyx_t_8 = PyObject_Length(__pyx_v_labels); if (unlikely(__pyx_t_8 == ((Py_ssize_t)-1))) __PYX_ERR(0, 55, __pyx_L1_error)
   __pyx_t_10 = (__pyx_t_8 != 0);
 
 
@@ -20846,10 +20898,10 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     PyObject *__pyx_callargs[2] = {__pyx_t_5, NULL};
     __pyx_t_4 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_min, __pyx_callargs+__pyx_t_6, (1-__pyx_t_6) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 54, __pyx_L1_error)
+    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 55, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
   }
-  __pyx_t_10 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_4, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_10 < 0))) __PYX_ERR(0, 54, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_4, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_10 < 0))) __PYX_ERR(0, 55, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   __pyx_t_7 = __pyx_t_10;
@@ -20858,7 +20910,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   if (unlikely(__pyx_t_7)) {
 
 
-    /* "ext/_sparse.pyx":55
+    /* "ext/_sparse.pyx":56
  *             raise ValueError(f"{labels.shape[0]} labels for {a.shape[0]} samples")
  *         if len(labels) and labels.min() < 0:
  *             raise ValueError("labels must not be negative")             # <<<<<<<<<<<<<<
@@ -20871,14 +20923,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_labels_must_not_be_negative};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 55, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 56, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 55, __pyx_L1_error)
+    __PYX_ERR(0, 56, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":54
+    /* "ext/_sparse.pyx":55
  *         if labels.shape != (a.shape[0],):
  *             raise ValueError(f"{labels.shape[0]} labels for {a.shape[0]} samples")
  *         if len(labels) and labels.min() < 0:             # <<<<<<<<<<<<<<
@@ -20887,21 +20939,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 */
   }
 
-  /* "ext/_sparse.pyx":58
+  /* "ext/_sparse.pyx":59
  *         # Built a block of rows at a time: a whole-array mask and np.nonzero
  *         # would cost four times the finished arrays' memory.
  *         n, d = a.shape[0], a.shape[1]             # <<<<<<<<<<<<<<
  *         self.indptr = np.zeros(n + 1, np.int64)
  *         for start in range(0, n, 4096):
 */
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 58, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 59, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 58, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 59, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 58, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 59, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_1 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 58, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 59, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __pyx_v_n = __pyx_t_5;
@@ -20909,7 +20961,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   __pyx_v_d = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":59
+  /* "ext/_sparse.pyx":60
  *         # would cost four times the finished arrays' memory.
  *         n, d = a.shape[0], a.shape[1]
  *         self.indptr = np.zeros(n + 1, np.int64)             # <<<<<<<<<<<<<<
@@ -20917,16 +20969,16 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *             np.cumsum(np.count_nonzero(a[start:start + 4096], axis=1), out=self.indptr[start + 1:start + 4097])
 */
   __pyx_t_5 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_PyLong_AddObjC(__pyx_v_n, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_AddObjC(__pyx_v_n, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_13 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __pyx_t_13 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_13);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_6 = 1;
@@ -20948,7 +21000,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_13); __pyx_t_13 = 0;
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 59, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 60, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_GIVEREF(__pyx_t_1);
@@ -20956,7 +21008,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->indptr, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":60
+  /* "ext/_sparse.pyx":61
  *         n, d = a.shape[0], a.shape[1]
  *         self.indptr = np.zeros(n + 1, np.int64)
  *         for start in range(0, n, 4096):             # <<<<<<<<<<<<<<
@@ -20969,12 +21021,12 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     PyObject *__pyx_callargs[4] = {__pyx_t_2, __pyx_mstate_global->__pyx_int_0, __pyx_v_n, __pyx_mstate_global->__pyx_int_4096};
     __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(&PyRange_Type), __pyx_callargs+__pyx_t_6, (4-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 60, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 61, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_2 = PyObject_GetIter(__pyx_t_1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __pyx_t_2 = PyObject_GetIter(__pyx_t_1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 61, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_14 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_2); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __pyx_t_14 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_2); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 61, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   for (;;) {
     {
@@ -20982,7 +21034,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       if (unlikely(!__pyx_t_1)) {
         PyObject* exc_type = PyErr_Occurred();
         if (exc_type) {
-          if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 60, __pyx_L1_error)
+          if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 61, __pyx_L1_error)
           PyErr_Clear();
         }
         break;
@@ -20992,7 +21044,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF_SET(__pyx_v_start, __pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "ext/_sparse.pyx":61
+    /* "ext/_sparse.pyx":62
  *         self.indptr = np.zeros(n + 1, np.int64)
  *         for start in range(0, n, 4096):
  *             np.cumsum(np.count_nonzero(a[start:start + 4096], axis=1), out=self.indptr[start + 1:start + 4097])             # <<<<<<<<<<<<<<
@@ -21000,20 +21052,20 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *         nnz = int(self.indptr[n])
 */
     __pyx_t_13 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 61, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 62, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_cumsum); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 61, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_cumsum); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 62, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __pyx_t_3 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_15, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 61, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_15, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_15);
-    __pyx_t_16 = __Pyx_PyObject_GetAttrStr(__pyx_t_15, __pyx_mstate_global->__pyx_n_u_count_nonzero); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 61, __pyx_L1_error)
+    __pyx_t_16 = __Pyx_PyObject_GetAttrStr(__pyx_t_15, __pyx_mstate_global->__pyx_n_u_count_nonzero); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 62, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_16);
     __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
-    __pyx_t_15 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4096, 0x1000, 0, 0); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 61, __pyx_L1_error)
+    __pyx_t_15 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4096, 0x1000, 0, 0); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_15);
-    __pyx_t_17 = __Pyx_PyObject_GetSlice(__pyx_v_a, 0, 0, &__pyx_v_start, &__pyx_t_15, NULL, 0, 0, 0); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 61, __pyx_L1_error)
+    __pyx_t_17 = __Pyx_PyObject_GetSlice(__pyx_v_a, 0, 0, &__pyx_v_start, &__pyx_t_15, NULL, 0, 0, 0); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 62, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_17);
     __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
     #if CYTHON_VECTORCALL
@@ -21034,13 +21086,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_17, __pyx_mstate_global->__pyx_int_1};
       #if CYTHON_VECTORCALL
       __pyx_t_15 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 61, __pyx_L1_error)
+      if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_15);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_15 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-        if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 61, __pyx_L1_error)
+        if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_15);
       }
       #endif
@@ -21051,14 +21103,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       #endif
       __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
       __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 61, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 62, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
-    __pyx_t_16 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 61, __pyx_L1_error)
+    __pyx_t_16 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 62, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_16);
-    __pyx_t_15 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4097, 0x1001, 0, 0); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 61, __pyx_L1_error)
+    __pyx_t_15 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4097, 0x1001, 0, 0); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_15);
-    __pyx_t_17 = __Pyx_PyObject_GetSlice(__pyx_v_self->indptr, 0, 0, &__pyx_t_16, &__pyx_t_15, NULL, 0, 0, 0); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 61, __pyx_L1_error)
+    __pyx_t_17 = __Pyx_PyObject_GetSlice(__pyx_v_self->indptr, 0, 0, &__pyx_t_16, &__pyx_t_15, NULL, 0, 0, 0); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 62, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_17);
     __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
     __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
@@ -21080,13 +21132,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       PyObject *__pyx_callargs[3] = {__pyx_t_13, __pyx_t_4, __pyx_t_17};
       #if CYTHON_VECTORCALL
       __pyx_t_15 = __pyx_mstate_global->__pyx_tuple[5];
-      if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 61, __pyx_L1_error)
+      if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_15);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_out};
         __pyx_t_15 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-        if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 61, __pyx_L1_error)
+        if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_15);
       }
       #endif
@@ -21098,12 +21150,12 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       __Pyx_DECREF(__pyx_t_17); __pyx_t_17 = 0;
       __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 61, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 62, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-    /* "ext/_sparse.pyx":62
+    /* "ext/_sparse.pyx":63
  *         for start in range(0, n, 4096):
  *             np.cumsum(np.count_nonzero(a[start:start + 4096], axis=1), out=self.indptr[start + 1:start + 4097])
  *             self.indptr[start + 1:start + 4097] += self.indptr[start]             # <<<<<<<<<<<<<<
@@ -21112,28 +21164,28 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 */
     __Pyx_INCREF(__pyx_v_self->indptr);
     __pyx_t_1 = __pyx_v_self->indptr;
-    __pyx_t_5 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 62, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_15 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4097, 0x1001, 0, 0); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
+    __pyx_t_15 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4097, 0x1001, 0, 0); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_15);
-    __pyx_t_17 = PySlice_New(__pyx_t_5, __pyx_t_15, Py_None); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 62, __pyx_L1_error)
+    __pyx_t_17 = PySlice_New(__pyx_t_5, __pyx_t_15, Py_None); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_17);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
-    __pyx_t_15 = __Pyx_PyObject_GetItem(__pyx_t_1, __pyx_t_17); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
+    __pyx_t_15 = __Pyx_PyObject_GetItem(__pyx_t_1, __pyx_t_17); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_15);
-    __pyx_t_5 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_v_start); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 62, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_v_start); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_4 = __Pyx_PyNumber_InPlaceAdd_object_object(__pyx_t_15, __pyx_t_5); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 62, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyNumber_InPlaceAdd_object_object(__pyx_t_15, __pyx_t_5); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    if (unlikely((PyObject_SetItem(__pyx_t_1, __pyx_t_17, __pyx_t_4) < 0))) __PYX_ERR(0, 62, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_t_1, __pyx_t_17, __pyx_t_4) < 0))) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_17); __pyx_t_17 = 0;
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-    /* "ext/_sparse.pyx":60
+    /* "ext/_sparse.pyx":61
  *         n, d = a.shape[0], a.shape[1]
  *         self.indptr = np.zeros(n + 1, np.int64)
  *         for start in range(0, n, 4096):             # <<<<<<<<<<<<<<
@@ -21143,22 +21195,22 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   }
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":63
+  /* "ext/_sparse.pyx":64
  *             np.cumsum(np.count_nonzero(a[start:start + 4096], axis=1), out=self.indptr[start + 1:start + 4097])
  *             self.indptr[start + 1:start + 4097] += self.indptr[start]
  *         nnz = int(self.indptr[n])             # <<<<<<<<<<<<<<
  *         self.indices = np.empty(nnz, np.int32)
  *         self.codes = np.empty(nnz, np.uint8)
 */
-  __pyx_t_2 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_v_n); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_v_n); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 64, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_1 = __Pyx_PyNumber_Int(__pyx_t_2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyNumber_Int(__pyx_t_2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 64, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   __pyx_v_nnz = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":64
+  /* "ext/_sparse.pyx":65
  *             self.indptr[start + 1:start + 4097] += self.indptr[start]
  *         nnz = int(self.indptr[n])
  *         self.indices = np.empty(nnz, np.int32)             # <<<<<<<<<<<<<<
@@ -21166,14 +21218,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *         for start in range(0, n, 4096):
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 64, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 65, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_17);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 64, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 65, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_17); __pyx_t_17 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 64, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 65, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_17);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 64, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 65, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_17); __pyx_t_17 = 0;
   __pyx_t_6 = 1;
@@ -21194,7 +21246,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 64, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 65, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_GIVEREF(__pyx_t_1);
@@ -21202,7 +21254,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->indices, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":65
+  /* "ext/_sparse.pyx":66
  *         nnz = int(self.indptr[n])
  *         self.indices = np.empty(nnz, np.int32)
  *         self.codes = np.empty(nnz, np.uint8)             # <<<<<<<<<<<<<<
@@ -21210,14 +21262,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *             block = a[start:start + 4096]
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 65, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 66, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 65, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 66, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 65, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 66, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_17 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint8); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 65, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint8); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 66, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_17);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __pyx_t_6 = 1;
@@ -21238,7 +21290,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_17); __pyx_t_17 = 0;
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 65, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 66, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_GIVEREF(__pyx_t_1);
@@ -21246,7 +21298,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->codes, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":66
+  /* "ext/_sparse.pyx":67
  *         self.indices = np.empty(nnz, np.int32)
  *         self.codes = np.empty(nnz, np.uint8)
  *         for start in range(0, n, 4096):             # <<<<<<<<<<<<<<
@@ -21259,12 +21311,12 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     PyObject *__pyx_callargs[4] = {__pyx_t_2, __pyx_mstate_global->__pyx_int_0, __pyx_v_n, __pyx_mstate_global->__pyx_int_4096};
     __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(&PyRange_Type), __pyx_callargs+__pyx_t_6, (4-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 66, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 67, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_2 = PyObject_GetIter(__pyx_t_1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 66, __pyx_L1_error)
+  __pyx_t_2 = PyObject_GetIter(__pyx_t_1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 67, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_14 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_2); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 66, __pyx_L1_error)
+  __pyx_t_14 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_2); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 67, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   for (;;) {
     {
@@ -21272,7 +21324,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       if (unlikely(!__pyx_t_1)) {
         PyObject* exc_type = PyErr_Occurred();
         if (exc_type) {
-          if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 66, __pyx_L1_error)
+          if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 67, __pyx_L1_error)
           PyErr_Clear();
         }
         break;
@@ -21282,35 +21334,35 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF_SET(__pyx_v_start, __pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "ext/_sparse.pyx":67
+    /* "ext/_sparse.pyx":68
  *         self.codes = np.empty(nnz, np.uint8)
  *         for start in range(0, n, 4096):
  *             block = a[start:start + 4096]             # <<<<<<<<<<<<<<
  *             lo, hi = self.indptr[start], self.indptr[min(start + 4096, n)]
  *             mask = block != 0
 */
-    __pyx_t_1 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4096, 0x1000, 0, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 67, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4096, 0x1000, 0, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 68, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    __pyx_t_17 = __Pyx_PyObject_GetSlice(__pyx_v_a, 0, 0, &__pyx_v_start, &__pyx_t_1, NULL, 0, 0, 0); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 67, __pyx_L1_error)
+    __pyx_t_17 = __Pyx_PyObject_GetSlice(__pyx_v_a, 0, 0, &__pyx_v_start, &__pyx_t_1, NULL, 0, 0, 0); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 68, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_17);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_XDECREF_SET(__pyx_v_block, __pyx_t_17);
     __pyx_t_17 = 0;
 
-    /* "ext/_sparse.pyx":68
+    /* "ext/_sparse.pyx":69
  *         for start in range(0, n, 4096):
  *             block = a[start:start + 4096]
  *             lo, hi = self.indptr[start], self.indptr[min(start + 4096, n)]             # <<<<<<<<<<<<<<
  *             mask = block != 0
  *             self.indices[lo:hi] = np.nonzero(mask)[1]
 */
-    __pyx_t_17 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_v_start); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 68, __pyx_L1_error)
+    __pyx_t_17 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_v_start); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 69, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_17);
     __Pyx_INCREF(__pyx_v_n);
     __pyx_t_1 = __pyx_v_n;
-    __pyx_t_4 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4096, 0x1000, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 68, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4096, 0x1000, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 69, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_7 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_1, __pyx_t_4, Py_LT); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 68, __pyx_L1_error)
+    __pyx_t_7 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_1, __pyx_t_4, Py_LT); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 69, __pyx_L1_error)
     if (__pyx_t_7) {
       __Pyx_INCREF(__pyx_t_1);
       __pyx_t_5 = __pyx_t_1;
@@ -21321,7 +21373,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __pyx_t_1 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_t_5); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 68, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_t_5); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 69, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_XDECREF_SET(__pyx_v_lo, __pyx_t_17);
@@ -21329,19 +21381,19 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF_SET(__pyx_v_hi, __pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "ext/_sparse.pyx":69
+    /* "ext/_sparse.pyx":70
  *             block = a[start:start + 4096]
  *             lo, hi = self.indptr[start], self.indptr[min(start + 4096, n)]
  *             mask = block != 0             # <<<<<<<<<<<<<<
  *             self.indices[lo:hi] = np.nonzero(mask)[1]
  *             self.codes[lo:hi] = block[mask]
 */
-    __pyx_t_1 = __Pyx_PyLong_NeObjC(__pyx_v_block, __pyx_mstate_global->__pyx_int_0, 0, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 69, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_NeObjC(__pyx_v_block, __pyx_mstate_global->__pyx_int_0, 0, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 70, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __Pyx_XDECREF_SET(__pyx_v_mask, __pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "ext/_sparse.pyx":70
+    /* "ext/_sparse.pyx":71
  *             lo, hi = self.indptr[start], self.indptr[min(start + 4096, n)]
  *             mask = block != 0
  *             self.indices[lo:hi] = np.nonzero(mask)[1]             # <<<<<<<<<<<<<<
@@ -21349,9 +21401,9 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *         self.lut = lut
 */
     __pyx_t_17 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 70, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 71, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_nonzero); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 70, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_nonzero); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 71, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __pyx_t_6 = 1;
@@ -21371,28 +21423,28 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_17); __pyx_t_17 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 70, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 71, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
-    __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 70, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 71, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    if (__Pyx_PyObject_SetSlice(__pyx_v_self->indices, __pyx_t_4, 0, 0, &__pyx_v_lo, &__pyx_v_hi, NULL, 0, 0, 0) < (0)) __PYX_ERR(0, 70, __pyx_L1_error)
+    if (__Pyx_PyObject_SetSlice(__pyx_v_self->indices, __pyx_t_4, 0, 0, &__pyx_v_lo, &__pyx_v_hi, NULL, 0, 0, 0) < (0)) __PYX_ERR(0, 71, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-    /* "ext/_sparse.pyx":71
+    /* "ext/_sparse.pyx":72
  *             mask = block != 0
  *             self.indices[lo:hi] = np.nonzero(mask)[1]
  *             self.codes[lo:hi] = block[mask]             # <<<<<<<<<<<<<<
  *         self.lut = lut
  *         self.y = labels
 */
-    __pyx_t_4 = __Pyx_PyObject_GetItem(__pyx_v_block, __pyx_v_mask); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 71, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyObject_GetItem(__pyx_v_block, __pyx_v_mask); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 72, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    if (__Pyx_PyObject_SetSlice(__pyx_v_self->codes, __pyx_t_4, 0, 0, &__pyx_v_lo, &__pyx_v_hi, NULL, 0, 0, 0) < (0)) __PYX_ERR(0, 71, __pyx_L1_error)
+    if (__Pyx_PyObject_SetSlice(__pyx_v_self->codes, __pyx_t_4, 0, 0, &__pyx_v_lo, &__pyx_v_hi, NULL, 0, 0, 0) < (0)) __PYX_ERR(0, 72, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-    /* "ext/_sparse.pyx":66
+    /* "ext/_sparse.pyx":67
  *         self.indices = np.empty(nnz, np.int32)
  *         self.codes = np.empty(nnz, np.uint8)
  *         for start in range(0, n, 4096):             # <<<<<<<<<<<<<<
@@ -21402,7 +21454,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   }
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":72
+  /* "ext/_sparse.pyx":73
  *             self.indices[lo:hi] = np.nonzero(mask)[1]
  *             self.codes[lo:hi] = block[mask]
  *         self.lut = lut             # <<<<<<<<<<<<<<
@@ -21414,7 +21466,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   __Pyx_GOTREF(__pyx_v_self->lut);
   __Pyx_DECREF_SET(__pyx_v_self->lut, __pyx_v_lut);
 
-  /* "ext/_sparse.pyx":73
+  /* "ext/_sparse.pyx":74
  *             self.codes[lo:hi] = block[mask]
  *         self.lut = lut
  *         self.y = labels             # <<<<<<<<<<<<<<
@@ -21426,38 +21478,38 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   __Pyx_GOTREF(__pyx_v_self->y);
   __Pyx_DECREF_SET(__pyx_v_self->y, __pyx_v_labels);
 
-  /* "ext/_sparse.pyx":74
+  /* "ext/_sparse.pyx":75
  *         self.lut = lut
  *         self.y = labels
  *         self.n_samples, self.n_features = a.shape[0], a.shape[1]             # <<<<<<<<<<<<<<
  *         self.max_label = int(labels.max()) if len(labels) else 0
  * 
 */
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 74, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 75, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_2, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 74, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_2, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 75, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __pyx_t_8 = __Pyx_PyIndex_AsSsize_t(__pyx_t_4); if (unlikely((__pyx_t_8 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 74, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyIndex_AsSsize_t(__pyx_t_4); if (unlikely((__pyx_t_8 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 75, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 74, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 75, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 74, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 75, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_18 = __Pyx_PyIndex_AsSsize_t(__pyx_t_2); if (unlikely((__pyx_t_18 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 74, __pyx_L1_error)
+  __pyx_t_18 = __Pyx_PyIndex_AsSsize_t(__pyx_t_2); if (unlikely((__pyx_t_18 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 75, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   __pyx_v_self->n_samples = __pyx_t_8;
   __pyx_v_self->n_features = __pyx_t_18;
 
-  /* "ext/_sparse.pyx":75
+  /* "ext/_sparse.pyx":76
  *         self.y = labels
  *         self.n_samples, self.n_features = a.shape[0], a.shape[1]
  *         self.max_label = int(labels.max()) if len(labels) else 0             # <<<<<<<<<<<<<<
  * 
  *     @property
 */
-  __pyx_t_18 = PyObject_Length(__pyx_v_labels); if (unlikely(__pyx_t_18 == ((Py_ssize_t)-1))) __PYX_ERR(0, 75, __pyx_L1_error)
+  __pyx_t_18 = PyObject_Length(__pyx_v_labels); if (unlikely(__pyx_t_18 == ((Py_ssize_t)-1))) __PYX_ERR(0, 76, __pyx_L1_error)
   __pyx_t_7 = (__pyx_t_18 != 0);
 
 
@@ -21469,13 +21521,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       PyObject *__pyx_callargs[2] = {__pyx_t_4, NULL};
       __pyx_t_2 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_max, __pyx_callargs+__pyx_t_6, (1-__pyx_t_6) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 75, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 76, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
-    __pyx_t_4 = __Pyx_PyNumber_Int(__pyx_t_2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 75, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyNumber_Int(__pyx_t_2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 76, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __pyx_t_19 = __Pyx_PyLong_As_int(__pyx_t_4); if (unlikely((__pyx_t_19 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 75, __pyx_L1_error)
+    __pyx_t_19 = __Pyx_PyLong_As_int(__pyx_t_4); if (unlikely((__pyx_t_19 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 76, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __pyx_t_12 = __pyx_t_19;
   } else {
@@ -21485,7 +21537,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 
   __pyx_v_self->max_label = __pyx_t_12;
 
-  /* "ext/_sparse.pyx":44
+  /* "ext/_sparse.pyx":45
  *     cdef readonly int max_label
  * 
  *     def __init__(self, pixels, labels, lut):             # <<<<<<<<<<<<<<
@@ -21525,7 +21577,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":77
+/* "ext/_sparse.pyx":78
  *         self.max_label = int(labels.max()) if len(labels) else 0
  * 
  *     @property             # <<<<<<<<<<<<<<
@@ -21562,7 +21614,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_7density___get__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__get__", 0);
 
-  /* "ext/_sparse.pyx":80
+  /* "ext/_sparse.pyx":81
  *     def density(self):
  *         """Fraction of the inputs that are non-zero."""
  *         return len(self.codes) / max(1, self.n_samples * self.n_features)             # <<<<<<<<<<<<<<
@@ -21571,7 +21623,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_7density___get__(struct __
 */
   __pyx_t_1 = __pyx_v_self->codes;
   __Pyx_INCREF(__pyx_t_1);
-  __pyx_t_2 = PyObject_Length(__pyx_t_1); if (unlikely(__pyx_t_2 == ((Py_ssize_t)-1))) __PYX_ERR(0, 80, __pyx_L1_error)
+  __pyx_t_2 = PyObject_Length(__pyx_t_1); if (unlikely(__pyx_t_2 == ((Py_ssize_t)-1))) __PYX_ERR(0, 81, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
   __pyx_t_3 = (__pyx_v_self->n_samples * __pyx_v_self->n_features);
@@ -21587,7 +21639,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_7density___get__(struct __
     __pyx_t_5 = __pyx_t_4;
   }
 
-  __pyx_t_1 = PyLong_FromSsize_t((__pyx_t_2 / __pyx_t_5)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 80, __pyx_L1_error)
+  __pyx_t_1 = PyLong_FromSsize_t((__pyx_t_2 / __pyx_t_5)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 81, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
 
 
@@ -21602,7 +21654,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_7density___get__(struct __
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":77
+  /* "ext/_sparse.pyx":78
  *         self.max_label = int(labels.max()) if len(labels) else 0
  * 
  *     @property             # <<<<<<<<<<<<<<
@@ -21621,7 +21673,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_7density___get__(struct __
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":82
+/* "ext/_sparse.pyx":83
  *         return len(self.codes) / max(1, self.n_samples * self.n_features)
  * 
  *     def check(self, W1, b1, W2, b2):             # <<<<<<<<<<<<<<
@@ -21671,44 +21723,44 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 82, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 83, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 82, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 83, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 82, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 83, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 82, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 83, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 82, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 83, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "check", 0) < (0)) __PYX_ERR(0, 82, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "check", 0) < (0)) __PYX_ERR(0, 83, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("check", 1, 4, 4, i); __PYX_ERR(0, 82, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("check", 1, 4, 4, i); __PYX_ERR(0, 83, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 82, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 83, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 82, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 83, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 82, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 83, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 82, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 83, __pyx_L3_error)
     }
     __pyx_v_W1 = values[0];
     __pyx_v_b1 = values[1];
@@ -21717,7 +21769,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("check", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 82, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("check", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 83, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21758,26 +21810,26 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("check", 0);
 
-  /* "ext/_sparse.pyx":83
+  /* "ext/_sparse.pyx":84
  * 
  *     def check(self, W1, b1, W2, b2):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]             # <<<<<<<<<<<<<<
  *         if d != self.n_features or W2.shape[0] != h or b1.shape[0] != h or b2.shape[0] != k:
  *             raise ValueError("parameter shapes don't fit the inputs")
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 83, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 84, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 83, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 84, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 83, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 84, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 83, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 84, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 83, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 84, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 83, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 84, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_d = __pyx_t_2;
@@ -21787,16 +21839,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
   __pyx_v_k = __pyx_t_4;
   __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":84
+  /* "ext/_sparse.pyx":85
  *     def check(self, W1, b1, W2, b2):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if d != self.n_features or W2.shape[0] != h or b1.shape[0] != h or b2.shape[0] != k:             # <<<<<<<<<<<<<<
  *             raise ValueError("parameter shapes don't fit the inputs")
  *         if self.lut.dtype != np.asarray(W1).dtype:
 */
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_self->n_features); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_self->n_features); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_v_d, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_v_d, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   if (!__pyx_t_6) {
 
@@ -21806,12 +21858,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_v_h, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_v_h, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   if (!__pyx_t_6) {
 
@@ -21821,12 +21873,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_b1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_b1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_3, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_3, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_4, __pyx_v_h, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_4, __pyx_v_h, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   if (!__pyx_t_6) {
 
@@ -21836,12 +21888,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_b2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_b2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_v_k, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_v_k, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
 
   __pyx_t_5 = __pyx_t_6;
@@ -21850,7 +21902,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/_sparse.pyx":85
+    /* "ext/_sparse.pyx":86
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if d != self.n_features or W2.shape[0] != h or b1.shape[0] != h or b2.shape[0] != k:
  *             raise ValueError("parameter shapes don't fit the inputs")             # <<<<<<<<<<<<<<
@@ -21863,14 +21915,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_parameter_shapes_don_t_fit_the_i};
       __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 85, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 86, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __Pyx_Raise(__pyx_t_3, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __PYX_ERR(0, 85, __pyx_L1_error)
+    __PYX_ERR(0, 86, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":84
+    /* "ext/_sparse.pyx":85
  *     def check(self, W1, b1, W2, b2):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if d != self.n_features or W2.shape[0] != h or b1.shape[0] != h or b2.shape[0] != k:             # <<<<<<<<<<<<<<
@@ -21879,19 +21931,19 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
 */
   }
 
-  /* "ext/_sparse.pyx":86
+  /* "ext/_sparse.pyx":87
  *         if d != self.n_features or W2.shape[0] != h or b1.shape[0] != h or b2.shape[0] != k:
  *             raise ValueError("parameter shapes don't fit the inputs")
  *         if self.lut.dtype != np.asarray(W1).dtype:             # <<<<<<<<<<<<<<
  *             raise ValueError("inputs and parameters have different dtypes")
  *         if self.max_label > max(k - 1, 1):
 */
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->lut, __pyx_mstate_global->__pyx_n_u_dtype); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 86, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->lut, __pyx_mstate_global->__pyx_n_u_dtype); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 87, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 86, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 87, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 86, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 87, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_t_7 = 1;
@@ -21911,19 +21963,19 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
     __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_8, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 86, __pyx_L1_error)
+    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 87, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
   }
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_dtype); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 86, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_dtype); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 87, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_5 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_8, Py_NE); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 86, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_8, Py_NE); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 87, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/_sparse.pyx":87
+    /* "ext/_sparse.pyx":88
  *             raise ValueError("parameter shapes don't fit the inputs")
  *         if self.lut.dtype != np.asarray(W1).dtype:
  *             raise ValueError("inputs and parameters have different dtypes")             # <<<<<<<<<<<<<<
@@ -21936,14 +21988,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_inputs_and_parameters_have_diffe};
       __pyx_t_8 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 87, __pyx_L1_error)
+      if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 88, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
     }
     __Pyx_Raise(__pyx_t_8, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __PYX_ERR(0, 87, __pyx_L1_error)
+    __PYX_ERR(0, 88, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":86
+    /* "ext/_sparse.pyx":87
  *         if d != self.n_features or W2.shape[0] != h or b1.shape[0] != h or b2.shape[0] != k:
  *             raise ValueError("parameter shapes don't fit the inputs")
  *         if self.lut.dtype != np.asarray(W1).dtype:             # <<<<<<<<<<<<<<
@@ -21952,25 +22004,25 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
 */
   }
 
-  /* "ext/_sparse.pyx":88
+  /* "ext/_sparse.pyx":89
  *         if self.lut.dtype != np.asarray(W1).dtype:
  *             raise ValueError("inputs and parameters have different dtypes")
  *         if self.max_label > max(k - 1, 1):             # <<<<<<<<<<<<<<
  *             raise ValueError(f"labels must be in 0..{max(k - 1, 1)}")
  * 
 */
-  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_self->max_label); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 88, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_self->max_label); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 89, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
 
   __pyx_t_9 = 1;
-  __pyx_t_3 = __Pyx_PyLong_SubtractObjC(__pyx_v_k, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 88, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_SubtractObjC(__pyx_v_k, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 89, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 88, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 89, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_5 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_2, __pyx_t_3, Py_GT); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 88, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_2, __pyx_t_3, Py_GT); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 89, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   if (__pyx_t_5) {
-    __pyx_t_2 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 88, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 89, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __pyx_t_4 = __pyx_t_2;
     __pyx_t_2 = 0;
@@ -21980,13 +22032,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
   }
 
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_5 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_8, __pyx_t_4, Py_GT); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 88, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_8, __pyx_t_4, Py_GT); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 89, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/_sparse.pyx":89
+    /* "ext/_sparse.pyx":90
  *             raise ValueError("inputs and parameters have different dtypes")
  *         if self.max_label > max(k - 1, 1):
  *             raise ValueError(f"labels must be in 0..{max(k - 1, 1)}")             # <<<<<<<<<<<<<<
@@ -21996,14 +22048,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
     __pyx_t_8 = NULL;
 
     __pyx_t_9 = 1;
-    __pyx_t_3 = __Pyx_PyLong_SubtractObjC(__pyx_v_k, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 89, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyLong_SubtractObjC(__pyx_v_k, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 90, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_1 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 89, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 90, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    __pyx_t_5 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_3, Py_GT); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 89, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_3, Py_GT); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 90, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     if (__pyx_t_5) {
-      __pyx_t_1 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 89, __pyx_L1_error)
+      __pyx_t_1 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 90, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
       __pyx_t_2 = __pyx_t_1;
       __pyx_t_1 = 0;
@@ -22013,10 +22065,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
     }
 
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __pyx_t_3 = __Pyx_PyObject_FormatSimple(__pyx_t_2, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 89, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_FormatSimple(__pyx_t_2, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 90, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __pyx_t_2 = __Pyx_PyUnicode_Concat(__pyx_mstate_global->__pyx_kp_u_labels_must_be_in_0, __pyx_t_3); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 89, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyUnicode_Concat(__pyx_mstate_global->__pyx_kp_u_labels_must_be_in_0, __pyx_t_3); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 90, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __pyx_t_7 = 1;
@@ -22025,14 +22077,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 89, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 90, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 89, __pyx_L1_error)
+    __PYX_ERR(0, 90, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":88
+    /* "ext/_sparse.pyx":89
  *         if self.lut.dtype != np.asarray(W1).dtype:
  *             raise ValueError("inputs and parameters have different dtypes")
  *         if self.max_label > max(k - 1, 1):             # <<<<<<<<<<<<<<
@@ -22041,7 +22093,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
 */
   }
 
-  /* "ext/_sparse.pyx":82
+  /* "ext/_sparse.pyx":83
  *         return len(self.codes) / max(1, self.n_samples * self.n_features)
  * 
  *     def check(self, W1, b1, W2, b2):             # <<<<<<<<<<<<<<
@@ -22069,7 +22121,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":40
+/* "ext/_sparse.pyx":41
  *     """
  * 
  *     cdef readonly object indptr, indices, codes, lut, y             # <<<<<<<<<<<<<<
@@ -22372,7 +22424,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_1y___get__(struct __pyx_ob
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":41
+/* "ext/_sparse.pyx":42
  * 
  *     cdef readonly object indptr, indices, codes, lut, y
  *     cdef readonly Py_ssize_t n_samples, n_features             # <<<<<<<<<<<<<<
@@ -22411,7 +22463,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_9n_samples___get__(struct 
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->n_samples); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 41, __pyx_L4_error)
+        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->n_samples); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 42, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -22485,7 +22537,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_10n_features___get__(struc
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->n_features); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 41, __pyx_L4_error)
+        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->n_features); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 42, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -22528,7 +22580,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_10n_features___get__(struc
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":42
+/* "ext/_sparse.pyx":43
  *     cdef readonly object indptr, indices, codes, lut, y
  *     cdef readonly Py_ssize_t n_samples, n_features
  *     cdef readonly int max_label             # <<<<<<<<<<<<<<
@@ -22567,7 +22619,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_9max_label___get__(struct 
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->max_label); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 42, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->max_label); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 43, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -23145,7 +23197,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_6__setstate_cython__(struc
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":92
+/* "ext/_sparse.pyx":93
  * 
  * 
  * cdef inline void _sample(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -23187,7 +23239,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   Py_ssize_t __pyx_t_13;
   Py_ssize_t __pyx_t_14;
 
-  /* "ext/_sparse.pyx":108
+  /* "ext/_sparse.pyx":109
  *     contiguous, vectorisable one.
  *     """
  *     cdef Py_ssize_t q, j, c, best, end = indptr[i + 1]             # <<<<<<<<<<<<<<
@@ -23196,7 +23248,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_end = (__pyx_v_indptr[(__pyx_v_i + 1)]);
 
-  /* "ext/_sparse.pyx":115
+  /* "ext/_sparse.pyx":116
  *     cdef floating* g
  *     cdef floating v, v1, v2, v3, aj, s, m
  *     cdef floating one = 1             # <<<<<<<<<<<<<<
@@ -23205,7 +23257,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_one = 1.0;
 
-  /* "ext/_sparse.pyx":119
+  /* "ext/_sparse.pyx":120
  *     # a pass: a[] then goes through memory once per four rows of W1, not once
  *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
  *     memcpy(a, b1, h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -23214,7 +23266,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   (void)(memcpy(__pyx_v_a, __pyx_v_b1, (__pyx_v_h * (sizeof(float)))));
 
-  /* "ext/_sparse.pyx":120
+  /* "ext/_sparse.pyx":121
  *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]             # <<<<<<<<<<<<<<
@@ -23223,7 +23275,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_q = (__pyx_v_indptr[__pyx_v_i]);
 
-  /* "ext/_sparse.pyx":121
+  /* "ext/_sparse.pyx":122
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]
  *     while q + 4 <= end:             # <<<<<<<<<<<<<<
@@ -23236,7 +23288,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":122
+    /* "ext/_sparse.pyx":123
  *     q = indptr[i]
  *     while q + 4 <= end:
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]             # <<<<<<<<<<<<<<
@@ -23256,7 +23308,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_v2 = __pyx_t_4;
     __pyx_v_v3 = __pyx_t_5;
 
-    /* "ext/_sparse.pyx":123
+    /* "ext/_sparse.pyx":124
  *     while q + 4 <= end:
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
  *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
@@ -23265,7 +23317,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":124
+    /* "ext/_sparse.pyx":125
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h             # <<<<<<<<<<<<<<
@@ -23274,7 +23326,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w1 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 1)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":125
+    /* "ext/_sparse.pyx":126
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h             # <<<<<<<<<<<<<<
@@ -23283,7 +23335,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w2 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 2)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":126
+    /* "ext/_sparse.pyx":127
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h             # <<<<<<<<<<<<<<
@@ -23292,7 +23344,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w3 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 3)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":127
+    /* "ext/_sparse.pyx":128
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -23306,7 +23358,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_j = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":128
+      /* "ext/_sparse.pyx":129
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
  *         for j in range(h):
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])             # <<<<<<<<<<<<<<
@@ -23319,7 +23371,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":129
+    /* "ext/_sparse.pyx":130
  *         for j in range(h):
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
  *         q += 4             # <<<<<<<<<<<<<<
@@ -23329,7 +23381,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_q = (__pyx_v_q + 4);
   }
 
-  /* "ext/_sparse.pyx":130
+  /* "ext/_sparse.pyx":131
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
  *         q += 4
  *     while q < end:             # <<<<<<<<<<<<<<
@@ -23342,7 +23394,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":131
+    /* "ext/_sparse.pyx":132
  *         q += 4
  *     while q < end:
  *         v = lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -23351,7 +23403,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]);
 
-    /* "ext/_sparse.pyx":132
+    /* "ext/_sparse.pyx":133
  *     while q < end:
  *         v = lut[codes[q]]
  *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
@@ -23360,7 +23412,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":133
+    /* "ext/_sparse.pyx":134
  *         v = lut[codes[q]]
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -23374,7 +23426,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_j = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":134
+      /* "ext/_sparse.pyx":135
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         for j in range(h):
  *             a[j] += v * w[j]             # <<<<<<<<<<<<<<
@@ -23387,7 +23439,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":135
+    /* "ext/_sparse.pyx":136
  *         for j in range(h):
  *             a[j] += v * w[j]
  *         q += 1             # <<<<<<<<<<<<<<
@@ -23397,7 +23449,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_q = (__pyx_v_q + 1);
   }
 
-  /* "ext/_sparse.pyx":136
+  /* "ext/_sparse.pyx":137
  *             a[j] += v * w[j]
  *         q += 1
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -23411,7 +23463,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_j = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":137
+    /* "ext/_sparse.pyx":138
  *         q += 1
  *     for j in range(h):
  *         a[j] = sigmoid_vec(a[j])             # <<<<<<<<<<<<<<
@@ -23422,7 +23474,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":139
+  /* "ext/_sparse.pyx":140
  *         a[j] = sigmoid_vec(a[j])
  *     # z = b2 + a @ W2
  *     for c in range(k):             # <<<<<<<<<<<<<<
@@ -23436,7 +23488,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_c = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":140
+    /* "ext/_sparse.pyx":141
  *     # z = b2 + a @ W2
  *     for c in range(k):
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)             # <<<<<<<<<<<<<<
@@ -23447,7 +23499,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":142
+  /* "ext/_sparse.pyx":143
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
@@ -23459,7 +23511,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":143
+    /* "ext/_sparse.pyx":144
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)             # <<<<<<<<<<<<<<
@@ -23470,7 +23522,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 0;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + __pyx_fuse_0__pyx_f_12_activations_binary_loss((__pyx_v_z[0]), __pyx_v_label));
 
-    /* "ext/_sparse.pyx":144
+    /* "ext/_sparse.pyx":145
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])             # <<<<<<<<<<<<<<
@@ -23479,7 +23531,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = __pyx_fuse_0__pyx_f_12_activations_sigmoid((__pyx_v_z[0]));
 
-    /* "ext/_sparse.pyx":145
+    /* "ext/_sparse.pyx":146
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)             # <<<<<<<<<<<<<<
@@ -23490,7 +23542,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 1;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((__pyx_v_v >= 0.5) == (__pyx_v_label == 1)));
 
-    /* "ext/_sparse.pyx":146
+    /* "ext/_sparse.pyx":147
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)
  *         z[0] = (v - label) * inv_n             # <<<<<<<<<<<<<<
@@ -23499,7 +23551,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     (__pyx_v_z[0]) = ((__pyx_v_v - __pyx_v_label) * __pyx_v_inv_n);
 
-    /* "ext/_sparse.pyx":142
+    /* "ext/_sparse.pyx":143
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
@@ -23509,7 +23561,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     goto __pyx_L15;
   }
 
-  /* "ext/_sparse.pyx":148
+  /* "ext/_sparse.pyx":149
  *         z[0] = (v - label) * inv_n
  *     else:
  *         m = z[0]             # <<<<<<<<<<<<<<
@@ -23519,7 +23571,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   /*else*/ {
     __pyx_v_m = (__pyx_v_z[0]);
 
-    /* "ext/_sparse.pyx":149
+    /* "ext/_sparse.pyx":150
  *     else:
  *         m = z[0]
  *         best = 0             # <<<<<<<<<<<<<<
@@ -23528,7 +23580,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_best = 0;
 
-    /* "ext/_sparse.pyx":150
+    /* "ext/_sparse.pyx":151
  *         m = z[0]
  *         best = 0
  *         for c in range(1, k):             # <<<<<<<<<<<<<<
@@ -23542,7 +23594,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":151
+      /* "ext/_sparse.pyx":152
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -23554,7 +23606,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
       if (__pyx_t_1) {
 
 
-        /* "ext/_sparse.pyx":152
+        /* "ext/_sparse.pyx":153
  *         for c in range(1, k):
  *             if z[c] > m:
  *                 m = z[c]             # <<<<<<<<<<<<<<
@@ -23563,7 +23615,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_m = (__pyx_v_z[__pyx_v_c]);
 
-        /* "ext/_sparse.pyx":153
+        /* "ext/_sparse.pyx":154
  *             if z[c] > m:
  *                 m = z[c]
  *                 best = c             # <<<<<<<<<<<<<<
@@ -23572,7 +23624,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_best = __pyx_v_c;
 
-        /* "ext/_sparse.pyx":151
+        /* "ext/_sparse.pyx":152
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -23583,7 +23635,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":154
+    /* "ext/_sparse.pyx":155
  *                 m = z[c]
  *                 best = c
  *         stats[1] += best == label             # <<<<<<<<<<<<<<
@@ -23594,7 +23646,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 1;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + (__pyx_v_best == __pyx_v_label));
 
-    /* "ext/_sparse.pyx":155
+    /* "ext/_sparse.pyx":156
  *                 best = c
  *         stats[1] += best == label
  *         s = 0             # <<<<<<<<<<<<<<
@@ -23603,7 +23655,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_s = 0.0;
 
-    /* "ext/_sparse.pyx":156
+    /* "ext/_sparse.pyx":157
  *         stats[1] += best == label
  *         s = 0
  *         v = z[label]             # <<<<<<<<<<<<<<
@@ -23612,7 +23664,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_label]);
 
-    /* "ext/_sparse.pyx":157
+    /* "ext/_sparse.pyx":158
  *         s = 0
  *         v = z[label]
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -23626,7 +23678,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":158
+      /* "ext/_sparse.pyx":159
  *         v = z[label]
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))             # <<<<<<<<<<<<<<
@@ -23635,7 +23687,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
       (__pyx_v_z[__pyx_v_c]) = __pyx_fuse_0__pyx_f_12_activations_fexp(__pyx_fuse_0__pyx_f_12_activations_clamp_low(((__pyx_v_z[__pyx_v_c]) - __pyx_v_m)));
 
-      /* "ext/_sparse.pyx":159
+      /* "ext/_sparse.pyx":160
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]             # <<<<<<<<<<<<<<
@@ -23646,7 +23698,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":160
+    /* "ext/_sparse.pyx":161
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]
  *         stats[0] += log(s) + m - v             # <<<<<<<<<<<<<<
@@ -23657,7 +23709,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 0;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((log(__pyx_v_s) + __pyx_v_m) - __pyx_v_v));
 
-    /* "ext/_sparse.pyx":161
+    /* "ext/_sparse.pyx":162
  *             s += z[c]
  *         stats[0] += log(s) + m - v
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -23671,7 +23723,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":162
+      /* "ext/_sparse.pyx":163
  *         stats[0] += log(s) + m - v
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n             # <<<<<<<<<<<<<<
@@ -23682,7 +23734,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":163
+    /* "ext/_sparse.pyx":164
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n
  *         z[label] -= inv_n             # <<<<<<<<<<<<<<
@@ -23695,7 +23747,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
   __pyx_L15:;
 
-  /* "ext/_sparse.pyx":165
+  /* "ext/_sparse.pyx":166
  *         z[label] -= inv_n
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -23704,7 +23756,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   (void)(memset(__pyx_v_back, 0, (__pyx_v_h * (sizeof(float)))));
 
-  /* "ext/_sparse.pyx":166
+  /* "ext/_sparse.pyx":167
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):             # <<<<<<<<<<<<<<
@@ -23718,7 +23770,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_c = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":167
+    /* "ext/_sparse.pyx":168
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):
  *         gb2[c] += z[c]             # <<<<<<<<<<<<<<
@@ -23729,7 +23781,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_9 = __pyx_v_c;
     (__pyx_v_gb2[__pyx_t_9]) = ((__pyx_v_gb2[__pyx_t_9]) + (__pyx_v_z[__pyx_v_c]));
 
-    /* "ext/_sparse.pyx":168
+    /* "ext/_sparse.pyx":169
  *     for c in range(k):
  *         gb2[c] += z[c]
  *         v = z[c]             # <<<<<<<<<<<<<<
@@ -23738,7 +23790,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_c]);
 
-    /* "ext/_sparse.pyx":169
+    /* "ext/_sparse.pyx":170
  *         gb2[c] += z[c]
  *         v = z[c]
  *         w = W2T + c * h             # <<<<<<<<<<<<<<
@@ -23747,7 +23799,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":170
+    /* "ext/_sparse.pyx":171
  *         v = z[c]
  *         w = W2T + c * h
  *         g = gW2T + c * h             # <<<<<<<<<<<<<<
@@ -23756,7 +23808,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_g = (__pyx_v_gW2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":171
+    /* "ext/_sparse.pyx":172
  *         w = W2T + c * h
  *         g = gW2T + c * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -23770,7 +23822,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
       __pyx_v_j = __pyx_t_13;
 
-      /* "ext/_sparse.pyx":172
+      /* "ext/_sparse.pyx":173
  *         g = gW2T + c * h
  *         for j in range(h):
  *             g[j] += v * a[j]             # <<<<<<<<<<<<<<
@@ -23781,7 +23833,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
       __pyx_t_14 = __pyx_v_j;
       (__pyx_v_g[__pyx_t_14]) = ((__pyx_v_g[__pyx_t_14]) + (__pyx_v_v * (__pyx_v_a[__pyx_v_j])));
 
-      /* "ext/_sparse.pyx":173
+      /* "ext/_sparse.pyx":174
  *         for j in range(h):
  *             g[j] += v * a[j]
  *             back[j] += v * w[j]             # <<<<<<<<<<<<<<
@@ -23796,7 +23848,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":175
+  /* "ext/_sparse.pyx":176
  *             back[j] += v * w[j]
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -23810,7 +23862,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_j = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":176
+    /* "ext/_sparse.pyx":177
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):
  *         aj = a[j]             # <<<<<<<<<<<<<<
@@ -23819,7 +23871,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_aj = (__pyx_v_a[__pyx_v_j]);
 
-    /* "ext/_sparse.pyx":177
+    /* "ext/_sparse.pyx":178
  *     for j in range(h):
  *         aj = a[j]
  *         a[j] = back[j] * aj * (one - aj)             # <<<<<<<<<<<<<<
@@ -23828,7 +23880,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     (__pyx_v_a[__pyx_v_j]) = (((__pyx_v_back[__pyx_v_j]) * __pyx_v_aj) * (__pyx_v_one - __pyx_v_aj));
 
-    /* "ext/_sparse.pyx":178
+    /* "ext/_sparse.pyx":179
  *         aj = a[j]
  *         a[j] = back[j] * aj * (one - aj)
  *         gb1[j] += a[j]             # <<<<<<<<<<<<<<
@@ -23841,7 +23893,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":92
+  /* "ext/_sparse.pyx":93
  * 
  * 
  * cdef inline void _sample(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -23904,7 +23956,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   Py_ssize_t __pyx_t_13;
   Py_ssize_t __pyx_t_14;
 
-  /* "ext/_sparse.pyx":108
+  /* "ext/_sparse.pyx":109
  *     contiguous, vectorisable one.
  *     """
  *     cdef Py_ssize_t q, j, c, best, end = indptr[i + 1]             # <<<<<<<<<<<<<<
@@ -23913,7 +23965,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_end = (__pyx_v_indptr[(__pyx_v_i + 1)]);
 
-  /* "ext/_sparse.pyx":115
+  /* "ext/_sparse.pyx":116
  *     cdef floating* g
  *     cdef floating v, v1, v2, v3, aj, s, m
  *     cdef floating one = 1             # <<<<<<<<<<<<<<
@@ -23922,7 +23974,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_one = 1.0;
 
-  /* "ext/_sparse.pyx":119
+  /* "ext/_sparse.pyx":120
  *     # a pass: a[] then goes through memory once per four rows of W1, not once
  *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
  *     memcpy(a, b1, h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -23931,7 +23983,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   (void)(memcpy(__pyx_v_a, __pyx_v_b1, (__pyx_v_h * (sizeof(double)))));
 
-  /* "ext/_sparse.pyx":120
+  /* "ext/_sparse.pyx":121
  *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]             # <<<<<<<<<<<<<<
@@ -23940,7 +23992,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_q = (__pyx_v_indptr[__pyx_v_i]);
 
-  /* "ext/_sparse.pyx":121
+  /* "ext/_sparse.pyx":122
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]
  *     while q + 4 <= end:             # <<<<<<<<<<<<<<
@@ -23953,7 +24005,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":122
+    /* "ext/_sparse.pyx":123
  *     q = indptr[i]
  *     while q + 4 <= end:
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]             # <<<<<<<<<<<<<<
@@ -23973,7 +24025,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_v2 = __pyx_t_4;
     __pyx_v_v3 = __pyx_t_5;
 
-    /* "ext/_sparse.pyx":123
+    /* "ext/_sparse.pyx":124
  *     while q + 4 <= end:
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
  *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
@@ -23982,7 +24034,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":124
+    /* "ext/_sparse.pyx":125
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h             # <<<<<<<<<<<<<<
@@ -23991,7 +24043,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w1 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 1)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":125
+    /* "ext/_sparse.pyx":126
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h             # <<<<<<<<<<<<<<
@@ -24000,7 +24052,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w2 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 2)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":126
+    /* "ext/_sparse.pyx":127
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h             # <<<<<<<<<<<<<<
@@ -24009,7 +24061,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w3 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 3)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":127
+    /* "ext/_sparse.pyx":128
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -24023,7 +24075,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_j = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":128
+      /* "ext/_sparse.pyx":129
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
  *         for j in range(h):
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])             # <<<<<<<<<<<<<<
@@ -24036,7 +24088,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":129
+    /* "ext/_sparse.pyx":130
  *         for j in range(h):
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
  *         q += 4             # <<<<<<<<<<<<<<
@@ -24046,7 +24098,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_q = (__pyx_v_q + 4);
   }
 
-  /* "ext/_sparse.pyx":130
+  /* "ext/_sparse.pyx":131
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
  *         q += 4
  *     while q < end:             # <<<<<<<<<<<<<<
@@ -24059,7 +24111,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":131
+    /* "ext/_sparse.pyx":132
  *         q += 4
  *     while q < end:
  *         v = lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -24068,7 +24120,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]);
 
-    /* "ext/_sparse.pyx":132
+    /* "ext/_sparse.pyx":133
  *     while q < end:
  *         v = lut[codes[q]]
  *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
@@ -24077,7 +24129,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":133
+    /* "ext/_sparse.pyx":134
  *         v = lut[codes[q]]
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -24091,7 +24143,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_j = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":134
+      /* "ext/_sparse.pyx":135
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         for j in range(h):
  *             a[j] += v * w[j]             # <<<<<<<<<<<<<<
@@ -24104,7 +24156,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":135
+    /* "ext/_sparse.pyx":136
  *         for j in range(h):
  *             a[j] += v * w[j]
  *         q += 1             # <<<<<<<<<<<<<<
@@ -24114,7 +24166,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_q = (__pyx_v_q + 1);
   }
 
-  /* "ext/_sparse.pyx":136
+  /* "ext/_sparse.pyx":137
  *             a[j] += v * w[j]
  *         q += 1
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -24128,7 +24180,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_j = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":137
+    /* "ext/_sparse.pyx":138
  *         q += 1
  *     for j in range(h):
  *         a[j] = sigmoid_vec(a[j])             # <<<<<<<<<<<<<<
@@ -24139,7 +24191,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":139
+  /* "ext/_sparse.pyx":140
  *         a[j] = sigmoid_vec(a[j])
  *     # z = b2 + a @ W2
  *     for c in range(k):             # <<<<<<<<<<<<<<
@@ -24153,7 +24205,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_c = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":140
+    /* "ext/_sparse.pyx":141
  *     # z = b2 + a @ W2
  *     for c in range(k):
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)             # <<<<<<<<<<<<<<
@@ -24164,7 +24216,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":142
+  /* "ext/_sparse.pyx":143
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
@@ -24176,7 +24228,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":143
+    /* "ext/_sparse.pyx":144
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)             # <<<<<<<<<<<<<<
@@ -24187,7 +24239,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 0;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + __pyx_fuse_1__pyx_f_12_activations_binary_loss((__pyx_v_z[0]), __pyx_v_label));
 
-    /* "ext/_sparse.pyx":144
+    /* "ext/_sparse.pyx":145
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])             # <<<<<<<<<<<<<<
@@ -24196,7 +24248,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = __pyx_fuse_1__pyx_f_12_activations_sigmoid((__pyx_v_z[0]));
 
-    /* "ext/_sparse.pyx":145
+    /* "ext/_sparse.pyx":146
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)             # <<<<<<<<<<<<<<
@@ -24207,7 +24259,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 1;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((__pyx_v_v >= 0.5) == (__pyx_v_label == 1)));
 
-    /* "ext/_sparse.pyx":146
+    /* "ext/_sparse.pyx":147
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)
  *         z[0] = (v - label) * inv_n             # <<<<<<<<<<<<<<
@@ -24216,7 +24268,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     (__pyx_v_z[0]) = ((__pyx_v_v - __pyx_v_label) * __pyx_v_inv_n);
 
-    /* "ext/_sparse.pyx":142
+    /* "ext/_sparse.pyx":143
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
@@ -24226,7 +24278,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     goto __pyx_L15;
   }
 
-  /* "ext/_sparse.pyx":148
+  /* "ext/_sparse.pyx":149
  *         z[0] = (v - label) * inv_n
  *     else:
  *         m = z[0]             # <<<<<<<<<<<<<<
@@ -24236,7 +24288,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   /*else*/ {
     __pyx_v_m = (__pyx_v_z[0]);
 
-    /* "ext/_sparse.pyx":149
+    /* "ext/_sparse.pyx":150
  *     else:
  *         m = z[0]
  *         best = 0             # <<<<<<<<<<<<<<
@@ -24245,7 +24297,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_best = 0;
 
-    /* "ext/_sparse.pyx":150
+    /* "ext/_sparse.pyx":151
  *         m = z[0]
  *         best = 0
  *         for c in range(1, k):             # <<<<<<<<<<<<<<
@@ -24259,7 +24311,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":151
+      /* "ext/_sparse.pyx":152
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -24271,7 +24323,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
       if (__pyx_t_1) {
 
 
-        /* "ext/_sparse.pyx":152
+        /* "ext/_sparse.pyx":153
  *         for c in range(1, k):
  *             if z[c] > m:
  *                 m = z[c]             # <<<<<<<<<<<<<<
@@ -24280,7 +24332,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_m = (__pyx_v_z[__pyx_v_c]);
 
-        /* "ext/_sparse.pyx":153
+        /* "ext/_sparse.pyx":154
  *             if z[c] > m:
  *                 m = z[c]
  *                 best = c             # <<<<<<<<<<<<<<
@@ -24289,7 +24341,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_best = __pyx_v_c;
 
-        /* "ext/_sparse.pyx":151
+        /* "ext/_sparse.pyx":152
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -24300,7 +24352,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":154
+    /* "ext/_sparse.pyx":155
  *                 m = z[c]
  *                 best = c
  *         stats[1] += best == label             # <<<<<<<<<<<<<<
@@ -24311,7 +24363,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 1;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + (__pyx_v_best == __pyx_v_label));
 
-    /* "ext/_sparse.pyx":155
+    /* "ext/_sparse.pyx":156
  *                 best = c
  *         stats[1] += best == label
  *         s = 0             # <<<<<<<<<<<<<<
@@ -24320,7 +24372,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_s = 0.0;
 
-    /* "ext/_sparse.pyx":156
+    /* "ext/_sparse.pyx":157
  *         stats[1] += best == label
  *         s = 0
  *         v = z[label]             # <<<<<<<<<<<<<<
@@ -24329,7 +24381,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_label]);
 
-    /* "ext/_sparse.pyx":157
+    /* "ext/_sparse.pyx":158
  *         s = 0
  *         v = z[label]
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -24343,7 +24395,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":158
+      /* "ext/_sparse.pyx":159
  *         v = z[label]
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))             # <<<<<<<<<<<<<<
@@ -24352,7 +24404,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
       (__pyx_v_z[__pyx_v_c]) = __pyx_fuse_1__pyx_f_12_activations_fexp(__pyx_fuse_1__pyx_f_12_activations_clamp_low(((__pyx_v_z[__pyx_v_c]) - __pyx_v_m)));
 
-      /* "ext/_sparse.pyx":159
+      /* "ext/_sparse.pyx":160
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]             # <<<<<<<<<<<<<<
@@ -24363,7 +24415,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":160
+    /* "ext/_sparse.pyx":161
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]
  *         stats[0] += log(s) + m - v             # <<<<<<<<<<<<<<
@@ -24374,7 +24426,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 0;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((log(__pyx_v_s) + __pyx_v_m) - __pyx_v_v));
 
-    /* "ext/_sparse.pyx":161
+    /* "ext/_sparse.pyx":162
  *             s += z[c]
  *         stats[0] += log(s) + m - v
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -24388,7 +24440,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":162
+      /* "ext/_sparse.pyx":163
  *         stats[0] += log(s) + m - v
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n             # <<<<<<<<<<<<<<
@@ -24399,7 +24451,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":163
+    /* "ext/_sparse.pyx":164
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n
  *         z[label] -= inv_n             # <<<<<<<<<<<<<<
@@ -24412,7 +24464,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
   __pyx_L15:;
 
-  /* "ext/_sparse.pyx":165
+  /* "ext/_sparse.pyx":166
  *         z[label] -= inv_n
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -24421,7 +24473,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   (void)(memset(__pyx_v_back, 0, (__pyx_v_h * (sizeof(double)))));
 
-  /* "ext/_sparse.pyx":166
+  /* "ext/_sparse.pyx":167
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):             # <<<<<<<<<<<<<<
@@ -24435,7 +24487,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_c = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":167
+    /* "ext/_sparse.pyx":168
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):
  *         gb2[c] += z[c]             # <<<<<<<<<<<<<<
@@ -24446,7 +24498,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_9 = __pyx_v_c;
     (__pyx_v_gb2[__pyx_t_9]) = ((__pyx_v_gb2[__pyx_t_9]) + (__pyx_v_z[__pyx_v_c]));
 
-    /* "ext/_sparse.pyx":168
+    /* "ext/_sparse.pyx":169
  *     for c in range(k):
  *         gb2[c] += z[c]
  *         v = z[c]             # <<<<<<<<<<<<<<
@@ -24455,7 +24507,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_c]);
 
-    /* "ext/_sparse.pyx":169
+    /* "ext/_sparse.pyx":170
  *         gb2[c] += z[c]
  *         v = z[c]
  *         w = W2T + c * h             # <<<<<<<<<<<<<<
@@ -24464,7 +24516,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":170
+    /* "ext/_sparse.pyx":171
  *         v = z[c]
  *         w = W2T + c * h
  *         g = gW2T + c * h             # <<<<<<<<<<<<<<
@@ -24473,7 +24525,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_g = (__pyx_v_gW2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":171
+    /* "ext/_sparse.pyx":172
  *         w = W2T + c * h
  *         g = gW2T + c * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -24487,7 +24539,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
       __pyx_v_j = __pyx_t_13;
 
-      /* "ext/_sparse.pyx":172
+      /* "ext/_sparse.pyx":173
  *         g = gW2T + c * h
  *         for j in range(h):
  *             g[j] += v * a[j]             # <<<<<<<<<<<<<<
@@ -24498,7 +24550,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
       __pyx_t_14 = __pyx_v_j;
       (__pyx_v_g[__pyx_t_14]) = ((__pyx_v_g[__pyx_t_14]) + (__pyx_v_v * (__pyx_v_a[__pyx_v_j])));
 
-      /* "ext/_sparse.pyx":173
+      /* "ext/_sparse.pyx":174
  *         for j in range(h):
  *             g[j] += v * a[j]
  *             back[j] += v * w[j]             # <<<<<<<<<<<<<<
@@ -24513,7 +24565,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":175
+  /* "ext/_sparse.pyx":176
  *             back[j] += v * w[j]
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -24527,7 +24579,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_j = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":176
+    /* "ext/_sparse.pyx":177
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):
  *         aj = a[j]             # <<<<<<<<<<<<<<
@@ -24536,7 +24588,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_aj = (__pyx_v_a[__pyx_v_j]);
 
-    /* "ext/_sparse.pyx":177
+    /* "ext/_sparse.pyx":178
  *     for j in range(h):
  *         aj = a[j]
  *         a[j] = back[j] * aj * (one - aj)             # <<<<<<<<<<<<<<
@@ -24545,7 +24597,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     (__pyx_v_a[__pyx_v_j]) = (((__pyx_v_back[__pyx_v_j]) * __pyx_v_aj) * (__pyx_v_one - __pyx_v_aj));
 
-    /* "ext/_sparse.pyx":178
+    /* "ext/_sparse.pyx":179
  *         aj = a[j]
  *         a[j] = back[j] * aj * (one - aj)
  *         gb1[j] += a[j]             # <<<<<<<<<<<<<<
@@ -24558,7 +24610,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":92
+  /* "ext/_sparse.pyx":93
  * 
  * 
  * cdef inline void _sample(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24587,7 +24639,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
 }
 
-/* "ext/_sparse.pyx":181
+/* "ext/_sparse.pyx":182
  * 
  * 
  * cdef inline void _scatter(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24608,7 +24660,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   Py_ssize_t __pyx_t_6;
   Py_ssize_t __pyx_t_7;
 
-  /* "ext/_sparse.pyx":188
+  /* "ext/_sparse.pyx":189
  *     cdef floating v
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
@@ -24622,7 +24674,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   for (__pyx_t_3 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_q = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":189
+    /* "ext/_sparse.pyx":190
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -24631,7 +24683,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_v = (__pyx_v_alpha * (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]));
 
-    /* "ext/_sparse.pyx":190
+    /* "ext/_sparse.pyx":191
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld             # <<<<<<<<<<<<<<
@@ -24640,7 +24692,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_g = (__pyx_v_G + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_ld));
 
-    /* "ext/_sparse.pyx":191
+    /* "ext/_sparse.pyx":192
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):             # <<<<<<<<<<<<<<
@@ -24654,7 +24706,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_j = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":192
+      /* "ext/_sparse.pyx":193
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):
  *             g[j] += v * d[j]             # <<<<<<<<<<<<<<
@@ -24669,7 +24721,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   }
 
 
-  /* "ext/_sparse.pyx":181
+  /* "ext/_sparse.pyx":182
  * 
  * 
  * cdef inline void _scatter(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24697,7 +24749,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   Py_ssize_t __pyx_t_6;
   Py_ssize_t __pyx_t_7;
 
-  /* "ext/_sparse.pyx":188
+  /* "ext/_sparse.pyx":189
  *     cdef floating v
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
@@ -24711,7 +24763,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   for (__pyx_t_3 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_q = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":189
+    /* "ext/_sparse.pyx":190
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -24720,7 +24772,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_v = (__pyx_v_alpha * (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]));
 
-    /* "ext/_sparse.pyx":190
+    /* "ext/_sparse.pyx":191
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld             # <<<<<<<<<<<<<<
@@ -24729,7 +24781,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_g = (__pyx_v_G + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_ld));
 
-    /* "ext/_sparse.pyx":191
+    /* "ext/_sparse.pyx":192
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):             # <<<<<<<<<<<<<<
@@ -24743,7 +24795,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_j = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":192
+      /* "ext/_sparse.pyx":193
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):
  *             g[j] += v * d[j]             # <<<<<<<<<<<<<<
@@ -24758,7 +24810,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   }
 
 
-  /* "ext/_sparse.pyx":181
+  /* "ext/_sparse.pyx":182
  * 
  * 
  * cdef inline void _scatter(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24773,7 +24825,1029 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 
 }
 
-/* "ext/_sparse.pyx":195
+/* "ext/_sparse.pyx":196
+ * 
+ * 
+ * cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
+ *                         const floating* lut, Py_ssize_t start, Py_ssize_t stop,
+ *                         const floating* D,      # IN (stop - start, h) the tile's hidden deltas
+*/
+
+static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7_sparse_index_t const *__pyx_v_indptr, int const *__pyx_v_indices, __pyx_t_6mlpgui_7_sparse_code_t const *__pyx_v_codes, float const *__pyx_v_lut, Py_ssize_t __pyx_v_start, Py_ssize_t __pyx_v_stop, float const *__pyx_v_D, Py_ssize_t __pyx_v_d, Py_ssize_t __pyx_v_h, Py_ssize_t *__pyx_v_count, int *__pyx_v_rows, float *__pyx_v_vals, float *__pyx_v_G) {
+  Py_ssize_t __pyx_v_i;
+  Py_ssize_t __pyx_v_q;
+  Py_ssize_t __pyx_v_p;
+  Py_ssize_t __pyx_v_j;
+  Py_ssize_t __pyx_v_beg;
+  Py_ssize_t __pyx_v_end;
+  Py_ssize_t __pyx_v_pos;
+  float __pyx_v_v0;
+  float __pyx_v_v1;
+  float __pyx_v_v2;
+  float __pyx_v_v3;
+  float const *__pyx_v_d0;
+  float const *__pyx_v_d1;
+  float const *__pyx_v_d2;
+  float const *__pyx_v_d3;
+  float *__pyx_v_g;
+  Py_ssize_t __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_4;
+  __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
+  long __pyx_t_7;
+  int __pyx_t_8;
+  float __pyx_t_9;
+  float __pyx_t_10;
+  float __pyx_t_11;
+  float __pyx_t_12;
+  Py_ssize_t __pyx_t_13;
+  Py_ssize_t __pyx_t_14;
+  Py_ssize_t __pyx_t_15;
+
+  /* "ext/_sparse.pyx":216
+ *     cdef const floating* d3
+ *     cdef floating* g
+ *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))             # <<<<<<<<<<<<<<
+ *     for i in range(start, stop):
+ *         for q in range(indptr[i], indptr[i + 1]):
+*/
+  (void)(memset(__pyx_v_count, 0, ((__pyx_v_d + 1) * (sizeof(Py_ssize_t)))));
+
+  /* "ext/_sparse.pyx":217
+ *     cdef floating* g
+ *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
+ *     for i in range(start, stop):             # <<<<<<<<<<<<<<
+ *         for q in range(indptr[i], indptr[i + 1]):
+ *             count[indices[q] + 1] += 1
+*/
+
+  __pyx_t_1 = __pyx_v_stop;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = __pyx_v_start; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_i = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":218
+ *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
+ *     for i in range(start, stop):
+ *         for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
+ *             count[indices[q] + 1] += 1
+ *     for p in range(d):
+*/
+
+    __pyx_t_4 = (__pyx_v_indptr[(__pyx_v_i + 1)]);
+    __pyx_t_5 = __pyx_t_4;
+
+    for (__pyx_t_6 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
+      __pyx_v_q = __pyx_t_6;
+
+      /* "ext/_sparse.pyx":219
+ *     for i in range(start, stop):
+ *         for q in range(indptr[i], indptr[i + 1]):
+ *             count[indices[q] + 1] += 1             # <<<<<<<<<<<<<<
+ *     for p in range(d):
+ *         count[p + 1] += count[p]
+*/
+
+      __pyx_t_7 = ((__pyx_v_indices[__pyx_v_q]) + 1);
+      (__pyx_v_count[__pyx_t_7]) = ((__pyx_v_count[__pyx_t_7]) + 1);
+    }
+
+  }
+
+
+  /* "ext/_sparse.pyx":220
+ *         for q in range(indptr[i], indptr[i + 1]):
+ *             count[indices[q] + 1] += 1
+ *     for p in range(d):             # <<<<<<<<<<<<<<
+ *         count[p + 1] += count[p]
+ *     for i in range(start, stop):
+*/
+
+  __pyx_t_1 = __pyx_v_d;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_p = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":221
+ *             count[indices[q] + 1] += 1
+ *     for p in range(d):
+ *         count[p + 1] += count[p]             # <<<<<<<<<<<<<<
+ *     for i in range(start, stop):
+ *         for q in range(indptr[i], indptr[i + 1]):
+*/
+
+    __pyx_t_6 = (__pyx_v_p + 1);
+    (__pyx_v_count[__pyx_t_6]) = ((__pyx_v_count[__pyx_t_6]) + (__pyx_v_count[__pyx_v_p]));
+  }
+
+
+  /* "ext/_sparse.pyx":222
+ *     for p in range(d):
+ *         count[p + 1] += count[p]
+ *     for i in range(start, stop):             # <<<<<<<<<<<<<<
+ *         for q in range(indptr[i], indptr[i + 1]):
+ *             p = indices[q]
+*/
+
+  __pyx_t_1 = __pyx_v_stop;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = __pyx_v_start; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_i = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":223
+ *         count[p + 1] += count[p]
+ *     for i in range(start, stop):
+ *         for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
+ *             p = indices[q]
+ *             pos = count[p]
+*/
+
+    __pyx_t_4 = (__pyx_v_indptr[(__pyx_v_i + 1)]);
+    __pyx_t_5 = __pyx_t_4;
+
+    for (__pyx_t_6 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
+      __pyx_v_q = __pyx_t_6;
+
+      /* "ext/_sparse.pyx":224
+ *     for i in range(start, stop):
+ *         for q in range(indptr[i], indptr[i + 1]):
+ *             p = indices[q]             # <<<<<<<<<<<<<<
+ *             pos = count[p]
+ *             rows[pos] = <int> (i - start)
+*/
+      __pyx_v_p = (__pyx_v_indices[__pyx_v_q]);
+
+      /* "ext/_sparse.pyx":225
+ *         for q in range(indptr[i], indptr[i + 1]):
+ *             p = indices[q]
+ *             pos = count[p]             # <<<<<<<<<<<<<<
+ *             rows[pos] = <int> (i - start)
+ *             vals[pos] = lut[codes[q]]
+*/
+      __pyx_v_pos = (__pyx_v_count[__pyx_v_p]);
+
+      /* "ext/_sparse.pyx":226
+ *             p = indices[q]
+ *             pos = count[p]
+ *             rows[pos] = <int> (i - start)             # <<<<<<<<<<<<<<
+ *             vals[pos] = lut[codes[q]]
+ *             count[p] = pos + 1
+*/
+      (__pyx_v_rows[__pyx_v_pos]) = ((int)(__pyx_v_i - __pyx_v_start));
+
+      /* "ext/_sparse.pyx":227
+ *             pos = count[p]
+ *             rows[pos] = <int> (i - start)
+ *             vals[pos] = lut[codes[q]]             # <<<<<<<<<<<<<<
+ *             count[p] = pos + 1
+ *     beg = 0
+*/
+      (__pyx_v_vals[__pyx_v_pos]) = (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]);
+
+      /* "ext/_sparse.pyx":228
+ *             rows[pos] = <int> (i - start)
+ *             vals[pos] = lut[codes[q]]
+ *             count[p] = pos + 1             # <<<<<<<<<<<<<<
+ *     beg = 0
+ *     for p in range(d):
+*/
+      (__pyx_v_count[__pyx_v_p]) = (__pyx_v_pos + 1);
+    }
+
+  }
+
+
+  /* "ext/_sparse.pyx":229
+ *             vals[pos] = lut[codes[q]]
+ *             count[p] = pos + 1
+ *     beg = 0             # <<<<<<<<<<<<<<
+ *     for p in range(d):
+ *         end = count[p]
+*/
+  __pyx_v_beg = 0;
+
+  /* "ext/_sparse.pyx":230
+ *             count[p] = pos + 1
+ *     beg = 0
+ *     for p in range(d):             # <<<<<<<<<<<<<<
+ *         end = count[p]
+ *         g = G + p * h
+*/
+
+  __pyx_t_1 = __pyx_v_d;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_p = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":231
+ *     beg = 0
+ *     for p in range(d):
+ *         end = count[p]             # <<<<<<<<<<<<<<
+ *         g = G + p * h
+ *         q = beg
+*/
+    __pyx_v_end = (__pyx_v_count[__pyx_v_p]);
+
+    /* "ext/_sparse.pyx":232
+ *     for p in range(d):
+ *         end = count[p]
+ *         g = G + p * h             # <<<<<<<<<<<<<<
+ *         q = beg
+ *         while q + 4 <= end:
+*/
+    __pyx_v_g = (__pyx_v_G + (__pyx_v_p * __pyx_v_h));
+
+    /* "ext/_sparse.pyx":233
+ *         end = count[p]
+ *         g = G + p * h
+ *         q = beg             # <<<<<<<<<<<<<<
+ *         while q + 4 <= end:
+ *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
+*/
+    __pyx_v_q = __pyx_v_beg;
+
+    /* "ext/_sparse.pyx":234
+ *         g = G + p * h
+ *         q = beg
+ *         while q + 4 <= end:             # <<<<<<<<<<<<<<
+ *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+*/
+    while (1) {
+      __pyx_t_8 = ((__pyx_v_q + 4) <= __pyx_v_end);
+
+
+      if (!__pyx_t_8) break;
+
+      /* "ext/_sparse.pyx":235
+ *         q = beg
+ *         while q + 4 <= end:
+ *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]             # <<<<<<<<<<<<<<
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             d1 = D + <Py_ssize_t> rows[q + 1] * h
+*/
+      __pyx_t_9 = (__pyx_v_vals[__pyx_v_q]);
+
+      __pyx_t_10 = (__pyx_v_vals[(__pyx_v_q + 1)]);
+
+      __pyx_t_11 = (__pyx_v_vals[(__pyx_v_q + 2)]);
+
+      __pyx_t_12 = (__pyx_v_vals[(__pyx_v_q + 3)]);
+
+      __pyx_v_v0 = __pyx_t_9;
+      __pyx_v_v1 = __pyx_t_10;
+      __pyx_v_v2 = __pyx_t_11;
+      __pyx_v_v3 = __pyx_t_12;
+
+      /* "ext/_sparse.pyx":236
+ *         while q + 4 <= end:
+ *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
+ *             d0 = D + <Py_ssize_t> rows[q] * h             # <<<<<<<<<<<<<<
+ *             d1 = D + <Py_ssize_t> rows[q + 1] * h
+ *             d2 = D + <Py_ssize_t> rows[q + 2] * h
+*/
+      __pyx_v_d0 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[__pyx_v_q])) * __pyx_v_h));
+
+      /* "ext/_sparse.pyx":237
+ *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             d1 = D + <Py_ssize_t> rows[q + 1] * h             # <<<<<<<<<<<<<<
+ *             d2 = D + <Py_ssize_t> rows[q + 2] * h
+ *             d3 = D + <Py_ssize_t> rows[q + 3] * h
+*/
+      __pyx_v_d1 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 1)])) * __pyx_v_h));
+
+      /* "ext/_sparse.pyx":238
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             d1 = D + <Py_ssize_t> rows[q + 1] * h
+ *             d2 = D + <Py_ssize_t> rows[q + 2] * h             # <<<<<<<<<<<<<<
+ *             d3 = D + <Py_ssize_t> rows[q + 3] * h
+ *             for j in range(h):
+*/
+      __pyx_v_d2 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 2)])) * __pyx_v_h));
+
+      /* "ext/_sparse.pyx":239
+ *             d1 = D + <Py_ssize_t> rows[q + 1] * h
+ *             d2 = D + <Py_ssize_t> rows[q + 2] * h
+ *             d3 = D + <Py_ssize_t> rows[q + 3] * h             # <<<<<<<<<<<<<<
+ *             for j in range(h):
+ *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
+*/
+      __pyx_v_d3 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 3)])) * __pyx_v_h));
+
+      /* "ext/_sparse.pyx":240
+ *             d2 = D + <Py_ssize_t> rows[q + 2] * h
+ *             d3 = D + <Py_ssize_t> rows[q + 3] * h
+ *             for j in range(h):             # <<<<<<<<<<<<<<
+ *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
+ *             q += 4
+*/
+
+      __pyx_t_6 = __pyx_v_h;
+      __pyx_t_13 = __pyx_t_6;
+
+      for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_13; __pyx_t_14+=1) {
+        __pyx_v_j = __pyx_t_14;
+
+        /* "ext/_sparse.pyx":241
+ *             d3 = D + <Py_ssize_t> rows[q + 3] * h
+ *             for j in range(h):
+ *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])             # <<<<<<<<<<<<<<
+ *             q += 4
+ *         while q < end:
+*/
+
+        __pyx_t_15 = __pyx_v_j;
+        (__pyx_v_g[__pyx_t_15]) = ((__pyx_v_g[__pyx_t_15]) + (((__pyx_v_v0 * (__pyx_v_d0[__pyx_v_j])) + (__pyx_v_v1 * (__pyx_v_d1[__pyx_v_j]))) + ((__pyx_v_v2 * (__pyx_v_d2[__pyx_v_j])) + (__pyx_v_v3 * (__pyx_v_d3[__pyx_v_j])))));
+      }
+
+
+      /* "ext/_sparse.pyx":242
+ *             for j in range(h):
+ *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
+ *             q += 4             # <<<<<<<<<<<<<<
+ *         while q < end:
+ *             v0 = vals[q]
+*/
+      __pyx_v_q = (__pyx_v_q + 4);
+    }
+
+    /* "ext/_sparse.pyx":243
+ *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
+ *             q += 4
+ *         while q < end:             # <<<<<<<<<<<<<<
+ *             v0 = vals[q]
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+*/
+    while (1) {
+      __pyx_t_8 = (__pyx_v_q < __pyx_v_end);
+
+
+      if (!__pyx_t_8) break;
+
+      /* "ext/_sparse.pyx":244
+ *             q += 4
+ *         while q < end:
+ *             v0 = vals[q]             # <<<<<<<<<<<<<<
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             for j in range(h):
+*/
+      __pyx_v_v0 = (__pyx_v_vals[__pyx_v_q]);
+
+      /* "ext/_sparse.pyx":245
+ *         while q < end:
+ *             v0 = vals[q]
+ *             d0 = D + <Py_ssize_t> rows[q] * h             # <<<<<<<<<<<<<<
+ *             for j in range(h):
+ *                 g[j] += v0 * d0[j]
+*/
+      __pyx_v_d0 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[__pyx_v_q])) * __pyx_v_h));
+
+      /* "ext/_sparse.pyx":246
+ *             v0 = vals[q]
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             for j in range(h):             # <<<<<<<<<<<<<<
+ *                 g[j] += v0 * d0[j]
+ *             q += 1
+*/
+
+      __pyx_t_6 = __pyx_v_h;
+      __pyx_t_13 = __pyx_t_6;
+
+      for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_13; __pyx_t_14+=1) {
+        __pyx_v_j = __pyx_t_14;
+
+        /* "ext/_sparse.pyx":247
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             for j in range(h):
+ *                 g[j] += v0 * d0[j]             # <<<<<<<<<<<<<<
+ *             q += 1
+ *         beg = end
+*/
+
+        __pyx_t_15 = __pyx_v_j;
+        (__pyx_v_g[__pyx_t_15]) = ((__pyx_v_g[__pyx_t_15]) + (__pyx_v_v0 * (__pyx_v_d0[__pyx_v_j])));
+      }
+
+
+      /* "ext/_sparse.pyx":248
+ *             for j in range(h):
+ *                 g[j] += v0 * d0[j]
+ *             q += 1             # <<<<<<<<<<<<<<
+ *         beg = end
+ * 
+*/
+      __pyx_v_q = (__pyx_v_q + 1);
+    }
+
+    /* "ext/_sparse.pyx":249
+ *                 g[j] += v0 * d0[j]
+ *             q += 1
+ *         beg = end             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+    __pyx_v_beg = __pyx_v_end;
+  }
+
+
+  /* "ext/_sparse.pyx":196
+ * 
+ * 
+ * cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
+ *                         const floating* lut, Py_ssize_t start, Py_ssize_t stop,
+ *                         const floating* D,      # IN (stop - start, h) the tile's hidden deltas
+*/
+
+  /* function exit code */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+}
+
+static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7_sparse_index_t const *__pyx_v_indptr, int const *__pyx_v_indices, __pyx_t_6mlpgui_7_sparse_code_t const *__pyx_v_codes, double const *__pyx_v_lut, Py_ssize_t __pyx_v_start, Py_ssize_t __pyx_v_stop, double const *__pyx_v_D, Py_ssize_t __pyx_v_d, Py_ssize_t __pyx_v_h, Py_ssize_t *__pyx_v_count, int *__pyx_v_rows, double *__pyx_v_vals, double *__pyx_v_G) {
+  Py_ssize_t __pyx_v_i;
+  Py_ssize_t __pyx_v_q;
+  Py_ssize_t __pyx_v_p;
+  Py_ssize_t __pyx_v_j;
+  Py_ssize_t __pyx_v_beg;
+  Py_ssize_t __pyx_v_end;
+  Py_ssize_t __pyx_v_pos;
+  double __pyx_v_v0;
+  double __pyx_v_v1;
+  double __pyx_v_v2;
+  double __pyx_v_v3;
+  double const *__pyx_v_d0;
+  double const *__pyx_v_d1;
+  double const *__pyx_v_d2;
+  double const *__pyx_v_d3;
+  double *__pyx_v_g;
+  Py_ssize_t __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_4;
+  __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
+  long __pyx_t_7;
+  int __pyx_t_8;
+  double __pyx_t_9;
+  double __pyx_t_10;
+  double __pyx_t_11;
+  double __pyx_t_12;
+  Py_ssize_t __pyx_t_13;
+  Py_ssize_t __pyx_t_14;
+  Py_ssize_t __pyx_t_15;
+
+  /* "ext/_sparse.pyx":216
+ *     cdef const floating* d3
+ *     cdef floating* g
+ *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))             # <<<<<<<<<<<<<<
+ *     for i in range(start, stop):
+ *         for q in range(indptr[i], indptr[i + 1]):
+*/
+  (void)(memset(__pyx_v_count, 0, ((__pyx_v_d + 1) * (sizeof(Py_ssize_t)))));
+
+  /* "ext/_sparse.pyx":217
+ *     cdef floating* g
+ *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
+ *     for i in range(start, stop):             # <<<<<<<<<<<<<<
+ *         for q in range(indptr[i], indptr[i + 1]):
+ *             count[indices[q] + 1] += 1
+*/
+
+  __pyx_t_1 = __pyx_v_stop;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = __pyx_v_start; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_i = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":218
+ *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
+ *     for i in range(start, stop):
+ *         for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
+ *             count[indices[q] + 1] += 1
+ *     for p in range(d):
+*/
+
+    __pyx_t_4 = (__pyx_v_indptr[(__pyx_v_i + 1)]);
+    __pyx_t_5 = __pyx_t_4;
+
+    for (__pyx_t_6 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
+      __pyx_v_q = __pyx_t_6;
+
+      /* "ext/_sparse.pyx":219
+ *     for i in range(start, stop):
+ *         for q in range(indptr[i], indptr[i + 1]):
+ *             count[indices[q] + 1] += 1             # <<<<<<<<<<<<<<
+ *     for p in range(d):
+ *         count[p + 1] += count[p]
+*/
+
+      __pyx_t_7 = ((__pyx_v_indices[__pyx_v_q]) + 1);
+      (__pyx_v_count[__pyx_t_7]) = ((__pyx_v_count[__pyx_t_7]) + 1);
+    }
+
+  }
+
+
+  /* "ext/_sparse.pyx":220
+ *         for q in range(indptr[i], indptr[i + 1]):
+ *             count[indices[q] + 1] += 1
+ *     for p in range(d):             # <<<<<<<<<<<<<<
+ *         count[p + 1] += count[p]
+ *     for i in range(start, stop):
+*/
+
+  __pyx_t_1 = __pyx_v_d;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_p = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":221
+ *             count[indices[q] + 1] += 1
+ *     for p in range(d):
+ *         count[p + 1] += count[p]             # <<<<<<<<<<<<<<
+ *     for i in range(start, stop):
+ *         for q in range(indptr[i], indptr[i + 1]):
+*/
+
+    __pyx_t_6 = (__pyx_v_p + 1);
+    (__pyx_v_count[__pyx_t_6]) = ((__pyx_v_count[__pyx_t_6]) + (__pyx_v_count[__pyx_v_p]));
+  }
+
+
+  /* "ext/_sparse.pyx":222
+ *     for p in range(d):
+ *         count[p + 1] += count[p]
+ *     for i in range(start, stop):             # <<<<<<<<<<<<<<
+ *         for q in range(indptr[i], indptr[i + 1]):
+ *             p = indices[q]
+*/
+
+  __pyx_t_1 = __pyx_v_stop;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = __pyx_v_start; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_i = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":223
+ *         count[p + 1] += count[p]
+ *     for i in range(start, stop):
+ *         for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
+ *             p = indices[q]
+ *             pos = count[p]
+*/
+
+    __pyx_t_4 = (__pyx_v_indptr[(__pyx_v_i + 1)]);
+    __pyx_t_5 = __pyx_t_4;
+
+    for (__pyx_t_6 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
+      __pyx_v_q = __pyx_t_6;
+
+      /* "ext/_sparse.pyx":224
+ *     for i in range(start, stop):
+ *         for q in range(indptr[i], indptr[i + 1]):
+ *             p = indices[q]             # <<<<<<<<<<<<<<
+ *             pos = count[p]
+ *             rows[pos] = <int> (i - start)
+*/
+      __pyx_v_p = (__pyx_v_indices[__pyx_v_q]);
+
+      /* "ext/_sparse.pyx":225
+ *         for q in range(indptr[i], indptr[i + 1]):
+ *             p = indices[q]
+ *             pos = count[p]             # <<<<<<<<<<<<<<
+ *             rows[pos] = <int> (i - start)
+ *             vals[pos] = lut[codes[q]]
+*/
+      __pyx_v_pos = (__pyx_v_count[__pyx_v_p]);
+
+      /* "ext/_sparse.pyx":226
+ *             p = indices[q]
+ *             pos = count[p]
+ *             rows[pos] = <int> (i - start)             # <<<<<<<<<<<<<<
+ *             vals[pos] = lut[codes[q]]
+ *             count[p] = pos + 1
+*/
+      (__pyx_v_rows[__pyx_v_pos]) = ((int)(__pyx_v_i - __pyx_v_start));
+
+      /* "ext/_sparse.pyx":227
+ *             pos = count[p]
+ *             rows[pos] = <int> (i - start)
+ *             vals[pos] = lut[codes[q]]             # <<<<<<<<<<<<<<
+ *             count[p] = pos + 1
+ *     beg = 0
+*/
+      (__pyx_v_vals[__pyx_v_pos]) = (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]);
+
+      /* "ext/_sparse.pyx":228
+ *             rows[pos] = <int> (i - start)
+ *             vals[pos] = lut[codes[q]]
+ *             count[p] = pos + 1             # <<<<<<<<<<<<<<
+ *     beg = 0
+ *     for p in range(d):
+*/
+      (__pyx_v_count[__pyx_v_p]) = (__pyx_v_pos + 1);
+    }
+
+  }
+
+
+  /* "ext/_sparse.pyx":229
+ *             vals[pos] = lut[codes[q]]
+ *             count[p] = pos + 1
+ *     beg = 0             # <<<<<<<<<<<<<<
+ *     for p in range(d):
+ *         end = count[p]
+*/
+  __pyx_v_beg = 0;
+
+  /* "ext/_sparse.pyx":230
+ *             count[p] = pos + 1
+ *     beg = 0
+ *     for p in range(d):             # <<<<<<<<<<<<<<
+ *         end = count[p]
+ *         g = G + p * h
+*/
+
+  __pyx_t_1 = __pyx_v_d;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_p = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":231
+ *     beg = 0
+ *     for p in range(d):
+ *         end = count[p]             # <<<<<<<<<<<<<<
+ *         g = G + p * h
+ *         q = beg
+*/
+    __pyx_v_end = (__pyx_v_count[__pyx_v_p]);
+
+    /* "ext/_sparse.pyx":232
+ *     for p in range(d):
+ *         end = count[p]
+ *         g = G + p * h             # <<<<<<<<<<<<<<
+ *         q = beg
+ *         while q + 4 <= end:
+*/
+    __pyx_v_g = (__pyx_v_G + (__pyx_v_p * __pyx_v_h));
+
+    /* "ext/_sparse.pyx":233
+ *         end = count[p]
+ *         g = G + p * h
+ *         q = beg             # <<<<<<<<<<<<<<
+ *         while q + 4 <= end:
+ *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
+*/
+    __pyx_v_q = __pyx_v_beg;
+
+    /* "ext/_sparse.pyx":234
+ *         g = G + p * h
+ *         q = beg
+ *         while q + 4 <= end:             # <<<<<<<<<<<<<<
+ *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+*/
+    while (1) {
+      __pyx_t_8 = ((__pyx_v_q + 4) <= __pyx_v_end);
+
+
+      if (!__pyx_t_8) break;
+
+      /* "ext/_sparse.pyx":235
+ *         q = beg
+ *         while q + 4 <= end:
+ *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]             # <<<<<<<<<<<<<<
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             d1 = D + <Py_ssize_t> rows[q + 1] * h
+*/
+      __pyx_t_9 = (__pyx_v_vals[__pyx_v_q]);
+
+      __pyx_t_10 = (__pyx_v_vals[(__pyx_v_q + 1)]);
+
+      __pyx_t_11 = (__pyx_v_vals[(__pyx_v_q + 2)]);
+
+      __pyx_t_12 = (__pyx_v_vals[(__pyx_v_q + 3)]);
+
+      __pyx_v_v0 = __pyx_t_9;
+      __pyx_v_v1 = __pyx_t_10;
+      __pyx_v_v2 = __pyx_t_11;
+      __pyx_v_v3 = __pyx_t_12;
+
+      /* "ext/_sparse.pyx":236
+ *         while q + 4 <= end:
+ *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
+ *             d0 = D + <Py_ssize_t> rows[q] * h             # <<<<<<<<<<<<<<
+ *             d1 = D + <Py_ssize_t> rows[q + 1] * h
+ *             d2 = D + <Py_ssize_t> rows[q + 2] * h
+*/
+      __pyx_v_d0 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[__pyx_v_q])) * __pyx_v_h));
+
+      /* "ext/_sparse.pyx":237
+ *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             d1 = D + <Py_ssize_t> rows[q + 1] * h             # <<<<<<<<<<<<<<
+ *             d2 = D + <Py_ssize_t> rows[q + 2] * h
+ *             d3 = D + <Py_ssize_t> rows[q + 3] * h
+*/
+      __pyx_v_d1 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 1)])) * __pyx_v_h));
+
+      /* "ext/_sparse.pyx":238
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             d1 = D + <Py_ssize_t> rows[q + 1] * h
+ *             d2 = D + <Py_ssize_t> rows[q + 2] * h             # <<<<<<<<<<<<<<
+ *             d3 = D + <Py_ssize_t> rows[q + 3] * h
+ *             for j in range(h):
+*/
+      __pyx_v_d2 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 2)])) * __pyx_v_h));
+
+      /* "ext/_sparse.pyx":239
+ *             d1 = D + <Py_ssize_t> rows[q + 1] * h
+ *             d2 = D + <Py_ssize_t> rows[q + 2] * h
+ *             d3 = D + <Py_ssize_t> rows[q + 3] * h             # <<<<<<<<<<<<<<
+ *             for j in range(h):
+ *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
+*/
+      __pyx_v_d3 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 3)])) * __pyx_v_h));
+
+      /* "ext/_sparse.pyx":240
+ *             d2 = D + <Py_ssize_t> rows[q + 2] * h
+ *             d3 = D + <Py_ssize_t> rows[q + 3] * h
+ *             for j in range(h):             # <<<<<<<<<<<<<<
+ *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
+ *             q += 4
+*/
+
+      __pyx_t_6 = __pyx_v_h;
+      __pyx_t_13 = __pyx_t_6;
+
+      for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_13; __pyx_t_14+=1) {
+        __pyx_v_j = __pyx_t_14;
+
+        /* "ext/_sparse.pyx":241
+ *             d3 = D + <Py_ssize_t> rows[q + 3] * h
+ *             for j in range(h):
+ *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])             # <<<<<<<<<<<<<<
+ *             q += 4
+ *         while q < end:
+*/
+
+        __pyx_t_15 = __pyx_v_j;
+        (__pyx_v_g[__pyx_t_15]) = ((__pyx_v_g[__pyx_t_15]) + (((__pyx_v_v0 * (__pyx_v_d0[__pyx_v_j])) + (__pyx_v_v1 * (__pyx_v_d1[__pyx_v_j]))) + ((__pyx_v_v2 * (__pyx_v_d2[__pyx_v_j])) + (__pyx_v_v3 * (__pyx_v_d3[__pyx_v_j])))));
+      }
+
+
+      /* "ext/_sparse.pyx":242
+ *             for j in range(h):
+ *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
+ *             q += 4             # <<<<<<<<<<<<<<
+ *         while q < end:
+ *             v0 = vals[q]
+*/
+      __pyx_v_q = (__pyx_v_q + 4);
+    }
+
+    /* "ext/_sparse.pyx":243
+ *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
+ *             q += 4
+ *         while q < end:             # <<<<<<<<<<<<<<
+ *             v0 = vals[q]
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+*/
+    while (1) {
+      __pyx_t_8 = (__pyx_v_q < __pyx_v_end);
+
+
+      if (!__pyx_t_8) break;
+
+      /* "ext/_sparse.pyx":244
+ *             q += 4
+ *         while q < end:
+ *             v0 = vals[q]             # <<<<<<<<<<<<<<
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             for j in range(h):
+*/
+      __pyx_v_v0 = (__pyx_v_vals[__pyx_v_q]);
+
+      /* "ext/_sparse.pyx":245
+ *         while q < end:
+ *             v0 = vals[q]
+ *             d0 = D + <Py_ssize_t> rows[q] * h             # <<<<<<<<<<<<<<
+ *             for j in range(h):
+ *                 g[j] += v0 * d0[j]
+*/
+      __pyx_v_d0 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[__pyx_v_q])) * __pyx_v_h));
+
+      /* "ext/_sparse.pyx":246
+ *             v0 = vals[q]
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             for j in range(h):             # <<<<<<<<<<<<<<
+ *                 g[j] += v0 * d0[j]
+ *             q += 1
+*/
+
+      __pyx_t_6 = __pyx_v_h;
+      __pyx_t_13 = __pyx_t_6;
+
+      for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_13; __pyx_t_14+=1) {
+        __pyx_v_j = __pyx_t_14;
+
+        /* "ext/_sparse.pyx":247
+ *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             for j in range(h):
+ *                 g[j] += v0 * d0[j]             # <<<<<<<<<<<<<<
+ *             q += 1
+ *         beg = end
+*/
+
+        __pyx_t_15 = __pyx_v_j;
+        (__pyx_v_g[__pyx_t_15]) = ((__pyx_v_g[__pyx_t_15]) + (__pyx_v_v0 * (__pyx_v_d0[__pyx_v_j])));
+      }
+
+
+      /* "ext/_sparse.pyx":248
+ *             for j in range(h):
+ *                 g[j] += v0 * d0[j]
+ *             q += 1             # <<<<<<<<<<<<<<
+ *         beg = end
+ * 
+*/
+      __pyx_v_q = (__pyx_v_q + 1);
+    }
+
+    /* "ext/_sparse.pyx":249
+ *                 g[j] += v0 * d0[j]
+ *             q += 1
+ *         beg = end             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+    __pyx_v_beg = __pyx_v_end;
+  }
+
+
+  /* "ext/_sparse.pyx":196
+ * 
+ * 
+ * cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
+ *                         const floating* lut, Py_ssize_t start, Py_ssize_t stop,
+ *                         const floating* D,      # IN (stop - start, h) the tile's hidden deltas
+*/
+
+  /* function exit code */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+}
+
+/* "ext/_sparse.pyx":252
+ * 
+ * 
+ * cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
+ *                            const floating* lut, const int* y, Py_ssize_t start, Py_ssize_t stop,
+ *                            const floating* W1, const floating* b1, const floating* W2T, const floating* b2,
+*/
+
+static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgui_7_sparse_index_t const *__pyx_v_indptr, int const *__pyx_v_indices, __pyx_t_6mlpgui_7_sparse_code_t const *__pyx_v_codes, float const *__pyx_v_lut, int const *__pyx_v_y, Py_ssize_t __pyx_v_start, Py_ssize_t __pyx_v_stop, float const *__pyx_v_W1, float const *__pyx_v_b1, float const *__pyx_v_W2T, float const *__pyx_v_b2, Py_ssize_t __pyx_v_d, Py_ssize_t __pyx_v_h, Py_ssize_t __pyx_v_k, float __pyx_v_inv_n, float *__pyx_v_D, float *__pyx_v_work, Py_ssize_t *__pyx_v_count, int *__pyx_v_rows, float *__pyx_v_vals, float *__pyx_v_gW1, float *__pyx_v_gW2T, float *__pyx_v_gb1, float *__pyx_v_gb2, double *__pyx_v_stats) {
+  Py_ssize_t __pyx_v_i;
+  Py_ssize_t __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+
+  /* "ext/_sparse.pyx":261
+ *     """Samples start..stop forward and back (deltas into D), then their W1 gradient."""
+ *     cdef Py_ssize_t i
+ *     for i in range(start, stop):             # <<<<<<<<<<<<<<
+ *         _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,
+ *                 D + (i - start) * h, work, work + h, gW2T, gb1, gb2, stats)
+*/
+
+  __pyx_t_1 = __pyx_v_stop;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = __pyx_v_start; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_i = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":262
+ *     cdef Py_ssize_t i
+ *     for i in range(start, stop):
+ *         _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,             # <<<<<<<<<<<<<<
+ *                 D + (i - start) * h, work, work + h, gW2T, gb1, gb2, stats)
+ *     _scatter_tile(indptr, indices, codes, lut, start, stop, D, d, h, count, rows, vals, gW1)
+*/
+    __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_v_indptr, __pyx_v_indices, __pyx_v_codes, __pyx_v_lut, __pyx_v_i, (__pyx_v_y[__pyx_v_i]), __pyx_v_W1, __pyx_v_b1, __pyx_v_W2T, __pyx_v_b2, __pyx_v_h, __pyx_v_k, __pyx_v_inv_n, (__pyx_v_D + ((__pyx_v_i - __pyx_v_start) * __pyx_v_h)), __pyx_v_work, (__pyx_v_work + __pyx_v_h), __pyx_v_gW2T, __pyx_v_gb1, __pyx_v_gb2, __pyx_v_stats);
+  }
+
+
+  /* "ext/_sparse.pyx":264
+ *         _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,
+ *                 D + (i - start) * h, work, work + h, gW2T, gb1, gb2, stats)
+ *     _scatter_tile(indptr, indices, codes, lut, start, stop, D, d, h, count, rows, vals, gW1)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_v_indptr, __pyx_v_indices, __pyx_v_codes, __pyx_v_lut, __pyx_v_start, __pyx_v_stop, __pyx_v_D, __pyx_v_d, __pyx_v_h, __pyx_v_count, __pyx_v_rows, __pyx_v_vals, __pyx_v_gW1);
+
+  /* "ext/_sparse.pyx":252
+ * 
+ * 
+ * cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
+ *                            const floating* lut, const int* y, Py_ssize_t start, Py_ssize_t stop,
+ *                            const floating* W1, const floating* b1, const floating* W2T, const floating* b2,
+*/
+
+  /* function exit code */
+
+}
+
+static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgui_7_sparse_index_t const *__pyx_v_indptr, int const *__pyx_v_indices, __pyx_t_6mlpgui_7_sparse_code_t const *__pyx_v_codes, double const *__pyx_v_lut, int const *__pyx_v_y, Py_ssize_t __pyx_v_start, Py_ssize_t __pyx_v_stop, double const *__pyx_v_W1, double const *__pyx_v_b1, double const *__pyx_v_W2T, double const *__pyx_v_b2, Py_ssize_t __pyx_v_d, Py_ssize_t __pyx_v_h, Py_ssize_t __pyx_v_k, double __pyx_v_inv_n, double *__pyx_v_D, double *__pyx_v_work, Py_ssize_t *__pyx_v_count, int *__pyx_v_rows, double *__pyx_v_vals, double *__pyx_v_gW1, double *__pyx_v_gW2T, double *__pyx_v_gb1, double *__pyx_v_gb2, double *__pyx_v_stats) {
+  Py_ssize_t __pyx_v_i;
+  Py_ssize_t __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+
+  /* "ext/_sparse.pyx":261
+ *     """Samples start..stop forward and back (deltas into D), then their W1 gradient."""
+ *     cdef Py_ssize_t i
+ *     for i in range(start, stop):             # <<<<<<<<<<<<<<
+ *         _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,
+ *                 D + (i - start) * h, work, work + h, gW2T, gb1, gb2, stats)
+*/
+
+  __pyx_t_1 = __pyx_v_stop;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = __pyx_v_start; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_i = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":262
+ *     cdef Py_ssize_t i
+ *     for i in range(start, stop):
+ *         _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,             # <<<<<<<<<<<<<<
+ *                 D + (i - start) * h, work, work + h, gW2T, gb1, gb2, stats)
+ *     _scatter_tile(indptr, indices, codes, lut, start, stop, D, d, h, count, rows, vals, gW1)
+*/
+    __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_v_indptr, __pyx_v_indices, __pyx_v_codes, __pyx_v_lut, __pyx_v_i, (__pyx_v_y[__pyx_v_i]), __pyx_v_W1, __pyx_v_b1, __pyx_v_W2T, __pyx_v_b2, __pyx_v_h, __pyx_v_k, __pyx_v_inv_n, (__pyx_v_D + ((__pyx_v_i - __pyx_v_start) * __pyx_v_h)), __pyx_v_work, (__pyx_v_work + __pyx_v_h), __pyx_v_gW2T, __pyx_v_gb1, __pyx_v_gb2, __pyx_v_stats);
+  }
+
+
+  /* "ext/_sparse.pyx":264
+ *         _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,
+ *                 D + (i - start) * h, work, work + h, gW2T, gb1, gb2, stats)
+ *     _scatter_tile(indptr, indices, codes, lut, start, stop, D, d, h, count, rows, vals, gW1)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_v_indptr, __pyx_v_indices, __pyx_v_codes, __pyx_v_lut, __pyx_v_start, __pyx_v_stop, __pyx_v_D, __pyx_v_d, __pyx_v_h, __pyx_v_count, __pyx_v_rows, __pyx_v_vals, __pyx_v_gW1);
+
+  /* "ext/_sparse.pyx":252
+ * 
+ * 
+ * cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
+ *                            const floating* lut, const int* y, Py_ssize_t start, Py_ssize_t stop,
+ *                            const floating* W1, const floating* b1, const floating* W2T, const floating* b2,
+*/
+
+  /* function exit code */
+
+}
+
+/* "ext/_sparse.pyx":267
  * 
  * 
  * cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,             # <<<<<<<<<<<<<<
@@ -24795,7 +25869,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   int __pyx_t_8;
   Py_ssize_t __pyx_t_9;
 
-  /* "ext/_sparse.pyx":201
+  /* "ext/_sparse.pyx":273
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -24804,7 +25878,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 */
   if (__pyx_v_parallel_ok) {
 
-    /* "ext/_sparse.pyx":202
+    /* "ext/_sparse.pyx":274
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -24839,7 +25913,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                           {
                               __pyx_v_j = (Py_ssize_t)(0 + 1 * __pyx_t_2);
 
-                              /* "ext/_sparse.pyx":203
+                              /* "ext/_sparse.pyx":275
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -24850,7 +25924,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               __pyx_t_5 = __pyx_v_j;
                               __pyx_v_g = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-                              /* "ext/_sparse.pyx":204
+                              /* "ext/_sparse.pyx":276
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -24864,7 +25938,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
                                 __pyx_v_t = __pyx_t_8;
 
-                                /* "ext/_sparse.pyx":205
+                                /* "ext/_sparse.pyx":277
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -24877,7 +25951,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               }
 
 
-                              /* "ext/_sparse.pyx":206
+                              /* "ext/_sparse.pyx":278
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -24901,7 +25975,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 
         }
 
-        /* "ext/_sparse.pyx":202
+        /* "ext/_sparse.pyx":274
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -24918,7 +25992,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
         }
     }
 
-    /* "ext/_sparse.pyx":201
+    /* "ext/_sparse.pyx":273
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -24928,7 +26002,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     goto __pyx_L3;
   }
 
-  /* "ext/_sparse.pyx":208
+  /* "ext/_sparse.pyx":280
  *             P[j] -= lr * g
  *     else:
  *         for j in range(size):             # <<<<<<<<<<<<<<
@@ -24943,7 +26017,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     for (__pyx_t_1 = 0; __pyx_t_1 < __pyx_t_2; __pyx_t_1+=1) {
       __pyx_v_j = __pyx_t_1;
 
-      /* "ext/_sparse.pyx":209
+      /* "ext/_sparse.pyx":281
  *     else:
  *         for j in range(size):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -24954,7 +26028,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       __pyx_t_5 = __pyx_v_j;
       __pyx_v_g = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-      /* "ext/_sparse.pyx":210
+      /* "ext/_sparse.pyx":282
  *         for j in range(size):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -24968,7 +26042,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
         __pyx_v_t = __pyx_t_8;
 
-        /* "ext/_sparse.pyx":211
+        /* "ext/_sparse.pyx":283
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -24981,7 +26055,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       }
 
 
-      /* "ext/_sparse.pyx":212
+      /* "ext/_sparse.pyx":284
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -24996,7 +26070,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   }
   __pyx_L3:;
 
-  /* "ext/_sparse.pyx":195
+  /* "ext/_sparse.pyx":267
  * 
  * 
  * cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,             # <<<<<<<<<<<<<<
@@ -25024,7 +26098,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   int __pyx_t_8;
   Py_ssize_t __pyx_t_9;
 
-  /* "ext/_sparse.pyx":201
+  /* "ext/_sparse.pyx":273
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -25033,7 +26107,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 */
   if (__pyx_v_parallel_ok) {
 
-    /* "ext/_sparse.pyx":202
+    /* "ext/_sparse.pyx":274
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -25068,7 +26142,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                           {
                               __pyx_v_j = (Py_ssize_t)(0 + 1 * __pyx_t_2);
 
-                              /* "ext/_sparse.pyx":203
+                              /* "ext/_sparse.pyx":275
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -25079,7 +26153,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               __pyx_t_5 = __pyx_v_j;
                               __pyx_v_g = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-                              /* "ext/_sparse.pyx":204
+                              /* "ext/_sparse.pyx":276
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -25093,7 +26167,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
                                 __pyx_v_t = __pyx_t_8;
 
-                                /* "ext/_sparse.pyx":205
+                                /* "ext/_sparse.pyx":277
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -25106,7 +26180,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               }
 
 
-                              /* "ext/_sparse.pyx":206
+                              /* "ext/_sparse.pyx":278
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -25130,7 +26204,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 
         }
 
-        /* "ext/_sparse.pyx":202
+        /* "ext/_sparse.pyx":274
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -25147,7 +26221,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
         }
     }
 
-    /* "ext/_sparse.pyx":201
+    /* "ext/_sparse.pyx":273
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -25157,7 +26231,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     goto __pyx_L3;
   }
 
-  /* "ext/_sparse.pyx":208
+  /* "ext/_sparse.pyx":280
  *             P[j] -= lr * g
  *     else:
  *         for j in range(size):             # <<<<<<<<<<<<<<
@@ -25172,7 +26246,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     for (__pyx_t_1 = 0; __pyx_t_1 < __pyx_t_2; __pyx_t_1+=1) {
       __pyx_v_j = __pyx_t_1;
 
-      /* "ext/_sparse.pyx":209
+      /* "ext/_sparse.pyx":281
  *     else:
  *         for j in range(size):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -25183,7 +26257,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       __pyx_t_5 = __pyx_v_j;
       __pyx_v_g = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-      /* "ext/_sparse.pyx":210
+      /* "ext/_sparse.pyx":282
  *         for j in range(size):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -25197,7 +26271,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
         __pyx_v_t = __pyx_t_8;
 
-        /* "ext/_sparse.pyx":211
+        /* "ext/_sparse.pyx":283
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -25210,7 +26284,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       }
 
 
-      /* "ext/_sparse.pyx":212
+      /* "ext/_sparse.pyx":284
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -25225,7 +26299,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   }
   __pyx_L3:;
 
-  /* "ext/_sparse.pyx":195
+  /* "ext/_sparse.pyx":267
  * 
  * 
  * cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,             # <<<<<<<<<<<<<<
@@ -25239,7 +26313,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 
 }
 
-/* "ext/_sparse.pyx":227
+/* "ext/_sparse.pyx":300
  *     cdef public int n_threads
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):             # <<<<<<<<<<<<<<
@@ -25290,76 +26364,76 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_d,&__pyx_mstate_global->__pyx_n_u_h,&__pyx_mstate_global->__pyx_n_u_k,&__pyx_mstate_global->__pyx_n_u_dtype,&__pyx_mstate_global->__pyx_n_u_n_threads,&__pyx_mstate_global->__pyx_n_u_batch,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 227, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 300, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 300, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 300, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 300, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 300, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 300, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 300, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 227, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 300, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, i); __PYX_ERR(0, 227, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, i); __PYX_ERR(0, 300, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 300, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 300, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 300, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 300, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 300, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 227, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 300, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_d = __Pyx_PyIndex_AsSsize_t(values[0]); if (unlikely((__pyx_v_d == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
-    __pyx_v_h = __Pyx_PyIndex_AsSsize_t(values[1]); if (unlikely((__pyx_v_h == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
-    __pyx_v_k = __Pyx_PyIndex_AsSsize_t(values[2]); if (unlikely((__pyx_v_k == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
+    __pyx_v_d = __Pyx_PyIndex_AsSsize_t(values[0]); if (unlikely((__pyx_v_d == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 300, __pyx_L3_error)
+    __pyx_v_h = __Pyx_PyIndex_AsSsize_t(values[1]); if (unlikely((__pyx_v_h == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 300, __pyx_L3_error)
+    __pyx_v_k = __Pyx_PyIndex_AsSsize_t(values[2]); if (unlikely((__pyx_v_k == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 300, __pyx_L3_error)
     __pyx_v_dtype = values[3];
-    __pyx_v_n_threads = __Pyx_PyLong_As_int(values[4]); if (unlikely((__pyx_v_n_threads == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
+    __pyx_v_n_threads = __Pyx_PyLong_As_int(values[4]); if (unlikely((__pyx_v_n_threads == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 300, __pyx_L3_error)
     if (values[5]) {
-      __pyx_v_batch = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_batch == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
+      __pyx_v_batch = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_batch == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 300, __pyx_L3_error)
     } else {
       __pyx_v_batch = ((Py_ssize_t)0);
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, __pyx_nargs); __PYX_ERR(0, 227, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, __pyx_nargs); __PYX_ERR(0, 300, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25386,6 +26460,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 }
 
 static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self, Py_ssize_t __pyx_v_d, Py_ssize_t __pyx_v_h, Py_ssize_t __pyx_v_k, PyObject *__pyx_v_dtype, int __pyx_v_n_threads, Py_ssize_t __pyx_v_batch) {
+  PyObject *__pyx_v_tile = NULL;
   int __pyx_r;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
@@ -25401,7 +26476,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/_sparse.pyx":228
+  /* "ext/_sparse.pyx":301
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
  *         if n_threads < 1:             # <<<<<<<<<<<<<<
@@ -25413,7 +26488,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/_sparse.pyx":229
+    /* "ext/_sparse.pyx":302
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
  *         if n_threads < 1:
  *             raise ValueError("n_threads must be at least 1")             # <<<<<<<<<<<<<<
@@ -25426,14 +26501,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_n_threads_must_be_at_least_1};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 229, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 302, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 229, __pyx_L1_error)
+    __PYX_ERR(0, 302, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":228
+    /* "ext/_sparse.pyx":301
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
  *         if n_threads < 1:             # <<<<<<<<<<<<<<
@@ -25442,7 +26517,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
 */
   }
 
-  /* "ext/_sparse.pyx":230
+  /* "ext/_sparse.pyx":303
  *         if n_threads < 1:
  *             raise ValueError("n_threads must be at least 1")
  *         self.n_threads = n_threads             # <<<<<<<<<<<<<<
@@ -25451,7 +26526,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
 */
   __pyx_v_self->n_threads = __pyx_v_n_threads;
 
-  /* "ext/_sparse.pyx":231
+  /* "ext/_sparse.pyx":304
  *             raise ValueError("n_threads must be at least 1")
  *         self.n_threads = n_threads
  *         self.acc_W1 = np.zeros((n_threads, d * h if batch == 0 else 0), dtype)             # <<<<<<<<<<<<<<
@@ -25459,17 +26534,17 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 231, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 304, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 231, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 304, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 231, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 304, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_t_1 = (__pyx_v_batch == 0);
 
   if (__pyx_t_1) {
-    __pyx_t_8 = PyLong_FromSsize_t((__pyx_v_d * __pyx_v_h)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 231, __pyx_L1_error)
+    __pyx_t_8 = PyLong_FromSsize_t((__pyx_v_d * __pyx_v_h)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 304, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
     __pyx_t_7 = __pyx_t_8;
     __pyx_t_8 = 0;
@@ -25478,12 +26553,12 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __pyx_t_7 = __pyx_mstate_global->__pyx_int_0;
   }
 
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 231, __pyx_L1_error)
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 304, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 231, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 304, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 231, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 304, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -25504,7 +26579,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 231, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 304, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -25512,7 +26587,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->acc_W1, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":232
+  /* "ext/_sparse.pyx":305
  *         self.n_threads = n_threads
  *         self.acc_W1 = np.zeros((n_threads, d * h if batch == 0 else 0), dtype)
  *         self.D1 = np.zeros((batch, h), dtype)             # <<<<<<<<<<<<<<
@@ -25520,21 +26595,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.acc_b1 = np.zeros((n_threads, h), dtype)
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 232, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 305, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 232, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 305, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-  __pyx_t_8 = PyLong_FromSsize_t(__pyx_v_batch); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 232, __pyx_L1_error)
+  __pyx_t_8 = PyLong_FromSsize_t(__pyx_v_batch); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 305, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 232, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 305, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 232, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 305, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 232, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 305, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 232, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 305, __pyx_L1_error);
   __pyx_t_8 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -25555,7 +26630,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 232, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 305, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -25563,7 +26638,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->D1, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":233
+  /* "ext/_sparse.pyx":306
  *         self.acc_W1 = np.zeros((n_threads, d * h if batch == 0 else 0), dtype)
  *         self.D1 = np.zeros((batch, h), dtype)
  *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)             # <<<<<<<<<<<<<<
@@ -25571,21 +26646,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.acc_b2 = np.zeros((n_threads, k), dtype)
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 233, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 306, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 233, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 306, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 233, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 306, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyLong_FromSsize_t((__pyx_v_h * __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 233, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t((__pyx_v_h * __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 306, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 233, __pyx_L1_error)
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 306, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 233, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 306, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 233, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 306, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -25606,7 +26681,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 233, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 306, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -25614,7 +26689,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->acc_W2, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":234
+  /* "ext/_sparse.pyx":307
  *         self.D1 = np.zeros((batch, h), dtype)
  *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)
  *         self.acc_b1 = np.zeros((n_threads, h), dtype)             # <<<<<<<<<<<<<<
@@ -25622,21 +26697,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 234, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 307, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 234, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 307, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 234, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 307, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 234, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 307, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 234, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 307, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 234, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 307, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 234, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 307, __pyx_L1_error);
   __pyx_t_8 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -25657,7 +26732,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 234, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 307, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -25665,7 +26740,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->acc_b1, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":235
+  /* "ext/_sparse.pyx":308
  *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)
  *         self.acc_b1 = np.zeros((n_threads, h), dtype)
  *         self.acc_b2 = np.zeros((n_threads, k), dtype)             # <<<<<<<<<<<<<<
@@ -25673,21 +26748,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.W2T = np.zeros((k, h), dtype)
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 235, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 308, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 235, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 308, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 235, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 308, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 235, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 308, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 235, __pyx_L1_error)
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 308, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 235, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 308, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 235, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 308, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -25708,7 +26783,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 235, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 308, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -25716,29 +26791,29 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->acc_b2, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":236
+  /* "ext/_sparse.pyx":309
  *         self.acc_b1 = np.zeros((n_threads, h), dtype)
  *         self.acc_b2 = np.zeros((n_threads, k), dtype)
  *         self.work = np.zeros((n_threads, 2 * h + k), dtype)             # <<<<<<<<<<<<<<
  *         self.W2T = np.zeros((k, h), dtype)
- *         self.stats = np.zeros((n_threads, PAD), np.float64)
+ *         tile = TILE if batch == 0 else 0
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 309, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 309, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 309, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_7 = PyLong_FromSsize_t(((2 * __pyx_v_h) + __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(((2 * __pyx_v_h) + __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 309, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 236, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 309, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 236, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 236, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
   __pyx_t_8 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -25759,7 +26834,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 236, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 309, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -25767,29 +26842,29 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->work, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":237
+  /* "ext/_sparse.pyx":310
  *         self.acc_b2 = np.zeros((n_threads, k), dtype)
  *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
  *         self.W2T = np.zeros((k, h), dtype)             # <<<<<<<<<<<<<<
- *         self.stats = np.zeros((n_threads, PAD), np.float64)
- * 
+ *         tile = TILE if batch == 0 else 0
+ *         self.tile_D = np.zeros((n_threads, tile * h), dtype)
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 237, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 237, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 237, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 237, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 237, __pyx_L1_error)
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 237, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 310, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 237, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 310, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -25810,7 +26885,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 237, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 310, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -25818,36 +26893,57 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->W2T, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":238
+  /* "ext/_sparse.pyx":311
  *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
  *         self.W2T = np.zeros((k, h), dtype)
- *         self.stats = np.zeros((n_threads, PAD), np.float64)             # <<<<<<<<<<<<<<
- * 
- *     def check(self, W1, W2, bint full_batch):
+ *         tile = TILE if batch == 0 else 0             # <<<<<<<<<<<<<<
+ *         self.tile_D = np.zeros((n_threads, tile * h), dtype)
+ *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)
+*/
+  __pyx_t_1 = (__pyx_v_batch == 0);
+
+  if (__pyx_t_1) {
+    __pyx_t_6 = __Pyx_PyLong_From___pyx_anon_enum(__pyx_e_6mlpgui_7_sparse_TILE); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 311, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_6);
+    if (__Pyx_PyInt_FromNumber(&__pyx_t_6, NULL, 0) < (0)) __PYX_ERR(0, 311, __pyx_L1_error)
+    __pyx_t_2 = __pyx_t_6;
+    __pyx_t_6 = 0;
+  } else {
+    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_0);
+    __pyx_t_2 = __pyx_mstate_global->__pyx_int_0;
+  }
+
+  __pyx_v_tile = ((PyObject*)__pyx_t_2);
+  __pyx_t_2 = 0;
+
+  /* "ext/_sparse.pyx":312
+ *         self.W2T = np.zeros((k, h), dtype)
+ *         tile = TILE if batch == 0 else 0
+ *         self.tile_D = np.zeros((n_threads, tile * h), dtype)             # <<<<<<<<<<<<<<
+ *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)
+ *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 238, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 312, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 238, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 312, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 238, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 312, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_7 = __Pyx_PyLong_From___pyx_anon_enum(__pyx_e_6mlpgui_7_sparse_PAD); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 238, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 312, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 238, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyNumber_Multiply_int_int(__pyx_v_tile, __pyx_t_7); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 312, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 238, __pyx_L1_error);
-  __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 238, __pyx_L1_error);
-  __pyx_t_8 = 0;
-  __pyx_t_7 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 238, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 238, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  __pyx_t_7 = PyTuple_New(2); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 312, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __Pyx_GIVEREF(__pyx_t_8);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 312, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_5);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 312, __pyx_L1_error);
+  __pyx_t_8 = 0;
+  __pyx_t_5 = 0;
   __pyx_t_4 = 1;
   #if CYTHON_UNPACK_METHODS
   if (unlikely(PyMethod_Check(__pyx_t_3))) {
@@ -25861,13 +26957,240 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   }
   #endif
   {
-    PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_5, __pyx_t_8};
+    PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_7, __pyx_v_dtype};
     __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_3, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 238, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 312, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
+  }
+  __Pyx_GIVEREF(__pyx_t_2);
+  __Pyx_GOTREF(__pyx_v_self->tile_D);
+  __Pyx_DECREF_SET(__pyx_v_self->tile_D, __pyx_t_2);
+  __pyx_t_2 = 0;
+
+  /* "ext/_sparse.pyx":313
+ *         tile = TILE if batch == 0 else 0
+ *         self.tile_D = np.zeros((n_threads, tile * h), dtype)
+ *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)             # <<<<<<<<<<<<<<
+ *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
+ *         self.tile_vals = np.zeros((n_threads, tile * d), dtype)
+*/
+  __pyx_t_3 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  __pyx_t_7 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_5 = PyLong_FromSsize_t((__pyx_v_d + 1)); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_GIVEREF(__pyx_t_7);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_7) != (0)) __PYX_ERR(0, 313, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_5);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 313, __pyx_L1_error);
+  __pyx_t_7 = 0;
+  __pyx_t_5 = 0;
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_intp); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_4 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_6))) {
+    __pyx_t_3 = PyMethod_GET_SELF(__pyx_t_6);
+    assert(__pyx_t_3);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_6);
+    __Pyx_INCREF(__pyx_t_3);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_6, __pyx__function);
+    __pyx_t_4 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_8, __pyx_t_7};
+    __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+    __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 313, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
+  }
+  __Pyx_GIVEREF(__pyx_t_2);
+  __Pyx_GOTREF(__pyx_v_self->tile_count);
+  __Pyx_DECREF_SET(__pyx_v_self->tile_count, __pyx_t_2);
+  __pyx_t_2 = 0;
+
+  /* "ext/_sparse.pyx":314
+ *         self.tile_D = np.zeros((n_threads, tile * h), dtype)
+ *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)
+ *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)             # <<<<<<<<<<<<<<
+ *         self.tile_vals = np.zeros((n_threads, tile * d), dtype)
+ *         self.stats = np.zeros((n_threads, PAD), np.float64)
+*/
+  __pyx_t_6 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  __pyx_t_7 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __pyx_t_5 = __Pyx_PyNumber_Multiply_int_int(__pyx_v_tile, __pyx_t_3); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __Pyx_GIVEREF(__pyx_t_7);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_t_7) != (0)) __PYX_ERR(0, 314, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_5);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 314, __pyx_L1_error);
+  __pyx_t_7 = 0;
+  __pyx_t_5 = 0;
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_4 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_8))) {
+    __pyx_t_6 = PyMethod_GET_SELF(__pyx_t_8);
+    assert(__pyx_t_6);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_8);
+    __Pyx_INCREF(__pyx_t_6);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_8, __pyx__function);
+    __pyx_t_4 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_3, __pyx_t_7};
+    __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_8, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+    __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 314, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
+  }
+  __Pyx_GIVEREF(__pyx_t_2);
+  __Pyx_GOTREF(__pyx_v_self->tile_rows);
+  __Pyx_DECREF_SET(__pyx_v_self->tile_rows, __pyx_t_2);
+  __pyx_t_2 = 0;
+
+  /* "ext/_sparse.pyx":315
+ *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)
+ *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
+ *         self.tile_vals = np.zeros((n_threads, tile * d), dtype)             # <<<<<<<<<<<<<<
+ *         self.stats = np.zeros((n_threads, PAD), np.float64)
+ * 
+*/
+  __pyx_t_8 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  __pyx_t_7 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __pyx_t_5 = __Pyx_PyNumber_Multiply_int_int(__pyx_v_tile, __pyx_t_6); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+  __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __Pyx_GIVEREF(__pyx_t_7);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_7) != (0)) __PYX_ERR(0, 315, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_5);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 315, __pyx_L1_error);
+  __pyx_t_7 = 0;
+  __pyx_t_5 = 0;
+  __pyx_t_4 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_3))) {
+    __pyx_t_8 = PyMethod_GET_SELF(__pyx_t_3);
+    assert(__pyx_t_8);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_3);
+    __Pyx_INCREF(__pyx_t_8);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_3, __pyx__function);
+    __pyx_t_4 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_8, __pyx_t_6, __pyx_v_dtype};
+    __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_3, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+    __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 315, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
+  }
+  __Pyx_GIVEREF(__pyx_t_2);
+  __Pyx_GOTREF(__pyx_v_self->tile_vals);
+  __Pyx_DECREF_SET(__pyx_v_self->tile_vals, __pyx_t_2);
+  __pyx_t_2 = 0;
+
+  /* "ext/_sparse.pyx":316
+ *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
+ *         self.tile_vals = np.zeros((n_threads, tile * d), dtype)
+ *         self.stats = np.zeros((n_threads, PAD), np.float64)             # <<<<<<<<<<<<<<
+ * 
+ *     def check(self, W1, W2, bint full_batch):
+*/
+  __pyx_t_3 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 316, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 316, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+  __pyx_t_6 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 316, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __pyx_t_5 = __Pyx_PyLong_From___pyx_anon_enum(__pyx_e_6mlpgui_7_sparse_PAD); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 316, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_7 = PyTuple_New(2); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 316, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __Pyx_GIVEREF(__pyx_t_6);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 316, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_5);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 316, __pyx_L1_error);
+  __pyx_t_6 = 0;
+  __pyx_t_5 = 0;
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 316, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 316, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_4 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_8))) {
+    __pyx_t_3 = PyMethod_GET_SELF(__pyx_t_8);
+    assert(__pyx_t_3);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_8);
+    __Pyx_INCREF(__pyx_t_3);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_8, __pyx__function);
+    __pyx_t_4 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_7, __pyx_t_6};
+    __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_8, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+    __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 316, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -25875,7 +27198,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->stats, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":227
+  /* "ext/_sparse.pyx":300
  *     cdef public int n_threads
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):             # <<<<<<<<<<<<<<
@@ -25896,12 +27219,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_AddTraceback("mlpgui._sparse.Workspace.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = -1;
   __pyx_L0:;
+  __Pyx_XDECREF(__pyx_v_tile);
 
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":240
+/* "ext/_sparse.pyx":318
  *         self.stats = np.zeros((n_threads, PAD), np.float64)
  * 
  *     def check(self, W1, W2, bint full_batch):             # <<<<<<<<<<<<<<
@@ -25950,46 +27274,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_full_batch,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 240, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 318, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 318, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 318, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 318, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "check", 0) < (0)) __PYX_ERR(0, 240, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "check", 0) < (0)) __PYX_ERR(0, 318, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, i); __PYX_ERR(0, 240, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, i); __PYX_ERR(0, 318, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 240, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 318, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 240, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 318, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 240, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 318, __pyx_L3_error)
     }
     __pyx_v_W1 = values[0];
     __pyx_v_W2 = values[1];
-    __pyx_v_full_batch = __Pyx_PyObject_IsTrue(values[2]); if (unlikely((__pyx_v_full_batch == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 240, __pyx_L3_error)
+    __pyx_v_full_batch = __Pyx_PyObject_IsTrue(values[2]); if (unlikely((__pyx_v_full_batch == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 318, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 240, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 318, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26029,26 +27353,26 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("check", 0);
 
-  /* "ext/_sparse.pyx":241
+  /* "ext/_sparse.pyx":319
  * 
  *     def check(self, W1, W2, bint full_batch):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]             # <<<<<<<<<<<<<<
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 319, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 319, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 319, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 319, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 319, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 319, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_d = __pyx_t_2;
@@ -26058,21 +27382,21 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   __pyx_v_k = __pyx_t_4;
   __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":242
+  /* "ext/_sparse.pyx":320
  *     def check(self, W1, W2, bint full_batch):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:             # <<<<<<<<<<<<<<
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:
 */
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 242, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 242, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_h, __pyx_v_k); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 242, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_h, __pyx_v_k); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 242, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   if (!__pyx_t_6) {
@@ -26083,17 +27407,17 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->work, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 242, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->work, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 242, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_PyLong_MultiplyCObj(__pyx_mstate_global->__pyx_int_2, __pyx_v_h, 2, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 242, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_MultiplyCObj(__pyx_mstate_global->__pyx_int_2, __pyx_v_h, 2, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_2 = __Pyx_PyNumber_Add_object_object(__pyx_t_4, __pyx_v_k); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 242, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyNumber_Add_object_object(__pyx_t_4, __pyx_v_k); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 242, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
@@ -26103,7 +27427,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/_sparse.pyx":243
+    /* "ext/_sparse.pyx":321
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")             # <<<<<<<<<<<<<<
@@ -26116,14 +27440,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_workspace_doesn_t_fit_the_networ};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 243, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 321, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 243, __pyx_L1_error)
+    __PYX_ERR(0, 321, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":242
+    /* "ext/_sparse.pyx":320
  *     def check(self, W1, W2, bint full_batch):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:             # <<<<<<<<<<<<<<
@@ -26132,7 +27456,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
 */
   }
 
-  /* "ext/_sparse.pyx":244
+  /* "ext/_sparse.pyx":322
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:             # <<<<<<<<<<<<<<
@@ -26145,14 +27469,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
     __pyx_t_5 = __pyx_v_full_batch;
     goto __pyx_L7_bool_binop_done;
   }
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 244, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 322, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_2, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 244, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_2, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 322, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __pyx_t_2 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_d, __pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 244, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_d, __pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 322, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 244, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 322, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
@@ -26162,7 +27486,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/_sparse.pyx":245
+    /* "ext/_sparse.pyx":323
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:
  *             raise ValueError("workspace was made for mini-batches")             # <<<<<<<<<<<<<<
@@ -26175,14 +27499,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_workspace_was_made_for_mini_batc};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 245, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 323, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 245, __pyx_L1_error)
+    __PYX_ERR(0, 323, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":244
+    /* "ext/_sparse.pyx":322
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:             # <<<<<<<<<<<<<<
@@ -26191,7 +27515,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
 */
   }
 
-  /* "ext/_sparse.pyx":240
+  /* "ext/_sparse.pyx":318
  *         self.stats = np.zeros((n_threads, PAD), np.float64)
  * 
  *     def check(self, W1, W2, bint full_batch):             # <<<<<<<<<<<<<<
@@ -26218,12 +27542,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":224
+/* "ext/_sparse.pyx":296
  *     """
  * 
  *     cdef public object acc_W1, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T             # <<<<<<<<<<<<<<
+ *     cdef public object tile_D, tile_count, tile_rows, tile_vals
  *     cdef public int n_threads
- * 
 */
 
 /* Python wrapper */
@@ -27466,9 +28790,637 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace_3W2T_4__del__(struct __pyx_obj_6
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":225
+/* "ext/_sparse.pyx":297
  * 
  *     cdef public object acc_W1, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
+ *     cdef public object tile_D, tile_count, tile_rows, tile_vals             # <<<<<<<<<<<<<<
+ *     cdef public int n_threads
+ * 
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_6mlpgui_7_sparse_9Workspace_6tile_D_1__get__(PyObject *__pyx_v_self); /*proto*/
+static PyObject *__pyx_pw_6mlpgui_7_sparse_9Workspace_6tile_D_1__get__(PyObject *__pyx_v_self) {
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__get__ (wrapper)", 0);
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  __pyx_r = __pyx_pf_6mlpgui_7_sparse_9Workspace_6tile_D___get__(((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_6tile_D___get__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  PyObject *__pyx_t_2 = NULL;
+  __Pyx_RefNannySetupContext("__get__", 0);
+  {
+      __Pyx_PyCriticalSection __pyx_cs;
+      __pyx_t_1 = ((PyObject *)__pyx_v_self);
+      __Pyx_INCREF(__pyx_t_1);
+      __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
+      /*try:*/ {
+        {
+          PyObject *__pyx_temp;
+          {
+            __pyx_temp = __pyx_r;
+            __Pyx_INCREF(__pyx_v_self->tile_D);
+            __pyx_r = __pyx_v_self->tile_D;
+          }
+          __Pyx_XDECREF(__pyx_temp);
+        }
+        __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+        goto __pyx_L3_return;
+      }
+      /*finally:*/ {
+        __pyx_L3_return: {
+          __pyx_t_2 = __pyx_r;
+          __pyx_r = 0;
+          __Pyx_PyCriticalSection_End(&__pyx_cs);
+          __pyx_r = __pyx_t_2;
+          __pyx_t_2 = 0;
+          goto __pyx_L0;
+        }
+      }
+      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  }
+
+  /* function exit code */
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_6tile_D_3__set__(PyObject *__pyx_v_self, PyObject *__pyx_v_value); /*proto*/
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_6tile_D_3__set__(PyObject *__pyx_v_self, PyObject *__pyx_v_value) {
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__set__ (wrapper)", 0);
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  __pyx_r = __pyx_pf_6mlpgui_7_sparse_9Workspace_6tile_D_2__set__(((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)__pyx_v_self), ((PyObject *)__pyx_v_value));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_6tile_D_2__set__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self, PyObject *__pyx_v_value) {
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  __Pyx_RefNannySetupContext("__set__", 0);
+  {
+      __Pyx_PyCriticalSection __pyx_cs;
+      __pyx_t_1 = ((PyObject *)__pyx_v_self);
+      __Pyx_INCREF(__pyx_t_1);
+      __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
+      /*try:*/ {
+        __Pyx_INCREF(__pyx_v_value);
+        __Pyx_GIVEREF(__pyx_v_value);
+        __Pyx_GOTREF(__pyx_v_self->tile_D);
+        __Pyx_DECREF_SET(__pyx_v_self->tile_D, __pyx_v_value);
+      }
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_PyCriticalSection_End(&__pyx_cs);
+          goto __pyx_L5;
+        }
+        __pyx_L5:;
+      }
+      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  }
+
+  /* function exit code */
+  __pyx_r = 0;
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_6tile_D_5__del__(PyObject *__pyx_v_self); /*proto*/
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_6tile_D_5__del__(PyObject *__pyx_v_self) {
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__del__ (wrapper)", 0);
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  __pyx_r = __pyx_pf_6mlpgui_7_sparse_9Workspace_6tile_D_4__del__(((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_6tile_D_4__del__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self) {
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  __Pyx_RefNannySetupContext("__del__", 0);
+  {
+      __Pyx_PyCriticalSection __pyx_cs;
+      __pyx_t_1 = ((PyObject *)__pyx_v_self);
+      __Pyx_INCREF(__pyx_t_1);
+      __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
+      /*try:*/ {
+        __Pyx_INCREF(Py_None);
+        __Pyx_GIVEREF(Py_None);
+        __Pyx_GOTREF(__pyx_v_self->tile_D);
+        __Pyx_DECREF_SET(__pyx_v_self->tile_D, Py_None);
+      }
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_PyCriticalSection_End(&__pyx_cs);
+          goto __pyx_L5;
+        }
+        __pyx_L5:;
+      }
+      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  }
+
+  /* function exit code */
+  __pyx_r = 0;
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static PyObject *__pyx_pw_6mlpgui_7_sparse_9Workspace_10tile_count_1__get__(PyObject *__pyx_v_self); /*proto*/
+static PyObject *__pyx_pw_6mlpgui_7_sparse_9Workspace_10tile_count_1__get__(PyObject *__pyx_v_self) {
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__get__ (wrapper)", 0);
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  __pyx_r = __pyx_pf_6mlpgui_7_sparse_9Workspace_10tile_count___get__(((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_10tile_count___get__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  PyObject *__pyx_t_2 = NULL;
+  __Pyx_RefNannySetupContext("__get__", 0);
+  {
+      __Pyx_PyCriticalSection __pyx_cs;
+      __pyx_t_1 = ((PyObject *)__pyx_v_self);
+      __Pyx_INCREF(__pyx_t_1);
+      __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
+      /*try:*/ {
+        {
+          PyObject *__pyx_temp;
+          {
+            __pyx_temp = __pyx_r;
+            __Pyx_INCREF(__pyx_v_self->tile_count);
+            __pyx_r = __pyx_v_self->tile_count;
+          }
+          __Pyx_XDECREF(__pyx_temp);
+        }
+        __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+        goto __pyx_L3_return;
+      }
+      /*finally:*/ {
+        __pyx_L3_return: {
+          __pyx_t_2 = __pyx_r;
+          __pyx_r = 0;
+          __Pyx_PyCriticalSection_End(&__pyx_cs);
+          __pyx_r = __pyx_t_2;
+          __pyx_t_2 = 0;
+          goto __pyx_L0;
+        }
+      }
+      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  }
+
+  /* function exit code */
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_10tile_count_3__set__(PyObject *__pyx_v_self, PyObject *__pyx_v_value); /*proto*/
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_10tile_count_3__set__(PyObject *__pyx_v_self, PyObject *__pyx_v_value) {
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__set__ (wrapper)", 0);
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  __pyx_r = __pyx_pf_6mlpgui_7_sparse_9Workspace_10tile_count_2__set__(((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)__pyx_v_self), ((PyObject *)__pyx_v_value));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_10tile_count_2__set__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self, PyObject *__pyx_v_value) {
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  __Pyx_RefNannySetupContext("__set__", 0);
+  {
+      __Pyx_PyCriticalSection __pyx_cs;
+      __pyx_t_1 = ((PyObject *)__pyx_v_self);
+      __Pyx_INCREF(__pyx_t_1);
+      __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
+      /*try:*/ {
+        __Pyx_INCREF(__pyx_v_value);
+        __Pyx_GIVEREF(__pyx_v_value);
+        __Pyx_GOTREF(__pyx_v_self->tile_count);
+        __Pyx_DECREF_SET(__pyx_v_self->tile_count, __pyx_v_value);
+      }
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_PyCriticalSection_End(&__pyx_cs);
+          goto __pyx_L5;
+        }
+        __pyx_L5:;
+      }
+      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  }
+
+  /* function exit code */
+  __pyx_r = 0;
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_10tile_count_5__del__(PyObject *__pyx_v_self); /*proto*/
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_10tile_count_5__del__(PyObject *__pyx_v_self) {
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__del__ (wrapper)", 0);
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  __pyx_r = __pyx_pf_6mlpgui_7_sparse_9Workspace_10tile_count_4__del__(((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_10tile_count_4__del__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self) {
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  __Pyx_RefNannySetupContext("__del__", 0);
+  {
+      __Pyx_PyCriticalSection __pyx_cs;
+      __pyx_t_1 = ((PyObject *)__pyx_v_self);
+      __Pyx_INCREF(__pyx_t_1);
+      __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
+      /*try:*/ {
+        __Pyx_INCREF(Py_None);
+        __Pyx_GIVEREF(Py_None);
+        __Pyx_GOTREF(__pyx_v_self->tile_count);
+        __Pyx_DECREF_SET(__pyx_v_self->tile_count, Py_None);
+      }
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_PyCriticalSection_End(&__pyx_cs);
+          goto __pyx_L5;
+        }
+        __pyx_L5:;
+      }
+      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  }
+
+  /* function exit code */
+  __pyx_r = 0;
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static PyObject *__pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_rows_1__get__(PyObject *__pyx_v_self); /*proto*/
+static PyObject *__pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_rows_1__get__(PyObject *__pyx_v_self) {
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__get__ (wrapper)", 0);
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  __pyx_r = __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_rows___get__(((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_rows___get__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  PyObject *__pyx_t_2 = NULL;
+  __Pyx_RefNannySetupContext("__get__", 0);
+  {
+      __Pyx_PyCriticalSection __pyx_cs;
+      __pyx_t_1 = ((PyObject *)__pyx_v_self);
+      __Pyx_INCREF(__pyx_t_1);
+      __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
+      /*try:*/ {
+        {
+          PyObject *__pyx_temp;
+          {
+            __pyx_temp = __pyx_r;
+            __Pyx_INCREF(__pyx_v_self->tile_rows);
+            __pyx_r = __pyx_v_self->tile_rows;
+          }
+          __Pyx_XDECREF(__pyx_temp);
+        }
+        __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+        goto __pyx_L3_return;
+      }
+      /*finally:*/ {
+        __pyx_L3_return: {
+          __pyx_t_2 = __pyx_r;
+          __pyx_r = 0;
+          __Pyx_PyCriticalSection_End(&__pyx_cs);
+          __pyx_r = __pyx_t_2;
+          __pyx_t_2 = 0;
+          goto __pyx_L0;
+        }
+      }
+      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  }
+
+  /* function exit code */
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_rows_3__set__(PyObject *__pyx_v_self, PyObject *__pyx_v_value); /*proto*/
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_rows_3__set__(PyObject *__pyx_v_self, PyObject *__pyx_v_value) {
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__set__ (wrapper)", 0);
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  __pyx_r = __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_rows_2__set__(((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)__pyx_v_self), ((PyObject *)__pyx_v_value));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_rows_2__set__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self, PyObject *__pyx_v_value) {
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  __Pyx_RefNannySetupContext("__set__", 0);
+  {
+      __Pyx_PyCriticalSection __pyx_cs;
+      __pyx_t_1 = ((PyObject *)__pyx_v_self);
+      __Pyx_INCREF(__pyx_t_1);
+      __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
+      /*try:*/ {
+        __Pyx_INCREF(__pyx_v_value);
+        __Pyx_GIVEREF(__pyx_v_value);
+        __Pyx_GOTREF(__pyx_v_self->tile_rows);
+        __Pyx_DECREF_SET(__pyx_v_self->tile_rows, __pyx_v_value);
+      }
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_PyCriticalSection_End(&__pyx_cs);
+          goto __pyx_L5;
+        }
+        __pyx_L5:;
+      }
+      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  }
+
+  /* function exit code */
+  __pyx_r = 0;
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_rows_5__del__(PyObject *__pyx_v_self); /*proto*/
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_rows_5__del__(PyObject *__pyx_v_self) {
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__del__ (wrapper)", 0);
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  __pyx_r = __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_rows_4__del__(((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_rows_4__del__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self) {
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  __Pyx_RefNannySetupContext("__del__", 0);
+  {
+      __Pyx_PyCriticalSection __pyx_cs;
+      __pyx_t_1 = ((PyObject *)__pyx_v_self);
+      __Pyx_INCREF(__pyx_t_1);
+      __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
+      /*try:*/ {
+        __Pyx_INCREF(Py_None);
+        __Pyx_GIVEREF(Py_None);
+        __Pyx_GOTREF(__pyx_v_self->tile_rows);
+        __Pyx_DECREF_SET(__pyx_v_self->tile_rows, Py_None);
+      }
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_PyCriticalSection_End(&__pyx_cs);
+          goto __pyx_L5;
+        }
+        __pyx_L5:;
+      }
+      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  }
+
+  /* function exit code */
+  __pyx_r = 0;
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static PyObject *__pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_vals_1__get__(PyObject *__pyx_v_self); /*proto*/
+static PyObject *__pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_vals_1__get__(PyObject *__pyx_v_self) {
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__get__ (wrapper)", 0);
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  __pyx_r = __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_vals___get__(((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_vals___get__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  PyObject *__pyx_t_2 = NULL;
+  __Pyx_RefNannySetupContext("__get__", 0);
+  {
+      __Pyx_PyCriticalSection __pyx_cs;
+      __pyx_t_1 = ((PyObject *)__pyx_v_self);
+      __Pyx_INCREF(__pyx_t_1);
+      __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
+      /*try:*/ {
+        {
+          PyObject *__pyx_temp;
+          {
+            __pyx_temp = __pyx_r;
+            __Pyx_INCREF(__pyx_v_self->tile_vals);
+            __pyx_r = __pyx_v_self->tile_vals;
+          }
+          __Pyx_XDECREF(__pyx_temp);
+        }
+        __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+        goto __pyx_L3_return;
+      }
+      /*finally:*/ {
+        __pyx_L3_return: {
+          __pyx_t_2 = __pyx_r;
+          __pyx_r = 0;
+          __Pyx_PyCriticalSection_End(&__pyx_cs);
+          __pyx_r = __pyx_t_2;
+          __pyx_t_2 = 0;
+          goto __pyx_L0;
+        }
+      }
+      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  }
+
+  /* function exit code */
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_vals_3__set__(PyObject *__pyx_v_self, PyObject *__pyx_v_value); /*proto*/
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_vals_3__set__(PyObject *__pyx_v_self, PyObject *__pyx_v_value) {
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__set__ (wrapper)", 0);
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  __pyx_r = __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_vals_2__set__(((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)__pyx_v_self), ((PyObject *)__pyx_v_value));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_vals_2__set__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self, PyObject *__pyx_v_value) {
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  __Pyx_RefNannySetupContext("__set__", 0);
+  {
+      __Pyx_PyCriticalSection __pyx_cs;
+      __pyx_t_1 = ((PyObject *)__pyx_v_self);
+      __Pyx_INCREF(__pyx_t_1);
+      __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
+      /*try:*/ {
+        __Pyx_INCREF(__pyx_v_value);
+        __Pyx_GIVEREF(__pyx_v_value);
+        __Pyx_GOTREF(__pyx_v_self->tile_vals);
+        __Pyx_DECREF_SET(__pyx_v_self->tile_vals, __pyx_v_value);
+      }
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_PyCriticalSection_End(&__pyx_cs);
+          goto __pyx_L5;
+        }
+        __pyx_L5:;
+      }
+      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  }
+
+  /* function exit code */
+  __pyx_r = 0;
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* Python wrapper */
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_vals_5__del__(PyObject *__pyx_v_self); /*proto*/
+static int __pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_vals_5__del__(PyObject *__pyx_v_self) {
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__del__ (wrapper)", 0);
+  __pyx_kwvalues = __Pyx_KwValues_VARARGS(__pyx_args, __pyx_nargs);
+  __pyx_r = __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_vals_4__del__(((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static int __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_vals_4__del__(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v_self) {
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  __Pyx_RefNannySetupContext("__del__", 0);
+  {
+      __Pyx_PyCriticalSection __pyx_cs;
+      __pyx_t_1 = ((PyObject *)__pyx_v_self);
+      __Pyx_INCREF(__pyx_t_1);
+      __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
+      /*try:*/ {
+        __Pyx_INCREF(Py_None);
+        __Pyx_GIVEREF(Py_None);
+        __Pyx_GOTREF(__pyx_v_self->tile_vals);
+        __Pyx_DECREF_SET(__pyx_v_self->tile_vals, Py_None);
+      }
+      /*finally:*/ {
+        /*normal exit:*/{
+          __Pyx_PyCriticalSection_End(&__pyx_cs);
+          goto __pyx_L5;
+        }
+        __pyx_L5:;
+      }
+      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+  }
+
+  /* function exit code */
+  __pyx_r = 0;
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/_sparse.pyx":298
+ *     cdef public object acc_W1, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
+ *     cdef public object tile_D, tile_count, tile_rows, tile_vals
  *     cdef public int n_threads             # <<<<<<<<<<<<<<
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
@@ -27505,7 +29457,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_9n_threads___get__(struct 
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->n_threads); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 225, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->n_threads); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 298, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -27578,7 +29530,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace_9n_threads_2__set__(struct __pyx
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 225, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 298, __pyx_L4_error)
         __pyx_v_self->n_threads = __pyx_t_2;
       }
       /*finally:*/ {
@@ -27676,7 +29628,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_4__reduce_cython__(struct 
  *     cdef object _dict
  *     cdef bint use_setstate
  *     with CRITICAL_SECTION(self):             # <<<<<<<<<<<<<<
- *         state = (self.D1, self.W2T, self.acc_W1, self.acc_W2, self.acc_b1, self.acc_b2, self.n_threads, self.stats, self.work)
+ *         state = (self.D1, self.W2T, self.acc_W1, self.acc_W2, self.acc_b1, self.acc_b2, self.n_threads, self.stats, self.tile_D, self.tile_count, self.tile_rows, self.tile_vals, self.work)
  *         _dict = getattr(self, '__dict__', None)
 */
   {
@@ -27689,13 +29641,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_4__reduce_cython__(struct 
         /* "(tree fragment)":6
  *     cdef bint use_setstate
  *     with CRITICAL_SECTION(self):
- *         state = (self.D1, self.W2T, self.acc_W1, self.acc_W2, self.acc_b1, self.acc_b2, self.n_threads, self.stats, self.work)             # <<<<<<<<<<<<<<
+ *         state = (self.D1, self.W2T, self.acc_W1, self.acc_W2, self.acc_b1, self.acc_b2, self.n_threads, self.stats, self.tile_D, self.tile_count, self.tile_rows, self.tile_vals, self.work)             # <<<<<<<<<<<<<<
  *         _dict = getattr(self, '__dict__', None)
  *     if _dict is not None and _dict:
 */
         __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->n_threads); if (unlikely(!__pyx_t_2)) __PYX_ERR(1, 6, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
-        __pyx_t_3 = PyTuple_New(9); if (unlikely(!__pyx_t_3)) __PYX_ERR(1, 6, __pyx_L4_error)
+        __pyx_t_3 = PyTuple_New(13); if (unlikely(!__pyx_t_3)) __PYX_ERR(1, 6, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_3);
         __Pyx_INCREF(__pyx_v_self->D1);
         __Pyx_GIVEREF(__pyx_v_self->D1);
@@ -27720,16 +29672,28 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_4__reduce_cython__(struct 
         __Pyx_INCREF(__pyx_v_self->stats);
         __Pyx_GIVEREF(__pyx_v_self->stats);
         if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 7, __pyx_v_self->stats) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        __Pyx_INCREF(__pyx_v_self->tile_D);
+        __Pyx_GIVEREF(__pyx_v_self->tile_D);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 8, __pyx_v_self->tile_D) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        __Pyx_INCREF(__pyx_v_self->tile_count);
+        __Pyx_GIVEREF(__pyx_v_self->tile_count);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 9, __pyx_v_self->tile_count) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        __Pyx_INCREF(__pyx_v_self->tile_rows);
+        __Pyx_GIVEREF(__pyx_v_self->tile_rows);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 10, __pyx_v_self->tile_rows) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        __Pyx_INCREF(__pyx_v_self->tile_vals);
+        __Pyx_GIVEREF(__pyx_v_self->tile_vals);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 11, __pyx_v_self->tile_vals) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_INCREF(__pyx_v_self->work);
         __Pyx_GIVEREF(__pyx_v_self->work);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 8, __pyx_v_self->work) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 12, __pyx_v_self->work) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __pyx_t_2 = 0;
         __pyx_v_state = ((PyObject*)__pyx_t_3);
         __pyx_t_3 = 0;
 
         /* "(tree fragment)":7
  *     with CRITICAL_SECTION(self):
- *         state = (self.D1, self.W2T, self.acc_W1, self.acc_W2, self.acc_b1, self.acc_b2, self.n_threads, self.stats, self.work)
+ *         state = (self.D1, self.W2T, self.acc_W1, self.acc_W2, self.acc_b1, self.acc_b2, self.n_threads, self.stats, self.tile_D, self.tile_count, self.tile_rows, self.tile_vals, self.work)
  *         _dict = getattr(self, '__dict__', None)             # <<<<<<<<<<<<<<
  *     if _dict is not None and _dict:
  *         state += (_dict,)
@@ -27744,7 +29708,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_4__reduce_cython__(struct 
  *     cdef object _dict
  *     cdef bint use_setstate
  *     with CRITICAL_SECTION(self):             # <<<<<<<<<<<<<<
- *         state = (self.D1, self.W2T, self.acc_W1, self.acc_W2, self.acc_b1, self.acc_b2, self.n_threads, self.stats, self.work)
+ *         state = (self.D1, self.W2T, self.acc_W1, self.acc_W2, self.acc_b1, self.acc_b2, self.n_threads, self.stats, self.tile_D, self.tile_count, self.tile_rows, self.tile_vals, self.work)
  *         _dict = getattr(self, '__dict__', None)
 */
       /*finally:*/ {
@@ -27762,7 +29726,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_4__reduce_cython__(struct 
   }
 
   /* "(tree fragment)":8
- *         state = (self.D1, self.W2T, self.acc_W1, self.acc_W2, self.acc_b1, self.acc_b2, self.n_threads, self.stats, self.work)
+ *         state = (self.D1, self.W2T, self.acc_W1, self.acc_W2, self.acc_b1, self.acc_b2, self.n_threads, self.stats, self.tile_D, self.tile_count, self.tile_rows, self.tile_vals, self.work)
  *         _dict = getattr(self, '__dict__', None)
  *     if _dict is not None and _dict:             # <<<<<<<<<<<<<<
  *         state += (_dict,)
@@ -27808,12 +29772,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_4__reduce_cython__(struct 
  *         state += (_dict,)
  *         use_setstate = True             # <<<<<<<<<<<<<<
  *     else:
- *         use_setstate = self.D1 is not None or self.W2T is not None or self.acc_W1 is not None or self.acc_W2 is not None or self.acc_b1 is not None or self.acc_b2 is not None or self.stats is not None or self.work is not None
+ *         use_setstate = self.D1 is not None or self.W2T is not None or self.acc_W1 is not None or self.acc_W2 is not None or self.acc_b1 is not None or self.acc_b2 is not None or self.stats is not None or self.tile_D is not None or self.tile_count is not None or self.tile_rows is not None or self.tile_vals is not None or self.work is not None
 */
     __pyx_v_use_setstate = 1;
 
     /* "(tree fragment)":8
- *         state = (self.D1, self.W2T, self.acc_W1, self.acc_W2, self.acc_b1, self.acc_b2, self.n_threads, self.stats, self.work)
+ *         state = (self.D1, self.W2T, self.acc_W1, self.acc_W2, self.acc_b1, self.acc_b2, self.n_threads, self.stats, self.tile_D, self.tile_count, self.tile_rows, self.tile_vals, self.work)
  *         _dict = getattr(self, '__dict__', None)
  *     if _dict is not None and _dict:             # <<<<<<<<<<<<<<
  *         state += (_dict,)
@@ -27825,9 +29789,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_4__reduce_cython__(struct 
   /* "(tree fragment)":12
  *         use_setstate = True
  *     else:
- *         use_setstate = self.D1 is not None or self.W2T is not None or self.acc_W1 is not None or self.acc_W2 is not None or self.acc_b1 is not None or self.acc_b2 is not None or self.stats is not None or self.work is not None             # <<<<<<<<<<<<<<
+ *         use_setstate = self.D1 is not None or self.W2T is not None or self.acc_W1 is not None or self.acc_W2 is not None or self.acc_b1 is not None or self.acc_b2 is not None or self.stats is not None or self.tile_D is not None or self.tile_count is not None or self.tile_rows is not None or self.tile_vals is not None or self.work is not None             # <<<<<<<<<<<<<<
  *     if use_setstate:
- *         return __pyx_unpickle_Workspace, (type(self), 0xace2c0a, None), state
+ *         return __pyx_unpickle_Workspace, (type(self), 0x69fdfc6, None), state
 */
   /*else*/ {
     __pyx_t_5 = (__pyx_v_self->D1 != Py_None);
@@ -27893,6 +29857,42 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_4__reduce_cython__(struct 
 
       goto __pyx_L9_bool_binop_done;
     }
+    __pyx_t_5 = (__pyx_v_self->tile_D != Py_None);
+    if (!__pyx_t_5) {
+
+    } else {
+
+      __pyx_t_4 = __pyx_t_5;
+
+      goto __pyx_L9_bool_binop_done;
+    }
+    __pyx_t_5 = (__pyx_v_self->tile_count != Py_None);
+    if (!__pyx_t_5) {
+
+    } else {
+
+      __pyx_t_4 = __pyx_t_5;
+
+      goto __pyx_L9_bool_binop_done;
+    }
+    __pyx_t_5 = (__pyx_v_self->tile_rows != Py_None);
+    if (!__pyx_t_5) {
+
+    } else {
+
+      __pyx_t_4 = __pyx_t_5;
+
+      goto __pyx_L9_bool_binop_done;
+    }
+    __pyx_t_5 = (__pyx_v_self->tile_vals != Py_None);
+    if (!__pyx_t_5) {
+
+    } else {
+
+      __pyx_t_4 = __pyx_t_5;
+
+      goto __pyx_L9_bool_binop_done;
+    }
     __pyx_t_5 = (__pyx_v_self->work != Py_None);
 
     __pyx_t_4 = __pyx_t_5;
@@ -27904,19 +29904,19 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_4__reduce_cython__(struct 
 
   /* "(tree fragment)":13
  *     else:
- *         use_setstate = self.D1 is not None or self.W2T is not None or self.acc_W1 is not None or self.acc_W2 is not None or self.acc_b1 is not None or self.acc_b2 is not None or self.stats is not None or self.work is not None
+ *         use_setstate = self.D1 is not None or self.W2T is not None or self.acc_W1 is not None or self.acc_W2 is not None or self.acc_b1 is not None or self.acc_b2 is not None or self.stats is not None or self.tile_D is not None or self.tile_count is not None or self.tile_rows is not None or self.tile_vals is not None or self.work is not None
  *     if use_setstate:             # <<<<<<<<<<<<<<
- *         return __pyx_unpickle_Workspace, (type(self), 0xace2c0a, None), state
+ *         return __pyx_unpickle_Workspace, (type(self), 0x69fdfc6, None), state
  *     else:
 */
   if (__pyx_v_use_setstate) {
 
     /* "(tree fragment)":14
- *         use_setstate = self.D1 is not None or self.W2T is not None or self.acc_W1 is not None or self.acc_W2 is not None or self.acc_b1 is not None or self.acc_b2 is not None or self.stats is not None or self.work is not None
+ *         use_setstate = self.D1 is not None or self.W2T is not None or self.acc_W1 is not None or self.acc_W2 is not None or self.acc_b1 is not None or self.acc_b2 is not None or self.stats is not None or self.tile_D is not None or self.tile_count is not None or self.tile_rows is not None or self.tile_vals is not None or self.work is not None
  *     if use_setstate:
- *         return __pyx_unpickle_Workspace, (type(self), 0xace2c0a, None), state             # <<<<<<<<<<<<<<
+ *         return __pyx_unpickle_Workspace, (type(self), 0x69fdfc6, None), state             # <<<<<<<<<<<<<<
  *     else:
- *         return __pyx_unpickle_Workspace, (type(self), 0xace2c0a, state)
+ *         return __pyx_unpickle_Workspace, (type(self), 0x69fdfc6, state)
 */
     __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_pyx_unpickle_Workspace); if (unlikely(!__pyx_t_3)) __PYX_ERR(1, 14, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
@@ -27925,9 +29925,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_4__reduce_cython__(struct 
     __Pyx_INCREF(((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self))));
     __Pyx_GIVEREF(((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self))));
     if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, ((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self)))) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
-    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_181283850);
-    __Pyx_GIVEREF(__pyx_mstate_global->__pyx_int_181283850);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_mstate_global->__pyx_int_181283850) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
+    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_111140806);
+    __Pyx_GIVEREF(__pyx_mstate_global->__pyx_int_111140806);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_mstate_global->__pyx_int_111140806) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
     __Pyx_INCREF(Py_None);
     __Pyx_GIVEREF(Py_None);
     if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 2, Py_None) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
@@ -27955,17 +29955,17 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_4__reduce_cython__(struct 
 
     /* "(tree fragment)":13
  *     else:
- *         use_setstate = self.D1 is not None or self.W2T is not None or self.acc_W1 is not None or self.acc_W2 is not None or self.acc_b1 is not None or self.acc_b2 is not None or self.stats is not None or self.work is not None
+ *         use_setstate = self.D1 is not None or self.W2T is not None or self.acc_W1 is not None or self.acc_W2 is not None or self.acc_b1 is not None or self.acc_b2 is not None or self.stats is not None or self.tile_D is not None or self.tile_count is not None or self.tile_rows is not None or self.tile_vals is not None or self.work is not None
  *     if use_setstate:             # <<<<<<<<<<<<<<
- *         return __pyx_unpickle_Workspace, (type(self), 0xace2c0a, None), state
+ *         return __pyx_unpickle_Workspace, (type(self), 0x69fdfc6, None), state
  *     else:
 */
   }
 
   /* "(tree fragment)":16
- *         return __pyx_unpickle_Workspace, (type(self), 0xace2c0a, None), state
+ *         return __pyx_unpickle_Workspace, (type(self), 0x69fdfc6, None), state
  *     else:
- *         return __pyx_unpickle_Workspace, (type(self), 0xace2c0a, state)             # <<<<<<<<<<<<<<
+ *         return __pyx_unpickle_Workspace, (type(self), 0x69fdfc6, state)             # <<<<<<<<<<<<<<
  * def __setstate_cython__(self, __pyx_state):
  *     __pyx_unpickle_Workspace__set_state(self, __pyx_state)
 */
@@ -27977,9 +29977,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_4__reduce_cython__(struct 
     __Pyx_INCREF(((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self))));
     __Pyx_GIVEREF(((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self))));
     if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, ((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self)))) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
-    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_181283850);
-    __Pyx_GIVEREF(__pyx_mstate_global->__pyx_int_181283850);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_mstate_global->__pyx_int_181283850) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
+    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_111140806);
+    __Pyx_GIVEREF(__pyx_mstate_global->__pyx_int_111140806);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_mstate_global->__pyx_int_111140806) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
     __Pyx_INCREF(__pyx_v_state);
     __Pyx_GIVEREF(__pyx_v_state);
     if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 2, __pyx_v_state) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
@@ -28027,7 +30027,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_4__reduce_cython__(struct 
 
 /* "(tree fragment)":17
  *     else:
- *         return __pyx_unpickle_Workspace, (type(self), 0xace2c0a, state)
+ *         return __pyx_unpickle_Workspace, (type(self), 0x69fdfc6, state)
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     __pyx_unpickle_Workspace__set_state(self, __pyx_state)
 */
@@ -28128,7 +30128,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_6__setstate_cython__(struc
   __Pyx_RefNannySetupContext("__setstate_cython__", 0);
 
   /* "(tree fragment)":18
- *         return __pyx_unpickle_Workspace, (type(self), 0xace2c0a, state)
+ *         return __pyx_unpickle_Workspace, (type(self), 0x69fdfc6, state)
  * def __setstate_cython__(self, __pyx_state):
  *     __pyx_unpickle_Workspace__set_state(self, __pyx_state)             # <<<<<<<<<<<<<<
 */
@@ -28146,7 +30146,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_6__setstate_cython__(struc
 
   /* "(tree fragment)":17
  *     else:
- *         return __pyx_unpickle_Workspace, (type(self), 0xace2c0a, state)
+ *         return __pyx_unpickle_Workspace, (type(self), 0x69fdfc6, state)
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     __pyx_unpickle_Workspace__set_state(self, __pyx_state)
 */
@@ -28165,7 +30165,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_6__setstate_cython__(struc
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":248
+/* "ext/_sparse.pyx":326
  * 
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -28178,7 +30178,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
 
-  /* "ext/_sparse.pyx":249
+  /* "ext/_sparse.pyx":327
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -28190,7 +30190,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":250
+    /* "ext/_sparse.pyx":328
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:
  *         memset(&a[0, 0], 0, a.shape[0] * a.shape[1] * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -28201,7 +30201,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
     __pyx_t_3 = 0;
     (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_a.data + __pyx_t_2 * __pyx_v_a.strides[0]) )) + __pyx_t_3)) )))), 0, (((__pyx_v_a.shape[0]) * (__pyx_v_a.shape[1])) * (sizeof(float)))));
 
-    /* "ext/_sparse.pyx":249
+    /* "ext/_sparse.pyx":327
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -28210,7 +30210,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
 */
   }
 
-  /* "ext/_sparse.pyx":248
+  /* "ext/_sparse.pyx":326
  * 
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -28226,7 +30226,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
 
-  /* "ext/_sparse.pyx":249
+  /* "ext/_sparse.pyx":327
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -28238,7 +30238,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":250
+    /* "ext/_sparse.pyx":328
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:
  *         memset(&a[0, 0], 0, a.shape[0] * a.shape[1] * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -28249,7 +30249,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
     __pyx_t_3 = 0;
     (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_a.data + __pyx_t_2 * __pyx_v_a.strides[0]) )) + __pyx_t_3)) )))), 0, (((__pyx_v_a.shape[0]) * (__pyx_v_a.shape[1])) * (sizeof(double)))));
 
-    /* "ext/_sparse.pyx":249
+    /* "ext/_sparse.pyx":327
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -28258,7 +30258,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
 */
   }
 
-  /* "ext/_sparse.pyx":248
+  /* "ext/_sparse.pyx":326
  * 
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -28269,7 +30269,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   /* function exit code */
 }
 
-/* "ext/_sparse.pyx":253
+/* "ext/_sparse.pyx":331
  * 
  * 
  * cdef void _transpose(const floating* W2, floating* W2T, Py_ssize_t h, Py_ssize_t k) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -28287,7 +30287,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
   Py_ssize_t __pyx_t_5;
   Py_ssize_t __pyx_t_6;
 
-  /* "ext/_sparse.pyx":256
+  /* "ext/_sparse.pyx":334
  *     """W2T (k, h) := W2 (h, k) transposed."""
  *     cdef Py_ssize_t j, c
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -28301,7 +30301,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":257
+    /* "ext/_sparse.pyx":335
  *     cdef Py_ssize_t j, c
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -28315,7 +30315,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":258
+      /* "ext/_sparse.pyx":336
  *     for j in range(h):
  *         for c in range(k):
  *             W2T[c * h + j] = W2[j * k + c]             # <<<<<<<<<<<<<<
@@ -28328,7 +30328,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
   }
 
 
-  /* "ext/_sparse.pyx":253
+  /* "ext/_sparse.pyx":331
  * 
  * 
  * cdef void _transpose(const floating* W2, floating* W2T, Py_ssize_t h, Py_ssize_t k) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -28351,7 +30351,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
   Py_ssize_t __pyx_t_5;
   Py_ssize_t __pyx_t_6;
 
-  /* "ext/_sparse.pyx":256
+  /* "ext/_sparse.pyx":334
  *     """W2T (k, h) := W2 (h, k) transposed."""
  *     cdef Py_ssize_t j, c
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -28365,7 +30365,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":257
+    /* "ext/_sparse.pyx":335
  *     cdef Py_ssize_t j, c
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -28379,7 +30379,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":258
+      /* "ext/_sparse.pyx":336
  *     for j in range(h):
  *         for c in range(k):
  *             W2T[c * h + j] = W2[j * k + c]             # <<<<<<<<<<<<<<
@@ -28392,7 +30392,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
   }
 
 
-  /* "ext/_sparse.pyx":253
+  /* "ext/_sparse.pyx":331
  * 
  * 
  * cdef void _transpose(const floating* W2, floating* W2T, Py_ssize_t h, Py_ssize_t k) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -28405,7 +30405,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
 
 }
 
-/* "ext/_sparse.pyx":261
+/* "ext/_sparse.pyx":339
  * 
  * 
  * cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py_ssize_t k,             # <<<<<<<<<<<<<<
@@ -28431,7 +30431,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   int __pyx_t_11;
   Py_ssize_t __pyx_t_12;
 
-  /* "ext/_sparse.pyx":267
+  /* "ext/_sparse.pyx":345
  *     cdef int t
  *     cdef floating g
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -28445,7 +30445,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":268
+    /* "ext/_sparse.pyx":346
  *     cdef floating g
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -28459,7 +30459,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":269
+      /* "ext/_sparse.pyx":347
  *     for j in range(h):
  *         for c in range(k):
  *             g = acc[0, c * h + j]             # <<<<<<<<<<<<<<
@@ -28470,7 +30470,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       __pyx_t_8 = ((__pyx_v_c * __pyx_v_h) + __pyx_v_j);
       __pyx_v_g = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_7 * __pyx_v_acc.strides[0]) )) + __pyx_t_8)) )));
 
-      /* "ext/_sparse.pyx":270
+      /* "ext/_sparse.pyx":348
  *         for c in range(k):
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -28484,7 +30484,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       for (__pyx_t_11 = 1; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
         __pyx_v_t = __pyx_t_11;
 
-        /* "ext/_sparse.pyx":271
+        /* "ext/_sparse.pyx":349
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]             # <<<<<<<<<<<<<<
@@ -28497,7 +30497,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       }
 
 
-      /* "ext/_sparse.pyx":272
+      /* "ext/_sparse.pyx":350
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]
  *             W2[j * k + c] -= lr * g             # <<<<<<<<<<<<<<
@@ -28512,7 +30512,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   }
 
 
-  /* "ext/_sparse.pyx":261
+  /* "ext/_sparse.pyx":339
  * 
  * 
  * cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py_ssize_t k,             # <<<<<<<<<<<<<<
@@ -28545,7 +30545,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   int __pyx_t_11;
   Py_ssize_t __pyx_t_12;
 
-  /* "ext/_sparse.pyx":267
+  /* "ext/_sparse.pyx":345
  *     cdef int t
  *     cdef floating g
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -28559,7 +30559,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":268
+    /* "ext/_sparse.pyx":346
  *     cdef floating g
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -28573,7 +30573,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":269
+      /* "ext/_sparse.pyx":347
  *     for j in range(h):
  *         for c in range(k):
  *             g = acc[0, c * h + j]             # <<<<<<<<<<<<<<
@@ -28584,7 +30584,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       __pyx_t_8 = ((__pyx_v_c * __pyx_v_h) + __pyx_v_j);
       __pyx_v_g = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_7 * __pyx_v_acc.strides[0]) )) + __pyx_t_8)) )));
 
-      /* "ext/_sparse.pyx":270
+      /* "ext/_sparse.pyx":348
  *         for c in range(k):
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -28598,7 +30598,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       for (__pyx_t_11 = 1; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
         __pyx_v_t = __pyx_t_11;
 
-        /* "ext/_sparse.pyx":271
+        /* "ext/_sparse.pyx":349
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]             # <<<<<<<<<<<<<<
@@ -28611,7 +30611,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       }
 
 
-      /* "ext/_sparse.pyx":272
+      /* "ext/_sparse.pyx":350
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]
  *             W2[j * k + c] -= lr * g             # <<<<<<<<<<<<<<
@@ -28626,7 +30626,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   }
 
 
-  /* "ext/_sparse.pyx":261
+  /* "ext/_sparse.pyx":339
  * 
  * 
  * cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py_ssize_t k,             # <<<<<<<<<<<<<<
@@ -28641,7 +30641,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
 
 }
 
-/* "ext/_sparse.pyx":275
+/* "ext/_sparse.pyx":353
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -28678,53 +30678,53 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_1full_batch_step(PyObject *__pyx_self
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 275, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 353, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 275, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 353, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 275, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 353, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 353, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 353, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -28738,7 +30738,7 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_1full_batch_step(PyObject *__pyx_self
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 275, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 353, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -28790,7 +30790,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 275, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 353, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -28808,11 +30808,11 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 275, __pyx_L1_error)
+    __PYX_ERR(0, 353, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 275, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 353, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 353, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -28822,7 +30822,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 275, __pyx_L1_error)
+      __PYX_ERR(0, 353, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 1);
     __Pyx_INCREF(__pyx_t_5);
@@ -28841,9 +30841,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 275, __pyx_L1_error)
+    __PYX_ERR(0, 353, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 275, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 353, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -28852,25 +30852,25 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 275, __pyx_L1_error)
+      __PYX_ERR(0, 353, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 353, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 1, 7, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 275, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 1, 7, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 353, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 275, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 353, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 353, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 353, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -28929,48 +30929,48 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_9full_batch_step(PyObject
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,&__pyx_mstate_global->__pyx_n_u_grads,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 275, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 353, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 275, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 353, __pyx_L3_error)
 
-      /* "ext/_sparse.pyx":276
+      /* "ext/_sparse.pyx":354
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,
  *                     floating lr, Workspace ws, grads=None):             # <<<<<<<<<<<<<<
@@ -28979,46 +30979,46 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_9full_batch_step(PyObject
 */
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 275, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 353, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 353, __pyx_L3_error)
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 353, __pyx_L3_error)
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 353, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 353, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 353, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[5]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 276, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[5]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 354, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[6]);
     __pyx_v_grads = values[7];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 275, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 353, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -29033,11 +31033,11 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_9full_batch_step(PyObject
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 275, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 276, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 353, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 354, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_8full_batch_step(__pyx_self, __pyx_v_inputs, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws, __pyx_v_grads);
 
-  /* "ext/_sparse.pyx":275
+  /* "ext/_sparse.pyx":353
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -29085,8 +31085,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   __Pyx_memviewslice __pyx_v_work = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_W2T = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_stats = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_tile_D = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_tile_count = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_tile_rows = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_tile_vals = { 0, 0, { 0 }, { 0 }, { 0 } };
   float __pyx_v_inv_n;
-  Py_ssize_t __pyx_v_i;
+  Py_ssize_t __pyx_v_tile;
+  Py_ssize_t __pyx_v_n_tiles;
   int __pyx_v_t;
   double __pyx_v_loss;
   double __pyx_v_correct;
@@ -29112,14 +31117,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   int __pyx_t_14;
   __Pyx_memviewslice __pyx_t_15 = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_t_16 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  Py_ssize_t __pyx_t_17;
-  Py_ssize_t __pyx_t_18;
+  __Pyx_memviewslice __pyx_t_17 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_t_18 = { 0, 0, { 0 }, { 0 }, { 0 } };
   Py_ssize_t __pyx_t_19;
   Py_ssize_t __pyx_t_20;
-  int __pyx_t_21;
-  int __pyx_t_22;
-  Py_ssize_t __pyx_t_23;
-  Py_ssize_t __pyx_t_24;
+  Py_ssize_t __pyx_t_21;
+  Py_ssize_t __pyx_t_22;
+  int __pyx_t_23;
+  int __pyx_t_24;
   Py_ssize_t __pyx_t_25;
   Py_ssize_t __pyx_t_26;
   Py_ssize_t __pyx_t_27;
@@ -29142,16 +31147,27 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   Py_ssize_t __pyx_t_44;
   Py_ssize_t __pyx_t_45;
   Py_ssize_t __pyx_t_46;
-  PyObject *(*__pyx_t_47)(PyObject *);
-  PyObject *__pyx_t_48 = NULL;
-  PyObject *__pyx_t_49 = NULL;
-  int __pyx_t_50;
+  Py_ssize_t __pyx_t_47;
+  Py_ssize_t __pyx_t_48;
+  Py_ssize_t __pyx_t_49;
+  Py_ssize_t __pyx_t_50;
+  Py_ssize_t __pyx_t_51;
+  Py_ssize_t __pyx_t_52;
+  Py_ssize_t __pyx_t_53;
+  Py_ssize_t __pyx_t_54;
+  Py_ssize_t __pyx_t_55;
+  Py_ssize_t __pyx_t_56;
+  Py_ssize_t __pyx_t_57;
+  PyObject *(*__pyx_t_58)(PyObject *);
+  PyObject *__pyx_t_59 = NULL;
+  PyObject *__pyx_t_60 = NULL;
+  int __pyx_t_61;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0full_batch_step", 0);
 
-  /* "ext/_sparse.pyx":282
+  /* "ext/_sparse.pyx":360
  *     gradients are written there and the parameters left alone, for tests.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -29160,13 +31176,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 282, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 360, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 282, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 360, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 282, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 360, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 282, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 360, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -29177,12 +31193,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 282, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 360, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":283
+  /* "ext/_sparse.pyx":361
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)             # <<<<<<<<<<<<<<
@@ -29191,9 +31207,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_6 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 283, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 283, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -29202,72 +31218,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 283, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 361, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":284
+  /* "ext/_sparse.pyx":362
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 284, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 362, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":285
+  /* "ext/_sparse.pyx":363
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 285, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 363, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":286
+  /* "ext/_sparse.pyx":364
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 286, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 364, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":287
+  /* "ext/_sparse.pyx":365
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 287, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 365, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":288
+  /* "ext/_sparse.pyx":366
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 288, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 366, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":289
+  /* "ext/_sparse.pyx":367
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]             # <<<<<<<<<<<<<<
@@ -29279,7 +31295,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   __pyx_v_h = (__pyx_v_W1.shape[1]);
   __pyx_v_k = (__pyx_v_W2.shape[1]);
 
-  /* "ext/_sparse.pyx":290
+  /* "ext/_sparse.pyx":368
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -29291,7 +31307,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_13)) {
 
 
-    /* "ext/_sparse.pyx":291
+    /* "ext/_sparse.pyx":369
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
  *         raise ValueError("need at least one sample")             # <<<<<<<<<<<<<<
@@ -29304,14 +31320,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_need_at_least_one_sample};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 291, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 369, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 291, __pyx_L1_error)
+    __PYX_ERR(0, 369, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":290
+    /* "ext/_sparse.pyx":368
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -29320,7 +31336,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":292
+  /* "ext/_sparse.pyx":370
  *     if n < 1:
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -29331,101 +31347,158 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":293
+  /* "ext/_sparse.pyx":371
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 293, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 371, __pyx_L1_error)
   __pyx_v_acc_W1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":294
+  /* "ext/_sparse.pyx":372
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 294, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 372, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":295
+  /* "ext/_sparse.pyx":373
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 295, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 373, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":296
+  /* "ext/_sparse.pyx":374
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 296, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 374, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":297
+  /* "ext/_sparse.pyx":375
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 375, __pyx_L1_error)
   __pyx_v_work = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":298
+  /* "ext/_sparse.pyx":376
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
- *     cdef floating inv_n = (<floating> 1) / n
+ *     cdef floating[:, ::1] tile_D = ws.tile_D
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 298, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 376, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":299
+  /* "ext/_sparse.pyx":377
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
- *     cdef floating inv_n = (<floating> 1) / n
- *     cdef Py_ssize_t i
+ *     cdef floating[:, ::1] tile_D = ws.tile_D
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
 */
-  __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 299, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 377, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_16;
   __pyx_t_16.memview = NULL;
   __pyx_t_16.data = NULL;
 
-  /* "ext/_sparse.pyx":300
+  /* "ext/_sparse.pyx":378
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
+ *     cdef floating[:, ::1] tile_D = ws.tile_D             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
+*/
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->tile_D, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 378, __pyx_L1_error)
+  __pyx_v_tile_D = __pyx_t_15;
+  __pyx_t_15.memview = NULL;
+  __pyx_t_15.data = NULL;
+
+  /* "ext/_sparse.pyx":379
+ *     cdef double[:, ::1] stats = ws.stats
+ *     cdef floating[:, ::1] tile_D = ws.tile_D
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count             # <<<<<<<<<<<<<<
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+*/
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 379, __pyx_L1_error)
+  __pyx_v_tile_count = __pyx_t_17;
+  __pyx_t_17.memview = NULL;
+  __pyx_t_17.data = NULL;
+
+  /* "ext/_sparse.pyx":380
+ *     cdef floating[:, ::1] tile_D = ws.tile_D
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows             # <<<<<<<<<<<<<<
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+ *     cdef floating inv_n = (<floating> 1) / n
+*/
+  __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_v_tile_rows = __pyx_t_18;
+  __pyx_t_18.memview = NULL;
+  __pyx_t_18.data = NULL;
+
+  /* "ext/_sparse.pyx":381
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals             # <<<<<<<<<<<<<<
+ *     cdef floating inv_n = (<floating> 1) / n
+ *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
+*/
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 381, __pyx_L1_error)
+  __pyx_v_tile_vals = __pyx_t_15;
+  __pyx_t_15.memview = NULL;
+  __pyx_t_15.data = NULL;
+
+  /* "ext/_sparse.pyx":382
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef floating inv_n = (<floating> 1) / n             # <<<<<<<<<<<<<<
- *     cdef Py_ssize_t i
+ *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
  *     cdef int t
 */
   __pyx_v_inv_n = (((float)1) / ((float)__pyx_v_n));
 
-  /* "ext/_sparse.pyx":303
- *     cdef Py_ssize_t i
+  /* "ext/_sparse.pyx":383
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+ *     cdef floating inv_n = (<floating> 1) / n
+ *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE             # <<<<<<<<<<<<<<
+ *     cdef int t
+ *     cdef double loss = 0, correct = 0
+*/
+  __pyx_v_n_tiles = (((__pyx_v_n + __pyx_e_6mlpgui_7_sparse_TILE) - 1) / __pyx_e_6mlpgui_7_sparse_TILE);
+
+  /* "ext/_sparse.pyx":385
+ *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
  *     cdef int t
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
  *     with nogil:
@@ -29434,7 +31507,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":304
+  /* "ext/_sparse.pyx":386
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -29447,20 +31520,20 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":305
+        /* "ext/_sparse.pyx":387
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
 */
-        __pyx_t_17 = 0;
-        __pyx_t_18 = 0;
         __pyx_t_19 = 0;
         __pyx_t_20 = 0;
-        __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_17 * __pyx_v_W2.strides[0]) )) + __pyx_t_18)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_19 * __pyx_v_W2T.strides[0]) )) + __pyx_t_20)) )))), __pyx_v_h, __pyx_v_k);
+        __pyx_t_21 = 0;
+        __pyx_t_22 = 0;
+        __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_19 * __pyx_v_W2.strides[0]) )) + __pyx_t_20)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_21 * __pyx_v_W2T.strides[0]) )) + __pyx_t_22)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":306
+        /* "ext/_sparse.pyx":388
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -29476,30 +31549,30 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                 #define likely(x)   (x)
                 #define unlikely(x) (x)
             #endif
-            __pyx_t_22 = (__pyx_t_14 - 0 + 1 - 1/abs(1)) / 1;
-            if (__pyx_t_22 > 0)
+            __pyx_t_24 = (__pyx_t_14 - 0 + 1 - 1/abs(1)) / 1;
+            if (__pyx_t_24 > 0)
             {
                 #ifdef _OPENMP
-                #pragma omp parallel num_threads(__pyx_v_n_threads != 0 ? __pyx_v_n_threads : omp_get_max_threads()) private(__pyx_t_19, __pyx_t_20)
+                #pragma omp parallel num_threads(__pyx_v_n_threads != 0 ? __pyx_v_n_threads : omp_get_max_threads()) private(__pyx_t_21, __pyx_t_22)
                 #endif /* _OPENMP */
                 {
                     #ifdef _OPENMP
                     #pragma omp for nowait firstprivate(__pyx_v_t) lastprivate(__pyx_v_t) schedule(static)
                     #endif /* _OPENMP */
-                    for (__pyx_t_21 = 0; __pyx_t_21 < __pyx_t_22; __pyx_t_21++){
+                    for (__pyx_t_23 = 0; __pyx_t_23 < __pyx_t_24; __pyx_t_23++){
                         {
-                            __pyx_v_t = (int)(0 + 1 * __pyx_t_21);
+                            __pyx_v_t = (int)(0 + 1 * __pyx_t_23);
 
-                            /* "ext/_sparse.pyx":307
+                            /* "ext/_sparse.pyx":389
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))             # <<<<<<<<<<<<<<
  *         _zero(acc_W2)
  *         _zero(acc_b1)
 */
-                            __pyx_t_20 = __pyx_v_t;
-                            __pyx_t_19 = 0;
-                            (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_W1.data + __pyx_t_20 * __pyx_v_acc_W1.strides[0]) )) + __pyx_t_19)) )))), 0, ((__pyx_v_d * __pyx_v_h) * (sizeof(float)))));
+                            __pyx_t_22 = __pyx_v_t;
+                            __pyx_t_21 = 0;
+                            (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_W1.data + __pyx_t_22 * __pyx_v_acc_W1.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_d * __pyx_v_h) * (sizeof(float)))));
                         }
                     }
                 }
@@ -29513,7 +31586,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":308
+        /* "ext/_sparse.pyx":390
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)             # <<<<<<<<<<<<<<
@@ -29522,7 +31595,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_W2);
 
-        /* "ext/_sparse.pyx":309
+        /* "ext/_sparse.pyx":391
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)
  *         _zero(acc_b1)             # <<<<<<<<<<<<<<
@@ -29531,34 +31604,34 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b1);
 
-        /* "ext/_sparse.pyx":310
+        /* "ext/_sparse.pyx":392
  *         _zero(acc_W2)
  *         _zero(acc_b1)
  *         _zero(acc_b2)             # <<<<<<<<<<<<<<
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
- *         for i in prange(n, schedule="static", num_threads=n_threads):
+ *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
 */
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b2);
 
-        /* "ext/_sparse.pyx":311
+        /* "ext/_sparse.pyx":393
  *         _zero(acc_b1)
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
- *         for i in prange(n, schedule="static", num_threads=n_threads):
+ *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()
 */
-        __pyx_t_19 = 0;
-        __pyx_t_20 = 0;
-        (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_19 * __pyx_v_stats.strides[0]) )) + __pyx_t_20)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
+        __pyx_t_21 = 0;
+        __pyx_t_22 = 0;
+        (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_21 * __pyx_v_stats.strides[0]) )) + __pyx_t_22)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":312
+        /* "ext/_sparse.pyx":394
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
- *         for i in prange(n, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
+ *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
  *             t = threadid()
- *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],
+ *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
 */
-        __pyx_t_23 = __pyx_v_n;
+        __pyx_t_25 = __pyx_v_n_tiles;
 
         {
             #if ((defined(__APPLE__) || defined(__OSX__)) && (defined(__GNUC__) && (__GNUC__ > 2 || (__GNUC__ == 2 && (__GNUC_MINOR__ > 95)))))
@@ -29567,132 +31640,136 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                 #define likely(x)   (x)
                 #define unlikely(x) (x)
             #endif
-            __pyx_t_25 = (__pyx_t_23 - 0 + 1 - 1/abs(1)) / 1;
-            if (__pyx_t_25 > 0)
+            __pyx_t_27 = (__pyx_t_25 - 0 + 1 - 1/abs(1)) / 1;
+            if (__pyx_t_27 > 0)
             {
                 #ifdef _OPENMP
-                #pragma omp parallel num_threads(__pyx_v_n_threads != 0 ? __pyx_v_n_threads : omp_get_max_threads()) private(__pyx_t_17, __pyx_t_18, __pyx_t_19, __pyx_t_20, __pyx_t_22, __pyx_t_26, __pyx_t_27, __pyx_t_28, __pyx_t_29, __pyx_t_30, __pyx_t_31, __pyx_t_32, __pyx_t_33, __pyx_t_34, __pyx_t_35, __pyx_t_36, __pyx_t_37, __pyx_t_38, __pyx_t_39, __pyx_t_40, __pyx_t_41, __pyx_t_42, __pyx_t_43, __pyx_t_44, __pyx_t_45, __pyx_t_46)
+                #pragma omp parallel num_threads(__pyx_v_n_threads != 0 ? __pyx_v_n_threads : omp_get_max_threads()) private(__pyx_t_13, __pyx_t_19, __pyx_t_20, __pyx_t_21, __pyx_t_22, __pyx_t_24, __pyx_t_28, __pyx_t_29, __pyx_t_30, __pyx_t_31, __pyx_t_32, __pyx_t_33, __pyx_t_34, __pyx_t_35, __pyx_t_36, __pyx_t_37, __pyx_t_38, __pyx_t_39, __pyx_t_40, __pyx_t_41, __pyx_t_42, __pyx_t_43, __pyx_t_44, __pyx_t_45, __pyx_t_46, __pyx_t_47, __pyx_t_48, __pyx_t_49, __pyx_t_50, __pyx_t_51, __pyx_t_52, __pyx_t_53, __pyx_t_54, __pyx_t_55, __pyx_t_56, __pyx_t_57)
                 #endif /* _OPENMP */
                 {
                     #ifdef _OPENMP
-                    #pragma omp for nowait firstprivate(__pyx_v_i) lastprivate(__pyx_v_i) firstprivate(__pyx_v_t) lastprivate(__pyx_v_t) schedule(static)
+                    #pragma omp for nowait firstprivate(__pyx_v_t) lastprivate(__pyx_v_t) firstprivate(__pyx_v_tile) lastprivate(__pyx_v_tile) schedule(static)
                     #endif /* _OPENMP */
-                    for (__pyx_t_24 = 0; __pyx_t_24 < __pyx_t_25; __pyx_t_24++){
+                    for (__pyx_t_26 = 0; __pyx_t_26 < __pyx_t_27; __pyx_t_26++){
                         {
-                            __pyx_v_i = (Py_ssize_t)(0 + 1 * __pyx_t_24);
+                            __pyx_v_tile = (Py_ssize_t)(0 + 1 * __pyx_t_26);
 
-                            /* "ext/_sparse.pyx":313
+                            /* "ext/_sparse.pyx":395
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
- *         for i in prange(n, schedule="static", num_threads=n_threads):
+ *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
- *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],
- *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
+ *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
+ *                              tile * TILE, min(n, (tile + 1) * TILE),
 */
                             #ifdef _OPENMP
-                            __pyx_t_22 = omp_get_thread_num();
+                            __pyx_t_24 = omp_get_thread_num();
                             #else
-                            __pyx_t_22 = 0;
+                            __pyx_t_24 = 0;
                             #endif
-                            __pyx_v_t = __pyx_t_22;
+                            __pyx_v_t = __pyx_t_24;
 
-                            /* "ext/_sparse.pyx":314
- *         for i in prange(n, schedule="static", num_threads=n_threads):
+                            /* "ext/_sparse.pyx":396
+ *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()
- *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],             # <<<<<<<<<<<<<<
- *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
- *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
+ *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],             # <<<<<<<<<<<<<<
+ *                              tile * TILE, min(n, (tile + 1) * TILE),
+ *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
 */
+                            __pyx_t_22 = 0;
+                            __pyx_t_21 = 0;
                             __pyx_t_20 = 0;
                             __pyx_t_19 = 0;
-                            __pyx_t_18 = 0;
-                            __pyx_t_17 = 0;
-                            __pyx_t_26 = __pyx_v_i;
-
-                            /* "ext/_sparse.pyx":315
- *             t = threadid()
- *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],
- *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,             # <<<<<<<<<<<<<<
- *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
- *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
-*/
-                            __pyx_t_27 = 0;
                             __pyx_t_28 = 0;
-                            __pyx_t_29 = 0;
-                            __pyx_t_30 = 0;
-                            __pyx_t_31 = 0;
-                            __pyx_t_32 = 0;
 
-                            /* "ext/_sparse.pyx":316
- *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],
- *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
- *                     &work[t, 0], &work[t, h], &work[t, 2 * h],             # <<<<<<<<<<<<<<
- *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
- *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],
-*/
-                            __pyx_t_33 = __pyx_v_t;
-                            __pyx_t_34 = 0;
-                            __pyx_t_35 = __pyx_v_t;
-                            __pyx_t_36 = __pyx_v_h;
-                            __pyx_t_37 = __pyx_v_t;
-                            __pyx_t_38 = (2 * __pyx_v_h);
-
-                            /* "ext/_sparse.pyx":317
- *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
- *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
- *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
- *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],
- *                      &acc_W1[t, 0], h, h, <floating> 1)
-*/
-                            __pyx_t_39 = __pyx_v_t;
-                            __pyx_t_40 = 0;
-                            __pyx_t_41 = __pyx_v_t;
-                            __pyx_t_42 = 0;
-                            __pyx_t_43 = __pyx_v_t;
-                            __pyx_t_44 = 0;
-                            __pyx_t_45 = __pyx_v_t;
-                            __pyx_t_46 = 0;
-
-                            /* "ext/_sparse.pyx":314
- *         for i in prange(n, schedule="static", num_threads=n_threads):
+                            /* "ext/_sparse.pyx":397
  *             t = threadid()
- *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],             # <<<<<<<<<<<<<<
- *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
- *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
+ *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
+ *                              tile * TILE, min(n, (tile + 1) * TILE),             # <<<<<<<<<<<<<<
+ *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
+ *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
 */
-                            __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_20)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_19)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_18)) )))), (&(*((float const  *) ( /* dim=0 */ ((char *) (((float const  *) __pyx_v_lut.data) + __pyx_t_17)) )))), __pyx_v_i, (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_26)) ))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_27 * __pyx_v_W1.strides[0]) )) + __pyx_t_28)) )))), (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b1.data) + __pyx_t_29)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_30 * __pyx_v_W2T.strides[0]) )) + __pyx_t_31)) )))), (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b2.data) + __pyx_t_32)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_inv_n, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_33 * __pyx_v_work.strides[0]) )) + __pyx_t_34)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_35 * __pyx_v_work.strides[0]) )) + __pyx_t_36)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_37 * __pyx_v_work.strides[0]) )) + __pyx_t_38)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_W2.data + __pyx_t_39 * __pyx_v_acc_W2.strides[0]) )) + __pyx_t_40)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_b1.data + __pyx_t_41 * __pyx_v_acc_b1.strides[0]) )) + __pyx_t_42)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_b2.data + __pyx_t_43 * __pyx_v_acc_b2.strides[0]) )) + __pyx_t_44)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_45 * __pyx_v_stats.strides[0]) )) + __pyx_t_46)) )))));
 
-                            /* "ext/_sparse.pyx":318
- *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
- *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
- *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],             # <<<<<<<<<<<<<<
- *                      &acc_W1[t, 0], h, h, <floating> 1)
+                            __pyx_t_29 = ((__pyx_v_tile + 1) * __pyx_e_6mlpgui_7_sparse_TILE);
+
+                            __pyx_t_30 = __pyx_v_n;
+                            __pyx_t_13 = (__pyx_t_29 < __pyx_t_30);
+
+                            if (__pyx_t_13) {
+
+                              __pyx_t_31 = __pyx_t_29;
+                            } else {
+
+                              __pyx_t_31 = __pyx_t_30;
+                            }
+
+
+                            /* "ext/_sparse.pyx":398
+ *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
+ *                              tile * TILE, min(n, (tile + 1) * TILE),
+ *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,             # <<<<<<<<<<<<<<
+ *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
+ *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
+*/
+                            __pyx_t_32 = 0;
+                            __pyx_t_33 = 0;
+                            __pyx_t_34 = 0;
+                            __pyx_t_35 = 0;
+                            __pyx_t_36 = 0;
+                            __pyx_t_37 = 0;
+
+                            /* "ext/_sparse.pyx":399
+ *                              tile * TILE, min(n, (tile + 1) * TILE),
+ *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
+ *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],             # <<<<<<<<<<<<<<
+ *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
+ *                              &acc_b2[t, 0], &stats[t, 0])
+*/
+                            __pyx_t_38 = __pyx_v_t;
+                            __pyx_t_39 = 0;
+                            __pyx_t_40 = __pyx_v_t;
+                            __pyx_t_41 = 0;
+                            __pyx_t_42 = __pyx_v_t;
+                            __pyx_t_43 = 0;
+                            __pyx_t_44 = __pyx_v_t;
+                            __pyx_t_45 = 0;
+
+                            /* "ext/_sparse.pyx":400
+ *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
+ *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
+ *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],             # <<<<<<<<<<<<<<
+ *                              &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
 */
-                            __pyx_t_46 = 0;
-                            __pyx_t_45 = 0;
-                            __pyx_t_44 = 0;
-                            __pyx_t_43 = 0;
-                            __pyx_t_42 = __pyx_v_t;
-                            __pyx_t_41 = 0;
+                            __pyx_t_46 = __pyx_v_t;
+                            __pyx_t_47 = 0;
+                            __pyx_t_48 = __pyx_v_t;
+                            __pyx_t_49 = 0;
+                            __pyx_t_50 = __pyx_v_t;
+                            __pyx_t_51 = 0;
+                            __pyx_t_52 = __pyx_v_t;
+                            __pyx_t_53 = 0;
 
-                            /* "ext/_sparse.pyx":319
- *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
- *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],
- *                      &acc_W1[t, 0], h, h, <floating> 1)             # <<<<<<<<<<<<<<
+                            /* "ext/_sparse.pyx":401
+ *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
+ *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
+ *                              &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
 */
-                            __pyx_t_40 = __pyx_v_t;
-                            __pyx_t_39 = 0;
+                            __pyx_t_54 = __pyx_v_t;
+                            __pyx_t_55 = 0;
+                            __pyx_t_56 = __pyx_v_t;
+                            __pyx_t_57 = 0;
 
-                            /* "ext/_sparse.pyx":318
- *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
- *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
- *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],             # <<<<<<<<<<<<<<
- *                      &acc_W1[t, 0], h, h, <floating> 1)
- *         for t in range(n_threads):
+                            /* "ext/_sparse.pyx":396
+ *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
+ *             t = threadid()
+ *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],             # <<<<<<<<<<<<<<
+ *                              tile * TILE, min(n, (tile + 1) * TILE),
+ *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
 */
-                            __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_46)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_45)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_44)) )))), (&(*((float const  *) ( /* dim=0 */ ((char *) (((float const  *) __pyx_v_lut.data) + __pyx_t_43)) )))), __pyx_v_i, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_42 * __pyx_v_work.strides[0]) )) + __pyx_t_41)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_W1.data + __pyx_t_40 * __pyx_v_acc_W1.strides[0]) )) + __pyx_t_39)) )))), __pyx_v_h, __pyx_v_h, ((float)1));
+                            __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__full_batch_tile((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_22)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_21)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_20)) )))), (&(*((float const  *) ( /* dim=0 */ ((char *) (((float const  *) __pyx_v_lut.data) + __pyx_t_19)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_28)) )))), (__pyx_v_tile * __pyx_e_6mlpgui_7_sparse_TILE), __pyx_t_31, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_32 * __pyx_v_W1.strides[0]) )) + __pyx_t_33)) )))), (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b1.data) + __pyx_t_34)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_35 * __pyx_v_W2T.strides[0]) )) + __pyx_t_36)) )))), (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b2.data) + __pyx_t_37)) )))), __pyx_v_d, __pyx_v_h, __pyx_v_k, __pyx_v_inv_n, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_tile_D.data + __pyx_t_38 * __pyx_v_tile_D.strides[0]) )) + __pyx_t_39)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_40 * __pyx_v_work.strides[0]) )) + __pyx_t_41)) )))), (&(*((Py_ssize_t *) ( /* dim=1 */ ((char *) (((Py_ssize_t *) ( /* dim=0 */ (__pyx_v_tile_count.data + __pyx_t_42 * __pyx_v_tile_count.strides[0]) )) + __pyx_t_43)) )))), (&(*((int *) ( /* dim=1 */ ((char *) (((int *) ( /* dim=0 */ (__pyx_v_tile_rows.data + __pyx_t_44 * __pyx_v_tile_rows.strides[0]) )) + __pyx_t_45)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_tile_vals.data + __pyx_t_46 * __pyx_v_tile_vals.strides[0]) )) + __pyx_t_47)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_W1.data + __pyx_t_48 * __pyx_v_acc_W1.strides[0]) )) + __pyx_t_49)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_W2.data + __pyx_t_50 * __pyx_v_acc_W2.strides[0]) )) + __pyx_t_51)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_b1.data + __pyx_t_52 * __pyx_v_acc_b1.strides[0]) )) + __pyx_t_53)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_b2.data + __pyx_t_54 * __pyx_v_acc_b2.strides[0]) )) + __pyx_t_55)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_56 * __pyx_v_stats.strides[0]) )) + __pyx_t_57)) )))));
+
                         }
                     }
                 }
@@ -29706,46 +31783,46 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":320
- *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],
- *                      &acc_W1[t, 0], h, h, <floating> 1)
+        /* "ext/_sparse.pyx":402
+ *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
+ *                              &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
 */
 
-        __pyx_t_22 = __pyx_v_n_threads;
-        __pyx_t_21 = __pyx_t_22;
+        __pyx_t_24 = __pyx_v_n_threads;
+        __pyx_t_23 = __pyx_t_24;
 
-        for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_21; __pyx_t_14+=1) {
+        for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_23; __pyx_t_14+=1) {
           __pyx_v_t = __pyx_t_14;
 
-          /* "ext/_sparse.pyx":321
- *                      &acc_W1[t, 0], h, h, <floating> 1)
+          /* "ext/_sparse.pyx":403
+ *                              &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
  *             correct += stats[t, 1]
  *     loss /= n
 */
-          __pyx_t_39 = __pyx_v_t;
-          __pyx_t_40 = 0;
-          __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_39 * __pyx_v_stats.strides[0]) )) + __pyx_t_40)) ))));
+          __pyx_t_57 = __pyx_v_t;
+          __pyx_t_56 = 0;
+          __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_57 * __pyx_v_stats.strides[0]) )) + __pyx_t_56)) ))));
 
-          /* "ext/_sparse.pyx":322
+          /* "ext/_sparse.pyx":404
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
  *     loss /= n
  *     if grads is not None:
 */
-          __pyx_t_40 = __pyx_v_t;
-          __pyx_t_39 = 1;
-          __pyx_v_correct = (__pyx_v_correct + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_40 * __pyx_v_stats.strides[0]) )) + __pyx_t_39)) ))));
+          __pyx_t_56 = __pyx_v_t;
+          __pyx_t_57 = 1;
+          __pyx_v_correct = (__pyx_v_correct + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_56 * __pyx_v_stats.strides[0]) )) + __pyx_t_57)) ))));
         }
 
       }
 
-      /* "ext/_sparse.pyx":304
+      /* "ext/_sparse.pyx":386
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -29762,7 +31839,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":323
+  /* "ext/_sparse.pyx":405
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     loss /= n             # <<<<<<<<<<<<<<
@@ -29771,7 +31848,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_loss = (__pyx_v_loss / __pyx_v_n);
 
-  /* "ext/_sparse.pyx":324
+  /* "ext/_sparse.pyx":406
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -29782,7 +31859,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":325
+    /* "ext/_sparse.pyx":407
  *     loss /= n
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads             # <<<<<<<<<<<<<<
@@ -29795,7 +31872,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       if (unlikely(size != 4)) {
         if (size > 4) __Pyx_RaiseTooManyValuesError(4);
         else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-        __PYX_ERR(0, 325, __pyx_L1_error)
+        __PYX_ERR(0, 407, __pyx_L1_error)
       }
       #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
       if (likely(PyTuple_CheckExact(sequence))) {
@@ -29809,16 +31886,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __Pyx_INCREF(__pyx_t_6);
       } else {
         __pyx_t_1 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 325, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 407, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_1);
         __pyx_t_4 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 325, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 407, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_4);
         __pyx_t_5 = __Pyx_PyList_GET_ITEM_REF(sequence, 2, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 325, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 407, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_5);
         __pyx_t_6 = __Pyx_PyList_GET_ITEM_REF(sequence, 3, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 325, __pyx_L1_error)
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 407, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_6);
       }
       #else
@@ -29826,7 +31903,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         Py_ssize_t i;
         PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
         for (i=0; i < 4; i++) {
-          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 325, __pyx_L1_error)
+          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 407, __pyx_L1_error)
           __Pyx_GOTREF(item);
           *(temps[i]) = item;
         }
@@ -29835,23 +31912,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     } else {
       Py_ssize_t index = -1;
       PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
-      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 325, __pyx_L1_error)
+      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 407, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
-      __pyx_t_47 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_3);
+      __pyx_t_58 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_3);
       for (index=0; index < 4; index++) {
-        PyObject* item = __pyx_t_47(__pyx_t_3); if (unlikely(!item)) goto __pyx_L22_unpacking_failed;
+        PyObject* item = __pyx_t_58(__pyx_t_3); if (unlikely(!item)) goto __pyx_L22_unpacking_failed;
         __Pyx_GOTREF(item);
         *(temps[index]) = item;
       }
-      if (__Pyx_IternextUnpackEndCheck(__pyx_t_47(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 325, __pyx_L1_error)
-      __pyx_t_47 = NULL;
+      if (__Pyx_IternextUnpackEndCheck(__pyx_t_58(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 407, __pyx_L1_error)
+      __pyx_t_58 = NULL;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       goto __pyx_L23_unpacking_done;
       __pyx_L22_unpacking_failed:;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      __pyx_t_47 = NULL;
+      __pyx_t_58 = NULL;
       if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-      __PYX_ERR(0, 325, __pyx_L1_error)
+      __PYX_ERR(0, 407, __pyx_L1_error)
       __pyx_L23_unpacking_done:;
     }
     __pyx_v_gW1 = __pyx_t_1;
@@ -29863,7 +31940,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __pyx_v_gb2 = __pyx_t_6;
     __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":326
+    /* "ext/_sparse.pyx":408
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)             # <<<<<<<<<<<<<<
@@ -29871,32 +31948,32 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
 */
     __pyx_t_2 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_48, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 326, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_48);
-    __pyx_t_49 = __Pyx_PyObject_GetAttrStr(__pyx_t_48, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 326, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_49);
-    __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
-    __pyx_t_48 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 326, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_48);
+    __Pyx_GetModuleGlobalName(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_59);
+    __pyx_t_60 = __Pyx_PyObject_GetAttrStr(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_60);
+    __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
+    __pyx_t_59 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_59);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
-    if (unlikely(PyMethod_Check(__pyx_t_49))) {
-      __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_49);
+    if (unlikely(PyMethod_Check(__pyx_t_60))) {
+      __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_60);
       assert(__pyx_t_2);
-      PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_49);
+      PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_60);
       __Pyx_INCREF(__pyx_t_2);
       __Pyx_INCREF(__pyx__function);
-      __Pyx_DECREF_SET(__pyx_t_49, __pyx__function);
+      __Pyx_DECREF_SET(__pyx_t_60, __pyx__function);
       __pyx_t_7 = 0;
     }
     #endif
     {
-      PyObject *__pyx_callargs[2] = {__pyx_t_2, __pyx_t_48};
-      __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_49, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      PyObject *__pyx_callargs[2] = {__pyx_t_2, __pyx_t_59};
+      __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_60, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
-      __Pyx_DECREF(__pyx_t_49); __pyx_t_49 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 326, __pyx_L1_error)
+      __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
+      __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 408, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_1 = __pyx_t_3;
@@ -29907,47 +31984,47 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     {
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
-      __pyx_t_49 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 326, __pyx_L1_error)
-      __Pyx_INCREF(__pyx_t_49);
+      __pyx_t_60 = __pyx_mstate_global->__pyx_tuple[4];
+      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 408, __pyx_L1_error)
+      __Pyx_INCREF(__pyx_t_60);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
-        __pyx_t_49 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 326, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_49);
+        __pyx_t_60 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
+        if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 408, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_60);
       }
       #endif
-      __pyx_t_4 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_49);
+      __pyx_t_4 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_60);
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       #if CYTHON_VECTORCALL
       #endif
-      __Pyx_DECREF(__pyx_t_49); __pyx_t_49 = 0;
+      __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 326, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 408, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __pyx_t_5 = __pyx_t_4;
     __Pyx_INCREF(__pyx_t_5);
-    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 326, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 408, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_49 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 326, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_49);
+    __pyx_t_60 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_60);
     __pyx_t_7 = 0;
     {
-      PyObject *__pyx_callargs[3] = {__pyx_t_5, __pyx_t_3, __pyx_t_49};
+      PyObject *__pyx_callargs[3] = {__pyx_t_5, __pyx_t_3, __pyx_t_60};
       __pyx_t_6 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_reshape, __pyx_callargs+__pyx_t_7, (3-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      __Pyx_DECREF(__pyx_t_49); __pyx_t_49 = 0;
+      __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 326, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 408, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 326, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 408, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":327
+    /* "ext/_sparse.pyx":409
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T             # <<<<<<<<<<<<<<
@@ -29955,13 +32032,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
 */
     __pyx_t_1 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_48, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 327, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_48);
-    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_48, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_59);
+    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
-    __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
-    __pyx_t_48 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 327, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_48);
+    __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
+    __pyx_t_59 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_59);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
     if (unlikely(PyMethod_Check(__pyx_t_2))) {
@@ -29975,12 +32052,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     }
     #endif
     {
-      PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_t_48};
+      PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_t_59};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_2, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-      __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
+      __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 327, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 409, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __pyx_t_3 = __pyx_t_5;
@@ -29992,30 +32069,30 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_2 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_2);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_2 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       #endif
-      __pyx_t_49 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_2);
+      __pyx_t_60 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_2);
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
       #if CYTHON_VECTORCALL
       #endif
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 327, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_49);
+      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 409, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_60);
     }
-    __pyx_t_4 = __pyx_t_49;
+    __pyx_t_4 = __pyx_t_60;
     __Pyx_INCREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 327, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 409, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
+    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __pyx_t_7 = 0;
     {
@@ -30024,17 +32101,17 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __Pyx_DECREF(__pyx_t_49); __pyx_t_49 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 327, __pyx_L1_error)
+      __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 409, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    __pyx_t_49 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 327, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_49);
+    __pyx_t_60 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_60);
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_49) < 0))) __PYX_ERR(0, 327, __pyx_L1_error)
-    __Pyx_DECREF(__pyx_t_49); __pyx_t_49 = 0;
+    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_60) < 0))) __PYX_ERR(0, 409, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
 
-    /* "ext/_sparse.pyx":328
+    /* "ext/_sparse.pyx":410
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -30042,12 +32119,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *         return loss, int(correct)
 */
     __pyx_t_5 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 328, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 410, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 328, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 410, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 328, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 410, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -30067,7 +32144,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 328, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 410, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __pyx_t_6 = __pyx_t_2;
@@ -30079,29 +32156,29 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 328, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 410, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_3);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 328, __pyx_L1_error)
+        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 410, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
       }
       #endif
-      __pyx_t_49 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_3);
+      __pyx_t_60 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_3);
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
       #if CYTHON_VECTORCALL
       #endif
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 328, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_49);
+      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 410, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_60);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_49) < 0))) __PYX_ERR(0, 328, __pyx_L1_error)
-    __Pyx_DECREF(__pyx_t_49); __pyx_t_49 = 0;
+    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_60) < 0))) __PYX_ERR(0, 410, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
 
-    /* "ext/_sparse.pyx":329
+    /* "ext/_sparse.pyx":411
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -30109,12 +32186,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *     if loss == loss and loss - loss == 0:  # finite
 */
     __pyx_t_6 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 329, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 411, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 329, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 411, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 329, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 411, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -30134,7 +32211,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 329, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 411, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_2 = __pyx_t_3;
@@ -30146,46 +32223,46 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_2, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 329, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 411, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_5);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 329, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 411, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
       }
       #endif
-      __pyx_t_49 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_5);
+      __pyx_t_60 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_5);
       __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
       #if CYTHON_VECTORCALL
       #endif
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 329, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_49);
+      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 411, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_60);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_49) < 0))) __PYX_ERR(0, 329, __pyx_L1_error)
-    __Pyx_DECREF(__pyx_t_49); __pyx_t_49 = 0;
+    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_60) < 0))) __PYX_ERR(0, 411, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
 
-    /* "ext/_sparse.pyx":330
+    /* "ext/_sparse.pyx":412
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)             # <<<<<<<<<<<<<<
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
 */
-    __pyx_t_49 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 330, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_49);
-    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 330, __pyx_L1_error)
+    __pyx_t_60 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 412, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_60);
+    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 330, __pyx_L1_error)
+    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __Pyx_GIVEREF(__pyx_t_49);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_49) != (0)) __PYX_ERR(0, 330, __pyx_L1_error);
+    __Pyx_GIVEREF(__pyx_t_60);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_60) != (0)) __PYX_ERR(0, 412, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_3);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 330, __pyx_L1_error);
-    __pyx_t_49 = 0;
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 412, __pyx_L1_error);
+    __pyx_t_60 = 0;
     __pyx_t_3 = 0;
     {
       PyObject *__pyx_temp;
@@ -30198,7 +32275,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __pyx_t_5 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":324
+    /* "ext/_sparse.pyx":406
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -30207,33 +32284,33 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":331
+  /* "ext/_sparse.pyx":413
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
 */
-  __pyx_t_50 = (__pyx_v_loss == __pyx_v_loss);
+  __pyx_t_61 = (__pyx_v_loss == __pyx_v_loss);
 
-  if (__pyx_t_50) {
+  if (__pyx_t_61) {
 
   } else {
 
-    __pyx_t_13 = __pyx_t_50;
+    __pyx_t_13 = __pyx_t_61;
 
     goto __pyx_L25_bool_binop_done;
   }
-  __pyx_t_50 = ((__pyx_v_loss - __pyx_v_loss) == 0.0);
+  __pyx_t_61 = ((__pyx_v_loss - __pyx_v_loss) == 0.0);
 
 
-  __pyx_t_13 = __pyx_t_50;
+  __pyx_t_13 = __pyx_t_61;
 
   __pyx_L25_bool_binop_done:;
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":332
+    /* "ext/_sparse.pyx":414
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -30246,50 +32323,50 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/_sparse.pyx":333
+          /* "ext/_sparse.pyx":415
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)             # <<<<<<<<<<<<<<
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
 */
-          __pyx_t_39 = 0;
-          __pyx_t_40 = 0;
-          __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_W1, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_39 * __pyx_v_W1.strides[0]) )) + __pyx_t_40)) )))), (__pyx_v_d * __pyx_v_h), __pyx_v_n_threads, __pyx_v_lr, 1);
+          __pyx_t_57 = 0;
+          __pyx_t_56 = 0;
+          __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_W1, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_57 * __pyx_v_W1.strides[0]) )) + __pyx_t_56)) )))), (__pyx_v_d * __pyx_v_h), __pyx_v_n_threads, __pyx_v_lr, 1);
 
-          /* "ext/_sparse.pyx":334
+          /* "ext/_sparse.pyx":416
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
 */
-          __pyx_t_40 = 0;
-          __pyx_t_39 = 0;
-          __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_40 * __pyx_v_W2.strides[0]) )) + __pyx_t_39)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
+          __pyx_t_56 = 0;
+          __pyx_t_57 = 0;
+          __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_56 * __pyx_v_W2.strides[0]) )) + __pyx_t_57)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-          /* "ext/_sparse.pyx":335
+          /* "ext/_sparse.pyx":417
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss, int(correct)
 */
-          __pyx_t_39 = 0;
-          __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b1.data) + __pyx_t_39)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
+          __pyx_t_57 = 0;
+          __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b1.data) + __pyx_t_57)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-          /* "ext/_sparse.pyx":336
+          /* "ext/_sparse.pyx":418
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
  *     return loss, int(correct)
  * 
 */
-          __pyx_t_39 = 0;
-          __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b2.data) + __pyx_t_39)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
+          __pyx_t_57 = 0;
+          __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b2.data) + __pyx_t_57)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
         }
 
-        /* "ext/_sparse.pyx":332
+        /* "ext/_sparse.pyx":414
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -30306,7 +32383,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         }
     }
 
-    /* "ext/_sparse.pyx":331
+    /* "ext/_sparse.pyx":413
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
@@ -30315,37 +32392,37 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":337
+  /* "ext/_sparse.pyx":419
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss, int(correct)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 337, __pyx_L1_error)
+  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 419, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 337, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 419, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_49 = PyTuple_New(2); if (unlikely(!__pyx_t_49)) __PYX_ERR(0, 337, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_49);
+  __pyx_t_60 = PyTuple_New(2); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 419, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_60);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_49, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 337, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_60, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 419, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_49, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 337, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_60, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 419, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_3 = 0;
   {
     PyObject *__pyx_temp;
     {
       __pyx_temp = __pyx_r;
-      __pyx_r = __pyx_t_49;
+      __pyx_r = __pyx_t_60;
     }
     __Pyx_XDECREF(__pyx_temp);
   }
-  __pyx_t_49 = 0;
+  __pyx_t_60 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":275
+  /* "ext/_sparse.pyx":353
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -30368,8 +32445,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_12, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_15, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_16, 1);
-  __Pyx_XDECREF(__pyx_t_48);
-  __Pyx_XDECREF(__pyx_t_49);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_17, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_18, 1);
+  __Pyx_XDECREF(__pyx_t_59);
+  __Pyx_XDECREF(__pyx_t_60);
   __Pyx_AddTraceback("mlpgui._sparse.full_batch_step", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
@@ -30390,6 +32469,11 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_work, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_W2T, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_stats, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_tile_D, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_tile_count, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_tile_rows, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_tile_vals, 1);
+
 
 
 
@@ -30434,48 +32518,48 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_11full_batch_step(PyObjec
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,&__pyx_mstate_global->__pyx_n_u_grads,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 275, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 353, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 275, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 353, __pyx_L3_error)
 
-      /* "ext/_sparse.pyx":276
+      /* "ext/_sparse.pyx":354
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,
  *                     floating lr, Workspace ws, grads=None):             # <<<<<<<<<<<<<<
@@ -30484,46 +32568,46 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_11full_batch_step(PyObjec
 */
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 275, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 353, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 353, __pyx_L3_error)
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 353, __pyx_L3_error)
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 353, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 353, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 353, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 275, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 275, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[5]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 276, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[5]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 354, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[6]);
     __pyx_v_grads = values[7];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 275, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 353, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -30538,11 +32622,11 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_11full_batch_step(PyObjec
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 275, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 276, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 353, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 354, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_10full_batch_step(__pyx_self, __pyx_v_inputs, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws, __pyx_v_grads);
 
-  /* "ext/_sparse.pyx":275
+  /* "ext/_sparse.pyx":353
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -30590,8 +32674,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   __Pyx_memviewslice __pyx_v_work = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_W2T = { 0, 0, { 0 }, { 0 }, { 0 } };
   __Pyx_memviewslice __pyx_v_stats = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_tile_D = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_tile_count = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_tile_rows = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_tile_vals = { 0, 0, { 0 }, { 0 }, { 0 } };
   double __pyx_v_inv_n;
-  Py_ssize_t __pyx_v_i;
+  Py_ssize_t __pyx_v_tile;
+  Py_ssize_t __pyx_v_n_tiles;
   int __pyx_v_t;
   double __pyx_v_loss;
   double __pyx_v_correct;
@@ -30616,14 +32705,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   int __pyx_t_13;
   int __pyx_t_14;
   __Pyx_memviewslice __pyx_t_15 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  Py_ssize_t __pyx_t_16;
-  Py_ssize_t __pyx_t_17;
+  __Pyx_memviewslice __pyx_t_16 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_t_17 = { 0, 0, { 0 }, { 0 }, { 0 } };
   Py_ssize_t __pyx_t_18;
   Py_ssize_t __pyx_t_19;
-  int __pyx_t_20;
-  int __pyx_t_21;
-  Py_ssize_t __pyx_t_22;
-  Py_ssize_t __pyx_t_23;
+  Py_ssize_t __pyx_t_20;
+  Py_ssize_t __pyx_t_21;
+  int __pyx_t_22;
+  int __pyx_t_23;
   Py_ssize_t __pyx_t_24;
   Py_ssize_t __pyx_t_25;
   Py_ssize_t __pyx_t_26;
@@ -30646,16 +32735,27 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   Py_ssize_t __pyx_t_43;
   Py_ssize_t __pyx_t_44;
   Py_ssize_t __pyx_t_45;
-  PyObject *(*__pyx_t_46)(PyObject *);
-  PyObject *__pyx_t_47 = NULL;
-  PyObject *__pyx_t_48 = NULL;
-  int __pyx_t_49;
+  Py_ssize_t __pyx_t_46;
+  Py_ssize_t __pyx_t_47;
+  Py_ssize_t __pyx_t_48;
+  Py_ssize_t __pyx_t_49;
+  Py_ssize_t __pyx_t_50;
+  Py_ssize_t __pyx_t_51;
+  Py_ssize_t __pyx_t_52;
+  Py_ssize_t __pyx_t_53;
+  Py_ssize_t __pyx_t_54;
+  Py_ssize_t __pyx_t_55;
+  Py_ssize_t __pyx_t_56;
+  PyObject *(*__pyx_t_57)(PyObject *);
+  PyObject *__pyx_t_58 = NULL;
+  PyObject *__pyx_t_59 = NULL;
+  int __pyx_t_60;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1full_batch_step", 0);
 
-  /* "ext/_sparse.pyx":282
+  /* "ext/_sparse.pyx":360
  *     gradients are written there and the parameters left alone, for tests.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -30664,13 +32764,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 282, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 360, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 282, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 360, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 282, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 360, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 282, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 360, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -30681,12 +32781,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 282, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 360, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":283
+  /* "ext/_sparse.pyx":361
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)             # <<<<<<<<<<<<<<
@@ -30695,9 +32795,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_t_6 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 283, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 283, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -30706,72 +32806,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 283, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 361, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":284
+  /* "ext/_sparse.pyx":362
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 284, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 362, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":285
+  /* "ext/_sparse.pyx":363
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 285, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 363, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":286
+  /* "ext/_sparse.pyx":364
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 286, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 364, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":287
+  /* "ext/_sparse.pyx":365
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 287, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 365, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":288
+  /* "ext/_sparse.pyx":366
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 288, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 366, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":289
+  /* "ext/_sparse.pyx":367
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]             # <<<<<<<<<<<<<<
@@ -30783,7 +32883,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   __pyx_v_h = (__pyx_v_W1.shape[1]);
   __pyx_v_k = (__pyx_v_W2.shape[1]);
 
-  /* "ext/_sparse.pyx":290
+  /* "ext/_sparse.pyx":368
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -30795,7 +32895,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   if (unlikely(__pyx_t_13)) {
 
 
-    /* "ext/_sparse.pyx":291
+    /* "ext/_sparse.pyx":369
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
  *         raise ValueError("need at least one sample")             # <<<<<<<<<<<<<<
@@ -30808,14 +32908,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_need_at_least_one_sample};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 291, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 369, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 291, __pyx_L1_error)
+    __PYX_ERR(0, 369, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":290
+    /* "ext/_sparse.pyx":368
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -30824,7 +32924,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   }
 
-  /* "ext/_sparse.pyx":292
+  /* "ext/_sparse.pyx":370
  *     if n < 1:
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -30835,101 +32935,158 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":293
+  /* "ext/_sparse.pyx":371
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 293, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 371, __pyx_L1_error)
   __pyx_v_acc_W1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":294
+  /* "ext/_sparse.pyx":372
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 294, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 372, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":295
+  /* "ext/_sparse.pyx":373
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 295, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 373, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":296
+  /* "ext/_sparse.pyx":374
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 296, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 374, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":297
+  /* "ext/_sparse.pyx":375
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 375, __pyx_L1_error)
   __pyx_v_work = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":298
+  /* "ext/_sparse.pyx":376
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
- *     cdef floating inv_n = (<floating> 1) / n
+ *     cdef floating[:, ::1] tile_D = ws.tile_D
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 298, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 376, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":299
+  /* "ext/_sparse.pyx":377
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
- *     cdef floating inv_n = (<floating> 1) / n
- *     cdef Py_ssize_t i
+ *     cdef floating[:, ::1] tile_D = ws.tile_D
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 299, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 377, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":300
+  /* "ext/_sparse.pyx":378
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
+ *     cdef floating[:, ::1] tile_D = ws.tile_D             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
+*/
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->tile_D, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 378, __pyx_L1_error)
+  __pyx_v_tile_D = __pyx_t_15;
+  __pyx_t_15.memview = NULL;
+  __pyx_t_15.data = NULL;
+
+  /* "ext/_sparse.pyx":379
+ *     cdef double[:, ::1] stats = ws.stats
+ *     cdef floating[:, ::1] tile_D = ws.tile_D
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count             # <<<<<<<<<<<<<<
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+*/
+  __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 379, __pyx_L1_error)
+  __pyx_v_tile_count = __pyx_t_16;
+  __pyx_t_16.memview = NULL;
+  __pyx_t_16.data = NULL;
+
+  /* "ext/_sparse.pyx":380
+ *     cdef floating[:, ::1] tile_D = ws.tile_D
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows             # <<<<<<<<<<<<<<
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+ *     cdef floating inv_n = (<floating> 1) / n
+*/
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_v_tile_rows = __pyx_t_17;
+  __pyx_t_17.memview = NULL;
+  __pyx_t_17.data = NULL;
+
+  /* "ext/_sparse.pyx":381
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals             # <<<<<<<<<<<<<<
+ *     cdef floating inv_n = (<floating> 1) / n
+ *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
+*/
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 381, __pyx_L1_error)
+  __pyx_v_tile_vals = __pyx_t_15;
+  __pyx_t_15.memview = NULL;
+  __pyx_t_15.data = NULL;
+
+  /* "ext/_sparse.pyx":382
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef floating inv_n = (<floating> 1) / n             # <<<<<<<<<<<<<<
- *     cdef Py_ssize_t i
+ *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
  *     cdef int t
 */
   __pyx_v_inv_n = (((double)1) / ((double)__pyx_v_n));
 
-  /* "ext/_sparse.pyx":303
- *     cdef Py_ssize_t i
+  /* "ext/_sparse.pyx":383
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+ *     cdef floating inv_n = (<floating> 1) / n
+ *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE             # <<<<<<<<<<<<<<
+ *     cdef int t
+ *     cdef double loss = 0, correct = 0
+*/
+  __pyx_v_n_tiles = (((__pyx_v_n + __pyx_e_6mlpgui_7_sparse_TILE) - 1) / __pyx_e_6mlpgui_7_sparse_TILE);
+
+  /* "ext/_sparse.pyx":385
+ *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
  *     cdef int t
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
  *     with nogil:
@@ -30938,7 +33095,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":304
+  /* "ext/_sparse.pyx":386
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -30951,20 +33108,20 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":305
+        /* "ext/_sparse.pyx":387
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
 */
-        __pyx_t_16 = 0;
-        __pyx_t_17 = 0;
         __pyx_t_18 = 0;
         __pyx_t_19 = 0;
-        __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_16 * __pyx_v_W2.strides[0]) )) + __pyx_t_17)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_18 * __pyx_v_W2T.strides[0]) )) + __pyx_t_19)) )))), __pyx_v_h, __pyx_v_k);
+        __pyx_t_20 = 0;
+        __pyx_t_21 = 0;
+        __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_18 * __pyx_v_W2.strides[0]) )) + __pyx_t_19)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_20 * __pyx_v_W2T.strides[0]) )) + __pyx_t_21)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":306
+        /* "ext/_sparse.pyx":388
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -30980,30 +33137,30 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                 #define likely(x)   (x)
                 #define unlikely(x) (x)
             #endif
-            __pyx_t_21 = (__pyx_t_14 - 0 + 1 - 1/abs(1)) / 1;
-            if (__pyx_t_21 > 0)
+            __pyx_t_23 = (__pyx_t_14 - 0 + 1 - 1/abs(1)) / 1;
+            if (__pyx_t_23 > 0)
             {
                 #ifdef _OPENMP
-                #pragma omp parallel num_threads(__pyx_v_n_threads != 0 ? __pyx_v_n_threads : omp_get_max_threads()) private(__pyx_t_18, __pyx_t_19)
+                #pragma omp parallel num_threads(__pyx_v_n_threads != 0 ? __pyx_v_n_threads : omp_get_max_threads()) private(__pyx_t_20, __pyx_t_21)
                 #endif /* _OPENMP */
                 {
                     #ifdef _OPENMP
                     #pragma omp for nowait firstprivate(__pyx_v_t) lastprivate(__pyx_v_t) schedule(static)
                     #endif /* _OPENMP */
-                    for (__pyx_t_20 = 0; __pyx_t_20 < __pyx_t_21; __pyx_t_20++){
+                    for (__pyx_t_22 = 0; __pyx_t_22 < __pyx_t_23; __pyx_t_22++){
                         {
-                            __pyx_v_t = (int)(0 + 1 * __pyx_t_20);
+                            __pyx_v_t = (int)(0 + 1 * __pyx_t_22);
 
-                            /* "ext/_sparse.pyx":307
+                            /* "ext/_sparse.pyx":389
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))             # <<<<<<<<<<<<<<
  *         _zero(acc_W2)
  *         _zero(acc_b1)
 */
-                            __pyx_t_19 = __pyx_v_t;
-                            __pyx_t_18 = 0;
-                            (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_W1.data + __pyx_t_19 * __pyx_v_acc_W1.strides[0]) )) + __pyx_t_18)) )))), 0, ((__pyx_v_d * __pyx_v_h) * (sizeof(double)))));
+                            __pyx_t_21 = __pyx_v_t;
+                            __pyx_t_20 = 0;
+                            (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_W1.data + __pyx_t_21 * __pyx_v_acc_W1.strides[0]) )) + __pyx_t_20)) )))), 0, ((__pyx_v_d * __pyx_v_h) * (sizeof(double)))));
                         }
                     }
                 }
@@ -31017,7 +33174,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         #endif
 
 
-        /* "ext/_sparse.pyx":308
+        /* "ext/_sparse.pyx":390
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)             # <<<<<<<<<<<<<<
@@ -31026,7 +33183,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_W2);
 
-        /* "ext/_sparse.pyx":309
+        /* "ext/_sparse.pyx":391
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)
  *         _zero(acc_b1)             # <<<<<<<<<<<<<<
@@ -31035,34 +33192,34 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b1);
 
-        /* "ext/_sparse.pyx":310
+        /* "ext/_sparse.pyx":392
  *         _zero(acc_W2)
  *         _zero(acc_b1)
  *         _zero(acc_b2)             # <<<<<<<<<<<<<<
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
- *         for i in prange(n, schedule="static", num_threads=n_threads):
+ *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
 */
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b2);
 
-        /* "ext/_sparse.pyx":311
+        /* "ext/_sparse.pyx":393
  *         _zero(acc_b1)
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
- *         for i in prange(n, schedule="static", num_threads=n_threads):
+ *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()
 */
-        __pyx_t_18 = 0;
-        __pyx_t_19 = 0;
-        (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_18 * __pyx_v_stats.strides[0]) )) + __pyx_t_19)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
+        __pyx_t_20 = 0;
+        __pyx_t_21 = 0;
+        (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_20 * __pyx_v_stats.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":312
+        /* "ext/_sparse.pyx":394
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
- *         for i in prange(n, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
+ *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
  *             t = threadid()
- *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],
+ *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
 */
-        __pyx_t_22 = __pyx_v_n;
+        __pyx_t_24 = __pyx_v_n_tiles;
 
         {
             #if ((defined(__APPLE__) || defined(__OSX__)) && (defined(__GNUC__) && (__GNUC__ > 2 || (__GNUC__ == 2 && (__GNUC_MINOR__ > 95)))))
@@ -31071,132 +33228,136 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                 #define likely(x)   (x)
                 #define unlikely(x) (x)
             #endif
-            __pyx_t_24 = (__pyx_t_22 - 0 + 1 - 1/abs(1)) / 1;
-            if (__pyx_t_24 > 0)
+            __pyx_t_26 = (__pyx_t_24 - 0 + 1 - 1/abs(1)) / 1;
+            if (__pyx_t_26 > 0)
             {
                 #ifdef _OPENMP
-                #pragma omp parallel num_threads(__pyx_v_n_threads != 0 ? __pyx_v_n_threads : omp_get_max_threads()) private(__pyx_t_16, __pyx_t_17, __pyx_t_18, __pyx_t_19, __pyx_t_21, __pyx_t_25, __pyx_t_26, __pyx_t_27, __pyx_t_28, __pyx_t_29, __pyx_t_30, __pyx_t_31, __pyx_t_32, __pyx_t_33, __pyx_t_34, __pyx_t_35, __pyx_t_36, __pyx_t_37, __pyx_t_38, __pyx_t_39, __pyx_t_40, __pyx_t_41, __pyx_t_42, __pyx_t_43, __pyx_t_44, __pyx_t_45)
+                #pragma omp parallel num_threads(__pyx_v_n_threads != 0 ? __pyx_v_n_threads : omp_get_max_threads()) private(__pyx_t_13, __pyx_t_18, __pyx_t_19, __pyx_t_20, __pyx_t_21, __pyx_t_23, __pyx_t_27, __pyx_t_28, __pyx_t_29, __pyx_t_30, __pyx_t_31, __pyx_t_32, __pyx_t_33, __pyx_t_34, __pyx_t_35, __pyx_t_36, __pyx_t_37, __pyx_t_38, __pyx_t_39, __pyx_t_40, __pyx_t_41, __pyx_t_42, __pyx_t_43, __pyx_t_44, __pyx_t_45, __pyx_t_46, __pyx_t_47, __pyx_t_48, __pyx_t_49, __pyx_t_50, __pyx_t_51, __pyx_t_52, __pyx_t_53, __pyx_t_54, __pyx_t_55, __pyx_t_56)
                 #endif /* _OPENMP */
                 {
                     #ifdef _OPENMP
-                    #pragma omp for nowait firstprivate(__pyx_v_i) lastprivate(__pyx_v_i) firstprivate(__pyx_v_t) lastprivate(__pyx_v_t) schedule(static)
+                    #pragma omp for nowait firstprivate(__pyx_v_t) lastprivate(__pyx_v_t) firstprivate(__pyx_v_tile) lastprivate(__pyx_v_tile) schedule(static)
                     #endif /* _OPENMP */
-                    for (__pyx_t_23 = 0; __pyx_t_23 < __pyx_t_24; __pyx_t_23++){
+                    for (__pyx_t_25 = 0; __pyx_t_25 < __pyx_t_26; __pyx_t_25++){
                         {
-                            __pyx_v_i = (Py_ssize_t)(0 + 1 * __pyx_t_23);
+                            __pyx_v_tile = (Py_ssize_t)(0 + 1 * __pyx_t_25);
 
-                            /* "ext/_sparse.pyx":313
+                            /* "ext/_sparse.pyx":395
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
- *         for i in prange(n, schedule="static", num_threads=n_threads):
+ *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
- *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],
- *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
+ *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
+ *                              tile * TILE, min(n, (tile + 1) * TILE),
 */
                             #ifdef _OPENMP
-                            __pyx_t_21 = omp_get_thread_num();
+                            __pyx_t_23 = omp_get_thread_num();
                             #else
-                            __pyx_t_21 = 0;
+                            __pyx_t_23 = 0;
                             #endif
-                            __pyx_v_t = __pyx_t_21;
+                            __pyx_v_t = __pyx_t_23;
 
-                            /* "ext/_sparse.pyx":314
- *         for i in prange(n, schedule="static", num_threads=n_threads):
+                            /* "ext/_sparse.pyx":396
+ *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()
- *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],             # <<<<<<<<<<<<<<
- *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
- *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
+ *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],             # <<<<<<<<<<<<<<
+ *                              tile * TILE, min(n, (tile + 1) * TILE),
+ *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
 */
+                            __pyx_t_21 = 0;
+                            __pyx_t_20 = 0;
                             __pyx_t_19 = 0;
                             __pyx_t_18 = 0;
-                            __pyx_t_17 = 0;
-                            __pyx_t_16 = 0;
-                            __pyx_t_25 = __pyx_v_i;
-
-                            /* "ext/_sparse.pyx":315
- *             t = threadid()
- *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],
- *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,             # <<<<<<<<<<<<<<
- *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
- *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
-*/
-                            __pyx_t_26 = 0;
                             __pyx_t_27 = 0;
-                            __pyx_t_28 = 0;
-                            __pyx_t_29 = 0;
-                            __pyx_t_30 = 0;
-                            __pyx_t_31 = 0;
 
-                            /* "ext/_sparse.pyx":316
- *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],
- *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
- *                     &work[t, 0], &work[t, h], &work[t, 2 * h],             # <<<<<<<<<<<<<<
- *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
- *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],
-*/
-                            __pyx_t_32 = __pyx_v_t;
-                            __pyx_t_33 = 0;
-                            __pyx_t_34 = __pyx_v_t;
-                            __pyx_t_35 = __pyx_v_h;
-                            __pyx_t_36 = __pyx_v_t;
-                            __pyx_t_37 = (2 * __pyx_v_h);
-
-                            /* "ext/_sparse.pyx":317
- *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
- *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
- *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
- *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],
- *                      &acc_W1[t, 0], h, h, <floating> 1)
-*/
-                            __pyx_t_38 = __pyx_v_t;
-                            __pyx_t_39 = 0;
-                            __pyx_t_40 = __pyx_v_t;
-                            __pyx_t_41 = 0;
-                            __pyx_t_42 = __pyx_v_t;
-                            __pyx_t_43 = 0;
-                            __pyx_t_44 = __pyx_v_t;
-                            __pyx_t_45 = 0;
-
-                            /* "ext/_sparse.pyx":314
- *         for i in prange(n, schedule="static", num_threads=n_threads):
+                            /* "ext/_sparse.pyx":397
  *             t = threadid()
- *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],             # <<<<<<<<<<<<<<
- *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
- *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
+ *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
+ *                              tile * TILE, min(n, (tile + 1) * TILE),             # <<<<<<<<<<<<<<
+ *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
+ *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
 */
-                            __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_19)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_18)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_17)) )))), (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lut.data) + __pyx_t_16)) )))), __pyx_v_i, (*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_25)) ))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_26 * __pyx_v_W1.strides[0]) )) + __pyx_t_27)) )))), (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b1.data) + __pyx_t_28)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_29 * __pyx_v_W2T.strides[0]) )) + __pyx_t_30)) )))), (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b2.data) + __pyx_t_31)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_inv_n, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_32 * __pyx_v_work.strides[0]) )) + __pyx_t_33)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_34 * __pyx_v_work.strides[0]) )) + __pyx_t_35)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_36 * __pyx_v_work.strides[0]) )) + __pyx_t_37)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_W2.data + __pyx_t_38 * __pyx_v_acc_W2.strides[0]) )) + __pyx_t_39)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_b1.data + __pyx_t_40 * __pyx_v_acc_b1.strides[0]) )) + __pyx_t_41)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_b2.data + __pyx_t_42 * __pyx_v_acc_b2.strides[0]) )) + __pyx_t_43)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_44 * __pyx_v_stats.strides[0]) )) + __pyx_t_45)) )))));
 
-                            /* "ext/_sparse.pyx":318
- *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
- *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
- *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],             # <<<<<<<<<<<<<<
- *                      &acc_W1[t, 0], h, h, <floating> 1)
+                            __pyx_t_28 = ((__pyx_v_tile + 1) * __pyx_e_6mlpgui_7_sparse_TILE);
+
+                            __pyx_t_29 = __pyx_v_n;
+                            __pyx_t_13 = (__pyx_t_28 < __pyx_t_29);
+
+                            if (__pyx_t_13) {
+
+                              __pyx_t_30 = __pyx_t_28;
+                            } else {
+
+                              __pyx_t_30 = __pyx_t_29;
+                            }
+
+
+                            /* "ext/_sparse.pyx":398
+ *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
+ *                              tile * TILE, min(n, (tile + 1) * TILE),
+ *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,             # <<<<<<<<<<<<<<
+ *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
+ *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
+*/
+                            __pyx_t_31 = 0;
+                            __pyx_t_32 = 0;
+                            __pyx_t_33 = 0;
+                            __pyx_t_34 = 0;
+                            __pyx_t_35 = 0;
+                            __pyx_t_36 = 0;
+
+                            /* "ext/_sparse.pyx":399
+ *                              tile * TILE, min(n, (tile + 1) * TILE),
+ *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
+ *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],             # <<<<<<<<<<<<<<
+ *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
+ *                              &acc_b2[t, 0], &stats[t, 0])
+*/
+                            __pyx_t_37 = __pyx_v_t;
+                            __pyx_t_38 = 0;
+                            __pyx_t_39 = __pyx_v_t;
+                            __pyx_t_40 = 0;
+                            __pyx_t_41 = __pyx_v_t;
+                            __pyx_t_42 = 0;
+                            __pyx_t_43 = __pyx_v_t;
+                            __pyx_t_44 = 0;
+
+                            /* "ext/_sparse.pyx":400
+ *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
+ *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
+ *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],             # <<<<<<<<<<<<<<
+ *                              &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
 */
-                            __pyx_t_45 = 0;
-                            __pyx_t_44 = 0;
-                            __pyx_t_43 = 0;
-                            __pyx_t_42 = 0;
-                            __pyx_t_41 = __pyx_v_t;
-                            __pyx_t_40 = 0;
+                            __pyx_t_45 = __pyx_v_t;
+                            __pyx_t_46 = 0;
+                            __pyx_t_47 = __pyx_v_t;
+                            __pyx_t_48 = 0;
+                            __pyx_t_49 = __pyx_v_t;
+                            __pyx_t_50 = 0;
+                            __pyx_t_51 = __pyx_v_t;
+                            __pyx_t_52 = 0;
 
-                            /* "ext/_sparse.pyx":319
- *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
- *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],
- *                      &acc_W1[t, 0], h, h, <floating> 1)             # <<<<<<<<<<<<<<
+                            /* "ext/_sparse.pyx":401
+ *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
+ *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
+ *                              &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
 */
-                            __pyx_t_39 = __pyx_v_t;
-                            __pyx_t_38 = 0;
+                            __pyx_t_53 = __pyx_v_t;
+                            __pyx_t_54 = 0;
+                            __pyx_t_55 = __pyx_v_t;
+                            __pyx_t_56 = 0;
 
-                            /* "ext/_sparse.pyx":318
- *                     &work[t, 0], &work[t, h], &work[t, 2 * h],
- *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
- *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],             # <<<<<<<<<<<<<<
- *                      &acc_W1[t, 0], h, h, <floating> 1)
- *         for t in range(n_threads):
+                            /* "ext/_sparse.pyx":396
+ *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
+ *             t = threadid()
+ *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],             # <<<<<<<<<<<<<<
+ *                              tile * TILE, min(n, (tile + 1) * TILE),
+ *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
 */
-                            __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_45)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_44)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_43)) )))), (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lut.data) + __pyx_t_42)) )))), __pyx_v_i, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_41 * __pyx_v_work.strides[0]) )) + __pyx_t_40)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_W1.data + __pyx_t_39 * __pyx_v_acc_W1.strides[0]) )) + __pyx_t_38)) )))), __pyx_v_h, __pyx_v_h, ((double)1));
+                            __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__full_batch_tile((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_21)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_20)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_19)) )))), (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lut.data) + __pyx_t_18)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_y.data) + __pyx_t_27)) )))), (__pyx_v_tile * __pyx_e_6mlpgui_7_sparse_TILE), __pyx_t_30, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_31 * __pyx_v_W1.strides[0]) )) + __pyx_t_32)) )))), (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b1.data) + __pyx_t_33)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_34 * __pyx_v_W2T.strides[0]) )) + __pyx_t_35)) )))), (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b2.data) + __pyx_t_36)) )))), __pyx_v_d, __pyx_v_h, __pyx_v_k, __pyx_v_inv_n, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_tile_D.data + __pyx_t_37 * __pyx_v_tile_D.strides[0]) )) + __pyx_t_38)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_work.data + __pyx_t_39 * __pyx_v_work.strides[0]) )) + __pyx_t_40)) )))), (&(*((Py_ssize_t *) ( /* dim=1 */ ((char *) (((Py_ssize_t *) ( /* dim=0 */ (__pyx_v_tile_count.data + __pyx_t_41 * __pyx_v_tile_count.strides[0]) )) + __pyx_t_42)) )))), (&(*((int *) ( /* dim=1 */ ((char *) (((int *) ( /* dim=0 */ (__pyx_v_tile_rows.data + __pyx_t_43 * __pyx_v_tile_rows.strides[0]) )) + __pyx_t_44)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_tile_vals.data + __pyx_t_45 * __pyx_v_tile_vals.strides[0]) )) + __pyx_t_46)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_W1.data + __pyx_t_47 * __pyx_v_acc_W1.strides[0]) )) + __pyx_t_48)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_W2.data + __pyx_t_49 * __pyx_v_acc_W2.strides[0]) )) + __pyx_t_50)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_b1.data + __pyx_t_51 * __pyx_v_acc_b1.strides[0]) )) + __pyx_t_52)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_b2.data + __pyx_t_53 * __pyx_v_acc_b2.strides[0]) )) + __pyx_t_54)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_55 * __pyx_v_stats.strides[0]) )) + __pyx_t_56)) )))));
+
                         }
                     }
                 }
@@ -31210,46 +33371,46 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         #endif
 
 
-        /* "ext/_sparse.pyx":320
- *             _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],
- *                      &acc_W1[t, 0], h, h, <floating> 1)
+        /* "ext/_sparse.pyx":402
+ *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
+ *                              &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
 */
 
-        __pyx_t_21 = __pyx_v_n_threads;
-        __pyx_t_20 = __pyx_t_21;
+        __pyx_t_23 = __pyx_v_n_threads;
+        __pyx_t_22 = __pyx_t_23;
 
-        for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_20; __pyx_t_14+=1) {
+        for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_22; __pyx_t_14+=1) {
           __pyx_v_t = __pyx_t_14;
 
-          /* "ext/_sparse.pyx":321
- *                      &acc_W1[t, 0], h, h, <floating> 1)
+          /* "ext/_sparse.pyx":403
+ *                              &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
  *             correct += stats[t, 1]
  *     loss /= n
 */
-          __pyx_t_38 = __pyx_v_t;
-          __pyx_t_39 = 0;
-          __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_38 * __pyx_v_stats.strides[0]) )) + __pyx_t_39)) ))));
+          __pyx_t_56 = __pyx_v_t;
+          __pyx_t_55 = 0;
+          __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_56 * __pyx_v_stats.strides[0]) )) + __pyx_t_55)) ))));
 
-          /* "ext/_sparse.pyx":322
+          /* "ext/_sparse.pyx":404
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
  *     loss /= n
  *     if grads is not None:
 */
-          __pyx_t_39 = __pyx_v_t;
-          __pyx_t_38 = 1;
-          __pyx_v_correct = (__pyx_v_correct + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_39 * __pyx_v_stats.strides[0]) )) + __pyx_t_38)) ))));
+          __pyx_t_55 = __pyx_v_t;
+          __pyx_t_56 = 1;
+          __pyx_v_correct = (__pyx_v_correct + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_55 * __pyx_v_stats.strides[0]) )) + __pyx_t_56)) ))));
         }
 
       }
 
-      /* "ext/_sparse.pyx":304
+      /* "ext/_sparse.pyx":386
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -31266,7 +33427,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       }
   }
 
-  /* "ext/_sparse.pyx":323
+  /* "ext/_sparse.pyx":405
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     loss /= n             # <<<<<<<<<<<<<<
@@ -31275,7 +33436,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_v_loss = (__pyx_v_loss / __pyx_v_n);
 
-  /* "ext/_sparse.pyx":324
+  /* "ext/_sparse.pyx":406
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -31286,7 +33447,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":325
+    /* "ext/_sparse.pyx":407
  *     loss /= n
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads             # <<<<<<<<<<<<<<
@@ -31299,7 +33460,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       if (unlikely(size != 4)) {
         if (size > 4) __Pyx_RaiseTooManyValuesError(4);
         else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-        __PYX_ERR(0, 325, __pyx_L1_error)
+        __PYX_ERR(0, 407, __pyx_L1_error)
       }
       #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
       if (likely(PyTuple_CheckExact(sequence))) {
@@ -31313,16 +33474,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __Pyx_INCREF(__pyx_t_6);
       } else {
         __pyx_t_1 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 325, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 407, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_1);
         __pyx_t_4 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 325, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 407, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_4);
         __pyx_t_5 = __Pyx_PyList_GET_ITEM_REF(sequence, 2, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 325, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 407, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_5);
         __pyx_t_6 = __Pyx_PyList_GET_ITEM_REF(sequence, 3, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 325, __pyx_L1_error)
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 407, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_6);
       }
       #else
@@ -31330,7 +33491,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         Py_ssize_t i;
         PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
         for (i=0; i < 4; i++) {
-          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 325, __pyx_L1_error)
+          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 407, __pyx_L1_error)
           __Pyx_GOTREF(item);
           *(temps[i]) = item;
         }
@@ -31339,23 +33500,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     } else {
       Py_ssize_t index = -1;
       PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
-      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 325, __pyx_L1_error)
+      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 407, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
-      __pyx_t_46 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_3);
+      __pyx_t_57 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_3);
       for (index=0; index < 4; index++) {
-        PyObject* item = __pyx_t_46(__pyx_t_3); if (unlikely(!item)) goto __pyx_L22_unpacking_failed;
+        PyObject* item = __pyx_t_57(__pyx_t_3); if (unlikely(!item)) goto __pyx_L22_unpacking_failed;
         __Pyx_GOTREF(item);
         *(temps[index]) = item;
       }
-      if (__Pyx_IternextUnpackEndCheck(__pyx_t_46(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 325, __pyx_L1_error)
-      __pyx_t_46 = NULL;
+      if (__Pyx_IternextUnpackEndCheck(__pyx_t_57(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 407, __pyx_L1_error)
+      __pyx_t_57 = NULL;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       goto __pyx_L23_unpacking_done;
       __pyx_L22_unpacking_failed:;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      __pyx_t_46 = NULL;
+      __pyx_t_57 = NULL;
       if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-      __PYX_ERR(0, 325, __pyx_L1_error)
+      __PYX_ERR(0, 407, __pyx_L1_error)
       __pyx_L23_unpacking_done:;
     }
     __pyx_v_gW1 = __pyx_t_1;
@@ -31367,7 +33528,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __pyx_v_gb2 = __pyx_t_6;
     __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":326
+    /* "ext/_sparse.pyx":408
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)             # <<<<<<<<<<<<<<
@@ -31375,32 +33536,32 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
 */
     __pyx_t_2 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_47, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_47)) __PYX_ERR(0, 326, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_47);
-    __pyx_t_48 = __Pyx_PyObject_GetAttrStr(__pyx_t_47, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 326, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_48);
-    __Pyx_DECREF(__pyx_t_47); __pyx_t_47 = 0;
-    __pyx_t_47 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_47)) __PYX_ERR(0, 326, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_47);
+    __Pyx_GetModuleGlobalName(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_58);
+    __pyx_t_59 = __Pyx_PyObject_GetAttrStr(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_59);
+    __Pyx_DECREF(__pyx_t_58); __pyx_t_58 = 0;
+    __pyx_t_58 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_58);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
-    if (unlikely(PyMethod_Check(__pyx_t_48))) {
-      __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_48);
+    if (unlikely(PyMethod_Check(__pyx_t_59))) {
+      __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_59);
       assert(__pyx_t_2);
-      PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_48);
+      PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_59);
       __Pyx_INCREF(__pyx_t_2);
       __Pyx_INCREF(__pyx__function);
-      __Pyx_DECREF_SET(__pyx_t_48, __pyx__function);
+      __Pyx_DECREF_SET(__pyx_t_59, __pyx__function);
       __pyx_t_7 = 0;
     }
     #endif
     {
-      PyObject *__pyx_callargs[2] = {__pyx_t_2, __pyx_t_47};
-      __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_48, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      PyObject *__pyx_callargs[2] = {__pyx_t_2, __pyx_t_58};
+      __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_59, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __Pyx_DECREF(__pyx_t_47); __pyx_t_47 = 0;
-      __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 326, __pyx_L1_error)
+      __Pyx_DECREF(__pyx_t_58); __pyx_t_58 = 0;
+      __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 408, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_1 = __pyx_t_3;
@@ -31411,47 +33572,47 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     {
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
-      __pyx_t_48 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 326, __pyx_L1_error)
-      __Pyx_INCREF(__pyx_t_48);
+      __pyx_t_59 = __pyx_mstate_global->__pyx_tuple[4];
+      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 408, __pyx_L1_error)
+      __Pyx_INCREF(__pyx_t_59);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
-        __pyx_t_48 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 326, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_48);
+        __pyx_t_59 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
+        if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 408, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_59);
       }
       #endif
-      __pyx_t_4 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_48);
+      __pyx_t_4 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_59);
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       #if CYTHON_VECTORCALL
       #endif
-      __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
+      __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 326, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 408, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __pyx_t_5 = __pyx_t_4;
     __Pyx_INCREF(__pyx_t_5);
-    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 326, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 408, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_48 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 326, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_48);
+    __pyx_t_59 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_59);
     __pyx_t_7 = 0;
     {
-      PyObject *__pyx_callargs[3] = {__pyx_t_5, __pyx_t_3, __pyx_t_48};
+      PyObject *__pyx_callargs[3] = {__pyx_t_5, __pyx_t_3, __pyx_t_59};
       __pyx_t_6 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_reshape, __pyx_callargs+__pyx_t_7, (3-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
+      __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 326, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 408, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 326, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 408, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":327
+    /* "ext/_sparse.pyx":409
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T             # <<<<<<<<<<<<<<
@@ -31459,13 +33620,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
 */
     __pyx_t_1 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_47, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_47)) __PYX_ERR(0, 327, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_47);
-    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_47, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_58);
+    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
-    __Pyx_DECREF(__pyx_t_47); __pyx_t_47 = 0;
-    __pyx_t_47 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_47)) __PYX_ERR(0, 327, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_47);
+    __Pyx_DECREF(__pyx_t_58); __pyx_t_58 = 0;
+    __pyx_t_58 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_58);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
     if (unlikely(PyMethod_Check(__pyx_t_2))) {
@@ -31479,12 +33640,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     }
     #endif
     {
-      PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_t_47};
+      PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_t_58};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_2, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-      __Pyx_DECREF(__pyx_t_47); __pyx_t_47 = 0;
+      __Pyx_DECREF(__pyx_t_58); __pyx_t_58 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 327, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 409, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __pyx_t_3 = __pyx_t_5;
@@ -31496,30 +33657,30 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_2 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_2);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_2 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       #endif
-      __pyx_t_48 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_2);
+      __pyx_t_59 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_2);
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
       #if CYTHON_VECTORCALL
       #endif
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 327, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_48);
+      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 409, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_59);
     }
-    __pyx_t_4 = __pyx_t_48;
+    __pyx_t_4 = __pyx_t_59;
     __Pyx_INCREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 327, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 409, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
+    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __pyx_t_7 = 0;
     {
@@ -31528,17 +33689,17 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 327, __pyx_L1_error)
+      __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 409, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    __pyx_t_48 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 327, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_48);
+    __pyx_t_59 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_59);
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_48) < 0))) __PYX_ERR(0, 327, __pyx_L1_error)
-    __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
+    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_59) < 0))) __PYX_ERR(0, 409, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
 
-    /* "ext/_sparse.pyx":328
+    /* "ext/_sparse.pyx":410
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -31546,12 +33707,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *         return loss, int(correct)
 */
     __pyx_t_5 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 328, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 410, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 328, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 410, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 328, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 410, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -31571,7 +33732,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 328, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 410, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __pyx_t_6 = __pyx_t_2;
@@ -31583,29 +33744,29 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 328, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 410, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_3);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 328, __pyx_L1_error)
+        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 410, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
       }
       #endif
-      __pyx_t_48 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_3);
+      __pyx_t_59 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_3);
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
       #if CYTHON_VECTORCALL
       #endif
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 328, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_48);
+      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 410, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_59);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_48) < 0))) __PYX_ERR(0, 328, __pyx_L1_error)
-    __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
+    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_59) < 0))) __PYX_ERR(0, 410, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
 
-    /* "ext/_sparse.pyx":329
+    /* "ext/_sparse.pyx":411
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -31613,12 +33774,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *     if loss == loss and loss - loss == 0:  # finite
 */
     __pyx_t_6 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 329, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 411, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 329, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 411, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 329, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 411, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -31638,7 +33799,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 329, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 411, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_2 = __pyx_t_3;
@@ -31650,46 +33811,46 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_2, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 329, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 411, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_5);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 329, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 411, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
       }
       #endif
-      __pyx_t_48 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_5);
+      __pyx_t_59 = __Pyx_Object_VectorcallMethodKwds((PyObject*)__pyx_mstate_global->__pyx_n_u_sum, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_5);
       __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
       #if CYTHON_VECTORCALL
       #endif
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 329, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_48);
+      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 411, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_59);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_48) < 0))) __PYX_ERR(0, 329, __pyx_L1_error)
-    __Pyx_DECREF(__pyx_t_48); __pyx_t_48 = 0;
+    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_59) < 0))) __PYX_ERR(0, 411, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
 
-    /* "ext/_sparse.pyx":330
+    /* "ext/_sparse.pyx":412
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)             # <<<<<<<<<<<<<<
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
 */
-    __pyx_t_48 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 330, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_48);
-    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 330, __pyx_L1_error)
+    __pyx_t_59 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 412, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_59);
+    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 330, __pyx_L1_error)
+    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __Pyx_GIVEREF(__pyx_t_48);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_48) != (0)) __PYX_ERR(0, 330, __pyx_L1_error);
+    __Pyx_GIVEREF(__pyx_t_59);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_59) != (0)) __PYX_ERR(0, 412, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_3);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 330, __pyx_L1_error);
-    __pyx_t_48 = 0;
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 412, __pyx_L1_error);
+    __pyx_t_59 = 0;
     __pyx_t_3 = 0;
     {
       PyObject *__pyx_temp;
@@ -31702,7 +33863,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __pyx_t_5 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":324
+    /* "ext/_sparse.pyx":406
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -31711,33 +33872,33 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   }
 
-  /* "ext/_sparse.pyx":331
+  /* "ext/_sparse.pyx":413
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
 */
-  __pyx_t_49 = (__pyx_v_loss == __pyx_v_loss);
+  __pyx_t_60 = (__pyx_v_loss == __pyx_v_loss);
 
-  if (__pyx_t_49) {
+  if (__pyx_t_60) {
 
   } else {
 
-    __pyx_t_13 = __pyx_t_49;
+    __pyx_t_13 = __pyx_t_60;
 
     goto __pyx_L25_bool_binop_done;
   }
-  __pyx_t_49 = ((__pyx_v_loss - __pyx_v_loss) == 0.0);
+  __pyx_t_60 = ((__pyx_v_loss - __pyx_v_loss) == 0.0);
 
 
-  __pyx_t_13 = __pyx_t_49;
+  __pyx_t_13 = __pyx_t_60;
 
   __pyx_L25_bool_binop_done:;
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":332
+    /* "ext/_sparse.pyx":414
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -31750,50 +33911,50 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/_sparse.pyx":333
+          /* "ext/_sparse.pyx":415
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)             # <<<<<<<<<<<<<<
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
 */
-          __pyx_t_38 = 0;
-          __pyx_t_39 = 0;
-          __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_W1, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_38 * __pyx_v_W1.strides[0]) )) + __pyx_t_39)) )))), (__pyx_v_d * __pyx_v_h), __pyx_v_n_threads, __pyx_v_lr, 1);
+          __pyx_t_56 = 0;
+          __pyx_t_55 = 0;
+          __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_W1, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_56 * __pyx_v_W1.strides[0]) )) + __pyx_t_55)) )))), (__pyx_v_d * __pyx_v_h), __pyx_v_n_threads, __pyx_v_lr, 1);
 
-          /* "ext/_sparse.pyx":334
+          /* "ext/_sparse.pyx":416
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
 */
-          __pyx_t_39 = 0;
-          __pyx_t_38 = 0;
-          __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_39 * __pyx_v_W2.strides[0]) )) + __pyx_t_38)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
+          __pyx_t_55 = 0;
+          __pyx_t_56 = 0;
+          __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_55 * __pyx_v_W2.strides[0]) )) + __pyx_t_56)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-          /* "ext/_sparse.pyx":335
+          /* "ext/_sparse.pyx":417
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss, int(correct)
 */
-          __pyx_t_38 = 0;
-          __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b1.data) + __pyx_t_38)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
+          __pyx_t_56 = 0;
+          __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b1.data) + __pyx_t_56)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-          /* "ext/_sparse.pyx":336
+          /* "ext/_sparse.pyx":418
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
  *     return loss, int(correct)
  * 
 */
-          __pyx_t_38 = 0;
-          __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b2.data) + __pyx_t_38)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
+          __pyx_t_56 = 0;
+          __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b2.data) + __pyx_t_56)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
         }
 
-        /* "ext/_sparse.pyx":332
+        /* "ext/_sparse.pyx":414
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -31810,7 +33971,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         }
     }
 
-    /* "ext/_sparse.pyx":331
+    /* "ext/_sparse.pyx":413
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
@@ -31819,37 +33980,37 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   }
 
-  /* "ext/_sparse.pyx":337
+  /* "ext/_sparse.pyx":419
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss, int(correct)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 337, __pyx_L1_error)
+  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 419, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 337, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 419, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_48 = PyTuple_New(2); if (unlikely(!__pyx_t_48)) __PYX_ERR(0, 337, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_48);
+  __pyx_t_59 = PyTuple_New(2); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 419, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_59);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_48, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 337, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_59, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 419, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_48, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 337, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_59, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 419, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_3 = 0;
   {
     PyObject *__pyx_temp;
     {
       __pyx_temp = __pyx_r;
-      __pyx_r = __pyx_t_48;
+      __pyx_r = __pyx_t_59;
     }
     __Pyx_XDECREF(__pyx_temp);
   }
-  __pyx_t_48 = 0;
+  __pyx_t_59 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":275
+  /* "ext/_sparse.pyx":353
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -31871,8 +34032,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_11, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_12, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_15, 1);
-  __Pyx_XDECREF(__pyx_t_47);
-  __Pyx_XDECREF(__pyx_t_48);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_16, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_17, 1);
+  __Pyx_XDECREF(__pyx_t_58);
+  __Pyx_XDECREF(__pyx_t_59);
   __Pyx_AddTraceback("mlpgui._sparse.full_batch_step", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
@@ -31893,6 +34056,11 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_work, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_W2T, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_stats, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_tile_D, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_tile_count, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_tile_rows, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_tile_vals, 1);
+
 
 
 
@@ -31907,7 +34075,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":340
+/* "ext/_sparse.pyx":422
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -31944,53 +34112,53 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_3minibatch_step(PyObject *__pyx_self,
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 340, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 422, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 422, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 340, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 422, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 422, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 422, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 422, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 422, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -32004,7 +34172,7 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_3minibatch_step(PyObject *__pyx_self,
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 340, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 422, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -32056,7 +34224,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 340, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 422, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -32074,11 +34242,11 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 340, __pyx_L1_error)
+    __PYX_ERR(0, 422, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 340, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 422, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 340, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 422, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -32088,7 +34256,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 340, __pyx_L1_error)
+      __PYX_ERR(0, 422, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 2);
     __Pyx_INCREF(__pyx_t_5);
@@ -32107,9 +34275,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 340, __pyx_L1_error)
+    __PYX_ERR(0, 422, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 340, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 422, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -32118,25 +34286,25 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 340, __pyx_L1_error)
+      __PYX_ERR(0, 422, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 340, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 422, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 2, 8, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 340, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 2, 8, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 422, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 340, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 340, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 422, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 422, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 340, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 422, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -32195,81 +34363,81 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_15minibatch_step(PyObject
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_batch,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 340, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 422, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 422, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 8; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 340, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 422, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 8)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 422, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 422, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 422, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 422, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 422, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 422, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 422, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 422, __pyx_L3_error)
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[6]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 341, __pyx_L3_error)
+    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[6]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 423, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[7]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 340, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 422, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -32285,8 +34453,8 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_15minibatch_step(PyObject
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 340, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 341, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 422, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 423, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_14minibatch_step(__pyx_self, __pyx_v_inputs, __pyx_v_batch, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws);
 
   /* function exit code */
@@ -32398,7 +34566,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0minibatch_step", 0);
 
-  /* "ext/_sparse.pyx":348
+  /* "ext/_sparse.pyx":430
  *     applies W1 -= lr * X_b^T D1 directly, each thread owning a block of columns.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -32407,13 +34575,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 348, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 430, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 348, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 430, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 348, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 430, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 348, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 430, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -32424,72 +34592,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 348, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 430, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":349
+  /* "ext/_sparse.pyx":431
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 349, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 431, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":350
+  /* "ext/_sparse.pyx":432
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 350, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 432, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":351
+  /* "ext/_sparse.pyx":433
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 351, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 433, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":352
+  /* "ext/_sparse.pyx":434
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 352, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 434, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":353
+  /* "ext/_sparse.pyx":435
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 353, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 435, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":354
+  /* "ext/_sparse.pyx":436
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples             # <<<<<<<<<<<<<<
@@ -32503,7 +34671,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_rows = __pyx_t_13;
 
-  /* "ext/_sparse.pyx":355
+  /* "ext/_sparse.pyx":437
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -32514,7 +34682,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":356
+  /* "ext/_sparse.pyx":438
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -32531,14 +34699,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 438, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 438, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 438, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 438, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
@@ -32548,7 +34716,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":357
+    /* "ext/_sparse.pyx":439
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")             # <<<<<<<<<<<<<<
@@ -32561,14 +34729,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_kp_u_batch_must_hold_1_to_buffer_size};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 357, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 439, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 357, __pyx_L1_error)
+    __PYX_ERR(0, 439, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":356
+    /* "ext/_sparse.pyx":438
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -32577,7 +34745,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":358
+  /* "ext/_sparse.pyx":440
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)             # <<<<<<<<<<<<<<
@@ -32586,9 +34754,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_1 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_1);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 440, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 440, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -32597,32 +34765,32 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 440, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/_sparse.pyx":359
+  /* "ext/_sparse.pyx":441
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
 */
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 441, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 441, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 441, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 441, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":360
+    /* "ext/_sparse.pyx":442
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")             # <<<<<<<<<<<<<<
@@ -32635,14 +34803,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_workspace_doesn_t_fit_the_networ};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 360, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 442, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 360, __pyx_L1_error)
+    __PYX_ERR(0, 442, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":359
+    /* "ext/_sparse.pyx":441
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
@@ -32651,7 +34819,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":361
+  /* "ext/_sparse.pyx":443
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -32659,12 +34827,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
  *     cdef floating[:, ::1] D1 = ws.D1
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -32684,10 +34852,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 443, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (!__pyx_t_16) {
 
@@ -32698,12 +34866,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     goto __pyx_L8_bool_binop_done;
   }
   __pyx_t_1 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -32723,12 +34891,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 443, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
@@ -32738,7 +34906,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":362
+    /* "ext/_sparse.pyx":444
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")             # <<<<<<<<<<<<<<
@@ -32751,14 +34919,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_batch_index_out_of_range};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 362, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 444, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 362, __pyx_L1_error)
+    __PYX_ERR(0, 444, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":361
+    /* "ext/_sparse.pyx":443
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -32767,91 +34935,91 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":363
+  /* "ext/_sparse.pyx":445
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 363, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 445, __pyx_L1_error)
   __pyx_v_D1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":364
+  /* "ext/_sparse.pyx":446
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 364, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 446, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":365
+  /* "ext/_sparse.pyx":447
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 365, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 447, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":366
+  /* "ext/_sparse.pyx":448
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 366, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 448, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":367
+  /* "ext/_sparse.pyx":449
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 367, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 449, __pyx_L1_error)
   __pyx_v_work = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":368
+  /* "ext/_sparse.pyx":450
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 368, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 450, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":369
+  /* "ext/_sparse.pyx":451
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
  *     cdef floating inv_n = (<floating> 1) / m
  *     cdef Py_ssize_t i, s, block, j0, j1
 */
-  __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 369, __pyx_L1_error)
+  __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 451, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_18;
   __pyx_t_18.memview = NULL;
   __pyx_t_18.data = NULL;
 
-  /* "ext/_sparse.pyx":370
+  /* "ext/_sparse.pyx":452
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m             # <<<<<<<<<<<<<<
@@ -32860,7 +35028,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_inv_n = (((float)1) / ((float)__pyx_v_m));
 
-  /* "ext/_sparse.pyx":373
+  /* "ext/_sparse.pyx":455
  *     cdef Py_ssize_t i, s, block, j0, j1
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1             # <<<<<<<<<<<<<<
@@ -32879,7 +35047,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_blocks = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":374
+  /* "ext/_sparse.pyx":456
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
@@ -32889,7 +35057,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":375
+  /* "ext/_sparse.pyx":457
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -32902,7 +35070,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":376
+        /* "ext/_sparse.pyx":458
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
@@ -32915,7 +35083,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_19 * __pyx_v_W2.strides[0]) )) + __pyx_t_20)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_21 * __pyx_v_W2T.strides[0]) )) + __pyx_t_22)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":377
+        /* "ext/_sparse.pyx":459
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -32926,7 +35094,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_W2.data + __pyx_t_22 * __pyx_v_acc_W2.strides[0]) )) + __pyx_t_21)) )))), 0, (((__pyx_v_n_threads * __pyx_v_h) * __pyx_v_k) * (sizeof(float)))));
 
-        /* "ext/_sparse.pyx":378
+        /* "ext/_sparse.pyx":460
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -32937,7 +35105,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_b1.data + __pyx_t_21 * __pyx_v_acc_b1.strides[0]) )) + __pyx_t_22)) )))), 0, ((__pyx_v_n_threads * __pyx_v_h) * (sizeof(float)))));
 
-        /* "ext/_sparse.pyx":379
+        /* "ext/_sparse.pyx":461
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -32948,7 +35116,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_b2.data + __pyx_t_22 * __pyx_v_acc_b2.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_n_threads * __pyx_v_k) * (sizeof(float)))));
 
-        /* "ext/_sparse.pyx":380
+        /* "ext/_sparse.pyx":462
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
@@ -32959,7 +35127,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_21 * __pyx_v_stats.strides[0]) )) + __pyx_t_22)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":381
+        /* "ext/_sparse.pyx":463
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -32989,7 +35157,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_i = (Py_ssize_t)(0 + 1 * __pyx_t_23);
 
-                            /* "ext/_sparse.pyx":382
+                            /* "ext/_sparse.pyx":464
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
@@ -33003,7 +35171,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             #endif
                             __pyx_v_t = __pyx_t_14;
 
-                            /* "ext/_sparse.pyx":383
+                            /* "ext/_sparse.pyx":465
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -33018,7 +35186,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_26 = __pyx_v_i;
                             __pyx_t_27 = (*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_26)) )));
 
-                            /* "ext/_sparse.pyx":384
+                            /* "ext/_sparse.pyx":466
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -33032,7 +35200,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_32 = 0;
                             __pyx_t_33 = 0;
 
-                            /* "ext/_sparse.pyx":385
+                            /* "ext/_sparse.pyx":467
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],             # <<<<<<<<<<<<<<
@@ -33046,7 +35214,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_38 = __pyx_v_t;
                             __pyx_t_39 = __pyx_v_h;
 
-                            /* "ext/_sparse.pyx":386
+                            /* "ext/_sparse.pyx":468
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
@@ -33062,7 +35230,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_46 = __pyx_v_t;
                             __pyx_t_47 = 0;
 
-                            /* "ext/_sparse.pyx":383
+                            /* "ext/_sparse.pyx":465
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -33083,7 +35251,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":387
+        /* "ext/_sparse.pyx":469
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
@@ -33097,7 +35265,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         for (__pyx_t_49 = 0; __pyx_t_49 < __pyx_t_48; __pyx_t_49+=1) {
           __pyx_v_t = __pyx_t_49;
 
-          /* "ext/_sparse.pyx":388
+          /* "ext/_sparse.pyx":470
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
@@ -33108,7 +35276,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
           __pyx_t_46 = 0;
           __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_47 * __pyx_v_stats.strides[0]) )) + __pyx_t_46)) ))));
 
-          /* "ext/_sparse.pyx":389
+          /* "ext/_sparse.pyx":471
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
@@ -33122,7 +35290,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
       }
 
-      /* "ext/_sparse.pyx":375
+      /* "ext/_sparse.pyx":457
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -33139,7 +35307,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":390
+  /* "ext/_sparse.pyx":472
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
@@ -33168,23 +35336,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   if (__pyx_t_16) {
 
 
-    /* "ext/_sparse.pyx":391
+    /* "ext/_sparse.pyx":473
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)             # <<<<<<<<<<<<<<
  *     with nogil:
  *         # W1 -= lr * X_b^T D1, column block by column block
 */
-    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 391, __pyx_L1_error)
+    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 473, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 391, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 473, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 391, __pyx_L1_error)
+    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 473, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
     __Pyx_GIVEREF(__pyx_t_4);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 391, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 473, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_5);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 391, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 473, __pyx_L1_error);
     __pyx_t_4 = 0;
     __pyx_t_5 = 0;
     {
@@ -33198,7 +35366,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __pyx_t_6 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":390
+    /* "ext/_sparse.pyx":472
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
@@ -33207,7 +35375,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":392
+  /* "ext/_sparse.pyx":474
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -33220,7 +35388,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":394
+        /* "ext/_sparse.pyx":476
  *     with nogil:
  *         # W1 -= lr * X_b^T D1, column block by column block
  *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -33250,7 +35418,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_block = (Py_ssize_t)(0 + 1 * __pyx_t_24);
 
-                            /* "ext/_sparse.pyx":395
+                            /* "ext/_sparse.pyx":477
  *         # W1 -= lr * X_b^T D1, column block by column block
  *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks             # <<<<<<<<<<<<<<
@@ -33259,7 +35427,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
                             __pyx_v_j0 = ((__pyx_v_block * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":396
+                            /* "ext/_sparse.pyx":478
  *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks             # <<<<<<<<<<<<<<
@@ -33268,7 +35436,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
                             __pyx_v_j1 = (((__pyx_v_block + 1) * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":397
+                            /* "ext/_sparse.pyx":479
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):             # <<<<<<<<<<<<<<
@@ -33282,7 +35450,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             for (__pyx_t_51 = 0; __pyx_t_51 < __pyx_t_50; __pyx_t_51+=1) {
                               __pyx_v_s = __pyx_t_51;
 
-                              /* "ext/_sparse.pyx":398
+                              /* "ext/_sparse.pyx":480
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
@@ -33297,7 +35465,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                               __pyx_t_42 = __pyx_v_s;
                               __pyx_t_41 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":399
+                              /* "ext/_sparse.pyx":481
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)             # <<<<<<<<<<<<<<
@@ -33307,7 +35475,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                               __pyx_t_40 = 0;
                               __pyx_t_39 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":398
+                              /* "ext/_sparse.pyx":480
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
@@ -33330,7 +35498,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":400
+        /* "ext/_sparse.pyx":482
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
@@ -33341,7 +35509,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_40 = 0;
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_39 * __pyx_v_W2.strides[0]) )) + __pyx_t_40)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-        /* "ext/_sparse.pyx":401
+        /* "ext/_sparse.pyx":483
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -33351,7 +35519,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_40 = 0;
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b1.data) + __pyx_t_40)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-        /* "ext/_sparse.pyx":402
+        /* "ext/_sparse.pyx":484
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -33361,7 +35529,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b2.data) + __pyx_t_40)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
       }
 
-      /* "ext/_sparse.pyx":392
+      /* "ext/_sparse.pyx":474
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -33378,21 +35546,21 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":403
+  /* "ext/_sparse.pyx":485
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss / m, int(correct)             # <<<<<<<<<<<<<<
 */
-  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 403, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 485, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 403, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 485, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 403, __pyx_L1_error)
+  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 485, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 403, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 485, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 403, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 485, __pyx_L1_error);
   __pyx_t_6 = 0;
   __pyx_t_5 = 0;
   {
@@ -33406,7 +35574,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   __pyx_t_4 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":340
+  /* "ext/_sparse.pyx":422
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -33494,81 +35662,81 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_17minibatch_step(PyObject
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_batch,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 340, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 422, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 340, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 422, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 422, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 8; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 340, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 422, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 8)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 422, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 422, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 422, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 422, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 422, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 422, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 422, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 340, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 422, __pyx_L3_error)
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 340, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[6]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 341, __pyx_L3_error)
+    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[6]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 423, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[7]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 340, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 422, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -33584,8 +35752,8 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_17minibatch_step(PyObject
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 340, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 341, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 422, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 423, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_16minibatch_step(__pyx_self, __pyx_v_inputs, __pyx_v_batch, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws);
 
   /* function exit code */
@@ -33696,7 +35864,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1minibatch_step", 0);
 
-  /* "ext/_sparse.pyx":348
+  /* "ext/_sparse.pyx":430
  *     applies W1 -= lr * X_b^T D1 directly, each thread owning a block of columns.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -33705,13 +35873,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 348, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 430, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 348, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 430, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 348, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 430, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 348, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 430, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -33722,72 +35890,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 348, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 430, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":349
+  /* "ext/_sparse.pyx":431
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 349, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 431, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":350
+  /* "ext/_sparse.pyx":432
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 350, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 432, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":351
+  /* "ext/_sparse.pyx":433
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 351, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 433, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":352
+  /* "ext/_sparse.pyx":434
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 352, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 434, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":353
+  /* "ext/_sparse.pyx":435
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 353, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 435, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":354
+  /* "ext/_sparse.pyx":436
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples             # <<<<<<<<<<<<<<
@@ -33801,7 +35969,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_rows = __pyx_t_13;
 
-  /* "ext/_sparse.pyx":355
+  /* "ext/_sparse.pyx":437
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -33812,7 +35980,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":356
+  /* "ext/_sparse.pyx":438
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -33829,14 +35997,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 438, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 438, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 438, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 438, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
@@ -33846,7 +36014,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":357
+    /* "ext/_sparse.pyx":439
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")             # <<<<<<<<<<<<<<
@@ -33859,14 +36027,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_kp_u_batch_must_hold_1_to_buffer_size};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 357, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 439, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 357, __pyx_L1_error)
+    __PYX_ERR(0, 439, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":356
+    /* "ext/_sparse.pyx":438
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -33875,7 +36043,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":358
+  /* "ext/_sparse.pyx":440
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)             # <<<<<<<<<<<<<<
@@ -33884,9 +36052,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_1 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_1);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 440, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 440, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -33895,32 +36063,32 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 440, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/_sparse.pyx":359
+  /* "ext/_sparse.pyx":441
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
 */
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 441, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 441, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 441, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 359, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 441, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":360
+    /* "ext/_sparse.pyx":442
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")             # <<<<<<<<<<<<<<
@@ -33933,14 +36101,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_workspace_doesn_t_fit_the_networ};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 360, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 442, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 360, __pyx_L1_error)
+    __PYX_ERR(0, 442, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":359
+    /* "ext/_sparse.pyx":441
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
@@ -33949,7 +36117,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":361
+  /* "ext/_sparse.pyx":443
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -33957,12 +36125,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
  *     cdef floating[:, ::1] D1 = ws.D1
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -33982,10 +36150,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 443, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (!__pyx_t_16) {
 
@@ -33996,12 +36164,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     goto __pyx_L8_bool_binop_done;
   }
   __pyx_t_1 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -34021,12 +36189,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 443, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
@@ -34036,7 +36204,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":362
+    /* "ext/_sparse.pyx":444
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")             # <<<<<<<<<<<<<<
@@ -34049,14 +36217,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_batch_index_out_of_range};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 362, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 444, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 362, __pyx_L1_error)
+    __PYX_ERR(0, 444, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":361
+    /* "ext/_sparse.pyx":443
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -34065,91 +36233,91 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":363
+  /* "ext/_sparse.pyx":445
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 363, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 445, __pyx_L1_error)
   __pyx_v_D1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":364
+  /* "ext/_sparse.pyx":446
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 364, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 446, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":365
+  /* "ext/_sparse.pyx":447
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 365, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 447, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":366
+  /* "ext/_sparse.pyx":448
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 366, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 448, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":367
+  /* "ext/_sparse.pyx":449
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 367, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 449, __pyx_L1_error)
   __pyx_v_work = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":368
+  /* "ext/_sparse.pyx":450
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 368, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 450, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":369
+  /* "ext/_sparse.pyx":451
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
  *     cdef floating inv_n = (<floating> 1) / m
  *     cdef Py_ssize_t i, s, block, j0, j1
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 369, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 451, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":370
+  /* "ext/_sparse.pyx":452
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m             # <<<<<<<<<<<<<<
@@ -34158,7 +36326,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_inv_n = (((double)1) / ((double)__pyx_v_m));
 
-  /* "ext/_sparse.pyx":373
+  /* "ext/_sparse.pyx":455
  *     cdef Py_ssize_t i, s, block, j0, j1
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1             # <<<<<<<<<<<<<<
@@ -34177,7 +36345,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_blocks = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":374
+  /* "ext/_sparse.pyx":456
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
@@ -34187,7 +36355,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":375
+  /* "ext/_sparse.pyx":457
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -34200,7 +36368,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":376
+        /* "ext/_sparse.pyx":458
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
@@ -34213,7 +36381,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_18 * __pyx_v_W2.strides[0]) )) + __pyx_t_19)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_20 * __pyx_v_W2T.strides[0]) )) + __pyx_t_21)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":377
+        /* "ext/_sparse.pyx":459
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -34224,7 +36392,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_20 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_W2.data + __pyx_t_21 * __pyx_v_acc_W2.strides[0]) )) + __pyx_t_20)) )))), 0, (((__pyx_v_n_threads * __pyx_v_h) * __pyx_v_k) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":378
+        /* "ext/_sparse.pyx":460
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -34235,7 +36403,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_b1.data + __pyx_t_20 * __pyx_v_acc_b1.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_n_threads * __pyx_v_h) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":379
+        /* "ext/_sparse.pyx":461
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -34246,7 +36414,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_20 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_b2.data + __pyx_t_21 * __pyx_v_acc_b2.strides[0]) )) + __pyx_t_20)) )))), 0, ((__pyx_v_n_threads * __pyx_v_k) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":380
+        /* "ext/_sparse.pyx":462
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
@@ -34257,7 +36425,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_20 * __pyx_v_stats.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":381
+        /* "ext/_sparse.pyx":463
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -34287,7 +36455,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_i = (Py_ssize_t)(0 + 1 * __pyx_t_22);
 
-                            /* "ext/_sparse.pyx":382
+                            /* "ext/_sparse.pyx":464
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
@@ -34301,7 +36469,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             #endif
                             __pyx_v_t = __pyx_t_14;
 
-                            /* "ext/_sparse.pyx":383
+                            /* "ext/_sparse.pyx":465
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -34316,7 +36484,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_25 = __pyx_v_i;
                             __pyx_t_26 = (*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_25)) )));
 
-                            /* "ext/_sparse.pyx":384
+                            /* "ext/_sparse.pyx":466
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -34330,7 +36498,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_31 = 0;
                             __pyx_t_32 = 0;
 
-                            /* "ext/_sparse.pyx":385
+                            /* "ext/_sparse.pyx":467
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],             # <<<<<<<<<<<<<<
@@ -34344,7 +36512,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_37 = __pyx_v_t;
                             __pyx_t_38 = __pyx_v_h;
 
-                            /* "ext/_sparse.pyx":386
+                            /* "ext/_sparse.pyx":468
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
@@ -34360,7 +36528,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_45 = __pyx_v_t;
                             __pyx_t_46 = 0;
 
-                            /* "ext/_sparse.pyx":383
+                            /* "ext/_sparse.pyx":465
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -34381,7 +36549,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":387
+        /* "ext/_sparse.pyx":469
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
@@ -34395,7 +36563,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         for (__pyx_t_48 = 0; __pyx_t_48 < __pyx_t_47; __pyx_t_48+=1) {
           __pyx_v_t = __pyx_t_48;
 
-          /* "ext/_sparse.pyx":388
+          /* "ext/_sparse.pyx":470
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
@@ -34406,7 +36574,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
           __pyx_t_45 = 0;
           __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_46 * __pyx_v_stats.strides[0]) )) + __pyx_t_45)) ))));
 
-          /* "ext/_sparse.pyx":389
+          /* "ext/_sparse.pyx":471
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
@@ -34420,7 +36588,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
       }
 
-      /* "ext/_sparse.pyx":375
+      /* "ext/_sparse.pyx":457
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -34437,7 +36605,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":390
+  /* "ext/_sparse.pyx":472
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
@@ -34466,23 +36634,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   if (__pyx_t_16) {
 
 
-    /* "ext/_sparse.pyx":391
+    /* "ext/_sparse.pyx":473
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)             # <<<<<<<<<<<<<<
  *     with nogil:
  *         # W1 -= lr * X_b^T D1, column block by column block
 */
-    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 391, __pyx_L1_error)
+    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 473, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 391, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 473, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 391, __pyx_L1_error)
+    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 473, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
     __Pyx_GIVEREF(__pyx_t_4);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 391, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 473, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_5);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 391, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 473, __pyx_L1_error);
     __pyx_t_4 = 0;
     __pyx_t_5 = 0;
     {
@@ -34496,7 +36664,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __pyx_t_6 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":390
+    /* "ext/_sparse.pyx":472
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
@@ -34505,7 +36673,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":392
+  /* "ext/_sparse.pyx":474
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -34518,7 +36686,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":394
+        /* "ext/_sparse.pyx":476
  *     with nogil:
  *         # W1 -= lr * X_b^T D1, column block by column block
  *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -34548,7 +36716,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_block = (Py_ssize_t)(0 + 1 * __pyx_t_23);
 
-                            /* "ext/_sparse.pyx":395
+                            /* "ext/_sparse.pyx":477
  *         # W1 -= lr * X_b^T D1, column block by column block
  *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks             # <<<<<<<<<<<<<<
@@ -34557,7 +36725,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
                             __pyx_v_j0 = ((__pyx_v_block * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":396
+                            /* "ext/_sparse.pyx":478
  *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks             # <<<<<<<<<<<<<<
@@ -34566,7 +36734,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
                             __pyx_v_j1 = (((__pyx_v_block + 1) * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":397
+                            /* "ext/_sparse.pyx":479
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):             # <<<<<<<<<<<<<<
@@ -34580,7 +36748,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             for (__pyx_t_50 = 0; __pyx_t_50 < __pyx_t_49; __pyx_t_50+=1) {
                               __pyx_v_s = __pyx_t_50;
 
-                              /* "ext/_sparse.pyx":398
+                              /* "ext/_sparse.pyx":480
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
@@ -34595,7 +36763,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                               __pyx_t_41 = __pyx_v_s;
                               __pyx_t_40 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":399
+                              /* "ext/_sparse.pyx":481
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)             # <<<<<<<<<<<<<<
@@ -34605,7 +36773,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                               __pyx_t_39 = 0;
                               __pyx_t_38 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":398
+                              /* "ext/_sparse.pyx":480
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
@@ -34628,7 +36796,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":400
+        /* "ext/_sparse.pyx":482
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
@@ -34639,7 +36807,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_39 = 0;
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_38 * __pyx_v_W2.strides[0]) )) + __pyx_t_39)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-        /* "ext/_sparse.pyx":401
+        /* "ext/_sparse.pyx":483
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -34649,7 +36817,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_39 = 0;
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b1.data) + __pyx_t_39)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-        /* "ext/_sparse.pyx":402
+        /* "ext/_sparse.pyx":484
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -34659,7 +36827,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b2.data) + __pyx_t_39)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
       }
 
-      /* "ext/_sparse.pyx":392
+      /* "ext/_sparse.pyx":474
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -34676,21 +36844,21 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":403
+  /* "ext/_sparse.pyx":485
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss / m, int(correct)             # <<<<<<<<<<<<<<
 */
-  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 403, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 485, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 403, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 485, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 403, __pyx_L1_error)
+  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 485, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 403, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 485, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 403, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 485, __pyx_L1_error);
   __pyx_t_6 = 0;
   __pyx_t_5 = 0;
   {
@@ -34704,7 +36872,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   __pyx_t_4 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":340
+  /* "ext/_sparse.pyx":422
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -35095,7 +37263,7 @@ static PyObject *__pyx_f_6mlpgui_7_sparse___pyx_unpickle_CsrInputs__set_state(st
  *     int __Pyx_UpdateUnpickledDict(object, object, Py_ssize_t) except -1
  * def __pyx_unpickle_Workspace(__pyx_type, long __pyx_checksum, tuple __pyx_state):             # <<<<<<<<<<<<<<
  *     cdef object __pyx_result
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0xace2c0a, 0xa5193a4, 0x3916970, b'D1, W2T, acc_W1, acc_W2, acc_b1, acc_b2, n_threads, stats, work')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x69fdfc6, 0xa152dbd, 0xdb67be8, b'D1, W2T, acc_W1, acc_W2, acc_b1, acc_b2, n_threads, stats, tile_D, tile_count, tile_rows, tile_vals, work')
 */
 
 /* Python wrapper */
@@ -35227,16 +37395,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_6__pyx_unpickle_Workspace(CYTHON_UNUS
   /* "(tree fragment)":6
  * def __pyx_unpickle_Workspace(__pyx_type, long __pyx_checksum, tuple __pyx_state):
  *     cdef object __pyx_result
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0xace2c0a, 0xa5193a4, 0x3916970, b'D1, W2T, acc_W1, acc_W2, acc_b1, acc_b2, n_threads, stats, work')             # <<<<<<<<<<<<<<
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x69fdfc6, 0xa152dbd, 0xdb67be8, b'D1, W2T, acc_W1, acc_W2, acc_b1, acc_b2, n_threads, stats, tile_D, tile_count, tile_rows, tile_vals, work')             # <<<<<<<<<<<<<<
  *     __pyx_result = Workspace.__new__(__pyx_type)
  *     if __pyx_state is not None:
 */
-  __pyx_t_1 = __Pyx_CheckUnpickleChecksum(__pyx_v___pyx_checksum, 0xace2c0a, 0xa5193a4, 0x3916970, __pyx_k_D1_W2T_acc_W1_acc_W2_acc_b1_acc); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(1, 6, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_CheckUnpickleChecksum(__pyx_v___pyx_checksum, 0x69fdfc6, 0xa152dbd, 0xdb67be8, __pyx_k_D1_W2T_acc_W1_acc_W2_acc_b1_acc); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(1, 6, __pyx_L1_error)
 
 
   /* "(tree fragment)":7
  *     cdef object __pyx_result
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0xace2c0a, 0xa5193a4, 0x3916970, b'D1, W2T, acc_W1, acc_W2, acc_b1, acc_b2, n_threads, stats, work')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x69fdfc6, 0xa152dbd, 0xdb67be8, b'D1, W2T, acc_W1, acc_W2, acc_b1, acc_b2, n_threads, stats, tile_D, tile_count, tile_rows, tile_vals, work')
  *     __pyx_result = Workspace.__new__(__pyx_type)             # <<<<<<<<<<<<<<
  *     if __pyx_state is not None:
  *         __pyx_unpickle_Workspace__set_state(<Workspace> __pyx_result, __pyx_state)
@@ -35255,7 +37423,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_6__pyx_unpickle_Workspace(CYTHON_UNUS
   __pyx_t_2 = 0;
 
   /* "(tree fragment)":8
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0xace2c0a, 0xa5193a4, 0x3916970, b'D1, W2T, acc_W1, acc_W2, acc_b1, acc_b2, n_threads, stats, work')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x69fdfc6, 0xa152dbd, 0xdb67be8, b'D1, W2T, acc_W1, acc_W2, acc_b1, acc_b2, n_threads, stats, tile_D, tile_count, tile_rows, tile_vals, work')
  *     __pyx_result = Workspace.__new__(__pyx_type)
  *     if __pyx_state is not None:             # <<<<<<<<<<<<<<
  *         __pyx_unpickle_Workspace__set_state(<Workspace> __pyx_result, __pyx_state)
@@ -35281,7 +37449,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_6__pyx_unpickle_Workspace(CYTHON_UNUS
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
     /* "(tree fragment)":8
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0xace2c0a, 0xa5193a4, 0x3916970, b'D1, W2T, acc_W1, acc_W2, acc_b1, acc_b2, n_threads, stats, work')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x69fdfc6, 0xa152dbd, 0xdb67be8, b'D1, W2T, acc_W1, acc_W2, acc_b1, acc_b2, n_threads, stats, tile_D, tile_count, tile_rows, tile_vals, work')
  *     __pyx_result = Workspace.__new__(__pyx_type)
  *     if __pyx_state is not None:             # <<<<<<<<<<<<<<
  *         __pyx_unpickle_Workspace__set_state(<Workspace> __pyx_result, __pyx_state)
@@ -35294,7 +37462,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_6__pyx_unpickle_Workspace(CYTHON_UNUS
  *         __pyx_unpickle_Workspace__set_state(<Workspace> __pyx_result, __pyx_state)
  *     return __pyx_result             # <<<<<<<<<<<<<<
  * cdef __pyx_unpickle_Workspace__set_state(Workspace __pyx_result, __pyx_state: tuple):
- *     __pyx_result.D1 = __pyx_state[0]; __pyx_result.W2T = __pyx_state[1]; __pyx_result.acc_W1 = __pyx_state[2]; __pyx_result.acc_W2 = __pyx_state[3]; __pyx_result.acc_b1 = __pyx_state[4]; __pyx_result.acc_b2 = __pyx_state[5]; __pyx_result.n_threads = __pyx_state[6]; __pyx_result.stats = __pyx_state[7]; __pyx_result.work = __pyx_state[8]
+ *     __pyx_result.D1 = __pyx_state[0]; __pyx_result.W2T = __pyx_state[1]; __pyx_result.acc_W1 = __pyx_state[2]; __pyx_result.acc_W2 = __pyx_state[3]; __pyx_result.acc_b1 = __pyx_state[4]; __pyx_result.acc_b2 = __pyx_state[5]; __pyx_result.n_threads = __pyx_state[6]; __pyx_result.stats = __pyx_state[7]; __pyx_result.tile_D = __pyx_state[8]; __pyx_result.tile_count = __pyx_state[9]; __pyx_result.tile_rows = __pyx_state[10]; __pyx_result.tile_vals = __pyx_state[11]; __pyx_result.work = __pyx_state[12]
 */
   {
     PyObject *__pyx_temp;
@@ -35312,7 +37480,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_6__pyx_unpickle_Workspace(CYTHON_UNUS
  *     int __Pyx_UpdateUnpickledDict(object, object, Py_ssize_t) except -1
  * def __pyx_unpickle_Workspace(__pyx_type, long __pyx_checksum, tuple __pyx_state):             # <<<<<<<<<<<<<<
  *     cdef object __pyx_result
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0xace2c0a, 0xa5193a4, 0x3916970, b'D1, W2T, acc_W1, acc_W2, acc_b1, acc_b2, n_threads, stats, work')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x69fdfc6, 0xa152dbd, 0xdb67be8, b'D1, W2T, acc_W1, acc_W2, acc_b1, acc_b2, n_threads, stats, tile_D, tile_count, tile_rows, tile_vals, work')
 */
 
   /* function exit code */
@@ -35332,8 +37500,8 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_6__pyx_unpickle_Workspace(CYTHON_UNUS
  *         __pyx_unpickle_Workspace__set_state(<Workspace> __pyx_result, __pyx_state)
  *     return __pyx_result
  * cdef __pyx_unpickle_Workspace__set_state(Workspace __pyx_result, __pyx_state: tuple):             # <<<<<<<<<<<<<<
- *     __pyx_result.D1 = __pyx_state[0]; __pyx_result.W2T = __pyx_state[1]; __pyx_result.acc_W1 = __pyx_state[2]; __pyx_result.acc_W2 = __pyx_state[3]; __pyx_result.acc_b1 = __pyx_state[4]; __pyx_result.acc_b2 = __pyx_state[5]; __pyx_result.n_threads = __pyx_state[6]; __pyx_result.stats = __pyx_state[7]; __pyx_result.work = __pyx_state[8]
- *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 9)
+ *     __pyx_result.D1 = __pyx_state[0]; __pyx_result.W2T = __pyx_state[1]; __pyx_result.acc_W1 = __pyx_state[2]; __pyx_result.acc_W2 = __pyx_state[3]; __pyx_result.acc_b1 = __pyx_state[4]; __pyx_result.acc_b2 = __pyx_state[5]; __pyx_result.n_threads = __pyx_state[6]; __pyx_result.stats = __pyx_state[7]; __pyx_result.tile_D = __pyx_state[8]; __pyx_result.tile_count = __pyx_state[9]; __pyx_result.tile_rows = __pyx_state[10]; __pyx_result.tile_vals = __pyx_state[11]; __pyx_result.work = __pyx_state[12]
+ *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 13)
 */
 
 static PyObject *__pyx_f_6mlpgui_7_sparse___pyx_unpickle_Workspace__set_state(struct __pyx_obj_6mlpgui_7_sparse_Workspace *__pyx_v___pyx_result, PyObject *__pyx_v___pyx_state) {
@@ -35349,8 +37517,8 @@ static PyObject *__pyx_f_6mlpgui_7_sparse___pyx_unpickle_Workspace__set_state(st
   /* "(tree fragment)":12
  *     return __pyx_result
  * cdef __pyx_unpickle_Workspace__set_state(Workspace __pyx_result, __pyx_state: tuple):
- *     __pyx_result.D1 = __pyx_state[0]; __pyx_result.W2T = __pyx_state[1]; __pyx_result.acc_W1 = __pyx_state[2]; __pyx_result.acc_W2 = __pyx_state[3]; __pyx_result.acc_b1 = __pyx_state[4]; __pyx_result.acc_b2 = __pyx_state[5]; __pyx_result.n_threads = __pyx_state[6]; __pyx_result.stats = __pyx_state[7]; __pyx_result.work = __pyx_state[8]             # <<<<<<<<<<<<<<
- *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 9)
+ *     __pyx_result.D1 = __pyx_state[0]; __pyx_result.W2T = __pyx_state[1]; __pyx_result.acc_W1 = __pyx_state[2]; __pyx_result.acc_W2 = __pyx_state[3]; __pyx_result.acc_b1 = __pyx_state[4]; __pyx_result.acc_b2 = __pyx_state[5]; __pyx_result.n_threads = __pyx_state[6]; __pyx_result.stats = __pyx_state[7]; __pyx_result.tile_D = __pyx_state[8]; __pyx_result.tile_count = __pyx_state[9]; __pyx_result.tile_rows = __pyx_state[10]; __pyx_result.tile_vals = __pyx_state[11]; __pyx_result.work = __pyx_state[12]             # <<<<<<<<<<<<<<
+ *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 13)
 */
   __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 0);
   __Pyx_INCREF(__pyx_t_1);
@@ -35399,24 +37567,48 @@ static PyObject *__pyx_f_6mlpgui_7_sparse___pyx_unpickle_Workspace__set_state(st
   __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 8);
   __Pyx_INCREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
+  __Pyx_GOTREF(__pyx_v___pyx_result->tile_D);
+  __Pyx_DECREF_SET(__pyx_v___pyx_result->tile_D, __pyx_t_1);
+  __pyx_t_1 = 0;
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 9);
+  __Pyx_INCREF(__pyx_t_1);
+  __Pyx_GIVEREF(__pyx_t_1);
+  __Pyx_GOTREF(__pyx_v___pyx_result->tile_count);
+  __Pyx_DECREF_SET(__pyx_v___pyx_result->tile_count, __pyx_t_1);
+  __pyx_t_1 = 0;
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 10);
+  __Pyx_INCREF(__pyx_t_1);
+  __Pyx_GIVEREF(__pyx_t_1);
+  __Pyx_GOTREF(__pyx_v___pyx_result->tile_rows);
+  __Pyx_DECREF_SET(__pyx_v___pyx_result->tile_rows, __pyx_t_1);
+  __pyx_t_1 = 0;
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 11);
+  __Pyx_INCREF(__pyx_t_1);
+  __Pyx_GIVEREF(__pyx_t_1);
+  __Pyx_GOTREF(__pyx_v___pyx_result->tile_vals);
+  __Pyx_DECREF_SET(__pyx_v___pyx_result->tile_vals, __pyx_t_1);
+  __pyx_t_1 = 0;
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 12);
+  __Pyx_INCREF(__pyx_t_1);
+  __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v___pyx_result->work);
   __Pyx_DECREF_SET(__pyx_v___pyx_result->work, __pyx_t_1);
   __pyx_t_1 = 0;
 
   /* "(tree fragment)":13
  * cdef __pyx_unpickle_Workspace__set_state(Workspace __pyx_result, __pyx_state: tuple):
- *     __pyx_result.D1 = __pyx_state[0]; __pyx_result.W2T = __pyx_state[1]; __pyx_result.acc_W1 = __pyx_state[2]; __pyx_result.acc_W2 = __pyx_state[3]; __pyx_result.acc_b1 = __pyx_state[4]; __pyx_result.acc_b2 = __pyx_state[5]; __pyx_result.n_threads = __pyx_state[6]; __pyx_result.stats = __pyx_state[7]; __pyx_result.work = __pyx_state[8]
- *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 9)             # <<<<<<<<<<<<<<
+ *     __pyx_result.D1 = __pyx_state[0]; __pyx_result.W2T = __pyx_state[1]; __pyx_result.acc_W1 = __pyx_state[2]; __pyx_result.acc_W2 = __pyx_state[3]; __pyx_result.acc_b1 = __pyx_state[4]; __pyx_result.acc_b2 = __pyx_state[5]; __pyx_result.n_threads = __pyx_state[6]; __pyx_result.stats = __pyx_state[7]; __pyx_result.tile_D = __pyx_state[8]; __pyx_result.tile_count = __pyx_state[9]; __pyx_result.tile_rows = __pyx_state[10]; __pyx_result.tile_vals = __pyx_state[11]; __pyx_result.work = __pyx_state[12]
+ *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 13)             # <<<<<<<<<<<<<<
 */
-  __pyx_t_2 = __Pyx_UpdateUnpickledDict(((PyObject *)__pyx_v___pyx_result), __pyx_v___pyx_state, 9); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(1, 13, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_UpdateUnpickledDict(((PyObject *)__pyx_v___pyx_result), __pyx_v___pyx_state, 13); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(1, 13, __pyx_L1_error)
 
 
   /* "(tree fragment)":11
  *         __pyx_unpickle_Workspace__set_state(<Workspace> __pyx_result, __pyx_state)
  *     return __pyx_result
  * cdef __pyx_unpickle_Workspace__set_state(Workspace __pyx_result, __pyx_state: tuple):             # <<<<<<<<<<<<<<
- *     __pyx_result.D1 = __pyx_state[0]; __pyx_result.W2T = __pyx_state[1]; __pyx_result.acc_W1 = __pyx_state[2]; __pyx_result.acc_W2 = __pyx_state[3]; __pyx_result.acc_b1 = __pyx_state[4]; __pyx_result.acc_b2 = __pyx_state[5]; __pyx_result.n_threads = __pyx_state[6]; __pyx_result.stats = __pyx_state[7]; __pyx_result.work = __pyx_state[8]
- *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 9)
+ *     __pyx_result.D1 = __pyx_state[0]; __pyx_result.W2T = __pyx_state[1]; __pyx_result.acc_W1 = __pyx_state[2]; __pyx_result.acc_W2 = __pyx_state[3]; __pyx_result.acc_b1 = __pyx_state[4]; __pyx_result.acc_b2 = __pyx_state[5]; __pyx_result.n_threads = __pyx_state[6]; __pyx_result.stats = __pyx_state[7]; __pyx_result.tile_D = __pyx_state[8]; __pyx_result.tile_count = __pyx_state[9]; __pyx_result.tile_rows = __pyx_state[10]; __pyx_result.tile_vals = __pyx_state[11]; __pyx_result.work = __pyx_state[12]
+ *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 13)
 */
 
   /* function exit code */
@@ -35746,6 +37938,10 @@ static PyObject *__pyx_tp_new__initialisation_6mlpgui_7_sparse_Workspace(PyObjec
   p->work = Py_None; Py_INCREF(Py_None);
   p->stats = Py_None; Py_INCREF(Py_None);
   p->W2T = Py_None; Py_INCREF(Py_None);
+  p->tile_D = Py_None; Py_INCREF(Py_None);
+  p->tile_count = Py_None; Py_INCREF(Py_None);
+  p->tile_rows = Py_None; Py_INCREF(Py_None);
+  p->tile_vals = Py_None; Py_INCREF(Py_None);
   return o;
 }
 
@@ -35815,6 +38011,10 @@ static void __pyx_tp_dealloc_6mlpgui_7_sparse_Workspace(PyObject *o) {
   Py_CLEAR(p->work);
   Py_CLEAR(p->stats);
   Py_CLEAR(p->W2T);
+  Py_CLEAR(p->tile_D);
+  Py_CLEAR(p->tile_count);
+  Py_CLEAR(p->tile_rows);
+  Py_CLEAR(p->tile_vals);
   PyTypeObject *tp = Py_TYPE(o);
   #if CYTHON_USE_TYPE_SLOTS
   (*tp->tp_free)(o);
@@ -35860,6 +38060,18 @@ static int __pyx_tp_traverse_6mlpgui_7_sparse_Workspace(PyObject *o, visitproc v
   if (p->W2T) {
     e = (*v)(p->W2T, a); if (e) return e;
   }
+  if (p->tile_D) {
+    e = (*v)(p->tile_D, a); if (e) return e;
+  }
+  if (p->tile_count) {
+    e = (*v)(p->tile_count, a); if (e) return e;
+  }
+  if (p->tile_rows) {
+    e = (*v)(p->tile_rows, a); if (e) return e;
+  }
+  if (p->tile_vals) {
+    e = (*v)(p->tile_vals, a); if (e) return e;
+  }
   return 0;
 }
 
@@ -35889,6 +38101,18 @@ static int __pyx_tp_clear_6mlpgui_7_sparse_Workspace(PyObject *o) {
   Py_XDECREF(tmp);
   tmp = ((PyObject*)p->W2T);
   p->W2T = Py_None; Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  tmp = ((PyObject*)p->tile_D);
+  p->tile_D = Py_None; Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  tmp = ((PyObject*)p->tile_count);
+  p->tile_count = Py_None; Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  tmp = ((PyObject*)p->tile_rows);
+  p->tile_rows = Py_None; Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  tmp = ((PyObject*)p->tile_vals);
+  p->tile_vals = Py_None; Py_INCREF(Py_None);
   Py_XDECREF(tmp);
   return 0;
 }
@@ -35997,6 +38221,58 @@ static int __pyx_setprop_6mlpgui_7_sparse_9Workspace_W2T(PyObject *o, PyObject *
   }
 }
 
+static PyObject *__pyx_getprop_6mlpgui_7_sparse_9Workspace_tile_D(PyObject *o, CYTHON_UNUSED void *x) {
+  return __pyx_pw_6mlpgui_7_sparse_9Workspace_6tile_D_1__get__(o);
+}
+
+static int __pyx_setprop_6mlpgui_7_sparse_9Workspace_tile_D(PyObject *o, PyObject *v, CYTHON_UNUSED void *x) {
+  if (v) {
+    return __pyx_pw_6mlpgui_7_sparse_9Workspace_6tile_D_3__set__(o, v);
+  }
+  else {
+    return __pyx_pw_6mlpgui_7_sparse_9Workspace_6tile_D_5__del__(o);
+  }
+}
+
+static PyObject *__pyx_getprop_6mlpgui_7_sparse_9Workspace_tile_count(PyObject *o, CYTHON_UNUSED void *x) {
+  return __pyx_pw_6mlpgui_7_sparse_9Workspace_10tile_count_1__get__(o);
+}
+
+static int __pyx_setprop_6mlpgui_7_sparse_9Workspace_tile_count(PyObject *o, PyObject *v, CYTHON_UNUSED void *x) {
+  if (v) {
+    return __pyx_pw_6mlpgui_7_sparse_9Workspace_10tile_count_3__set__(o, v);
+  }
+  else {
+    return __pyx_pw_6mlpgui_7_sparse_9Workspace_10tile_count_5__del__(o);
+  }
+}
+
+static PyObject *__pyx_getprop_6mlpgui_7_sparse_9Workspace_tile_rows(PyObject *o, CYTHON_UNUSED void *x) {
+  return __pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_rows_1__get__(o);
+}
+
+static int __pyx_setprop_6mlpgui_7_sparse_9Workspace_tile_rows(PyObject *o, PyObject *v, CYTHON_UNUSED void *x) {
+  if (v) {
+    return __pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_rows_3__set__(o, v);
+  }
+  else {
+    return __pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_rows_5__del__(o);
+  }
+}
+
+static PyObject *__pyx_getprop_6mlpgui_7_sparse_9Workspace_tile_vals(PyObject *o, CYTHON_UNUSED void *x) {
+  return __pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_vals_1__get__(o);
+}
+
+static int __pyx_setprop_6mlpgui_7_sparse_9Workspace_tile_vals(PyObject *o, PyObject *v, CYTHON_UNUSED void *x) {
+  if (v) {
+    return __pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_vals_3__set__(o, v);
+  }
+  else {
+    return __pyx_pw_6mlpgui_7_sparse_9Workspace_9tile_vals_5__del__(o);
+  }
+}
+
 static PyObject *__pyx_getprop_6mlpgui_7_sparse_9Workspace_n_threads(PyObject *o, CYTHON_UNUSED void *x) {
   return __pyx_pw_6mlpgui_7_sparse_9Workspace_9n_threads_1__get__(o);
 }
@@ -36027,6 +38303,10 @@ static struct PyGetSetDef __pyx_getsets_6mlpgui_7_sparse_Workspace[] = {
   {"work", __pyx_getprop_6mlpgui_7_sparse_9Workspace_work, __pyx_setprop_6mlpgui_7_sparse_9Workspace_work, 0, 0},
   {"stats", __pyx_getprop_6mlpgui_7_sparse_9Workspace_stats, __pyx_setprop_6mlpgui_7_sparse_9Workspace_stats, 0, 0},
   {"W2T", __pyx_getprop_6mlpgui_7_sparse_9Workspace_W2T, __pyx_setprop_6mlpgui_7_sparse_9Workspace_W2T, 0, 0},
+  {"tile_D", __pyx_getprop_6mlpgui_7_sparse_9Workspace_tile_D, __pyx_setprop_6mlpgui_7_sparse_9Workspace_tile_D, 0, 0},
+  {"tile_count", __pyx_getprop_6mlpgui_7_sparse_9Workspace_tile_count, __pyx_setprop_6mlpgui_7_sparse_9Workspace_tile_count, 0, 0},
+  {"tile_rows", __pyx_getprop_6mlpgui_7_sparse_9Workspace_tile_rows, __pyx_setprop_6mlpgui_7_sparse_9Workspace_tile_rows, 0, 0},
+  {"tile_vals", __pyx_getprop_6mlpgui_7_sparse_9Workspace_tile_vals, __pyx_setprop_6mlpgui_7_sparse_9Workspace_tile_vals, 0, 0},
   {"n_threads", __pyx_getprop_6mlpgui_7_sparse_9Workspace_n_threads, __pyx_setprop_6mlpgui_7_sparse_9Workspace_n_threads, 0, 0},
   {0, 0, 0, 0, 0}
 };
@@ -37489,14 +39769,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_CsrInputs(__pyx_msta
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_CsrInputs", 0);
   /*--- Exttype __pyx_obj_6mlpgui_7_sparse_CsrInputs ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse_CsrInputs_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs)) __PYX_ERR(0, 33, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse_CsrInputs_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs)) __PYX_ERR(0, 34, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs = &__pyx_type_6mlpgui_7_sparse_CsrInputs;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs) < (0)) __PYX_ERR(0, 33, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs) < (0)) __PYX_ERR(0, 34, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs);
@@ -37506,8 +39786,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_CsrInputs(__pyx_msta
     __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_CsrInputs, (PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs) < (0)) __PYX_ERR(0, 33, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs) < (0)) __PYX_ERR(0, 33, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_CsrInputs, (PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs) < (0)) __PYX_ERR(0, 34, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs) < (0)) __PYX_ERR(0, 34, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37524,14 +39804,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_Workspace(__pyx_msta
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_Workspace", 0);
   /*--- Exttype __pyx_obj_6mlpgui_7_sparse_Workspace ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse_Workspace_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace)) __PYX_ERR(0, 215, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse_Workspace_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace)) __PYX_ERR(0, 287, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace = &__pyx_type_6mlpgui_7_sparse_Workspace;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 215, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 287, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace);
@@ -37541,8 +39821,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_Workspace(__pyx_msta
     __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Workspace, (PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 215, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 215, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Workspace, (PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 287, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 287, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -37559,14 +39839,14 @@ static int __Pyx_modinit_Exttype___pyx_defaults(__pyx_mstatetype *__pyx_mstate) 
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_defaults", 0);
   /*--- Exttype __pyx_defaults ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse___pyx_defaults_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 275, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse___pyx_defaults_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 353, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults = &__pyx_type_6mlpgui_7_sparse___pyx_defaults;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults) < (0)) __PYX_ERR(0, 353, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults);
@@ -38593,19 +40873,19 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 24, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":82
+  /* "ext/_sparse.pyx":83
  *         return len(self.codes) / max(1, self.n_samples * self.n_features)
  * 
  *     def check(self, W1, b1, W2, b2):             # <<<<<<<<<<<<<<
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if d != self.n_features or W2.shape[0] != h or b1.shape[0] != h or b2.shape[0] != k:
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_6mlpgui_7_sparse_9CsrInputs_3check, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_CsrInputs_check, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 82, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_6mlpgui_7_sparse_9CsrInputs_3check, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_CsrInputs_check, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 83, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, __pyx_mstate_global->__pyx_n_u_check, __pyx_t_4) < (0)) __PYX_ERR(0, 82, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, __pyx_mstate_global->__pyx_n_u_check, __pyx_t_4) < (0)) __PYX_ERR(0, 83, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -38635,19 +40915,19 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":240
+  /* "ext/_sparse.pyx":318
  *         self.stats = np.zeros((n_threads, PAD), np.float64)
  * 
  *     def check(self, W1, W2, bint full_batch):             # <<<<<<<<<<<<<<
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_6mlpgui_7_sparse_9Workspace_3check, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Workspace_check, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 240, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_6mlpgui_7_sparse_9Workspace_3check, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Workspace_check, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 318, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, __pyx_mstate_global->__pyx_n_u_check, __pyx_t_4) < (0)) __PYX_ERR(0, 240, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, __pyx_mstate_global->__pyx_n_u_check, __pyx_t_4) < (0)) __PYX_ERR(0, 318, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -38665,7 +40945,7 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
 
   /* "(tree fragment)":17
  *     else:
- *         return __pyx_unpickle_Workspace, (type(self), 0xace2c0a, state)
+ *         return __pyx_unpickle_Workspace, (type(self), 0x69fdfc6, state)
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     __pyx_unpickle_Workspace__set_state(self, __pyx_state)
 */
@@ -38677,38 +40957,38 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":275
+  /* "ext/_sparse.pyx":353
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
  *                     floating lr, Workspace ws, grads=None):
  *     """One full-batch gradient-descent step over CSR inputs; returns (loss, n_correct) before the update.
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 275, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 353, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_9full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_float_1_float_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_9full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_float_1_float_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 353, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_tuple[6]);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 353, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_11full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_double_1_double, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_11full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_double_1_double, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 353, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_tuple[6]);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 353, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_1full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_1full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 353, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 275, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 275, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 353, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 353, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_5)->arg0 = __pyx_t_9;
   __Pyx_GIVEREF(__pyx_t_9);
@@ -38719,42 +40999,42 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   __pyx_t_4 = 0;
   __pyx_t_4 = __pyx_t_5;
   __Pyx_INCREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_full_batch_step, __pyx_t_4) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_full_batch_step, __pyx_t_4) < (0)) __PYX_ERR(0, 353, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/_sparse.pyx":340
+  /* "ext/_sparse.pyx":422
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
  *                    floating lr, Workspace ws):
  *     """One gradient-descent step on the samples `batch` (indices into the CSR rows).
 */
-  __pyx_t_5 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 340, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 422, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_15minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_float_1_float_1_f, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 340, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_15minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_float_1_float_1_f, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 422, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_4) < (0)) __PYX_ERR(0, 340, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_4) < (0)) __PYX_ERR(0, 422, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_17minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_double_1_double_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 340, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_17minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_double_1_double_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 422, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_4) < (0)) __PYX_ERR(0, 340, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_4) < (0)) __PYX_ERR(0, 422, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_3minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 340, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_3minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 422, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 340, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 340, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 422, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_4)->arg0 = __pyx_t_9;
   __Pyx_GIVEREF(__pyx_t_9);
@@ -38765,7 +41045,7 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   __pyx_t_5 = 0;
   __pyx_t_5 = __pyx_t_4;
   __Pyx_INCREF(__pyx_t_5);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_minibatch_step, __pyx_t_5) < (0)) __PYX_ERR(0, 340, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_minibatch_step, __pyx_t_5) < (0)) __PYX_ERR(0, 422, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
@@ -38915,7 +41195,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/_sparse.pyx":45
+  /* "ext/_sparse.pyx":46
  * 
  *     def __init__(self, pixels, labels, lut):
  *         a = np.ascontiguousarray(pixels, dtype=np.uint8)             # <<<<<<<<<<<<<<
@@ -38924,12 +41204,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 45, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 46, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
 
-  /* "ext/_sparse.pyx":50
+  /* "ext/_sparse.pyx":51
  *         lut = np.ascontiguousarray(lut)
  *         labels = np.ascontiguousarray(labels, dtype=np.int32)
  *         if lut.shape != (256,) or lut.dtype not in (np.float32, np.float64):             # <<<<<<<<<<<<<<
@@ -38938,12 +41218,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_int_256};
-    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 50, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 51, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[3]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[3]);
 
-  /* "ext/_sparse.pyx":61
+  /* "ext/_sparse.pyx":62
  *         self.indptr = np.zeros(n + 1, np.int64)
  *         for start in range(0, n, 4096):
  *             np.cumsum(np.count_nonzero(a[start:start + 4096], axis=1), out=self.indptr[start + 1:start + 4097])             # <<<<<<<<<<<<<<
@@ -38952,18 +41232,18 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
-    __pyx_mstate_global->__pyx_tuple[4] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[4])) __PYX_ERR(0, 61, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[4] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[4])) __PYX_ERR(0, 62, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[4]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[4]);
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_out};
-    __pyx_mstate_global->__pyx_tuple[5] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[5])) __PYX_ERR(0, 61, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[5] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[5])) __PYX_ERR(0, 62, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[5]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[5]);
 
-  /* "ext/_sparse.pyx":275
+  /* "ext/_sparse.pyx":353
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -38972,7 +41252,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {Py_None};
-    __pyx_mstate_global->__pyx_tuple[6] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[6])) __PYX_ERR(0, 275, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[6] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[6])) __PYX_ERR(0, 353, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[6]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[6]);
@@ -39036,38 +41316,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{12},{8},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{27},{179},{8},{24},{40},{15},{7},{6},{15},{2},{43},{9},{21},{27},{41},{28},{24},{50},{37},{30},{37},{33},{35},{1},{5},{9},{27},{29},{15},{2},{8},{8},{1},{15},{2},{2},{3},{9},{27},{29},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{12},{11},{10},{24},{19},{24},{14},{12},{10},{17},{13},{12},{12},{19},{8},{5},{15},{13},{3},{6},{6},{6},{6},{15},{4},{7},{17},{18},{4},{2},{2},{4},{5},{5},{1},{5},{18},{5},{7},{5},{13},{6},{1},{8},{6},{5},{15},{5},{6},{9},{5},{5},{5},{7},{7},{6},{7},{10},{15},{77},{72},{3},{3},{3},{3},{3},{5},{1},{1},{2},{5},{7},{6},{6},{5},{5},{5},{5},{8},{2},{2},{1},{4},{6},{6},{4},{2},{3},{1},{3},{7},{3},{14},{76},{71},{14},{4},{1},{8},{6},{9},{4},{4},{7},{2},{5},{3},{3},{4},{6},{3},{8},{7},{1},{4},{10},{5},{10},{4},{5},{5},{5},{4},{4},{6},{3},{1},{5},{6},{6},{12},{6},{4},{2},{1},{1},{5}};
-    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{11},{879},{55},{313},{209},{912},{166},{121}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{12},{8},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{27},{179},{8},{24},{40},{15},{7},{6},{15},{2},{43},{9},{21},{27},{41},{28},{24},{50},{37},{30},{37},{33},{35},{1},{5},{9},{27},{29},{15},{2},{8},{8},{1},{15},{2},{2},{3},{9},{27},{29},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{12},{11},{10},{24},{19},{24},{14},{12},{10},{17},{13},{12},{12},{19},{8},{5},{15},{13},{3},{6},{6},{6},{6},{15},{4},{7},{17},{18},{4},{2},{2},{4},{5},{5},{1},{5},{18},{5},{7},{5},{13},{6},{1},{8},{6},{5},{15},{5},{6},{9},{5},{5},{5},{7},{7},{6},{7},{10},{15},{77},{72},{3},{3},{3},{3},{3},{5},{1},{1},{2},{5},{7},{6},{6},{5},{5},{4},{5},{5},{8},{2},{2},{1},{4},{6},{6},{4},{2},{3},{1},{3},{7},{3},{14},{76},{71},{14},{4},{1},{8},{6},{9},{7},{4},{4},{7},{2},{5},{3},{3},{4},{6},{3},{8},{7},{1},{4},{10},{5},{10},{4},{5},{5},{5},{4},{4},{6},{3},{1},{4},{6},{10},{9},{9},{5},{6},{6},{12},{6},{4},{2},{1},{1},{5}};
+    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{11},{908},{55},{513},{209},{912},{166},{121}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (2675 bytes) */
-static const char cstring[] = "x\332\255VKs\333F\022\266H\332Vb\3051%\371\225G\005\224l\313Il\305\244\024%k\247\262EI\324Z\251<L\275\023;F\206\300\220\202\005\002$\006\220\310\274VG\036q\304\021G\034q\344\221G\036q\344\321?\301?!\337\014HJ\226\343\2546\273\252\022z0\323\350\351\376\372\353nJ\304\226\3565$\235\224\250\316\244\262iI\222YzF\025\373K\211\221jM\247\354\266mQ*\225-R\251R\303\376p\366\276\364\3057\264jZ\315-\215\036HfY\372B1\r[\2538\246\303$b\250\222\252Y\374\373\223\333\23218`\266\245\251T=\246,\341\336\277:\177yo\250\371\345?\227\210a\230\266D\030\323*\206d\233\222E\211z\3274\364\246T\025N\356\303\311Uc\237\350\232*UM\225\336\221h\243\206oajF\231\341\367\316 h\333\"\306\314\035\251\002S\003e\266Kj\024WI\244\2411\351[S\252\022[\331\325\214\212\304\257\"\266c\001\024\3231\324oM\233J\366.p\\j\332\273\246!A]\245\272V\242\026\261)\034\341\256\343B\213+\031\322\243\302\243\273\363\237\317\213@,\312\221f\022sJ\212\216\030(\343x\226\034M\267q\261\335\254Q6+\255\226\245\246\351H\006\205\313\010\260\006\275\343\037\330\273\324\220\030\265\371B\232\021p\020[3\r\031\237\303\333\231>\202\332>\345_\257\020\235\321Y\242\2522\364h\211\207\304\341\244\r\311tl~9\200\250\364\367\253\016\263\245]SW\245,\377\264\344\224\313\324\272\313\264\237\351\200\032\212\251\353\334\266i\260YRRT\215\221\222N\251!\236\r\373\023\231\325\210\205\373j\315FE\321\214\232c\307T\300.\251R@\302\244]\002\307T\215\233\006\273$U\004\255\261\330\206\332\247\245\360\244$\262qov\366\370&O>\016\014Z!<D\035A\014\224s\237.He\335$\366\\\216\247Y,\027\346%d\327\241\014\360\354r\252\034\331F\376tJ\260\316\n\244\207\257\2461\010\3270\221\3272qt[\222e\213\252\216BeYR\035\001\254a\032w\221\347}\215\3508E\260\232-\313\3038c6\201\027\2461cKe-\316V\214\210#B\3456\210\256\233\n8#\021\313\"MI%6\231\375\223\323\230\231\034\307\270(\330\354\201i\355\001j\005H\232\210\355\330\025\006\265\371\341\221\302\001A\310D\245\242\324\253p\363\256H6e\277\346\327\227VW\227\230\265*\274\032.f\207\261*\202\336\262|\374\010\304c\340\333\237\035\302\250\262\267""\234-\350\272VCF\327i\335\241\206B7x\333\230=\352 \333\331\355\334vnc{\340\341p\361\352\305\307\217^\271\370\350P\\,\313\217\232\r\374/\243\364\344oA\3065Z\226\345~y o\310\021/\240\243E\205\332\232M\253|C\345\337\340\257\354\030\n\227\225\301]\370\323\2525\264\013\276\252\022\315\020\322T\035]\234\031H\266\220\364\200\013\260^\026\2760\247\032\277Y\224\201=\361\272o\221/9\347\343\225c\3244e\017\326\2060\236\330/\030\003[\303\255a\340\361\376\276\315\t\303\357\257;D\037\2704\240\353+\230\0167h\203\277\000\326a\030\354X\330\257\300-\3136e\366\000\254\262\303\250*\2431\212^\"kLVL\013\035E3(\372\002Q\024y;+\2369\376,\211u)7`\264\034\267\026bU\030a\202\373\204\035\r\217\376F\323P4svh\226\361\266\\\312\226r%\302\342~U\202\261=E\000\256\350\320\220\221\036\364u\005\247\330A\353\207M\213\267B\005];~\240\t\032?S\313T\234*r\244\366\253\233\251\246\303\233\017O\213x\360x\342\241H\2535\273\t\026\303\032E&D\207\247\226eZe\235T\230h1\375\226\323o7\2502\314\215\376\204);\272.\013_\217V\340\001\255\235x}\034;\360\370\376\035\351\376\375\354\217w\006\257\307\327\257=\372\361\2441\341\311\360\203\376\333\261\345k\016~\254lg+\333\271J)[)\345P\001\025\013\335rW\323T\221b>\202\0254jC\255\241\007\t\246j\006\302\306ca^3\366e\203\027\023\213\037?\323g\367\236e\367\366\240\275w\300\263\034wp\335dL\267\320\262\253U\322\300\264\346\243\032\035\2117\245#\367_~\373\337\2209a\353\357\002S\325k\025G\233\355\0177\376\243\3020d\301>\214\025\313<8\032.\274\222\000T\265O3\243\006\316\324\232\240\0228\214\212\335\253i\r\340P3k\026\255h\360\t\364\214\007\005\243z\031%7 \244\330\033\374\352`\034P\024\243\025W$\1770\036\017\263M\374[\016~P8U\333A&>G\217\300-N\r\223\204\242B\207U\034\317@1\030X\243\311]c\337\035\216\364R3~=8\027\020,?\271\367b\354\314\331\013\255[\356\210;\351nx\223^\261\227:wXn\345[\033\330\300\313M\177+\310\366RS\376\255\000_N\373\013Az(\336\363V\374L/u\315\033\361\256xu\1774H\004\267\302\221\360Z{\274\275\320Iwnw\247\272+\321\332z\264\276\321K\235?\264Z\343\255lo\364b\353\031\364\361""\365uo\334\313r[9\277\370\032\221\361\307}\250H~\202\337\323\027\357z\017|%\030\017\262/\316\2359{\315\375\315\317\367\336x\2637:\356f\334\254\273\350\022\227y7<\3421?\343\317\371j0\035\024{cW\335ztm\261\223\351\215\305j+^\306\233\363T\177\332_\363-\330\312Ai\364\255V\261EN\212\213-\322\252\273g\335\242\253\000\235u\377\315`*X\016\023a\246o\364~\033+ \320\033\233\200\335\274\273\345e\275e\177\304\277\032\214\004\223A1\240a6\\n\217\264\047\332\371\366Fg\242\223\357\024;\2447y\331]s\353^\322\233\007n\210\312\237GJ\222A6X\nl|\260\030\222\320n\317\265\225N\232\253nxio\332\333\360\323\376\r\237\370,\270\021\020\241\266\024Z\200:\313U\370\265K\236\355g\375\225 \023\314\005j\230\t\027\332\351\3664.Mwnv\352\335d7\333\033\233\204\207E\267\354\345\205\265\231 -l9a>\334\020\312\305\266\332\231\206\207j7\323\235\353\222\336\345+By\335O\371K\270\370\343\0200\215\265\n\356e\300\\\347\346\n\3025\201\260#\024A\222\261V\236\347{\277\265\355\3469\216\233\356Mw\037:\243\027Z\331\326\277\334\234\273\343\025\275\212\277\201\333o\006\026\350\"n\376\353\343\265v\375\317\025^\277\375vk\337]\217\251v\376\320i-\265\034w\331;\353\255y\016b\251\367\336\272\330\033{\0074\370\034\230-\366a-!\261\323\341\343N\252\223\357\215\275\017s\2738\260`p:\330\010\047\200\367/\234B\307\277\262\201\365^{\022\356\277f;u\241\265\340Np\330\017G\236\247>\360\352\221t/\274\320~\320\331\213\212k\275\324\204\373\017\357\241\237\347d?\177\370\253\373\231\227\351\215~\014\036|\335\276\010\232\340\343\354\341\310\213\3213o\276\313\017\322(\311M\220\273\354/\007o\204\223\341\367\310\326\207\335\371n3\332y\022=\331\215v\365H\267#\273\0215\232\275\321K\356y0\354\234\247\007\231A6\n\242\276y\245\364FA\336\347x\330`\340\201O\005cn\206\007m\332\231C\362oGk\337G\337?\215\236\222\210\320\210V\243*\3146\243\346\257/\316\234\371m$\237\200\310\047V\271XM<\342\342Qb\223\213\315\304\016\027;\211\047\\<I\250\\\250\211=.\366\0225.j\t\306\005K\034pq\220\370\235\213\337\023\205$D!\371\025\027_%\277\341\342\233d\221\213br\233\213\355""\344S.\236&\345$\017\207\3477z\373#A\337\203p\257s\265;\362\374\345\235\364\t\340v@\371w\202\371\240\331N\265W:7:z\264\266\025m)\221R\211*,b\007\321A\343\364\240}\206\332\271\034(\"\007\225\316fw\272\273\021\025\001\331O\321O\300+\316D=\252#\023\277\361\360\006\220\025\270($\036r\3610\361\035\027\337\001\300\323\007t\351\225f}\252\376|\326\333\0021\037\006\213A\031\245\276\203j\332G\221W\243u\270\374\303\260\023\307-:\327Zw\023\356\024:\251\"\272\372\310\261\226\375\322d\340\352\023\255\025\364\3239\250\246\217\251\361\223I\264\317\n\232\234\345Mx\213\350\264\031\3773\321\212\217\264>\360,?\375\267\033\377u\357-\364n\006\233k\301\277\333(\225\253\247\232\004\375~~\256\177\250\200\0229X\260\302\3610\027\376\305q\372\024G\377\257!q\271C:v7\333\315w7\373\323\363\277\033\027G\252)t\226\365 \025\344\321\276\322\350l\305\323\217\212\377\334\346yS-\240\265\361\002\331\364\247\374B0\021\344y\333u\004w&\240WD>\236\217\275\353e\243\367\n\035|\235v\257\200\020\343\030\275\204O\342[^\002V\327\300\203\t\244n\354\022\020\334D\023\315\366.\361\237\024i\357\026 \232\364\213~\005\020q/?\005D\350\251<N\0240\005D\313\321\243bT\344\030E\033\333\321\366N\357\372;\336\224p\360,\002O\"C<pT\356u\230\273\r\340\300.ph2X\017\223\341\003\320f\364\nBl\014Q\345#\016\223\360u\333\350\307\237\2428\246\343\271r\230\347\263g\256\245\242Z\370\017\212y\004r\005\211I\365\353L\2144^N)\367k?\211\253\267D\306X8%&\367\225v\275\223D\273-\001\357\\wk\020\303\017\321\017\21798\037\t\374`a\276ec.p\234\032q\326O\234\376\002\234\022\300\237\017\265\370$z\177>,\340\227A\256\275\336\0319\225\227\363\255\203\376\240\347~\362\337D\023 \360\331p\253\235m/\265Yg\252\263\010?\023\335\314Kw?pUTB\345X\\`\342P\343\017\267\241\014Y";
-    PyObject *data = __Pyx_DecompressString(cstring, 2675, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (2915 bytes) */
+static const char cstring[] = "x\332\245VK{\323\326\026%\266C\323\222R\234\004(\245\334\312\t\020\332B\212\235\224\366B\277\336:\211\003\264\245\305q^\024\250\221\245cGD\226l\035)\261K\037\014=\324PC\r5\324PC\017=\324\320C~\002?\341\256-?\362\000z\271\367\372\373\254}t\036\373\354\275\366cI\020M\341zCP\305\022S\271P\326\rA\320KO\231d~+p\261ZS\031\277b\032\214\teC\254T\231f~:wS\370\346\036\253\352FsCa{\202^\026\276\221t\315T*\226nqA\324dAV\014:\177tZ\321\006\013\3344\024\231\311\0076\013\270\367\357\326\017\317\rw~\373\257%Q\323tS\0209W*\232`\352\202\301D\371\232\256\251M\241\032\031\271\013#\357j\273\242\252\310BU\227\331U\2015j8\013U\263\322,\335;\013\247MC\324f\257\n\025\250\032l\346\333b\215\341*Al(\\\370I\027\252\242)m+ZE\240\253D\3232\000\212ni\362O\272\311\004s\0338.5\315m]\023\260]f\252Rb\206h2\030B\246\343B\2036i\302\375\334\375k\013_/D\216\030\214\220\346\002\267J\222\n\037\030\047<K\226\242\232\270\330l\326\030\237\023\356\226\205\246n\t\032\203\311p\260\206}\007\017\230\333L\02383i \314Fp\210\246\242kE\034\207\265\263}\004\225]F\247WD\225\2639Q\226\213\330\307J\344\022\301\311\032\202n\231t9\200\250\364\347\253\0267\205m]\225\2054\035-Y\34523\256q\34576H\rIWU\322\255k|N,I\262\302\305\222\312\230\026=\033\346\027E^\023\r\334Wk6*\222\242\325,\263\227\n\230\025\253\014\220pa[\204a\262B\252\221]\202\0349\255\360\236\016\271\237\226\221%\245(\032\327\347\346\016NR\360\261\240\261\212H.\252pb\2609\363\345\r\241\254\352\2429\237\2410G\303\033\013\002\242k1\016x\266)U\366u#~*\0231NGH\017_um\340\256\246#\256e\321RM\241X4\230lI\254X\024d+\002V\323\265k\210\363\256\"\252X\205\263\212Y,\016\375\354e\023\362B\327fM\241\254\364\242\325C\304\212\\%\035\242\252\352\022rF\020\rCl\n\262h\212s\257Y\355e&\341\330+\n>\267\247\033;\200Z\002\222:|;p\205\306LZ\334\337\260\047\302eQfQ\251Wa\346\265(\330\214\377\236-,\335\275\273\304\215\273\221U\303\301\334\320W)J\357b\361\340\022\022\217#\337^\267\010\245\322\316r:\247\252J\r\021-\260\272\3054\211\255Q\333\230\333\357 \233\351\315\314ffms`\341p\360\352\305""\007\227^\271x\1771\272\270X\274\337l\340\277\214\322+\376\204d\\e\345b\261_\036\210\033bD\005\264?\2500S1Y\225&d:\203_\331\322$\222\225\301]\370)\325\032\332\005\215\252\242\242ER\227-5Z\323\020\354H\262=\022\310\372bd\013\267\252\2757\203qdOo\334\327HC\312\371\336\310\322j\212\264\003mC\030\217\314\347\264\201\256\341\324\320\361\336\374\256I\tC\367\327-Q\035\2304H\327W0\035N\260\006\275\000\326\241\033\374\200\333\257\300],\232\214\233\003\260\312\026gr\021\2151\352%E\205\027%\335@GQ4\206\276 JRq3\035=3\364,E\343Rf\220\321\305^k\021\215\n\027y\224\373\"\337\047\217\376DS\223\024}n\250\226S[.\245K\231\222\310{\375\252\004e;R\004\270\244bG\021\341A_\227\260\212\031\264~\3504\250\025J\350\332\275\007\232\240\366\0333t\311\252\"Fr\277\272\271\254[\324|(,\321\203\374\351\221\"\253\326\314&\262\030\332\030\"\021uxf\030\272QV\305\n\217ZL\277\345\364\333\r\252\014\274\321g\230\262\245\252\305\310\326\375\021\362\200\325\216\274>\354\031\360\360\346U\341\346\315\364\343\253\203\327\203\3437.=>\252,\262dx\240\377v`\370\206\205\307\225\315te3S)\245+\245\014*\240b\240[n+\212\034\205\230(XB\243\326\344\032zP\224\251\212\006\267\361\270\261\200\007\250g\267\250QA\361\336\3437\366\364\372\323\364\316\016N\354\354Q\244{]\\\3259W\r\264\355jUl\200\261\211\256\321\225\2501\355\273p\370\355\377C\347\210\256\377\025\234\252Z\253X\312\\\237\340\350\303B\323\212Q\006\202Z\014}o\237`0P@\225TT\300\254\332\3178\255\206\364\2515\221UHg\024\357NMi\000\216\232^3XE\201i\310\324\036gp\246\226Q}\203\334\214\346\006\037 \234pE]\032\275\342\244\007\047\267\270\251\343oX\370\266\260\252&\335O\377\342r\364\2142?\032\221\235\321\000\234\310-D\355k4\025\330b\325@=\014%=,\373\036iFL\302\033Mr\200\377\374|\244\233\230u\353\336qO\304\360\213\353/\307\217\215\236h]\266G\354){\315\231r\362\335\304\361\347\345V\266\265\206\t\274\\r7\274t71\355^\366pr\306\275\341%\207\342cg\305Mu\023\037:#\316\031\247\356\216y1\357\262?\342\177\030L\0047\332\311\366\225\316tg%\\-\204\205\265n\342\235\347Fk\242\225\356\216""\235l=\305~\234>\347L8i\322\225q\363o\020)w\302\305\026\301\215\321=}\321_\373\324\233 \303\372[.\273%\262\357\274s\313\225z\013W`\315\264\227\363\047\374y_\n\222/\022g\355?\334l\367\335\367\272c\023v\312N\333\213\266hs\347\242#:\334M\271\363\256\354\315x\371\356\370Y\273\036~\270\330Nu\307{\333V\234\2243\357\310\356\214\273\352\032P\235\301\246\261\367[\371\226xT\234l\211\255\272=j\347m\t@\026\334\367p\377\262\037\363\241\352#\047\025\236_j\247\273\343\000\253;\376\261\223u\362N\331\315\272k^\322\233\365\223\376E_\364\255 \033\254\001\267\231v\276-wR\235t\047\333\311w/L\273\323\356\367\236\354_\362\215`2X\014\304\356\205\1778%w\304\235t\227\275\021r\026\267\214\370\223~\326/\004\t\350X\r\352\355D{\251\315;3t\376\037\321E\005/\341e\2755\\5\343\257\005\311\340\263v\266]\350$p\305\203pc3\334\374%\374\345!\355U\220\033qo\301\253\373\307a\022\017.\006b\260\013\203\244\316T\047\337)\207k\353\341\372V\270\365\340\260\336u?\005\230\201\301x+g\237\006\260\365\356\370\224\235s\222\316\214\023aj\301\343\202\213\010\215\267\262\224\014\273\255M;K\310\255\333\227\354]\354\031;\321J\267n\333\031{\013\310T\"\\.y\006r)\031\314\004\377a\031\016\277~\303\233\247?h\355\332\205^\036\276\363\334j-\265,{\331\031uV\035\313]r\353\335\367OF1s\276v\323\356\242+\272\334\273\350\225\020\312\031\377!\240\315v\307/@\3356\026\014(\234\001\254\223\376\222\377\254\235:|\312\364\346\275\235`\n\346\277a:q\242u\303\236\264\263v\376\371\310\213\304\047N=\024\256\373\047\202[\355\2350\277\332ML\332\377t\356\000\343<\031\371\273\375\225\223\352\216}\216p\377\030\234l\213t8\375|\344\345\330\261\367\316\323B\022\365\272\216t.#+\336\365\247\374\007\201\334\376\264\263\320i\206[\217\302G\333\341\266\032\252fh6^\036;\326\034Y\214A,\306VH\254\304\n$\n\261M\022\2331\211\204\024\253\220\250\3048\t\036\333#\261\027k\304\272c\247\354w\354\272s\334Q\275\324 \222\271\250qP]u\307P?/\3600\235\005g\317ep\2252w/`\355y$\365\225p\365A\370\340\327\360W1\024Y\310\252a\025&5\303\346\357\320\376\307H\226.\311\306\356\222""\270\033\273O\342~l\235\304zl\213\304V\354\021\211G1\231\204\034\333!\261\023\253\221\250\0351\365O\022\177\306rq\210\\\374{\022\337\307\357\221\270\027\317\223\310\307\037\220x\020\177B\342I\234\221`\361m\022\333q\225\204\032o\220h\304\377\"\361W|9\001\261\234\270M\342v\342\007\022?$6Hl$\036\223x\234(\221(%\030\t\226PH(\t\223\204\231xF\342Y\342\273Q\210\357F\227H,\215\336&q{\364\036\211{\243k$\326F\327G\tZ\312\323\360\203\317\220{\242\267\347\357\264\317vF^\034\236I\036I\200-g\315\375\010\325\333D#Xi_l\253\341\352F\270!\205R%\254\360\220\357\205{\215\267\017\340W\356\254w\332\223\242\\\252\264\327\321M\326\302<\302\367$|\202\330\3652\252\036\326\033a\343\017\202z\020\276\034\211\\\354\016\211;\261\237I\374\214`\276\275C\247^a\244\267\"\241Qg\003\005v\307[\364\312h\205[\350\n\324\267\252a\001&\3772\244\233\036\017eZ\005;fO\203\003\244\210\272F\016\360\322!\372\243\355\223\255\0250\301<\266&\017l\243\225)4\376\212\275j\033\316\244\263\010\216H\271_E$\262\277\353\023\307p\223\377\r\273\r\031\354\345\361c\243\347\234\367\301:\034:W\275\277\320\370\337\222\303\372Lt\274\277(!%2\320`\200\0133\376\337,\047\337b\351\265\364\026q\346\315 \325\247\267IX\226\2657\234\264\263\014\232:\013\222\232\362\362\036\363\323\376r0\002\016#\232;\335\026\333fDq\353\375O\204\251\323@\262\356\304\3218\352\204\205\273\020QQ\332[\362L\034]\004\035\231\301| \265\223\207\267&\216\260[\236\226\351\362%\307DB\254x\251\250\t\245\374\033\021Y\020\303^j\327;\361N\372-\350\212\310!\207\026M\005\262\016\"\316y\223^\226\350\303\212rg\222\210\034\361x1~\336I\207\037\347\3328\235\264\317 !&\360\321 \3227\304e\047\006\255\253\310\203I\204n\374\024\020\\\007\031\244\273\247\350\273)\351\\\006DSn\336\255\000\"\262\362K@\004n ?Q\300\014\020-\207\367\363a\2360\n\327\300\324[\335s\0379\323\221\201\243p<\216\010\221\343\250\334sPw\005\300!\273\220CS^\301\217\373\267\2206cg\340bc\210*\367>\247O\2007M\203W\276Dq\314\364\370\361y\2268t\276%\243Z\350Sh\001\216\234A`\022\375:\213\250\231\312)a\377\350\306q\365F""\0241\356O\203\021\215\340\014\276E\342h\375%\340\235\351l\014|\210\2766\000\316g\021~\320\260\3202\301o\204S\243\027\365#\253\317\200S\014\370\0239\367V\302\013\013~\016_\232\231\240\320\036y++\027Z{v9\302\215\354\244\257\271I$\360\250\277\021\244\203\245\200\267\247\333\213\2603\326I\035\272\373\226-\243\022*\007\374B&\016w\374\033\336~_\227";
+    PyObject *data = __Pyx_DecompressString(cstring, 2915, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (3509 bytes) */
-static const char cstring[] = "\377 at 0x l\377abels fo\377r  objec\377t> sampl\377es(tree \377fragment\377).: <Mem\377oryView \377of <cont\377iguous a?nd dir<\001\007\r\373in\021\005strid\313ed\"\010 u\000\004\031><\374(\tA\006>?Cann\377ot assig\377n to rea\377d-only m\372\240\002v\242\000Inval\377id mode,\317 exp\334\000|\000\047c\365\047t\001\047\362\000tran\317\047, gH\000%\005sh\377ape in a\377xis No m\377atching \336g\001atur\222 ou\377ndNote t\375h\305 Cython\375 ,\000delibe\317rate\206\000\353\001ct\373er!\001n PEPo-484\245\"re\346!\177s subcl\301\000\373es\314!built\376v\000types. \377If you n\311e\257 \336\000p\351\000%\tth\277en set\200\000e\373 \047\212\"ationi_<\000\253\000\047\210Div\242\000\377o False.oadd_\264 eb\317\001\376\341\000dex out\364\311A\206 g\021\004must\177 hold 1\326!\377buffer-s\367ize\223ecoll\374\250`k\000s.abcd\377isableen\376\001\002xt/_spa\375rm\000pyxgci\317nput\234c\023\000am\275e\220 s ha\226\000d\331iW\001\333` d\360\002is\322>\003d\220\204\004\205\002b\211B0.q.\t\t\371A\026\000neg\362\000\347vel\302\000%\005256\377 float32\334\333a\006\00264 \210`ue\265s\234 h\247as T\005a_t lea\357\0001\345\"\366\006\006on\347\005no d\377efault _\377_reduce_\357_ du\324\"non\377-trivial\274\033\000\352\000it__\337\006 \376\311bs don\047t\047 fi\250C\214#u\252\"\270\204\001\337alloc\261` a\377rray dat\303a.\013\020\224\204\003\346\205\001\303\205\003s.owork\350 ce^\000\234\331\000X\010net\031\001\027\007w\355a\360\000ad\270\204\001r m\357ini-\200bes|\377ASCIICsr\251I\243B\000\006.\343\006c\332\204\002_\371_\017\t\366`state\375_\013\017checkD\3771Ellipsi\377sSequenc\353eT\263\207\001.\270\207\007W1W\0372W2TW\273\005\000\006g\017\360\017\th\016.\007t\002__Py\375x\001\000Dict_N\377extRef__l\230\205\004\265@__\355\205\002__\001\005\177getitem\r\001yd0\001\027\000func\035\001\370\030\000\337\003+\000impor~\330@__main;\001\337modulM\002na-m\002\003ewT\001p~\000\200\"ssuT\000\n\001res\273`\300\225`\230\000K\004!\001\345\206\001\017\003un\217pickK\000\377&\t\014EanD\005\"\006\261&""R\003vt\200\206\001\036\324\001qual\213\005\247\204\005\274N\366\301\204\006ex\210!set_\360\277\005\323F\242 \327N__te\371s\204!\250\"fused\177_sigindF\000\377is_corou\377tineabca_cc_W1\001\0022\010\001\255b\007\002b2\350\204\005_\325\207\003a\337rgsas\367\204\002as\374\312\213\007\n\004yncio.\372N\006s\223\212\001b1b2b\373as\302\210\003block\255c\361bclv\000_\234@t\277raceba\025\000o\353deQ\000r\226\214\001cou\373nt\000\002_nonz\277erocum\241@d\376\327\206\004sdouble\344\206\210\002\213\210\002_\315\000\217\215\003emp\377tyencode\371e\207@\335\212\002error\037flags\351\207\002\354\207\004\350\207\004\277format\333\213\004f\317ull_\357\211\002\000\007_s\327tep\000\014[{\003[:\177, ::1],\007\005\004\000\t\002\026]=\r\377\210\002C\006\007\004S\001\374\000\026\261\211\002]gW1gW\3772gb1gb2g\377etgradsh\347iid\336B\311\216\001ces\277indptr\324\212\003i\357nt32\002\00064i\257nv_n\311\205\001s\000\002i\377zej0j1kk\237indkw\342A\350\217\003l\377osslrlut\177mmaxmem\247\216\001\007min\221\210\001\224\214\002\226\"\000\013\334\200;\374=\014\341\2005mlpgui\271.\326\214\004\321\217\001nn_\371bs\237n_row\323\213\007\215\207\001n\367dim\340dnpnu\377mpyobjou\377tpackpix\377elspopre\273gi\206`rre\243\213\003s?elfset\211\204\005\207\220\001\372\355\217\006s\376\215\001start\364\365\211\002\373\211\001s\301astop\377structsuwmtu\214@8unb\001\377updateus\343e_\246\212\005\376\214\003\224\213\002sxy\376\376\204\001sO\200\001\330\004\047\277\240q\250\006\250a\010\000/\3770\360\014\000\005\013\210&\377\220\001\220\024\220T\230\024\377\230Q\330\004\006\200f\210\347A\210T\016\000\n\000%\240V\377\2501\330\004\"\240&\250\3767\000#\2406\250\021\330\004\376\000\004\034\230F\240!\330\004\377\030\230\001\230\026\230q\240\377\010\250\002\250&\260\001\260\377\030\270\022\2706\300\021\300\377(\310\"\310F\320RS\377\320ST\330\004\007\200r\377\210\022\2101\330\010\016\210yj-\000B\000\031\230\022\230W\000\217#\2402\240r\000\000\004\000\013!w\240\022\240z\000 \240\002d\001\376\000\004\033\230;\240c\250""\022\377\2501\360\006\000\005\030\220\377}\240A\330\t\n\330\010\377\022\220!\2201\220B\220\377a\220s\230$\230a\230\377s\240!\2403\240d\250\377#\250Q\330\014\027\220q\177\320\030B\300!\330\014!\003\377F\230!\2303\230d\240_#\240R\240rI\0002\"\000\177\010\r\210Q\210a\330\000\004\376\006\005\016\210a\210q\220\005\357\220Q\220c\233 S\240\n\377\250\"\250D\260\002\260!\346N\004:\270R\000\377\000\330\014\023\376|\000A\220V\2301\230D\377\240\001\240\027\250\001\250\024\377\250Q\250e\2601\260D\377\270\001\270\023\270A\270T\377\300\023\300A\300Q\300a\377\330\024\025\220R\220q\230g\003\2304\265 \332\000\2404\220@\177\003\2501\250C\250t.\000\377B\260a\260t\2703\270\367c\300\021\047\001T\230\021\230\377#\230T\240\021\240$\240\177a\240s\250$\250a\"\002\227C\260r\350 1J\001s\001C\377\230t\2401\240F\250!\377\2503\250d\260!\2606\357\270\021\270#r\000\021\300%\377\300q\310\003\3101\330\014w\024\220A\307\000f\230AI\002\367\047\250\021G\002u\260A\260}T(\002Q\270d\300#\237\000\377d\310!\3103\310a\330\367\025\026\220)\001S\240\004\240\375Cv\000+\260Q\330\010\014\257\210E\220\025\344 qK\001E\264\226\002\335\"uS\000S\240\334`\014\373\210A\354Av\210W\220A\276\313!U\220%\220v\326`\010\377\013\2101\210G\2202\220\177X\230Q\230g\240T{\000\207%\250r\254`\243\001V\000\003\031R\307\270q\330+\022\000\024+\000\017\210\367v\220S\345c\007\200u\210\377C\210u\220D\230\005\230\367R\230u\311\000q\330\r\016W\330\014\032\204`8\261 B\320$\375b\326@#\260[\300\004\300\257A\330\014\035\243\000h\355 r\376\243 #\250T\260\023\260C\323\260{\277a*\tt\351 k\270\347\024\270Q?\013\r\007\004\013\210\3676\220\023\363!\200\001\340\004\377\037\230q\320 0\260\013\377\270;\300k\320QR\330\377\004\023\2209\230H\240A\376\376\204\001\007\200|\2207\230!w\330\010+\205`L\270\016\244`\376:\0001\200\001\360\010\000\n\375\033\025\001\021\220\024\220U\230\377$\230f\240D\250\t\260\367\024\260Y\253@)\3104\310\377y\320X\\\320\\h\320\377hl\320lt\320tx\377\320xy\330\010\020\220\007\276\337`\006\230l\250!\206EE\374\333\206\002\246\205\001""\330\010\027\220q\340\272\002\000t\377`w\240e\255b%\377\260w\270e\3003\300d\377\310(\320RY\320Y^\377\320^a\320ae\320e\367m\320mT\000y\320y|\177\360\000\000}\001A\002\004\000wA\002I\003\001I\002P\n\001wP\002U\021\001U\002X\030\001wX\002\\\037\001\\\002d&\001wd\002k-\001k\002p4\001wp\002s;\001s\002wB\001\367w\002~I\001~\002E\003\356X\000E\003J\003\001J\003M\356\n\001M\003Q\021\001Q\003W\356\030\001W\003^\037\001^\003_\271\003\311\207\001\334A\320\017*\206\205\002w\377\260k\300\027\310\001\340\010\365\017\006\t\021\252,X\230T\240\377\032\2504\250y\270\004\270\377F\300$\300l\320RV\377\320Vc\320cg\320g\177s\320sw\320wx\213\201\047\1777\240\047\250\025\250c\377\"\377g\300U\310#\310T\320\235Q\260 `\320`\255 \204Cq\253\320q\207@}\260 ~\253%E\356\266!E\002H\275!H\002O\222\304!O\276 \247\200\047\020\234\212\016\373\211\"\005\377\230V\2401\240H\250B\377\250f\260A\260X\270R\377\270v\300Q\300m\320S\316\343@Z\330\004\203\212\004\235\212\0032\210\377S\220\002\220\"\220B\220\305c\321\212\002\001\250\212\010\215\213\n\316\212\001\023\210\377F\220!\2203\220c\230\371\021\317\212\010\350\212\001\024\210Q\210g\377\220R\220r\230\023\230B?\230d\240!\2407\206\212\002\366\212\007\217\037\230r\240\307\213\002\355\212\020\327\212\037\031\377\230\r\240R\240s\250#\377\250R\250\177\270a\330\004U\027\345\212\"\010\312\212\003\006\240\213\004c\220`}2?\000r\260\022\2602\331\210\001\300\007\025\332\002\206\213\001(\017\022\006\335\212E\025\300\377a\300t\3101\310A\310\361U\267\215\004\201\213+\320\213\007\004\240A\240\377S\250\004\250A\250T\260\037\021\260#\260Q\201\213\047\305\212\037\321\211\001\357E\220\023\220\322\207\001U\240\"\377\240E\250\023\250A\330\010\367\017\210u\267b\023\230A\230\377Q\330\t\n\340\014\033\230\3771\320\034E\300Q\330\014\367\021\220\026\216`\022\2303\230\375a\206\216\001&\230\002\230#\230\375R\205`\023\240A\330\014\020\377\220\005\220U\230!\2301\373\330\020\317\217\001\021\230&\240\001\377\240\024\240Q\240g\250Q\316\314\214\0025\270\001\347\211\001\223\215\001\300$\373\300e""\240 D\320PQ\320\375Q\336\217\001\320TW\320WX_\330\031\032\230\"\203\214\002\005\366\000\367\003\2502\364\002!\330\010\031\277\230\021\230(\240!\350\217\001\240\377c\250\024\250S\260\003\260\375;\264`\010\026\220a\220x\256\374\215\006s\250+\206\215\001\330\000\024\004\177\013\2105\220\002\220#\322\213\003\373\200A\217\214\0013\210d\220\"\375\220\315\217\0014\230r\240\026\240\341q\355 \342\205\003\316\214\002\313\205\001\004\220L\357\240\003\2402\306\221\001\250C\250\357s\260\"\260\266\216\001\026\270q\377\300\003\3003\300b\310\003\177\3102\310V\320ST\277\002\257Z\320Z[\243\220\001*\273\"\010\177\013\2104\210t\2207\243\"\251x\237\217\003\017\014{\245 \002\375 C\373\240q1\004\320\0354\260E\377\270\022\2702\270S\300\001\216\201\200\"4\210w\342\216\004\244\001\220\221\001\023\377\250D\260\005\260V\2701\377\270C\270s\300\"\300B\356\245\000\002\310!\215\n;\220d\357\230$\230g\315\010B\260a\000\263\006";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 3509, 5235);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (3837 bytes) */
+static const char cstring[] = "\377 at 0x l\377abels fo\377r  objec\377t> sampl\377es(tree \377fragment\377).: <Mem\377oryView \377of <cont\377iguous a?nd dir<\001\007\r\373in\021\005strid\313ed\"\010 u\000\004\031><\374(\tA\006>?Cann\377ot assig\377n to rea\377d-only m\372\240\002v\242\000Inval\377id mode,\317 exp\334\000|\000\047c\365\047t\001\047\362\000tran\317\047, gH\000%\005sh\377ape in a\377xis No m\377atching \336g\001atur\222 ou\377ndNote t\375h\305 Cython\375 ,\000delibe\317rate\206\000\353\001ct\373er!\001n PEPo-484\245\"re\346!\177s subcl\301\000\373es\314!built\376v\000types. \377If you n\311e\257 \336\000p\351\000%\tth\277en set\200\000e\373 \047\212\"ationi_<\000\253\000\047\210Div\242\000\377o False.oadd_\264 eb\317\001\376\341\000dex out\364\311A\206 g\021\004must\177 hold 1\326!\377buffer-s\367ize\223ecoll\374\250`k\000s.abcd\377isableen\376\001\002xt/_spa\375rm\000pyxgci\317nput\234c\023\000am\275e\220 s ha\226\000d\331iW\001\333` d\360\002is\322>\003d\220\204\004\205\002b\211B0.q.\t\t\371A\026\000neg\362\000\347vel\302\000%\005256\377 float32\334\333a\006\00264 \210`ue\265s\234 h\247as T\005a_t lea\357\0001\345\"\366\006\006on\347\005no d\377efault _\377_reduce_\357_ du\324\"non\377-trivial\274\033\000\352\000it__\337\006 \376\311bs don\047t\047 fi\250C\214#u\252\"\270\204\001\337alloc\261` a\377rray dat\303a.\013\020\224\204\003\346\205\001\303\205\003s.owork\350 ce^\000\234\331\000X\010net\031\001\027\007w\355a\360\000ad\270\204\001r m\357ini-\200bes|\377ASCIICsr\251I\243B\000\006.\343\006c\332\204\002_\371_\017\t\366`state\375_\013\017checkD\3771Ellipsi\377sSequenc\353eT\263\207\001.\270\207\007W1W\0372W2TW\273\005\000\006g\017\360\017\th\016.\007t\002__Py\375x\001\000Dict_N\377extRef__l\230\205\004\265@__\355\205\002__\001\005\177getitem\r\001yd0\001\027\000func\035\001\370\030\000\337\003+\000impor~\330@__main;\001\337modulM\002na-m\002\003ewT\001p~\000\200\"ssuT\000\n\001res\273`\300\225`\230\000K\004!\001\345\206\001\017\003un\217pickK\000\377&\t\014EanD\005\"\006\261&""R\003vt\200\206\001\036\324\001qual\213\005\247\204\005\274N\366\301\204\006ex\210!set_\360\277\005\323F\242 \327N__te\371s\204!\250\"fused\177_sigindF\000\377is_corou\377tineabca_cc_W1\001\0022\010\001\255b\007\002b2\350\204\005_\325\207\003a\337rgsas\367\204\002as\374\312\213\007\n\004yncio.\372N\006s\223\212\001b1b2b\373as\302\210\003block\255c\361bclv\000_\234@t\277raceba\025\000o\353deQ\000r\226\214\001cou\373nt\000\002_nonz\277erocum\241@d\376\327\206\004sdouble\344\206\210\002\213\210\002_\315\000\217\215\003emp\377tyencode\371e\207@\335\212\002error\037flags\351\207\002\354\207\004\350\207\004\277format\333\213\004f\317ull_\357\211\002\000\007_s\327tep\000\014[{\003[:\177, ::1],\007\005\004\000\t\002\026]=\r\377\210\002C\006\007\004S\001\374\000\026\261\211\002]gW1gW\3772gb1gb2g\377etgradsh\347iid\336B\311\216\001ces\277indptr\324\212\003iont32\002\00064\007\000\277pinv_n\315\205\001s\376\000\002izej0j1\177kkindkw\346A\376\354\217\003losslrl\377utmmaxme\035m\253\216\001min\225\210\001\230\214\002\232\"\360\000\013\340\200;=\014\345\2005mlpg\347ui.\332\214\004\325\217\001nn_~\375bsn_row\327\213\007\177n_tiles\230\207\001\357ndim\353dnpn\377umpyobjo\377utpackpi\377xelspoprwegi\221`rre\256\213\003\177selfset\224\204\005\364\222\220\001\370\217\006s\211\216\001star\351t\200\212\002\206\212\001s\314asto\377pstructsgumt|\001\200\001_D\001\002\360\372\204\002\013\002\244\001\024\002vals\335u\275@8un\210\001up\377dateuse_\270\327\212\005\257\215\003\305\213\002sxy\257\205\001s\377O\200\001\330\004\047\240q\357\250\006\250a\010\000/0\360\377\014\000\005\013\210&\220\001\377\220\024\220T\230\024\230Q\377\330\004\006\200f\210A\210\371T\016\000\n\000%\240V\2501\277\330\004\"\240&\2507\000#\277\2406\250\021\330\004\000\004\034\377\230F\240!\330\004\030\230\377\001\230\026\230q\240\010\250\377\002\250&\260\001\260\030\270\377\022\2706\300\021\300(\310\377\"\310F\320RS\320S\377T\330\004\007\200r\210\022\177\2101\330\010\016\210j-\000\336B\000\031\230\022\230W\000#\240\3432""\240r\000\000\004\000\013!\240\022\035\240z\000 \240\002d\001\000\004*\004\347)\250\022\225\001\034\004&\240b\276\234\001\033\230;\240c\023\003(\376\213\000\"\250E\260\022\2603\377\260c\270\021\340\004\027\220\377}\240A\330\t\n\330\010\377\022\220!\2201\220B\220\377a\220s\230$\230a\230\377s\240!\2403\240d\250\377#\250Q\330\014\027\220q\177\320\030B\300!\330\014!\003\377F\230!\2303\230d\240_#\240R\240rq\0002\"\000\177\010\r\210Q\210a\330\000\004\376\006\005\016\210a\210q\220\005\357\220Q\220c\306 S\240\n\177\250\"\250D\260\002\260H\000\377\032\230!\320\033C\3001\373\330\014\252 \330\014\034\230A\377\230Q\230f\240A\240T\377\250\021\250\047\260\021\260$\377\260a\260u\270A\270T\376\265 #\300Q\300d\310!\377\3101\310A\310Q\330\035\377\"\240\"\240J\250d\260\377%\260r\270\023\270B\270\377a\330\035\036\230b\240\001?\240\023\240D\250\001\202!c\000\377\001\260\023\260A\260S\270\375\004A\000R\270q\300\004\300_C\300s\310#<\001\036d\002\177S\250\004\250A\250Th\000\377#\260T\270\021\270*\300\337A\300S\310\004`\000Y\320\377VW\320WZ\320Z[\372U\001i\231`\003\2504\250q\373\260\006\220\000s\270$\270a\373\270v\216\000c\310\024\310Q\377\310f\320TU\320UX\307\320XY\201\001\275\001R\003U\260\371!\344 \217 \014\210E\220\025\376\326 q\330\014\024\220E\230\257\021\230#\230\317\"u\357\000S\335\240\371`\014\210A\211av\210\367W\220A\275!U\220%\220\375v\363`\010\013\2101\210G\257\2202\220X\227 g\223\"%\373\250r\311`\021\270#\270Q\321\330\002\032\356\000\013\023q\000\024\330\010\337\017\210v\220S\202\204\003\007\200\377u\210C\210u\220D\230\377\005\230R\230u\240C\240\277q\330\r\016\330\014\261@\230\3778\2401\240B\240a\240\337s\250$\250b\310@#\260\275[\330 A\330\014\035\275@h\352\026\000r\275@#\324 \023\260C\357\260{\300!(\013t\2503\217\250k\270\024\274\000@\n\r\007\004\377\013\2106\220\023\220A\220\377Q\200\001\340\004\037\230q\377\320 0\260\013\270;\300\377k\320QR\330\004\023\220\3279\230H\242`Q\273\205\001|\220\3777\230!\330\010+\2501\177\250L\270\016\300a\330:\000\3771\200\001\360\010\000\n\033""\376\025\001\021\220\024\220U\230$\376\323`D\250\t\260\024\260Y\377\270d\300)\3104\310y\377\320X\\\320\\h\320h\377l\320lt\320tx\360\277\000\000y\001B\002\004\000B\273\002F\003\001F\002S\n\001S\273\002W\021\001W\002c\030\001c\273\002g\037\001g\002s&\001s\373\002w-\001w\002x\002\330\377\010\020\220\007\220q\230\006/\230l\250!\302EE\264\207\002\324\205\001\277\330\010\027\220q\340\002\000t?\2304\230w\240e\377\000\266\204\001\377w\270e\3003\300d\310\377(\320RY\320Y^\320\377^a\320ae\320em{\320m\220\000y\320y|\223\000w}\001A\222\001A\002I\231\001wI\002P\240\001P\002U\247\001wU\002X\256\001X\002\\\265\001w\\\002d\274\001d\002k\303\001Wk\002p\312\001p\234\014~\337\001\357~\002E\003\356\000E\003J\356\003\001J\003M\n\001M\003Q\356\021\001Q\003Y\030\001Y\003`\356\037\001`\003e&\001e\003h\356-\001h\003l4\001l\003x\356;\001x\003\177B\001\177\003D\335\004\273 D\004G\003\001G\004\335K\n\001K\004V\021\001V\004\335]\030\001]\004b\037\001b\004\335e&\001e\004i-\001i\004\335t4\001t\004{;\001{\004\273@\005\201@@\005C\003\001C\273\005G\n\001G\005M\021\001M{\005T\030\001T\005U\005\256\211\001\177q\330\010\017\320\017*\371`\377a\250w\260k\300\027\310\353\001\340\004\013\021\362LX\230T\377\240\032\2504\250y\270\004\377\270F\300$\300l\320R\377V\320Vc\320cg\320\377gs\320sw\320wx\376\227\202\0477\240\047\250\025\250c\376\307bg\300U\310#\310T;\320Q\274@`\320`\271@\314c\177q\320qx\320x}\322`u~\267EE\330aE\002H\337a\227H\002O\346aO\312@\247\200\047\020\374\201\214\016\340\213\"\005\230V\2401\240\377H\250B\250f\260A\260wX\270R\263\210\002m\320S\357`\347Z\330\004\350\213\004\202\214\0032\210S\377\220\002\220\"\220B\220c\342\266\214\002\001\215\214\010\362\214\n\263\214\001\023\210F\377\220!\2203\220c\230\021\374\264\214\010\315\214\001\024\210Q\210g\220\377R\220r\230\023\230B\230\237d\240!\2407\300\213\002\333\214\007\037\207\230r\240\254\215\002\322\214\020\311\214\022\271\214\006\360\377\006\000\005\031\230\r\240R\377\240s\250#\250R\250\177W\270a\330\235\214$\010\204\214\003\006\332\214\004\365c""\220`2?\000r\260\022\260/2\260Q\330\006\026\021\000\030.\005\334\312\214\022\257\215\002:\270!\330\214\004\023\220\3771\220A\220V\2301\230\377D\240\001\240\027\250\001\250\377\024\250Q\250e\2601\260\337D\270\001\270\023\342\214\002\025\300\327a\300t\336\214\002U\234\217\004\024\025\376\307 q\230\003\2304\230q\366\355\216\001\2404\206\214\0021\250C\250\375t8\000B\260a\260t\270\2773\270c\300\021\330\036\n\004\227\240A\240\322\214\tQ\033\001y\001C\377\230t\2401\240F\250!\236\200\210\002!\2606\270\310\213\001\336\215\001%\377\300q\310\003\3101\330\010\274\216\214\036\231\213\001E\220\023\220\336\210\001U\377\240\"\240E\250\023\250A\352\273\213\001u\267b\023\305\216\001\330\t\n\377\340\014\033\2301\320\034E\177\300Q\330\014\021\220\026\216`\337\022\2303\230a\300\217\001&\230\337\002\230#\230R\205`\023\240\377A\330\014\020\220\005\220U\277\230!\2301\330\020\264\221\001\021\377\230&\240\001\240\024\240Q\373\240g\240 d\260!\2605\356\240 \024\270Q\344\001\300$\300\377e\3101\310D\320PQ\373\320Q\303\221\001\320TW\320W\277X\330\031\032\230\"\313\215\002\005\356\366\000\003\2502\322\216\002!\330\010\177\031\230\021\230(\240!\315\221\001\373\240c\361 S\260\003\260;\377\270a\330\010\026\220a\220\035x\315&s\250+\377\216\001\000\024\324\213\001\3375\220\002\220#\232\215\003\200A~\370\215\0013\210d\220\"\220\207\221\001\3774\230r\240\026\240q\250\361\004\341\205\004\226\216\002\313\205\001\004\220L\240\347\003\2402\253\223\001\257@s\260\"\377\260C\260r\270\026\270q\277\300\003\3003\300b\355 2\237\310V\320ST\277\002\351\217\002\014\367\022\220*\273\"\010\013\2104\257\210t\2207\243\"x\360C\330:\020\013{\245 \002\240\"\230\216\0022\003\377\320\0354\260E\270\022\270\3372\270S\300\001\201\200\"4\210\307w\220f\203\220\002\244\001\312\222\001\023\250\377D\260\005\260V\2701\270\177C\270s\300\"\300B\245\000\367\002\310!o\n;\220d\230w$\230g\315\010B\260a\225\006";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 3837, 5513);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (5235 bytes) */
-static const char bytes[] = " at 0x labels for  object> samples(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis No matching signature foundNote that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notebatch index out of rangebatch must hold 1 to buffer-size samplescollections.abcdisableenableext/_sparse.pyxgcinputs and parameters have different dtypesisenabledlabels must be in 0..labels must not be negativelut must be 256 float32 or float64 valuesn_threads must be at least 1need at least one sampleno default __reduce__ due to non-trivial __cinit__parameter shapes don\047t fit the inputsunable to allocate array data.unable to allocate shape and strides.workspace doesn\047t fit the networkworkspace was made for mini-batches|ASCIICsrInputsCsrInputs.__reduce_cython__CsrInputs.__setstate_cython__CsrInputs.checkD1EllipsisSequenceTView.MemoryViewW1W2W2TWorkspaceWorkspace.__reduce_cython__Workspace.__setstate_cython__Workspace.check__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_result__pyx_state__pyx_type__pyx_unpickle_CsrInputs__pyx_unpickle_Enum__pyx_unpickle_Workspace__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___dict_fused_sigindex_is_coroutineabcacc_W1acc_W2acc_b1acc_b2allocate_bufferargsasarrayascontiguousarrayasyncio.coroutinesaxisb1b2basebatchblockccheckcline_in_tracebackcodescorrectcountcount_nonzerocumsumddefaultsdoubledtypedtype_is_objectemptyencodeenumerateerrorflagsfloatfloat32float64formatfortranfull_batchfull_batch_stepfull_batch_step[double[:, ::1],double[::1],double[:"", ::1],double[::1],double]full_batch_step[float[:, ::1],float[::1],float[:, ::1],float[::1],float]gW1gW2gb1gb2getgradshiidindexindicesindptrinputsint32int64inv_nitemsitemsizej0j1kkindkwargslabelslosslrlutmmaxmemviewminminibatch_stepminibatch_step[double[:, ::1],double[::1],double[:, ::1],double[::1],double]minibatch_step[float[:, ::1],float[::1],float[:, ::1],float[::1],float]mlpgui._sparsemodenn_blocksn_rowsn_threadsnamendimnonzeronpnumpyobjoutpackpixelspopregisterreshapesselfsetdefaultshapesignaturessizestartstatestatsstepstopstructsumtuint8unpackupdateuse_setstatevaluesworkwsxyzerosO\200\001\330\004\047\240q\250\006\250a\200\001\330/0\360\014\000\005\013\210&\220\001\220\024\220T\230\024\230Q\330\004\006\200f\210A\210T\220\024\220Q\330\004%\240V\2501\330\004\"\240&\250\001\330\004#\2406\250\021\330\004#\2406\250\021\330\004\034\230F\240!\330\004\030\230\001\230\026\230q\240\010\250\002\250&\260\001\260\030\270\022\2706\300\021\300(\310\"\310F\320RS\320ST\330\004\007\200r\210\022\2101\330\010\016\210j\230\001\230\021\330\004\031\230\022\2301\330\004#\2402\240Q\330\004#\2402\240Q\330\004#\2402\240Q\330\004#\2402\240Q\330\004!\240\022\2401\330\004 \240\002\240!\330\004 \240\002\240!\330\004\033\230;\240c\250\022\2501\360\006\000\005\030\220}\240A\330\t\n\330\010\022\220!\2201\220B\220a\220s\230$\230a\230s\240!\2403\240d\250#\250Q\330\014\027\220q\320\030B\300!\330\014\022\220!\2201\220F\230!\2303\230d\240#\240R\240r\250\022\2502\250Q\330\010\r\210Q\210a\330\010\r\210Q\210a\330\010\r\210Q\210a\330\010\016\210a\210q\220\005\220Q\220c\230\024\230S\240\n\250\"\250D\260\002\260!\330\014\027\220q\320\030:\270!\330\014\030\230\001\330\014\023\2201\220A\220V\2301\230D\240\001\240\027\250\001\250\024\250Q\250e\2601\260D\270\001\270\023\270A\270T\300\023\300A\300Q\300a\330\024\025\220R\220q\230\003\2304\230q\240\002\240!\2404\240q\250\003\2501\250C\250t\2601\260B\260a\260t\2703\270c\300\021\330\024\025\220T\230\021\230#\230T\240\021\240$\240a\240s\250$\250a\250t\2601\260C""\260r\270\022\2701\330\024\025\220V\2301\230C\230t\2401\240F\250!\2503\250d\260!\2606\270\021\270#\270T\300\021\300%\300q\310\003\3101\330\014\024\220A\220Q\220f\230A\230T\240\021\240\047\250\021\250$\250a\250u\260A\260T\270\021\270#\270Q\270d\300#\300Q\300d\310!\3103\310a\330\025\026\220f\230A\230S\240\004\240C\240s\250+\260Q\330\010\014\210E\220\025\220a\220q\330\014\024\220E\230\021\230#\230Q\330\014\027\220u\230A\230S\240\001\330\004\014\210A\330\004\007\200v\210W\220A\330\010\r\210U\220%\220v\230Q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250r\260\030\270\021\270#\270Q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250r\260\030\270\021\270#\270R\270q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250q\330\010\017\210v\220S\230\001\230\021\330\004\007\200u\210C\210u\220D\230\005\230R\230u\240C\240q\330\r\016\330\014\032\230!\2308\2401\240B\240a\240s\250$\250b\260\002\260#\260[\300\004\300A\330\014\035\230Q\230h\240a\240r\250\021\250#\250T\260\023\260C\260{\300!\330\014\032\230!\2308\2401\240B\240a\240t\2503\250k\270\024\270Q\330\014\032\230!\2308\2401\240B\240a\240t\2503\250k\270\024\270Q\330\004\013\2106\220\023\220A\220Q\200\001\340\004\037\230q\320 0\260\013\270;\300k\320QR\330\004\023\2209\230H\240A\240Q\330\004\007\200|\2207\230!\330\010+\2501\250L\270\016\300a\330\004\013\2101\200\001\360\010\000\n\033\230!\330\010\021\220\024\220U\230$\230f\240D\250\t\260\024\260Y\270d\300)\3104\310y\320X\\\320\\h\320hl\320lt\320tx\320xy\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\2304\230w\240e\2503\250d\260%\260w\270e\3003\300d\310(\320RY\320Y^\320^a\320ae\320em\320mt\320ty\320y|\360\000\000}\001A\002\360\000\000A\002I\002\360\000\000I\002P\002\360\000\000P\002U\002\360\000\000U\002X\002\360\000\000X\002\\\002\360\000\000\\\002d\002\360\000\000d\002k\002\360\000\000k\002p""\002\360\000\000p\002s\002\360\000\000s\002w\002\360\000\000w\002~\002\360\000\000~\002E\003\360\000\000E\003J\003\360\000\000J\003M\003\360\000\000M\003Q\003\360\000\000Q\003W\003\360\000\000W\003^\003\360\000\000^\003_\003\330\004\007\200q\330\010\017\320\017*\250$\250a\250w\260k\300\027\310\001\340\010\017\320\017*\250$\250a\250w\260k\300\021\200\001\360\010\000\n\033\230!\330\010\021\220\024\220X\230T\240\032\2504\250y\270\004\270F\300$\300l\320RV\320Vc\320cg\320gs\320sw\320wx\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\2307\240\047\250\025\250c\260\024\260Y\270g\300U\310#\310T\320QY\320Y`\320`e\320eh\320hl\320lq\320qx\320x}\360\000\000~\001A\002\360\000\000A\002E\002\360\000\000E\002H\002\360\000\000H\002O\002\360\000\000O\002P\002\330\004\007\200q\330\010\017\320\017*\250$\250a\250w\260k\300\027\310\001\340\010\017\320\017*\250$\250a\250w\260k\300\021\200\001\360\020\000\005\013\210&\220\001\220\024\220T\230\024\230Q\330\004%\240V\2501\330\004\"\240&\250\001\330\004#\2406\250\021\330\004#\2406\250\021\330\004\034\230F\240!\330\004\030\230\005\230V\2401\240H\250B\250f\260A\260X\270R\270v\300Q\300m\320SY\320YZ\330\004\031\230\022\2301\330\004\007\200r\210\022\2102\210S\220\002\220\"\220B\220c\230\026\230q\240\001\330\010\016\210j\230\001\230\021\330\004\006\200f\210A\210T\220\024\220Q\330\004\007\200r\210\023\210F\220!\2203\220c\230\021\330\010\016\210j\230\001\230\021\330\004\007\200r\210\024\210Q\210g\220R\220r\230\023\230B\230d\240!\2407\250#\250Q\330\010\016\210j\230\001\230\021\330\004\037\230r\240\021\330\004#\2402\240Q\330\004#\2402\240Q\330\004#\2402\240Q\330\004!\240\022\2401\330\004 \240\002\240!\330\004 \240\002\240!\330\004\033\230;\240c\250\022\2501\360\006\000\005\031\230\r\240R\240s\250#\250R\250\177\270a\330\004\027\220}\240A\330\t\n\330\010\022\220!\2201\220B\220a\220s\230$\230a\230s\240!\2403\240d\250#\250Q\330\010\016\210a\210q\220\006\220a\220s\230$\230c""\240\032\2502\250R\250r\260\022\2602\260Q\330\010\016\210a\210q\220\006\220a\220s\230$\230c\240\032\2502\250R\250r\260\021\330\010\016\210a\210q\220\006\220a\220s\230$\230c\240\032\2502\250R\250r\260\021\330\010\016\210a\210q\220\005\220Q\220c\230\024\230S\240\n\250\"\250D\260\002\260!\330\014\027\220q\320\030:\270!\330\014\030\230\001\330\014\023\2201\220A\220V\2301\230D\240\001\240\027\250\001\250\024\250Q\250e\2601\260D\270\001\270\023\270A\270T\300\025\300a\300t\3101\310A\310U\320RS\320ST\330\024\025\220R\220q\230\003\2304\230q\240\002\240!\2404\240q\250\003\2501\250C\250t\2601\260B\260a\260t\2703\270c\300\021\330\024\025\220R\220q\230\003\2304\230q\240\004\240A\240S\250\004\250A\250T\260\021\260#\260Q\330\024\025\220V\2301\230C\230t\2401\240F\250!\2503\250d\260!\2606\270\021\270#\270T\300\021\300%\300q\310\003\3101\330\010\014\210E\220\025\220a\220q\330\014\024\220E\230\021\230#\230Q\330\014\027\220u\230A\230S\240\001\330\004\007\200u\210E\220\023\220E\230\024\230U\240\"\240E\250\023\250A\330\010\017\210u\220B\220c\230\023\230A\230Q\330\t\n\340\014\033\2301\320\034E\300Q\330\014\021\220\026\220r\230\022\2303\230a\330\014\022\220&\230\002\230#\230R\230r\240\023\240A\330\014\020\220\005\220U\230!\2301\330\020\030\230\001\230\021\230&\240\001\240\024\240Q\240g\250Q\250d\260!\2605\270\001\270\024\270Q\270c\300\021\300$\300e\3101\310D\320PQ\320QS\320ST\320TW\320WX\330\031\032\230\"\230A\230S\240\005\240S\250\003\2502\250T\260\021\260!\330\010\031\230\021\230(\240!\2402\240Q\240c\250\024\250S\260\003\260;\270a\330\010\026\220a\220x\230q\240\002\240!\2404\240s\250+\260T\270\021\330\010\026\220a\220x\230q\240\002\240!\2404\240s\250+\260T\270\021\330\004\013\2105\220\002\220#\220S\230\001\230\021\200A\330\010\013\2103\210d\220\"\220F\230!\2304\230r\240\026\240q\250\004\250B\250f\260A\260Q\330\010\013\2102\210S\220\004\220L\240\003\2402\240V\2501\250C\250s\260\"\260C\260r\270\026\270q\300\003\3003\300b\310\003\3102\310V\320ST\320TW\320WZ\320Z[\330\014\022\220*\230A\230Q""\330\010\013\2104\210t\2207\230#\230R\230x\240q\250\003\2501\330\014\022\220*\230A\230Q\330\010\013\2104\210{\230&\240\002\240\"\240C\240q\330\014\022\220*\230A\320\0354\260E\270\022\2702\270S\300\001\200A\330\010\013\2103\210d\220\"\220F\230!\2304\230r\240\026\240q\250\004\250B\250f\260A\260Q\330\010\013\2104\210w\220f\230A\230S\240\003\2402\240R\240r\250\023\250D\260\005\260V\2701\270C\270s\300\"\300B\300b\310\002\310!\330\014\022\220*\230A\230Q\330\010\013\210;\220d\230$\230g\240V\2501\250C\250s\260\"\260B\260a\330\014\022\220*\230A\230Q";
+    #else /* compression: none (5513 bytes) */
+static const char bytes[] = " at 0x labels for  object> samples(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis No matching signature foundNote that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notebatch index out of rangebatch must hold 1 to buffer-size samplescollections.abcdisableenableext/_sparse.pyxgcinputs and parameters have different dtypesisenabledlabels must be in 0..labels must not be negativelut must be 256 float32 or float64 valuesn_threads must be at least 1need at least one sampleno default __reduce__ due to non-trivial __cinit__parameter shapes don\047t fit the inputsunable to allocate array data.unable to allocate shape and strides.workspace doesn\047t fit the networkworkspace was made for mini-batches|ASCIICsrInputsCsrInputs.__reduce_cython__CsrInputs.__setstate_cython__CsrInputs.checkD1EllipsisSequenceTView.MemoryViewW1W2W2TWorkspaceWorkspace.__reduce_cython__Workspace.__setstate_cython__Workspace.check__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_result__pyx_state__pyx_type__pyx_unpickle_CsrInputs__pyx_unpickle_Enum__pyx_unpickle_Workspace__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___dict_fused_sigindex_is_coroutineabcacc_W1acc_W2acc_b1acc_b2allocate_bufferargsasarrayascontiguousarrayasyncio.coroutinesaxisb1b2basebatchblockccheckcline_in_tracebackcodescorrectcountcount_nonzerocumsumddefaultsdoubledtypedtype_is_objectemptyencodeenumerateerrorflagsfloatfloat32float64formatfortranfull_batchfull_batch_stepfull_batch_step[double[:, ::1],double[::1],double[:"", ::1],double[::1],double]full_batch_step[float[:, ::1],float[::1],float[:, ::1],float[::1],float]gW1gW2gb1gb2getgradshiidindexindicesindptrinputsint32int64intpinv_nitemsitemsizej0j1kkindkwargslabelslosslrlutmmaxmemviewminminibatch_stepminibatch_step[double[:, ::1],double[::1],double[:, ::1],double[::1],double]minibatch_step[float[:, ::1],float[::1],float[:, ::1],float[::1],float]mlpgui._sparsemodenn_blocksn_rowsn_threadsn_tilesnamendimnonzeronpnumpyobjoutpackpixelspopregisterreshapesselfsetdefaultshapesignaturessizestartstatestatsstepstopstructsumttiletile_Dtile_counttile_rowstile_valsuint8unpackupdateuse_setstatevaluesworkwsxyzerosO\200\001\330\004\047\240q\250\006\250a\200\001\330/0\360\014\000\005\013\210&\220\001\220\024\220T\230\024\230Q\330\004\006\200f\210A\210T\220\024\220Q\330\004%\240V\2501\330\004\"\240&\250\001\330\004#\2406\250\021\330\004#\2406\250\021\330\004\034\230F\240!\330\004\030\230\001\230\026\230q\240\010\250\002\250&\260\001\260\030\270\022\2706\300\021\300(\310\"\310F\320RS\320ST\330\004\007\200r\210\022\2101\330\010\016\210j\230\001\230\021\330\004\031\230\022\2301\330\004#\2402\240Q\330\004#\2402\240Q\330\004#\2402\240Q\330\004#\2402\240Q\330\004!\240\022\2401\330\004 \240\002\240!\330\004 \240\002\240!\330\004#\2402\240Q\330\004)\250\022\2501\330\004!\240\022\2401\330\004&\240b\250\001\330\004\033\230;\240c\250\022\2501\330\004(\250\002\250\"\250E\260\022\2603\260c\270\021\340\004\027\220}\240A\330\t\n\330\010\022\220!\2201\220B\220a\220s\230$\230a\230s\240!\2403\240d\250#\250Q\330\014\027\220q\320\030B\300!\330\014\022\220!\2201\220F\230!\2303\230d\240#\240R\240r\250\022\2502\250Q\330\010\r\210Q\210a\330\010\r\210Q\210a\330\010\r\210Q\210a\330\010\016\210a\210q\220\005\220Q\220c\230\024\230S\240\n\250\"\250D\260\002\260!\330\014\032\230!\320\033C\3001\330\014\030\230\001\330\014\034\230A\230Q\230f\240A\240T\250\021\250\047\260\021\260$\260a\260u\270A\270T\300\021\300#\300Q\300d\310!\3101\310A\310Q\330\035\"\240\"\240J\250d\260%\260r""\270\023\270B\270a\330\035\036\230b\240\001\240\023\240D\250\001\250\022\2501\250D\260\001\260\023\260A\260S\270\004\270A\270R\270q\300\004\300C\300s\310#\310Q\330\035\036\230f\240A\240S\250\004\250A\250T\260\021\260#\260T\270\021\270*\300A\300S\310\004\310A\310Y\320VW\320WZ\320Z[\330\035\036\230i\240q\250\003\2504\250q\260\006\260a\260s\270$\270a\270v\300Q\300c\310\024\310Q\310f\320TU\320UX\320XY\330\035\036\230f\240A\240S\250\004\250A\250U\260!\2603\260a\330\010\014\210E\220\025\220a\220q\330\014\024\220E\230\021\230#\230Q\330\014\027\220u\230A\230S\240\001\330\004\014\210A\330\004\007\200v\210W\220A\330\010\r\210U\220%\220v\230Q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250r\260\030\270\021\270#\270Q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250r\260\030\270\021\270#\270R\270q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250q\330\010\017\210v\220S\230\001\230\021\330\004\007\200u\210C\210u\220D\230\005\230R\230u\240C\240q\330\r\016\330\014\032\230!\2308\2401\240B\240a\240s\250$\250b\260\002\260#\260[\300\004\300A\330\014\035\230Q\230h\240a\240r\250\021\250#\250T\260\023\260C\260{\300!\330\014\032\230!\2308\2401\240B\240a\240t\2503\250k\270\024\270Q\330\014\032\230!\2308\2401\240B\240a\240t\2503\250k\270\024\270Q\330\004\013\2106\220\023\220A\220Q\200\001\340\004\037\230q\320 0\260\013\270;\300k\320QR\330\004\023\2209\230H\240A\240Q\330\004\007\200|\2207\230!\330\010+\2501\250L\270\016\300a\330\004\013\2101\200\001\360\010\000\n\033\230!\330\010\021\220\024\220U\230$\230f\240D\250\t\260\024\260Y\270d\300)\3104\310y\320X\\\320\\h\320hl\320lt\320tx\360\000\000y\001B\002\360\000\000B\002F\002\360\000\000F\002S\002\360\000\000S\002W\002\360\000\000W\002c\002\360\000\000c\002g\002\360\000\000g\002s\002\360\000\000s\002w\002\360\000\000w\002x\002\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010""\027\220q\340\010\027\220t\2304\230w\240e\2503\250d\260%\260w\270e\3003\300d\310(\320RY\320Y^\320^a\320ae\320em\320mt\320ty\320y|\360\000\000}\001A\002\360\000\000A\002I\002\360\000\000I\002P\002\360\000\000P\002U\002\360\000\000U\002X\002\360\000\000X\002\\\002\360\000\000\\\002d\002\360\000\000d\002k\002\360\000\000k\002p\002\360\000\000p\002s\002\360\000\000s\002w\002\360\000\000w\002~\002\360\000\000~\002E\003\360\000\000E\003J\003\360\000\000J\003M\003\360\000\000M\003Q\003\360\000\000Q\003Y\003\360\000\000Y\003`\003\360\000\000`\003e\003\360\000\000e\003h\003\360\000\000h\003l\003\360\000\000l\003x\003\360\000\000x\003\177\003\360\000\000\177\003D\004\360\000\000D\004G\004\360\000\000G\004K\004\360\000\000K\004V\004\360\000\000V\004]\004\360\000\000]\004b\004\360\000\000b\004e\004\360\000\000e\004i\004\360\000\000i\004t\004\360\000\000t\004{\004\360\000\000{\004@\005\360\000\000@\005C\005\360\000\000C\005G\005\360\000\000G\005M\005\360\000\000M\005T\005\360\000\000T\005U\005\330\004\007\200q\330\010\017\320\017*\250$\250a\250w\260k\300\027\310\001\340\010\017\320\017*\250$\250a\250w\260k\300\021\200\001\360\010\000\n\033\230!\330\010\021\220\024\220X\230T\240\032\2504\250y\270\004\270F\300$\300l\320RV\320Vc\320cg\320gs\320sw\320wx\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\2307\240\047\250\025\250c\260\024\260Y\270g\300U\310#\310T\320QY\320Y`\320`e\320eh\320hl\320lq\320qx\320x}\360\000\000~\001A\002\360\000\000A\002E\002\360\000\000E\002H\002\360\000\000H\002O\002\360\000\000O\002P\002\330\004\007\200q\330\010\017\320\017*\250$\250a\250w\260k\300\027\310\001\340\010\017\320\017*\250$\250a\250w\260k\300\021\200\001\360\020\000\005\013\210&\220\001\220\024\220T\230\024\230Q\330\004%\240V\2501\330\004\"\240&\250\001\330\004#\2406\250\021\330\004#\2406\250\021\330\004\034\230F\240!\330\004\030\230\005\230V\2401\240H\250B\250f\260A\260X\270R\270v\300Q\300m\320SY\320YZ\330""\004\031\230\022\2301\330\004\007\200r\210\022\2102\210S\220\002\220\"\220B\220c\230\026\230q\240\001\330\010\016\210j\230\001\230\021\330\004\006\200f\210A\210T\220\024\220Q\330\004\007\200r\210\023\210F\220!\2203\220c\230\021\330\010\016\210j\230\001\230\021\330\004\007\200r\210\024\210Q\210g\220R\220r\230\023\230B\230d\240!\2407\250#\250Q\330\010\016\210j\230\001\230\021\330\004\037\230r\240\021\330\004#\2402\240Q\330\004#\2402\240Q\330\004#\2402\240Q\330\004!\240\022\2401\330\004 \240\002\240!\330\004 \240\002\240!\330\004\033\230;\240c\250\022\2501\360\006\000\005\031\230\r\240R\240s\250#\250R\250\177\270a\330\004\027\220}\240A\330\t\n\330\010\022\220!\2201\220B\220a\220s\230$\230a\230s\240!\2403\240d\250#\250Q\330\010\016\210a\210q\220\006\220a\220s\230$\230c\240\032\2502\250R\250r\260\022\2602\260Q\330\010\016\210a\210q\220\006\220a\220s\230$\230c\240\032\2502\250R\250r\260\021\330\010\016\210a\210q\220\006\220a\220s\230$\230c\240\032\2502\250R\250r\260\021\330\010\016\210a\210q\220\005\220Q\220c\230\024\230S\240\n\250\"\250D\260\002\260!\330\014\027\220q\320\030:\270!\330\014\030\230\001\330\014\023\2201\220A\220V\2301\230D\240\001\240\027\250\001\250\024\250Q\250e\2601\260D\270\001\270\023\270A\270T\300\025\300a\300t\3101\310A\310U\320RS\320ST\330\024\025\220R\220q\230\003\2304\230q\240\002\240!\2404\240q\250\003\2501\250C\250t\2601\260B\260a\260t\2703\270c\300\021\330\024\025\220R\220q\230\003\2304\230q\240\004\240A\240S\250\004\250A\250T\260\021\260#\260Q\330\024\025\220V\2301\230C\230t\2401\240F\250!\2503\250d\260!\2606\270\021\270#\270T\300\021\300%\300q\310\003\3101\330\010\014\210E\220\025\220a\220q\330\014\024\220E\230\021\230#\230Q\330\014\027\220u\230A\230S\240\001\330\004\007\200u\210E\220\023\220E\230\024\230U\240\"\240E\250\023\250A\330\010\017\210u\220B\220c\230\023\230A\230Q\330\t\n\340\014\033\2301\320\034E\300Q\330\014\021\220\026\220r\230\022\2303\230a\330\014\022\220&\230\002\230#\230R\230r\240\023\240A\330\014\020\220\005\220U\230!\2301""\330\020\030\230\001\230\021\230&\240\001\240\024\240Q\240g\250Q\250d\260!\2605\270\001\270\024\270Q\270c\300\021\300$\300e\3101\310D\320PQ\320QS\320ST\320TW\320WX\330\031\032\230\"\230A\230S\240\005\240S\250\003\2502\250T\260\021\260!\330\010\031\230\021\230(\240!\2402\240Q\240c\250\024\250S\260\003\260;\270a\330\010\026\220a\220x\230q\240\002\240!\2404\240s\250+\260T\270\021\330\010\026\220a\220x\230q\240\002\240!\2404\240s\250+\260T\270\021\330\004\013\2105\220\002\220#\220S\230\001\230\021\200A\330\010\013\2103\210d\220\"\220F\230!\2304\230r\240\026\240q\250\004\250B\250f\260A\260Q\330\010\013\2102\210S\220\004\220L\240\003\2402\240V\2501\250C\250s\260\"\260C\260r\270\026\270q\300\003\3003\300b\310\003\3102\310V\320ST\320TW\320WZ\320Z[\330\014\022\220*\230A\230Q\330\010\013\2104\210t\2207\230#\230R\230x\240q\250\003\2501\330\014\022\220*\230A\230Q\330\010\013\2104\210{\230&\240\002\240\"\240C\240q\330\014\022\220*\230A\320\0354\260E\270\022\2702\270S\300\001\200A\330\010\013\2103\210d\220\"\220F\230!\2304\230r\240\026\240q\250\004\250B\250f\260A\260Q\330\010\013\2104\210w\220f\230A\230S\240\003\2402\240R\240r\250\023\250D\260\005\260V\2701\270C\270s\300\"\300B\300b\310\002\310!\330\014\022\220*\230A\230Q\330\010\013\210;\220d\230$\230g\240V\2501\250C\250s\260\"\260B\260a\330\014\022\220*\230A\230Q";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 209; i++) {
+    for (int i = 0; i < 216; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 42) PyUnicode_InternInPlace(&string);
@@ -39078,8 +41358,8 @@ static const char bytes[] = " at 0x labels for  object> samples(tree fragment).:
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 209; i < 218; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-209].length;
+    for (int i = 216; i < 225; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-216].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -39089,14 +41369,14 @@ static const char bytes[] = " at 0x labels for  object> samples(tree fragment).:
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 218; i++) {
+    for (Py_ssize_t i = 0; i < 225; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 209;
+      PyObject **table = stringtab + 216;
       for (Py_ssize_t i=0; i<9; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -39122,7 +41402,7 @@ static const char bytes[] = " at 0x labels for  object> samples(tree fragment).:
     PyObject **numbertab = __pyx_mstate->__pyx_number_tab + 0;
     int8_t const cint_constants_1[] = {0,-1,1,2};
     int16_t const cint_constants_2[] = {256,4096,4097};
-    int32_t const cint_constants_4[] = {136983863L,181283850L,247928106L};
+    int32_t const cint_constants_4[] = {111140806L,136983863L,247928106L};
     for (int i = 0; i < 10; i++) {
       numbertab[i] = PyLong_FromLong((i < 4 ? cint_constants_1[i - 0] : (i < 7 ? cint_constants_2[i - 4] : cint_constants_4[i - 7])));
       if (unlikely(!numbertab[i])) __PYX_ERR(0, 1, __pyx_L1_error)
@@ -39185,7 +41465,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 82};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 83};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_d, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_check, __pyx_mstate->__pyx_kp_b_iso88591_A_3d_F_4r_q_BfAQ_2S_L_2V1Cs_Cr_q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
@@ -39200,14 +41480,14 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_q_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 240};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 318};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_full_batch, __pyx_mstate->__pyx_n_u_d, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_check, __pyx_mstate->__pyx_kp_b_iso88591_A_3d_F_4r_q_BfAQ_4wfAS_2Rr_D_V1C, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_state, __pyx_mstate->__pyx_n_u_dict_2, __pyx_mstate->__pyx_n_u_use_setstate};
-    __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_U_fD_Yd_4yX_hhllttxxy_q_l_vWE_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_U_fD_Yd_4yX_hhllttx_y_B_B_F_F_S, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 17};
@@ -39215,32 +41495,32 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_q_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 275};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 353};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_grads};
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_full_batch_step_float_1_float_1, __pyx_mstate->__pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 275};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 353};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_grads};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_full_batch_step_double_1_double, __pyx_mstate->__pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 34, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 275};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_grads, __pyx_mstate->__pyx_n_u_indptr, __pyx_mstate->__pyx_n_u_indices, __pyx_mstate->__pyx_n_u_codes, __pyx_mstate->__pyx_n_u_lut, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_d, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n_threads, __pyx_mstate->__pyx_n_u_acc_W1, __pyx_mstate->__pyx_n_u_acc_W2, __pyx_mstate->__pyx_n_u_acc_b1, __pyx_mstate->__pyx_n_u_acc_b2, __pyx_mstate->__pyx_n_u_work, __pyx_mstate->__pyx_n_u_W2T, __pyx_mstate->__pyx_n_u_stats, __pyx_mstate->__pyx_n_u_inv_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_loss, __pyx_mstate->__pyx_n_u_correct, __pyx_mstate->__pyx_n_u_gW1, __pyx_mstate->__pyx_n_u_gb1, __pyx_mstate->__pyx_n_u_gW2, __pyx_mstate->__pyx_n_u_gb2};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 40, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 353};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_grads, __pyx_mstate->__pyx_n_u_indptr, __pyx_mstate->__pyx_n_u_indices, __pyx_mstate->__pyx_n_u_codes, __pyx_mstate->__pyx_n_u_lut, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_d, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n_threads, __pyx_mstate->__pyx_n_u_acc_W1, __pyx_mstate->__pyx_n_u_acc_W2, __pyx_mstate->__pyx_n_u_acc_b1, __pyx_mstate->__pyx_n_u_acc_b2, __pyx_mstate->__pyx_n_u_work, __pyx_mstate->__pyx_n_u_W2T, __pyx_mstate->__pyx_n_u_stats, __pyx_mstate->__pyx_n_u_tile_D, __pyx_mstate->__pyx_n_u_tile_count, __pyx_mstate->__pyx_n_u_tile_rows, __pyx_mstate->__pyx_n_u_tile_vals, __pyx_mstate->__pyx_n_u_inv_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_tile, __pyx_mstate->__pyx_n_u_n_tiles, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_loss, __pyx_mstate->__pyx_n_u_correct, __pyx_mstate->__pyx_n_u_gW1, __pyx_mstate->__pyx_n_u_gb1, __pyx_mstate->__pyx_n_u_gW2, __pyx_mstate->__pyx_n_u_gb2};
     __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_full_batch_step_float_1_float_1, __pyx_mstate->__pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 340};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 422};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_batch, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws};
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_minibatch_step_float_1_float_1_f, __pyx_mstate->__pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 340};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 422};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_batch, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws};
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_minibatch_step_double_1_double_1, __pyx_mstate->__pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 35, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 340};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 35, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 422};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_batch, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_indptr, __pyx_mstate->__pyx_n_u_indices, __pyx_mstate->__pyx_n_u_codes, __pyx_mstate->__pyx_n_u_lut, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_m, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n_rows, __pyx_mstate->__pyx_n_u_n_threads, __pyx_mstate->__pyx_n_u_D1, __pyx_mstate->__pyx_n_u_acc_W2, __pyx_mstate->__pyx_n_u_acc_b1, __pyx_mstate->__pyx_n_u_acc_b2, __pyx_mstate->__pyx_n_u_work, __pyx_mstate->__pyx_n_u_W2T, __pyx_mstate->__pyx_n_u_stats, __pyx_mstate->__pyx_n_u_inv_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_block, __pyx_mstate->__pyx_n_u_j0, __pyx_mstate->__pyx_n_u_j1, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_n_blocks, __pyx_mstate->__pyx_n_u_loss, __pyx_mstate->__pyx_n_u_correct};
     __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_minibatch_step_float_1_float_1_f, __pyx_mstate->__pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }
@@ -44205,6 +46485,133 @@ static CYTHON_INLINE int __Pyx_UnknownThreadStateMayHaveHadGil(__Pyx_UnknownThre
   #endif
 }
 
+/* pybuiltin_invalid (used by pyint_simplify) */
+static void __Pyx_PyBuiltin_Invalid(PyObject *obj, const char *builtin_type_name, const char *argname) {
+    __Pyx_TypeName obj_type_name = __Pyx_PyType_GetFullyQualifiedName(Py_TYPE(obj));
+    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
+    if (unlikely(!obj_type_name)) return;
+    #endif
+    if (argname) {
+        PyErr_Format(PyExc_TypeError,
+            "Argument '%.200s' has incorrect type (expected %.5s, got " __Pyx_FMT_TYPENAME ")",
+            argname, builtin_type_name, obj_type_name
+        );
+    } else {
+        PyErr_Format(PyExc_TypeError,
+            "Expected %.5s, got " __Pyx_FMT_TYPENAME,
+            builtin_type_name, obj_type_name
+        );
+    }
+    __Pyx_DECREF_TypeName(obj_type_name);
+}
+
+/* pyint_simplify */
+static int __Pyx__PyInt_FromNumber(PyObject **number_var, const char *argname);
+static CYTHON_INLINE int __Pyx_PyInt_FromNumber(PyObject **number_var, const char *argname, int accept_none) {
+    PyObject *number = *number_var;
+    if (likely((accept_none && number == Py_None) || PyLong_CheckExact(number))) {
+        return 0;
+    }
+    return __Pyx__PyInt_FromNumber(number_var, argname);
+}
+static int __Pyx__PyInt_FromNumber(PyObject **number_var, const char *argname) {
+    PyObject *number = *number_var;
+    PyObject *int_object;
+    if (likely(PyNumber_Check(number))) {
+        int_object = PyNumber_Long(number);
+        if (unlikely(!int_object)) goto bad;
+    } else {
+        __Pyx_PyBuiltin_Invalid(number, "int", argname);
+        goto bad;
+    }
+    *number_var = int_object;
+    Py_DECREF(number);
+    return 0;
+bad:
+    *number_var = NULL;
+    Py_DECREF(number);
+    return -1;
+}
+
+/* PyNumberBinop */
+#if !(CYTHON_COMPILING_IN_PYPY || CYTHON_COMPILING_IN_GRAAL || CYTHON_COMPILING_IN_LIMITED_API)
+#if CYTHON_USE_TYPE_SLOTS || __PYX_LIMITED_VERSION_HEX >= 0x030A0000
+#ifndef __Pyx_DEFINED_BinopTypeError
+#define __Pyx_DEFINED_BinopTypeError
+static void __Pyx_BinopTypeError(PyObject *op1, PyObject *op2, const char* op, int inplace) {
+    char opname[4] = {op[0], op[1], 0, 0};
+    if (inplace) {
+        opname[op[1] ? 2 : 1] = '=';
+    }
+    __Pyx_RaiseErrorWithObjectTypes1(
+        PyExc_TypeError,
+        "unsupported operand type(s) for %.3s: '" __Pyx_FMT_TYPENAME "' and '" __Pyx_FMT_TYPENAME "'",
+        opname, op1, op2);
+}
+#endif
+#endif
+#ifndef __Pyx_DEFINED_PyNumber_Multiply_xint_int
+#define __Pyx_DEFINED_PyNumber_Multiply_xint_int
+static PyObject* __Pyx_PyNumber_Multiply_xint_int(PyObject *op1, PyObject *op2, int inplace) {
+    #if CYTHON_USE_TYPE_SLOTS || __PYX_LIMITED_VERSION_HEX >= 0x030A0000
+    {
+        PyTypeObject *type_op2 = Py_TYPE(op2);
+        binaryfunc slot_func = __Pyx_PyType_GetSubSlot(type_op2, tp_as_number, nb_multiply, binaryfunc);
+        if (likely(slot_func)) {
+            PyObject *result = slot_func(op1, op2);
+            if (likely(result != Py_NotImplemented)) {
+                return result;
+            }
+            Py_DECREF(result);
+        }
+        ssizeargfunc repeat_func = __Pyx_PyType_GetSubSlot(type_op2, tp_as_sequence, sq_repeat, ssizeargfunc);
+        if (likely(repeat_func)) {
+            Py_ssize_t count;
+            #if CYTHON_USE_PYLONG_INTERNALS
+            if (__Pyx_PyLong_IsCompact(op1)) {
+                count = __Pyx_PyLong_CompactValue(op1);
+            } else
+            #endif
+            {
+                count = PyLong_AsSsize_t(op1);
+                if (unlikely((count == -1) && PyErr_Occurred())) return NULL;
+            }
+            return repeat_func(op2, count);
+        }
+        __Pyx_BinopTypeError(op1, op2, "*", inplace);
+        return NULL;
+    }
+    #else
+    return (inplace) ? PyNumber_InPlaceMultiply(op1, op2) : PyNumber_Multiply(op1, op2);
+    #endif
+}
+#endif
+static CYTHON_INLINE PyObject* __Pyx__PyNumber_Multiply_int_int(PyObject *op1, PyObject *op2, int inplace) {
+    if (likely(op1 != Py_None)) {
+        if (likely(op2 != Py_None)) {
+            #if CYTHON_USE_PYLONG_INTERNALS
+            if (__Pyx_PyLong_IsCompact(op1)) {
+                long long int_op1 = (long long) __Pyx_PyLong_CompactValue(op1);
+                if (int_op1 == 0) return __Pyx_NewRef(op1);
+                if (__Pyx_PyLong_IsCompact(op2)) {
+                    long long int_op2 = (long long) __Pyx_PyLong_CompactValue(op2);
+                    if (int_op2 == 0) return __Pyx_NewRef(op2);
+                    return PyLong_FromLongLong(int_op1 * int_op2);
+                }
+            }
+            else if (__Pyx_PyLong_IsZero(op2)) return __Pyx_NewRef(op2);
+            #endif
+            binaryfunc slot_func = __Pyx_PyType_GetSubSlot(&PyLong_Type, tp_as_number, nb_multiply, binaryfunc);
+            if (likely(slot_func)) {
+                return slot_func(op1, op2);
+            }
+        }
+        return __Pyx_PyNumber_Multiply_xint_int(op1, op2, inplace);
+    }
+    return (inplace) ? PyNumber_InPlaceMultiply(op1, op2) : PyNumber_Multiply(op1, op2);
+}
+#endif
+
 /* PyNumberBinop */
 #if !(CYTHON_COMPILING_IN_PYPY || CYTHON_COMPILING_IN_GRAAL || CYTHON_COMPILING_IN_LIMITED_API)
 #if CYTHON_USE_TYPE_SLOTS || __PYX_LIMITED_VERSION_HEX >= 0x030A0000
@@ -48871,6 +51278,52 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_flo
     retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
                                                  (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
                                                  &__Pyx_TypeInfo_float__const__, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
+
+/* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_FOLLOW), (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
+    }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 2,
+                                                 &__Pyx_TypeInfo_Py_ssize_t, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
+
+/* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_FOLLOW), (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
+    }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 2,
+                                                 &__Pyx_TypeInfo_int, stack,
                                                  &result, obj);
     if (unlikely(retcode == -1))
         goto __pyx_fail;

@@ -27,7 +27,8 @@ ctypedef long long index_t
 ctypedef unsigned char code_t
 
 cdef enum:
-    PAD = 8  # per-thread scalars sit this many doubles apart, so threads don't share a cache line
+    PAD = 8    # per-thread scalars sit this many doubles apart, so threads don't share a cache line
+    TILE = 64  # samples a full-batch thread takes at a time: their deltas stay in L2
 
 
 cdef class CsrInputs:
@@ -192,6 +193,77 @@ cdef inline void _scatter(const index_t* indptr, const int* indices, const code_
             g[j] += v * d[j]
 
 
+cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t* codes,
+                        const floating* lut, Py_ssize_t start, Py_ssize_t stop,
+                        const floating* D,      # IN (stop - start, h) the tile's hidden deltas
+                        Py_ssize_t d, Py_ssize_t h,
+                        Py_ssize_t* count,      # WORK (d + 1,)
+                        int* rows, floating* vals,  # WORK (nnz of the tile,)
+                        floating* G) noexcept nogil:  # IN/OUT (d, h) W1 gradient accumulator
+    """G += X_tile^T D, pixel by pixel.
+
+    The tile's non-zeros are regrouped by pixel (a counting sort), so each row
+    of G is read and written once per four samples that use that pixel, not
+    once per sample: the same trick as the forward pass.
+    """
+    cdef Py_ssize_t i, q, p, j, beg, end, pos
+    cdef floating v0, v1, v2, v3
+    cdef const floating* d0
+    cdef const floating* d1
+    cdef const floating* d2
+    cdef const floating* d3
+    cdef floating* g
+    memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
+    for i in range(start, stop):
+        for q in range(indptr[i], indptr[i + 1]):
+            count[indices[q] + 1] += 1
+    for p in range(d):
+        count[p + 1] += count[p]
+    for i in range(start, stop):
+        for q in range(indptr[i], indptr[i + 1]):
+            p = indices[q]
+            pos = count[p]
+            rows[pos] = <int> (i - start)
+            vals[pos] = lut[codes[q]]
+            count[p] = pos + 1
+    beg = 0
+    for p in range(d):
+        end = count[p]
+        g = G + p * h
+        q = beg
+        while q + 4 <= end:
+            v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
+            d0 = D + <Py_ssize_t> rows[q] * h
+            d1 = D + <Py_ssize_t> rows[q + 1] * h
+            d2 = D + <Py_ssize_t> rows[q + 2] * h
+            d3 = D + <Py_ssize_t> rows[q + 3] * h
+            for j in range(h):
+                g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
+            q += 4
+        while q < end:
+            v0 = vals[q]
+            d0 = D + <Py_ssize_t> rows[q] * h
+            for j in range(h):
+                g[j] += v0 * d0[j]
+            q += 1
+        beg = end
+
+
+cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code_t* codes,
+                           const floating* lut, const int* y, Py_ssize_t start, Py_ssize_t stop,
+                           const floating* W1, const floating* b1, const floating* W2T, const floating* b2,
+                           Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, floating inv_n,
+                           floating* D, floating* work, Py_ssize_t* count, int* rows, floating* vals,
+                           floating* gW1, floating* gW2T, floating* gb1, floating* gb2,
+                           double* stats) noexcept nogil:
+    """Samples start..stop forward and back (deltas into D), then their W1 gradient."""
+    cdef Py_ssize_t i
+    for i in range(start, stop):
+        _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,
+                D + (i - start) * h, work, work + h, gW2T, gb1, gb2, stats)
+    _scatter_tile(indptr, indices, codes, lut, start, stop, D, d, h, count, rows, vals, gW1)
+
+
 cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,
                          floating lr, bint parallel_ok) noexcept nogil:
     """P -= lr * sum over threads of acc[t, :size]."""
@@ -222,6 +294,7 @@ cdef class Workspace:
     """
 
     cdef public object acc_W1, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
+    cdef public object tile_D, tile_count, tile_rows, tile_vals
     cdef public int n_threads
 
     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
@@ -235,6 +308,11 @@ cdef class Workspace:
         self.acc_b2 = np.zeros((n_threads, k), dtype)
         self.work = np.zeros((n_threads, 2 * h + k), dtype)
         self.W2T = np.zeros((k, h), dtype)
+        tile = TILE if batch == 0 else 0
+        self.tile_D = np.zeros((n_threads, tile * h), dtype)
+        self.tile_count = np.zeros((n_threads, d + 1), np.intp)
+        self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
+        self.tile_vals = np.zeros((n_threads, tile * d), dtype)
         self.stats = np.zeros((n_threads, PAD), np.float64)
 
     def check(self, W1, W2, bint full_batch):
@@ -297,8 +375,12 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
     cdef floating[:, ::1] work = ws.work
     cdef floating[:, ::1] W2T = ws.W2T
     cdef double[:, ::1] stats = ws.stats
+    cdef floating[:, ::1] tile_D = ws.tile_D
+    cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
+    cdef int[:, ::1] tile_rows = ws.tile_rows
+    cdef floating[:, ::1] tile_vals = ws.tile_vals
     cdef floating inv_n = (<floating> 1) / n
-    cdef Py_ssize_t i
+    cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
     cdef int t
     cdef double loss = 0, correct = 0
     with nogil:
@@ -309,14 +391,14 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
         _zero(acc_b1)
         _zero(acc_b2)
         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
-        for i in prange(n, schedule="static", num_threads=n_threads):
+        for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
             t = threadid()
-            _sample(&indptr[0], &indices[0], &codes[0], &lut[0], i, y[i],
-                    &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
-                    &work[t, 0], &work[t, h], &work[t, 2 * h],
-                    &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
-            _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], i, &work[t, 0],
-                     &acc_W1[t, 0], h, h, <floating> 1)
+            _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
+                             tile * TILE, min(n, (tile + 1) * TILE),
+                             &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
+                             &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
+                             &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
+                             &acc_b2[t, 0], &stats[t, 0])
         for t in range(n_threads):
             loss += stats[t, 0]
             correct += stats[t, 1]
