@@ -104,6 +104,7 @@ class _Run(QObject):
         self.error: str | None = None
         self.started = time.monotonic()
         self.thread = None
+        self.before: tuple = (None, None, "", [], None)  # the window's model when the run started
         w = self.worker
         w.epochDone.connect(self._epoch)
         w.snapshot.connect(self._snapshot)
@@ -324,6 +325,7 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self.settings.set_last_config(self.panel.preset_name(), config)
         run = self._run = _Run(self, config, task)
+        run.before = (self._network, self._model_task, self._model_source, self._history, self._test_accuracy)
         self.loss_plot.start_run(config)
         self.panel.set_running(True)
         self.panel.reset_progress(config.epochs)
@@ -386,6 +388,11 @@ class MainWindow(QMainWindow):
             self._unsaved = True
             self._set_model(network, run.task, "stopped" if stopped else "trained")
             self._autosave(network, history)
+        elif self._network is not run.before[0]:
+            # Snapshots were shown, but the run kept no sound epoch (it diverged at once):
+            # the model the user had before the run is current again.
+            network_before, task, source, self._history, self._test_accuracy = run.before
+            self._set_model(network_before, task, source)
         if not run.history:
             self.panel.show_status("Stopped before the first epoch ended." if not run.error else "")
         self._update_status()
