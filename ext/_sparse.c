@@ -1877,10 +1877,11 @@ struct __pyx_memoryviewslice_obj;
 */
 enum  {
   __pyx_e_6mlpgui_7_sparse_PAD = 8,
-  __pyx_e_6mlpgui_7_sparse_TILE = 64
+  __pyx_e_6mlpgui_7_sparse_TILE = 64,
+  __pyx_e_6mlpgui_7_sparse_MAX_TILED_BATCH = 0x400
 };
 
-/* "ext/_sparse.pyx":34
+/* "ext/_sparse.pyx":35
  * 
  * 
  * cdef class CsrInputs:             # <<<<<<<<<<<<<<
@@ -1900,7 +1901,7 @@ struct __pyx_obj_6mlpgui_7_sparse_CsrInputs {
 };
 
 
-/* "ext/_sparse.pyx":287
+/* "ext/_sparse.pyx":292
  * 
  * 
  * cdef class Workspace:             # <<<<<<<<<<<<<<
@@ -1925,7 +1926,7 @@ struct __pyx_obj_6mlpgui_7_sparse_Workspace {
 };
 
 
-/* "ext/_sparse.pyx":353
+/* "ext/_sparse.pyx":358
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -3710,8 +3711,8 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, double const *, Py_ssize_t, int, double const *, double const *, double const *, double const *, Py_ssize_t, Py_ssize_t, double, double *, double *, double *, double *, double *, double *, double *); /*proto*/
 static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, float const *, Py_ssize_t, float const *, float *, Py_ssize_t, Py_ssize_t, float); /*proto*/
 static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, double const *, Py_ssize_t, double const *, double *, Py_ssize_t, Py_ssize_t, double); /*proto*/
-static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, float const *, Py_ssize_t, Py_ssize_t, float const *, Py_ssize_t, Py_ssize_t, Py_ssize_t *, int *, float *, float *); /*proto*/
-static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, double const *, Py_ssize_t, Py_ssize_t, double const *, Py_ssize_t, Py_ssize_t, Py_ssize_t *, int *, double *, double *); /*proto*/
+static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, float const *, Py_ssize_t, Py_ssize_t, Py_ssize_t const *, float, float const *, Py_ssize_t, Py_ssize_t, Py_ssize_t *, int *, float *, float *); /*proto*/
+static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, double const *, Py_ssize_t, Py_ssize_t, Py_ssize_t const *, double, double const *, Py_ssize_t, Py_ssize_t, Py_ssize_t *, int *, double *, double *); /*proto*/
 static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, float const *, int const *, Py_ssize_t, Py_ssize_t, float const *, float const *, float const *, float const *, Py_ssize_t, Py_ssize_t, Py_ssize_t, float, float *, float *, Py_ssize_t *, int *, float *, float *, float *, float *, float *, double *); /*proto*/
 static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, double const *, int const *, Py_ssize_t, Py_ssize_t, double const *, double const *, double const *, double const *, Py_ssize_t, Py_ssize_t, Py_ssize_t, double, double *, double *, Py_ssize_t *, int *, double *, double *, double *, double *, double *, double *); /*proto*/
 static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewslice, float *, Py_ssize_t, int, float, int); /*proto*/
@@ -4131,7 +4132,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[7];
     PyObject *__pyx_codeobj_tab[14];
-    PyObject *__pyx_string_tab[225];
+    PyObject *__pyx_string_tab[226];
     PyObject *__pyx_number_tab[10];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4397,25 +4398,26 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_tile_count __pyx_string_tab[203]
 #define __pyx_n_u_tile_rows __pyx_string_tab[204]
 #define __pyx_n_u_tile_vals __pyx_string_tab[205]
-#define __pyx_n_u_uint8 __pyx_string_tab[206]
-#define __pyx_n_u_unpack __pyx_string_tab[207]
-#define __pyx_n_u_update __pyx_string_tab[208]
-#define __pyx_n_u_use_setstate __pyx_string_tab[209]
-#define __pyx_n_u_values __pyx_string_tab[210]
-#define __pyx_n_u_work __pyx_string_tab[211]
-#define __pyx_n_u_ws __pyx_string_tab[212]
-#define __pyx_n_u_x __pyx_string_tab[213]
-#define __pyx_n_u_y __pyx_string_tab[214]
-#define __pyx_n_u_zeros __pyx_string_tab[215]
-#define __pyx_n_b_O __pyx_string_tab[216]
-#define __pyx_kp_b_iso88591_q_a __pyx_string_tab[217]
-#define __pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST __pyx_string_tab[218]
-#define __pyx_kp_b_iso88591_q_0_kQR_9HAQ_7_1L_a_1 __pyx_string_tab[219]
-#define __pyx_kp_b_iso88591_U_fD_Yd_4yX_hhllttx_y_B_B_F_F_S __pyx_string_tab[220]
-#define __pyx_kp_b_iso88591_XT_4y_F_lRVVccggsswwx_q_l_vWE_Q __pyx_string_tab[221]
-#define __pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1 __pyx_string_tab[222]
-#define __pyx_kp_b_iso88591_A_3d_F_4r_q_BfAQ_2S_L_2V1Cs_Cr_q __pyx_string_tab[223]
-#define __pyx_kp_b_iso88591_A_3d_F_4r_q_BfAQ_4wfAS_2Rr_D_V1C __pyx_string_tab[224]
+#define __pyx_n_u_tiled __pyx_string_tab[206]
+#define __pyx_n_u_uint8 __pyx_string_tab[207]
+#define __pyx_n_u_unpack __pyx_string_tab[208]
+#define __pyx_n_u_update __pyx_string_tab[209]
+#define __pyx_n_u_use_setstate __pyx_string_tab[210]
+#define __pyx_n_u_values __pyx_string_tab[211]
+#define __pyx_n_u_work __pyx_string_tab[212]
+#define __pyx_n_u_ws __pyx_string_tab[213]
+#define __pyx_n_u_x __pyx_string_tab[214]
+#define __pyx_n_u_y __pyx_string_tab[215]
+#define __pyx_n_u_zeros __pyx_string_tab[216]
+#define __pyx_n_b_O __pyx_string_tab[217]
+#define __pyx_kp_b_iso88591_q_a __pyx_string_tab[218]
+#define __pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST __pyx_string_tab[219]
+#define __pyx_kp_b_iso88591_q_0_kQR_9HAQ_7_1L_a_1 __pyx_string_tab[220]
+#define __pyx_kp_b_iso88591_U_fD_Yd_4yX_hhllttx_y_B_B_F_F_S __pyx_string_tab[221]
+#define __pyx_kp_b_iso88591_XT_4y_F_lRVVccggsswwx_q_l_vWE_Q __pyx_string_tab[222]
+#define __pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1 __pyx_string_tab[223]
+#define __pyx_kp_b_iso88591_A_3d_F_4r_q_BfAQ_2S_L_2V1Cs_Cr_q __pyx_string_tab[224]
+#define __pyx_kp_b_iso88591_A_3d_F_4r_q_BfAQ_4wfAS_2Rr_D_V1C __pyx_string_tab[225]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_1 __pyx_number_tab[2]
@@ -4461,7 +4463,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<7; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<14; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<225; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<226; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<10; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4509,7 +4511,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<7; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<14; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<225; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<226; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<10; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -20349,7 +20351,7 @@ static CYTHON_INLINE double __pyx_fuse_1__pyx_f_12_activations_dot(double const 
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":45
+/* "ext/_sparse.pyx":46
  *     cdef readonly int max_label
  * 
  *     def __init__(self, pixels, labels, lut):             # <<<<<<<<<<<<<<
@@ -20397,38 +20399,38 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_pixels,&__pyx_mstate_global->__pyx_n_u_labels,&__pyx_mstate_global->__pyx_n_u_lut,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 45, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 46, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 45, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 46, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 45, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 46, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 45, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 46, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 45, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 46, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 45, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 46, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 45, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 46, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 45, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 46, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 45, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 46, __pyx_L3_error)
     }
     __pyx_v_pixels = values[0];
     __pyx_v_labels = values[1];
@@ -20436,7 +20438,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 45, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 46, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -20495,7 +20497,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   __Pyx_INCREF(__pyx_v_labels);
   __Pyx_INCREF(__pyx_v_lut);
 
-  /* "ext/_sparse.pyx":46
+  /* "ext/_sparse.pyx":47
  * 
  *     def __init__(self, pixels, labels, lut):
  *         a = np.ascontiguousarray(pixels, dtype=np.uint8)             # <<<<<<<<<<<<<<
@@ -20503,14 +20505,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *             a = a.reshape(len(a), -1)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 46, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 47, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 46, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 47, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 46, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 47, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_uint8); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 46, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_uint8); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 47, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -20531,13 +20533,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_v_pixels, __pyx_t_5};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 46, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 47, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 46, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 47, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -20548,27 +20550,27 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 46, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 47, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_a = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":47
+  /* "ext/_sparse.pyx":48
  *     def __init__(self, pixels, labels, lut):
  *         a = np.ascontiguousarray(pixels, dtype=np.uint8)
  *         if a.ndim != 2:             # <<<<<<<<<<<<<<
  *             a = a.reshape(len(a), -1)
  *         lut = np.ascontiguousarray(lut)
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_ndim); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 47, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_ndim); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 48, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_7 = (__Pyx_PyLong_BoolNeObjC(__pyx_t_1, __pyx_mstate_global->__pyx_int_2, 2, 0)); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 47, __pyx_L1_error)
+  __pyx_t_7 = (__Pyx_PyLong_BoolNeObjC(__pyx_t_1, __pyx_mstate_global->__pyx_int_2, 2, 0)); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 48, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   if (__pyx_t_7) {
 
 
-    /* "ext/_sparse.pyx":48
+    /* "ext/_sparse.pyx":49
  *         a = np.ascontiguousarray(pixels, dtype=np.uint8)
  *         if a.ndim != 2:
  *             a = a.reshape(len(a), -1)             # <<<<<<<<<<<<<<
@@ -20577,8 +20579,8 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 */
     __pyx_t_4 = __pyx_v_a;
     __Pyx_INCREF(__pyx_t_4);
-    __pyx_t_8 = PyObject_Length(__pyx_v_a); if (unlikely(__pyx_t_8 == ((Py_ssize_t)-1))) __PYX_ERR(0, 48, __pyx_L1_error)
-    __pyx_t_3 = PyLong_FromSsize_t(__pyx_t_8); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 48, __pyx_L1_error)
+    __pyx_t_8 = PyObject_Length(__pyx_v_a); if (unlikely(__pyx_t_8 == ((Py_ssize_t)-1))) __PYX_ERR(0, 49, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromSsize_t(__pyx_t_8); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 49, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
 
     __pyx_t_6 = 0;
@@ -20587,13 +20589,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_reshape, __pyx_callargs+__pyx_t_6, (3-__pyx_t_6) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 48, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 49, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_DECREF_SET(__pyx_v_a, __pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "ext/_sparse.pyx":47
+    /* "ext/_sparse.pyx":48
  *     def __init__(self, pixels, labels, lut):
  *         a = np.ascontiguousarray(pixels, dtype=np.uint8)
  *         if a.ndim != 2:             # <<<<<<<<<<<<<<
@@ -20602,7 +20604,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 */
   }
 
-  /* "ext/_sparse.pyx":49
+  /* "ext/_sparse.pyx":50
  *         if a.ndim != 2:
  *             a = a.reshape(len(a), -1)
  *         lut = np.ascontiguousarray(lut)             # <<<<<<<<<<<<<<
@@ -20610,9 +20612,9 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *         if lut.shape != (256,) or lut.dtype not in (np.float32, np.float64):
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 50, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 50, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __pyx_t_6 = 1;
@@ -20632,13 +20634,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_5, __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 49, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 50, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF_SET(__pyx_v_lut, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":50
+  /* "ext/_sparse.pyx":51
  *             a = a.reshape(len(a), -1)
  *         lut = np.ascontiguousarray(lut)
  *         labels = np.ascontiguousarray(labels, dtype=np.int32)             # <<<<<<<<<<<<<<
@@ -20646,14 +20648,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *             raise ValueError("lut must be 256 float32 or float64 values")
 */
   __pyx_t_5 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 51, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_ascontiguousarray); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 51, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 51, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 50, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 51, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -20674,13 +20676,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     PyObject *__pyx_callargs[3] = {__pyx_t_5, __pyx_v_labels, __pyx_t_2};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 50, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 51, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 50, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 51, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -20691,22 +20693,22 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 50, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 51, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF_SET(__pyx_v_labels, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":51
+  /* "ext/_sparse.pyx":52
  *         lut = np.ascontiguousarray(lut)
  *         labels = np.ascontiguousarray(labels, dtype=np.int32)
  *         if lut.shape != (256,) or lut.dtype not in (np.float32, np.float64):             # <<<<<<<<<<<<<<
  *             raise ValueError("lut must be 256 float32 or float64 values")
  *         if labels.shape != (a.shape[0],):
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_lut, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 51, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_lut, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 52, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_9 = __Pyx_PyObject_RichCompareBool(__pyx_t_1, __pyx_mstate_global->__pyx_tuple[3], Py_NE); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 51, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_RichCompareBool(__pyx_t_1, __pyx_mstate_global->__pyx_tuple[3], Py_NE); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(0, 52, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   if (!__pyx_t_9) {
 
@@ -20716,14 +20718,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 
     goto __pyx_L5_bool_binop_done;
   }
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_lut, __pyx_mstate_global->__pyx_n_u_dtype); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 51, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_lut, __pyx_mstate_global->__pyx_n_u_dtype); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 52, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 51, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 52, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float32); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 51, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float32); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 52, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_10 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_1, __pyx_t_3, Py_NE); if (unlikely((__pyx_t_10 < 0))) __PYX_ERR(0, 51, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_1, __pyx_t_3, Py_NE); if (unlikely((__pyx_t_10 < 0))) __PYX_ERR(0, 52, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   if (__pyx_t_10) {
 
@@ -20733,12 +20735,12 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 
     goto __pyx_L7_bool_binop_done;
   }
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 51, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 52, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 51, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 52, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_10 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_1, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_10 < 0))) __PYX_ERR(0, 51, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_1, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_10 < 0))) __PYX_ERR(0, 52, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   __pyx_t_9 = __pyx_t_10;
@@ -20755,7 +20757,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   if (unlikely(__pyx_t_7)) {
 
 
-    /* "ext/_sparse.pyx":52
+    /* "ext/_sparse.pyx":53
  *         labels = np.ascontiguousarray(labels, dtype=np.int32)
  *         if lut.shape != (256,) or lut.dtype not in (np.float32, np.float64):
  *             raise ValueError("lut must be 256 float32 or float64 values")             # <<<<<<<<<<<<<<
@@ -20768,14 +20770,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_lut_must_be_256_float32_or_float};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 52, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 53, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 52, __pyx_L1_error)
+    __PYX_ERR(0, 53, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":51
+    /* "ext/_sparse.pyx":52
  *         lut = np.ascontiguousarray(lut)
  *         labels = np.ascontiguousarray(labels, dtype=np.int32)
  *         if lut.shape != (256,) or lut.dtype not in (np.float32, np.float64):             # <<<<<<<<<<<<<<
@@ -20784,32 +20786,32 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 */
   }
 
-  /* "ext/_sparse.pyx":53
+  /* "ext/_sparse.pyx":54
  *         if lut.shape != (256,) or lut.dtype not in (np.float32, np.float64):
  *             raise ValueError("lut must be 256 float32 or float64 values")
  *         if labels.shape != (a.shape[0],):             # <<<<<<<<<<<<<<
  *             raise ValueError(f"{labels.shape[0]} labels for {a.shape[0]} samples")
  *         if len(labels) and labels.min() < 0:
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_labels, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 53, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_labels, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 54, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 53, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 54, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 53, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 54, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = PyTuple_New(1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 53, __pyx_L1_error)
+  __pyx_t_4 = PyTuple_New(1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 54, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_3) != (0)) __PYX_ERR(0, 53, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_3) != (0)) __PYX_ERR(0, 54, __pyx_L1_error);
   __pyx_t_3 = 0;
-  __pyx_t_7 = __Pyx_PyObject_RichCompareBool(__pyx_t_1, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 53, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_RichCompareBool(__pyx_t_1, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 54, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   if (unlikely(__pyx_t_7)) {
 
 
-    /* "ext/_sparse.pyx":54
+    /* "ext/_sparse.pyx":55
  *             raise ValueError("lut must be 256 float32 or float64 values")
  *         if labels.shape != (a.shape[0],):
  *             raise ValueError(f"{labels.shape[0]} labels for {a.shape[0]} samples")             # <<<<<<<<<<<<<<
@@ -20817,20 +20819,20 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *             raise ValueError("labels must not be negative")
 */
     __pyx_t_1 = NULL;
-    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_labels, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 54, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_labels, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 55, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_3, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 54, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_3, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 55, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __pyx_t_3 = __Pyx_PyObject_FormatSimple(__pyx_t_2, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 54, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_FormatSimple(__pyx_t_2, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 55, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 54, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 55, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
-    __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_2, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 54, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_2, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 55, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __pyx_t_2 = __Pyx_PyObject_FormatSimple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 54, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyObject_FormatSimple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 55, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __pyx_t_11[0] = __pyx_t_3;
@@ -20846,7 +20848,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __pyx_t_12 |= __Pyx_PyUnicode_KIND_04(__pyx_t_11[0]) | __Pyx_PyUnicode_KIND_04(__pyx_t_11[2]);
     #endif
     __pyx_t_5 = __Pyx_PyUnicode_Join(__pyx_t_11, 4, __pyx_t_8, __pyx_t_12);
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 54, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 55, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
@@ -20856,14 +20858,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 54, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 55, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 54, __pyx_L1_error)
+    __PYX_ERR(0, 55, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":53
+    /* "ext/_sparse.pyx":54
  *         if lut.shape != (256,) or lut.dtype not in (np.float32, np.float64):
  *             raise ValueError("lut must be 256 float32 or float64 values")
  *         if labels.shape != (a.shape[0],):             # <<<<<<<<<<<<<<
@@ -20872,14 +20874,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 */
   }
 
-  /* "ext/_sparse.pyx":55
+  /* "ext/_sparse.pyx":56
  *         if labels.shape != (a.shape[0],):
  *             raise ValueError(f"{labels.shape[0]} labels for {a.shape[0]} samples")
  *         if len(labels) and labels.min() < 0:             # <<<<<<<<<<<<<<
  *             raise ValueError("labels must not be negative")
  *         # Built a block of rows at a time: a whole-array mask and np.nonzero
 */
-  __pyx_t_8 = PyObject_Length(__pyx_v_labels); if (unlikely(__pyx_t_8 == ((Py_ssize_t)-1))) __PYX_ERR(0, 55, __pyx_L1_error)
+  __pyx_t_8 = PyObject_Length(__pyx_v_labels); if (unlikely(__pyx_t_8 == ((Py_ssize_t)-1))) __PYX_ERR(0, 56, __pyx_L1_error)
   __pyx_t_10 = (__pyx_t_8 != 0);
 
 
@@ -20898,10 +20900,10 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     PyObject *__pyx_callargs[2] = {__pyx_t_5, NULL};
     __pyx_t_4 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_min, __pyx_callargs+__pyx_t_6, (1-__pyx_t_6) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 55, __pyx_L1_error)
+    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 56, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
   }
-  __pyx_t_10 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_4, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_10 < 0))) __PYX_ERR(0, 55, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_4, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_10 < 0))) __PYX_ERR(0, 56, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   __pyx_t_7 = __pyx_t_10;
@@ -20910,7 +20912,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   if (unlikely(__pyx_t_7)) {
 
 
-    /* "ext/_sparse.pyx":56
+    /* "ext/_sparse.pyx":57
  *             raise ValueError(f"{labels.shape[0]} labels for {a.shape[0]} samples")
  *         if len(labels) and labels.min() < 0:
  *             raise ValueError("labels must not be negative")             # <<<<<<<<<<<<<<
@@ -20923,14 +20925,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_labels_must_not_be_negative};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 56, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 57, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 56, __pyx_L1_error)
+    __PYX_ERR(0, 57, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":55
+    /* "ext/_sparse.pyx":56
  *         if labels.shape != (a.shape[0],):
  *             raise ValueError(f"{labels.shape[0]} labels for {a.shape[0]} samples")
  *         if len(labels) and labels.min() < 0:             # <<<<<<<<<<<<<<
@@ -20939,21 +20941,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 */
   }
 
-  /* "ext/_sparse.pyx":59
+  /* "ext/_sparse.pyx":60
  *         # Built a block of rows at a time: a whole-array mask and np.nonzero
  *         # would cost four times the finished arrays' memory.
  *         n, d = a.shape[0], a.shape[1]             # <<<<<<<<<<<<<<
  *         self.indptr = np.zeros(n + 1, np.int64)
  *         for start in range(0, n, 4096):
 */
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_1 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 59, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 60, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __pyx_v_n = __pyx_t_5;
@@ -20961,7 +20963,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   __pyx_v_d = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":60
+  /* "ext/_sparse.pyx":61
  *         # would cost four times the finished arrays' memory.
  *         n, d = a.shape[0], a.shape[1]
  *         self.indptr = np.zeros(n + 1, np.int64)             # <<<<<<<<<<<<<<
@@ -20969,16 +20971,16 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *             np.cumsum(np.count_nonzero(a[start:start + 4096], axis=1), out=self.indptr[start + 1:start + 4097])
 */
   __pyx_t_5 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 61, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 61, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_PyLong_AddObjC(__pyx_v_n, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_AddObjC(__pyx_v_n, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 61, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 61, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_13 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 60, __pyx_L1_error)
+  __pyx_t_13 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 61, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_13);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_6 = 1;
@@ -21000,7 +21002,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_13); __pyx_t_13 = 0;
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 60, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 61, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_GIVEREF(__pyx_t_1);
@@ -21008,7 +21010,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->indptr, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":61
+  /* "ext/_sparse.pyx":62
  *         n, d = a.shape[0], a.shape[1]
  *         self.indptr = np.zeros(n + 1, np.int64)
  *         for start in range(0, n, 4096):             # <<<<<<<<<<<<<<
@@ -21021,12 +21023,12 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     PyObject *__pyx_callargs[4] = {__pyx_t_2, __pyx_mstate_global->__pyx_int_0, __pyx_v_n, __pyx_mstate_global->__pyx_int_4096};
     __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(&PyRange_Type), __pyx_callargs+__pyx_t_6, (4-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 61, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 62, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_2 = PyObject_GetIter(__pyx_t_1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 61, __pyx_L1_error)
+  __pyx_t_2 = PyObject_GetIter(__pyx_t_1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 62, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_14 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_2); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 61, __pyx_L1_error)
+  __pyx_t_14 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_2); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 62, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   for (;;) {
     {
@@ -21034,7 +21036,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       if (unlikely(!__pyx_t_1)) {
         PyObject* exc_type = PyErr_Occurred();
         if (exc_type) {
-          if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 61, __pyx_L1_error)
+          if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 62, __pyx_L1_error)
           PyErr_Clear();
         }
         break;
@@ -21044,7 +21046,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF_SET(__pyx_v_start, __pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "ext/_sparse.pyx":62
+    /* "ext/_sparse.pyx":63
  *         self.indptr = np.zeros(n + 1, np.int64)
  *         for start in range(0, n, 4096):
  *             np.cumsum(np.count_nonzero(a[start:start + 4096], axis=1), out=self.indptr[start + 1:start + 4097])             # <<<<<<<<<<<<<<
@@ -21052,20 +21054,20 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *         nnz = int(self.indptr[n])
 */
     __pyx_t_13 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 62, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_cumsum); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 62, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_cumsum); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __pyx_t_3 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_15, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_15, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_15);
-    __pyx_t_16 = __Pyx_PyObject_GetAttrStr(__pyx_t_15, __pyx_mstate_global->__pyx_n_u_count_nonzero); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 62, __pyx_L1_error)
+    __pyx_t_16 = __Pyx_PyObject_GetAttrStr(__pyx_t_15, __pyx_mstate_global->__pyx_n_u_count_nonzero); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_16);
     __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
-    __pyx_t_15 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4096, 0x1000, 0, 0); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
+    __pyx_t_15 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4096, 0x1000, 0, 0); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_15);
-    __pyx_t_17 = __Pyx_PyObject_GetSlice(__pyx_v_a, 0, 0, &__pyx_v_start, &__pyx_t_15, NULL, 0, 0, 0); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 62, __pyx_L1_error)
+    __pyx_t_17 = __Pyx_PyObject_GetSlice(__pyx_v_a, 0, 0, &__pyx_v_start, &__pyx_t_15, NULL, 0, 0, 0); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_17);
     __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
     #if CYTHON_VECTORCALL
@@ -21086,13 +21088,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_17, __pyx_mstate_global->__pyx_int_1};
       #if CYTHON_VECTORCALL
       __pyx_t_15 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
+      if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 63, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_15);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_15 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-        if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
+        if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 63, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_15);
       }
       #endif
@@ -21103,14 +21105,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       #endif
       __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
       __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 62, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 63, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
-    __pyx_t_16 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 62, __pyx_L1_error)
+    __pyx_t_16 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_16);
-    __pyx_t_15 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4097, 0x1001, 0, 0); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
+    __pyx_t_15 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4097, 0x1001, 0, 0); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_15);
-    __pyx_t_17 = __Pyx_PyObject_GetSlice(__pyx_v_self->indptr, 0, 0, &__pyx_t_16, &__pyx_t_15, NULL, 0, 0, 0); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 62, __pyx_L1_error)
+    __pyx_t_17 = __Pyx_PyObject_GetSlice(__pyx_v_self->indptr, 0, 0, &__pyx_t_16, &__pyx_t_15, NULL, 0, 0, 0); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_17);
     __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
     __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
@@ -21132,13 +21134,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       PyObject *__pyx_callargs[3] = {__pyx_t_13, __pyx_t_4, __pyx_t_17};
       #if CYTHON_VECTORCALL
       __pyx_t_15 = __pyx_mstate_global->__pyx_tuple[5];
-      if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
+      if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 63, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_15);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_out};
         __pyx_t_15 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-        if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 62, __pyx_L1_error)
+        if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 63, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_15);
       }
       #endif
@@ -21150,12 +21152,12 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       __Pyx_DECREF(__pyx_t_17); __pyx_t_17 = 0;
       __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 62, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 63, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-    /* "ext/_sparse.pyx":63
+    /* "ext/_sparse.pyx":64
  *         for start in range(0, n, 4096):
  *             np.cumsum(np.count_nonzero(a[start:start + 4096], axis=1), out=self.indptr[start + 1:start + 4097])
  *             self.indptr[start + 1:start + 4097] += self.indptr[start]             # <<<<<<<<<<<<<<
@@ -21164,28 +21166,28 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 */
     __Pyx_INCREF(__pyx_v_self->indptr);
     __pyx_t_1 = __pyx_v_self->indptr;
-    __pyx_t_5 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 63, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 64, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_15 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4097, 0x1001, 0, 0); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 63, __pyx_L1_error)
+    __pyx_t_15 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4097, 0x1001, 0, 0); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 64, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_15);
-    __pyx_t_17 = PySlice_New(__pyx_t_5, __pyx_t_15, Py_None); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 63, __pyx_L1_error)
+    __pyx_t_17 = PySlice_New(__pyx_t_5, __pyx_t_15, Py_None); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 64, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_17);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
-    __pyx_t_15 = __Pyx_PyObject_GetItem(__pyx_t_1, __pyx_t_17); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 63, __pyx_L1_error)
+    __pyx_t_15 = __Pyx_PyObject_GetItem(__pyx_t_1, __pyx_t_17); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 64, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_15);
-    __pyx_t_5 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_v_start); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 63, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_v_start); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 64, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_4 = __Pyx_PyNumber_InPlaceAdd_object_object(__pyx_t_15, __pyx_t_5); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 63, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyNumber_InPlaceAdd_object_object(__pyx_t_15, __pyx_t_5); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 64, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    if (unlikely((PyObject_SetItem(__pyx_t_1, __pyx_t_17, __pyx_t_4) < 0))) __PYX_ERR(0, 63, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_t_1, __pyx_t_17, __pyx_t_4) < 0))) __PYX_ERR(0, 64, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_17); __pyx_t_17 = 0;
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-    /* "ext/_sparse.pyx":61
+    /* "ext/_sparse.pyx":62
  *         n, d = a.shape[0], a.shape[1]
  *         self.indptr = np.zeros(n + 1, np.int64)
  *         for start in range(0, n, 4096):             # <<<<<<<<<<<<<<
@@ -21195,22 +21197,22 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   }
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":64
+  /* "ext/_sparse.pyx":65
  *             np.cumsum(np.count_nonzero(a[start:start + 4096], axis=1), out=self.indptr[start + 1:start + 4097])
  *             self.indptr[start + 1:start + 4097] += self.indptr[start]
  *         nnz = int(self.indptr[n])             # <<<<<<<<<<<<<<
  *         self.indices = np.empty(nnz, np.int32)
  *         self.codes = np.empty(nnz, np.uint8)
 */
-  __pyx_t_2 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_v_n); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 64, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_v_n); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 65, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_1 = __Pyx_PyNumber_Int(__pyx_t_2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 64, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyNumber_Int(__pyx_t_2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 65, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   __pyx_v_nnz = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":65
+  /* "ext/_sparse.pyx":66
  *             self.indptr[start + 1:start + 4097] += self.indptr[start]
  *         nnz = int(self.indptr[n])
  *         self.indices = np.empty(nnz, np.int32)             # <<<<<<<<<<<<<<
@@ -21218,14 +21220,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *         for start in range(0, n, 4096):
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 65, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 66, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_17);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 65, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 66, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_17); __pyx_t_17 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 65, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 66, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_17);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 65, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_17, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 66, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_17); __pyx_t_17 = 0;
   __pyx_t_6 = 1;
@@ -21246,7 +21248,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 65, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 66, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_GIVEREF(__pyx_t_1);
@@ -21254,7 +21256,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->indices, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":66
+  /* "ext/_sparse.pyx":67
  *         nnz = int(self.indptr[n])
  *         self.indices = np.empty(nnz, np.int32)
  *         self.codes = np.empty(nnz, np.uint8)             # <<<<<<<<<<<<<<
@@ -21262,14 +21264,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *             block = a[start:start + 4096]
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 66, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 67, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 66, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 67, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 66, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 67, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_17 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint8); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 66, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint8); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 67, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_17);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __pyx_t_6 = 1;
@@ -21290,7 +21292,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_17); __pyx_t_17 = 0;
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 66, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 67, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_GIVEREF(__pyx_t_1);
@@ -21298,7 +21300,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->codes, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":67
+  /* "ext/_sparse.pyx":68
  *         self.indices = np.empty(nnz, np.int32)
  *         self.codes = np.empty(nnz, np.uint8)
  *         for start in range(0, n, 4096):             # <<<<<<<<<<<<<<
@@ -21311,12 +21313,12 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     PyObject *__pyx_callargs[4] = {__pyx_t_2, __pyx_mstate_global->__pyx_int_0, __pyx_v_n, __pyx_mstate_global->__pyx_int_4096};
     __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(&PyRange_Type), __pyx_callargs+__pyx_t_6, (4-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 67, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 68, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_2 = PyObject_GetIter(__pyx_t_1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 67, __pyx_L1_error)
+  __pyx_t_2 = PyObject_GetIter(__pyx_t_1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 68, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_14 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_2); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 67, __pyx_L1_error)
+  __pyx_t_14 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_2); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 68, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   for (;;) {
     {
@@ -21324,7 +21326,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       if (unlikely(!__pyx_t_1)) {
         PyObject* exc_type = PyErr_Occurred();
         if (exc_type) {
-          if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 67, __pyx_L1_error)
+          if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 68, __pyx_L1_error)
           PyErr_Clear();
         }
         break;
@@ -21334,35 +21336,35 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF_SET(__pyx_v_start, __pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "ext/_sparse.pyx":68
+    /* "ext/_sparse.pyx":69
  *         self.codes = np.empty(nnz, np.uint8)
  *         for start in range(0, n, 4096):
  *             block = a[start:start + 4096]             # <<<<<<<<<<<<<<
  *             lo, hi = self.indptr[start], self.indptr[min(start + 4096, n)]
  *             mask = block != 0
 */
-    __pyx_t_1 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4096, 0x1000, 0, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 68, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4096, 0x1000, 0, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 69, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    __pyx_t_17 = __Pyx_PyObject_GetSlice(__pyx_v_a, 0, 0, &__pyx_v_start, &__pyx_t_1, NULL, 0, 0, 0); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 68, __pyx_L1_error)
+    __pyx_t_17 = __Pyx_PyObject_GetSlice(__pyx_v_a, 0, 0, &__pyx_v_start, &__pyx_t_1, NULL, 0, 0, 0); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 69, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_17);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_XDECREF_SET(__pyx_v_block, __pyx_t_17);
     __pyx_t_17 = 0;
 
-    /* "ext/_sparse.pyx":69
+    /* "ext/_sparse.pyx":70
  *         for start in range(0, n, 4096):
  *             block = a[start:start + 4096]
  *             lo, hi = self.indptr[start], self.indptr[min(start + 4096, n)]             # <<<<<<<<<<<<<<
  *             mask = block != 0
  *             self.indices[lo:hi] = np.nonzero(mask)[1]
 */
-    __pyx_t_17 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_v_start); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 69, __pyx_L1_error)
+    __pyx_t_17 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_v_start); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 70, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_17);
     __Pyx_INCREF(__pyx_v_n);
     __pyx_t_1 = __pyx_v_n;
-    __pyx_t_4 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4096, 0x1000, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 69, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyLong_AddObjC(__pyx_v_start, __pyx_mstate_global->__pyx_int_4096, 0x1000, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 70, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_7 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_1, __pyx_t_4, Py_LT); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 69, __pyx_L1_error)
+    __pyx_t_7 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_1, __pyx_t_4, Py_LT); if (unlikely((__pyx_t_7 < 0))) __PYX_ERR(0, 70, __pyx_L1_error)
     if (__pyx_t_7) {
       __Pyx_INCREF(__pyx_t_1);
       __pyx_t_5 = __pyx_t_1;
@@ -21373,7 +21375,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __pyx_t_1 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_t_5); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 69, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyObject_GetItem(__pyx_v_self->indptr, __pyx_t_5); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 70, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_XDECREF_SET(__pyx_v_lo, __pyx_t_17);
@@ -21381,19 +21383,19 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF_SET(__pyx_v_hi, __pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "ext/_sparse.pyx":70
+    /* "ext/_sparse.pyx":71
  *             block = a[start:start + 4096]
  *             lo, hi = self.indptr[start], self.indptr[min(start + 4096, n)]
  *             mask = block != 0             # <<<<<<<<<<<<<<
  *             self.indices[lo:hi] = np.nonzero(mask)[1]
  *             self.codes[lo:hi] = block[mask]
 */
-    __pyx_t_1 = __Pyx_PyLong_NeObjC(__pyx_v_block, __pyx_mstate_global->__pyx_int_0, 0, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 70, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_NeObjC(__pyx_v_block, __pyx_mstate_global->__pyx_int_0, 0, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 71, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __Pyx_XDECREF_SET(__pyx_v_mask, __pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "ext/_sparse.pyx":71
+    /* "ext/_sparse.pyx":72
  *             lo, hi = self.indptr[start], self.indptr[min(start + 4096, n)]
  *             mask = block != 0
  *             self.indices[lo:hi] = np.nonzero(mask)[1]             # <<<<<<<<<<<<<<
@@ -21401,9 +21403,9 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
  *         self.lut = lut
 */
     __pyx_t_17 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 71, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 72, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_nonzero); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 71, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_nonzero); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 72, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __pyx_t_6 = 1;
@@ -21423,28 +21425,28 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_6, (2-__pyx_t_6) | (__pyx_t_6*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_17); __pyx_t_17 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 71, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 72, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
-    __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 71, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 72, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    if (__Pyx_PyObject_SetSlice(__pyx_v_self->indices, __pyx_t_4, 0, 0, &__pyx_v_lo, &__pyx_v_hi, NULL, 0, 0, 0) < (0)) __PYX_ERR(0, 71, __pyx_L1_error)
+    if (__Pyx_PyObject_SetSlice(__pyx_v_self->indices, __pyx_t_4, 0, 0, &__pyx_v_lo, &__pyx_v_hi, NULL, 0, 0, 0) < (0)) __PYX_ERR(0, 72, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-    /* "ext/_sparse.pyx":72
+    /* "ext/_sparse.pyx":73
  *             mask = block != 0
  *             self.indices[lo:hi] = np.nonzero(mask)[1]
  *             self.codes[lo:hi] = block[mask]             # <<<<<<<<<<<<<<
  *         self.lut = lut
  *         self.y = labels
 */
-    __pyx_t_4 = __Pyx_PyObject_GetItem(__pyx_v_block, __pyx_v_mask); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 72, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyObject_GetItem(__pyx_v_block, __pyx_v_mask); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 73, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    if (__Pyx_PyObject_SetSlice(__pyx_v_self->codes, __pyx_t_4, 0, 0, &__pyx_v_lo, &__pyx_v_hi, NULL, 0, 0, 0) < (0)) __PYX_ERR(0, 72, __pyx_L1_error)
+    if (__Pyx_PyObject_SetSlice(__pyx_v_self->codes, __pyx_t_4, 0, 0, &__pyx_v_lo, &__pyx_v_hi, NULL, 0, 0, 0) < (0)) __PYX_ERR(0, 73, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-    /* "ext/_sparse.pyx":67
+    /* "ext/_sparse.pyx":68
  *         self.indices = np.empty(nnz, np.int32)
  *         self.codes = np.empty(nnz, np.uint8)
  *         for start in range(0, n, 4096):             # <<<<<<<<<<<<<<
@@ -21454,7 +21456,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   }
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":73
+  /* "ext/_sparse.pyx":74
  *             self.indices[lo:hi] = np.nonzero(mask)[1]
  *             self.codes[lo:hi] = block[mask]
  *         self.lut = lut             # <<<<<<<<<<<<<<
@@ -21466,7 +21468,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   __Pyx_GOTREF(__pyx_v_self->lut);
   __Pyx_DECREF_SET(__pyx_v_self->lut, __pyx_v_lut);
 
-  /* "ext/_sparse.pyx":74
+  /* "ext/_sparse.pyx":75
  *             self.codes[lo:hi] = block[mask]
  *         self.lut = lut
  *         self.y = labels             # <<<<<<<<<<<<<<
@@ -21478,38 +21480,38 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   __Pyx_GOTREF(__pyx_v_self->y);
   __Pyx_DECREF_SET(__pyx_v_self->y, __pyx_v_labels);
 
-  /* "ext/_sparse.pyx":75
+  /* "ext/_sparse.pyx":76
  *         self.lut = lut
  *         self.y = labels
  *         self.n_samples, self.n_features = a.shape[0], a.shape[1]             # <<<<<<<<<<<<<<
  *         self.max_label = int(labels.max()) if len(labels) else 0
  * 
 */
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 75, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 76, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_2, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 75, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_2, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 76, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __pyx_t_8 = __Pyx_PyIndex_AsSsize_t(__pyx_t_4); if (unlikely((__pyx_t_8 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 75, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyIndex_AsSsize_t(__pyx_t_4); if (unlikely((__pyx_t_8 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 76, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 75, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_a, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 76, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 75, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 76, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_18 = __Pyx_PyIndex_AsSsize_t(__pyx_t_2); if (unlikely((__pyx_t_18 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 75, __pyx_L1_error)
+  __pyx_t_18 = __Pyx_PyIndex_AsSsize_t(__pyx_t_2); if (unlikely((__pyx_t_18 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 76, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   __pyx_v_self->n_samples = __pyx_t_8;
   __pyx_v_self->n_features = __pyx_t_18;
 
-  /* "ext/_sparse.pyx":76
+  /* "ext/_sparse.pyx":77
  *         self.y = labels
  *         self.n_samples, self.n_features = a.shape[0], a.shape[1]
  *         self.max_label = int(labels.max()) if len(labels) else 0             # <<<<<<<<<<<<<<
  * 
  *     @property
 */
-  __pyx_t_18 = PyObject_Length(__pyx_v_labels); if (unlikely(__pyx_t_18 == ((Py_ssize_t)-1))) __PYX_ERR(0, 76, __pyx_L1_error)
+  __pyx_t_18 = PyObject_Length(__pyx_v_labels); if (unlikely(__pyx_t_18 == ((Py_ssize_t)-1))) __PYX_ERR(0, 77, __pyx_L1_error)
   __pyx_t_7 = (__pyx_t_18 != 0);
 
 
@@ -21521,13 +21523,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
       PyObject *__pyx_callargs[2] = {__pyx_t_4, NULL};
       __pyx_t_2 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_max, __pyx_callargs+__pyx_t_6, (1-__pyx_t_6) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 76, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 77, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
-    __pyx_t_4 = __Pyx_PyNumber_Int(__pyx_t_2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 76, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyNumber_Int(__pyx_t_2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 77, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __pyx_t_19 = __Pyx_PyLong_As_int(__pyx_t_4); if (unlikely((__pyx_t_19 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 76, __pyx_L1_error)
+    __pyx_t_19 = __Pyx_PyLong_As_int(__pyx_t_4); if (unlikely((__pyx_t_19 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 77, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __pyx_t_12 = __pyx_t_19;
   } else {
@@ -21537,7 +21539,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
 
   __pyx_v_self->max_label = __pyx_t_12;
 
-  /* "ext/_sparse.pyx":45
+  /* "ext/_sparse.pyx":46
  *     cdef readonly int max_label
  * 
  *     def __init__(self, pixels, labels, lut):             # <<<<<<<<<<<<<<
@@ -21577,7 +21579,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9CsrInputs___init__(struct __pyx_obj_6mlpgu
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":78
+/* "ext/_sparse.pyx":79
  *         self.max_label = int(labels.max()) if len(labels) else 0
  * 
  *     @property             # <<<<<<<<<<<<<<
@@ -21614,7 +21616,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_7density___get__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__get__", 0);
 
-  /* "ext/_sparse.pyx":81
+  /* "ext/_sparse.pyx":82
  *     def density(self):
  *         """Fraction of the inputs that are non-zero."""
  *         return len(self.codes) / max(1, self.n_samples * self.n_features)             # <<<<<<<<<<<<<<
@@ -21623,7 +21625,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_7density___get__(struct __
 */
   __pyx_t_1 = __pyx_v_self->codes;
   __Pyx_INCREF(__pyx_t_1);
-  __pyx_t_2 = PyObject_Length(__pyx_t_1); if (unlikely(__pyx_t_2 == ((Py_ssize_t)-1))) __PYX_ERR(0, 81, __pyx_L1_error)
+  __pyx_t_2 = PyObject_Length(__pyx_t_1); if (unlikely(__pyx_t_2 == ((Py_ssize_t)-1))) __PYX_ERR(0, 82, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
   __pyx_t_3 = (__pyx_v_self->n_samples * __pyx_v_self->n_features);
@@ -21639,7 +21641,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_7density___get__(struct __
     __pyx_t_5 = __pyx_t_4;
   }
 
-  __pyx_t_1 = PyLong_FromSsize_t((__pyx_t_2 / __pyx_t_5)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 81, __pyx_L1_error)
+  __pyx_t_1 = PyLong_FromSsize_t((__pyx_t_2 / __pyx_t_5)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 82, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
 
 
@@ -21654,7 +21656,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_7density___get__(struct __
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":78
+  /* "ext/_sparse.pyx":79
  *         self.max_label = int(labels.max()) if len(labels) else 0
  * 
  *     @property             # <<<<<<<<<<<<<<
@@ -21673,7 +21675,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_7density___get__(struct __
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":83
+/* "ext/_sparse.pyx":84
  *         return len(self.codes) / max(1, self.n_samples * self.n_features)
  * 
  *     def check(self, W1, b1, W2, b2):             # <<<<<<<<<<<<<<
@@ -21723,44 +21725,44 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 83, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 84, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 83, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 84, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 83, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 84, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 83, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 84, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 83, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 84, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "check", 0) < (0)) __PYX_ERR(0, 83, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "check", 0) < (0)) __PYX_ERR(0, 84, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("check", 1, 4, 4, i); __PYX_ERR(0, 83, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("check", 1, 4, 4, i); __PYX_ERR(0, 84, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 83, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 84, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 83, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 84, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 83, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 84, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 83, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 84, __pyx_L3_error)
     }
     __pyx_v_W1 = values[0];
     __pyx_v_b1 = values[1];
@@ -21769,7 +21771,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("check", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 83, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("check", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 84, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21810,26 +21812,26 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("check", 0);
 
-  /* "ext/_sparse.pyx":84
+  /* "ext/_sparse.pyx":85
  * 
  *     def check(self, W1, b1, W2, b2):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]             # <<<<<<<<<<<<<<
  *         if d != self.n_features or W2.shape[0] != h or b1.shape[0] != h or b2.shape[0] != k:
  *             raise ValueError("parameter shapes don't fit the inputs")
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 84, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 85, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_d = __pyx_t_2;
@@ -21839,16 +21841,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
   __pyx_v_k = __pyx_t_4;
   __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":85
+  /* "ext/_sparse.pyx":86
  *     def check(self, W1, b1, W2, b2):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if d != self.n_features or W2.shape[0] != h or b1.shape[0] != h or b2.shape[0] != k:             # <<<<<<<<<<<<<<
  *             raise ValueError("parameter shapes don't fit the inputs")
  *         if self.lut.dtype != np.asarray(W1).dtype:
 */
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_self->n_features); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 85, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_self->n_features); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 86, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_v_d, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 85, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_v_d, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 86, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   if (!__pyx_t_6) {
 
@@ -21858,12 +21860,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 85, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 86, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 85, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 86, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_v_h, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 85, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_v_h, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 86, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   if (!__pyx_t_6) {
 
@@ -21873,12 +21875,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_b1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 85, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_b1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 86, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_3, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 85, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_3, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 86, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_4, __pyx_v_h, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 85, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_4, __pyx_v_h, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 86, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   if (!__pyx_t_6) {
 
@@ -21888,12 +21890,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_b2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 85, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_b2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 86, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 85, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 86, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_v_k, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 85, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_v_k, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 86, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
 
   __pyx_t_5 = __pyx_t_6;
@@ -21902,7 +21904,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/_sparse.pyx":86
+    /* "ext/_sparse.pyx":87
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if d != self.n_features or W2.shape[0] != h or b1.shape[0] != h or b2.shape[0] != k:
  *             raise ValueError("parameter shapes don't fit the inputs")             # <<<<<<<<<<<<<<
@@ -21915,14 +21917,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_parameter_shapes_don_t_fit_the_i};
       __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 86, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 87, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __Pyx_Raise(__pyx_t_3, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __PYX_ERR(0, 86, __pyx_L1_error)
+    __PYX_ERR(0, 87, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":85
+    /* "ext/_sparse.pyx":86
  *     def check(self, W1, b1, W2, b2):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if d != self.n_features or W2.shape[0] != h or b1.shape[0] != h or b2.shape[0] != k:             # <<<<<<<<<<<<<<
@@ -21931,19 +21933,19 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
 */
   }
 
-  /* "ext/_sparse.pyx":87
+  /* "ext/_sparse.pyx":88
  *         if d != self.n_features or W2.shape[0] != h or b1.shape[0] != h or b2.shape[0] != k:
  *             raise ValueError("parameter shapes don't fit the inputs")
  *         if self.lut.dtype != np.asarray(W1).dtype:             # <<<<<<<<<<<<<<
  *             raise ValueError("inputs and parameters have different dtypes")
  *         if self.max_label > max(k - 1, 1):
 */
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->lut, __pyx_mstate_global->__pyx_n_u_dtype); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 87, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->lut, __pyx_mstate_global->__pyx_n_u_dtype); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 88, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 87, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 88, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 87, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 88, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_t_7 = 1;
@@ -21963,19 +21965,19 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
     __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_8, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 87, __pyx_L1_error)
+    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 88, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
   }
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_dtype); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 87, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_dtype); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 88, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_5 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_8, Py_NE); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 87, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_8, Py_NE); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 88, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/_sparse.pyx":88
+    /* "ext/_sparse.pyx":89
  *             raise ValueError("parameter shapes don't fit the inputs")
  *         if self.lut.dtype != np.asarray(W1).dtype:
  *             raise ValueError("inputs and parameters have different dtypes")             # <<<<<<<<<<<<<<
@@ -21988,14 +21990,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_inputs_and_parameters_have_diffe};
       __pyx_t_8 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 88, __pyx_L1_error)
+      if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 89, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
     }
     __Pyx_Raise(__pyx_t_8, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __PYX_ERR(0, 88, __pyx_L1_error)
+    __PYX_ERR(0, 89, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":87
+    /* "ext/_sparse.pyx":88
  *         if d != self.n_features or W2.shape[0] != h or b1.shape[0] != h or b2.shape[0] != k:
  *             raise ValueError("parameter shapes don't fit the inputs")
  *         if self.lut.dtype != np.asarray(W1).dtype:             # <<<<<<<<<<<<<<
@@ -22004,25 +22006,25 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
 */
   }
 
-  /* "ext/_sparse.pyx":89
+  /* "ext/_sparse.pyx":90
  *         if self.lut.dtype != np.asarray(W1).dtype:
  *             raise ValueError("inputs and parameters have different dtypes")
  *         if self.max_label > max(k - 1, 1):             # <<<<<<<<<<<<<<
  *             raise ValueError(f"labels must be in 0..{max(k - 1, 1)}")
  * 
 */
-  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_self->max_label); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 89, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_self->max_label); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 90, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
 
   __pyx_t_9 = 1;
-  __pyx_t_3 = __Pyx_PyLong_SubtractObjC(__pyx_v_k, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 89, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_SubtractObjC(__pyx_v_k, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 90, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 89, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 90, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_5 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_2, __pyx_t_3, Py_GT); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 89, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_2, __pyx_t_3, Py_GT); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 90, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   if (__pyx_t_5) {
-    __pyx_t_2 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 89, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 90, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __pyx_t_4 = __pyx_t_2;
     __pyx_t_2 = 0;
@@ -22032,13 +22034,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
   }
 
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_5 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_8, __pyx_t_4, Py_GT); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 89, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_8, __pyx_t_4, Py_GT); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 90, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/_sparse.pyx":90
+    /* "ext/_sparse.pyx":91
  *             raise ValueError("inputs and parameters have different dtypes")
  *         if self.max_label > max(k - 1, 1):
  *             raise ValueError(f"labels must be in 0..{max(k - 1, 1)}")             # <<<<<<<<<<<<<<
@@ -22048,14 +22050,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
     __pyx_t_8 = NULL;
 
     __pyx_t_9 = 1;
-    __pyx_t_3 = __Pyx_PyLong_SubtractObjC(__pyx_v_k, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 90, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyLong_SubtractObjC(__pyx_v_k, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 91, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_1 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 90, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 91, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    __pyx_t_5 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_3, Py_GT); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 90, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_3, Py_GT); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 91, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     if (__pyx_t_5) {
-      __pyx_t_1 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 90, __pyx_L1_error)
+      __pyx_t_1 = __Pyx_PyLong_From_long(__pyx_t_9); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 91, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
       __pyx_t_2 = __pyx_t_1;
       __pyx_t_1 = 0;
@@ -22065,10 +22067,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
     }
 
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __pyx_t_3 = __Pyx_PyObject_FormatSimple(__pyx_t_2, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 90, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_FormatSimple(__pyx_t_2, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 91, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __pyx_t_2 = __Pyx_PyUnicode_Concat(__pyx_mstate_global->__pyx_kp_u_labels_must_be_in_0, __pyx_t_3); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 90, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyUnicode_Concat(__pyx_mstate_global->__pyx_kp_u_labels_must_be_in_0, __pyx_t_3); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 91, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __pyx_t_7 = 1;
@@ -22077,14 +22079,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 90, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 91, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 90, __pyx_L1_error)
+    __PYX_ERR(0, 91, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":89
+    /* "ext/_sparse.pyx":90
  *         if self.lut.dtype != np.asarray(W1).dtype:
  *             raise ValueError("inputs and parameters have different dtypes")
  *         if self.max_label > max(k - 1, 1):             # <<<<<<<<<<<<<<
@@ -22093,7 +22095,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
 */
   }
 
-  /* "ext/_sparse.pyx":83
+  /* "ext/_sparse.pyx":84
  *         return len(self.codes) / max(1, self.n_samples * self.n_features)
  * 
  *     def check(self, W1, b1, W2, b2):             # <<<<<<<<<<<<<<
@@ -22121,7 +22123,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_2check(struct __pyx_obj_6m
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":41
+/* "ext/_sparse.pyx":42
  *     """
  * 
  *     cdef readonly object indptr, indices, codes, lut, y             # <<<<<<<<<<<<<<
@@ -22424,7 +22426,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_1y___get__(struct __pyx_ob
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":42
+/* "ext/_sparse.pyx":43
  * 
  *     cdef readonly object indptr, indices, codes, lut, y
  *     cdef readonly Py_ssize_t n_samples, n_features             # <<<<<<<<<<<<<<
@@ -22463,7 +22465,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_9n_samples___get__(struct 
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->n_samples); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 42, __pyx_L4_error)
+        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->n_samples); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 43, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -22537,7 +22539,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_10n_features___get__(struc
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->n_features); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 42, __pyx_L4_error)
+        __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_self->n_features); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 43, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -22580,7 +22582,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_10n_features___get__(struc
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":43
+/* "ext/_sparse.pyx":44
  *     cdef readonly object indptr, indices, codes, lut, y
  *     cdef readonly Py_ssize_t n_samples, n_features
  *     cdef readonly int max_label             # <<<<<<<<<<<<<<
@@ -22619,7 +22621,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_9max_label___get__(struct 
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->max_label); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 43, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->max_label); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 44, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -23197,7 +23199,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_6__setstate_cython__(struc
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":93
+/* "ext/_sparse.pyx":94
  * 
  * 
  * cdef inline void _sample(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -23239,7 +23241,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   Py_ssize_t __pyx_t_13;
   Py_ssize_t __pyx_t_14;
 
-  /* "ext/_sparse.pyx":109
+  /* "ext/_sparse.pyx":110
  *     contiguous, vectorisable one.
  *     """
  *     cdef Py_ssize_t q, j, c, best, end = indptr[i + 1]             # <<<<<<<<<<<<<<
@@ -23248,7 +23250,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_end = (__pyx_v_indptr[(__pyx_v_i + 1)]);
 
-  /* "ext/_sparse.pyx":116
+  /* "ext/_sparse.pyx":117
  *     cdef floating* g
  *     cdef floating v, v1, v2, v3, aj, s, m
  *     cdef floating one = 1             # <<<<<<<<<<<<<<
@@ -23257,7 +23259,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_one = 1.0;
 
-  /* "ext/_sparse.pyx":120
+  /* "ext/_sparse.pyx":121
  *     # a pass: a[] then goes through memory once per four rows of W1, not once
  *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
  *     memcpy(a, b1, h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -23266,7 +23268,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   (void)(memcpy(__pyx_v_a, __pyx_v_b1, (__pyx_v_h * (sizeof(float)))));
 
-  /* "ext/_sparse.pyx":121
+  /* "ext/_sparse.pyx":122
  *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]             # <<<<<<<<<<<<<<
@@ -23275,7 +23277,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_q = (__pyx_v_indptr[__pyx_v_i]);
 
-  /* "ext/_sparse.pyx":122
+  /* "ext/_sparse.pyx":123
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]
  *     while q + 4 <= end:             # <<<<<<<<<<<<<<
@@ -23288,7 +23290,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":123
+    /* "ext/_sparse.pyx":124
  *     q = indptr[i]
  *     while q + 4 <= end:
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]             # <<<<<<<<<<<<<<
@@ -23308,7 +23310,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_v2 = __pyx_t_4;
     __pyx_v_v3 = __pyx_t_5;
 
-    /* "ext/_sparse.pyx":124
+    /* "ext/_sparse.pyx":125
  *     while q + 4 <= end:
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
  *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
@@ -23317,7 +23319,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":125
+    /* "ext/_sparse.pyx":126
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h             # <<<<<<<<<<<<<<
@@ -23326,7 +23328,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w1 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 1)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":126
+    /* "ext/_sparse.pyx":127
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h             # <<<<<<<<<<<<<<
@@ -23335,7 +23337,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w2 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 2)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":127
+    /* "ext/_sparse.pyx":128
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h             # <<<<<<<<<<<<<<
@@ -23344,7 +23346,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w3 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 3)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":128
+    /* "ext/_sparse.pyx":129
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -23358,7 +23360,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_j = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":129
+      /* "ext/_sparse.pyx":130
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
  *         for j in range(h):
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])             # <<<<<<<<<<<<<<
@@ -23371,7 +23373,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":130
+    /* "ext/_sparse.pyx":131
  *         for j in range(h):
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
  *         q += 4             # <<<<<<<<<<<<<<
@@ -23381,7 +23383,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_q = (__pyx_v_q + 4);
   }
 
-  /* "ext/_sparse.pyx":131
+  /* "ext/_sparse.pyx":132
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
  *         q += 4
  *     while q < end:             # <<<<<<<<<<<<<<
@@ -23394,7 +23396,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":132
+    /* "ext/_sparse.pyx":133
  *         q += 4
  *     while q < end:
  *         v = lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -23403,7 +23405,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]);
 
-    /* "ext/_sparse.pyx":133
+    /* "ext/_sparse.pyx":134
  *     while q < end:
  *         v = lut[codes[q]]
  *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
@@ -23412,7 +23414,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":134
+    /* "ext/_sparse.pyx":135
  *         v = lut[codes[q]]
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -23426,7 +23428,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_j = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":135
+      /* "ext/_sparse.pyx":136
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         for j in range(h):
  *             a[j] += v * w[j]             # <<<<<<<<<<<<<<
@@ -23439,7 +23441,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":136
+    /* "ext/_sparse.pyx":137
  *         for j in range(h):
  *             a[j] += v * w[j]
  *         q += 1             # <<<<<<<<<<<<<<
@@ -23449,7 +23451,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_q = (__pyx_v_q + 1);
   }
 
-  /* "ext/_sparse.pyx":137
+  /* "ext/_sparse.pyx":138
  *             a[j] += v * w[j]
  *         q += 1
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -23463,7 +23465,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_j = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":138
+    /* "ext/_sparse.pyx":139
  *         q += 1
  *     for j in range(h):
  *         a[j] = sigmoid_vec(a[j])             # <<<<<<<<<<<<<<
@@ -23474,7 +23476,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":140
+  /* "ext/_sparse.pyx":141
  *         a[j] = sigmoid_vec(a[j])
  *     # z = b2 + a @ W2
  *     for c in range(k):             # <<<<<<<<<<<<<<
@@ -23488,7 +23490,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_c = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":141
+    /* "ext/_sparse.pyx":142
  *     # z = b2 + a @ W2
  *     for c in range(k):
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)             # <<<<<<<<<<<<<<
@@ -23499,7 +23501,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":143
+  /* "ext/_sparse.pyx":144
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
@@ -23511,7 +23513,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":144
+    /* "ext/_sparse.pyx":145
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)             # <<<<<<<<<<<<<<
@@ -23522,7 +23524,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 0;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + __pyx_fuse_0__pyx_f_12_activations_binary_loss((__pyx_v_z[0]), __pyx_v_label));
 
-    /* "ext/_sparse.pyx":145
+    /* "ext/_sparse.pyx":146
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])             # <<<<<<<<<<<<<<
@@ -23531,7 +23533,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = __pyx_fuse_0__pyx_f_12_activations_sigmoid((__pyx_v_z[0]));
 
-    /* "ext/_sparse.pyx":146
+    /* "ext/_sparse.pyx":147
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)             # <<<<<<<<<<<<<<
@@ -23542,7 +23544,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 1;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((__pyx_v_v >= 0.5) == (__pyx_v_label == 1)));
 
-    /* "ext/_sparse.pyx":147
+    /* "ext/_sparse.pyx":148
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)
  *         z[0] = (v - label) * inv_n             # <<<<<<<<<<<<<<
@@ -23551,7 +23553,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     (__pyx_v_z[0]) = ((__pyx_v_v - __pyx_v_label) * __pyx_v_inv_n);
 
-    /* "ext/_sparse.pyx":143
+    /* "ext/_sparse.pyx":144
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
@@ -23561,7 +23563,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     goto __pyx_L15;
   }
 
-  /* "ext/_sparse.pyx":149
+  /* "ext/_sparse.pyx":150
  *         z[0] = (v - label) * inv_n
  *     else:
  *         m = z[0]             # <<<<<<<<<<<<<<
@@ -23571,7 +23573,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   /*else*/ {
     __pyx_v_m = (__pyx_v_z[0]);
 
-    /* "ext/_sparse.pyx":150
+    /* "ext/_sparse.pyx":151
  *     else:
  *         m = z[0]
  *         best = 0             # <<<<<<<<<<<<<<
@@ -23580,7 +23582,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_best = 0;
 
-    /* "ext/_sparse.pyx":151
+    /* "ext/_sparse.pyx":152
  *         m = z[0]
  *         best = 0
  *         for c in range(1, k):             # <<<<<<<<<<<<<<
@@ -23594,7 +23596,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":152
+      /* "ext/_sparse.pyx":153
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -23606,7 +23608,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
       if (__pyx_t_1) {
 
 
-        /* "ext/_sparse.pyx":153
+        /* "ext/_sparse.pyx":154
  *         for c in range(1, k):
  *             if z[c] > m:
  *                 m = z[c]             # <<<<<<<<<<<<<<
@@ -23615,7 +23617,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_m = (__pyx_v_z[__pyx_v_c]);
 
-        /* "ext/_sparse.pyx":154
+        /* "ext/_sparse.pyx":155
  *             if z[c] > m:
  *                 m = z[c]
  *                 best = c             # <<<<<<<<<<<<<<
@@ -23624,7 +23626,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_best = __pyx_v_c;
 
-        /* "ext/_sparse.pyx":152
+        /* "ext/_sparse.pyx":153
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -23635,7 +23637,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":155
+    /* "ext/_sparse.pyx":156
  *                 m = z[c]
  *                 best = c
  *         stats[1] += best == label             # <<<<<<<<<<<<<<
@@ -23646,7 +23648,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 1;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + (__pyx_v_best == __pyx_v_label));
 
-    /* "ext/_sparse.pyx":156
+    /* "ext/_sparse.pyx":157
  *                 best = c
  *         stats[1] += best == label
  *         s = 0             # <<<<<<<<<<<<<<
@@ -23655,7 +23657,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_s = 0.0;
 
-    /* "ext/_sparse.pyx":157
+    /* "ext/_sparse.pyx":158
  *         stats[1] += best == label
  *         s = 0
  *         v = z[label]             # <<<<<<<<<<<<<<
@@ -23664,7 +23666,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_label]);
 
-    /* "ext/_sparse.pyx":158
+    /* "ext/_sparse.pyx":159
  *         s = 0
  *         v = z[label]
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -23678,7 +23680,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":159
+      /* "ext/_sparse.pyx":160
  *         v = z[label]
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))             # <<<<<<<<<<<<<<
@@ -23687,7 +23689,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
       (__pyx_v_z[__pyx_v_c]) = __pyx_fuse_0__pyx_f_12_activations_fexp(__pyx_fuse_0__pyx_f_12_activations_clamp_low(((__pyx_v_z[__pyx_v_c]) - __pyx_v_m)));
 
-      /* "ext/_sparse.pyx":160
+      /* "ext/_sparse.pyx":161
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]             # <<<<<<<<<<<<<<
@@ -23698,7 +23700,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":161
+    /* "ext/_sparse.pyx":162
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]
  *         stats[0] += log(s) + m - v             # <<<<<<<<<<<<<<
@@ -23709,7 +23711,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 0;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((log(__pyx_v_s) + __pyx_v_m) - __pyx_v_v));
 
-    /* "ext/_sparse.pyx":162
+    /* "ext/_sparse.pyx":163
  *             s += z[c]
  *         stats[0] += log(s) + m - v
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -23723,7 +23725,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":163
+      /* "ext/_sparse.pyx":164
  *         stats[0] += log(s) + m - v
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n             # <<<<<<<<<<<<<<
@@ -23734,7 +23736,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":164
+    /* "ext/_sparse.pyx":165
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n
  *         z[label] -= inv_n             # <<<<<<<<<<<<<<
@@ -23747,7 +23749,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
   __pyx_L15:;
 
-  /* "ext/_sparse.pyx":166
+  /* "ext/_sparse.pyx":167
  *         z[label] -= inv_n
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -23756,7 +23758,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   (void)(memset(__pyx_v_back, 0, (__pyx_v_h * (sizeof(float)))));
 
-  /* "ext/_sparse.pyx":167
+  /* "ext/_sparse.pyx":168
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):             # <<<<<<<<<<<<<<
@@ -23770,7 +23772,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_c = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":168
+    /* "ext/_sparse.pyx":169
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):
  *         gb2[c] += z[c]             # <<<<<<<<<<<<<<
@@ -23781,7 +23783,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_9 = __pyx_v_c;
     (__pyx_v_gb2[__pyx_t_9]) = ((__pyx_v_gb2[__pyx_t_9]) + (__pyx_v_z[__pyx_v_c]));
 
-    /* "ext/_sparse.pyx":169
+    /* "ext/_sparse.pyx":170
  *     for c in range(k):
  *         gb2[c] += z[c]
  *         v = z[c]             # <<<<<<<<<<<<<<
@@ -23790,7 +23792,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_c]);
 
-    /* "ext/_sparse.pyx":170
+    /* "ext/_sparse.pyx":171
  *         gb2[c] += z[c]
  *         v = z[c]
  *         w = W2T + c * h             # <<<<<<<<<<<<<<
@@ -23799,7 +23801,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":171
+    /* "ext/_sparse.pyx":172
  *         v = z[c]
  *         w = W2T + c * h
  *         g = gW2T + c * h             # <<<<<<<<<<<<<<
@@ -23808,7 +23810,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_g = (__pyx_v_gW2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":172
+    /* "ext/_sparse.pyx":173
  *         w = W2T + c * h
  *         g = gW2T + c * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -23822,7 +23824,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
       __pyx_v_j = __pyx_t_13;
 
-      /* "ext/_sparse.pyx":173
+      /* "ext/_sparse.pyx":174
  *         g = gW2T + c * h
  *         for j in range(h):
  *             g[j] += v * a[j]             # <<<<<<<<<<<<<<
@@ -23833,7 +23835,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
       __pyx_t_14 = __pyx_v_j;
       (__pyx_v_g[__pyx_t_14]) = ((__pyx_v_g[__pyx_t_14]) + (__pyx_v_v * (__pyx_v_a[__pyx_v_j])));
 
-      /* "ext/_sparse.pyx":174
+      /* "ext/_sparse.pyx":175
  *         for j in range(h):
  *             g[j] += v * a[j]
  *             back[j] += v * w[j]             # <<<<<<<<<<<<<<
@@ -23848,7 +23850,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":176
+  /* "ext/_sparse.pyx":177
  *             back[j] += v * w[j]
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -23862,7 +23864,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_j = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":177
+    /* "ext/_sparse.pyx":178
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):
  *         aj = a[j]             # <<<<<<<<<<<<<<
@@ -23871,7 +23873,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_aj = (__pyx_v_a[__pyx_v_j]);
 
-    /* "ext/_sparse.pyx":178
+    /* "ext/_sparse.pyx":179
  *     for j in range(h):
  *         aj = a[j]
  *         a[j] = back[j] * aj * (one - aj)             # <<<<<<<<<<<<<<
@@ -23880,7 +23882,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     (__pyx_v_a[__pyx_v_j]) = (((__pyx_v_back[__pyx_v_j]) * __pyx_v_aj) * (__pyx_v_one - __pyx_v_aj));
 
-    /* "ext/_sparse.pyx":179
+    /* "ext/_sparse.pyx":180
  *         aj = a[j]
  *         a[j] = back[j] * aj * (one - aj)
  *         gb1[j] += a[j]             # <<<<<<<<<<<<<<
@@ -23893,7 +23895,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":93
+  /* "ext/_sparse.pyx":94
  * 
  * 
  * cdef inline void _sample(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -23956,7 +23958,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   Py_ssize_t __pyx_t_13;
   Py_ssize_t __pyx_t_14;
 
-  /* "ext/_sparse.pyx":109
+  /* "ext/_sparse.pyx":110
  *     contiguous, vectorisable one.
  *     """
  *     cdef Py_ssize_t q, j, c, best, end = indptr[i + 1]             # <<<<<<<<<<<<<<
@@ -23965,7 +23967,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_end = (__pyx_v_indptr[(__pyx_v_i + 1)]);
 
-  /* "ext/_sparse.pyx":116
+  /* "ext/_sparse.pyx":117
  *     cdef floating* g
  *     cdef floating v, v1, v2, v3, aj, s, m
  *     cdef floating one = 1             # <<<<<<<<<<<<<<
@@ -23974,7 +23976,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_one = 1.0;
 
-  /* "ext/_sparse.pyx":120
+  /* "ext/_sparse.pyx":121
  *     # a pass: a[] then goes through memory once per four rows of W1, not once
  *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
  *     memcpy(a, b1, h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -23983,7 +23985,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   (void)(memcpy(__pyx_v_a, __pyx_v_b1, (__pyx_v_h * (sizeof(double)))));
 
-  /* "ext/_sparse.pyx":121
+  /* "ext/_sparse.pyx":122
  *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]             # <<<<<<<<<<<<<<
@@ -23992,7 +23994,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   __pyx_v_q = (__pyx_v_indptr[__pyx_v_i]);
 
-  /* "ext/_sparse.pyx":122
+  /* "ext/_sparse.pyx":123
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]
  *     while q + 4 <= end:             # <<<<<<<<<<<<<<
@@ -24005,7 +24007,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":123
+    /* "ext/_sparse.pyx":124
  *     q = indptr[i]
  *     while q + 4 <= end:
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]             # <<<<<<<<<<<<<<
@@ -24025,7 +24027,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_v2 = __pyx_t_4;
     __pyx_v_v3 = __pyx_t_5;
 
-    /* "ext/_sparse.pyx":124
+    /* "ext/_sparse.pyx":125
  *     while q + 4 <= end:
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
  *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
@@ -24034,7 +24036,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":125
+    /* "ext/_sparse.pyx":126
  *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h             # <<<<<<<<<<<<<<
@@ -24043,7 +24045,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w1 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 1)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":126
+    /* "ext/_sparse.pyx":127
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h             # <<<<<<<<<<<<<<
@@ -24052,7 +24054,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w2 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 2)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":127
+    /* "ext/_sparse.pyx":128
  *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h             # <<<<<<<<<<<<<<
@@ -24061,7 +24063,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w3 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 3)])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":128
+    /* "ext/_sparse.pyx":129
  *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -24075,7 +24077,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_j = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":129
+      /* "ext/_sparse.pyx":130
  *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
  *         for j in range(h):
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])             # <<<<<<<<<<<<<<
@@ -24088,7 +24090,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":130
+    /* "ext/_sparse.pyx":131
  *         for j in range(h):
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
  *         q += 4             # <<<<<<<<<<<<<<
@@ -24098,7 +24100,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_q = (__pyx_v_q + 4);
   }
 
-  /* "ext/_sparse.pyx":131
+  /* "ext/_sparse.pyx":132
  *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
  *         q += 4
  *     while q < end:             # <<<<<<<<<<<<<<
@@ -24111,7 +24113,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":132
+    /* "ext/_sparse.pyx":133
  *         q += 4
  *     while q < end:
  *         v = lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -24120,7 +24122,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]);
 
-    /* "ext/_sparse.pyx":133
+    /* "ext/_sparse.pyx":134
  *     while q < end:
  *         v = lut[codes[q]]
  *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
@@ -24129,7 +24131,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":134
+    /* "ext/_sparse.pyx":135
  *         v = lut[codes[q]]
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -24143,7 +24145,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_j = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":135
+      /* "ext/_sparse.pyx":136
  *         w = W1 + <Py_ssize_t> indices[q] * h
  *         for j in range(h):
  *             a[j] += v * w[j]             # <<<<<<<<<<<<<<
@@ -24156,7 +24158,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":136
+    /* "ext/_sparse.pyx":137
  *         for j in range(h):
  *             a[j] += v * w[j]
  *         q += 1             # <<<<<<<<<<<<<<
@@ -24166,7 +24168,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_q = (__pyx_v_q + 1);
   }
 
-  /* "ext/_sparse.pyx":137
+  /* "ext/_sparse.pyx":138
  *             a[j] += v * w[j]
  *         q += 1
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -24180,7 +24182,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_j = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":138
+    /* "ext/_sparse.pyx":139
  *         q += 1
  *     for j in range(h):
  *         a[j] = sigmoid_vec(a[j])             # <<<<<<<<<<<<<<
@@ -24191,7 +24193,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":140
+  /* "ext/_sparse.pyx":141
  *         a[j] = sigmoid_vec(a[j])
  *     # z = b2 + a @ W2
  *     for c in range(k):             # <<<<<<<<<<<<<<
@@ -24205,7 +24207,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_c = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":141
+    /* "ext/_sparse.pyx":142
  *     # z = b2 + a @ W2
  *     for c in range(k):
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)             # <<<<<<<<<<<<<<
@@ -24216,7 +24218,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":143
+  /* "ext/_sparse.pyx":144
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
@@ -24228,7 +24230,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":144
+    /* "ext/_sparse.pyx":145
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)             # <<<<<<<<<<<<<<
@@ -24239,7 +24241,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 0;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + __pyx_fuse_1__pyx_f_12_activations_binary_loss((__pyx_v_z[0]), __pyx_v_label));
 
-    /* "ext/_sparse.pyx":145
+    /* "ext/_sparse.pyx":146
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])             # <<<<<<<<<<<<<<
@@ -24248,7 +24250,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = __pyx_fuse_1__pyx_f_12_activations_sigmoid((__pyx_v_z[0]));
 
-    /* "ext/_sparse.pyx":146
+    /* "ext/_sparse.pyx":147
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)             # <<<<<<<<<<<<<<
@@ -24259,7 +24261,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 1;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((__pyx_v_v >= 0.5) == (__pyx_v_label == 1)));
 
-    /* "ext/_sparse.pyx":147
+    /* "ext/_sparse.pyx":148
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)
  *         z[0] = (v - label) * inv_n             # <<<<<<<<<<<<<<
@@ -24268,7 +24270,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     (__pyx_v_z[0]) = ((__pyx_v_v - __pyx_v_label) * __pyx_v_inv_n);
 
-    /* "ext/_sparse.pyx":143
+    /* "ext/_sparse.pyx":144
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
@@ -24278,7 +24280,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     goto __pyx_L15;
   }
 
-  /* "ext/_sparse.pyx":149
+  /* "ext/_sparse.pyx":150
  *         z[0] = (v - label) * inv_n
  *     else:
  *         m = z[0]             # <<<<<<<<<<<<<<
@@ -24288,7 +24290,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   /*else*/ {
     __pyx_v_m = (__pyx_v_z[0]);
 
-    /* "ext/_sparse.pyx":150
+    /* "ext/_sparse.pyx":151
  *     else:
  *         m = z[0]
  *         best = 0             # <<<<<<<<<<<<<<
@@ -24297,7 +24299,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_best = 0;
 
-    /* "ext/_sparse.pyx":151
+    /* "ext/_sparse.pyx":152
  *         m = z[0]
  *         best = 0
  *         for c in range(1, k):             # <<<<<<<<<<<<<<
@@ -24311,7 +24313,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":152
+      /* "ext/_sparse.pyx":153
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -24323,7 +24325,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
       if (__pyx_t_1) {
 
 
-        /* "ext/_sparse.pyx":153
+        /* "ext/_sparse.pyx":154
  *         for c in range(1, k):
  *             if z[c] > m:
  *                 m = z[c]             # <<<<<<<<<<<<<<
@@ -24332,7 +24334,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_m = (__pyx_v_z[__pyx_v_c]);
 
-        /* "ext/_sparse.pyx":154
+        /* "ext/_sparse.pyx":155
  *             if z[c] > m:
  *                 m = z[c]
  *                 best = c             # <<<<<<<<<<<<<<
@@ -24341,7 +24343,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_best = __pyx_v_c;
 
-        /* "ext/_sparse.pyx":152
+        /* "ext/_sparse.pyx":153
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -24352,7 +24354,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":155
+    /* "ext/_sparse.pyx":156
  *                 m = z[c]
  *                 best = c
  *         stats[1] += best == label             # <<<<<<<<<<<<<<
@@ -24363,7 +24365,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 1;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + (__pyx_v_best == __pyx_v_label));
 
-    /* "ext/_sparse.pyx":156
+    /* "ext/_sparse.pyx":157
  *                 best = c
  *         stats[1] += best == label
  *         s = 0             # <<<<<<<<<<<<<<
@@ -24372,7 +24374,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_s = 0.0;
 
-    /* "ext/_sparse.pyx":157
+    /* "ext/_sparse.pyx":158
  *         stats[1] += best == label
  *         s = 0
  *         v = z[label]             # <<<<<<<<<<<<<<
@@ -24381,7 +24383,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_label]);
 
-    /* "ext/_sparse.pyx":158
+    /* "ext/_sparse.pyx":159
  *         s = 0
  *         v = z[label]
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -24395,7 +24397,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":159
+      /* "ext/_sparse.pyx":160
  *         v = z[label]
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))             # <<<<<<<<<<<<<<
@@ -24404,7 +24406,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
       (__pyx_v_z[__pyx_v_c]) = __pyx_fuse_1__pyx_f_12_activations_fexp(__pyx_fuse_1__pyx_f_12_activations_clamp_low(((__pyx_v_z[__pyx_v_c]) - __pyx_v_m)));
 
-      /* "ext/_sparse.pyx":160
+      /* "ext/_sparse.pyx":161
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]             # <<<<<<<<<<<<<<
@@ -24415,7 +24417,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":161
+    /* "ext/_sparse.pyx":162
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]
  *         stats[0] += log(s) + m - v             # <<<<<<<<<<<<<<
@@ -24426,7 +24428,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_10 = 0;
     (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((log(__pyx_v_s) + __pyx_v_m) - __pyx_v_v));
 
-    /* "ext/_sparse.pyx":162
+    /* "ext/_sparse.pyx":163
  *             s += z[c]
  *         stats[0] += log(s) + m - v
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -24440,7 +24442,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
       __pyx_v_c = __pyx_t_8;
 
-      /* "ext/_sparse.pyx":163
+      /* "ext/_sparse.pyx":164
  *         stats[0] += log(s) + m - v
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n             # <<<<<<<<<<<<<<
@@ -24451,7 +24453,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":164
+    /* "ext/_sparse.pyx":165
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n
  *         z[label] -= inv_n             # <<<<<<<<<<<<<<
@@ -24464,7 +24466,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
   __pyx_L15:;
 
-  /* "ext/_sparse.pyx":166
+  /* "ext/_sparse.pyx":167
  *         z[label] -= inv_n
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -24473,7 +24475,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   (void)(memset(__pyx_v_back, 0, (__pyx_v_h * (sizeof(double)))));
 
-  /* "ext/_sparse.pyx":167
+  /* "ext/_sparse.pyx":168
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):             # <<<<<<<<<<<<<<
@@ -24487,7 +24489,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_c = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":168
+    /* "ext/_sparse.pyx":169
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):
  *         gb2[c] += z[c]             # <<<<<<<<<<<<<<
@@ -24498,7 +24500,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_t_9 = __pyx_v_c;
     (__pyx_v_gb2[__pyx_t_9]) = ((__pyx_v_gb2[__pyx_t_9]) + (__pyx_v_z[__pyx_v_c]));
 
-    /* "ext/_sparse.pyx":169
+    /* "ext/_sparse.pyx":170
  *     for c in range(k):
  *         gb2[c] += z[c]
  *         v = z[c]             # <<<<<<<<<<<<<<
@@ -24507,7 +24509,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_c]);
 
-    /* "ext/_sparse.pyx":170
+    /* "ext/_sparse.pyx":171
  *         gb2[c] += z[c]
  *         v = z[c]
  *         w = W2T + c * h             # <<<<<<<<<<<<<<
@@ -24516,7 +24518,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":171
+    /* "ext/_sparse.pyx":172
  *         v = z[c]
  *         w = W2T + c * h
  *         g = gW2T + c * h             # <<<<<<<<<<<<<<
@@ -24525,7 +24527,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_g = (__pyx_v_gW2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":172
+    /* "ext/_sparse.pyx":173
  *         w = W2T + c * h
  *         g = gW2T + c * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -24539,7 +24541,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
       __pyx_v_j = __pyx_t_13;
 
-      /* "ext/_sparse.pyx":173
+      /* "ext/_sparse.pyx":174
  *         g = gW2T + c * h
  *         for j in range(h):
  *             g[j] += v * a[j]             # <<<<<<<<<<<<<<
@@ -24550,7 +24552,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
       __pyx_t_14 = __pyx_v_j;
       (__pyx_v_g[__pyx_t_14]) = ((__pyx_v_g[__pyx_t_14]) + (__pyx_v_v * (__pyx_v_a[__pyx_v_j])));
 
-      /* "ext/_sparse.pyx":174
+      /* "ext/_sparse.pyx":175
  *         for j in range(h):
  *             g[j] += v * a[j]
  *             back[j] += v * w[j]             # <<<<<<<<<<<<<<
@@ -24565,7 +24567,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":176
+  /* "ext/_sparse.pyx":177
  *             back[j] += v * w[j]
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -24579,7 +24581,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_j = __pyx_t_8;
 
-    /* "ext/_sparse.pyx":177
+    /* "ext/_sparse.pyx":178
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):
  *         aj = a[j]             # <<<<<<<<<<<<<<
@@ -24588,7 +24590,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_aj = (__pyx_v_a[__pyx_v_j]);
 
-    /* "ext/_sparse.pyx":178
+    /* "ext/_sparse.pyx":179
  *     for j in range(h):
  *         aj = a[j]
  *         a[j] = back[j] * aj * (one - aj)             # <<<<<<<<<<<<<<
@@ -24597,7 +24599,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     (__pyx_v_a[__pyx_v_j]) = (((__pyx_v_back[__pyx_v_j]) * __pyx_v_aj) * (__pyx_v_one - __pyx_v_aj));
 
-    /* "ext/_sparse.pyx":179
+    /* "ext/_sparse.pyx":180
  *         aj = a[j]
  *         a[j] = back[j] * aj * (one - aj)
  *         gb1[j] += a[j]             # <<<<<<<<<<<<<<
@@ -24610,7 +24612,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":93
+  /* "ext/_sparse.pyx":94
  * 
  * 
  * cdef inline void _sample(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24639,7 +24641,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
 }
 
-/* "ext/_sparse.pyx":182
+/* "ext/_sparse.pyx":183
  * 
  * 
  * cdef inline void _scatter(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24660,7 +24662,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   Py_ssize_t __pyx_t_6;
   Py_ssize_t __pyx_t_7;
 
-  /* "ext/_sparse.pyx":189
+  /* "ext/_sparse.pyx":190
  *     cdef floating v
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
@@ -24674,7 +24676,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   for (__pyx_t_3 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_q = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":190
+    /* "ext/_sparse.pyx":191
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -24683,7 +24685,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_v = (__pyx_v_alpha * (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]));
 
-    /* "ext/_sparse.pyx":191
+    /* "ext/_sparse.pyx":192
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld             # <<<<<<<<<<<<<<
@@ -24692,7 +24694,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_g = (__pyx_v_G + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_ld));
 
-    /* "ext/_sparse.pyx":192
+    /* "ext/_sparse.pyx":193
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):             # <<<<<<<<<<<<<<
@@ -24706,7 +24708,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_j = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":193
+      /* "ext/_sparse.pyx":194
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):
  *             g[j] += v * d[j]             # <<<<<<<<<<<<<<
@@ -24721,7 +24723,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   }
 
 
-  /* "ext/_sparse.pyx":182
+  /* "ext/_sparse.pyx":183
  * 
  * 
  * cdef inline void _scatter(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24749,7 +24751,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   Py_ssize_t __pyx_t_6;
   Py_ssize_t __pyx_t_7;
 
-  /* "ext/_sparse.pyx":189
+  /* "ext/_sparse.pyx":190
  *     cdef floating v
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
@@ -24763,7 +24765,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   for (__pyx_t_3 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_q = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":190
+    /* "ext/_sparse.pyx":191
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -24772,7 +24774,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_v = (__pyx_v_alpha * (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]));
 
-    /* "ext/_sparse.pyx":191
+    /* "ext/_sparse.pyx":192
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld             # <<<<<<<<<<<<<<
@@ -24781,7 +24783,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_g = (__pyx_v_G + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_ld));
 
-    /* "ext/_sparse.pyx":192
+    /* "ext/_sparse.pyx":193
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):             # <<<<<<<<<<<<<<
@@ -24795,7 +24797,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_j = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":193
+      /* "ext/_sparse.pyx":194
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):
  *             g[j] += v * d[j]             # <<<<<<<<<<<<<<
@@ -24810,7 +24812,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   }
 
 
-  /* "ext/_sparse.pyx":182
+  /* "ext/_sparse.pyx":183
  * 
  * 
  * cdef inline void _scatter(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24825,16 +24827,17 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 
 }
 
-/* "ext/_sparse.pyx":196
+/* "ext/_sparse.pyx":197
  * 
  * 
  * cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
  *                         const floating* lut, Py_ssize_t start, Py_ssize_t stop,
- *                         const floating* D,      # IN (stop - start, h) the tile's hidden deltas
+ *                         const Py_ssize_t* order,  # IN samples order[0..stop-start), or NULL: start..stop
 */
 
-static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7_sparse_index_t const *__pyx_v_indptr, int const *__pyx_v_indices, __pyx_t_6mlpgui_7_sparse_code_t const *__pyx_v_codes, float const *__pyx_v_lut, Py_ssize_t __pyx_v_start, Py_ssize_t __pyx_v_stop, float const *__pyx_v_D, Py_ssize_t __pyx_v_d, Py_ssize_t __pyx_v_h, Py_ssize_t *__pyx_v_count, int *__pyx_v_rows, float *__pyx_v_vals, float *__pyx_v_G) {
+static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7_sparse_index_t const *__pyx_v_indptr, int const *__pyx_v_indices, __pyx_t_6mlpgui_7_sparse_code_t const *__pyx_v_codes, float const *__pyx_v_lut, Py_ssize_t __pyx_v_start, Py_ssize_t __pyx_v_stop, Py_ssize_t const *__pyx_v_order, float __pyx_v_alpha, float const *__pyx_v_D, Py_ssize_t __pyx_v_d, Py_ssize_t __pyx_v_h, Py_ssize_t *__pyx_v_count, int *__pyx_v_rows, float *__pyx_v_vals, float *__pyx_v_G) {
   Py_ssize_t __pyx_v_i;
+  Py_ssize_t __pyx_v_r;
   Py_ssize_t __pyx_v_q;
   Py_ssize_t __pyx_v_p;
   Py_ssize_t __pyx_v_j;
@@ -24853,11 +24856,11 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   Py_ssize_t __pyx_t_1;
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
-  __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_4;
-  __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_5;
-  Py_ssize_t __pyx_t_6;
-  long __pyx_t_7;
-  int __pyx_t_8;
+  Py_ssize_t __pyx_t_4;
+  int __pyx_t_5;
+  __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_6;
+  __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_7;
+  long __pyx_t_8;
   float __pyx_t_9;
   float __pyx_t_10;
   float __pyx_t_11;
@@ -24866,64 +24869,83 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   Py_ssize_t __pyx_t_14;
   Py_ssize_t __pyx_t_15;
 
-  /* "ext/_sparse.pyx":216
+  /* "ext/_sparse.pyx":219
  *     cdef const floating* d3
  *     cdef floating* g
  *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))             # <<<<<<<<<<<<<<
- *     for i in range(start, stop):
- *         for q in range(indptr[i], indptr[i + 1]):
+ *     for r in range(stop - start):
+ *         i = order[r] if order != NULL else start + r
 */
   (void)(memset(__pyx_v_count, 0, ((__pyx_v_d + 1) * (sizeof(Py_ssize_t)))));
 
-  /* "ext/_sparse.pyx":217
+  /* "ext/_sparse.pyx":220
  *     cdef floating* g
  *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
- *     for i in range(start, stop):             # <<<<<<<<<<<<<<
+ *     for r in range(stop - start):             # <<<<<<<<<<<<<<
+ *         i = order[r] if order != NULL else start + r
+ *         for q in range(indptr[i], indptr[i + 1]):
+*/
+
+  __pyx_t_1 = (__pyx_v_stop - __pyx_v_start);
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_r = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":221
+ *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
+ *     for r in range(stop - start):
+ *         i = order[r] if order != NULL else start + r             # <<<<<<<<<<<<<<
  *         for q in range(indptr[i], indptr[i + 1]):
  *             count[indices[q] + 1] += 1
 */
+    __pyx_t_5 = (__pyx_v_order != NULL);
 
-  __pyx_t_1 = __pyx_v_stop;
-  __pyx_t_2 = __pyx_t_1;
+    if (__pyx_t_5) {
 
-  for (__pyx_t_3 = __pyx_v_start; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
-    __pyx_v_i = __pyx_t_3;
+      __pyx_t_4 = (__pyx_v_order[__pyx_v_r]);
+    } else {
 
-    /* "ext/_sparse.pyx":218
- *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
- *     for i in range(start, stop):
+      __pyx_t_4 = (__pyx_v_start + __pyx_v_r);
+    }
+
+    __pyx_v_i = __pyx_t_4;
+
+    /* "ext/_sparse.pyx":222
+ *     for r in range(stop - start):
+ *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
  *             count[indices[q] + 1] += 1
  *     for p in range(d):
 */
 
-    __pyx_t_4 = (__pyx_v_indptr[(__pyx_v_i + 1)]);
-    __pyx_t_5 = __pyx_t_4;
+    __pyx_t_6 = (__pyx_v_indptr[(__pyx_v_i + 1)]);
+    __pyx_t_7 = __pyx_t_6;
 
-    for (__pyx_t_6 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
-      __pyx_v_q = __pyx_t_6;
+    for (__pyx_t_4 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_4 < __pyx_t_7; __pyx_t_4+=1) {
+      __pyx_v_q = __pyx_t_4;
 
-      /* "ext/_sparse.pyx":219
- *     for i in range(start, stop):
+      /* "ext/_sparse.pyx":223
+ *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):
  *             count[indices[q] + 1] += 1             # <<<<<<<<<<<<<<
  *     for p in range(d):
  *         count[p + 1] += count[p]
 */
 
-      __pyx_t_7 = ((__pyx_v_indices[__pyx_v_q]) + 1);
-      (__pyx_v_count[__pyx_t_7]) = ((__pyx_v_count[__pyx_t_7]) + 1);
+      __pyx_t_8 = ((__pyx_v_indices[__pyx_v_q]) + 1);
+      (__pyx_v_count[__pyx_t_8]) = ((__pyx_v_count[__pyx_t_8]) + 1);
     }
 
   }
 
 
-  /* "ext/_sparse.pyx":220
+  /* "ext/_sparse.pyx":224
  *         for q in range(indptr[i], indptr[i + 1]):
  *             count[indices[q] + 1] += 1
  *     for p in range(d):             # <<<<<<<<<<<<<<
  *         count[p + 1] += count[p]
- *     for i in range(start, stop):
+ *     for r in range(stop - start):
 */
 
   __pyx_t_1 = __pyx_v_d;
@@ -24932,86 +24954,105 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_p = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":221
+    /* "ext/_sparse.pyx":225
  *             count[indices[q] + 1] += 1
  *     for p in range(d):
  *         count[p + 1] += count[p]             # <<<<<<<<<<<<<<
- *     for i in range(start, stop):
- *         for q in range(indptr[i], indptr[i + 1]):
+ *     for r in range(stop - start):
+ *         i = order[r] if order != NULL else start + r
 */
 
-    __pyx_t_6 = (__pyx_v_p + 1);
-    (__pyx_v_count[__pyx_t_6]) = ((__pyx_v_count[__pyx_t_6]) + (__pyx_v_count[__pyx_v_p]));
+    __pyx_t_4 = (__pyx_v_p + 1);
+    (__pyx_v_count[__pyx_t_4]) = ((__pyx_v_count[__pyx_t_4]) + (__pyx_v_count[__pyx_v_p]));
   }
 
 
-  /* "ext/_sparse.pyx":222
+  /* "ext/_sparse.pyx":226
  *     for p in range(d):
  *         count[p + 1] += count[p]
- *     for i in range(start, stop):             # <<<<<<<<<<<<<<
+ *     for r in range(stop - start):             # <<<<<<<<<<<<<<
+ *         i = order[r] if order != NULL else start + r
+ *         for q in range(indptr[i], indptr[i + 1]):
+*/
+
+  __pyx_t_1 = (__pyx_v_stop - __pyx_v_start);
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_r = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":227
+ *         count[p + 1] += count[p]
+ *     for r in range(stop - start):
+ *         i = order[r] if order != NULL else start + r             # <<<<<<<<<<<<<<
  *         for q in range(indptr[i], indptr[i + 1]):
  *             p = indices[q]
 */
+    __pyx_t_5 = (__pyx_v_order != NULL);
 
-  __pyx_t_1 = __pyx_v_stop;
-  __pyx_t_2 = __pyx_t_1;
+    if (__pyx_t_5) {
 
-  for (__pyx_t_3 = __pyx_v_start; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
-    __pyx_v_i = __pyx_t_3;
+      __pyx_t_4 = (__pyx_v_order[__pyx_v_r]);
+    } else {
 
-    /* "ext/_sparse.pyx":223
- *         count[p + 1] += count[p]
- *     for i in range(start, stop):
+      __pyx_t_4 = (__pyx_v_start + __pyx_v_r);
+    }
+
+    __pyx_v_i = __pyx_t_4;
+
+    /* "ext/_sparse.pyx":228
+ *     for r in range(stop - start):
+ *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
  *             p = indices[q]
  *             pos = count[p]
 */
 
-    __pyx_t_4 = (__pyx_v_indptr[(__pyx_v_i + 1)]);
-    __pyx_t_5 = __pyx_t_4;
+    __pyx_t_6 = (__pyx_v_indptr[(__pyx_v_i + 1)]);
+    __pyx_t_7 = __pyx_t_6;
 
-    for (__pyx_t_6 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
-      __pyx_v_q = __pyx_t_6;
+    for (__pyx_t_4 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_4 < __pyx_t_7; __pyx_t_4+=1) {
+      __pyx_v_q = __pyx_t_4;
 
-      /* "ext/_sparse.pyx":224
- *     for i in range(start, stop):
+      /* "ext/_sparse.pyx":229
+ *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):
  *             p = indices[q]             # <<<<<<<<<<<<<<
  *             pos = count[p]
- *             rows[pos] = <int> (i - start)
+ *             rows[pos] = <int> r
 */
       __pyx_v_p = (__pyx_v_indices[__pyx_v_q]);
 
-      /* "ext/_sparse.pyx":225
+      /* "ext/_sparse.pyx":230
  *         for q in range(indptr[i], indptr[i + 1]):
  *             p = indices[q]
  *             pos = count[p]             # <<<<<<<<<<<<<<
- *             rows[pos] = <int> (i - start)
- *             vals[pos] = lut[codes[q]]
+ *             rows[pos] = <int> r
+ *             vals[pos] = alpha * lut[codes[q]]
 */
       __pyx_v_pos = (__pyx_v_count[__pyx_v_p]);
 
-      /* "ext/_sparse.pyx":226
+      /* "ext/_sparse.pyx":231
  *             p = indices[q]
  *             pos = count[p]
- *             rows[pos] = <int> (i - start)             # <<<<<<<<<<<<<<
- *             vals[pos] = lut[codes[q]]
+ *             rows[pos] = <int> r             # <<<<<<<<<<<<<<
+ *             vals[pos] = alpha * lut[codes[q]]
  *             count[p] = pos + 1
 */
-      (__pyx_v_rows[__pyx_v_pos]) = ((int)(__pyx_v_i - __pyx_v_start));
+      (__pyx_v_rows[__pyx_v_pos]) = ((int)__pyx_v_r);
 
-      /* "ext/_sparse.pyx":227
+      /* "ext/_sparse.pyx":232
  *             pos = count[p]
- *             rows[pos] = <int> (i - start)
- *             vals[pos] = lut[codes[q]]             # <<<<<<<<<<<<<<
+ *             rows[pos] = <int> r
+ *             vals[pos] = alpha * lut[codes[q]]             # <<<<<<<<<<<<<<
  *             count[p] = pos + 1
  *     beg = 0
 */
-      (__pyx_v_vals[__pyx_v_pos]) = (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]);
+      (__pyx_v_vals[__pyx_v_pos]) = (__pyx_v_alpha * (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]));
 
-      /* "ext/_sparse.pyx":228
- *             rows[pos] = <int> (i - start)
- *             vals[pos] = lut[codes[q]]
+      /* "ext/_sparse.pyx":233
+ *             rows[pos] = <int> r
+ *             vals[pos] = alpha * lut[codes[q]]
  *             count[p] = pos + 1             # <<<<<<<<<<<<<<
  *     beg = 0
  *     for p in range(d):
@@ -25022,8 +25063,8 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   }
 
 
-  /* "ext/_sparse.pyx":229
- *             vals[pos] = lut[codes[q]]
+  /* "ext/_sparse.pyx":234
+ *             vals[pos] = alpha * lut[codes[q]]
  *             count[p] = pos + 1
  *     beg = 0             # <<<<<<<<<<<<<<
  *     for p in range(d):
@@ -25031,7 +25072,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
   __pyx_v_beg = 0;
 
-  /* "ext/_sparse.pyx":230
+  /* "ext/_sparse.pyx":235
  *             count[p] = pos + 1
  *     beg = 0
  *     for p in range(d):             # <<<<<<<<<<<<<<
@@ -25045,7 +25086,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_p = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":231
+    /* "ext/_sparse.pyx":236
  *     beg = 0
  *     for p in range(d):
  *         end = count[p]             # <<<<<<<<<<<<<<
@@ -25054,7 +25095,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
     __pyx_v_end = (__pyx_v_count[__pyx_v_p]);
 
-    /* "ext/_sparse.pyx":232
+    /* "ext/_sparse.pyx":237
  *     for p in range(d):
  *         end = count[p]
  *         g = G + p * h             # <<<<<<<<<<<<<<
@@ -25063,7 +25104,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
     __pyx_v_g = (__pyx_v_G + (__pyx_v_p * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":233
+    /* "ext/_sparse.pyx":238
  *         end = count[p]
  *         g = G + p * h
  *         q = beg             # <<<<<<<<<<<<<<
@@ -25072,7 +25113,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
     __pyx_v_q = __pyx_v_beg;
 
-    /* "ext/_sparse.pyx":234
+    /* "ext/_sparse.pyx":239
  *         g = G + p * h
  *         q = beg
  *         while q + 4 <= end:             # <<<<<<<<<<<<<<
@@ -25080,12 +25121,12 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
  *             d0 = D + <Py_ssize_t> rows[q] * h
 */
     while (1) {
-      __pyx_t_8 = ((__pyx_v_q + 4) <= __pyx_v_end);
+      __pyx_t_5 = ((__pyx_v_q + 4) <= __pyx_v_end);
 
 
-      if (!__pyx_t_8) break;
+      if (!__pyx_t_5) break;
 
-      /* "ext/_sparse.pyx":235
+      /* "ext/_sparse.pyx":240
  *         q = beg
  *         while q + 4 <= end:
  *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]             # <<<<<<<<<<<<<<
@@ -25105,7 +25146,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
       __pyx_v_v2 = __pyx_t_11;
       __pyx_v_v3 = __pyx_t_12;
 
-      /* "ext/_sparse.pyx":236
+      /* "ext/_sparse.pyx":241
  *         while q + 4 <= end:
  *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
  *             d0 = D + <Py_ssize_t> rows[q] * h             # <<<<<<<<<<<<<<
@@ -25114,7 +25155,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_d0 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[__pyx_v_q])) * __pyx_v_h));
 
-      /* "ext/_sparse.pyx":237
+      /* "ext/_sparse.pyx":242
  *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
  *             d0 = D + <Py_ssize_t> rows[q] * h
  *             d1 = D + <Py_ssize_t> rows[q + 1] * h             # <<<<<<<<<<<<<<
@@ -25123,7 +25164,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_d1 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 1)])) * __pyx_v_h));
 
-      /* "ext/_sparse.pyx":238
+      /* "ext/_sparse.pyx":243
  *             d0 = D + <Py_ssize_t> rows[q] * h
  *             d1 = D + <Py_ssize_t> rows[q + 1] * h
  *             d2 = D + <Py_ssize_t> rows[q + 2] * h             # <<<<<<<<<<<<<<
@@ -25132,7 +25173,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_d2 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 2)])) * __pyx_v_h));
 
-      /* "ext/_sparse.pyx":239
+      /* "ext/_sparse.pyx":244
  *             d1 = D + <Py_ssize_t> rows[q + 1] * h
  *             d2 = D + <Py_ssize_t> rows[q + 2] * h
  *             d3 = D + <Py_ssize_t> rows[q + 3] * h             # <<<<<<<<<<<<<<
@@ -25141,7 +25182,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_d3 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 3)])) * __pyx_v_h));
 
-      /* "ext/_sparse.pyx":240
+      /* "ext/_sparse.pyx":245
  *             d2 = D + <Py_ssize_t> rows[q + 2] * h
  *             d3 = D + <Py_ssize_t> rows[q + 3] * h
  *             for j in range(h):             # <<<<<<<<<<<<<<
@@ -25149,13 +25190,13 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
  *             q += 4
 */
 
-      __pyx_t_6 = __pyx_v_h;
-      __pyx_t_13 = __pyx_t_6;
+      __pyx_t_4 = __pyx_v_h;
+      __pyx_t_13 = __pyx_t_4;
 
       for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_13; __pyx_t_14+=1) {
         __pyx_v_j = __pyx_t_14;
 
-        /* "ext/_sparse.pyx":241
+        /* "ext/_sparse.pyx":246
  *             d3 = D + <Py_ssize_t> rows[q + 3] * h
  *             for j in range(h):
  *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])             # <<<<<<<<<<<<<<
@@ -25168,7 +25209,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
       }
 
 
-      /* "ext/_sparse.pyx":242
+      /* "ext/_sparse.pyx":247
  *             for j in range(h):
  *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
  *             q += 4             # <<<<<<<<<<<<<<
@@ -25178,7 +25219,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
       __pyx_v_q = (__pyx_v_q + 4);
     }
 
-    /* "ext/_sparse.pyx":243
+    /* "ext/_sparse.pyx":248
  *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
  *             q += 4
  *         while q < end:             # <<<<<<<<<<<<<<
@@ -25186,12 +25227,12 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
  *             d0 = D + <Py_ssize_t> rows[q] * h
 */
     while (1) {
-      __pyx_t_8 = (__pyx_v_q < __pyx_v_end);
+      __pyx_t_5 = (__pyx_v_q < __pyx_v_end);
 
 
-      if (!__pyx_t_8) break;
+      if (!__pyx_t_5) break;
 
-      /* "ext/_sparse.pyx":244
+      /* "ext/_sparse.pyx":249
  *             q += 4
  *         while q < end:
  *             v0 = vals[q]             # <<<<<<<<<<<<<<
@@ -25200,7 +25241,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_v0 = (__pyx_v_vals[__pyx_v_q]);
 
-      /* "ext/_sparse.pyx":245
+      /* "ext/_sparse.pyx":250
  *         while q < end:
  *             v0 = vals[q]
  *             d0 = D + <Py_ssize_t> rows[q] * h             # <<<<<<<<<<<<<<
@@ -25209,7 +25250,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_d0 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[__pyx_v_q])) * __pyx_v_h));
 
-      /* "ext/_sparse.pyx":246
+      /* "ext/_sparse.pyx":251
  *             v0 = vals[q]
  *             d0 = D + <Py_ssize_t> rows[q] * h
  *             for j in range(h):             # <<<<<<<<<<<<<<
@@ -25217,13 +25258,13 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
  *             q += 1
 */
 
-      __pyx_t_6 = __pyx_v_h;
-      __pyx_t_13 = __pyx_t_6;
+      __pyx_t_4 = __pyx_v_h;
+      __pyx_t_13 = __pyx_t_4;
 
       for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_13; __pyx_t_14+=1) {
         __pyx_v_j = __pyx_t_14;
 
-        /* "ext/_sparse.pyx":247
+        /* "ext/_sparse.pyx":252
  *             d0 = D + <Py_ssize_t> rows[q] * h
  *             for j in range(h):
  *                 g[j] += v0 * d0[j]             # <<<<<<<<<<<<<<
@@ -25236,7 +25277,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
       }
 
 
-      /* "ext/_sparse.pyx":248
+      /* "ext/_sparse.pyx":253
  *             for j in range(h):
  *                 g[j] += v0 * d0[j]
  *             q += 1             # <<<<<<<<<<<<<<
@@ -25246,7 +25287,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
       __pyx_v_q = (__pyx_v_q + 1);
     }
 
-    /* "ext/_sparse.pyx":249
+    /* "ext/_sparse.pyx":254
  *                 g[j] += v0 * d0[j]
  *             q += 1
  *         beg = end             # <<<<<<<<<<<<<<
@@ -25257,12 +25298,12 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   }
 
 
-  /* "ext/_sparse.pyx":196
+  /* "ext/_sparse.pyx":197
  * 
  * 
  * cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
  *                         const floating* lut, Py_ssize_t start, Py_ssize_t stop,
- *                         const floating* D,      # IN (stop - start, h) the tile's hidden deltas
+ *                         const Py_ssize_t* order,  # IN samples order[0..stop-start), or NULL: start..stop
 */
 
   /* function exit code */
@@ -25282,10 +25323,12 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 
 
 
+
 }
 
-static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7_sparse_index_t const *__pyx_v_indptr, int const *__pyx_v_indices, __pyx_t_6mlpgui_7_sparse_code_t const *__pyx_v_codes, double const *__pyx_v_lut, Py_ssize_t __pyx_v_start, Py_ssize_t __pyx_v_stop, double const *__pyx_v_D, Py_ssize_t __pyx_v_d, Py_ssize_t __pyx_v_h, Py_ssize_t *__pyx_v_count, int *__pyx_v_rows, double *__pyx_v_vals, double *__pyx_v_G) {
+static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7_sparse_index_t const *__pyx_v_indptr, int const *__pyx_v_indices, __pyx_t_6mlpgui_7_sparse_code_t const *__pyx_v_codes, double const *__pyx_v_lut, Py_ssize_t __pyx_v_start, Py_ssize_t __pyx_v_stop, Py_ssize_t const *__pyx_v_order, double __pyx_v_alpha, double const *__pyx_v_D, Py_ssize_t __pyx_v_d, Py_ssize_t __pyx_v_h, Py_ssize_t *__pyx_v_count, int *__pyx_v_rows, double *__pyx_v_vals, double *__pyx_v_G) {
   Py_ssize_t __pyx_v_i;
+  Py_ssize_t __pyx_v_r;
   Py_ssize_t __pyx_v_q;
   Py_ssize_t __pyx_v_p;
   Py_ssize_t __pyx_v_j;
@@ -25304,11 +25347,11 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   Py_ssize_t __pyx_t_1;
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
-  __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_4;
-  __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_5;
-  Py_ssize_t __pyx_t_6;
-  long __pyx_t_7;
-  int __pyx_t_8;
+  Py_ssize_t __pyx_t_4;
+  int __pyx_t_5;
+  __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_6;
+  __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_7;
+  long __pyx_t_8;
   double __pyx_t_9;
   double __pyx_t_10;
   double __pyx_t_11;
@@ -25317,64 +25360,83 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   Py_ssize_t __pyx_t_14;
   Py_ssize_t __pyx_t_15;
 
-  /* "ext/_sparse.pyx":216
+  /* "ext/_sparse.pyx":219
  *     cdef const floating* d3
  *     cdef floating* g
  *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))             # <<<<<<<<<<<<<<
- *     for i in range(start, stop):
- *         for q in range(indptr[i], indptr[i + 1]):
+ *     for r in range(stop - start):
+ *         i = order[r] if order != NULL else start + r
 */
   (void)(memset(__pyx_v_count, 0, ((__pyx_v_d + 1) * (sizeof(Py_ssize_t)))));
 
-  /* "ext/_sparse.pyx":217
+  /* "ext/_sparse.pyx":220
  *     cdef floating* g
  *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
- *     for i in range(start, stop):             # <<<<<<<<<<<<<<
+ *     for r in range(stop - start):             # <<<<<<<<<<<<<<
+ *         i = order[r] if order != NULL else start + r
+ *         for q in range(indptr[i], indptr[i + 1]):
+*/
+
+  __pyx_t_1 = (__pyx_v_stop - __pyx_v_start);
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_r = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":221
+ *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
+ *     for r in range(stop - start):
+ *         i = order[r] if order != NULL else start + r             # <<<<<<<<<<<<<<
  *         for q in range(indptr[i], indptr[i + 1]):
  *             count[indices[q] + 1] += 1
 */
+    __pyx_t_5 = (__pyx_v_order != NULL);
 
-  __pyx_t_1 = __pyx_v_stop;
-  __pyx_t_2 = __pyx_t_1;
+    if (__pyx_t_5) {
 
-  for (__pyx_t_3 = __pyx_v_start; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
-    __pyx_v_i = __pyx_t_3;
+      __pyx_t_4 = (__pyx_v_order[__pyx_v_r]);
+    } else {
 
-    /* "ext/_sparse.pyx":218
- *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
- *     for i in range(start, stop):
+      __pyx_t_4 = (__pyx_v_start + __pyx_v_r);
+    }
+
+    __pyx_v_i = __pyx_t_4;
+
+    /* "ext/_sparse.pyx":222
+ *     for r in range(stop - start):
+ *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
  *             count[indices[q] + 1] += 1
  *     for p in range(d):
 */
 
-    __pyx_t_4 = (__pyx_v_indptr[(__pyx_v_i + 1)]);
-    __pyx_t_5 = __pyx_t_4;
+    __pyx_t_6 = (__pyx_v_indptr[(__pyx_v_i + 1)]);
+    __pyx_t_7 = __pyx_t_6;
 
-    for (__pyx_t_6 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
-      __pyx_v_q = __pyx_t_6;
+    for (__pyx_t_4 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_4 < __pyx_t_7; __pyx_t_4+=1) {
+      __pyx_v_q = __pyx_t_4;
 
-      /* "ext/_sparse.pyx":219
- *     for i in range(start, stop):
+      /* "ext/_sparse.pyx":223
+ *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):
  *             count[indices[q] + 1] += 1             # <<<<<<<<<<<<<<
  *     for p in range(d):
  *         count[p + 1] += count[p]
 */
 
-      __pyx_t_7 = ((__pyx_v_indices[__pyx_v_q]) + 1);
-      (__pyx_v_count[__pyx_t_7]) = ((__pyx_v_count[__pyx_t_7]) + 1);
+      __pyx_t_8 = ((__pyx_v_indices[__pyx_v_q]) + 1);
+      (__pyx_v_count[__pyx_t_8]) = ((__pyx_v_count[__pyx_t_8]) + 1);
     }
 
   }
 
 
-  /* "ext/_sparse.pyx":220
+  /* "ext/_sparse.pyx":224
  *         for q in range(indptr[i], indptr[i + 1]):
  *             count[indices[q] + 1] += 1
  *     for p in range(d):             # <<<<<<<<<<<<<<
  *         count[p + 1] += count[p]
- *     for i in range(start, stop):
+ *     for r in range(stop - start):
 */
 
   __pyx_t_1 = __pyx_v_d;
@@ -25383,86 +25445,105 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_p = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":221
+    /* "ext/_sparse.pyx":225
  *             count[indices[q] + 1] += 1
  *     for p in range(d):
  *         count[p + 1] += count[p]             # <<<<<<<<<<<<<<
- *     for i in range(start, stop):
- *         for q in range(indptr[i], indptr[i + 1]):
+ *     for r in range(stop - start):
+ *         i = order[r] if order != NULL else start + r
 */
 
-    __pyx_t_6 = (__pyx_v_p + 1);
-    (__pyx_v_count[__pyx_t_6]) = ((__pyx_v_count[__pyx_t_6]) + (__pyx_v_count[__pyx_v_p]));
+    __pyx_t_4 = (__pyx_v_p + 1);
+    (__pyx_v_count[__pyx_t_4]) = ((__pyx_v_count[__pyx_t_4]) + (__pyx_v_count[__pyx_v_p]));
   }
 
 
-  /* "ext/_sparse.pyx":222
+  /* "ext/_sparse.pyx":226
  *     for p in range(d):
  *         count[p + 1] += count[p]
- *     for i in range(start, stop):             # <<<<<<<<<<<<<<
+ *     for r in range(stop - start):             # <<<<<<<<<<<<<<
+ *         i = order[r] if order != NULL else start + r
+ *         for q in range(indptr[i], indptr[i + 1]):
+*/
+
+  __pyx_t_1 = (__pyx_v_stop - __pyx_v_start);
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_r = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":227
+ *         count[p + 1] += count[p]
+ *     for r in range(stop - start):
+ *         i = order[r] if order != NULL else start + r             # <<<<<<<<<<<<<<
  *         for q in range(indptr[i], indptr[i + 1]):
  *             p = indices[q]
 */
+    __pyx_t_5 = (__pyx_v_order != NULL);
 
-  __pyx_t_1 = __pyx_v_stop;
-  __pyx_t_2 = __pyx_t_1;
+    if (__pyx_t_5) {
 
-  for (__pyx_t_3 = __pyx_v_start; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
-    __pyx_v_i = __pyx_t_3;
+      __pyx_t_4 = (__pyx_v_order[__pyx_v_r]);
+    } else {
 
-    /* "ext/_sparse.pyx":223
- *         count[p + 1] += count[p]
- *     for i in range(start, stop):
+      __pyx_t_4 = (__pyx_v_start + __pyx_v_r);
+    }
+
+    __pyx_v_i = __pyx_t_4;
+
+    /* "ext/_sparse.pyx":228
+ *     for r in range(stop - start):
+ *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
  *             p = indices[q]
  *             pos = count[p]
 */
 
-    __pyx_t_4 = (__pyx_v_indptr[(__pyx_v_i + 1)]);
-    __pyx_t_5 = __pyx_t_4;
+    __pyx_t_6 = (__pyx_v_indptr[(__pyx_v_i + 1)]);
+    __pyx_t_7 = __pyx_t_6;
 
-    for (__pyx_t_6 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
-      __pyx_v_q = __pyx_t_6;
+    for (__pyx_t_4 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_4 < __pyx_t_7; __pyx_t_4+=1) {
+      __pyx_v_q = __pyx_t_4;
 
-      /* "ext/_sparse.pyx":224
- *     for i in range(start, stop):
+      /* "ext/_sparse.pyx":229
+ *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):
  *             p = indices[q]             # <<<<<<<<<<<<<<
  *             pos = count[p]
- *             rows[pos] = <int> (i - start)
+ *             rows[pos] = <int> r
 */
       __pyx_v_p = (__pyx_v_indices[__pyx_v_q]);
 
-      /* "ext/_sparse.pyx":225
+      /* "ext/_sparse.pyx":230
  *         for q in range(indptr[i], indptr[i + 1]):
  *             p = indices[q]
  *             pos = count[p]             # <<<<<<<<<<<<<<
- *             rows[pos] = <int> (i - start)
- *             vals[pos] = lut[codes[q]]
+ *             rows[pos] = <int> r
+ *             vals[pos] = alpha * lut[codes[q]]
 */
       __pyx_v_pos = (__pyx_v_count[__pyx_v_p]);
 
-      /* "ext/_sparse.pyx":226
+      /* "ext/_sparse.pyx":231
  *             p = indices[q]
  *             pos = count[p]
- *             rows[pos] = <int> (i - start)             # <<<<<<<<<<<<<<
- *             vals[pos] = lut[codes[q]]
+ *             rows[pos] = <int> r             # <<<<<<<<<<<<<<
+ *             vals[pos] = alpha * lut[codes[q]]
  *             count[p] = pos + 1
 */
-      (__pyx_v_rows[__pyx_v_pos]) = ((int)(__pyx_v_i - __pyx_v_start));
+      (__pyx_v_rows[__pyx_v_pos]) = ((int)__pyx_v_r);
 
-      /* "ext/_sparse.pyx":227
+      /* "ext/_sparse.pyx":232
  *             pos = count[p]
- *             rows[pos] = <int> (i - start)
- *             vals[pos] = lut[codes[q]]             # <<<<<<<<<<<<<<
+ *             rows[pos] = <int> r
+ *             vals[pos] = alpha * lut[codes[q]]             # <<<<<<<<<<<<<<
  *             count[p] = pos + 1
  *     beg = 0
 */
-      (__pyx_v_vals[__pyx_v_pos]) = (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]);
+      (__pyx_v_vals[__pyx_v_pos]) = (__pyx_v_alpha * (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]));
 
-      /* "ext/_sparse.pyx":228
- *             rows[pos] = <int> (i - start)
- *             vals[pos] = lut[codes[q]]
+      /* "ext/_sparse.pyx":233
+ *             rows[pos] = <int> r
+ *             vals[pos] = alpha * lut[codes[q]]
  *             count[p] = pos + 1             # <<<<<<<<<<<<<<
  *     beg = 0
  *     for p in range(d):
@@ -25473,8 +25554,8 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   }
 
 
-  /* "ext/_sparse.pyx":229
- *             vals[pos] = lut[codes[q]]
+  /* "ext/_sparse.pyx":234
+ *             vals[pos] = alpha * lut[codes[q]]
  *             count[p] = pos + 1
  *     beg = 0             # <<<<<<<<<<<<<<
  *     for p in range(d):
@@ -25482,7 +25563,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
   __pyx_v_beg = 0;
 
-  /* "ext/_sparse.pyx":230
+  /* "ext/_sparse.pyx":235
  *             count[p] = pos + 1
  *     beg = 0
  *     for p in range(d):             # <<<<<<<<<<<<<<
@@ -25496,7 +25577,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_p = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":231
+    /* "ext/_sparse.pyx":236
  *     beg = 0
  *     for p in range(d):
  *         end = count[p]             # <<<<<<<<<<<<<<
@@ -25505,7 +25586,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
     __pyx_v_end = (__pyx_v_count[__pyx_v_p]);
 
-    /* "ext/_sparse.pyx":232
+    /* "ext/_sparse.pyx":237
  *     for p in range(d):
  *         end = count[p]
  *         g = G + p * h             # <<<<<<<<<<<<<<
@@ -25514,7 +25595,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
     __pyx_v_g = (__pyx_v_G + (__pyx_v_p * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":233
+    /* "ext/_sparse.pyx":238
  *         end = count[p]
  *         g = G + p * h
  *         q = beg             # <<<<<<<<<<<<<<
@@ -25523,7 +25604,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
     __pyx_v_q = __pyx_v_beg;
 
-    /* "ext/_sparse.pyx":234
+    /* "ext/_sparse.pyx":239
  *         g = G + p * h
  *         q = beg
  *         while q + 4 <= end:             # <<<<<<<<<<<<<<
@@ -25531,12 +25612,12 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
  *             d0 = D + <Py_ssize_t> rows[q] * h
 */
     while (1) {
-      __pyx_t_8 = ((__pyx_v_q + 4) <= __pyx_v_end);
+      __pyx_t_5 = ((__pyx_v_q + 4) <= __pyx_v_end);
 
 
-      if (!__pyx_t_8) break;
+      if (!__pyx_t_5) break;
 
-      /* "ext/_sparse.pyx":235
+      /* "ext/_sparse.pyx":240
  *         q = beg
  *         while q + 4 <= end:
  *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]             # <<<<<<<<<<<<<<
@@ -25556,7 +25637,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
       __pyx_v_v2 = __pyx_t_11;
       __pyx_v_v3 = __pyx_t_12;
 
-      /* "ext/_sparse.pyx":236
+      /* "ext/_sparse.pyx":241
  *         while q + 4 <= end:
  *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
  *             d0 = D + <Py_ssize_t> rows[q] * h             # <<<<<<<<<<<<<<
@@ -25565,7 +25646,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_d0 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[__pyx_v_q])) * __pyx_v_h));
 
-      /* "ext/_sparse.pyx":237
+      /* "ext/_sparse.pyx":242
  *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
  *             d0 = D + <Py_ssize_t> rows[q] * h
  *             d1 = D + <Py_ssize_t> rows[q + 1] * h             # <<<<<<<<<<<<<<
@@ -25574,7 +25655,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_d1 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 1)])) * __pyx_v_h));
 
-      /* "ext/_sparse.pyx":238
+      /* "ext/_sparse.pyx":243
  *             d0 = D + <Py_ssize_t> rows[q] * h
  *             d1 = D + <Py_ssize_t> rows[q + 1] * h
  *             d2 = D + <Py_ssize_t> rows[q + 2] * h             # <<<<<<<<<<<<<<
@@ -25583,7 +25664,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_d2 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 2)])) * __pyx_v_h));
 
-      /* "ext/_sparse.pyx":239
+      /* "ext/_sparse.pyx":244
  *             d1 = D + <Py_ssize_t> rows[q + 1] * h
  *             d2 = D + <Py_ssize_t> rows[q + 2] * h
  *             d3 = D + <Py_ssize_t> rows[q + 3] * h             # <<<<<<<<<<<<<<
@@ -25592,7 +25673,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_d3 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 3)])) * __pyx_v_h));
 
-      /* "ext/_sparse.pyx":240
+      /* "ext/_sparse.pyx":245
  *             d2 = D + <Py_ssize_t> rows[q + 2] * h
  *             d3 = D + <Py_ssize_t> rows[q + 3] * h
  *             for j in range(h):             # <<<<<<<<<<<<<<
@@ -25600,13 +25681,13 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
  *             q += 4
 */
 
-      __pyx_t_6 = __pyx_v_h;
-      __pyx_t_13 = __pyx_t_6;
+      __pyx_t_4 = __pyx_v_h;
+      __pyx_t_13 = __pyx_t_4;
 
       for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_13; __pyx_t_14+=1) {
         __pyx_v_j = __pyx_t_14;
 
-        /* "ext/_sparse.pyx":241
+        /* "ext/_sparse.pyx":246
  *             d3 = D + <Py_ssize_t> rows[q + 3] * h
  *             for j in range(h):
  *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])             # <<<<<<<<<<<<<<
@@ -25619,7 +25700,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
       }
 
 
-      /* "ext/_sparse.pyx":242
+      /* "ext/_sparse.pyx":247
  *             for j in range(h):
  *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
  *             q += 4             # <<<<<<<<<<<<<<
@@ -25629,7 +25710,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
       __pyx_v_q = (__pyx_v_q + 4);
     }
 
-    /* "ext/_sparse.pyx":243
+    /* "ext/_sparse.pyx":248
  *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
  *             q += 4
  *         while q < end:             # <<<<<<<<<<<<<<
@@ -25637,12 +25718,12 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
  *             d0 = D + <Py_ssize_t> rows[q] * h
 */
     while (1) {
-      __pyx_t_8 = (__pyx_v_q < __pyx_v_end);
+      __pyx_t_5 = (__pyx_v_q < __pyx_v_end);
 
 
-      if (!__pyx_t_8) break;
+      if (!__pyx_t_5) break;
 
-      /* "ext/_sparse.pyx":244
+      /* "ext/_sparse.pyx":249
  *             q += 4
  *         while q < end:
  *             v0 = vals[q]             # <<<<<<<<<<<<<<
@@ -25651,7 +25732,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_v0 = (__pyx_v_vals[__pyx_v_q]);
 
-      /* "ext/_sparse.pyx":245
+      /* "ext/_sparse.pyx":250
  *         while q < end:
  *             v0 = vals[q]
  *             d0 = D + <Py_ssize_t> rows[q] * h             # <<<<<<<<<<<<<<
@@ -25660,7 +25741,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_d0 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[__pyx_v_q])) * __pyx_v_h));
 
-      /* "ext/_sparse.pyx":246
+      /* "ext/_sparse.pyx":251
  *             v0 = vals[q]
  *             d0 = D + <Py_ssize_t> rows[q] * h
  *             for j in range(h):             # <<<<<<<<<<<<<<
@@ -25668,13 +25749,13 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
  *             q += 1
 */
 
-      __pyx_t_6 = __pyx_v_h;
-      __pyx_t_13 = __pyx_t_6;
+      __pyx_t_4 = __pyx_v_h;
+      __pyx_t_13 = __pyx_t_4;
 
       for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_13; __pyx_t_14+=1) {
         __pyx_v_j = __pyx_t_14;
 
-        /* "ext/_sparse.pyx":247
+        /* "ext/_sparse.pyx":252
  *             d0 = D + <Py_ssize_t> rows[q] * h
  *             for j in range(h):
  *                 g[j] += v0 * d0[j]             # <<<<<<<<<<<<<<
@@ -25687,7 +25768,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
       }
 
 
-      /* "ext/_sparse.pyx":248
+      /* "ext/_sparse.pyx":253
  *             for j in range(h):
  *                 g[j] += v0 * d0[j]
  *             q += 1             # <<<<<<<<<<<<<<
@@ -25697,7 +25778,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
       __pyx_v_q = (__pyx_v_q + 1);
     }
 
-    /* "ext/_sparse.pyx":249
+    /* "ext/_sparse.pyx":254
  *                 g[j] += v0 * d0[j]
  *             q += 1
  *         beg = end             # <<<<<<<<<<<<<<
@@ -25708,12 +25789,12 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   }
 
 
-  /* "ext/_sparse.pyx":196
+  /* "ext/_sparse.pyx":197
  * 
  * 
  * cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
  *                         const floating* lut, Py_ssize_t start, Py_ssize_t stop,
- *                         const floating* D,      # IN (stop - start, h) the tile's hidden deltas
+ *                         const Py_ssize_t* order,  # IN samples order[0..stop-start), or NULL: start..stop
 */
 
   /* function exit code */
@@ -25733,9 +25814,10 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 
 
 
+
 }
 
-/* "ext/_sparse.pyx":252
+/* "ext/_sparse.pyx":257
  * 
  * 
  * cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -25749,7 +25831,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgu
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
 
-  /* "ext/_sparse.pyx":261
+  /* "ext/_sparse.pyx":266
  *     """Samples start..stop forward and back (deltas into D), then their W1 gradient."""
  *     cdef Py_ssize_t i
  *     for i in range(start, stop):             # <<<<<<<<<<<<<<
@@ -25763,27 +25845,27 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgu
   for (__pyx_t_3 = __pyx_v_start; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":262
+    /* "ext/_sparse.pyx":267
  *     cdef Py_ssize_t i
  *     for i in range(start, stop):
  *         _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,             # <<<<<<<<<<<<<<
  *                 D + (i - start) * h, work, work + h, gW2T, gb1, gb2, stats)
- *     _scatter_tile(indptr, indices, codes, lut, start, stop, D, d, h, count, rows, vals, gW1)
+ *     _scatter_tile(indptr, indices, codes, lut, start, stop, NULL, 1, D, d, h, count, rows, vals, gW1)
 */
     __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_v_indptr, __pyx_v_indices, __pyx_v_codes, __pyx_v_lut, __pyx_v_i, (__pyx_v_y[__pyx_v_i]), __pyx_v_W1, __pyx_v_b1, __pyx_v_W2T, __pyx_v_b2, __pyx_v_h, __pyx_v_k, __pyx_v_inv_n, (__pyx_v_D + ((__pyx_v_i - __pyx_v_start) * __pyx_v_h)), __pyx_v_work, (__pyx_v_work + __pyx_v_h), __pyx_v_gW2T, __pyx_v_gb1, __pyx_v_gb2, __pyx_v_stats);
   }
 
 
-  /* "ext/_sparse.pyx":264
+  /* "ext/_sparse.pyx":269
  *         _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,
  *                 D + (i - start) * h, work, work + h, gW2T, gb1, gb2, stats)
- *     _scatter_tile(indptr, indices, codes, lut, start, stop, D, d, h, count, rows, vals, gW1)             # <<<<<<<<<<<<<<
+ *     _scatter_tile(indptr, indices, codes, lut, start, stop, NULL, 1, D, d, h, count, rows, vals, gW1)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_v_indptr, __pyx_v_indices, __pyx_v_codes, __pyx_v_lut, __pyx_v_start, __pyx_v_stop, __pyx_v_D, __pyx_v_d, __pyx_v_h, __pyx_v_count, __pyx_v_rows, __pyx_v_vals, __pyx_v_gW1);
+  __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_v_indptr, __pyx_v_indices, __pyx_v_codes, __pyx_v_lut, __pyx_v_start, __pyx_v_stop, NULL, 1.0, __pyx_v_D, __pyx_v_d, __pyx_v_h, __pyx_v_count, __pyx_v_rows, __pyx_v_vals, __pyx_v_gW1);
 
-  /* "ext/_sparse.pyx":252
+  /* "ext/_sparse.pyx":257
  * 
  * 
  * cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -25801,7 +25883,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgu
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
 
-  /* "ext/_sparse.pyx":261
+  /* "ext/_sparse.pyx":266
  *     """Samples start..stop forward and back (deltas into D), then their W1 gradient."""
  *     cdef Py_ssize_t i
  *     for i in range(start, stop):             # <<<<<<<<<<<<<<
@@ -25815,27 +25897,27 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgu
   for (__pyx_t_3 = __pyx_v_start; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":262
+    /* "ext/_sparse.pyx":267
  *     cdef Py_ssize_t i
  *     for i in range(start, stop):
  *         _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,             # <<<<<<<<<<<<<<
  *                 D + (i - start) * h, work, work + h, gW2T, gb1, gb2, stats)
- *     _scatter_tile(indptr, indices, codes, lut, start, stop, D, d, h, count, rows, vals, gW1)
+ *     _scatter_tile(indptr, indices, codes, lut, start, stop, NULL, 1, D, d, h, count, rows, vals, gW1)
 */
     __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_v_indptr, __pyx_v_indices, __pyx_v_codes, __pyx_v_lut, __pyx_v_i, (__pyx_v_y[__pyx_v_i]), __pyx_v_W1, __pyx_v_b1, __pyx_v_W2T, __pyx_v_b2, __pyx_v_h, __pyx_v_k, __pyx_v_inv_n, (__pyx_v_D + ((__pyx_v_i - __pyx_v_start) * __pyx_v_h)), __pyx_v_work, (__pyx_v_work + __pyx_v_h), __pyx_v_gW2T, __pyx_v_gb1, __pyx_v_gb2, __pyx_v_stats);
   }
 
 
-  /* "ext/_sparse.pyx":264
+  /* "ext/_sparse.pyx":269
  *         _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,
  *                 D + (i - start) * h, work, work + h, gW2T, gb1, gb2, stats)
- *     _scatter_tile(indptr, indices, codes, lut, start, stop, D, d, h, count, rows, vals, gW1)             # <<<<<<<<<<<<<<
+ *     _scatter_tile(indptr, indices, codes, lut, start, stop, NULL, 1, D, d, h, count, rows, vals, gW1)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_v_indptr, __pyx_v_indices, __pyx_v_codes, __pyx_v_lut, __pyx_v_start, __pyx_v_stop, __pyx_v_D, __pyx_v_d, __pyx_v_h, __pyx_v_count, __pyx_v_rows, __pyx_v_vals, __pyx_v_gW1);
+  __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_v_indptr, __pyx_v_indices, __pyx_v_codes, __pyx_v_lut, __pyx_v_start, __pyx_v_stop, NULL, 1.0, __pyx_v_D, __pyx_v_d, __pyx_v_h, __pyx_v_count, __pyx_v_rows, __pyx_v_vals, __pyx_v_gW1);
 
-  /* "ext/_sparse.pyx":252
+  /* "ext/_sparse.pyx":257
  * 
  * 
  * cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -25847,7 +25929,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgu
 
 }
 
-/* "ext/_sparse.pyx":267
+/* "ext/_sparse.pyx":272
  * 
  * 
  * cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,             # <<<<<<<<<<<<<<
@@ -25869,7 +25951,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   int __pyx_t_8;
   Py_ssize_t __pyx_t_9;
 
-  /* "ext/_sparse.pyx":273
+  /* "ext/_sparse.pyx":278
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -25878,7 +25960,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 */
   if (__pyx_v_parallel_ok) {
 
-    /* "ext/_sparse.pyx":274
+    /* "ext/_sparse.pyx":279
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -25913,7 +25995,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                           {
                               __pyx_v_j = (Py_ssize_t)(0 + 1 * __pyx_t_2);
 
-                              /* "ext/_sparse.pyx":275
+                              /* "ext/_sparse.pyx":280
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -25924,7 +26006,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               __pyx_t_5 = __pyx_v_j;
                               __pyx_v_g = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-                              /* "ext/_sparse.pyx":276
+                              /* "ext/_sparse.pyx":281
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -25938,7 +26020,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
                                 __pyx_v_t = __pyx_t_8;
 
-                                /* "ext/_sparse.pyx":277
+                                /* "ext/_sparse.pyx":282
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -25951,7 +26033,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               }
 
 
-                              /* "ext/_sparse.pyx":278
+                              /* "ext/_sparse.pyx":283
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -25975,7 +26057,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 
         }
 
-        /* "ext/_sparse.pyx":274
+        /* "ext/_sparse.pyx":279
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -25992,7 +26074,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
         }
     }
 
-    /* "ext/_sparse.pyx":273
+    /* "ext/_sparse.pyx":278
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -26002,7 +26084,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     goto __pyx_L3;
   }
 
-  /* "ext/_sparse.pyx":280
+  /* "ext/_sparse.pyx":285
  *             P[j] -= lr * g
  *     else:
  *         for j in range(size):             # <<<<<<<<<<<<<<
@@ -26017,7 +26099,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     for (__pyx_t_1 = 0; __pyx_t_1 < __pyx_t_2; __pyx_t_1+=1) {
       __pyx_v_j = __pyx_t_1;
 
-      /* "ext/_sparse.pyx":281
+      /* "ext/_sparse.pyx":286
  *     else:
  *         for j in range(size):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -26028,7 +26110,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       __pyx_t_5 = __pyx_v_j;
       __pyx_v_g = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-      /* "ext/_sparse.pyx":282
+      /* "ext/_sparse.pyx":287
  *         for j in range(size):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -26042,7 +26124,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
         __pyx_v_t = __pyx_t_8;
 
-        /* "ext/_sparse.pyx":283
+        /* "ext/_sparse.pyx":288
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -26055,7 +26137,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       }
 
 
-      /* "ext/_sparse.pyx":284
+      /* "ext/_sparse.pyx":289
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -26070,7 +26152,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   }
   __pyx_L3:;
 
-  /* "ext/_sparse.pyx":267
+  /* "ext/_sparse.pyx":272
  * 
  * 
  * cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,             # <<<<<<<<<<<<<<
@@ -26098,7 +26180,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   int __pyx_t_8;
   Py_ssize_t __pyx_t_9;
 
-  /* "ext/_sparse.pyx":273
+  /* "ext/_sparse.pyx":278
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -26107,7 +26189,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 */
   if (__pyx_v_parallel_ok) {
 
-    /* "ext/_sparse.pyx":274
+    /* "ext/_sparse.pyx":279
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -26142,7 +26224,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                           {
                               __pyx_v_j = (Py_ssize_t)(0 + 1 * __pyx_t_2);
 
-                              /* "ext/_sparse.pyx":275
+                              /* "ext/_sparse.pyx":280
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -26153,7 +26235,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               __pyx_t_5 = __pyx_v_j;
                               __pyx_v_g = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-                              /* "ext/_sparse.pyx":276
+                              /* "ext/_sparse.pyx":281
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -26167,7 +26249,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
                                 __pyx_v_t = __pyx_t_8;
 
-                                /* "ext/_sparse.pyx":277
+                                /* "ext/_sparse.pyx":282
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -26180,7 +26262,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               }
 
 
-                              /* "ext/_sparse.pyx":278
+                              /* "ext/_sparse.pyx":283
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -26204,7 +26286,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 
         }
 
-        /* "ext/_sparse.pyx":274
+        /* "ext/_sparse.pyx":279
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -26221,7 +26303,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
         }
     }
 
-    /* "ext/_sparse.pyx":273
+    /* "ext/_sparse.pyx":278
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -26231,7 +26313,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     goto __pyx_L3;
   }
 
-  /* "ext/_sparse.pyx":280
+  /* "ext/_sparse.pyx":285
  *             P[j] -= lr * g
  *     else:
  *         for j in range(size):             # <<<<<<<<<<<<<<
@@ -26246,7 +26328,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     for (__pyx_t_1 = 0; __pyx_t_1 < __pyx_t_2; __pyx_t_1+=1) {
       __pyx_v_j = __pyx_t_1;
 
-      /* "ext/_sparse.pyx":281
+      /* "ext/_sparse.pyx":286
  *     else:
  *         for j in range(size):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -26257,7 +26339,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       __pyx_t_5 = __pyx_v_j;
       __pyx_v_g = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-      /* "ext/_sparse.pyx":282
+      /* "ext/_sparse.pyx":287
  *         for j in range(size):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -26271,7 +26353,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
         __pyx_v_t = __pyx_t_8;
 
-        /* "ext/_sparse.pyx":283
+        /* "ext/_sparse.pyx":288
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -26284,7 +26366,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       }
 
 
-      /* "ext/_sparse.pyx":284
+      /* "ext/_sparse.pyx":289
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -26299,7 +26381,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   }
   __pyx_L3:;
 
-  /* "ext/_sparse.pyx":267
+  /* "ext/_sparse.pyx":272
  * 
  * 
  * cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,             # <<<<<<<<<<<<<<
@@ -26313,7 +26395,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 
 }
 
-/* "ext/_sparse.pyx":300
+/* "ext/_sparse.pyx":305
  *     cdef public int n_threads
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):             # <<<<<<<<<<<<<<
@@ -26364,76 +26446,76 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_d,&__pyx_mstate_global->__pyx_n_u_h,&__pyx_mstate_global->__pyx_n_u_k,&__pyx_mstate_global->__pyx_n_u_dtype,&__pyx_mstate_global->__pyx_n_u_n_threads,&__pyx_mstate_global->__pyx_n_u_batch,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 300, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 305, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 305, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 305, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 305, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 305, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 305, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 305, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 300, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 305, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, i); __PYX_ERR(0, 300, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, i); __PYX_ERR(0, 305, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 305, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 305, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 305, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 305, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 305, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 300, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 305, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_d = __Pyx_PyIndex_AsSsize_t(values[0]); if (unlikely((__pyx_v_d == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 300, __pyx_L3_error)
-    __pyx_v_h = __Pyx_PyIndex_AsSsize_t(values[1]); if (unlikely((__pyx_v_h == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 300, __pyx_L3_error)
-    __pyx_v_k = __Pyx_PyIndex_AsSsize_t(values[2]); if (unlikely((__pyx_v_k == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 300, __pyx_L3_error)
+    __pyx_v_d = __Pyx_PyIndex_AsSsize_t(values[0]); if (unlikely((__pyx_v_d == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 305, __pyx_L3_error)
+    __pyx_v_h = __Pyx_PyIndex_AsSsize_t(values[1]); if (unlikely((__pyx_v_h == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 305, __pyx_L3_error)
+    __pyx_v_k = __Pyx_PyIndex_AsSsize_t(values[2]); if (unlikely((__pyx_v_k == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 305, __pyx_L3_error)
     __pyx_v_dtype = values[3];
-    __pyx_v_n_threads = __Pyx_PyLong_As_int(values[4]); if (unlikely((__pyx_v_n_threads == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 300, __pyx_L3_error)
+    __pyx_v_n_threads = __Pyx_PyLong_As_int(values[4]); if (unlikely((__pyx_v_n_threads == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 305, __pyx_L3_error)
     if (values[5]) {
-      __pyx_v_batch = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_batch == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 300, __pyx_L3_error)
+      __pyx_v_batch = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_batch == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 305, __pyx_L3_error)
     } else {
       __pyx_v_batch = ((Py_ssize_t)0);
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, __pyx_nargs); __PYX_ERR(0, 300, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, __pyx_nargs); __PYX_ERR(0, 305, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26471,12 +26553,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   PyObject *__pyx_t_6 = NULL;
   PyObject *__pyx_t_7 = NULL;
   PyObject *__pyx_t_8 = NULL;
+  int __pyx_t_9;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/_sparse.pyx":301
+  /* "ext/_sparse.pyx":306
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
  *         if n_threads < 1:             # <<<<<<<<<<<<<<
@@ -26488,7 +26571,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/_sparse.pyx":302
+    /* "ext/_sparse.pyx":307
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
  *         if n_threads < 1:
  *             raise ValueError("n_threads must be at least 1")             # <<<<<<<<<<<<<<
@@ -26501,14 +26584,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_n_threads_must_be_at_least_1};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 302, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 307, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 302, __pyx_L1_error)
+    __PYX_ERR(0, 307, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":301
+    /* "ext/_sparse.pyx":306
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
  *         if n_threads < 1:             # <<<<<<<<<<<<<<
@@ -26517,7 +26600,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
 */
   }
 
-  /* "ext/_sparse.pyx":303
+  /* "ext/_sparse.pyx":308
  *         if n_threads < 1:
  *             raise ValueError("n_threads must be at least 1")
  *         self.n_threads = n_threads             # <<<<<<<<<<<<<<
@@ -26526,7 +26609,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
 */
   __pyx_v_self->n_threads = __pyx_v_n_threads;
 
-  /* "ext/_sparse.pyx":304
+  /* "ext/_sparse.pyx":309
  *             raise ValueError("n_threads must be at least 1")
  *         self.n_threads = n_threads
  *         self.acc_W1 = np.zeros((n_threads, d * h if batch == 0 else 0), dtype)             # <<<<<<<<<<<<<<
@@ -26534,17 +26617,17 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 304, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 309, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 304, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 309, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 304, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 309, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_t_1 = (__pyx_v_batch == 0);
 
   if (__pyx_t_1) {
-    __pyx_t_8 = PyLong_FromSsize_t((__pyx_v_d * __pyx_v_h)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 304, __pyx_L1_error)
+    __pyx_t_8 = PyLong_FromSsize_t((__pyx_v_d * __pyx_v_h)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 309, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
     __pyx_t_7 = __pyx_t_8;
     __pyx_t_8 = 0;
@@ -26553,12 +26636,12 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __pyx_t_7 = __pyx_mstate_global->__pyx_int_0;
   }
 
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 304, __pyx_L1_error)
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 309, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 304, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 304, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -26579,7 +26662,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 304, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 309, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -26587,7 +26670,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->acc_W1, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":305
+  /* "ext/_sparse.pyx":310
  *         self.n_threads = n_threads
  *         self.acc_W1 = np.zeros((n_threads, d * h if batch == 0 else 0), dtype)
  *         self.D1 = np.zeros((batch, h), dtype)             # <<<<<<<<<<<<<<
@@ -26595,21 +26678,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.acc_b1 = np.zeros((n_threads, h), dtype)
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 305, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 305, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-  __pyx_t_8 = PyLong_FromSsize_t(__pyx_v_batch); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 305, __pyx_L1_error)
+  __pyx_t_8 = PyLong_FromSsize_t(__pyx_v_batch); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 305, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 305, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 305, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 310, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 305, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 310, __pyx_L1_error);
   __pyx_t_8 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -26630,7 +26713,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 305, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 310, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -26638,7 +26721,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->D1, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":306
+  /* "ext/_sparse.pyx":311
  *         self.acc_W1 = np.zeros((n_threads, d * h if batch == 0 else 0), dtype)
  *         self.D1 = np.zeros((batch, h), dtype)
  *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)             # <<<<<<<<<<<<<<
@@ -26646,21 +26729,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.acc_b2 = np.zeros((n_threads, k), dtype)
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 311, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 311, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 311, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyLong_FromSsize_t((__pyx_v_h * __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t((__pyx_v_h * __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 311, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 306, __pyx_L1_error)
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 311, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 306, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 311, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 306, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 311, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -26681,7 +26764,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 306, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 311, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -26689,239 +26772,12 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->acc_W2, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":307
+  /* "ext/_sparse.pyx":312
  *         self.D1 = np.zeros((batch, h), dtype)
  *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)
  *         self.acc_b1 = np.zeros((n_threads, h), dtype)             # <<<<<<<<<<<<<<
  *         self.acc_b2 = np.zeros((n_threads, k), dtype)
  *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
-*/
-  __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 307, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 307, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 307, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 307, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 307, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 307, __pyx_L1_error);
-  __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 307, __pyx_L1_error);
-  __pyx_t_8 = 0;
-  __pyx_t_7 = 0;
-  __pyx_t_4 = 1;
-  #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_3))) {
-    __pyx_t_6 = PyMethod_GET_SELF(__pyx_t_3);
-    assert(__pyx_t_6);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_3);
-    __Pyx_INCREF(__pyx_t_6);
-    __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_3, __pyx__function);
-    __pyx_t_4 = 0;
-  }
-  #endif
-  {
-    PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_5, __pyx_v_dtype};
-    __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_3, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-    __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 307, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_2);
-  }
-  __Pyx_GIVEREF(__pyx_t_2);
-  __Pyx_GOTREF(__pyx_v_self->acc_b1);
-  __Pyx_DECREF_SET(__pyx_v_self->acc_b1, __pyx_t_2);
-  __pyx_t_2 = 0;
-
-  /* "ext/_sparse.pyx":308
- *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)
- *         self.acc_b1 = np.zeros((n_threads, h), dtype)
- *         self.acc_b2 = np.zeros((n_threads, k), dtype)             # <<<<<<<<<<<<<<
- *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
- *         self.W2T = np.zeros((k, h), dtype)
-*/
-  __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 308, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 308, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_6);
-  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 308, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 308, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 308, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_8);
-  __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 308, __pyx_L1_error);
-  __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 308, __pyx_L1_error);
-  __pyx_t_5 = 0;
-  __pyx_t_7 = 0;
-  __pyx_t_4 = 1;
-  #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_6))) {
-    __pyx_t_3 = PyMethod_GET_SELF(__pyx_t_6);
-    assert(__pyx_t_3);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_6);
-    __Pyx_INCREF(__pyx_t_3);
-    __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_6, __pyx__function);
-    __pyx_t_4 = 0;
-  }
-  #endif
-  {
-    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_8, __pyx_v_dtype};
-    __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-    __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 308, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_2);
-  }
-  __Pyx_GIVEREF(__pyx_t_2);
-  __Pyx_GOTREF(__pyx_v_self->acc_b2);
-  __Pyx_DECREF_SET(__pyx_v_self->acc_b2, __pyx_t_2);
-  __pyx_t_2 = 0;
-
-  /* "ext/_sparse.pyx":309
- *         self.acc_b1 = np.zeros((n_threads, h), dtype)
- *         self.acc_b2 = np.zeros((n_threads, k), dtype)
- *         self.work = np.zeros((n_threads, 2 * h + k), dtype)             # <<<<<<<<<<<<<<
- *         self.W2T = np.zeros((k, h), dtype)
- *         tile = TILE if batch == 0 else 0
-*/
-  __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 309, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 309, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 309, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_7 = PyLong_FromSsize_t(((2 * __pyx_v_h) + __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 309, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 309, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
-  __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
-  __pyx_t_8 = 0;
-  __pyx_t_7 = 0;
-  __pyx_t_4 = 1;
-  #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_3))) {
-    __pyx_t_6 = PyMethod_GET_SELF(__pyx_t_3);
-    assert(__pyx_t_6);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_3);
-    __Pyx_INCREF(__pyx_t_6);
-    __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_3, __pyx__function);
-    __pyx_t_4 = 0;
-  }
-  #endif
-  {
-    PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_5, __pyx_v_dtype};
-    __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_3, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-    __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 309, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_2);
-  }
-  __Pyx_GIVEREF(__pyx_t_2);
-  __Pyx_GOTREF(__pyx_v_self->work);
-  __Pyx_DECREF_SET(__pyx_v_self->work, __pyx_t_2);
-  __pyx_t_2 = 0;
-
-  /* "ext/_sparse.pyx":310
- *         self.acc_b2 = np.zeros((n_threads, k), dtype)
- *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
- *         self.W2T = np.zeros((k, h), dtype)             # <<<<<<<<<<<<<<
- *         tile = TILE if batch == 0 else 0
- *         self.tile_D = np.zeros((n_threads, tile * h), dtype)
-*/
-  __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 310, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 310, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_6);
-  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 310, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 310, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 310, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_8);
-  __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 310, __pyx_L1_error);
-  __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 310, __pyx_L1_error);
-  __pyx_t_5 = 0;
-  __pyx_t_7 = 0;
-  __pyx_t_4 = 1;
-  #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_6))) {
-    __pyx_t_3 = PyMethod_GET_SELF(__pyx_t_6);
-    assert(__pyx_t_3);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_6);
-    __Pyx_INCREF(__pyx_t_3);
-    __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_6, __pyx__function);
-    __pyx_t_4 = 0;
-  }
-  #endif
-  {
-    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_8, __pyx_v_dtype};
-    __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-    __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 310, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_2);
-  }
-  __Pyx_GIVEREF(__pyx_t_2);
-  __Pyx_GOTREF(__pyx_v_self->W2T);
-  __Pyx_DECREF_SET(__pyx_v_self->W2T, __pyx_t_2);
-  __pyx_t_2 = 0;
-
-  /* "ext/_sparse.pyx":311
- *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
- *         self.W2T = np.zeros((k, h), dtype)
- *         tile = TILE if batch == 0 else 0             # <<<<<<<<<<<<<<
- *         self.tile_D = np.zeros((n_threads, tile * h), dtype)
- *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)
-*/
-  __pyx_t_1 = (__pyx_v_batch == 0);
-
-  if (__pyx_t_1) {
-    __pyx_t_6 = __Pyx_PyLong_From___pyx_anon_enum(__pyx_e_6mlpgui_7_sparse_TILE); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 311, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_6);
-    if (__Pyx_PyInt_FromNumber(&__pyx_t_6, NULL, 0) < (0)) __PYX_ERR(0, 311, __pyx_L1_error)
-    __pyx_t_2 = __pyx_t_6;
-    __pyx_t_6 = 0;
-  } else {
-    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_0);
-    __pyx_t_2 = __pyx_mstate_global->__pyx_int_0;
-  }
-
-  __pyx_v_tile = ((PyObject*)__pyx_t_2);
-  __pyx_t_2 = 0;
-
-  /* "ext/_sparse.pyx":312
- *         self.W2T = np.zeros((k, h), dtype)
- *         tile = TILE if batch == 0 else 0
- *         self.tile_D = np.zeros((n_threads, tile * h), dtype)             # <<<<<<<<<<<<<<
- *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)
- *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
 */
   __pyx_t_6 = NULL;
   __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 312, __pyx_L1_error)
@@ -26933,17 +26789,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_GOTREF(__pyx_t_8);
   __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 312, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = __Pyx_PyNumber_Multiply_int_int(__pyx_v_tile, __pyx_t_7); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 312, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 312, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __pyx_t_7 = PyTuple_New(2); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 312, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
   __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 312, __pyx_L1_error);
-  __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 312, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 312, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_7);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 312, __pyx_L1_error);
   __pyx_t_8 = 0;
-  __pyx_t_5 = 0;
+  __pyx_t_7 = 0;
   __pyx_t_4 = 1;
   #if CYTHON_UNPACK_METHODS
   if (unlikely(PyMethod_Check(__pyx_t_3))) {
@@ -26957,49 +26810,44 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   }
   #endif
   {
-    PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_7, __pyx_v_dtype};
+    PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_5, __pyx_v_dtype};
     __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_3, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 312, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
-  __Pyx_GOTREF(__pyx_v_self->tile_D);
-  __Pyx_DECREF_SET(__pyx_v_self->tile_D, __pyx_t_2);
+  __Pyx_GOTREF(__pyx_v_self->acc_b1);
+  __Pyx_DECREF_SET(__pyx_v_self->acc_b1, __pyx_t_2);
   __pyx_t_2 = 0;
 
   /* "ext/_sparse.pyx":313
- *         tile = TILE if batch == 0 else 0
- *         self.tile_D = np.zeros((n_threads, tile * h), dtype)
- *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)             # <<<<<<<<<<<<<<
- *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
- *         self.tile_vals = np.zeros((n_threads, tile * d), dtype)
+ *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)
+ *         self.acc_b1 = np.zeros((n_threads, h), dtype)
+ *         self.acc_b2 = np.zeros((n_threads, k), dtype)             # <<<<<<<<<<<<<<
+ *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
+ *         self.W2T = np.zeros((k, h), dtype)
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 313, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 313, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_6);
-  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __pyx_t_7 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 313, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyLong_FromSsize_t((__pyx_v_d + 1)); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 313, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 313, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_8);
-  __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_7) != (0)) __PYX_ERR(0, 313, __pyx_L1_error);
-  __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 313, __pyx_L1_error);
-  __pyx_t_7 = 0;
-  __pyx_t_5 = 0;
   __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 313, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_intp); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 313, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_GIVEREF(__pyx_t_5);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 313, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_7);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 313, __pyx_L1_error);
+  __pyx_t_5 = 0;
+  __pyx_t_7 = 0;
   __pyx_t_4 = 1;
   #if CYTHON_UNPACK_METHODS
   if (unlikely(PyMethod_Check(__pyx_t_6))) {
@@ -27013,13 +26861,268 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   }
   #endif
   {
-    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_8, __pyx_t_7};
+    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_8, __pyx_v_dtype};
     __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 313, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
+  }
+  __Pyx_GIVEREF(__pyx_t_2);
+  __Pyx_GOTREF(__pyx_v_self->acc_b2);
+  __Pyx_DECREF_SET(__pyx_v_self->acc_b2, __pyx_t_2);
+  __pyx_t_2 = 0;
+
+  /* "ext/_sparse.pyx":314
+ *         self.acc_b1 = np.zeros((n_threads, h), dtype)
+ *         self.acc_b2 = np.zeros((n_threads, k), dtype)
+ *         self.work = np.zeros((n_threads, 2 * h + k), dtype)             # <<<<<<<<<<<<<<
+ *         self.W2T = np.zeros((k, h), dtype)
+ *         tile = TILE if batch == 0 else (batch if batch <= MAX_TILED_BATCH else 0)
+*/
+  __pyx_t_6 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __pyx_t_7 = PyLong_FromSsize_t(((2 * __pyx_v_h) + __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __Pyx_GIVEREF(__pyx_t_8);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 314, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_7);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 314, __pyx_L1_error);
+  __pyx_t_8 = 0;
+  __pyx_t_7 = 0;
+  __pyx_t_4 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_3))) {
+    __pyx_t_6 = PyMethod_GET_SELF(__pyx_t_3);
+    assert(__pyx_t_6);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_3);
+    __Pyx_INCREF(__pyx_t_6);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_3, __pyx__function);
+    __pyx_t_4 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_5, __pyx_v_dtype};
+    __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_3, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+    __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 314, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
+  }
+  __Pyx_GIVEREF(__pyx_t_2);
+  __Pyx_GOTREF(__pyx_v_self->work);
+  __Pyx_DECREF_SET(__pyx_v_self->work, __pyx_t_2);
+  __pyx_t_2 = 0;
+
+  /* "ext/_sparse.pyx":315
+ *         self.acc_b2 = np.zeros((n_threads, k), dtype)
+ *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
+ *         self.W2T = np.zeros((k, h), dtype)             # <<<<<<<<<<<<<<
+ *         tile = TILE if batch == 0 else (batch if batch <= MAX_TILED_BATCH else 0)
+ *         self.tile_D = np.zeros((n_threads, TILE * h if batch == 0 else 0), dtype)
+*/
+  __pyx_t_3 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_GIVEREF(__pyx_t_5);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 315, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_7);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 315, __pyx_L1_error);
+  __pyx_t_5 = 0;
+  __pyx_t_7 = 0;
+  __pyx_t_4 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_6))) {
+    __pyx_t_3 = PyMethod_GET_SELF(__pyx_t_6);
+    assert(__pyx_t_3);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_6);
+    __Pyx_INCREF(__pyx_t_3);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_6, __pyx__function);
+    __pyx_t_4 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_8, __pyx_v_dtype};
+    __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+    __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 315, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
+  }
+  __Pyx_GIVEREF(__pyx_t_2);
+  __Pyx_GOTREF(__pyx_v_self->W2T);
+  __Pyx_DECREF_SET(__pyx_v_self->W2T, __pyx_t_2);
+  __pyx_t_2 = 0;
+
+  /* "ext/_sparse.pyx":316
+ *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
+ *         self.W2T = np.zeros((k, h), dtype)
+ *         tile = TILE if batch == 0 else (batch if batch <= MAX_TILED_BATCH else 0)             # <<<<<<<<<<<<<<
+ *         self.tile_D = np.zeros((n_threads, TILE * h if batch == 0 else 0), dtype)
+ *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)
+*/
+  __pyx_t_1 = (__pyx_v_batch == 0);
+
+  if (__pyx_t_1) {
+    __pyx_t_6 = __Pyx_PyLong_From___pyx_anon_enum(__pyx_e_6mlpgui_7_sparse_TILE); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 316, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_6);
+    if (__Pyx_PyInt_FromNumber(&__pyx_t_6, NULL, 0) < (0)) __PYX_ERR(0, 316, __pyx_L1_error)
+    __pyx_t_2 = __pyx_t_6;
+    __pyx_t_6 = 0;
+  } else {
+    __pyx_t_9 = (__pyx_v_batch <= __pyx_e_6mlpgui_7_sparse_MAX_TILED_BATCH);
+
+    if (__pyx_t_9) {
+      __pyx_t_8 = PyLong_FromSsize_t(__pyx_v_batch); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 316, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_8);
+      if (__Pyx_PyInt_FromNumber(&__pyx_t_8, NULL, 0) < (0)) __PYX_ERR(0, 316, __pyx_L1_error)
+      __pyx_t_6 = __pyx_t_8;
+      __pyx_t_8 = 0;
+    } else {
+      __Pyx_INCREF(__pyx_mstate_global->__pyx_int_0);
+      __pyx_t_6 = __pyx_mstate_global->__pyx_int_0;
+    }
+
+    __pyx_t_2 = __pyx_t_6;
+    __pyx_t_6 = 0;
+  }
+
+  __pyx_v_tile = ((PyObject*)__pyx_t_2);
+  __pyx_t_2 = 0;
+
+  /* "ext/_sparse.pyx":317
+ *         self.W2T = np.zeros((k, h), dtype)
+ *         tile = TILE if batch == 0 else (batch if batch <= MAX_TILED_BATCH else 0)
+ *         self.tile_D = np.zeros((n_threads, TILE * h if batch == 0 else 0), dtype)             # <<<<<<<<<<<<<<
+ *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)
+ *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
+*/
+  __pyx_t_6 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 317, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 317, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 317, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __pyx_t_1 = (__pyx_v_batch == 0);
+
+  if (__pyx_t_1) {
+    __pyx_t_5 = PyLong_FromSsize_t((__pyx_e_6mlpgui_7_sparse_TILE * __pyx_v_h)); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 317, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_5);
+    __pyx_t_7 = __pyx_t_5;
+    __pyx_t_5 = 0;
+  } else {
+    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_0);
+    __pyx_t_7 = __pyx_mstate_global->__pyx_int_0;
+  }
+
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 317, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __Pyx_GIVEREF(__pyx_t_8);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 317, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_7);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 317, __pyx_L1_error);
+  __pyx_t_8 = 0;
+  __pyx_t_7 = 0;
+  __pyx_t_4 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_3))) {
+    __pyx_t_6 = PyMethod_GET_SELF(__pyx_t_3);
+    assert(__pyx_t_6);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_3);
+    __Pyx_INCREF(__pyx_t_6);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_3, __pyx__function);
+    __pyx_t_4 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_5, __pyx_v_dtype};
+    __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_3, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+    __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 317, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
+  }
+  __Pyx_GIVEREF(__pyx_t_2);
+  __Pyx_GOTREF(__pyx_v_self->tile_D);
+  __Pyx_DECREF_SET(__pyx_v_self->tile_D, __pyx_t_2);
+  __pyx_t_2 = 0;
+
+  /* "ext/_sparse.pyx":318
+ *         tile = TILE if batch == 0 else (batch if batch <= MAX_TILED_BATCH else 0)
+ *         self.tile_D = np.zeros((n_threads, TILE * h if batch == 0 else 0), dtype)
+ *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)             # <<<<<<<<<<<<<<
+ *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
+ *         self.tile_vals = np.zeros((n_threads, tile * d), dtype)
+*/
+  __pyx_t_3 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_7 = PyLong_FromSsize_t((__pyx_v_d + 1)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_GIVEREF(__pyx_t_5);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 318, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_7);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 318, __pyx_L1_error);
+  __pyx_t_5 = 0;
+  __pyx_t_7 = 0;
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_intp); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+  __pyx_t_4 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_6))) {
+    __pyx_t_3 = PyMethod_GET_SELF(__pyx_t_6);
+    assert(__pyx_t_3);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_6);
+    __Pyx_INCREF(__pyx_t_3);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_6, __pyx__function);
+    __pyx_t_4 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_8, __pyx_t_5};
+    __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+    __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 318, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -27027,39 +27130,39 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->tile_count, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":314
- *         self.tile_D = np.zeros((n_threads, tile * h), dtype)
+  /* "ext/_sparse.pyx":319
+ *         self.tile_D = np.zeros((n_threads, TILE * h if batch == 0 else 0), dtype)
  *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)
  *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)             # <<<<<<<<<<<<<<
  *         self.tile_vals = np.zeros((n_threads, tile * d), dtype)
  *         self.stats = np.zeros((n_threads, PAD), np.float64)
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 314, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 319, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __pyx_t_7 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 314, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 314, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_5 = __Pyx_PyNumber_Multiply_int_int(__pyx_v_tile, __pyx_t_3); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 314, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 314, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_t_7) != (0)) __PYX_ERR(0, 314, __pyx_L1_error);
-  __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 314, __pyx_L1_error);
-  __pyx_t_7 = 0;
-  __pyx_t_5 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 314, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 314, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __pyx_t_7 = __Pyx_PyNumber_Multiply_int_int(__pyx_v_tile, __pyx_t_3); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __Pyx_GIVEREF(__pyx_t_5);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 319, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_7);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 319, __pyx_L1_error);
+  __pyx_t_5 = 0;
+  __pyx_t_7 = 0;
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   __pyx_t_4 = 1;
   #if CYTHON_UNPACK_METHODS
   if (unlikely(PyMethod_Check(__pyx_t_8))) {
@@ -27073,13 +27176,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   }
   #endif
   {
-    PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_3, __pyx_t_7};
+    PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_3, __pyx_t_5};
     __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_8, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 314, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 319, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -27087,7 +27190,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->tile_rows, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":315
+  /* "ext/_sparse.pyx":320
  *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)
  *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
  *         self.tile_vals = np.zeros((n_threads, tile * d), dtype)             # <<<<<<<<<<<<<<
@@ -27095,26 +27198,26 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  * 
 */
   __pyx_t_8 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 315, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 315, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __pyx_t_7 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 315, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 315, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __Pyx_PyNumber_Multiply_int_int(__pyx_v_tile, __pyx_t_6); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_7) != (0)) __PYX_ERR(0, 315, __pyx_L1_error);
+  __pyx_t_7 = __Pyx_PyNumber_Multiply_int_int(__pyx_v_tile, __pyx_t_6); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+  __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 315, __pyx_L1_error);
-  __pyx_t_7 = 0;
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 320, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_7);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 320, __pyx_L1_error);
   __pyx_t_5 = 0;
+  __pyx_t_7 = 0;
   __pyx_t_4 = 1;
   #if CYTHON_UNPACK_METHODS
   if (unlikely(PyMethod_Check(__pyx_t_3))) {
@@ -27133,7 +27236,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 315, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 320, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -27141,7 +27244,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->tile_vals, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":316
+  /* "ext/_sparse.pyx":321
  *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
  *         self.tile_vals = np.zeros((n_threads, tile * d), dtype)
  *         self.stats = np.zeros((n_threads, PAD), np.float64)             # <<<<<<<<<<<<<<
@@ -27149,28 +27252,28 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *     def check(self, W1, W2, bint full_batch):
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 316, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 321, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 316, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 321, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 316, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 321, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __Pyx_PyLong_From___pyx_anon_enum(__pyx_e_6mlpgui_7_sparse_PAD); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 316, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyTuple_New(2); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 316, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyLong_From___pyx_anon_enum(__pyx_e_6mlpgui_7_sparse_PAD); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 321, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 316, __pyx_L1_error);
-  __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 316, __pyx_L1_error);
-  __pyx_t_6 = 0;
-  __pyx_t_5 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 316, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 321, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 316, __pyx_L1_error)
+  __Pyx_GIVEREF(__pyx_t_6);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 321, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_7);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 321, __pyx_L1_error);
+  __pyx_t_6 = 0;
+  __pyx_t_7 = 0;
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 321, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   __pyx_t_4 = 1;
   #if CYTHON_UNPACK_METHODS
   if (unlikely(PyMethod_Check(__pyx_t_8))) {
@@ -27184,13 +27287,13 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   }
   #endif
   {
-    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_7, __pyx_t_6};
+    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_5, __pyx_t_6};
     __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_8, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 316, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 321, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -27198,7 +27301,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->stats, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":300
+  /* "ext/_sparse.pyx":305
  *     cdef public int n_threads
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):             # <<<<<<<<<<<<<<
@@ -27225,7 +27328,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":318
+/* "ext/_sparse.pyx":323
  *         self.stats = np.zeros((n_threads, PAD), np.float64)
  * 
  *     def check(self, W1, W2, bint full_batch):             # <<<<<<<<<<<<<<
@@ -27274,46 +27377,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_full_batch,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 318, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 323, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 318, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 323, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 318, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 323, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 318, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 323, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "check", 0) < (0)) __PYX_ERR(0, 318, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "check", 0) < (0)) __PYX_ERR(0, 323, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, i); __PYX_ERR(0, 318, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, i); __PYX_ERR(0, 323, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 318, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 323, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 318, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 323, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 318, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 323, __pyx_L3_error)
     }
     __pyx_v_W1 = values[0];
     __pyx_v_W2 = values[1];
-    __pyx_v_full_batch = __Pyx_PyObject_IsTrue(values[2]); if (unlikely((__pyx_v_full_batch == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 318, __pyx_L3_error)
+    __pyx_v_full_batch = __Pyx_PyObject_IsTrue(values[2]); if (unlikely((__pyx_v_full_batch == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 323, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 318, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 323, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27353,26 +27456,26 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("check", 0);
 
-  /* "ext/_sparse.pyx":319
+  /* "ext/_sparse.pyx":324
  * 
  *     def check(self, W1, W2, bint full_batch):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]             # <<<<<<<<<<<<<<
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 324, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 324, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 324, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 324, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 324, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 324, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_d = __pyx_t_2;
@@ -27382,21 +27485,21 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   __pyx_v_k = __pyx_t_4;
   __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":320
+  /* "ext/_sparse.pyx":325
  *     def check(self, W1, W2, bint full_batch):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:             # <<<<<<<<<<<<<<
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:
 */
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 325, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 325, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_h, __pyx_v_k); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_h, __pyx_v_k); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 325, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 320, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 325, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   if (!__pyx_t_6) {
@@ -27407,17 +27510,17 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->work, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->work, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 325, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 325, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_PyLong_MultiplyCObj(__pyx_mstate_global->__pyx_int_2, __pyx_v_h, 2, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_MultiplyCObj(__pyx_mstate_global->__pyx_int_2, __pyx_v_h, 2, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 325, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_2 = __Pyx_PyNumber_Add_object_object(__pyx_t_4, __pyx_v_k); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyNumber_Add_object_object(__pyx_t_4, __pyx_v_k); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 325, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 320, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 325, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
@@ -27427,7 +27530,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/_sparse.pyx":321
+    /* "ext/_sparse.pyx":326
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")             # <<<<<<<<<<<<<<
@@ -27440,14 +27543,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_workspace_doesn_t_fit_the_networ};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 321, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 326, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 321, __pyx_L1_error)
+    __PYX_ERR(0, 326, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":320
+    /* "ext/_sparse.pyx":325
  *     def check(self, W1, W2, bint full_batch):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:             # <<<<<<<<<<<<<<
@@ -27456,7 +27559,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
 */
   }
 
-  /* "ext/_sparse.pyx":322
+  /* "ext/_sparse.pyx":327
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:             # <<<<<<<<<<<<<<
@@ -27469,14 +27572,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
     __pyx_t_5 = __pyx_v_full_batch;
     goto __pyx_L7_bool_binop_done;
   }
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 322, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_2, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 322, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_2, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 327, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __pyx_t_2 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_d, __pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 322, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_d, __pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 322, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 327, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
@@ -27486,7 +27589,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/_sparse.pyx":323
+    /* "ext/_sparse.pyx":328
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:
  *             raise ValueError("workspace was made for mini-batches")             # <<<<<<<<<<<<<<
@@ -27499,14 +27602,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_workspace_was_made_for_mini_batc};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 323, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 328, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 323, __pyx_L1_error)
+    __PYX_ERR(0, 328, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":322
+    /* "ext/_sparse.pyx":327
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:             # <<<<<<<<<<<<<<
@@ -27515,7 +27618,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
 */
   }
 
-  /* "ext/_sparse.pyx":318
+  /* "ext/_sparse.pyx":323
  *         self.stats = np.zeros((n_threads, PAD), np.float64)
  * 
  *     def check(self, W1, W2, bint full_batch):             # <<<<<<<<<<<<<<
@@ -27542,7 +27645,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":296
+/* "ext/_sparse.pyx":301
  *     """
  * 
  *     cdef public object acc_W1, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T             # <<<<<<<<<<<<<<
@@ -28790,7 +28893,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace_3W2T_4__del__(struct __pyx_obj_6
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":297
+/* "ext/_sparse.pyx":302
  * 
  *     cdef public object acc_W1, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
  *     cdef public object tile_D, tile_count, tile_rows, tile_vals             # <<<<<<<<<<<<<<
@@ -29418,7 +29521,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_vals_4__del__(struct __pyx
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":298
+/* "ext/_sparse.pyx":303
  *     cdef public object acc_W1, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
  *     cdef public object tile_D, tile_count, tile_rows, tile_vals
  *     cdef public int n_threads             # <<<<<<<<<<<<<<
@@ -29457,7 +29560,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_9n_threads___get__(struct 
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->n_threads); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 298, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->n_threads); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 303, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29530,7 +29633,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace_9n_threads_2__set__(struct __pyx
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 298, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 303, __pyx_L4_error)
         __pyx_v_self->n_threads = __pyx_t_2;
       }
       /*finally:*/ {
@@ -30165,7 +30268,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_6__setstate_cython__(struc
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":326
+/* "ext/_sparse.pyx":331
  * 
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -30178,7 +30281,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
 
-  /* "ext/_sparse.pyx":327
+  /* "ext/_sparse.pyx":332
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -30190,7 +30293,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":328
+    /* "ext/_sparse.pyx":333
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:
  *         memset(&a[0, 0], 0, a.shape[0] * a.shape[1] * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -30201,7 +30304,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
     __pyx_t_3 = 0;
     (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_a.data + __pyx_t_2 * __pyx_v_a.strides[0]) )) + __pyx_t_3)) )))), 0, (((__pyx_v_a.shape[0]) * (__pyx_v_a.shape[1])) * (sizeof(float)))));
 
-    /* "ext/_sparse.pyx":327
+    /* "ext/_sparse.pyx":332
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -30210,7 +30313,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
 */
   }
 
-  /* "ext/_sparse.pyx":326
+  /* "ext/_sparse.pyx":331
  * 
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -30226,7 +30329,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
 
-  /* "ext/_sparse.pyx":327
+  /* "ext/_sparse.pyx":332
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -30238,7 +30341,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":328
+    /* "ext/_sparse.pyx":333
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:
  *         memset(&a[0, 0], 0, a.shape[0] * a.shape[1] * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -30249,7 +30352,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
     __pyx_t_3 = 0;
     (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_a.data + __pyx_t_2 * __pyx_v_a.strides[0]) )) + __pyx_t_3)) )))), 0, (((__pyx_v_a.shape[0]) * (__pyx_v_a.shape[1])) * (sizeof(double)))));
 
-    /* "ext/_sparse.pyx":327
+    /* "ext/_sparse.pyx":332
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -30258,7 +30361,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
 */
   }
 
-  /* "ext/_sparse.pyx":326
+  /* "ext/_sparse.pyx":331
  * 
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -30269,7 +30372,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   /* function exit code */
 }
 
-/* "ext/_sparse.pyx":331
+/* "ext/_sparse.pyx":336
  * 
  * 
  * cdef void _transpose(const floating* W2, floating* W2T, Py_ssize_t h, Py_ssize_t k) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -30287,7 +30390,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
   Py_ssize_t __pyx_t_5;
   Py_ssize_t __pyx_t_6;
 
-  /* "ext/_sparse.pyx":334
+  /* "ext/_sparse.pyx":339
  *     """W2T (k, h) := W2 (h, k) transposed."""
  *     cdef Py_ssize_t j, c
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -30301,7 +30404,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":335
+    /* "ext/_sparse.pyx":340
  *     cdef Py_ssize_t j, c
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -30315,7 +30418,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":336
+      /* "ext/_sparse.pyx":341
  *     for j in range(h):
  *         for c in range(k):
  *             W2T[c * h + j] = W2[j * k + c]             # <<<<<<<<<<<<<<
@@ -30328,7 +30431,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
   }
 
 
-  /* "ext/_sparse.pyx":331
+  /* "ext/_sparse.pyx":336
  * 
  * 
  * cdef void _transpose(const floating* W2, floating* W2T, Py_ssize_t h, Py_ssize_t k) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -30351,7 +30454,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
   Py_ssize_t __pyx_t_5;
   Py_ssize_t __pyx_t_6;
 
-  /* "ext/_sparse.pyx":334
+  /* "ext/_sparse.pyx":339
  *     """W2T (k, h) := W2 (h, k) transposed."""
  *     cdef Py_ssize_t j, c
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -30365,7 +30468,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":335
+    /* "ext/_sparse.pyx":340
  *     cdef Py_ssize_t j, c
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -30379,7 +30482,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":336
+      /* "ext/_sparse.pyx":341
  *     for j in range(h):
  *         for c in range(k):
  *             W2T[c * h + j] = W2[j * k + c]             # <<<<<<<<<<<<<<
@@ -30392,7 +30495,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
   }
 
 
-  /* "ext/_sparse.pyx":331
+  /* "ext/_sparse.pyx":336
  * 
  * 
  * cdef void _transpose(const floating* W2, floating* W2T, Py_ssize_t h, Py_ssize_t k) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -30405,7 +30508,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
 
 }
 
-/* "ext/_sparse.pyx":339
+/* "ext/_sparse.pyx":344
  * 
  * 
  * cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py_ssize_t k,             # <<<<<<<<<<<<<<
@@ -30431,7 +30534,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   int __pyx_t_11;
   Py_ssize_t __pyx_t_12;
 
-  /* "ext/_sparse.pyx":345
+  /* "ext/_sparse.pyx":350
  *     cdef int t
  *     cdef floating g
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -30445,7 +30548,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":346
+    /* "ext/_sparse.pyx":351
  *     cdef floating g
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -30459,7 +30562,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":347
+      /* "ext/_sparse.pyx":352
  *     for j in range(h):
  *         for c in range(k):
  *             g = acc[0, c * h + j]             # <<<<<<<<<<<<<<
@@ -30470,7 +30573,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       __pyx_t_8 = ((__pyx_v_c * __pyx_v_h) + __pyx_v_j);
       __pyx_v_g = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_7 * __pyx_v_acc.strides[0]) )) + __pyx_t_8)) )));
 
-      /* "ext/_sparse.pyx":348
+      /* "ext/_sparse.pyx":353
  *         for c in range(k):
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -30484,7 +30587,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       for (__pyx_t_11 = 1; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
         __pyx_v_t = __pyx_t_11;
 
-        /* "ext/_sparse.pyx":349
+        /* "ext/_sparse.pyx":354
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]             # <<<<<<<<<<<<<<
@@ -30497,7 +30600,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       }
 
 
-      /* "ext/_sparse.pyx":350
+      /* "ext/_sparse.pyx":355
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]
  *             W2[j * k + c] -= lr * g             # <<<<<<<<<<<<<<
@@ -30512,7 +30615,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   }
 
 
-  /* "ext/_sparse.pyx":339
+  /* "ext/_sparse.pyx":344
  * 
  * 
  * cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py_ssize_t k,             # <<<<<<<<<<<<<<
@@ -30545,7 +30648,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   int __pyx_t_11;
   Py_ssize_t __pyx_t_12;
 
-  /* "ext/_sparse.pyx":345
+  /* "ext/_sparse.pyx":350
  *     cdef int t
  *     cdef floating g
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -30559,7 +30662,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":346
+    /* "ext/_sparse.pyx":351
  *     cdef floating g
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -30573,7 +30676,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":347
+      /* "ext/_sparse.pyx":352
  *     for j in range(h):
  *         for c in range(k):
  *             g = acc[0, c * h + j]             # <<<<<<<<<<<<<<
@@ -30584,7 +30687,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       __pyx_t_8 = ((__pyx_v_c * __pyx_v_h) + __pyx_v_j);
       __pyx_v_g = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_7 * __pyx_v_acc.strides[0]) )) + __pyx_t_8)) )));
 
-      /* "ext/_sparse.pyx":348
+      /* "ext/_sparse.pyx":353
  *         for c in range(k):
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -30598,7 +30701,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       for (__pyx_t_11 = 1; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
         __pyx_v_t = __pyx_t_11;
 
-        /* "ext/_sparse.pyx":349
+        /* "ext/_sparse.pyx":354
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]             # <<<<<<<<<<<<<<
@@ -30611,7 +30714,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       }
 
 
-      /* "ext/_sparse.pyx":350
+      /* "ext/_sparse.pyx":355
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]
  *             W2[j * k + c] -= lr * g             # <<<<<<<<<<<<<<
@@ -30626,7 +30729,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   }
 
 
-  /* "ext/_sparse.pyx":339
+  /* "ext/_sparse.pyx":344
  * 
  * 
  * cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py_ssize_t k,             # <<<<<<<<<<<<<<
@@ -30641,7 +30744,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
 
 }
 
-/* "ext/_sparse.pyx":353
+/* "ext/_sparse.pyx":358
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -30678,53 +30781,53 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_1full_batch_step(PyObject *__pyx_self
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 353, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 358, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 353, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 358, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 353, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 358, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 358, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -30738,7 +30841,7 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_1full_batch_step(PyObject *__pyx_self
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 353, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 358, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -30790,7 +30893,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 353, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 358, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -30808,11 +30911,11 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 353, __pyx_L1_error)
+    __PYX_ERR(0, 358, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 353, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 358, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 353, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -30822,7 +30925,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 353, __pyx_L1_error)
+      __PYX_ERR(0, 358, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 1);
     __Pyx_INCREF(__pyx_t_5);
@@ -30841,9 +30944,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 353, __pyx_L1_error)
+    __PYX_ERR(0, 358, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 353, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 358, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -30852,25 +30955,25 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 353, __pyx_L1_error)
+      __PYX_ERR(0, 358, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 353, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 1, 7, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 353, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 1, 7, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 358, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 353, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 353, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 358, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 353, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -30929,48 +31032,48 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_9full_batch_step(PyObject
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,&__pyx_mstate_global->__pyx_n_u_grads,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 353, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 358, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 353, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 358, __pyx_L3_error)
 
-      /* "ext/_sparse.pyx":354
+      /* "ext/_sparse.pyx":359
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,
  *                     floating lr, Workspace ws, grads=None):             # <<<<<<<<<<<<<<
@@ -30979,46 +31082,46 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_9full_batch_step(PyObject
 */
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 353, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 358, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 358, __pyx_L3_error)
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 358, __pyx_L3_error)
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 358, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 358, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[5]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 354, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[5]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 359, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[6]);
     __pyx_v_grads = values[7];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 353, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 358, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -31033,11 +31136,11 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_9full_batch_step(PyObject
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 353, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 354, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 358, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 359, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_8full_batch_step(__pyx_self, __pyx_v_inputs, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws, __pyx_v_grads);
 
-  /* "ext/_sparse.pyx":353
+  /* "ext/_sparse.pyx":358
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -31167,7 +31270,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0full_batch_step", 0);
 
-  /* "ext/_sparse.pyx":360
+  /* "ext/_sparse.pyx":365
  *     gradients are written there and the parameters left alone, for tests.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -31176,13 +31279,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 360, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 360, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 360, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 360, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -31193,12 +31296,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 360, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 365, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":361
+  /* "ext/_sparse.pyx":366
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)             # <<<<<<<<<<<<<<
@@ -31207,9 +31310,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_6 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 366, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 366, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -31218,72 +31321,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 361, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 366, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":362
+  /* "ext/_sparse.pyx":367
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 362, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 367, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":363
+  /* "ext/_sparse.pyx":368
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 363, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 368, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":364
+  /* "ext/_sparse.pyx":369
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 364, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 369, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":365
+  /* "ext/_sparse.pyx":370
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 365, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 370, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":366
+  /* "ext/_sparse.pyx":371
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 366, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 371, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":367
+  /* "ext/_sparse.pyx":372
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]             # <<<<<<<<<<<<<<
@@ -31295,7 +31398,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   __pyx_v_h = (__pyx_v_W1.shape[1]);
   __pyx_v_k = (__pyx_v_W2.shape[1]);
 
-  /* "ext/_sparse.pyx":368
+  /* "ext/_sparse.pyx":373
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -31307,7 +31410,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_13)) {
 
 
-    /* "ext/_sparse.pyx":369
+    /* "ext/_sparse.pyx":374
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
  *         raise ValueError("need at least one sample")             # <<<<<<<<<<<<<<
@@ -31320,14 +31423,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_need_at_least_one_sample};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 369, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 374, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 369, __pyx_L1_error)
+    __PYX_ERR(0, 374, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":368
+    /* "ext/_sparse.pyx":373
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -31336,7 +31439,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":370
+  /* "ext/_sparse.pyx":375
  *     if n < 1:
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -31347,139 +31450,139 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":371
+  /* "ext/_sparse.pyx":376
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 371, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 376, __pyx_L1_error)
   __pyx_v_acc_W1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":372
+  /* "ext/_sparse.pyx":377
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 372, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 377, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":373
+  /* "ext/_sparse.pyx":378
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 373, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 378, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":374
+  /* "ext/_sparse.pyx":379
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 374, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 379, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":375
+  /* "ext/_sparse.pyx":380
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 380, __pyx_L1_error)
   __pyx_v_work = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":376
+  /* "ext/_sparse.pyx":381
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating[:, ::1] tile_D = ws.tile_D
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 376, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 381, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":377
+  /* "ext/_sparse.pyx":382
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] tile_D = ws.tile_D
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
 */
-  __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 377, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 382, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_16;
   __pyx_t_16.memview = NULL;
   __pyx_t_16.data = NULL;
 
-  /* "ext/_sparse.pyx":378
+  /* "ext/_sparse.pyx":383
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating[:, ::1] tile_D = ws.tile_D             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->tile_D, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 378, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->tile_D, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 383, __pyx_L1_error)
   __pyx_v_tile_D = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":379
+  /* "ext/_sparse.pyx":384
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating[:, ::1] tile_D = ws.tile_D
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count             # <<<<<<<<<<<<<<
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 379, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 384, __pyx_L1_error)
   __pyx_v_tile_count = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":380
+  /* "ext/_sparse.pyx":385
  *     cdef floating[:, ::1] tile_D = ws.tile_D
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef floating inv_n = (<floating> 1) / n
 */
-  __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 385, __pyx_L1_error)
   __pyx_v_tile_rows = __pyx_t_18;
   __pyx_t_18.memview = NULL;
   __pyx_t_18.data = NULL;
 
-  /* "ext/_sparse.pyx":381
+  /* "ext/_sparse.pyx":386
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals             # <<<<<<<<<<<<<<
  *     cdef floating inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 381, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 386, __pyx_L1_error)
   __pyx_v_tile_vals = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":382
+  /* "ext/_sparse.pyx":387
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef floating inv_n = (<floating> 1) / n             # <<<<<<<<<<<<<<
@@ -31488,7 +31591,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_inv_n = (((float)1) / ((float)__pyx_v_n));
 
-  /* "ext/_sparse.pyx":383
+  /* "ext/_sparse.pyx":388
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef floating inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE             # <<<<<<<<<<<<<<
@@ -31497,7 +31600,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_n_tiles = (((__pyx_v_n + __pyx_e_6mlpgui_7_sparse_TILE) - 1) / __pyx_e_6mlpgui_7_sparse_TILE);
 
-  /* "ext/_sparse.pyx":385
+  /* "ext/_sparse.pyx":390
  *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
  *     cdef int t
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
@@ -31507,7 +31610,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":386
+  /* "ext/_sparse.pyx":391
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -31520,7 +31623,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":387
+        /* "ext/_sparse.pyx":392
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
@@ -31533,7 +31636,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_19 * __pyx_v_W2.strides[0]) )) + __pyx_t_20)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_21 * __pyx_v_W2T.strides[0]) )) + __pyx_t_22)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":388
+        /* "ext/_sparse.pyx":393
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -31563,7 +31666,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_t = (int)(0 + 1 * __pyx_t_23);
 
-                            /* "ext/_sparse.pyx":389
+                            /* "ext/_sparse.pyx":394
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -31586,7 +31689,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":390
+        /* "ext/_sparse.pyx":395
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)             # <<<<<<<<<<<<<<
@@ -31595,7 +31698,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_W2);
 
-        /* "ext/_sparse.pyx":391
+        /* "ext/_sparse.pyx":396
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)
  *         _zero(acc_b1)             # <<<<<<<<<<<<<<
@@ -31604,7 +31707,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b1);
 
-        /* "ext/_sparse.pyx":392
+        /* "ext/_sparse.pyx":397
  *         _zero(acc_W2)
  *         _zero(acc_b1)
  *         _zero(acc_b2)             # <<<<<<<<<<<<<<
@@ -31613,7 +31716,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b2);
 
-        /* "ext/_sparse.pyx":393
+        /* "ext/_sparse.pyx":398
  *         _zero(acc_b1)
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
@@ -31624,7 +31727,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_21 * __pyx_v_stats.strides[0]) )) + __pyx_t_22)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":394
+        /* "ext/_sparse.pyx":399
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -31654,7 +31757,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_tile = (Py_ssize_t)(0 + 1 * __pyx_t_26);
 
-                            /* "ext/_sparse.pyx":395
+                            /* "ext/_sparse.pyx":400
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
@@ -31668,7 +31771,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             #endif
                             __pyx_v_t = __pyx_t_24;
 
-                            /* "ext/_sparse.pyx":396
+                            /* "ext/_sparse.pyx":401
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],             # <<<<<<<<<<<<<<
@@ -31681,7 +31784,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_19 = 0;
                             __pyx_t_28 = 0;
 
-                            /* "ext/_sparse.pyx":397
+                            /* "ext/_sparse.pyx":402
  *             t = threadid()
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
  *                              tile * TILE, min(n, (tile + 1) * TILE),             # <<<<<<<<<<<<<<
@@ -31703,7 +31806,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             }
 
 
-                            /* "ext/_sparse.pyx":398
+                            /* "ext/_sparse.pyx":403
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
  *                              tile * TILE, min(n, (tile + 1) * TILE),
  *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -31717,7 +31820,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_36 = 0;
                             __pyx_t_37 = 0;
 
-                            /* "ext/_sparse.pyx":399
+                            /* "ext/_sparse.pyx":404
  *                              tile * TILE, min(n, (tile + 1) * TILE),
  *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
  *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],             # <<<<<<<<<<<<<<
@@ -31733,7 +31836,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_44 = __pyx_v_t;
                             __pyx_t_45 = 0;
 
-                            /* "ext/_sparse.pyx":400
+                            /* "ext/_sparse.pyx":405
  *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
  *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
  *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],             # <<<<<<<<<<<<<<
@@ -31749,7 +31852,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_52 = __pyx_v_t;
                             __pyx_t_53 = 0;
 
-                            /* "ext/_sparse.pyx":401
+                            /* "ext/_sparse.pyx":406
  *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
  *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
  *                              &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
@@ -31761,7 +31864,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_56 = __pyx_v_t;
                             __pyx_t_57 = 0;
 
-                            /* "ext/_sparse.pyx":396
+                            /* "ext/_sparse.pyx":401
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],             # <<<<<<<<<<<<<<
@@ -31783,7 +31886,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":402
+        /* "ext/_sparse.pyx":407
  *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
  *                              &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
@@ -31797,7 +31900,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_23; __pyx_t_14+=1) {
           __pyx_v_t = __pyx_t_14;
 
-          /* "ext/_sparse.pyx":403
+          /* "ext/_sparse.pyx":408
  *                              &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
@@ -31808,7 +31911,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
           __pyx_t_56 = 0;
           __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_57 * __pyx_v_stats.strides[0]) )) + __pyx_t_56)) ))));
 
-          /* "ext/_sparse.pyx":404
+          /* "ext/_sparse.pyx":409
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
@@ -31822,7 +31925,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 
       }
 
-      /* "ext/_sparse.pyx":386
+      /* "ext/_sparse.pyx":391
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -31839,7 +31942,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":405
+  /* "ext/_sparse.pyx":410
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     loss /= n             # <<<<<<<<<<<<<<
@@ -31848,7 +31951,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_loss = (__pyx_v_loss / __pyx_v_n);
 
-  /* "ext/_sparse.pyx":406
+  /* "ext/_sparse.pyx":411
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -31859,7 +31962,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":407
+    /* "ext/_sparse.pyx":412
  *     loss /= n
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads             # <<<<<<<<<<<<<<
@@ -31872,7 +31975,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       if (unlikely(size != 4)) {
         if (size > 4) __Pyx_RaiseTooManyValuesError(4);
         else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-        __PYX_ERR(0, 407, __pyx_L1_error)
+        __PYX_ERR(0, 412, __pyx_L1_error)
       }
       #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
       if (likely(PyTuple_CheckExact(sequence))) {
@@ -31886,16 +31989,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __Pyx_INCREF(__pyx_t_6);
       } else {
         __pyx_t_1 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 407, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 412, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_1);
         __pyx_t_4 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 407, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 412, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_4);
         __pyx_t_5 = __Pyx_PyList_GET_ITEM_REF(sequence, 2, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 407, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 412, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_5);
         __pyx_t_6 = __Pyx_PyList_GET_ITEM_REF(sequence, 3, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 407, __pyx_L1_error)
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 412, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_6);
       }
       #else
@@ -31903,7 +32006,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         Py_ssize_t i;
         PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
         for (i=0; i < 4; i++) {
-          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 407, __pyx_L1_error)
+          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 412, __pyx_L1_error)
           __Pyx_GOTREF(item);
           *(temps[i]) = item;
         }
@@ -31912,7 +32015,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     } else {
       Py_ssize_t index = -1;
       PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
-      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 407, __pyx_L1_error)
+      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 412, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
       __pyx_t_58 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_3);
       for (index=0; index < 4; index++) {
@@ -31920,7 +32023,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __Pyx_GOTREF(item);
         *(temps[index]) = item;
       }
-      if (__Pyx_IternextUnpackEndCheck(__pyx_t_58(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 407, __pyx_L1_error)
+      if (__Pyx_IternextUnpackEndCheck(__pyx_t_58(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 412, __pyx_L1_error)
       __pyx_t_58 = NULL;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       goto __pyx_L23_unpacking_done;
@@ -31928,7 +32031,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __pyx_t_58 = NULL;
       if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-      __PYX_ERR(0, 407, __pyx_L1_error)
+      __PYX_ERR(0, 412, __pyx_L1_error)
       __pyx_L23_unpacking_done:;
     }
     __pyx_v_gW1 = __pyx_t_1;
@@ -31940,7 +32043,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __pyx_v_gb2 = __pyx_t_6;
     __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":408
+    /* "ext/_sparse.pyx":413
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)             # <<<<<<<<<<<<<<
@@ -31948,12 +32051,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
 */
     __pyx_t_2 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
-    __pyx_t_60 = __Pyx_PyObject_GetAttrStr(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __pyx_t_60 = __Pyx_PyObject_GetAttrStr(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_60);
     __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
-    __pyx_t_59 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __pyx_t_59 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -31973,7 +32076,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
       __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 408, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_1 = __pyx_t_3;
@@ -31985,13 +32088,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_60 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 408, __pyx_L1_error)
+      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_60);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_60 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 408, __pyx_L1_error)
+        if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 413, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_60);
       }
       #endif
@@ -32001,14 +32104,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       #endif
       __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 408, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __pyx_t_5 = __pyx_t_4;
     __Pyx_INCREF(__pyx_t_5);
-    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_60 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __pyx_t_60 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_60);
     __pyx_t_7 = 0;
     {
@@ -32018,13 +32121,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 408, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 408, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":409
+    /* "ext/_sparse.pyx":414
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T             # <<<<<<<<<<<<<<
@@ -32032,12 +32135,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
 */
     __pyx_t_1 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
-    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
-    __pyx_t_59 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __pyx_t_59 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -32057,7 +32160,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 409, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 414, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __pyx_t_3 = __pyx_t_5;
@@ -32069,13 +32172,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_2 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_2);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_2 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       #endif
@@ -32085,14 +32188,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       #endif
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 409, __pyx_L1_error)
+      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 414, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_60);
     }
     __pyx_t_4 = __pyx_t_60;
     __Pyx_INCREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __pyx_t_7 = 0;
     {
@@ -32102,16 +32205,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 409, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 414, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    __pyx_t_60 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __pyx_t_60 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_60);
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_60) < 0))) __PYX_ERR(0, 409, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_60) < 0))) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
 
-    /* "ext/_sparse.pyx":410
+    /* "ext/_sparse.pyx":415
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -32119,12 +32222,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *         return loss, int(correct)
 */
     __pyx_t_5 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 410, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 410, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 410, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -32144,7 +32247,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 410, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 415, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __pyx_t_6 = __pyx_t_2;
@@ -32156,13 +32259,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 410, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 415, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_3);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 410, __pyx_L1_error)
+        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 415, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
       }
       #endif
@@ -32172,13 +32275,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       #endif
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 410, __pyx_L1_error)
+      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 415, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_60);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_60) < 0))) __PYX_ERR(0, 410, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_60) < 0))) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
 
-    /* "ext/_sparse.pyx":411
+    /* "ext/_sparse.pyx":416
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -32186,12 +32289,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *     if loss == loss and loss - loss == 0:  # finite
 */
     __pyx_t_6 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 411, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 416, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 411, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 411, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 416, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -32211,7 +32314,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 411, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 416, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_2 = __pyx_t_3;
@@ -32223,13 +32326,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_2, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 411, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_5);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 411, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
       }
       #endif
@@ -32239,29 +32342,29 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       #endif
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 411, __pyx_L1_error)
+      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 416, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_60);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_60) < 0))) __PYX_ERR(0, 411, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_60) < 0))) __PYX_ERR(0, 416, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
 
-    /* "ext/_sparse.pyx":412
+    /* "ext/_sparse.pyx":417
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)             # <<<<<<<<<<<<<<
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
 */
-    __pyx_t_60 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 412, __pyx_L1_error)
+    __pyx_t_60 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 417, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_60);
-    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 412, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 417, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 412, __pyx_L1_error)
+    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 417, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_GIVEREF(__pyx_t_60);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_60) != (0)) __PYX_ERR(0, 412, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_60) != (0)) __PYX_ERR(0, 417, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_3);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 412, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 417, __pyx_L1_error);
     __pyx_t_60 = 0;
     __pyx_t_3 = 0;
     {
@@ -32275,7 +32378,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __pyx_t_5 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":406
+    /* "ext/_sparse.pyx":411
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -32284,7 +32387,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":413
+  /* "ext/_sparse.pyx":418
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
@@ -32310,7 +32413,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":414
+    /* "ext/_sparse.pyx":419
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -32323,7 +32426,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/_sparse.pyx":415
+          /* "ext/_sparse.pyx":420
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)             # <<<<<<<<<<<<<<
@@ -32334,7 +32437,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
           __pyx_t_56 = 0;
           __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_W1, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_57 * __pyx_v_W1.strides[0]) )) + __pyx_t_56)) )))), (__pyx_v_d * __pyx_v_h), __pyx_v_n_threads, __pyx_v_lr, 1);
 
-          /* "ext/_sparse.pyx":416
+          /* "ext/_sparse.pyx":421
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
@@ -32345,7 +32448,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
           __pyx_t_57 = 0;
           __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_56 * __pyx_v_W2.strides[0]) )) + __pyx_t_57)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-          /* "ext/_sparse.pyx":417
+          /* "ext/_sparse.pyx":422
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -32355,7 +32458,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
           __pyx_t_57 = 0;
           __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b1.data) + __pyx_t_57)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-          /* "ext/_sparse.pyx":418
+          /* "ext/_sparse.pyx":423
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -32366,7 +32469,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
           __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b2.data) + __pyx_t_57)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
         }
 
-        /* "ext/_sparse.pyx":414
+        /* "ext/_sparse.pyx":419
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -32383,7 +32486,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         }
     }
 
-    /* "ext/_sparse.pyx":413
+    /* "ext/_sparse.pyx":418
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
@@ -32392,23 +32495,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":419
+  /* "ext/_sparse.pyx":424
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss, int(correct)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 419, __pyx_L1_error)
+  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 424, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 419, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 424, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_60 = PyTuple_New(2); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 419, __pyx_L1_error)
+  __pyx_t_60 = PyTuple_New(2); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 424, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_60);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_60, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 419, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_60, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 424, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_60, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 419, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_60, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 424, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_3 = 0;
   {
@@ -32422,7 +32525,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   __pyx_t_60 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":353
+  /* "ext/_sparse.pyx":358
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -32518,48 +32621,48 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_11full_batch_step(PyObjec
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,&__pyx_mstate_global->__pyx_n_u_grads,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 353, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 358, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 353, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 358, __pyx_L3_error)
 
-      /* "ext/_sparse.pyx":354
+      /* "ext/_sparse.pyx":359
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,
  *                     floating lr, Workspace ws, grads=None):             # <<<<<<<<<<<<<<
@@ -32568,46 +32671,46 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_11full_batch_step(PyObjec
 */
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 353, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 358, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 358, __pyx_L3_error)
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 358, __pyx_L3_error)
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 358, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 358, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[5]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 354, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[5]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 359, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[6]);
     __pyx_v_grads = values[7];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 353, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 358, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -32622,11 +32725,11 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_11full_batch_step(PyObjec
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 353, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 354, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 358, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 359, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_10full_batch_step(__pyx_self, __pyx_v_inputs, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws, __pyx_v_grads);
 
-  /* "ext/_sparse.pyx":353
+  /* "ext/_sparse.pyx":358
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -32755,7 +32858,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1full_batch_step", 0);
 
-  /* "ext/_sparse.pyx":360
+  /* "ext/_sparse.pyx":365
  *     gradients are written there and the parameters left alone, for tests.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -32764,13 +32867,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 360, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 360, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 360, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 360, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -32781,12 +32884,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 360, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 365, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":361
+  /* "ext/_sparse.pyx":366
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)             # <<<<<<<<<<<<<<
@@ -32795,9 +32898,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_t_6 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 366, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 366, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -32806,72 +32909,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 361, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 366, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":362
+  /* "ext/_sparse.pyx":367
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 362, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 367, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":363
+  /* "ext/_sparse.pyx":368
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 363, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 368, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":364
+  /* "ext/_sparse.pyx":369
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 364, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 369, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":365
+  /* "ext/_sparse.pyx":370
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 365, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 370, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":366
+  /* "ext/_sparse.pyx":371
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 366, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 371, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":367
+  /* "ext/_sparse.pyx":372
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]             # <<<<<<<<<<<<<<
@@ -32883,7 +32986,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   __pyx_v_h = (__pyx_v_W1.shape[1]);
   __pyx_v_k = (__pyx_v_W2.shape[1]);
 
-  /* "ext/_sparse.pyx":368
+  /* "ext/_sparse.pyx":373
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -32895,7 +32998,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   if (unlikely(__pyx_t_13)) {
 
 
-    /* "ext/_sparse.pyx":369
+    /* "ext/_sparse.pyx":374
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
  *         raise ValueError("need at least one sample")             # <<<<<<<<<<<<<<
@@ -32908,14 +33011,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_need_at_least_one_sample};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 369, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 374, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 369, __pyx_L1_error)
+    __PYX_ERR(0, 374, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":368
+    /* "ext/_sparse.pyx":373
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -32924,7 +33027,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   }
 
-  /* "ext/_sparse.pyx":370
+  /* "ext/_sparse.pyx":375
  *     if n < 1:
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -32935,139 +33038,139 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":371
+  /* "ext/_sparse.pyx":376
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 371, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 376, __pyx_L1_error)
   __pyx_v_acc_W1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":372
+  /* "ext/_sparse.pyx":377
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 372, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 377, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":373
+  /* "ext/_sparse.pyx":378
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 373, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 378, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":374
+  /* "ext/_sparse.pyx":379
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 374, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 379, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":375
+  /* "ext/_sparse.pyx":380
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 380, __pyx_L1_error)
   __pyx_v_work = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":376
+  /* "ext/_sparse.pyx":381
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating[:, ::1] tile_D = ws.tile_D
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 376, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 381, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":377
+  /* "ext/_sparse.pyx":382
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] tile_D = ws.tile_D
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 377, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 382, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":378
+  /* "ext/_sparse.pyx":383
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating[:, ::1] tile_D = ws.tile_D             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->tile_D, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 378, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->tile_D, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 383, __pyx_L1_error)
   __pyx_v_tile_D = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":379
+  /* "ext/_sparse.pyx":384
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating[:, ::1] tile_D = ws.tile_D
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count             # <<<<<<<<<<<<<<
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
 */
-  __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 379, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 384, __pyx_L1_error)
   __pyx_v_tile_count = __pyx_t_16;
   __pyx_t_16.memview = NULL;
   __pyx_t_16.data = NULL;
 
-  /* "ext/_sparse.pyx":380
+  /* "ext/_sparse.pyx":385
  *     cdef floating[:, ::1] tile_D = ws.tile_D
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef floating inv_n = (<floating> 1) / n
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 385, __pyx_L1_error)
   __pyx_v_tile_rows = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":381
+  /* "ext/_sparse.pyx":386
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals             # <<<<<<<<<<<<<<
  *     cdef floating inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 381, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 386, __pyx_L1_error)
   __pyx_v_tile_vals = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":382
+  /* "ext/_sparse.pyx":387
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef floating inv_n = (<floating> 1) / n             # <<<<<<<<<<<<<<
@@ -33076,7 +33179,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_v_inv_n = (((double)1) / ((double)__pyx_v_n));
 
-  /* "ext/_sparse.pyx":383
+  /* "ext/_sparse.pyx":388
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef floating inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE             # <<<<<<<<<<<<<<
@@ -33085,7 +33188,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_v_n_tiles = (((__pyx_v_n + __pyx_e_6mlpgui_7_sparse_TILE) - 1) / __pyx_e_6mlpgui_7_sparse_TILE);
 
-  /* "ext/_sparse.pyx":385
+  /* "ext/_sparse.pyx":390
  *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
  *     cdef int t
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
@@ -33095,7 +33198,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":386
+  /* "ext/_sparse.pyx":391
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -33108,7 +33211,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":387
+        /* "ext/_sparse.pyx":392
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
@@ -33121,7 +33224,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __pyx_t_21 = 0;
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_18 * __pyx_v_W2.strides[0]) )) + __pyx_t_19)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_20 * __pyx_v_W2T.strides[0]) )) + __pyx_t_21)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":388
+        /* "ext/_sparse.pyx":393
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -33151,7 +33254,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                         {
                             __pyx_v_t = (int)(0 + 1 * __pyx_t_22);
 
-                            /* "ext/_sparse.pyx":389
+                            /* "ext/_sparse.pyx":394
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -33174,7 +33277,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         #endif
 
 
-        /* "ext/_sparse.pyx":390
+        /* "ext/_sparse.pyx":395
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)             # <<<<<<<<<<<<<<
@@ -33183,7 +33286,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_W2);
 
-        /* "ext/_sparse.pyx":391
+        /* "ext/_sparse.pyx":396
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)
  *         _zero(acc_b1)             # <<<<<<<<<<<<<<
@@ -33192,7 +33295,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b1);
 
-        /* "ext/_sparse.pyx":392
+        /* "ext/_sparse.pyx":397
  *         _zero(acc_W2)
  *         _zero(acc_b1)
  *         _zero(acc_b2)             # <<<<<<<<<<<<<<
@@ -33201,7 +33304,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b2);
 
-        /* "ext/_sparse.pyx":393
+        /* "ext/_sparse.pyx":398
  *         _zero(acc_b1)
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
@@ -33212,7 +33315,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __pyx_t_21 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_20 * __pyx_v_stats.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":394
+        /* "ext/_sparse.pyx":399
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -33242,7 +33345,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                         {
                             __pyx_v_tile = (Py_ssize_t)(0 + 1 * __pyx_t_25);
 
-                            /* "ext/_sparse.pyx":395
+                            /* "ext/_sparse.pyx":400
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
@@ -33256,7 +33359,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             #endif
                             __pyx_v_t = __pyx_t_23;
 
-                            /* "ext/_sparse.pyx":396
+                            /* "ext/_sparse.pyx":401
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],             # <<<<<<<<<<<<<<
@@ -33269,7 +33372,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_18 = 0;
                             __pyx_t_27 = 0;
 
-                            /* "ext/_sparse.pyx":397
+                            /* "ext/_sparse.pyx":402
  *             t = threadid()
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
  *                              tile * TILE, min(n, (tile + 1) * TILE),             # <<<<<<<<<<<<<<
@@ -33291,7 +33394,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             }
 
 
-                            /* "ext/_sparse.pyx":398
+                            /* "ext/_sparse.pyx":403
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
  *                              tile * TILE, min(n, (tile + 1) * TILE),
  *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -33305,7 +33408,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_35 = 0;
                             __pyx_t_36 = 0;
 
-                            /* "ext/_sparse.pyx":399
+                            /* "ext/_sparse.pyx":404
  *                              tile * TILE, min(n, (tile + 1) * TILE),
  *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
  *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],             # <<<<<<<<<<<<<<
@@ -33321,7 +33424,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_43 = __pyx_v_t;
                             __pyx_t_44 = 0;
 
-                            /* "ext/_sparse.pyx":400
+                            /* "ext/_sparse.pyx":405
  *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
  *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
  *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],             # <<<<<<<<<<<<<<
@@ -33337,7 +33440,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_51 = __pyx_v_t;
                             __pyx_t_52 = 0;
 
-                            /* "ext/_sparse.pyx":401
+                            /* "ext/_sparse.pyx":406
  *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
  *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
  *                              &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
@@ -33349,7 +33452,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_55 = __pyx_v_t;
                             __pyx_t_56 = 0;
 
-                            /* "ext/_sparse.pyx":396
+                            /* "ext/_sparse.pyx":401
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],             # <<<<<<<<<<<<<<
@@ -33371,7 +33474,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         #endif
 
 
-        /* "ext/_sparse.pyx":402
+        /* "ext/_sparse.pyx":407
  *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
  *                              &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
@@ -33385,7 +33488,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_22; __pyx_t_14+=1) {
           __pyx_v_t = __pyx_t_14;
 
-          /* "ext/_sparse.pyx":403
+          /* "ext/_sparse.pyx":408
  *                              &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
@@ -33396,7 +33499,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
           __pyx_t_55 = 0;
           __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_56 * __pyx_v_stats.strides[0]) )) + __pyx_t_55)) ))));
 
-          /* "ext/_sparse.pyx":404
+          /* "ext/_sparse.pyx":409
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
@@ -33410,7 +33513,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 
       }
 
-      /* "ext/_sparse.pyx":386
+      /* "ext/_sparse.pyx":391
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -33427,7 +33530,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       }
   }
 
-  /* "ext/_sparse.pyx":405
+  /* "ext/_sparse.pyx":410
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     loss /= n             # <<<<<<<<<<<<<<
@@ -33436,7 +33539,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_v_loss = (__pyx_v_loss / __pyx_v_n);
 
-  /* "ext/_sparse.pyx":406
+  /* "ext/_sparse.pyx":411
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -33447,7 +33550,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":407
+    /* "ext/_sparse.pyx":412
  *     loss /= n
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads             # <<<<<<<<<<<<<<
@@ -33460,7 +33563,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       if (unlikely(size != 4)) {
         if (size > 4) __Pyx_RaiseTooManyValuesError(4);
         else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-        __PYX_ERR(0, 407, __pyx_L1_error)
+        __PYX_ERR(0, 412, __pyx_L1_error)
       }
       #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
       if (likely(PyTuple_CheckExact(sequence))) {
@@ -33474,16 +33577,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __Pyx_INCREF(__pyx_t_6);
       } else {
         __pyx_t_1 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 407, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 412, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_1);
         __pyx_t_4 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 407, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 412, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_4);
         __pyx_t_5 = __Pyx_PyList_GET_ITEM_REF(sequence, 2, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 407, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 412, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_5);
         __pyx_t_6 = __Pyx_PyList_GET_ITEM_REF(sequence, 3, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 407, __pyx_L1_error)
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 412, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_6);
       }
       #else
@@ -33491,7 +33594,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         Py_ssize_t i;
         PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
         for (i=0; i < 4; i++) {
-          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 407, __pyx_L1_error)
+          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 412, __pyx_L1_error)
           __Pyx_GOTREF(item);
           *(temps[i]) = item;
         }
@@ -33500,7 +33603,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     } else {
       Py_ssize_t index = -1;
       PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
-      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 407, __pyx_L1_error)
+      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 412, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
       __pyx_t_57 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_3);
       for (index=0; index < 4; index++) {
@@ -33508,7 +33611,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __Pyx_GOTREF(item);
         *(temps[index]) = item;
       }
-      if (__Pyx_IternextUnpackEndCheck(__pyx_t_57(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 407, __pyx_L1_error)
+      if (__Pyx_IternextUnpackEndCheck(__pyx_t_57(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 412, __pyx_L1_error)
       __pyx_t_57 = NULL;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       goto __pyx_L23_unpacking_done;
@@ -33516,7 +33619,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __pyx_t_57 = NULL;
       if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-      __PYX_ERR(0, 407, __pyx_L1_error)
+      __PYX_ERR(0, 412, __pyx_L1_error)
       __pyx_L23_unpacking_done:;
     }
     __pyx_v_gW1 = __pyx_t_1;
@@ -33528,7 +33631,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __pyx_v_gb2 = __pyx_t_6;
     __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":408
+    /* "ext/_sparse.pyx":413
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)             # <<<<<<<<<<<<<<
@@ -33536,12 +33639,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
 */
     __pyx_t_2 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_58);
-    __pyx_t_59 = __Pyx_PyObject_GetAttrStr(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __pyx_t_59 = __Pyx_PyObject_GetAttrStr(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
     __Pyx_DECREF(__pyx_t_58); __pyx_t_58 = 0;
-    __pyx_t_58 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __pyx_t_58 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_58);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -33561,7 +33664,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_58); __pyx_t_58 = 0;
       __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 408, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_1 = __pyx_t_3;
@@ -33573,13 +33676,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_59 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 408, __pyx_L1_error)
+      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_59);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_59 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 408, __pyx_L1_error)
+        if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_59);
       }
       #endif
@@ -33589,14 +33692,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       #endif
       __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 408, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __pyx_t_5 = __pyx_t_4;
     __Pyx_INCREF(__pyx_t_5);
-    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_59 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 408, __pyx_L1_error)
+    __pyx_t_59 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
     __pyx_t_7 = 0;
     {
@@ -33606,13 +33709,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 408, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 408, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":409
+    /* "ext/_sparse.pyx":414
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T             # <<<<<<<<<<<<<<
@@ -33620,12 +33723,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
 */
     __pyx_t_1 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_58);
-    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_58); __pyx_t_58 = 0;
-    __pyx_t_58 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __pyx_t_58 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_58);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -33645,7 +33748,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_58); __pyx_t_58 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 409, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 414, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __pyx_t_3 = __pyx_t_5;
@@ -33657,13 +33760,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_2 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_2);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_2 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       #endif
@@ -33673,14 +33776,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       #endif
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 409, __pyx_L1_error)
+      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 414, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_59);
     }
     __pyx_t_4 = __pyx_t_59;
     __Pyx_INCREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __pyx_t_7 = 0;
     {
@@ -33690,16 +33793,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 409, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 414, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    __pyx_t_59 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 409, __pyx_L1_error)
+    __pyx_t_59 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_59) < 0))) __PYX_ERR(0, 409, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_59) < 0))) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
 
-    /* "ext/_sparse.pyx":410
+    /* "ext/_sparse.pyx":415
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -33707,12 +33810,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *         return loss, int(correct)
 */
     __pyx_t_5 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 410, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 410, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 410, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -33732,7 +33835,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 410, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 415, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __pyx_t_6 = __pyx_t_2;
@@ -33744,13 +33847,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 410, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 415, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_3);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 410, __pyx_L1_error)
+        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 415, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
       }
       #endif
@@ -33760,13 +33863,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       #endif
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 410, __pyx_L1_error)
+      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 415, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_59);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_59) < 0))) __PYX_ERR(0, 410, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_59) < 0))) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
 
-    /* "ext/_sparse.pyx":411
+    /* "ext/_sparse.pyx":416
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -33774,12 +33877,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *     if loss == loss and loss - loss == 0:  # finite
 */
     __pyx_t_6 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 411, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 416, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 411, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 411, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 416, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -33799,7 +33902,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 411, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 416, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_2 = __pyx_t_3;
@@ -33811,13 +33914,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_2, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 411, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_5);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 411, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
       }
       #endif
@@ -33827,29 +33930,29 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       #endif
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 411, __pyx_L1_error)
+      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 416, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_59);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_59) < 0))) __PYX_ERR(0, 411, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_59) < 0))) __PYX_ERR(0, 416, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
 
-    /* "ext/_sparse.pyx":412
+    /* "ext/_sparse.pyx":417
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)             # <<<<<<<<<<<<<<
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
 */
-    __pyx_t_59 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 412, __pyx_L1_error)
+    __pyx_t_59 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 417, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
-    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 412, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 417, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 412, __pyx_L1_error)
+    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 417, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_GIVEREF(__pyx_t_59);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_59) != (0)) __PYX_ERR(0, 412, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_59) != (0)) __PYX_ERR(0, 417, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_3);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 412, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 417, __pyx_L1_error);
     __pyx_t_59 = 0;
     __pyx_t_3 = 0;
     {
@@ -33863,7 +33966,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __pyx_t_5 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":406
+    /* "ext/_sparse.pyx":411
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -33872,7 +33975,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   }
 
-  /* "ext/_sparse.pyx":413
+  /* "ext/_sparse.pyx":418
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
@@ -33898,7 +34001,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":414
+    /* "ext/_sparse.pyx":419
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -33911,7 +34014,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/_sparse.pyx":415
+          /* "ext/_sparse.pyx":420
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)             # <<<<<<<<<<<<<<
@@ -33922,7 +34025,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
           __pyx_t_55 = 0;
           __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_W1, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_56 * __pyx_v_W1.strides[0]) )) + __pyx_t_55)) )))), (__pyx_v_d * __pyx_v_h), __pyx_v_n_threads, __pyx_v_lr, 1);
 
-          /* "ext/_sparse.pyx":416
+          /* "ext/_sparse.pyx":421
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
@@ -33933,7 +34036,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
           __pyx_t_56 = 0;
           __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_55 * __pyx_v_W2.strides[0]) )) + __pyx_t_56)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-          /* "ext/_sparse.pyx":417
+          /* "ext/_sparse.pyx":422
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -33943,7 +34046,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
           __pyx_t_56 = 0;
           __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b1.data) + __pyx_t_56)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-          /* "ext/_sparse.pyx":418
+          /* "ext/_sparse.pyx":423
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -33954,7 +34057,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
           __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b2.data) + __pyx_t_56)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
         }
 
-        /* "ext/_sparse.pyx":414
+        /* "ext/_sparse.pyx":419
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -33971,7 +34074,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         }
     }
 
-    /* "ext/_sparse.pyx":413
+    /* "ext/_sparse.pyx":418
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
@@ -33980,23 +34083,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   }
 
-  /* "ext/_sparse.pyx":419
+  /* "ext/_sparse.pyx":424
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss, int(correct)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 419, __pyx_L1_error)
+  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 424, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 419, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 424, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_59 = PyTuple_New(2); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 419, __pyx_L1_error)
+  __pyx_t_59 = PyTuple_New(2); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 424, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_59);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_59, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 419, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_59, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 424, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_59, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 419, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_59, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 424, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_3 = 0;
   {
@@ -34010,7 +34113,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   __pyx_t_59 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":353
+  /* "ext/_sparse.pyx":358
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -34075,7 +34178,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":422
+/* "ext/_sparse.pyx":427
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -34112,53 +34215,53 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_3minibatch_step(PyObject *__pyx_self,
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 422, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 427, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 427, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 422, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 427, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 427, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -34172,7 +34275,7 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_3minibatch_step(PyObject *__pyx_self,
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 422, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 427, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -34224,7 +34327,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 422, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 427, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -34242,11 +34345,11 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 422, __pyx_L1_error)
+    __PYX_ERR(0, 427, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 422, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 427, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 427, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -34256,7 +34359,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 422, __pyx_L1_error)
+      __PYX_ERR(0, 427, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 2);
     __Pyx_INCREF(__pyx_t_5);
@@ -34275,9 +34378,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 422, __pyx_L1_error)
+    __PYX_ERR(0, 427, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 422, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 427, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -34286,25 +34389,25 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 422, __pyx_L1_error)
+      __PYX_ERR(0, 427, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 422, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 427, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 2, 8, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 422, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 2, 8, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 427, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 422, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 422, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 427, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 427, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 427, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -34363,81 +34466,81 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_15minibatch_step(PyObject
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_batch,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 422, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 427, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 427, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 8; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 422, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 427, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 8)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 427, __pyx_L3_error)
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[6]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 423, __pyx_L3_error)
+    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[6]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 428, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[7]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 422, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 427, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -34453,8 +34556,8 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_15minibatch_step(PyObject
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 422, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 423, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 427, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 428, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_14minibatch_step(__pyx_self, __pyx_v_inputs, __pyx_v_batch, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws);
 
   /* function exit code */
@@ -34508,6 +34611,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   int __pyx_v_n_blocks;
   double __pyx_v_loss;
   double __pyx_v_correct;
+  __Pyx_memviewslice __pyx_v_tile_count = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_tile_rows = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_tile_vals = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int __pyx_v_tiled;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
@@ -34559,14 +34666,17 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   Py_ssize_t __pyx_t_47;
   int __pyx_t_48;
   int __pyx_t_49;
-  Py_ssize_t __pyx_t_50;
-  Py_ssize_t __pyx_t_51;
+  __Pyx_memviewslice __pyx_t_50 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_t_51 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  long __pyx_t_52;
+  Py_ssize_t __pyx_t_53;
+  Py_ssize_t __pyx_t_54;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0minibatch_step", 0);
 
-  /* "ext/_sparse.pyx":430
+  /* "ext/_sparse.pyx":435
  *     applies W1 -= lr * X_b^T D1 directly, each thread owning a block of columns.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -34575,13 +34685,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 430, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 435, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 430, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 435, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 430, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 435, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 430, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 435, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -34592,72 +34702,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 430, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 435, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":431
+  /* "ext/_sparse.pyx":436
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 431, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 436, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":432
+  /* "ext/_sparse.pyx":437
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 432, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 437, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":433
+  /* "ext/_sparse.pyx":438
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 433, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 438, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":434
+  /* "ext/_sparse.pyx":439
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 434, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 439, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":435
+  /* "ext/_sparse.pyx":440
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 435, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 440, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":436
+  /* "ext/_sparse.pyx":441
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples             # <<<<<<<<<<<<<<
@@ -34671,7 +34781,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_rows = __pyx_t_13;
 
-  /* "ext/_sparse.pyx":437
+  /* "ext/_sparse.pyx":442
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -34682,7 +34792,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":438
+  /* "ext/_sparse.pyx":443
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -34699,14 +34809,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 438, __pyx_L1_error)
+  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 438, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 438, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 438, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
@@ -34716,7 +34826,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":439
+    /* "ext/_sparse.pyx":444
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")             # <<<<<<<<<<<<<<
@@ -34729,14 +34839,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_kp_u_batch_must_hold_1_to_buffer_size};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 439, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 444, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 439, __pyx_L1_error)
+    __PYX_ERR(0, 444, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":438
+    /* "ext/_sparse.pyx":443
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -34745,7 +34855,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":440
+  /* "ext/_sparse.pyx":445
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)             # <<<<<<<<<<<<<<
@@ -34754,9 +34864,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_1 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_1);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 440, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 445, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 440, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 445, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -34765,32 +34875,32 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 440, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 445, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/_sparse.pyx":441
+  /* "ext/_sparse.pyx":446
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
 */
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 441, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 446, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 441, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 446, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 441, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 446, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 441, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 446, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":442
+    /* "ext/_sparse.pyx":447
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")             # <<<<<<<<<<<<<<
@@ -34803,14 +34913,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_workspace_doesn_t_fit_the_networ};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 442, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 447, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 442, __pyx_L1_error)
+    __PYX_ERR(0, 447, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":441
+    /* "ext/_sparse.pyx":446
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
@@ -34819,7 +34929,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":443
+  /* "ext/_sparse.pyx":448
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -34827,12 +34937,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
  *     cdef floating[:, ::1] D1 = ws.D1
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -34852,10 +34962,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 443, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 448, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (!__pyx_t_16) {
 
@@ -34866,12 +34976,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     goto __pyx_L8_bool_binop_done;
   }
   __pyx_t_1 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -34891,12 +35001,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 443, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 448, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
@@ -34906,7 +35016,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":444
+    /* "ext/_sparse.pyx":449
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")             # <<<<<<<<<<<<<<
@@ -34919,14 +35029,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_batch_index_out_of_range};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 444, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 449, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 444, __pyx_L1_error)
+    __PYX_ERR(0, 449, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":443
+    /* "ext/_sparse.pyx":448
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -34935,91 +35045,91 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":445
+  /* "ext/_sparse.pyx":450
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 445, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 450, __pyx_L1_error)
   __pyx_v_D1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":446
+  /* "ext/_sparse.pyx":451
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 446, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 451, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":447
+  /* "ext/_sparse.pyx":452
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 447, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 452, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":448
+  /* "ext/_sparse.pyx":453
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 453, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":449
+  /* "ext/_sparse.pyx":454
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 449, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 454, __pyx_L1_error)
   __pyx_v_work = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":450
+  /* "ext/_sparse.pyx":455
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 450, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 455, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":451
+  /* "ext/_sparse.pyx":456
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
  *     cdef floating inv_n = (<floating> 1) / m
  *     cdef Py_ssize_t i, s, block, j0, j1
 */
-  __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 451, __pyx_L1_error)
+  __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 456, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_18;
   __pyx_t_18.memview = NULL;
   __pyx_t_18.data = NULL;
 
-  /* "ext/_sparse.pyx":452
+  /* "ext/_sparse.pyx":457
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m             # <<<<<<<<<<<<<<
@@ -35028,7 +35138,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_inv_n = (((float)1) / ((float)__pyx_v_m));
 
-  /* "ext/_sparse.pyx":455
+  /* "ext/_sparse.pyx":460
  *     cdef Py_ssize_t i, s, block, j0, j1
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1             # <<<<<<<<<<<<<<
@@ -35047,7 +35157,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_blocks = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":456
+  /* "ext/_sparse.pyx":461
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
@@ -35057,7 +35167,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":457
+  /* "ext/_sparse.pyx":462
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -35070,7 +35180,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":458
+        /* "ext/_sparse.pyx":463
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
@@ -35083,7 +35193,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_19 * __pyx_v_W2.strides[0]) )) + __pyx_t_20)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_21 * __pyx_v_W2T.strides[0]) )) + __pyx_t_22)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":459
+        /* "ext/_sparse.pyx":464
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -35094,7 +35204,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_W2.data + __pyx_t_22 * __pyx_v_acc_W2.strides[0]) )) + __pyx_t_21)) )))), 0, (((__pyx_v_n_threads * __pyx_v_h) * __pyx_v_k) * (sizeof(float)))));
 
-        /* "ext/_sparse.pyx":460
+        /* "ext/_sparse.pyx":465
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -35105,7 +35215,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_b1.data + __pyx_t_21 * __pyx_v_acc_b1.strides[0]) )) + __pyx_t_22)) )))), 0, ((__pyx_v_n_threads * __pyx_v_h) * (sizeof(float)))));
 
-        /* "ext/_sparse.pyx":461
+        /* "ext/_sparse.pyx":466
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -35116,7 +35226,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_b2.data + __pyx_t_22 * __pyx_v_acc_b2.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_n_threads * __pyx_v_k) * (sizeof(float)))));
 
-        /* "ext/_sparse.pyx":462
+        /* "ext/_sparse.pyx":467
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
@@ -35127,7 +35237,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_21 * __pyx_v_stats.strides[0]) )) + __pyx_t_22)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":463
+        /* "ext/_sparse.pyx":468
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -35157,7 +35267,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_i = (Py_ssize_t)(0 + 1 * __pyx_t_23);
 
-                            /* "ext/_sparse.pyx":464
+                            /* "ext/_sparse.pyx":469
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
@@ -35171,7 +35281,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             #endif
                             __pyx_v_t = __pyx_t_14;
 
-                            /* "ext/_sparse.pyx":465
+                            /* "ext/_sparse.pyx":470
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -35186,7 +35296,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_26 = __pyx_v_i;
                             __pyx_t_27 = (*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_26)) )));
 
-                            /* "ext/_sparse.pyx":466
+                            /* "ext/_sparse.pyx":471
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -35200,7 +35310,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_32 = 0;
                             __pyx_t_33 = 0;
 
-                            /* "ext/_sparse.pyx":467
+                            /* "ext/_sparse.pyx":472
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],             # <<<<<<<<<<<<<<
@@ -35214,7 +35324,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_38 = __pyx_v_t;
                             __pyx_t_39 = __pyx_v_h;
 
-                            /* "ext/_sparse.pyx":468
+                            /* "ext/_sparse.pyx":473
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
@@ -35230,7 +35340,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_46 = __pyx_v_t;
                             __pyx_t_47 = 0;
 
-                            /* "ext/_sparse.pyx":465
+                            /* "ext/_sparse.pyx":470
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -35251,7 +35361,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":469
+        /* "ext/_sparse.pyx":474
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
@@ -35265,7 +35375,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         for (__pyx_t_49 = 0; __pyx_t_49 < __pyx_t_48; __pyx_t_49+=1) {
           __pyx_v_t = __pyx_t_49;
 
-          /* "ext/_sparse.pyx":470
+          /* "ext/_sparse.pyx":475
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
@@ -35276,7 +35386,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
           __pyx_t_46 = 0;
           __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_47 * __pyx_v_stats.strides[0]) )) + __pyx_t_46)) ))));
 
-          /* "ext/_sparse.pyx":471
+          /* "ext/_sparse.pyx":476
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
@@ -35290,7 +35400,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
       }
 
-      /* "ext/_sparse.pyx":457
+      /* "ext/_sparse.pyx":462
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -35307,12 +35417,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":472
+  /* "ext/_sparse.pyx":477
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
  *         return loss / m, int(correct)
- *     with nogil:
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
 */
   __pyx_t_16 = (__pyx_v_loss == __pyx_v_loss);
 
@@ -35336,23 +35446,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   if (__pyx_t_16) {
 
 
-    /* "ext/_sparse.pyx":473
+    /* "ext/_sparse.pyx":478
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)             # <<<<<<<<<<<<<<
- *     with nogil:
- *         # W1 -= lr * X_b^T D1, column block by column block
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
 */
-    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 473, __pyx_L1_error)
+    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 478, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 473, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 478, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 473, __pyx_L1_error)
+    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 478, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
     __Pyx_GIVEREF(__pyx_t_4);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 473, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 478, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_5);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 473, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 478, __pyx_L1_error);
     __pyx_t_4 = 0;
     __pyx_t_5 = 0;
     {
@@ -35366,21 +35476,82 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __pyx_t_6 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":472
+    /* "ext/_sparse.pyx":477
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
  *         return loss / m, int(correct)
- *     with nogil:
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
 */
   }
 
-  /* "ext/_sparse.pyx":474
+  /* "ext/_sparse.pyx":479
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count             # <<<<<<<<<<<<<<
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+*/
+  __pyx_t_50 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_50.memview)) __PYX_ERR(0, 479, __pyx_L1_error)
+  __pyx_v_tile_count = __pyx_t_50;
+  __pyx_t_50.memview = NULL;
+  __pyx_t_50.data = NULL;
+
+  /* "ext/_sparse.pyx":480
+ *         return loss / m, int(correct)
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows             # <<<<<<<<<<<<<<
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+ *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
+*/
+  __pyx_t_51 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_51.memview)) __PYX_ERR(0, 480, __pyx_L1_error)
+  __pyx_v_tile_rows = __pyx_t_51;
+  __pyx_t_51.memview = NULL;
+  __pyx_t_51.data = NULL;
+
+  /* "ext/_sparse.pyx":481
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals             # <<<<<<<<<<<<<<
+ *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
+ *     with nogil:
+*/
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 481, __pyx_L1_error)
+  __pyx_v_tile_vals = __pyx_t_17;
+  __pyx_t_17.memview = NULL;
+  __pyx_t_17.data = NULL;
+
+  /* "ext/_sparse.pyx":482
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+ *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
+*/
+  __pyx_t_15 = (__pyx_v_n_blocks == 1);
+
+  if (__pyx_t_15) {
+
+  } else {
+
+    __pyx_t_16 = __pyx_t_15;
+
+    goto __pyx_L24_bool_binop_done;
+  }
+  __pyx_t_15 = ((__pyx_v_tile_rows.shape[1]) >= (__pyx_v_m * (__pyx_v_W1.shape[0])));
+
+
+  __pyx_t_16 = __pyx_t_15;
+
+  __pyx_L24_bool_binop_done:;
+  __pyx_v_tiled = __pyx_t_16;
+
+  /* "ext/_sparse.pyx":483
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+ *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:             # <<<<<<<<<<<<<<
- *         # W1 -= lr * X_b^T D1, column block by column block
- *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
 */
   {
       PyThreadState * _save;
@@ -35388,15 +35559,86 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":476
+        /* "ext/_sparse.pyx":484
+ *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel             # <<<<<<<<<<<<<<
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
+ *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
+*/
+        if (__pyx_v_tiled) {
+
+          /* "ext/_sparse.pyx":485
+ *     with nogil:
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,             # <<<<<<<<<<<<<<
+ *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
+ *                           &tile_vals[0, 0], &W1[0, 0])
+*/
+          __pyx_t_47 = 0;
+          __pyx_t_46 = 0;
+          __pyx_t_45 = 0;
+          __pyx_t_44 = 0;
+          __pyx_t_43 = 0;
+
+          /* "ext/_sparse.pyx":486
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
+ *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],             # <<<<<<<<<<<<<<
+ *                           &tile_vals[0, 0], &W1[0, 0])
  *         # W1 -= lr * X_b^T D1, column block by column block
- *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
+*/
+          __pyx_t_42 = 0;
+          __pyx_t_41 = 0;
+          __pyx_t_40 = 0;
+          __pyx_t_39 = 0;
+          __pyx_t_38 = 0;
+          __pyx_t_37 = 0;
+
+          /* "ext/_sparse.pyx":487
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
+ *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
+ *                           &tile_vals[0, 0], &W1[0, 0])             # <<<<<<<<<<<<<<
+ *         # W1 -= lr * X_b^T D1, column block by column block
+ *         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):
+*/
+          __pyx_t_36 = 0;
+          __pyx_t_35 = 0;
+          __pyx_t_34 = 0;
+          __pyx_t_33 = 0;
+
+          /* "ext/_sparse.pyx":485
+ *     with nogil:
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,             # <<<<<<<<<<<<<<
+ *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
+ *                           &tile_vals[0, 0], &W1[0, 0])
+*/
+          __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_47)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_46)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_45)) )))), (&(*((float const  *) ( /* dim=0 */ ((char *) (((float const  *) __pyx_v_lut.data) + __pyx_t_44)) )))), 0, __pyx_v_m, (&(*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_43)) )))), (-__pyx_v_lr), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_D1.data + __pyx_t_42 * __pyx_v_D1.strides[0]) )) + __pyx_t_41)) )))), (__pyx_v_W1.shape[0]), __pyx_v_h, (&(*((Py_ssize_t *) ( /* dim=1 */ ((char *) (((Py_ssize_t *) ( /* dim=0 */ (__pyx_v_tile_count.data + __pyx_t_40 * __pyx_v_tile_count.strides[0]) )) + __pyx_t_39)) )))), (&(*((int *) ( /* dim=1 */ ((char *) (((int *) ( /* dim=0 */ (__pyx_v_tile_rows.data + __pyx_t_38 * __pyx_v_tile_rows.strides[0]) )) + __pyx_t_37)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_tile_vals.data + __pyx_t_36 * __pyx_v_tile_vals.strides[0]) )) + __pyx_t_35)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_34 * __pyx_v_W1.strides[0]) )) + __pyx_t_33)) )))));
+
+          /* "ext/_sparse.pyx":484
+ *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
+ *     with nogil:
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel             # <<<<<<<<<<<<<<
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
+ *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
+*/
+        }
+
+        /* "ext/_sparse.pyx":489
+ *                           &tile_vals[0, 0], &W1[0, 0])
+ *         # W1 -= lr * X_b^T D1, column block by column block
+ *         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks
 */
-        __pyx_t_14 = __pyx_v_n_blocks;
+        if (__pyx_v_tiled) {
 
+          __pyx_t_52 = 0;
+        } else {
+
+          __pyx_t_52 = __pyx_v_n_blocks;
+        }
         {
             #if ((defined(__APPLE__) || defined(__OSX__)) && (defined(__GNUC__) && (__GNUC__ > 2 || (__GNUC__ == 2 && (__GNUC_MINOR__ > 95)))))
                 #undef likely
@@ -35404,11 +35646,11 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                 #define likely(x)   (x)
                 #define unlikely(x) (x)
             #endif
-            __pyx_t_23 = (__pyx_t_14 - 0 + 1 - 1/abs(1)) / 1;
+            __pyx_t_23 = (__pyx_t_52 - 0 + 1 - 1/abs(1)) / 1;
             if (__pyx_t_23 > 0)
             {
                 #ifdef _OPENMP
-                #pragma omp parallel num_threads(__pyx_v_n_threads != 0 ? __pyx_v_n_threads : omp_get_max_threads()) private(__pyx_t_13, __pyx_t_39, __pyx_t_40, __pyx_t_41, __pyx_t_42, __pyx_t_43, __pyx_t_44, __pyx_t_45, __pyx_t_46, __pyx_t_47, __pyx_t_50, __pyx_t_51)
+                #pragma omp parallel num_threads(__pyx_v_n_threads != 0 ? __pyx_v_n_threads : omp_get_max_threads()) private(__pyx_t_13, __pyx_t_33, __pyx_t_34, __pyx_t_35, __pyx_t_36, __pyx_t_37, __pyx_t_38, __pyx_t_39, __pyx_t_40, __pyx_t_41, __pyx_t_53, __pyx_t_54)
                 #endif /* _OPENMP */
                 {
                     #ifdef _OPENMP
@@ -35418,17 +35660,17 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_block = (Py_ssize_t)(0 + 1 * __pyx_t_24);
 
-                            /* "ext/_sparse.pyx":477
+                            /* "ext/_sparse.pyx":490
  *         # W1 -= lr * X_b^T D1, column block by column block
- *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
+ *         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks             # <<<<<<<<<<<<<<
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
 */
                             __pyx_v_j0 = ((__pyx_v_block * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":478
- *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
+                            /* "ext/_sparse.pyx":491
+ *         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks             # <<<<<<<<<<<<<<
  *             for s in range(m):
@@ -35436,7 +35678,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
                             __pyx_v_j1 = (((__pyx_v_block + 1) * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":479
+                            /* "ext/_sparse.pyx":492
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):             # <<<<<<<<<<<<<<
@@ -35445,27 +35687,27 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
 
                             __pyx_t_13 = __pyx_v_m;
-                            __pyx_t_50 = __pyx_t_13;
+                            __pyx_t_53 = __pyx_t_13;
 
-                            for (__pyx_t_51 = 0; __pyx_t_51 < __pyx_t_50; __pyx_t_51+=1) {
-                              __pyx_v_s = __pyx_t_51;
+                            for (__pyx_t_54 = 0; __pyx_t_54 < __pyx_t_53; __pyx_t_54+=1) {
+                              __pyx_v_s = __pyx_t_54;
 
-                              /* "ext/_sparse.pyx":480
+                              /* "ext/_sparse.pyx":493
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
 */
-                              __pyx_t_47 = 0;
-                              __pyx_t_46 = 0;
-                              __pyx_t_45 = 0;
-                              __pyx_t_44 = 0;
-                              __pyx_t_43 = __pyx_v_s;
-                              __pyx_t_42 = __pyx_v_s;
-                              __pyx_t_41 = __pyx_v_j0;
+                              __pyx_t_33 = 0;
+                              __pyx_t_34 = 0;
+                              __pyx_t_35 = 0;
+                              __pyx_t_36 = 0;
+                              __pyx_t_37 = __pyx_v_s;
+                              __pyx_t_38 = __pyx_v_s;
+                              __pyx_t_39 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":481
+                              /* "ext/_sparse.pyx":494
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)             # <<<<<<<<<<<<<<
@@ -35473,16 +35715,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
 */
                               __pyx_t_40 = 0;
-                              __pyx_t_39 = __pyx_v_j0;
+                              __pyx_t_41 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":480
+                              /* "ext/_sparse.pyx":493
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
 */
-                              __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_47)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_46)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_45)) )))), (&(*((float const  *) ( /* dim=0 */ ((char *) (((float const  *) __pyx_v_lut.data) + __pyx_t_44)) )))), (*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_43)) ))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_D1.data + __pyx_t_42 * __pyx_v_D1.strides[0]) )) + __pyx_t_41)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_40 * __pyx_v_W1.strides[0]) )) + __pyx_t_39)) )))), __pyx_v_h, (__pyx_v_j1 - __pyx_v_j0), (-__pyx_v_lr));
+                              __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_33)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_34)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_35)) )))), (&(*((float const  *) ( /* dim=0 */ ((char *) (((float const  *) __pyx_v_lut.data) + __pyx_t_36)) )))), (*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_37)) ))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_D1.data + __pyx_t_38 * __pyx_v_D1.strides[0]) )) + __pyx_t_39)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_40 * __pyx_v_W1.strides[0]) )) + __pyx_t_41)) )))), __pyx_v_h, (__pyx_v_j1 - __pyx_v_j0), (-__pyx_v_lr));
                             }
 
                         }
@@ -35498,18 +35740,18 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":482
+        /* "ext/_sparse.pyx":495
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
 */
-        __pyx_t_39 = 0;
+        __pyx_t_41 = 0;
         __pyx_t_40 = 0;
-        __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_39 * __pyx_v_W2.strides[0]) )) + __pyx_t_40)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
+        __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_41 * __pyx_v_W2.strides[0]) )) + __pyx_t_40)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-        /* "ext/_sparse.pyx":483
+        /* "ext/_sparse.pyx":496
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -35519,7 +35761,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_40 = 0;
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b1.data) + __pyx_t_40)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-        /* "ext/_sparse.pyx":484
+        /* "ext/_sparse.pyx":497
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -35529,38 +35771,38 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b2.data) + __pyx_t_40)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
       }
 
-      /* "ext/_sparse.pyx":474
- *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
- *         return loss / m, int(correct)
+      /* "ext/_sparse.pyx":483
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+ *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:             # <<<<<<<<<<<<<<
- *         # W1 -= lr * X_b^T D1, column block by column block
- *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
 */
       /*finally:*/ {
         /*normal exit:*/{
           __Pyx_FastGIL_Forget();
           PyEval_RestoreThread(_save);
-          goto __pyx_L26;
+          goto __pyx_L28;
         }
-        __pyx_L26:;
+        __pyx_L28:;
       }
   }
 
-  /* "ext/_sparse.pyx":485
+  /* "ext/_sparse.pyx":498
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss / m, int(correct)             # <<<<<<<<<<<<<<
 */
-  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 485, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 498, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 485, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 498, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 485, __pyx_L1_error)
+  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 498, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 485, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 498, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 485, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 498, __pyx_L1_error);
   __pyx_t_6 = 0;
   __pyx_t_5 = 0;
   {
@@ -35574,7 +35816,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   __pyx_t_4 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":422
+  /* "ext/_sparse.pyx":427
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -35597,6 +35839,8 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_12, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_17, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_18, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_50, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_51, 1);
   __Pyx_AddTraceback("mlpgui._sparse.minibatch_step", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
@@ -35626,6 +35870,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
 
 
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_tile_count, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_tile_rows, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_tile_vals, 1);
 
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
@@ -35662,81 +35910,81 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_17minibatch_step(PyObject
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_batch,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 422, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 427, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 422, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 427, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 8; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 422, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 427, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 8)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 427, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 422, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 427, __pyx_L3_error)
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 422, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[6]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 423, __pyx_L3_error)
+    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[6]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 428, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[7]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 422, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 427, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -35752,8 +36000,8 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_17minibatch_step(PyObject
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 422, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 423, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 427, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 428, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_16minibatch_step(__pyx_self, __pyx_v_inputs, __pyx_v_batch, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws);
 
   /* function exit code */
@@ -35807,6 +36055,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   int __pyx_v_n_blocks;
   double __pyx_v_loss;
   double __pyx_v_correct;
+  __Pyx_memviewslice __pyx_v_tile_count = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_tile_rows = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_tile_vals = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int __pyx_v_tiled;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
@@ -35857,14 +36109,17 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   Py_ssize_t __pyx_t_46;
   int __pyx_t_47;
   int __pyx_t_48;
-  Py_ssize_t __pyx_t_49;
-  Py_ssize_t __pyx_t_50;
+  __Pyx_memviewslice __pyx_t_49 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_t_50 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  long __pyx_t_51;
+  Py_ssize_t __pyx_t_52;
+  Py_ssize_t __pyx_t_53;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1minibatch_step", 0);
 
-  /* "ext/_sparse.pyx":430
+  /* "ext/_sparse.pyx":435
  *     applies W1 -= lr * X_b^T D1 directly, each thread owning a block of columns.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -35873,13 +36128,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 430, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 435, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 430, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 435, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 430, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 435, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 430, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 435, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -35890,72 +36145,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 430, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 435, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":431
+  /* "ext/_sparse.pyx":436
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 431, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 436, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":432
+  /* "ext/_sparse.pyx":437
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 432, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 437, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":433
+  /* "ext/_sparse.pyx":438
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 433, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 438, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":434
+  /* "ext/_sparse.pyx":439
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 434, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 439, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":435
+  /* "ext/_sparse.pyx":440
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 435, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 440, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":436
+  /* "ext/_sparse.pyx":441
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples             # <<<<<<<<<<<<<<
@@ -35969,7 +36224,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_rows = __pyx_t_13;
 
-  /* "ext/_sparse.pyx":437
+  /* "ext/_sparse.pyx":442
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -35980,7 +36235,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":438
+  /* "ext/_sparse.pyx":443
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -35997,14 +36252,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 438, __pyx_L1_error)
+  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 438, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 438, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 438, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
@@ -36014,7 +36269,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":439
+    /* "ext/_sparse.pyx":444
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")             # <<<<<<<<<<<<<<
@@ -36027,14 +36282,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_kp_u_batch_must_hold_1_to_buffer_size};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 439, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 444, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 439, __pyx_L1_error)
+    __PYX_ERR(0, 444, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":438
+    /* "ext/_sparse.pyx":443
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -36043,7 +36298,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":440
+  /* "ext/_sparse.pyx":445
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)             # <<<<<<<<<<<<<<
@@ -36052,9 +36307,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_1 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_1);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 440, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 445, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 440, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 445, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -36063,32 +36318,32 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 440, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 445, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/_sparse.pyx":441
+  /* "ext/_sparse.pyx":446
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
 */
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 441, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 446, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 441, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 446, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 441, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 446, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 441, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 446, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":442
+    /* "ext/_sparse.pyx":447
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")             # <<<<<<<<<<<<<<
@@ -36101,14 +36356,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_workspace_doesn_t_fit_the_networ};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 442, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 447, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 442, __pyx_L1_error)
+    __PYX_ERR(0, 447, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":441
+    /* "ext/_sparse.pyx":446
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
@@ -36117,7 +36372,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":443
+  /* "ext/_sparse.pyx":448
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -36125,12 +36380,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
  *     cdef floating[:, ::1] D1 = ws.D1
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -36150,10 +36405,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 443, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 448, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (!__pyx_t_16) {
 
@@ -36164,12 +36419,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     goto __pyx_L8_bool_binop_done;
   }
   __pyx_t_1 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -36189,12 +36444,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 443, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 448, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 448, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
@@ -36204,7 +36459,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":444
+    /* "ext/_sparse.pyx":449
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")             # <<<<<<<<<<<<<<
@@ -36217,14 +36472,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_batch_index_out_of_range};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 444, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 449, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 444, __pyx_L1_error)
+    __PYX_ERR(0, 449, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":443
+    /* "ext/_sparse.pyx":448
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -36233,91 +36488,91 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":445
+  /* "ext/_sparse.pyx":450
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 445, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 450, __pyx_L1_error)
   __pyx_v_D1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":446
+  /* "ext/_sparse.pyx":451
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 446, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 451, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":447
+  /* "ext/_sparse.pyx":452
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 447, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 452, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":448
+  /* "ext/_sparse.pyx":453
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 453, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":449
+  /* "ext/_sparse.pyx":454
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 449, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 454, __pyx_L1_error)
   __pyx_v_work = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":450
+  /* "ext/_sparse.pyx":455
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 450, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 455, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":451
+  /* "ext/_sparse.pyx":456
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
  *     cdef floating inv_n = (<floating> 1) / m
  *     cdef Py_ssize_t i, s, block, j0, j1
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 451, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 456, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":452
+  /* "ext/_sparse.pyx":457
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m             # <<<<<<<<<<<<<<
@@ -36326,7 +36581,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_inv_n = (((double)1) / ((double)__pyx_v_m));
 
-  /* "ext/_sparse.pyx":455
+  /* "ext/_sparse.pyx":460
  *     cdef Py_ssize_t i, s, block, j0, j1
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1             # <<<<<<<<<<<<<<
@@ -36345,7 +36600,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_blocks = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":456
+  /* "ext/_sparse.pyx":461
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
@@ -36355,7 +36610,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":457
+  /* "ext/_sparse.pyx":462
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -36368,7 +36623,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":458
+        /* "ext/_sparse.pyx":463
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
@@ -36381,7 +36636,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_18 * __pyx_v_W2.strides[0]) )) + __pyx_t_19)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_20 * __pyx_v_W2T.strides[0]) )) + __pyx_t_21)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":459
+        /* "ext/_sparse.pyx":464
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -36392,7 +36647,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_20 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_W2.data + __pyx_t_21 * __pyx_v_acc_W2.strides[0]) )) + __pyx_t_20)) )))), 0, (((__pyx_v_n_threads * __pyx_v_h) * __pyx_v_k) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":460
+        /* "ext/_sparse.pyx":465
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -36403,7 +36658,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_b1.data + __pyx_t_20 * __pyx_v_acc_b1.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_n_threads * __pyx_v_h) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":461
+        /* "ext/_sparse.pyx":466
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -36414,7 +36669,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_20 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_b2.data + __pyx_t_21 * __pyx_v_acc_b2.strides[0]) )) + __pyx_t_20)) )))), 0, ((__pyx_v_n_threads * __pyx_v_k) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":462
+        /* "ext/_sparse.pyx":467
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
@@ -36425,7 +36680,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_20 * __pyx_v_stats.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":463
+        /* "ext/_sparse.pyx":468
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -36455,7 +36710,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_i = (Py_ssize_t)(0 + 1 * __pyx_t_22);
 
-                            /* "ext/_sparse.pyx":464
+                            /* "ext/_sparse.pyx":469
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
@@ -36469,7 +36724,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             #endif
                             __pyx_v_t = __pyx_t_14;
 
-                            /* "ext/_sparse.pyx":465
+                            /* "ext/_sparse.pyx":470
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -36484,7 +36739,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_25 = __pyx_v_i;
                             __pyx_t_26 = (*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_25)) )));
 
-                            /* "ext/_sparse.pyx":466
+                            /* "ext/_sparse.pyx":471
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -36498,7 +36753,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_31 = 0;
                             __pyx_t_32 = 0;
 
-                            /* "ext/_sparse.pyx":467
+                            /* "ext/_sparse.pyx":472
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],             # <<<<<<<<<<<<<<
@@ -36512,7 +36767,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_37 = __pyx_v_t;
                             __pyx_t_38 = __pyx_v_h;
 
-                            /* "ext/_sparse.pyx":468
+                            /* "ext/_sparse.pyx":473
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
@@ -36528,7 +36783,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_45 = __pyx_v_t;
                             __pyx_t_46 = 0;
 
-                            /* "ext/_sparse.pyx":465
+                            /* "ext/_sparse.pyx":470
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -36549,7 +36804,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":469
+        /* "ext/_sparse.pyx":474
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
@@ -36563,7 +36818,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         for (__pyx_t_48 = 0; __pyx_t_48 < __pyx_t_47; __pyx_t_48+=1) {
           __pyx_v_t = __pyx_t_48;
 
-          /* "ext/_sparse.pyx":470
+          /* "ext/_sparse.pyx":475
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
@@ -36574,7 +36829,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
           __pyx_t_45 = 0;
           __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_46 * __pyx_v_stats.strides[0]) )) + __pyx_t_45)) ))));
 
-          /* "ext/_sparse.pyx":471
+          /* "ext/_sparse.pyx":476
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
@@ -36588,7 +36843,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
       }
 
-      /* "ext/_sparse.pyx":457
+      /* "ext/_sparse.pyx":462
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -36605,12 +36860,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":472
+  /* "ext/_sparse.pyx":477
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
  *         return loss / m, int(correct)
- *     with nogil:
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
 */
   __pyx_t_16 = (__pyx_v_loss == __pyx_v_loss);
 
@@ -36634,23 +36889,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   if (__pyx_t_16) {
 
 
-    /* "ext/_sparse.pyx":473
+    /* "ext/_sparse.pyx":478
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)             # <<<<<<<<<<<<<<
- *     with nogil:
- *         # W1 -= lr * X_b^T D1, column block by column block
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
 */
-    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 473, __pyx_L1_error)
+    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 478, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 473, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 478, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 473, __pyx_L1_error)
+    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 478, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
     __Pyx_GIVEREF(__pyx_t_4);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 473, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 478, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_5);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 473, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 478, __pyx_L1_error);
     __pyx_t_4 = 0;
     __pyx_t_5 = 0;
     {
@@ -36664,21 +36919,82 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __pyx_t_6 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":472
+    /* "ext/_sparse.pyx":477
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
  *         return loss / m, int(correct)
- *     with nogil:
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
 */
   }
 
-  /* "ext/_sparse.pyx":474
+  /* "ext/_sparse.pyx":479
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count             # <<<<<<<<<<<<<<
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+*/
+  __pyx_t_49 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_49.memview)) __PYX_ERR(0, 479, __pyx_L1_error)
+  __pyx_v_tile_count = __pyx_t_49;
+  __pyx_t_49.memview = NULL;
+  __pyx_t_49.data = NULL;
+
+  /* "ext/_sparse.pyx":480
+ *         return loss / m, int(correct)
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows             # <<<<<<<<<<<<<<
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+ *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
+*/
+  __pyx_t_50 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_50.memview)) __PYX_ERR(0, 480, __pyx_L1_error)
+  __pyx_v_tile_rows = __pyx_t_50;
+  __pyx_t_50.memview = NULL;
+  __pyx_t_50.data = NULL;
+
+  /* "ext/_sparse.pyx":481
+ *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals             # <<<<<<<<<<<<<<
+ *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
+ *     with nogil:
+*/
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 481, __pyx_L1_error)
+  __pyx_v_tile_vals = __pyx_t_17;
+  __pyx_t_17.memview = NULL;
+  __pyx_t_17.data = NULL;
+
+  /* "ext/_sparse.pyx":482
+ *     cdef int[:, ::1] tile_rows = ws.tile_rows
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+ *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
+*/
+  __pyx_t_15 = (__pyx_v_n_blocks == 1);
+
+  if (__pyx_t_15) {
+
+  } else {
+
+    __pyx_t_16 = __pyx_t_15;
+
+    goto __pyx_L24_bool_binop_done;
+  }
+  __pyx_t_15 = ((__pyx_v_tile_rows.shape[1]) >= (__pyx_v_m * (__pyx_v_W1.shape[0])));
+
+
+  __pyx_t_16 = __pyx_t_15;
+
+  __pyx_L24_bool_binop_done:;
+  __pyx_v_tiled = __pyx_t_16;
+
+  /* "ext/_sparse.pyx":483
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+ *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:             # <<<<<<<<<<<<<<
- *         # W1 -= lr * X_b^T D1, column block by column block
- *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
 */
   {
       PyThreadState * _save;
@@ -36686,15 +37002,86 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":476
+        /* "ext/_sparse.pyx":484
+ *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel             # <<<<<<<<<<<<<<
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
+ *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
+*/
+        if (__pyx_v_tiled) {
+
+          /* "ext/_sparse.pyx":485
+ *     with nogil:
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,             # <<<<<<<<<<<<<<
+ *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
+ *                           &tile_vals[0, 0], &W1[0, 0])
+*/
+          __pyx_t_46 = 0;
+          __pyx_t_45 = 0;
+          __pyx_t_44 = 0;
+          __pyx_t_43 = 0;
+          __pyx_t_42 = 0;
+
+          /* "ext/_sparse.pyx":486
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
+ *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],             # <<<<<<<<<<<<<<
+ *                           &tile_vals[0, 0], &W1[0, 0])
  *         # W1 -= lr * X_b^T D1, column block by column block
- *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
+*/
+          __pyx_t_41 = 0;
+          __pyx_t_40 = 0;
+          __pyx_t_39 = 0;
+          __pyx_t_38 = 0;
+          __pyx_t_37 = 0;
+          __pyx_t_36 = 0;
+
+          /* "ext/_sparse.pyx":487
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
+ *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
+ *                           &tile_vals[0, 0], &W1[0, 0])             # <<<<<<<<<<<<<<
+ *         # W1 -= lr * X_b^T D1, column block by column block
+ *         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):
+*/
+          __pyx_t_35 = 0;
+          __pyx_t_34 = 0;
+          __pyx_t_33 = 0;
+          __pyx_t_32 = 0;
+
+          /* "ext/_sparse.pyx":485
+ *     with nogil:
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,             # <<<<<<<<<<<<<<
+ *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
+ *                           &tile_vals[0, 0], &W1[0, 0])
+*/
+          __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_46)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_45)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_44)) )))), (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lut.data) + __pyx_t_43)) )))), 0, __pyx_v_m, (&(*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_42)) )))), (-__pyx_v_lr), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_D1.data + __pyx_t_41 * __pyx_v_D1.strides[0]) )) + __pyx_t_40)) )))), (__pyx_v_W1.shape[0]), __pyx_v_h, (&(*((Py_ssize_t *) ( /* dim=1 */ ((char *) (((Py_ssize_t *) ( /* dim=0 */ (__pyx_v_tile_count.data + __pyx_t_39 * __pyx_v_tile_count.strides[0]) )) + __pyx_t_38)) )))), (&(*((int *) ( /* dim=1 */ ((char *) (((int *) ( /* dim=0 */ (__pyx_v_tile_rows.data + __pyx_t_37 * __pyx_v_tile_rows.strides[0]) )) + __pyx_t_36)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_tile_vals.data + __pyx_t_35 * __pyx_v_tile_vals.strides[0]) )) + __pyx_t_34)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_33 * __pyx_v_W1.strides[0]) )) + __pyx_t_32)) )))));
+
+          /* "ext/_sparse.pyx":484
+ *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
+ *     with nogil:
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel             # <<<<<<<<<<<<<<
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
+ *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
+*/
+        }
+
+        /* "ext/_sparse.pyx":489
+ *                           &tile_vals[0, 0], &W1[0, 0])
+ *         # W1 -= lr * X_b^T D1, column block by column block
+ *         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks
 */
-        __pyx_t_14 = __pyx_v_n_blocks;
+        if (__pyx_v_tiled) {
 
+          __pyx_t_51 = 0;
+        } else {
+
+          __pyx_t_51 = __pyx_v_n_blocks;
+        }
         {
             #if ((defined(__APPLE__) || defined(__OSX__)) && (defined(__GNUC__) && (__GNUC__ > 2 || (__GNUC__ == 2 && (__GNUC_MINOR__ > 95)))))
                 #undef likely
@@ -36702,11 +37089,11 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                 #define likely(x)   (x)
                 #define unlikely(x) (x)
             #endif
-            __pyx_t_22 = (__pyx_t_14 - 0 + 1 - 1/abs(1)) / 1;
+            __pyx_t_22 = (__pyx_t_51 - 0 + 1 - 1/abs(1)) / 1;
             if (__pyx_t_22 > 0)
             {
                 #ifdef _OPENMP
-                #pragma omp parallel num_threads(__pyx_v_n_threads != 0 ? __pyx_v_n_threads : omp_get_max_threads()) private(__pyx_t_13, __pyx_t_38, __pyx_t_39, __pyx_t_40, __pyx_t_41, __pyx_t_42, __pyx_t_43, __pyx_t_44, __pyx_t_45, __pyx_t_46, __pyx_t_49, __pyx_t_50)
+                #pragma omp parallel num_threads(__pyx_v_n_threads != 0 ? __pyx_v_n_threads : omp_get_max_threads()) private(__pyx_t_13, __pyx_t_32, __pyx_t_33, __pyx_t_34, __pyx_t_35, __pyx_t_36, __pyx_t_37, __pyx_t_38, __pyx_t_39, __pyx_t_40, __pyx_t_52, __pyx_t_53)
                 #endif /* _OPENMP */
                 {
                     #ifdef _OPENMP
@@ -36716,17 +37103,17 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_block = (Py_ssize_t)(0 + 1 * __pyx_t_23);
 
-                            /* "ext/_sparse.pyx":477
+                            /* "ext/_sparse.pyx":490
  *         # W1 -= lr * X_b^T D1, column block by column block
- *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
+ *         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks             # <<<<<<<<<<<<<<
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
 */
                             __pyx_v_j0 = ((__pyx_v_block * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":478
- *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
+                            /* "ext/_sparse.pyx":491
+ *         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks             # <<<<<<<<<<<<<<
  *             for s in range(m):
@@ -36734,7 +37121,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
                             __pyx_v_j1 = (((__pyx_v_block + 1) * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":479
+                            /* "ext/_sparse.pyx":492
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):             # <<<<<<<<<<<<<<
@@ -36743,27 +37130,27 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
 
                             __pyx_t_13 = __pyx_v_m;
-                            __pyx_t_49 = __pyx_t_13;
+                            __pyx_t_52 = __pyx_t_13;
 
-                            for (__pyx_t_50 = 0; __pyx_t_50 < __pyx_t_49; __pyx_t_50+=1) {
-                              __pyx_v_s = __pyx_t_50;
+                            for (__pyx_t_53 = 0; __pyx_t_53 < __pyx_t_52; __pyx_t_53+=1) {
+                              __pyx_v_s = __pyx_t_53;
 
-                              /* "ext/_sparse.pyx":480
+                              /* "ext/_sparse.pyx":493
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
 */
-                              __pyx_t_46 = 0;
-                              __pyx_t_45 = 0;
-                              __pyx_t_44 = 0;
-                              __pyx_t_43 = 0;
-                              __pyx_t_42 = __pyx_v_s;
-                              __pyx_t_41 = __pyx_v_s;
-                              __pyx_t_40 = __pyx_v_j0;
+                              __pyx_t_32 = 0;
+                              __pyx_t_33 = 0;
+                              __pyx_t_34 = 0;
+                              __pyx_t_35 = 0;
+                              __pyx_t_36 = __pyx_v_s;
+                              __pyx_t_37 = __pyx_v_s;
+                              __pyx_t_38 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":481
+                              /* "ext/_sparse.pyx":494
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)             # <<<<<<<<<<<<<<
@@ -36771,16 +37158,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
 */
                               __pyx_t_39 = 0;
-                              __pyx_t_38 = __pyx_v_j0;
+                              __pyx_t_40 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":480
+                              /* "ext/_sparse.pyx":493
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
 */
-                              __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_46)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_45)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_44)) )))), (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lut.data) + __pyx_t_43)) )))), (*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_42)) ))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_D1.data + __pyx_t_41 * __pyx_v_D1.strides[0]) )) + __pyx_t_40)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_39 * __pyx_v_W1.strides[0]) )) + __pyx_t_38)) )))), __pyx_v_h, (__pyx_v_j1 - __pyx_v_j0), (-__pyx_v_lr));
+                              __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_32)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_33)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_34)) )))), (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lut.data) + __pyx_t_35)) )))), (*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_36)) ))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_D1.data + __pyx_t_37 * __pyx_v_D1.strides[0]) )) + __pyx_t_38)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_39 * __pyx_v_W1.strides[0]) )) + __pyx_t_40)) )))), __pyx_v_h, (__pyx_v_j1 - __pyx_v_j0), (-__pyx_v_lr));
                             }
 
                         }
@@ -36796,18 +37183,18 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":482
+        /* "ext/_sparse.pyx":495
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
 */
-        __pyx_t_38 = 0;
+        __pyx_t_40 = 0;
         __pyx_t_39 = 0;
-        __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_38 * __pyx_v_W2.strides[0]) )) + __pyx_t_39)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
+        __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_40 * __pyx_v_W2.strides[0]) )) + __pyx_t_39)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-        /* "ext/_sparse.pyx":483
+        /* "ext/_sparse.pyx":496
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -36817,7 +37204,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_39 = 0;
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b1.data) + __pyx_t_39)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-        /* "ext/_sparse.pyx":484
+        /* "ext/_sparse.pyx":497
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -36827,38 +37214,38 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b2.data) + __pyx_t_39)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
       }
 
-      /* "ext/_sparse.pyx":474
- *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
- *         return loss / m, int(correct)
+      /* "ext/_sparse.pyx":483
+ *     cdef floating[:, ::1] tile_vals = ws.tile_vals
+ *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:             # <<<<<<<<<<<<<<
- *         # W1 -= lr * X_b^T D1, column block by column block
- *         for block in prange(n_blocks, schedule="static", num_threads=n_threads):
+ *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
+ *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
 */
       /*finally:*/ {
         /*normal exit:*/{
           __Pyx_FastGIL_Forget();
           PyEval_RestoreThread(_save);
-          goto __pyx_L26;
+          goto __pyx_L28;
         }
-        __pyx_L26:;
+        __pyx_L28:;
       }
   }
 
-  /* "ext/_sparse.pyx":485
+  /* "ext/_sparse.pyx":498
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss / m, int(correct)             # <<<<<<<<<<<<<<
 */
-  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 485, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 498, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 485, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 498, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 485, __pyx_L1_error)
+  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 498, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 485, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 498, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 485, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 498, __pyx_L1_error);
   __pyx_t_6 = 0;
   __pyx_t_5 = 0;
   {
@@ -36872,7 +37259,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   __pyx_t_4 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":422
+  /* "ext/_sparse.pyx":427
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -36894,6 +37281,8 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_11, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_12, 1);
   __PYX_XCLEAR_MEMVIEW(&__pyx_t_17, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_49, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_50, 1);
   __Pyx_AddTraceback("mlpgui._sparse.minibatch_step", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
@@ -36923,6 +37312,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
 
 
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_tile_count, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_tile_rows, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_tile_vals, 1);
 
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
@@ -39769,14 +40162,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_CsrInputs(__pyx_msta
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_CsrInputs", 0);
   /*--- Exttype __pyx_obj_6mlpgui_7_sparse_CsrInputs ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse_CsrInputs_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs)) __PYX_ERR(0, 34, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse_CsrInputs_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs)) __PYX_ERR(0, 35, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs = &__pyx_type_6mlpgui_7_sparse_CsrInputs;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs) < (0)) __PYX_ERR(0, 34, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs) < (0)) __PYX_ERR(0, 35, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs);
@@ -39786,8 +40179,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_CsrInputs(__pyx_msta
     __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_CsrInputs, (PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs) < (0)) __PYX_ERR(0, 34, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs) < (0)) __PYX_ERR(0, 34, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_CsrInputs, (PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs) < (0)) __PYX_ERR(0, 35, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_CsrInputs) < (0)) __PYX_ERR(0, 35, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -39804,14 +40197,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_Workspace(__pyx_msta
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_Workspace", 0);
   /*--- Exttype __pyx_obj_6mlpgui_7_sparse_Workspace ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse_Workspace_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace)) __PYX_ERR(0, 287, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse_Workspace_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace)) __PYX_ERR(0, 292, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace = &__pyx_type_6mlpgui_7_sparse_Workspace;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 287, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 292, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace);
@@ -39821,8 +40214,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_Workspace(__pyx_msta
     __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Workspace, (PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 287, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 287, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Workspace, (PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 292, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 292, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -39839,14 +40232,14 @@ static int __Pyx_modinit_Exttype___pyx_defaults(__pyx_mstatetype *__pyx_mstate) 
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_defaults", 0);
   /*--- Exttype __pyx_defaults ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse___pyx_defaults_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 353, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse___pyx_defaults_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 358, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults = &__pyx_type_6mlpgui_7_sparse___pyx_defaults;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults) < (0)) __PYX_ERR(0, 353, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults) < (0)) __PYX_ERR(0, 358, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults);
@@ -40873,19 +41266,19 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 24, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":83
+  /* "ext/_sparse.pyx":84
  *         return len(self.codes) / max(1, self.n_samples * self.n_features)
  * 
  *     def check(self, W1, b1, W2, b2):             # <<<<<<<<<<<<<<
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if d != self.n_features or W2.shape[0] != h or b1.shape[0] != h or b2.shape[0] != k:
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_6mlpgui_7_sparse_9CsrInputs_3check, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_CsrInputs_check, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 83, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_6mlpgui_7_sparse_9CsrInputs_3check, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_CsrInputs_check, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 84, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, __pyx_mstate_global->__pyx_n_u_check, __pyx_t_4) < (0)) __PYX_ERR(0, 83, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, __pyx_mstate_global->__pyx_n_u_check, __pyx_t_4) < (0)) __PYX_ERR(0, 84, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -40915,19 +41308,19 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":318
+  /* "ext/_sparse.pyx":323
  *         self.stats = np.zeros((n_threads, PAD), np.float64)
  * 
  *     def check(self, W1, W2, bint full_batch):             # <<<<<<<<<<<<<<
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_6mlpgui_7_sparse_9Workspace_3check, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Workspace_check, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_6mlpgui_7_sparse_9Workspace_3check, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Workspace_check, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, __pyx_mstate_global->__pyx_n_u_check, __pyx_t_4) < (0)) __PYX_ERR(0, 318, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, __pyx_mstate_global->__pyx_n_u_check, __pyx_t_4) < (0)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -40957,38 +41350,38 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":353
+  /* "ext/_sparse.pyx":358
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
  *                     floating lr, Workspace ws, grads=None):
  *     """One full-batch gradient-descent step over CSR inputs; returns (loss, n_correct) before the update.
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 353, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_9full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_float_1_float_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 353, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_9full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_float_1_float_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_tuple[6]);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 353, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_11full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_double_1_double, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 353, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_11full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_double_1_double, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_tuple[6]);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 353, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_1full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 353, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_1full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 353, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 353, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_5)->arg0 = __pyx_t_9;
   __Pyx_GIVEREF(__pyx_t_9);
@@ -40999,42 +41392,42 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   __pyx_t_4 = 0;
   __pyx_t_4 = __pyx_t_5;
   __Pyx_INCREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_full_batch_step, __pyx_t_4) < (0)) __PYX_ERR(0, 353, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_full_batch_step, __pyx_t_4) < (0)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/_sparse.pyx":422
+  /* "ext/_sparse.pyx":427
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
  *                    floating lr, Workspace ws):
  *     """One gradient-descent step on the samples `batch` (indices into the CSR rows).
 */
-  __pyx_t_5 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 427, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_15minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_float_1_float_1_f, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_15minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_float_1_float_1_f, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 427, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_4) < (0)) __PYX_ERR(0, 422, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_4) < (0)) __PYX_ERR(0, 427, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_17minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_double_1_double_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_17minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_double_1_double_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 427, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_4) < (0)) __PYX_ERR(0, 422, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_4) < (0)) __PYX_ERR(0, 427, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_3minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 422, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_3minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 427, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 422, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 422, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 427, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 427, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_4)->arg0 = __pyx_t_9;
   __Pyx_GIVEREF(__pyx_t_9);
@@ -41045,7 +41438,7 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   __pyx_t_5 = 0;
   __pyx_t_5 = __pyx_t_4;
   __Pyx_INCREF(__pyx_t_5);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_minibatch_step, __pyx_t_5) < (0)) __PYX_ERR(0, 422, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_minibatch_step, __pyx_t_5) < (0)) __PYX_ERR(0, 427, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
@@ -41195,7 +41588,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/_sparse.pyx":46
+  /* "ext/_sparse.pyx":47
  * 
  *     def __init__(self, pixels, labels, lut):
  *         a = np.ascontiguousarray(pixels, dtype=np.uint8)             # <<<<<<<<<<<<<<
@@ -41204,12 +41597,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 46, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 47, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
 
-  /* "ext/_sparse.pyx":51
+  /* "ext/_sparse.pyx":52
  *         lut = np.ascontiguousarray(lut)
  *         labels = np.ascontiguousarray(labels, dtype=np.int32)
  *         if lut.shape != (256,) or lut.dtype not in (np.float32, np.float64):             # <<<<<<<<<<<<<<
@@ -41218,12 +41611,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_int_256};
-    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 51, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 52, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[3]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[3]);
 
-  /* "ext/_sparse.pyx":62
+  /* "ext/_sparse.pyx":63
  *         self.indptr = np.zeros(n + 1, np.int64)
  *         for start in range(0, n, 4096):
  *             np.cumsum(np.count_nonzero(a[start:start + 4096], axis=1), out=self.indptr[start + 1:start + 4097])             # <<<<<<<<<<<<<<
@@ -41232,18 +41625,18 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
-    __pyx_mstate_global->__pyx_tuple[4] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[4])) __PYX_ERR(0, 62, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[4] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[4])) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[4]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[4]);
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_out};
-    __pyx_mstate_global->__pyx_tuple[5] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[5])) __PYX_ERR(0, 62, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[5] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[5])) __PYX_ERR(0, 63, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[5]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[5]);
 
-  /* "ext/_sparse.pyx":353
+  /* "ext/_sparse.pyx":358
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -41252,7 +41645,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {Py_None};
-    __pyx_mstate_global->__pyx_tuple[6] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[6])) __PYX_ERR(0, 353, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[6] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[6])) __PYX_ERR(0, 358, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[6]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[6]);
@@ -41316,38 +41709,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{12},{8},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{27},{179},{8},{24},{40},{15},{7},{6},{15},{2},{43},{9},{21},{27},{41},{28},{24},{50},{37},{30},{37},{33},{35},{1},{5},{9},{27},{29},{15},{2},{8},{8},{1},{15},{2},{2},{3},{9},{27},{29},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{12},{11},{10},{24},{19},{24},{14},{12},{10},{17},{13},{12},{12},{19},{8},{5},{15},{13},{3},{6},{6},{6},{6},{15},{4},{7},{17},{18},{4},{2},{2},{4},{5},{5},{1},{5},{18},{5},{7},{5},{13},{6},{1},{8},{6},{5},{15},{5},{6},{9},{5},{5},{5},{7},{7},{6},{7},{10},{15},{77},{72},{3},{3},{3},{3},{3},{5},{1},{1},{2},{5},{7},{6},{6},{5},{5},{4},{5},{5},{8},{2},{2},{1},{4},{6},{6},{4},{2},{3},{1},{3},{7},{3},{14},{76},{71},{14},{4},{1},{8},{6},{9},{7},{4},{4},{7},{2},{5},{3},{3},{4},{6},{3},{8},{7},{1},{4},{10},{5},{10},{4},{5},{5},{5},{4},{4},{6},{3},{1},{4},{6},{10},{9},{9},{5},{6},{6},{12},{6},{4},{2},{1},{1},{5}};
-    const struct { const unsigned int length: 10; } bytes_length_index[] = {{1},{11},{908},{55},{513},{209},{912},{166},{121}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{12},{8},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{27},{179},{8},{24},{40},{15},{7},{6},{15},{2},{43},{9},{21},{27},{41},{28},{24},{50},{37},{30},{37},{33},{35},{1},{5},{9},{27},{29},{15},{2},{8},{8},{1},{15},{2},{2},{3},{9},{27},{29},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{12},{11},{10},{24},{19},{24},{14},{12},{10},{17},{13},{12},{12},{19},{8},{5},{15},{13},{3},{6},{6},{6},{6},{15},{4},{7},{17},{18},{4},{2},{2},{4},{5},{5},{1},{5},{18},{5},{7},{5},{13},{6},{1},{8},{6},{5},{15},{5},{6},{9},{5},{5},{5},{7},{7},{6},{7},{10},{15},{77},{72},{3},{3},{3},{3},{3},{5},{1},{1},{2},{5},{7},{6},{6},{5},{5},{4},{5},{5},{8},{2},{2},{1},{4},{6},{6},{4},{2},{3},{1},{3},{7},{3},{14},{76},{71},{14},{4},{1},{8},{6},{9},{7},{4},{4},{7},{2},{5},{3},{3},{4},{6},{3},{8},{7},{1},{4},{10},{5},{10},{4},{5},{5},{5},{4},{4},{6},{3},{1},{4},{6},{10},{9},{9},{5},{5},{6},{6},{12},{6},{4},{2},{1},{1},{5}};
+    const struct { const unsigned int length: 11; } bytes_length_index[] = {{1},{11},{908},{55},{513},{209},{1098},{166},{121}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (2915 bytes) */
-static const char cstring[] = "x\332\245VK{\323\326\026%\266C\323\222R\234\004(\245\334\312\t\020\332B\212\235\224\366B\277\336:\211\003\264\245\305q^\024\250\221\245cGD\226l\035)\261K\037\014=\324PC\r5\324PC\017=\324\320C~\002?\341\256-?\362\000z\271\367\372\373\254}t\036\373\354\275\366cI\020M\341zCP\305\022S\271P\326\rA\320KO\231d~+p\261ZS\031\277b\032\214\teC\254T\231f~:wS\370\346\036\253\352FsCa{\202^\026\276\221t\315T*\226nqA\324dAV\014:\177tZ\321\006\013\3344\024\231\311\0076\013\270\367\357\326\017\317\rw~\373\257%Q\323tS\0209W*\232`\352\202\301D\371\232\256\251M\241\032\031\271\013#\357j\273\242\252\310BU\227\331U\2015j8\013U\263\322,\335;\013\247MC\324f\257\n\025\250\032l\346\333b\215\341*Al(\\\370I\027\252\242)m+ZE\240\253D\3232\000\212ni\362O\272\311\004s\0338.5\315m]\023\260]f\252Rb\206h2\030B\246\343B\2036i\302\375\334\375k\013_/D\216\030\214\220\346\002\267J\222\n\037\030\047<K\226\242\232\270\330l\326\030\237\023\356\226\205\246n\t\032\203\311p\260\206}\007\017\230\333L\02383i \314Fp\210\246\242kE\034\207\265\263}\004\225]F\247WD\225\2639Q\226\213\330\307J\344\022\301\311\032\202n\231t9\200\250\364\347\253\0267\205m]\225\2054\035-Y\34523\256q\34576H\rIWU\322\255k|N,I\262\302\305\222\312\230\026=\033\346\027E^\023\r\334Wk6*\222\242\325,\263\227\n\230\025\253\014\220pa[\204a\262B\252\221]\202\0349\255\360\236\016\271\237\226\221%\245(\032\327\347\346\016NR\360\261\240\261\212H.\252pb\2609\363\345\r\241\254\352\2429\237\2410G\303\033\013\002\242k1\016x\266)U\366u#~*\0231NGH\017_um\340\256\246#\256e\321RM\241X4\230lI\254X\024d+\002V\323\265k\210\363\256\"\252X\205\263\212Y,\016\375\354e\023\362B\327fM\241\254\364\242\325C\304\212\\%\035\242\252\352\022rF\020\rCl\n\262h\212s\257Y\355e&\341\330+\n>\267\247\033;\200Z\002\222:|;p\205\306LZ\334\337\260\047\302eQfQ\251Wa\346\265(\330\214\377\236-,\335\275\273\304\215\273\221U\303\301\334\320W)J\357b\361\340\022\022\217#\337^\267\010\245\322\316r:\247\252J\r\021-\260\272\3054\211\255Q\333\230\333\357 \233\351\315\314ffms`\341p\360\352\305""\007\227^\271x\1771\272\270X\274\337l\340\277\214\322+\376\204d\\e\345b\261_\036\210\033bD\005\264?\2500S1Y\225&d:\203_\331\322$\222\225\301]\370)\325\032\332\005\215\252\242\242ER\227-5Z\323\020\354H\262=\022\310\372bd\013\267\252\2757\203qdOo\334\327HC\312\371\336\310\322j\212\264\003mC\030\217\314\347\264\201\256\341\324\320\361\336\374\256I\tC\367\327-Q\035\2304H\327W0\035N\260\006\275\000\326\241\033\374\200\333\257\300],\232\214\233\003\260\312\026gr\021\2151\352%E\205\027%\335@GQ4\206\276 JRq3\035=3\364,E\343Rf\220\321\305^k\021\215\n\027y\224\373\"\337\047\217\376DS\223\024}n\250\226S[.\245K\231\222\310{\375\252\004e;R\004\270\244bG\021\341A_\227\260\212\031\264~\3504\250\025J\350\332\275\007\232\240\366\0333t\311\252\"Fr\277\272\271\254[\324|(,\321\203\374\351\221\"\253\326\314&\262\030\332\030\"\021uxf\030\272QV\305\n\217ZL\277\345\364\333\r\252\014\274\321g\230\262\245\252\305\310\326\375\021\362\200\325\216\274>\354\031\360\360\346U\341\346\315\364\343\253\203\327\203\3437.=>\252,\262dx\240\377v`\370\206\205\307\225\315te3S)\245+\245\014*\240b\240[n+\212\034\205\230(XB\243\326\344\032zP\224\251\212\006\267\361\270\261\200\007\250g\267\250QA\361\336\3437\366\364\372\323\364\316\016N\354\354Q\244{]\\\3259W\r\264\355jUl\200\261\211\256\321\225\2501\355\273p\370\355\377C\347\210\256\377\025\234\252Z\253X\312\\\237\340\350\303B\323\212Q\006\202Z\014}o\237`0P@\225TT\300\254\332\3178\255\206\364\2515\221UHg\024\357NMi\000\216\232^3XE\201i\310\324\036gp\246\226Q}\203\334\214\346\006\037 \234pE]\032\275\342\244\007\047\267\270\251\343oX\370\266\260\252&\335O\377\342r\364\2142?\032\221\235\321\000\234\310-D\355k4\025\330b\325@=\014%=,\373\036iFL\302\033Mr\200\377\374|\244\233\230u\353\336qO\304\360\213\353/\307\217\215\236h]\266G\354){\315\231r\362\335\304\361\347\345V\266\265\206\t\274\\r7\274t71\355^\366pr\306\275\341%\207\342cg\305Mu\023\037:#\316\031\247\356\216y1\357\262?\342\177\030L\0047\332\311\366\225\316tg%\\-\204\205\265n\342\235\347Fk\242\225\356\216""\235l=\305~\234>\347L8i\322\225q\363o\020)w\302\305\026\301\215\321=}\321_\373\324\233 \303\372[.\273%\262\357\274s\313\225z\013W`\315\264\227\363\047\374y_\n\222/\022g\355?\334l\367\335\367\272c\023v\312N\333\213\266hs\347\242#:\334M\271\363\256\354\315x\371\356\370Y\273\036~\270\330Nu\307{\333V\234\2243\357\310\356\214\273\352\032P\235\301\246\261\367[\371\226xT\234l\211\255\272=j\347m\t@\026\334\367p\377\262\037\363\241\352#\047\025\236_j\247\273\343\000\253;\376\261\223u\362N\331\315\272k^\322\233\365\223\376E_\364\255 \033\254\001\267\231v\276-wR\235t\047\333\311w/L\273\323\356\367\236\354_\362\215`2X\014\304\356\205\1778%w\304\235t\227\275\021r\026\267\214\370\223~\326/\004\t\350X\r\352\355D{\251\315;3t\376\037\321E\005/\341e\2755\\5\343\257\005\311\340\263v\266]\350$p\305\203pc3\334\374%\374\345!\355U\220\033qo\301\253\373\307a\022\017.\006b\260\013\203\244\316T\047\337)\207k\353\341\372V\270\365\340\260\336u?\005\230\201\301x+g\237\006\260\365\356\370\224\235s\222\316\214\023aj\301\343\202\213\010\215\267\262\224\014\273\255M;K\310\255\333\227\354]\354\031;\321J\267n\333\031{\013\310T\"\\.y\006r)\031\314\004\377a\031\016\277~\303\233\247?h\355\332\205^\036\276\363\334j-\265,{\331\031uV\035\313]r\353\335\367OF1s\276v\323\356\242+\272\334\273\350\225\020\312\031\377!\240\315v\307/@\3356\026\014(\234\001\254\223\376\222\377\254\235:|\312\364\346\275\235`\n\346\277a:q\242u\303\236\264\263v\376\371\310\213\304\047N=\024\256\373\047\202[\355\2350\277\332ML\332\377t\356\000\343<\031\371\273\375\225\223\352\216}\216p\377\030\234l\213t8\375|\344\345\330\261\367\316\323B\022\365\272\216t.#+\336\365\247\374\007\201\334\376\264\263\320i\206[\217\302G\333\341\266\032\252fh6^\036;\326\034Y\214A,\306VH\254\304\n$\n\261M\022\2331\211\204\024\253\220\250\3048\t\036\333#\261\027k\304\272c\247\354w\354\272s\334Q\275\324 \222\271\250qP]u\307P?/\3600\235\005g\317ep\2252w/`\355y$\365\225p\365A\370\340\327\360W1\024Y\310\252a\025&5\303\346\357\320\376\307H\226.\311\306\356\222""\270\033\273O\342~l\235\304zl\213\304V\354\021\211G1\231\204\034\333!\261\023\253\221\250\0351\365O\022\177\306rq\210\\\374{\022\337\307\357\221\270\027\317\223\310\307\037\220x\020\177B\342I\234\221`\361m\022\333q\225\204\032o\220h\304\377\"\361W|9\001\261\234\270M\342v\342\007\022?$6Hl$\036\223x\234(\221(%\030\t\226PH(\t\223\204\231xF\342Y\342\273Q\210\357F\227H,\215\336&q{\364\036\211{\243k$\326F\327G\tZ\312\323\360\203\317\220{\242\267\347\357\264\317vF^\034\236I\036I\200-g\315\375\010\325\333D#Xi_l\253\341\352F\270!\205R%\254\360\220\357\205{\215\267\017\340W\356\254w\332\223\242\\\252\264\327\321M\326\302<\302\367$|\202\330\3652\252\036\326\033a\343\017\202z\020\276\034\211\\\354\016\211;\261\237I\374\214`\276\275C\247^a\244\267\"\241Qg\003\005v\307[\364\312h\205[\350\n\324\267\252a\001&\3772\244\233\036\017eZ\005;fO\203\003\244\210\272F\016\360\322!\372\243\355\223\255\0250\301<\266&\017l\243\225)4\376\212\275j\033\316\244\263\010\216H\271_E$\262\277\353\023\307p\223\377\r\273\r\031\354\345\361c\243\347\234\367\301:\034:W\275\277\320\370\337\222\303\372Lt\274\277(!%2\320`\200\0133\376\337,\047\337b\351\265\364\026q\346\315 \325\247\267IX\226\2657\234\264\263\014\232:\013\222\232\362\362\036\363\323\376r0\002\016#\232;\335\026\333fDq\353\375O\204\251\323@\262\356\304\3218\352\204\205\273\020QQ\332[\362L\034]\004\035\231\301| \265\223\207\267&\216\260[\236\226\351\362%\307DB\254x\251\250\t\245\374\033\021Y\020\303^j\327;\361N\372-\350\212\310!\207\026M\005\262\016\"\316y\223^\226\350\303\212rg\222\210\034\361x1~\336I\207\037\347\3328\235\264\317 !&\360\321 \3227\304e\047\006\255\253\310\203I\204n\374\024\020\\\007\031\244\273\247\350\273)\351\\\006DSn\336\255\000\"\262\362K@\004n ?Q\300\014\020-\207\367\363a\2360\n\327\300\324[\335s\0379\323\221\201\243p<\216\010\221\343\250\334sPw\005\300!\273\220CS^\301\217\373\267\2206cg\340bc\210*\367>\247O\2007M\203W\276Dq\314\364\370\361y\2268t\276%\243Z\350Sh\001\216\234A`\022\375:\213\250\231\312)a\377\350\306q\365F""\0241\356O\203\021\215\340\014\276E\342h\375%\340\235\351l\014|\210\2766\000\316g\021~\320\260\3202\301o\204S\243\027\365#\253\317\200S\014\370\0239\367V\302\013\013~\016_\232\231\240\320\036y++\027Z{v9\302\215\354\244\257\271I$\360\250\277\021\244\203\245\200\267\247\333\213\2603\326I\035\272\373\226-\243\022*\007\374B&\016w\374\033\336~_\227";
-    PyObject *data = __Pyx_DecompressString(cstring, 2915, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (3026 bytes) */
+static const char cstring[] = "x\332\245VK{\323\326\026\305\217\320\264\244\024\047\001\n\224VN\200\320\026R\354\244\264\205~\275u^@[Z\034\347E\201\032Y:vDd\311\326#\261K\037\014=\324PC\r5\324\320C\r=\324\320C~\002?\341\256}\374H\010\320\313\2757\337\027\355\343\363\330g?\326\336\353\010\242%\\k\010\252Xb\252)\224uC\020\364\322\023&Y\337\t\246X\255\251\314\274l\031\214\teC\254T\231f}:{C\370\366.\253\352FsCa{\202^\026\276\225t\315R*\266n\233\202\250\311\202\254\030t\376\360\264\242\r\026L\313Pd&\037\330,\340\336\177Z\177yn\270\363\273\177-\212\232\246[\202h\232JE\023,]0\230(_\3255\265)T\271\221\2730\362\216\266+\252\212,Tu\231]\021X\243\206\263P5#\315\320\2753p\3322Dm\346\212P\201\252\301fs[\2541\\%\210\r\305\024~\326\205\252hI\333\212V\021\350*\321\262\r\004E\2675\371g\335b\202\265\2158.6\255m]\023\260]f\252Rb\206h1\030B\246\343B\2036i\302\275\345{W\347\277\236\347\216\030\214\"m\n\246]\222T\370\300L\212g\311VT\013\027[\315\0323g\205;e\241\251\333\202\306`2\034\254a\337\301\003\3266\323\004\223Y4\020fx8DK\321\265\"\216\303\332\231~\004\225]F\247WD\325d\263\242,\027\261\217\225\310%\n\047k\010\272m\321\345\010D\245?_\265MK\330\326UY\310\320\321\222].3\343\252\251\374\316\006\320\220tU%\335\272f\316\212%IVL\261\2442\246\361o\303\372\242h\326D\003\367\325\232\215\212\244h5\333\352A\001\263b\225!$\246\260-\3020Y!\325@\227 s\247\025\263\247C\356\303\222[R\342\331\2706;{p\222\222\217\005\215UDrQ\205\023\203\315\331/\257\013eU\027\255\271,\245\231\017\257\317\013\310\256\315L\204g\233\240\262\257\033\371S\231\210q\206Gz\370S\327\006\356j:\362Z\026m\325\022\212E\203\311\266\304\212EA\266y`5]\273\212<\357*\242\212U8\253X\305\342\320\317\036\232\200\013]\233\261\204\262\322\313V/\"6w\225t\210\252\252K\300\214 \032\206\330\024d\321\022g_\263\332C&\305\261W\024\346\354\236n\354 \324\022\"\251\303\267\003Wh\314\242\305\375\r{\"\\\026e\306K\275\n3\257\362d3\363\217\\a\361\316\235E\323\270\303\255\032\016f\207\276J\034\336\305\342\301%\000\317\004\336^\267\010\245\322\316RfYU\225\0322Z`u\233i\022[\243\2661\273""\337A63\233\331\315\354\332\346\300\302\341\340\325\213\017.\275r\361\376\"\277\270X\274\327l\340\177\t\245W\374\031`\\e\345b\261_\036\310\033rD\005\264?\2500K\261X\225&d:\203\277\262\255I$+\203\273\360\247Tkh\0274\252\212\212\306\245.\333*_\323\220l.\331\036\t\240\276\310m1\355j\357\227\301L\240\2477\356k\244!a\2767\262\265\232\"\355@\3330\214\207\346\227\265\201\256\341\324\320\361\336\374\256E\200\241\373\353\266\250\016L\032\300\365\225\230\016\047X\203~ \254C7\314\003n\277\022\356b\321b\2465\010V\3316\231\\Dc\344\275\244\250\230EI7\320Q\024\215\241/\210\222T\334\314\360o\226\276%>.e\007\210.\366Z\213hTL\321\344\330\027\315}\362\350O45I\321g\207jMj\313\245L)[\022\315^\277*A\331\216\304\003.\251\330QDz\320\327%\254b\006\255\037:\rj\205\022\272v\357\203&\250\375\316\014]\262\253\310\221\334\257nS\326mj>\224\026\376!\177z\244\310\2525\253\t\024C\033C&x\207g\206\241\033eU\254\230\274\305\364[N\277\335\240\312\300\033}\206)\333\252Z\344\266\356\217\200\003V;\364\363A\317\200\0077\256\0107nd\036]\031\374<8~\343\322\243\303\312\270%\303\003\375_\007\206oXxT\331\314T6\263\225R\246R\312\242\002*\006\272\345\266\242\310<\305D\301\022\032\265&\327\320\2038R\025\rn\343s}\036\037P\317nQ\243\2022{\237\337\331\223kO2;;8\261\263G\231\356uqU7M\325@\333\256V\305\006\030\233\350\032]\211\032\323\276\013/\377\372\377\242sH\327\377\032\234\252Z\253\330\312l\237\340\350a\241iE\216@P\213\241\357\355\023\014\006\n\250\222\212\n1\253\366\021\247\325\000\237Z\023\250\002\234Q\274;5\245\201p\324\364\232\301*\nL\003R{\234a2\265\214\352\033`\223\317\r\036 &\305\025ui\364\212\223>&\271eZ:\376\r\033o\013\273j\321\375\364_\\\342_\216|>\";\371\000\234\310\007\262\215\324}\215\316\002\203\354\032\370\207\241\256\207\265\337cNN\047f\243I^\230\277<\213u\2233^\335?\352\213\030~q\355\305\330\221\221c\255KN\314\231t\326\334I7\337M\036}Vn\345Zk\230\300\217\213\336\206\237\351&\247\274K>NN{\327\375\324P|\344\256x\351n\362C7\346\236r\353\336\250\037\367/\005\261\340\303\366x\373z\230\n/w\246:+\321j!*""\254u\223\357<3Z\343\255Lw\364x\353\t\366\343\364\031w\334\315\220\256\254\227\177\203H{\343\036\266\010^\234\356\351\213\376\332\247\3768\031\326\337r\311+\221}\347\334\233\236\324[\270\014k\246\374\345`<\230\013\244v\352y\362\264\363\247\227\353\276\373^wt\334I;\031g\301\021\035\323\275\340\212\256\351\245\2759O\366\247\375|w\354\264S\217>\\\010\323\335\261\336\266\0257\355\316\271\2627\355\255z\006Tg\261i\364\375V\276%\036\026\307[b\253\356\2148yGB \013\336{\270\177)\210\007Pu\326MG\347\026\303Lw\014\301\352\216}\344\346\334\274[\366r\336\232\237\362g\202Tp!\020\003\273\235k\257!n\323a>\224;\351N\246\223\353\344\273\347\247\274)\357\007_\016.\006F{\242\275\320\026\273\347?vK^\314\233\360\226\374\0309\213[b\301D\220\013\n\355$t\254\266\353a2\\\014\315\3164\235\377\230_T\360\223~\316_\303U\323\301Z;\325\376,\314\205\205N\022W\334\21766\243\315_\243_\037\320^\005\330H\370\363~=8\n\223\314\366\205\266\330\336\205ARg\262\223\357\224\243\265\365h}+\332\272\377\262\336\365 \2150#\006c\255e\347$\002[\357\216M:\313n\312\235vyLmx\\\360\220\241\261V\216\300\260\333\332tr\024\271u\347\242\263\213=\243\307Z\231\326-\047\353l!2\025\036\227\213\276\001,\245\332\323\355\377\260\014\207_\277\341\315\323\037\264v\235B\017\207\357<\263[\213-\333YrG\334U\327\366\026\275z\367\375\343<g\356\327^\306[\360D\317\364/\370%\244r:x\200\320\346\272c\347\241n\033\013\006\024N#\254\023\301b\3604L\277|\312\362\347\374\235\366$\314\177\303t\362X\353\2723\341\344\234\374\263\330\363\344\047n=\022\256\005\307\3327\303\235(\277\332MN8\337\270\267\021\343<\031\371\207\363\225\233\356\216~\216t\377\324>\036\212t8\363,\366b\364\310{\347h!\205z]\007\234\313@\305\273\301dp\277-\207\237v\346;\315h\353a\364p;\332V#\325\212\254\306\213#G\232\261\2058\304B|\205\304J\274@\242\020\337$\261\031\227HH\361\n\211J\334$a\306\367H\354\305\033\361\356\350\t\347\035\247\356\036uU?=\310\3442o\034TW\335Q\324\317s|,w\336\335\363\030\\%\344\356\265Y8\007P_\216V\357G\367\177\213~\023#\221E\254\032UaR3j\376\001\355\177""\306rtI.~\207\304\235\370=\022\367\342\353$\326\343[$\266\342\017I<\214\313$\344\370\016\211\235x\215D\355\220\251\177\221\370+\276\234\200XN\374@\342\207\304]\022w\023y\022\371\304}\022\367\023\217I<N0\022,\261Mb;\241\222P\023\r\022\215\304\337$\376N,%!\226\222\267H\334J\376H\342\307\344\006\211\215\344#\022\217\222%\022\245$#\301\222\n\t%i\221\260\222OI<M~?\002\361\375\310\"\211\305\221[$n\215\334%qwd\215\304\332\310\372\010\205\226p\032}\360\031\260\047\372{\301Nx\272\023{\376\362L\352\020\000\266\3345\357,\252\267\211F\260\022^\010\325hu#\332\220\"\251\022U\314\310\334\213\366\032o\237\300\257\274\031\377\244/q,U\302ut\223\265(\217\364=\216\036#w=D\325\243z#j\374I\241\036\244o\231\304r\3746\211\333\361_H\374\202d\276\275C\047^a\244\267\"\241\021w\003\005v\333_\360\313h\205[\350\n\324\267\252Q\001&\377:\244\233\036\017e[\005\047\356L\201\003$N]\261\003\274\364\022\375\321\366\211\326\n\230`\016[S\007\266\321\312$\032\177\305Yu\014w\302]\000G\244\275\2578\211\354\357\372\3045\274\324\177\303nC\006{q\364\310\310\031\367}\260\216\t\235\253\376\337h\374o\311a}&:\332_\224\000\211,4\030\340\302l\360\017\313\251\267Xz-\275q\316\274\321N\367\351m\002\226\345\234\r7\343.\201\246N\203\244&\375\274\317\202L\260\324\216\201\303\210\346N\206bhq\212[\357?\021&O\"\222u7\201\306Q\247Xx\363\234\2122\376\242o\341\350\002\350\310j\317\265\2450\365\362\326\344!v\313\3232]\276\350Z\000\304\212\237\346M(\035\\\347dA\014{1\254w\022\235\314[\320\025\221\3032Z4\025\310:\210x\331\237\360sD\0376\307\316\004\021\371\033\336\"\247\034\005Y\231\342\355\370TPo\047`|)\214\207S\341\n\221;\317\"Zxw\354\014\356M\273\327\275\224w\001\354\260\207J \177\227a-\221\257\031\246\303\371\036\227w\030\342\024\255\021\375\022\244\317\236s\263\240!\311\233\004Hv\021a\231\274\017\236\204\261p\"\\\352\304:gxd\321\0006i\3577\3038\255\202\335\023A\346\371\3309Di\331;\027]\001\251ot\307R\316)@y\034\317\035\221^?\227\3348\342\261\n\004O\000tc\047\220\373u\030\232\351\236\240\027_\312\275\204\344Nzy\257\302\257N""\007_\"\271`5\312\020Z\017Cr\227\242{\371(_\340V\343\215\261\325=s\326\235\342\241\035\201)\t`\213R\206\236C!\270\214\224\243.\200\376I\277\000\373n\002\360\243\247\220\234\306\020\017\246\3779=^\3364\rF\374\022e=\335c\366g9\212\357\\KF\235\323#n\036\216\234\002\244\222\375\016\301\037\025\324\010\222\316O^\002Wop\254\231\301\024\270\334h\237\302+*\001\322*\001)\331\316\306\300\007\376NBp>\343\231\207\206\371\226\005f\24685zx=\264\372\024q\212\003\006\364\254\350\255D\347\347\221\335\361v\266]\010coe\345|k\317)\363\270\221\235\364\016\235@\351\215\004\033\355L{\021\010\231\n\027`g\274\223~\351\356\233\216\214\032\256\034\360\01354\334\361o\355\307\263\207";
+    PyObject *data = __Pyx_DecompressString(cstring, 3026, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (3837 bytes) */
-static const char cstring[] = "\377 at 0x l\377abels fo\377r  objec\377t> sampl\377es(tree \377fragment\377).: <Mem\377oryView \377of <cont\377iguous a?nd dir<\001\007\r\373in\021\005strid\313ed\"\010 u\000\004\031><\374(\tA\006>?Cann\377ot assig\377n to rea\377d-only m\372\240\002v\242\000Inval\377id mode,\317 exp\334\000|\000\047c\365\047t\001\047\362\000tran\317\047, gH\000%\005sh\377ape in a\377xis No m\377atching \336g\001atur\222 ou\377ndNote t\375h\305 Cython\375 ,\000delibe\317rate\206\000\353\001ct\373er!\001n PEPo-484\245\"re\346!\177s subcl\301\000\373es\314!built\376v\000types. \377If you n\311e\257 \336\000p\351\000%\tth\277en set\200\000e\373 \047\212\"ationi_<\000\253\000\047\210Div\242\000\377o False.oadd_\264 eb\317\001\376\341\000dex out\364\311A\206 g\021\004must\177 hold 1\326!\377buffer-s\367ize\223ecoll\374\250`k\000s.abcd\377isableen\376\001\002xt/_spa\375rm\000pyxgci\317nput\234c\023\000am\275e\220 s ha\226\000d\331iW\001\333` d\360\002is\322>\003d\220\204\004\205\002b\211B0.q.\t\t\371A\026\000neg\362\000\347vel\302\000%\005256\377 float32\334\333a\006\00264 \210`ue\265s\234 h\247as T\005a_t lea\357\0001\345\"\366\006\006on\347\005no d\377efault _\377_reduce_\357_ du\324\"non\377-trivial\274\033\000\352\000it__\337\006 \376\311bs don\047t\047 fi\250C\214#u\252\"\270\204\001\337alloc\261` a\377rray dat\303a.\013\020\224\204\003\346\205\001\303\205\003s.owork\350 ce^\000\234\331\000X\010net\031\001\027\007w\355a\360\000ad\270\204\001r m\357ini-\200bes|\377ASCIICsr\251I\243B\000\006.\343\006c\332\204\002_\371_\017\t\366`state\375_\013\017checkD\3771Ellipsi\377sSequenc\353eT\263\207\001.\270\207\007W1W\0372W2TW\273\005\000\006g\017\360\017\th\016.\007t\002__Py\375x\001\000Dict_N\377extRef__l\230\205\004\265@__\355\205\002__\001\005\177getitem\r\001yd0\001\027\000func\035\001\370\030\000\337\003+\000impor~\330@__main;\001\337modulM\002na-m\002\003ewT\001p~\000\200\"ssuT\000\n\001res\273`\300\225`\230\000K\004!\001\345\206\001\017\003un\217pickK\000\377&\t\014EanD\005\"\006\261&""R\003vt\200\206\001\036\324\001qual\213\005\247\204\005\274N\366\301\204\006ex\210!set_\360\277\005\323F\242 \327N__te\371s\204!\250\"fused\177_sigindF\000\377is_corou\377tineabca_cc_W1\001\0022\010\001\255b\007\002b2\350\204\005_\325\207\003a\337rgsas\367\204\002as\374\312\213\007\n\004yncio.\372N\006s\223\212\001b1b2b\373as\302\210\003block\255c\361bclv\000_\234@t\277raceba\025\000o\353deQ\000r\226\214\001cou\373nt\000\002_nonz\277erocum\241@d\376\327\206\004sdouble\344\206\210\002\213\210\002_\315\000\217\215\003emp\377tyencode\371e\207@\335\212\002error\037flags\351\207\002\354\207\004\350\207\004\277format\333\213\004f\317ull_\357\211\002\000\007_s\327tep\000\014[{\003[:\177, ::1],\007\005\004\000\t\002\026]=\r\377\210\002C\006\007\004S\001\374\000\026\261\211\002]gW1gW\3772gb1gb2g\377etgradsh\347iid\336B\311\216\001ces\277indptr\324\212\003iont32\002\00064\007\000\277pinv_n\315\205\001s\376\000\002izej0j1\177kkindkw\346A\376\354\217\003losslrl\377utmmaxme\035m\253\216\001min\225\210\001\230\214\002\232\"\360\000\013\340\200;=\014\345\2005mlpg\347ui.\332\214\004\325\217\001nn_~\375bsn_row\327\213\007\177n_tiles\230\207\001\357ndim\353dnpn\377umpyobjo\377utpackpi\377xelspoprwegi\221`rre\256\213\003\177selfset\224\204\005\364\222\220\001\370\217\006s\211\216\001star\351t\200\212\002\206\212\001s\314asto\377pstructsgumt|\001\200\001_D\001\002\360\372\204\002\013\002\244\001\024\002vals\335u\275@8un\210\001up\377dateuse_\270\327\212\005\257\215\003\305\213\002sxy\257\205\001s\377O\200\001\330\004\047\240q\357\250\006\250a\010\000/0\360\377\014\000\005\013\210&\220\001\377\220\024\220T\230\024\230Q\377\330\004\006\200f\210A\210\371T\016\000\n\000%\240V\2501\277\330\004\"\240&\2507\000#\277\2406\250\021\330\004\000\004\034\377\230F\240!\330\004\030\230\377\001\230\026\230q\240\010\250\377\002\250&\260\001\260\030\270\377\022\2706\300\021\300(\310\377\"\310F\320RS\320S\377T\330\004\007\200r\210\022\177\2101\330\010\016\210j-\000\336B\000\031\230\022\230W\000#\240\3432""\240r\000\000\004\000\013!\240\022\035\240z\000 \240\002d\001\000\004*\004\347)\250\022\225\001\034\004&\240b\276\234\001\033\230;\240c\023\003(\376\213\000\"\250E\260\022\2603\377\260c\270\021\340\004\027\220\377}\240A\330\t\n\330\010\377\022\220!\2201\220B\220\377a\220s\230$\230a\230\377s\240!\2403\240d\250\377#\250Q\330\014\027\220q\177\320\030B\300!\330\014!\003\377F\230!\2303\230d\240_#\240R\240rq\0002\"\000\177\010\r\210Q\210a\330\000\004\376\006\005\016\210a\210q\220\005\357\220Q\220c\306 S\240\n\177\250\"\250D\260\002\260H\000\377\032\230!\320\033C\3001\373\330\014\252 \330\014\034\230A\377\230Q\230f\240A\240T\377\250\021\250\047\260\021\260$\377\260a\260u\270A\270T\376\265 #\300Q\300d\310!\377\3101\310A\310Q\330\035\377\"\240\"\240J\250d\260\377%\260r\270\023\270B\270\377a\330\035\036\230b\240\001?\240\023\240D\250\001\202!c\000\377\001\260\023\260A\260S\270\375\004A\000R\270q\300\004\300_C\300s\310#<\001\036d\002\177S\250\004\250A\250Th\000\377#\260T\270\021\270*\300\337A\300S\310\004`\000Y\320\377VW\320WZ\320Z[\372U\001i\231`\003\2504\250q\373\260\006\220\000s\270$\270a\373\270v\216\000c\310\024\310Q\377\310f\320TU\320UX\307\320XY\201\001\275\001R\003U\260\371!\344 \217 \014\210E\220\025\376\326 q\330\014\024\220E\230\257\021\230#\230\317\"u\357\000S\335\240\371`\014\210A\211av\210\367W\220A\275!U\220%\220\375v\363`\010\013\2101\210G\257\2202\220X\227 g\223\"%\373\250r\311`\021\270#\270Q\321\330\002\032\356\000\013\023q\000\024\330\010\337\017\210v\220S\202\204\003\007\200\377u\210C\210u\220D\230\377\005\230R\230u\240C\240\277q\330\r\016\330\014\261@\230\3778\2401\240B\240a\240\337s\250$\250b\310@#\260\275[\330 A\330\014\035\275@h\352\026\000r\275@#\324 \023\260C\357\260{\300!(\013t\2503\217\250k\270\024\274\000@\n\r\007\004\377\013\2106\220\023\220A\220\377Q\200\001\340\004\037\230q\377\320 0\260\013\270;\300\377k\320QR\330\004\023\220\3279\230H\242`Q\273\205\001|\220\3777\230!\330\010+\2501\177\250L\270\016\300a\330:\000\3771\200\001\360\010\000\n\033""\376\025\001\021\220\024\220U\230$\376\323`D\250\t\260\024\260Y\377\270d\300)\3104\310y\377\320X\\\320\\h\320h\377l\320lt\320tx\360\277\000\000y\001B\002\004\000B\273\002F\003\001F\002S\n\001S\273\002W\021\001W\002c\030\001c\273\002g\037\001g\002s&\001s\373\002w-\001w\002x\002\330\377\010\020\220\007\220q\230\006/\230l\250!\302EE\264\207\002\324\205\001\277\330\010\027\220q\340\002\000t?\2304\230w\240e\377\000\266\204\001\377w\270e\3003\300d\310\377(\320RY\320Y^\320\377^a\320ae\320em{\320m\220\000y\320y|\223\000w}\001A\222\001A\002I\231\001wI\002P\240\001P\002U\247\001wU\002X\256\001X\002\\\265\001w\\\002d\274\001d\002k\303\001Wk\002p\312\001p\234\014~\337\001\357~\002E\003\356\000E\003J\356\003\001J\003M\n\001M\003Q\356\021\001Q\003Y\030\001Y\003`\356\037\001`\003e&\001e\003h\356-\001h\003l4\001l\003x\356;\001x\003\177B\001\177\003D\335\004\273 D\004G\003\001G\004\335K\n\001K\004V\021\001V\004\335]\030\001]\004b\037\001b\004\335e&\001e\004i-\001i\004\335t4\001t\004{;\001{\004\273@\005\201@@\005C\003\001C\273\005G\n\001G\005M\021\001M{\005T\030\001T\005U\005\256\211\001\177q\330\010\017\320\017*\371`\377a\250w\260k\300\027\310\353\001\340\004\013\021\362LX\230T\377\240\032\2504\250y\270\004\377\270F\300$\300l\320R\377V\320Vc\320cg\320\377gs\320sw\320wx\376\227\202\0477\240\047\250\025\250c\376\307bg\300U\310#\310T;\320Q\274@`\320`\271@\314c\177q\320qx\320x}\322`u~\267EE\330aE\002H\337a\227H\002O\346aO\312@\247\200\047\020\374\201\214\016\340\213\"\005\230V\2401\240\377H\250B\250f\260A\260wX\270R\263\210\002m\320S\357`\347Z\330\004\350\213\004\202\214\0032\210S\377\220\002\220\"\220B\220c\342\266\214\002\001\215\214\010\362\214\n\263\214\001\023\210F\377\220!\2203\220c\230\021\374\264\214\010\315\214\001\024\210Q\210g\220\377R\220r\230\023\230B\230\237d\240!\2407\300\213\002\333\214\007\037\207\230r\240\254\215\002\322\214\020\311\214\022\271\214\006\360\377\006\000\005\031\230\r\240R\377\240s\250#\250R\250\177W\270a\330\235\214$\010\204\214\003\006\332\214\004\365c""\220`2?\000r\260\022\260/2\260Q\330\006\026\021\000\030.\005\334\312\214\022\257\215\002:\270!\330\214\004\023\220\3771\220A\220V\2301\230\377D\240\001\240\027\250\001\250\377\024\250Q\250e\2601\260\337D\270\001\270\023\342\214\002\025\300\327a\300t\336\214\002U\234\217\004\024\025\376\307 q\230\003\2304\230q\366\355\216\001\2404\206\214\0021\250C\250\375t8\000B\260a\260t\270\2773\270c\300\021\330\036\n\004\227\240A\240\322\214\tQ\033\001y\001C\377\230t\2401\240F\250!\236\200\210\002!\2606\270\310\213\001\336\215\001%\377\300q\310\003\3101\330\010\274\216\214\036\231\213\001E\220\023\220\336\210\001U\377\240\"\240E\250\023\250A\352\273\213\001u\267b\023\305\216\001\330\t\n\377\340\014\033\2301\320\034E\177\300Q\330\014\021\220\026\216`\337\022\2303\230a\300\217\001&\230\337\002\230#\230R\205`\023\240\377A\330\014\020\220\005\220U\277\230!\2301\330\020\264\221\001\021\377\230&\240\001\240\024\240Q\373\240g\240 d\260!\2605\356\240 \024\270Q\344\001\300$\300\377e\3101\310D\320PQ\373\320Q\303\221\001\320TW\320W\277X\330\031\032\230\"\313\215\002\005\356\366\000\003\2502\322\216\002!\330\010\177\031\230\021\230(\240!\315\221\001\373\240c\361 S\260\003\260;\377\270a\330\010\026\220a\220\035x\315&s\250+\377\216\001\000\024\324\213\001\3375\220\002\220#\232\215\003\200A~\370\215\0013\210d\220\"\220\207\221\001\3774\230r\240\026\240q\250\361\004\341\205\004\226\216\002\313\205\001\004\220L\240\347\003\2402\253\223\001\257@s\260\"\377\260C\260r\270\026\270q\277\300\003\3003\300b\355 2\237\310V\320ST\277\002\351\217\002\014\367\022\220*\273\"\010\013\2104\257\210t\2207\243\"x\360C\330:\020\013{\245 \002\240\"\230\216\0022\003\377\320\0354\260E\270\022\270\3372\270S\300\001\201\200\"4\210\307w\220f\203\220\002\244\001\312\222\001\023\250\377D\260\005\260V\2701\270\177C\270s\300\"\300B\245\000\367\002\310!o\n;\220d\230w$\230g\315\010B\260a\225\006";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 3837, 5513);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (3988 bytes) */
+static const char cstring[] = "\377 at 0x l\377abels fo\377r  objec\377t> sampl\377es(tree \377fragment\377).: <Mem\377oryView \377of <cont\377iguous a?nd dir<\001\007\r\373in\021\005strid\313ed\"\010 u\000\004\031><\374(\tA\006>?Cann\377ot assig\377n to rea\377d-only m\372\240\002v\242\000Inval\377id mode,\317 exp\334\000|\000\047c\365\047t\001\047\362\000tran\317\047, gH\000%\005sh\377ape in a\377xis No m\377atching \336g\001atur\222 ou\377ndNote t\375h\305 Cython\375 ,\000delibe\317rate\206\000\353\001ct\373er!\001n PEPo-484\245\"re\346!\177s subcl\301\000\373es\314!built\376v\000types. \377If you n\311e\257 \336\000p\351\000%\tth\277en set\200\000e\373 \047\212\"ationi_<\000\253\000\047\210Div\242\000\377o False.oadd_\264 eb\317\001\376\341\000dex out\364\311A\206 g\021\004must\177 hold 1\326!\377buffer-s\367ize\223ecoll\374\250`k\000s.abcd\377isableen\376\001\002xt/_spa\375rm\000pyxgci\317nput\234c\023\000am\275e\220 s ha\226\000d\331iW\001\333` d\360\002is\322>\003d\220\204\004\205\002b\211B0.q.\t\t\371A\026\000neg\362\000\347vel\302\000%\005256\377 float32\334\333a\006\00264 \210`ue\265s\234 h\247as T\005a_t lea\357\0001\345\"\366\006\006on\347\005no d\377efault _\377_reduce_\357_ du\324\"non\377-trivial\274\033\000\352\000it__\337\006 \376\311bs don\047t\047 fi\250C\214#u\252\"\270\204\001\337alloc\261` a\377rray dat\303a.\013\020\224\204\003\346\205\001\303\205\003s.owork\350 ce^\000\234\331\000X\010net\031\001\027\007w\355a\360\000ad\270\204\001r m\357ini-\200bes|\377ASCIICsr\251I\243B\000\006.\343\006c\332\204\002_\371_\017\t\366`state\375_\013\017checkD\3771Ellipsi\377sSequenc\353eT\263\207\001.\270\207\007W1W\0372W2TW\273\005\000\006g\017\360\017\th\016.\007t\002__Py\375x\001\000Dict_N\377extRef__l\230\205\004\265@__\355\205\002__\001\005\177getitem\r\001yd0\001\027\000func\035\001\370\030\000\337\003+\000impor~\330@__main;\001\337modulM\002na-m\002\003ewT\001p~\000\200\"ssuT\000\n\001res\273`\300\225`\230\000K\004!\001\345\206\001\017\003un\217pickK\000\377&\t\014EanD\005\"\006\261&""R\003vt\200\206\001\036\324\001qual\213\005\247\204\005\274N\366\301\204\006ex\210!set_\360\277\005\323F\242 \327N__te\371s\204!\250\"fused\177_sigindF\000\377is_corou\377tineabca_cc_W1\001\0022\010\001\255b\007\002b2\350\204\005_\325\207\003a\337rgsas\367\204\002as\374\312\213\007\n\004yncio.\372N\006s\223\212\001b1b2b\373as\302\210\003block\255c\361bclv\000_\234@t\277raceba\025\000o\353deQ\000r\226\214\001cou\373nt\000\002_nonz\277erocum\241@d\376\327\206\004sdouble\344\206\210\002\213\210\002_\315\000\217\215\003emp\377tyencode\371e\207@\335\212\002error\037flags\351\207\002\354\207\004\350\207\004\277format\333\213\004f\317ull_\357\211\002\000\007_s\327tep\000\014[{\003[:\177, ::1],\007\005\004\000\t\002\026]=\r\377\210\002C\006\007\004S\001\374\000\026\261\211\002]gW1gW\3772gb1gb2g\377etgradsh\347iid\336B\311\216\001ces\277indptr\324\212\003iont32\002\00064\007\000\277pinv_n\315\205\001s\376\000\002izej0j1\177kkindkw\346A\376\354\217\003losslrl\377utmmaxme\035m\253\216\001min\225\210\001\230\214\002\232\"\360\000\013\340\200;=\014\345\2005mlpg\347ui.\332\214\004\325\217\001nn_~\375bsn_row\327\213\007\177n_tiles\230\207\001\357ndim\353dnpn\377umpyobjo\377utpackpi\377xelspoprwegi\221`rre\256\213\003\177selfset\224\204\005\364\222\220\001\370\217\006s\211\216\001star\351t\200\212\002\206\212\001s\314asto\377pstructsgumt|\001\200\001_D\001\002\360\372\204\002\013\002\244\001\024\002valsv\242\001du\302@8un\215\001\377updateus\343e_\334\212\005\264\215\003\312\213\002sxy\376\264\205\001sO\200\001\330\004\047\277\240q\250\006\250a\010\000/\3770\360\014\000\005\013\210&\377\220\001\220\024\220T\230\024\377\230Q\330\004\006\200f\210\347A\210T\016\000\n\000%\240V\377\2501\330\004\"\240&\250\3767\000#\2406\250\021\330\004\376\000\004\034\230F\240!\330\004\377\030\230\001\230\026\230q\240\377\010\250\002\250&\260\001\260\377\030\270\022\2706\300\021\300\377(\310\"\310F\320RS\377\320ST\330\004\007\200r\377\210\022\2101\330\010\016\210yj-\000B\000\031\230\022\230W\000\217#""\2402\240r\000\000\004\000\013!w\240\022\240z\000 \240\002d\001\234\000\004*\004)\250\022\225\001\034\004&\373\240b\234\001\033\230;\240c\372\023\003(\213\000\"\250E\260\022\377\2603\260c\270\021\340\004\377\027\220}\240A\330\t\n\377\330\010\022\220!\2201\220\377B\220a\220s\230$\230\377a\230s\240!\2403\240\377d\250#\250Q\330\014\027\377\220q\320\030B\300!\330\375\014!\003F\230!\2303\230\177d\240#\240R\240rq\000\3752\"\000\010\r\210Q\210a\371\330\000\004\006\005\016\210a\210q\277\220\005\220Q\220c\306 S\377\240\n\250\"\250D\260\002\375\260H\000\032\230!\320\033C\357\3001\330\014\252 \330\014\034\377\230A\230Q\230f\240A\377\240T\250\021\250\047\260\021\377\260$\260a\260u\270A\373\270T\265 #\300Q\300d\377\310!\3101\310A\310Q\377\330\035\"\240\"\240J\250\377d\260%\260r\270\023\270\377B\270a\330\035\036\230b\377\240\001\240\023\240D\250\001\374\202!c\000\001\260\023\260A\260\367S\270\004A\000R\270q\300\177\004\300C\300s\310#<\001\375\036d\002S\250\004\250A\250\375Th\000#\260T\270\021\270\177*\300A\300S\310\004`\000\377Y\320VW\320WZ\320\353Z[U\001i\231`\003\2504\357\250q\260\006\220\000s\270$\357\270a\270v\216\000c\310\024\377\310Q\310f\320TU\320\037UX\320XY\201\001\275\001R\003\347U\260!\344 \217 \014\210E\373\220\025\326 q\330\014\024\220\277E\230\021\230#\230\317\"uv\357\000S\240\371`\014\210A\211a\337v\210W\220A\275!U\220\367%\220v\363`\010\013\2101\277\210G\2202\220X\227 g\356\223\"%\250r\311`\021\270#G\270Q\330\002\032\356\000\013\023q\000\024\177\330\010\017\210v\220S\202\204\003\377\007\200u\210C\210u\220\377D\230\005\230R\230u\240\377C\240q\330\r\016\330\014\376\261@\2308\2401\240B\240\177a\240s\250$\250b\310@\367#\260[\330 A\330\014\035\252\275@h\026\000r\275@#\324 \023\277\260C\260{\300!(\013t?\2503\250k\270\024\274\000@\n\376\r\007\004\013\2106\220\023\220\377A\220Q\200\001\340\004\037\377\230q\320 0\260\013\270\377;\300k\320QR\330\004_\023\2209\230H\242`Q\273\205\001\377|\2207\230!\330\010+\377\2501\250L\270\016\300a\375\330:\0001\200\001\360\010\000\373\n""\033\025\001\021\220\024\220U\373\230$\323`D\250\t\260\024\377\260Y\270d\300)\3104\377\310y\320X\\\320\\h\377\320hl\320lt\320t\377x\360\000\000y\001B\002\356\004\000B\002F\003\001F\002S\356\n\001S\002W\021\001W\002c\356\030\001c\002g\037\001g\002s\356&\001s\002w-\001w\002x\377\002\330\010\020\220\007\220q\277\230\006\230l\250!\302EE\374\264\207\002\324\205\001\330\010\027\220q\340\376\002\000t\2304\230w\240e\374\377\000\266\204\001w\270e\3003\300\377d\310(\320RY\320Y\377^\320^a\320ae\320\357em\320m\220\000y\320y\335|\223\000}\001A\222\001A\002\335I\231\001I\002P\240\001P\002\335U\247\001U\002X\256\001X\002\335\\\265\001\\\002d\274\001d\002]k\303\001k\002p\312\001p\234\014\275~\337\001~\002E\003\356\000E\273\003J\003\001J\003M\n\001M\273\003Q\021\001Q\003Y\030\001Y\273\003`\037\001`\003e&\001e\273\003h-\001h\003l4\001l\273\003x;\001x\003\177B\001\177w\003D\004\273 D\004G\003\001wG\004K\n\001K\004V\021\001wV\004]\030\001]\004b\037\001wb\004e&\001e\004i-\001wi\004t4\001t\004{;\001\357{\004@\005\201@@\005C\356\003\001C\005G\n\001G\005M\356\021\001M\005T\030\001T\005U\375\005\256\211\001q\330\010\017\320\017\375*\371`a\250w\260k\300\257\027\310\001\340\004\013\021\362LX\377\230T\240\032\2504\250y\377\270\004\270F\300$\300l\377\320RV\320Vc\320c\377g\320gs\320sw\320\373wx\227\202\0477\240\047\250\025\373\250c\307bg\300U\310#\357\310T\320Q\274@`\320`\374\271@\314cq\320qx\320x\325}\322`~\267EE\330aE\002]H\337aH\002O\346aO\312@\362\247\200\047\020\201\214\016\340\213\"\005\230V\240\3771\240H\250B\250f\260\337A\260X\270R\263\210\002m\320\235S\357`Z\330\004\350\213\004\202\214\0032\377\210S\220\002\220\"\220B\213\220c\266\214\002\001\215\214\010\362\214\n\263\214\001\023\377\210F\220!\2203\220c\363\230\021\264\214\010\315\214\001\024\210Q\210\377g\220R\220r\230\023\230\177B\230d\240!\2407\300\213\002\036\333\214\007\037\230r\240\254\215\002\322\214\020\311\214\022\376\271\214\006\360\006\000\005\031\230\r\377\240R\240s\250#\250R_\250\177\270a\330\235\214$\010\204\214\003\325""\006\332\214\004c\220`2?\000r\260\277\022\2602\260Q\330\006\026\021p\000\030.\005\312\214\022\257\215\002:\270!\330\214\004\377\023\2201\220A\220V\230\3771\230D\240\001\240\027\250\377\001\250\024\250Q\250e\260\1771\260D\270\001\270\023\342\214\002_\025\300a\300t\336\214\002U\234\217\004\373\024\025\307 q\230\003\2304\333\230q\355\216\001\2404\206\214\0021\250\367C\250t8\000B\260a\260\377t\2703\270c\300\021\330^\036\n\004\240A\240\322\214\tQ\033\001\376y\001C\230t\2401\240F{\250!\200\210\002!\2606\270\310\213\001\376\336\215\001%\300q\310\003\3101\363\330\010\216\214\036\231\213\001E\220\023\220\376\336\210\001U\240\"\240E\250\023\253\250A\273\213\001u\267b\023\305\216\001\330\375\004\367\217\022\026\220i\230s\240\373\"\240\213\212\001\026\260q\270\003\376\272\000b\300\002\300\"\300F\374\331\216\001\205\220\002\013\2101\330\014\031\377\230\021\230!\2306\240\021\377\240$\240a\240w\250a\356\353\002E\270\021\370\215\002s\300!\373\3004\306\216\003\310e\320ST\373\320T\373\215\001\320YZ\330\032\377\033\2302\230Q\230c\240\337\024\240R\240v\337 d\260\377#\260Q\260j\300\001\300\177\023\300D\310\001\310\031\370\221\002\257V\320VW(\0019\237&R\377\250q\260\003\2601\340\014\375\033\240@E\240\033\320,U\377\320UV\330\014\021\220\026\377\220r\230\022\2303\230a\376\372\220\001&\230\002\230#\230R\377\230r\240\023\240A\330\014\377\020\220\005\220U\230!\230\3671\330\020\356\222\001\021\230&\240\335\001x\000Q\240gv\002!\260\3355\332@\024\270Q\236A\300$\377\300e\3101\310D\320P\367Q\320Q\375\222\001\320TW\320\177WX\330\031\032\230\"\205\217\002\335\005\260@\003\2502\214\220\002!\330\335\010\377\001(\240!\207\223\001\240c\372\253`S\235\000;\270a\330\010\337\026\220a\220x\207fs\250\361+\271\220\001\000\024\216\215\0015\220\002\220\355#\324\216\003\200A\262\217\0013\210d\367\220\"\220\301\222\0014\230r\240\037\026\240q\250\004\233\207\004\320\217\002\205\207\001\177\004\220L\240\003\2402\345\224\001\376\351`s\260\"\260C\260r\377\270\026\270q\300\003\3003;\300b\247`2\310V\365\"\240\221\005""\357\014\022\220*\365B\010\013\210_4\210t\2207\243\"x\252\204\003u\330\020\013{\245 \002\240\"\322\217\002\3762\003\320\0354\260E\270\022\277\2702\270S\300\001\201\200\"4\217\210w\220f\275\221\002\244\001\204\224\001\023\377\250D\260\005\260V\2701\257\270C\270s\320`B\245\000\002\373\310!o\n;\220d\230$;\230g\315\010B\260a\225\006";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 3988, 5704);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (5513 bytes) */
-static const char bytes[] = " at 0x labels for  object> samples(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis No matching signature foundNote that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notebatch index out of rangebatch must hold 1 to buffer-size samplescollections.abcdisableenableext/_sparse.pyxgcinputs and parameters have different dtypesisenabledlabels must be in 0..labels must not be negativelut must be 256 float32 or float64 valuesn_threads must be at least 1need at least one sampleno default __reduce__ due to non-trivial __cinit__parameter shapes don\047t fit the inputsunable to allocate array data.unable to allocate shape and strides.workspace doesn\047t fit the networkworkspace was made for mini-batches|ASCIICsrInputsCsrInputs.__reduce_cython__CsrInputs.__setstate_cython__CsrInputs.checkD1EllipsisSequenceTView.MemoryViewW1W2W2TWorkspaceWorkspace.__reduce_cython__Workspace.__setstate_cython__Workspace.check__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_result__pyx_state__pyx_type__pyx_unpickle_CsrInputs__pyx_unpickle_Enum__pyx_unpickle_Workspace__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___dict_fused_sigindex_is_coroutineabcacc_W1acc_W2acc_b1acc_b2allocate_bufferargsasarrayascontiguousarrayasyncio.coroutinesaxisb1b2basebatchblockccheckcline_in_tracebackcodescorrectcountcount_nonzerocumsumddefaultsdoubledtypedtype_is_objectemptyencodeenumerateerrorflagsfloatfloat32float64formatfortranfull_batchfull_batch_stepfull_batch_step[double[:, ::1],double[::1],double[:"", ::1],double[::1],double]full_batch_step[float[:, ::1],float[::1],float[:, ::1],float[::1],float]gW1gW2gb1gb2getgradshiidindexindicesindptrinputsint32int64intpinv_nitemsitemsizej0j1kkindkwargslabelslosslrlutmmaxmemviewminminibatch_stepminibatch_step[double[:, ::1],double[::1],double[:, ::1],double[::1],double]minibatch_step[float[:, ::1],float[::1],float[:, ::1],float[::1],float]mlpgui._sparsemodenn_blocksn_rowsn_threadsn_tilesnamendimnonzeronpnumpyobjoutpackpixelspopregisterreshapesselfsetdefaultshapesignaturessizestartstatestatsstepstopstructsumttiletile_Dtile_counttile_rowstile_valsuint8unpackupdateuse_setstatevaluesworkwsxyzerosO\200\001\330\004\047\240q\250\006\250a\200\001\330/0\360\014\000\005\013\210&\220\001\220\024\220T\230\024\230Q\330\004\006\200f\210A\210T\220\024\220Q\330\004%\240V\2501\330\004\"\240&\250\001\330\004#\2406\250\021\330\004#\2406\250\021\330\004\034\230F\240!\330\004\030\230\001\230\026\230q\240\010\250\002\250&\260\001\260\030\270\022\2706\300\021\300(\310\"\310F\320RS\320ST\330\004\007\200r\210\022\2101\330\010\016\210j\230\001\230\021\330\004\031\230\022\2301\330\004#\2402\240Q\330\004#\2402\240Q\330\004#\2402\240Q\330\004#\2402\240Q\330\004!\240\022\2401\330\004 \240\002\240!\330\004 \240\002\240!\330\004#\2402\240Q\330\004)\250\022\2501\330\004!\240\022\2401\330\004&\240b\250\001\330\004\033\230;\240c\250\022\2501\330\004(\250\002\250\"\250E\260\022\2603\260c\270\021\340\004\027\220}\240A\330\t\n\330\010\022\220!\2201\220B\220a\220s\230$\230a\230s\240!\2403\240d\250#\250Q\330\014\027\220q\320\030B\300!\330\014\022\220!\2201\220F\230!\2303\230d\240#\240R\240r\250\022\2502\250Q\330\010\r\210Q\210a\330\010\r\210Q\210a\330\010\r\210Q\210a\330\010\016\210a\210q\220\005\220Q\220c\230\024\230S\240\n\250\"\250D\260\002\260!\330\014\032\230!\320\033C\3001\330\014\030\230\001\330\014\034\230A\230Q\230f\240A\240T\250\021\250\047\260\021\260$\260a\260u\270A\270T\300\021\300#\300Q\300d\310!\3101\310A\310Q\330\035\"\240\"\240J\250d\260%\260r""\270\023\270B\270a\330\035\036\230b\240\001\240\023\240D\250\001\250\022\2501\250D\260\001\260\023\260A\260S\270\004\270A\270R\270q\300\004\300C\300s\310#\310Q\330\035\036\230f\240A\240S\250\004\250A\250T\260\021\260#\260T\270\021\270*\300A\300S\310\004\310A\310Y\320VW\320WZ\320Z[\330\035\036\230i\240q\250\003\2504\250q\260\006\260a\260s\270$\270a\270v\300Q\300c\310\024\310Q\310f\320TU\320UX\320XY\330\035\036\230f\240A\240S\250\004\250A\250U\260!\2603\260a\330\010\014\210E\220\025\220a\220q\330\014\024\220E\230\021\230#\230Q\330\014\027\220u\230A\230S\240\001\330\004\014\210A\330\004\007\200v\210W\220A\330\010\r\210U\220%\220v\230Q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250r\260\030\270\021\270#\270Q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250r\260\030\270\021\270#\270R\270q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250q\330\010\017\210v\220S\230\001\230\021\330\004\007\200u\210C\210u\220D\230\005\230R\230u\240C\240q\330\r\016\330\014\032\230!\2308\2401\240B\240a\240s\250$\250b\260\002\260#\260[\300\004\300A\330\014\035\230Q\230h\240a\240r\250\021\250#\250T\260\023\260C\260{\300!\330\014\032\230!\2308\2401\240B\240a\240t\2503\250k\270\024\270Q\330\014\032\230!\2308\2401\240B\240a\240t\2503\250k\270\024\270Q\330\004\013\2106\220\023\220A\220Q\200\001\340\004\037\230q\320 0\260\013\270;\300k\320QR\330\004\023\2209\230H\240A\240Q\330\004\007\200|\2207\230!\330\010+\2501\250L\270\016\300a\330\004\013\2101\200\001\360\010\000\n\033\230!\330\010\021\220\024\220U\230$\230f\240D\250\t\260\024\260Y\270d\300)\3104\310y\320X\\\320\\h\320hl\320lt\320tx\360\000\000y\001B\002\360\000\000B\002F\002\360\000\000F\002S\002\360\000\000S\002W\002\360\000\000W\002c\002\360\000\000c\002g\002\360\000\000g\002s\002\360\000\000s\002w\002\360\000\000w\002x\002\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010""\027\220q\340\010\027\220t\2304\230w\240e\2503\250d\260%\260w\270e\3003\300d\310(\320RY\320Y^\320^a\320ae\320em\320mt\320ty\320y|\360\000\000}\001A\002\360\000\000A\002I\002\360\000\000I\002P\002\360\000\000P\002U\002\360\000\000U\002X\002\360\000\000X\002\\\002\360\000\000\\\002d\002\360\000\000d\002k\002\360\000\000k\002p\002\360\000\000p\002s\002\360\000\000s\002w\002\360\000\000w\002~\002\360\000\000~\002E\003\360\000\000E\003J\003\360\000\000J\003M\003\360\000\000M\003Q\003\360\000\000Q\003Y\003\360\000\000Y\003`\003\360\000\000`\003e\003\360\000\000e\003h\003\360\000\000h\003l\003\360\000\000l\003x\003\360\000\000x\003\177\003\360\000\000\177\003D\004\360\000\000D\004G\004\360\000\000G\004K\004\360\000\000K\004V\004\360\000\000V\004]\004\360\000\000]\004b\004\360\000\000b\004e\004\360\000\000e\004i\004\360\000\000i\004t\004\360\000\000t\004{\004\360\000\000{\004@\005\360\000\000@\005C\005\360\000\000C\005G\005\360\000\000G\005M\005\360\000\000M\005T\005\360\000\000T\005U\005\330\004\007\200q\330\010\017\320\017*\250$\250a\250w\260k\300\027\310\001\340\010\017\320\017*\250$\250a\250w\260k\300\021\200\001\360\010\000\n\033\230!\330\010\021\220\024\220X\230T\240\032\2504\250y\270\004\270F\300$\300l\320RV\320Vc\320cg\320gs\320sw\320wx\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\2307\240\047\250\025\250c\260\024\260Y\270g\300U\310#\310T\320QY\320Y`\320`e\320eh\320hl\320lq\320qx\320x}\360\000\000~\001A\002\360\000\000A\002E\002\360\000\000E\002H\002\360\000\000H\002O\002\360\000\000O\002P\002\330\004\007\200q\330\010\017\320\017*\250$\250a\250w\260k\300\027\310\001\340\010\017\320\017*\250$\250a\250w\260k\300\021\200\001\360\020\000\005\013\210&\220\001\220\024\220T\230\024\230Q\330\004%\240V\2501\330\004\"\240&\250\001\330\004#\2406\250\021\330\004#\2406\250\021\330\004\034\230F\240!\330\004\030\230\005\230V\2401\240H\250B\250f\260A\260X\270R\270v\300Q\300m\320SY\320YZ\330""\004\031\230\022\2301\330\004\007\200r\210\022\2102\210S\220\002\220\"\220B\220c\230\026\230q\240\001\330\010\016\210j\230\001\230\021\330\004\006\200f\210A\210T\220\024\220Q\330\004\007\200r\210\023\210F\220!\2203\220c\230\021\330\010\016\210j\230\001\230\021\330\004\007\200r\210\024\210Q\210g\220R\220r\230\023\230B\230d\240!\2407\250#\250Q\330\010\016\210j\230\001\230\021\330\004\037\230r\240\021\330\004#\2402\240Q\330\004#\2402\240Q\330\004#\2402\240Q\330\004!\240\022\2401\330\004 \240\002\240!\330\004 \240\002\240!\330\004\033\230;\240c\250\022\2501\360\006\000\005\031\230\r\240R\240s\250#\250R\250\177\270a\330\004\027\220}\240A\330\t\n\330\010\022\220!\2201\220B\220a\220s\230$\230a\230s\240!\2403\240d\250#\250Q\330\010\016\210a\210q\220\006\220a\220s\230$\230c\240\032\2502\250R\250r\260\022\2602\260Q\330\010\016\210a\210q\220\006\220a\220s\230$\230c\240\032\2502\250R\250r\260\021\330\010\016\210a\210q\220\006\220a\220s\230$\230c\240\032\2502\250R\250r\260\021\330\010\016\210a\210q\220\005\220Q\220c\230\024\230S\240\n\250\"\250D\260\002\260!\330\014\027\220q\320\030:\270!\330\014\030\230\001\330\014\023\2201\220A\220V\2301\230D\240\001\240\027\250\001\250\024\250Q\250e\2601\260D\270\001\270\023\270A\270T\300\025\300a\300t\3101\310A\310U\320RS\320ST\330\024\025\220R\220q\230\003\2304\230q\240\002\240!\2404\240q\250\003\2501\250C\250t\2601\260B\260a\260t\2703\270c\300\021\330\024\025\220R\220q\230\003\2304\230q\240\004\240A\240S\250\004\250A\250T\260\021\260#\260Q\330\024\025\220V\2301\230C\230t\2401\240F\250!\2503\250d\260!\2606\270\021\270#\270T\300\021\300%\300q\310\003\3101\330\010\014\210E\220\025\220a\220q\330\014\024\220E\230\021\230#\230Q\330\014\027\220u\230A\230S\240\001\330\004\007\200u\210E\220\023\220E\230\024\230U\240\"\240E\250\023\250A\330\010\017\210u\220B\220c\230\023\230A\230Q\330\t\n\340\014\033\2301\320\034E\300Q\330\014\021\220\026\220r\230\022\2303\230a\330\014\022\220&\230\002\230#\230R\230r\240\023\240A\330\014\020\220\005\220U\230!\2301""\330\020\030\230\001\230\021\230&\240\001\240\024\240Q\240g\250Q\250d\260!\2605\270\001\270\024\270Q\270c\300\021\300$\300e\3101\310D\320PQ\320QS\320ST\320TW\320WX\330\031\032\230\"\230A\230S\240\005\240S\250\003\2502\250T\260\021\260!\330\010\031\230\021\230(\240!\2402\240Q\240c\250\024\250S\260\003\260;\270a\330\010\026\220a\220x\230q\240\002\240!\2404\240s\250+\260T\270\021\330\010\026\220a\220x\230q\240\002\240!\2404\240s\250+\260T\270\021\330\004\013\2105\220\002\220#\220S\230\001\230\021\200A\330\010\013\2103\210d\220\"\220F\230!\2304\230r\240\026\240q\250\004\250B\250f\260A\260Q\330\010\013\2102\210S\220\004\220L\240\003\2402\240V\2501\250C\250s\260\"\260C\260r\270\026\270q\300\003\3003\300b\310\003\3102\310V\320ST\320TW\320WZ\320Z[\330\014\022\220*\230A\230Q\330\010\013\2104\210t\2207\230#\230R\230x\240q\250\003\2501\330\014\022\220*\230A\230Q\330\010\013\2104\210{\230&\240\002\240\"\240C\240q\330\014\022\220*\230A\320\0354\260E\270\022\2702\270S\300\001\200A\330\010\013\2103\210d\220\"\220F\230!\2304\230r\240\026\240q\250\004\250B\250f\260A\260Q\330\010\013\2104\210w\220f\230A\230S\240\003\2402\240R\240r\250\023\250D\260\005\260V\2701\270C\270s\300\"\300B\300b\310\002\310!\330\014\022\220*\230A\230Q\330\010\013\210;\220d\230$\230g\240V\2501\250C\250s\260\"\260B\260a\330\014\022\220*\230A\230Q";
+    #else /* compression: none (5704 bytes) */
+static const char bytes[] = " at 0x labels for  object> samples(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis No matching signature foundNote that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notebatch index out of rangebatch must hold 1 to buffer-size samplescollections.abcdisableenableext/_sparse.pyxgcinputs and parameters have different dtypesisenabledlabels must be in 0..labels must not be negativelut must be 256 float32 or float64 valuesn_threads must be at least 1need at least one sampleno default __reduce__ due to non-trivial __cinit__parameter shapes don\047t fit the inputsunable to allocate array data.unable to allocate shape and strides.workspace doesn\047t fit the networkworkspace was made for mini-batches|ASCIICsrInputsCsrInputs.__reduce_cython__CsrInputs.__setstate_cython__CsrInputs.checkD1EllipsisSequenceTView.MemoryViewW1W2W2TWorkspaceWorkspace.__reduce_cython__Workspace.__setstate_cython__Workspace.check__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_result__pyx_state__pyx_type__pyx_unpickle_CsrInputs__pyx_unpickle_Enum__pyx_unpickle_Workspace__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___dict_fused_sigindex_is_coroutineabcacc_W1acc_W2acc_b1acc_b2allocate_bufferargsasarrayascontiguousarrayasyncio.coroutinesaxisb1b2basebatchblockccheckcline_in_tracebackcodescorrectcountcount_nonzerocumsumddefaultsdoubledtypedtype_is_objectemptyencodeenumerateerrorflagsfloatfloat32float64formatfortranfull_batchfull_batch_stepfull_batch_step[double[:, ::1],double[::1],double[:"", ::1],double[::1],double]full_batch_step[float[:, ::1],float[::1],float[:, ::1],float[::1],float]gW1gW2gb1gb2getgradshiidindexindicesindptrinputsint32int64intpinv_nitemsitemsizej0j1kkindkwargslabelslosslrlutmmaxmemviewminminibatch_stepminibatch_step[double[:, ::1],double[::1],double[:, ::1],double[::1],double]minibatch_step[float[:, ::1],float[::1],float[:, ::1],float[::1],float]mlpgui._sparsemodenn_blocksn_rowsn_threadsn_tilesnamendimnonzeronpnumpyobjoutpackpixelspopregisterreshapesselfsetdefaultshapesignaturessizestartstatestatsstepstopstructsumttiletile_Dtile_counttile_rowstile_valstileduint8unpackupdateuse_setstatevaluesworkwsxyzerosO\200\001\330\004\047\240q\250\006\250a\200\001\330/0\360\014\000\005\013\210&\220\001\220\024\220T\230\024\230Q\330\004\006\200f\210A\210T\220\024\220Q\330\004%\240V\2501\330\004\"\240&\250\001\330\004#\2406\250\021\330\004#\2406\250\021\330\004\034\230F\240!\330\004\030\230\001\230\026\230q\240\010\250\002\250&\260\001\260\030\270\022\2706\300\021\300(\310\"\310F\320RS\320ST\330\004\007\200r\210\022\2101\330\010\016\210j\230\001\230\021\330\004\031\230\022\2301\330\004#\2402\240Q\330\004#\2402\240Q\330\004#\2402\240Q\330\004#\2402\240Q\330\004!\240\022\2401\330\004 \240\002\240!\330\004 \240\002\240!\330\004#\2402\240Q\330\004)\250\022\2501\330\004!\240\022\2401\330\004&\240b\250\001\330\004\033\230;\240c\250\022\2501\330\004(\250\002\250\"\250E\260\022\2603\260c\270\021\340\004\027\220}\240A\330\t\n\330\010\022\220!\2201\220B\220a\220s\230$\230a\230s\240!\2403\240d\250#\250Q\330\014\027\220q\320\030B\300!\330\014\022\220!\2201\220F\230!\2303\230d\240#\240R\240r\250\022\2502\250Q\330\010\r\210Q\210a\330\010\r\210Q\210a\330\010\r\210Q\210a\330\010\016\210a\210q\220\005\220Q\220c\230\024\230S\240\n\250\"\250D\260\002\260!\330\014\032\230!\320\033C\3001\330\014\030\230\001\330\014\034\230A\230Q\230f\240A\240T\250\021\250\047\260\021\260$\260a\260u\270A\270T\300\021\300#\300Q\300d\310!\3101\310A\310Q\330\035\"\240\"\240J\250d\260%""\260r\270\023\270B\270a\330\035\036\230b\240\001\240\023\240D\250\001\250\022\2501\250D\260\001\260\023\260A\260S\270\004\270A\270R\270q\300\004\300C\300s\310#\310Q\330\035\036\230f\240A\240S\250\004\250A\250T\260\021\260#\260T\270\021\270*\300A\300S\310\004\310A\310Y\320VW\320WZ\320Z[\330\035\036\230i\240q\250\003\2504\250q\260\006\260a\260s\270$\270a\270v\300Q\300c\310\024\310Q\310f\320TU\320UX\320XY\330\035\036\230f\240A\240S\250\004\250A\250U\260!\2603\260a\330\010\014\210E\220\025\220a\220q\330\014\024\220E\230\021\230#\230Q\330\014\027\220u\230A\230S\240\001\330\004\014\210A\330\004\007\200v\210W\220A\330\010\r\210U\220%\220v\230Q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250r\260\030\270\021\270#\270Q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250r\260\030\270\021\270#\270R\270q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250q\330\010\013\2101\210G\2202\220X\230Q\230g\240T\250\021\250%\250q\330\010\017\210v\220S\230\001\230\021\330\004\007\200u\210C\210u\220D\230\005\230R\230u\240C\240q\330\r\016\330\014\032\230!\2308\2401\240B\240a\240s\250$\250b\260\002\260#\260[\300\004\300A\330\014\035\230Q\230h\240a\240r\250\021\250#\250T\260\023\260C\260{\300!\330\014\032\230!\2308\2401\240B\240a\240t\2503\250k\270\024\270Q\330\014\032\230!\2308\2401\240B\240a\240t\2503\250k\270\024\270Q\330\004\013\2106\220\023\220A\220Q\200\001\340\004\037\230q\320 0\260\013\270;\300k\320QR\330\004\023\2209\230H\240A\240Q\330\004\007\200|\2207\230!\330\010+\2501\250L\270\016\300a\330\004\013\2101\200\001\360\010\000\n\033\230!\330\010\021\220\024\220U\230$\230f\240D\250\t\260\024\260Y\270d\300)\3104\310y\320X\\\320\\h\320hl\320lt\320tx\360\000\000y\001B\002\360\000\000B\002F\002\360\000\000F\002S\002\360\000\000S\002W\002\360\000\000W\002c\002\360\000\000c\002g\002\360\000\000g\002s\002\360\000\000s\002w\002\360\000\000w\002x\002\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330""\010\027\220q\340\010\027\220t\2304\230w\240e\2503\250d\260%\260w\270e\3003\300d\310(\320RY\320Y^\320^a\320ae\320em\320mt\320ty\320y|\360\000\000}\001A\002\360\000\000A\002I\002\360\000\000I\002P\002\360\000\000P\002U\002\360\000\000U\002X\002\360\000\000X\002\\\002\360\000\000\\\002d\002\360\000\000d\002k\002\360\000\000k\002p\002\360\000\000p\002s\002\360\000\000s\002w\002\360\000\000w\002~\002\360\000\000~\002E\003\360\000\000E\003J\003\360\000\000J\003M\003\360\000\000M\003Q\003\360\000\000Q\003Y\003\360\000\000Y\003`\003\360\000\000`\003e\003\360\000\000e\003h\003\360\000\000h\003l\003\360\000\000l\003x\003\360\000\000x\003\177\003\360\000\000\177\003D\004\360\000\000D\004G\004\360\000\000G\004K\004\360\000\000K\004V\004\360\000\000V\004]\004\360\000\000]\004b\004\360\000\000b\004e\004\360\000\000e\004i\004\360\000\000i\004t\004\360\000\000t\004{\004\360\000\000{\004@\005\360\000\000@\005C\005\360\000\000C\005G\005\360\000\000G\005M\005\360\000\000M\005T\005\360\000\000T\005U\005\330\004\007\200q\330\010\017\320\017*\250$\250a\250w\260k\300\027\310\001\340\010\017\320\017*\250$\250a\250w\260k\300\021\200\001\360\010\000\n\033\230!\330\010\021\220\024\220X\230T\240\032\2504\250y\270\004\270F\300$\300l\320RV\320Vc\320cg\320gs\320sw\320wx\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\2307\240\047\250\025\250c\260\024\260Y\270g\300U\310#\310T\320QY\320Y`\320`e\320eh\320hl\320lq\320qx\320x}\360\000\000~\001A\002\360\000\000A\002E\002\360\000\000E\002H\002\360\000\000H\002O\002\360\000\000O\002P\002\330\004\007\200q\330\010\017\320\017*\250$\250a\250w\260k\300\027\310\001\340\010\017\320\017*\250$\250a\250w\260k\300\021\200\001\360\020\000\005\013\210&\220\001\220\024\220T\230\024\230Q\330\004%\240V\2501\330\004\"\240&\250\001\330\004#\2406\250\021\330\004#\2406\250\021\330\004\034\230F\240!\330\004\030\230\005\230V\2401\240H\250B\250f\260A\260X\270R\270v\300Q\300m\320SY\320YZ""\330\004\031\230\022\2301\330\004\007\200r\210\022\2102\210S\220\002\220\"\220B\220c\230\026\230q\240\001\330\010\016\210j\230\001\230\021\330\004\006\200f\210A\210T\220\024\220Q\330\004\007\200r\210\023\210F\220!\2203\220c\230\021\330\010\016\210j\230\001\230\021\330\004\007\200r\210\024\210Q\210g\220R\220r\230\023\230B\230d\240!\2407\250#\250Q\330\010\016\210j\230\001\230\021\330\004\037\230r\240\021\330\004#\2402\240Q\330\004#\2402\240Q\330\004#\2402\240Q\330\004!\240\022\2401\330\004 \240\002\240!\330\004 \240\002\240!\330\004\033\230;\240c\250\022\2501\360\006\000\005\031\230\r\240R\240s\250#\250R\250\177\270a\330\004\027\220}\240A\330\t\n\330\010\022\220!\2201\220B\220a\220s\230$\230a\230s\240!\2403\240d\250#\250Q\330\010\016\210a\210q\220\006\220a\220s\230$\230c\240\032\2502\250R\250r\260\022\2602\260Q\330\010\016\210a\210q\220\006\220a\220s\230$\230c\240\032\2502\250R\250r\260\021\330\010\016\210a\210q\220\006\220a\220s\230$\230c\240\032\2502\250R\250r\260\021\330\010\016\210a\210q\220\005\220Q\220c\230\024\230S\240\n\250\"\250D\260\002\260!\330\014\027\220q\320\030:\270!\330\014\030\230\001\330\014\023\2201\220A\220V\2301\230D\240\001\240\027\250\001\250\024\250Q\250e\2601\260D\270\001\270\023\270A\270T\300\025\300a\300t\3101\310A\310U\320RS\320ST\330\024\025\220R\220q\230\003\2304\230q\240\002\240!\2404\240q\250\003\2501\250C\250t\2601\260B\260a\260t\2703\270c\300\021\330\024\025\220R\220q\230\003\2304\230q\240\004\240A\240S\250\004\250A\250T\260\021\260#\260Q\330\024\025\220V\2301\230C\230t\2401\240F\250!\2503\250d\260!\2606\270\021\270#\270T\300\021\300%\300q\310\003\3101\330\010\014\210E\220\025\220a\220q\330\014\024\220E\230\021\230#\230Q\330\014\027\220u\230A\230S\240\001\330\004\007\200u\210E\220\023\220E\230\024\230U\240\"\240E\250\023\250A\330\010\017\210u\220B\220c\230\023\230A\230Q\330\004)\250\022\2501\330\004!\240\022\2401\330\004&\240b\250\001\330\004\026\220i\230s\240\"\240D\250\t\260\026\260q\270\003\2703\270b\300\002\300\"\300F\310!\3101""\330\t\n\330\010\013\2101\330\014\031\230\021\230!\2306\240\021\240$\240a\240w\250a\250t\2601\260E\270\021\270$\270a\270s\300!\3004\300s\310#\310Q\310e\320ST\320TX\320XY\320YZ\330\032\033\2302\230Q\230c\240\024\240R\240v\250Q\250d\260#\260Q\260j\300\001\300\023\300D\310\001\310\031\320RS\320SV\320VW\330\032\033\2309\240A\240S\250\004\250A\250R\250q\260\003\2601\340\014\033\2301\230E\240\033\320,U\320UV\330\014\021\220\026\220r\230\022\2303\230a\330\014\022\220&\230\002\230#\230R\230r\240\023\240A\330\014\020\220\005\220U\230!\2301\330\020\030\230\001\230\021\230&\240\001\240\024\240Q\240g\250Q\250d\260!\2605\270\001\270\024\270Q\270c\300\021\300$\300e\3101\310D\320PQ\320QS\320ST\320TW\320WX\330\031\032\230\"\230A\230S\240\005\240S\250\003\2502\250T\260\021\260!\330\010\031\230\021\230(\240!\2402\240Q\240c\250\024\250S\260\003\260;\270a\330\010\026\220a\220x\230q\240\002\240!\2404\240s\250+\260T\270\021\330\010\026\220a\220x\230q\240\002\240!\2404\240s\250+\260T\270\021\330\004\013\2105\220\002\220#\220S\230\001\230\021\200A\330\010\013\2103\210d\220\"\220F\230!\2304\230r\240\026\240q\250\004\250B\250f\260A\260Q\330\010\013\2102\210S\220\004\220L\240\003\2402\240V\2501\250C\250s\260\"\260C\260r\270\026\270q\300\003\3003\300b\310\003\3102\310V\320ST\320TW\320WZ\320Z[\330\014\022\220*\230A\230Q\330\010\013\2104\210t\2207\230#\230R\230x\240q\250\003\2501\330\014\022\220*\230A\230Q\330\010\013\2104\210{\230&\240\002\240\"\240C\240q\330\014\022\220*\230A\320\0354\260E\270\022\2702\270S\300\001\200A\330\010\013\2103\210d\220\"\220F\230!\2304\230r\240\026\240q\250\004\250B\250f\260A\260Q\330\010\013\2104\210w\220f\230A\230S\240\003\2402\240R\240r\250\023\250D\260\005\260V\2701\270C\270s\300\"\300B\300b\310\002\310!\330\014\022\220*\230A\230Q\330\010\013\210;\220d\230$\230g\240V\2501\250C\250s\260\"\260B\260a\330\014\022\220*\230A\230Q";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 216; i++) {
+    for (int i = 0; i < 217; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 42) PyUnicode_InternInPlace(&string);
@@ -41358,8 +41751,8 @@ static const char bytes[] = " at 0x labels for  object> samples(tree fragment).:
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 216; i < 225; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-216].length;
+    for (int i = 217; i < 226; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-217].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -41369,14 +41762,14 @@ static const char bytes[] = " at 0x labels for  object> samples(tree fragment).:
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 225; i++) {
+    for (Py_ssize_t i = 0; i < 226; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 216;
+      PyObject **table = stringtab + 217;
       for (Py_ssize_t i=0; i<9; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -41465,7 +41858,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 83};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 84};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_d, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_check, __pyx_mstate->__pyx_kp_b_iso88591_A_3d_F_4r_q_BfAQ_2S_L_2V1Cs_Cr_q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
@@ -41480,7 +41873,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_q_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 318};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 323};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_full_batch, __pyx_mstate->__pyx_n_u_d, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_check, __pyx_mstate->__pyx_kp_b_iso88591_A_3d_F_4r_q_BfAQ_4wfAS_2Rr_D_V1C, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
@@ -41495,33 +41888,33 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_q_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 353};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 358};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_grads};
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_full_batch_step_float_1_float_1, __pyx_mstate->__pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 353};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 358};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_grads};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_full_batch_step_double_1_double, __pyx_mstate->__pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 40, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 353};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 40, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 358};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_grads, __pyx_mstate->__pyx_n_u_indptr, __pyx_mstate->__pyx_n_u_indices, __pyx_mstate->__pyx_n_u_codes, __pyx_mstate->__pyx_n_u_lut, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_d, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n_threads, __pyx_mstate->__pyx_n_u_acc_W1, __pyx_mstate->__pyx_n_u_acc_W2, __pyx_mstate->__pyx_n_u_acc_b1, __pyx_mstate->__pyx_n_u_acc_b2, __pyx_mstate->__pyx_n_u_work, __pyx_mstate->__pyx_n_u_W2T, __pyx_mstate->__pyx_n_u_stats, __pyx_mstate->__pyx_n_u_tile_D, __pyx_mstate->__pyx_n_u_tile_count, __pyx_mstate->__pyx_n_u_tile_rows, __pyx_mstate->__pyx_n_u_tile_vals, __pyx_mstate->__pyx_n_u_inv_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_tile, __pyx_mstate->__pyx_n_u_n_tiles, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_loss, __pyx_mstate->__pyx_n_u_correct, __pyx_mstate->__pyx_n_u_gW1, __pyx_mstate->__pyx_n_u_gb1, __pyx_mstate->__pyx_n_u_gW2, __pyx_mstate->__pyx_n_u_gb2};
     __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_full_batch_step_float_1_float_1, __pyx_mstate->__pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 422};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 427};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_batch, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws};
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_minibatch_step_float_1_float_1_f, __pyx_mstate->__pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 422};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 427};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_batch, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws};
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_minibatch_step_double_1_double_1, __pyx_mstate->__pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 35, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 422};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_batch, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_indptr, __pyx_mstate->__pyx_n_u_indices, __pyx_mstate->__pyx_n_u_codes, __pyx_mstate->__pyx_n_u_lut, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_m, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n_rows, __pyx_mstate->__pyx_n_u_n_threads, __pyx_mstate->__pyx_n_u_D1, __pyx_mstate->__pyx_n_u_acc_W2, __pyx_mstate->__pyx_n_u_acc_b1, __pyx_mstate->__pyx_n_u_acc_b2, __pyx_mstate->__pyx_n_u_work, __pyx_mstate->__pyx_n_u_W2T, __pyx_mstate->__pyx_n_u_stats, __pyx_mstate->__pyx_n_u_inv_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_block, __pyx_mstate->__pyx_n_u_j0, __pyx_mstate->__pyx_n_u_j1, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_n_blocks, __pyx_mstate->__pyx_n_u_loss, __pyx_mstate->__pyx_n_u_correct};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 39, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 427};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_batch, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_indptr, __pyx_mstate->__pyx_n_u_indices, __pyx_mstate->__pyx_n_u_codes, __pyx_mstate->__pyx_n_u_lut, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_m, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n_rows, __pyx_mstate->__pyx_n_u_n_threads, __pyx_mstate->__pyx_n_u_D1, __pyx_mstate->__pyx_n_u_acc_W2, __pyx_mstate->__pyx_n_u_acc_b1, __pyx_mstate->__pyx_n_u_acc_b2, __pyx_mstate->__pyx_n_u_work, __pyx_mstate->__pyx_n_u_W2T, __pyx_mstate->__pyx_n_u_stats, __pyx_mstate->__pyx_n_u_inv_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_block, __pyx_mstate->__pyx_n_u_j0, __pyx_mstate->__pyx_n_u_j1, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_n_blocks, __pyx_mstate->__pyx_n_u_loss, __pyx_mstate->__pyx_n_u_correct, __pyx_mstate->__pyx_n_u_tile_count, __pyx_mstate->__pyx_n_u_tile_rows, __pyx_mstate->__pyx_n_u_tile_vals, __pyx_mstate->__pyx_n_u_tiled};
     __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_minibatch_step_float_1_float_1_f, __pyx_mstate->__pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }
   {

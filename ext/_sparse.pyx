@@ -29,6 +29,7 @@ ctypedef unsigned char code_t
 cdef enum:
     PAD = 8    # per-thread scalars sit this many doubles apart, so threads don't share a cache line
     TILE = 64  # samples a full-batch thread takes at a time: their deltas stay in L2
+    MAX_TILED_BATCH = 1024  # single-threaded mini-batches up to this size update W1 pixel by pixel
 
 
 cdef class CsrInputs:
@@ -195,18 +196,20 @@ cdef inline void _scatter(const index_t* indptr, const int* indices, const code_
 
 cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t* codes,
                         const floating* lut, Py_ssize_t start, Py_ssize_t stop,
+                        const Py_ssize_t* order,  # IN samples order[0..stop-start), or NULL: start..stop
+                        floating alpha,
                         const floating* D,      # IN (stop - start, h) the tile's hidden deltas
                         Py_ssize_t d, Py_ssize_t h,
                         Py_ssize_t* count,      # WORK (d + 1,)
                         int* rows, floating* vals,  # WORK (nnz of the tile,)
                         floating* G) noexcept nogil:  # IN/OUT (d, h) W1 gradient accumulator
-    """G += X_tile^T D, pixel by pixel.
+    """G += alpha X_tile^T D, pixel by pixel.
 
     The tile's non-zeros are regrouped by pixel (a counting sort), so each row
     of G is read and written once per four samples that use that pixel, not
     once per sample: the same trick as the forward pass.
     """
-    cdef Py_ssize_t i, q, p, j, beg, end, pos
+    cdef Py_ssize_t i, r, q, p, j, beg, end, pos
     cdef floating v0, v1, v2, v3
     cdef const floating* d0
     cdef const floating* d1
@@ -214,17 +217,19 @@ cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t*
     cdef const floating* d3
     cdef floating* g
     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
-    for i in range(start, stop):
+    for r in range(stop - start):
+        i = order[r] if order != NULL else start + r
         for q in range(indptr[i], indptr[i + 1]):
             count[indices[q] + 1] += 1
     for p in range(d):
         count[p + 1] += count[p]
-    for i in range(start, stop):
+    for r in range(stop - start):
+        i = order[r] if order != NULL else start + r
         for q in range(indptr[i], indptr[i + 1]):
             p = indices[q]
             pos = count[p]
-            rows[pos] = <int> (i - start)
-            vals[pos] = lut[codes[q]]
+            rows[pos] = <int> r
+            vals[pos] = alpha * lut[codes[q]]
             count[p] = pos + 1
     beg = 0
     for p in range(d):
@@ -261,7 +266,7 @@ cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code
     for i in range(start, stop):
         _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,
                 D + (i - start) * h, work, work + h, gW2T, gb1, gb2, stats)
-    _scatter_tile(indptr, indices, codes, lut, start, stop, D, d, h, count, rows, vals, gW1)
+    _scatter_tile(indptr, indices, codes, lut, start, stop, NULL, 1, D, d, h, count, rows, vals, gW1)
 
 
 cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,
@@ -308,8 +313,8 @@ cdef class Workspace:
         self.acc_b2 = np.zeros((n_threads, k), dtype)
         self.work = np.zeros((n_threads, 2 * h + k), dtype)
         self.W2T = np.zeros((k, h), dtype)
-        tile = TILE if batch == 0 else 0
-        self.tile_D = np.zeros((n_threads, tile * h), dtype)
+        tile = TILE if batch == 0 else (batch if batch <= MAX_TILED_BATCH else 0)
+        self.tile_D = np.zeros((n_threads, TILE * h if batch == 0 else 0), dtype)
         self.tile_count = np.zeros((n_threads, d + 1), np.intp)
         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
         self.tile_vals = np.zeros((n_threads, tile * d), dtype)
@@ -471,9 +476,17 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
             correct += stats[t, 1]
     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
         return loss / m, int(correct)
+    cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
+    cdef int[:, ::1] tile_rows = ws.tile_rows
+    cdef floating[:, ::1] tile_vals = ws.tile_vals
+    cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
     with nogil:
+        if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
+            _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
+                          &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
+                          &tile_vals[0, 0], &W1[0, 0])
         # W1 -= lr * X_b^T D1, column block by column block
-        for block in prange(n_blocks, schedule="static", num_threads=n_threads):
+        for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):
             j0 = block * h // n_blocks
             j1 = (block + 1) * h // n_blocks
             for s in range(m):

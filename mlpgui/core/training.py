@@ -204,10 +204,11 @@ class Trainer:
             self.elapsed += time.perf_counter() - t0
             if diverged(loss):
                 self._roll_back(seen)
+                kept = self.network.epochs_trained
+                where = (f"the weights after epoch {kept}" if kept else "the untrained starting weights")
                 raise TrainingDiverged(
                     f"training diverged at epoch {epoch}: the loss became {loss:.3g} (learning rate "
-                    f"{self.config.lr:g} is too high?); the model was rolled back to the last sound "
-                    f"weights (after {self.network.epochs_trained} epochs)")
+                    f"{self.config.lr:g} is too high?); the model was rolled back to {where}")
             if seen < len(self._y):  # stopped mid-epoch: keep the finished mini-batches' weights
                 self.network.epochs_trained = epoch
                 self.stopped = True
