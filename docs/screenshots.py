@@ -55,7 +55,7 @@ else:
 pump(500)
 out = sys.argv[4] if len(sys.argv) > 4 else "docs/window.png"
 w.grab().save(out)
-w.tabs.setCurrentWidget(w.evaluation)
+w.tabs.setCurrentIndex(1)
 pump(800)
 w.grab().save(out.replace(".png", "-evaluation.png"))
 w.tabs.setCurrentIndex(0)

@@ -77,6 +77,7 @@ class LossPlot(QWidget):
             axis = item.getAxis(name)
             axis.setPen(pg.mkPen("#444"))
             axis.setTextPen(pg.mkPen("#222"))
+            axis.enableAutoSIPrefix(False)  # a loss of 0.3 reads "0.3", not "300 (x0.001)"
 
         # Accuracy lives in its own ViewBox, x-linked, drawn against the right axis
         # (pyqtgraph's MultiplePlotAxes example).

@@ -24,7 +24,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
-                               QPushButton, QTabWidget, QVBoxLayout, QWidget)
+                               QPushButton, QScrollArea, QTabWidget, QVBoxLayout, QWidget)
 
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.data import load_mnist
@@ -212,7 +212,12 @@ class MainWindow(QMainWindow):
         self.modelChanged.connect(self._feed_draw_pad)
 
         self.evaluation = EvaluationPanel()
-        self.add_view(self.evaluation, "Evaluation")
+        # Scrolls rather than widening the window: it must fit 1280x800 with both docks open.
+        evaluation_page = QScrollArea()
+        evaluation_page.setWidgetResizable(True)
+        evaluation_page.setFrameShape(QFrame.Shape.NoFrame)
+        evaluation_page.setWidget(self.evaluation)
+        self.add_view(evaluation_page, "Evaluation")
         self.modelChanged.connect(self.evaluation.set_model)
         self.evaluation.sendToDrawPad.connect(self.show_in_draw_pad)
         self.draw_pad.inputChanged.connect(self.evaluation.show_drawn_input)

@@ -308,7 +308,7 @@ def test_evaluation_tab_follows_the_trained_model_and_feeds_the_draw_pad(qtbot, 
     "Send to draw pad" puts the chosen test image on the pad, which guesses it."""
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Loss", "Evaluation"]
     network = train(qtbot, window)[0]
-    window.tabs.setCurrentWidget(window.evaluation)
+    window.tabs.setCurrentIndex(1)
     evaluation = window.evaluation.evaluation
     assert evaluation is not None and evaluation.epochs_trained == network.epochs_trained
     task = window.current_task()
