@@ -1,8 +1,10 @@
 # The README's two commands: `make run` opens the app, `make test` runs every test.
-# Both create .venv with the machine's Python 3.11 and install the project into it.
+# Both create .venv with the machine's Python 3.11 and install the project into it
+# (again only when pyproject.toml, setup.py or the Cython sources change).
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
 
 .PHONY: run test bench install clean
 
@@ -10,8 +12,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+$(STAMP): $(BIN)/python pyproject.toml setup.py $(wildcard ext/*.pyx ext/*.pxd)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)
 
 run: install
 	$(BIN)/mlpgui
