@@ -1901,7 +1901,7 @@ struct __pyx_obj_6mlpgui_7_sparse_CsrInputs {
 };
 
 
-/* "ext/_sparse.pyx":292
+/* "ext/_sparse.pyx":291
  * 
  * 
  * cdef class Workspace:             # <<<<<<<<<<<<<<
@@ -1926,7 +1926,7 @@ struct __pyx_obj_6mlpgui_7_sparse_Workspace {
 };
 
 
-/* "ext/_sparse.pyx":358
+/* "ext/_sparse.pyx":357
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -3707,6 +3707,10 @@ static PyObject *indirect_contiguous = 0;
 static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
 static PyObject *__pyx_f_6mlpgui_7_sparse___pyx_unpickle_CsrInputs__set_state(struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *, PyObject *); /*proto*/
+static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__add_rows4(float *, float const *, Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t, float, float, float, float); /*proto*/
+static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__add_rows4(double *, double const *, Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t, double, double, double, double); /*proto*/
+static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__add_row(float *, float const *, Py_ssize_t, Py_ssize_t, float); /*proto*/
+static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__add_row(double *, double const *, Py_ssize_t, Py_ssize_t, double); /*proto*/
 static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, float const *, Py_ssize_t, int, float const *, float const *, float const *, float const *, Py_ssize_t, Py_ssize_t, float, float *, float *, float *, float *, float *, float *, double *); /*proto*/
 static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, double const *, Py_ssize_t, int, double const *, double const *, double const *, double const *, Py_ssize_t, Py_ssize_t, double, double *, double *, double *, double *, double *, double *, double *); /*proto*/
 static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_6mlpgui_7_sparse_index_t const *, int const *, __pyx_t_6mlpgui_7_sparse_code_t const *, float const *, Py_ssize_t, float const *, float *, Py_ssize_t, Py_ssize_t, float); /*proto*/
@@ -23202,6 +23206,316 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9CsrInputs_6__setstate_cython__(struc
 /* "ext/_sparse.pyx":94
  * 
  * 
+ * cdef inline void _add_rows4(floating* y, const floating* M, Py_ssize_t h,             # <<<<<<<<<<<<<<
+ *                             Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t r2, Py_ssize_t r3,
+ *                             floating v0, floating v1, floating v2, floating v3) noexcept nogil:
+*/
+
+static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__add_rows4(float *__pyx_v_y, float const *__pyx_v_M, Py_ssize_t __pyx_v_h, Py_ssize_t __pyx_v_r0, Py_ssize_t __pyx_v_r1, Py_ssize_t __pyx_v_r2, Py_ssize_t __pyx_v_r3, float __pyx_v_v0, float __pyx_v_v1, float __pyx_v_v2, float __pyx_v_v3) {
+  float const *__pyx_v_m0;
+  float const *__pyx_v_m1;
+  float const *__pyx_v_m2;
+  float const *__pyx_v_m3;
+  Py_ssize_t __pyx_v_j;
+  Py_ssize_t __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+
+  /* "ext/_sparse.pyx":102
+ *     per row, whose store-to-load latency was the bottleneck (5x slower).
+ *     """
+ *     cdef const floating* m0 = M + r0 * h             # <<<<<<<<<<<<<<
+ *     cdef const floating* m1 = M + r1 * h
+ *     cdef const floating* m2 = M + r2 * h
+*/
+  __pyx_v_m0 = (__pyx_v_M + (__pyx_v_r0 * __pyx_v_h));
+
+  /* "ext/_sparse.pyx":103
+ *     """
+ *     cdef const floating* m0 = M + r0 * h
+ *     cdef const floating* m1 = M + r1 * h             # <<<<<<<<<<<<<<
+ *     cdef const floating* m2 = M + r2 * h
+ *     cdef const floating* m3 = M + r3 * h
+*/
+  __pyx_v_m1 = (__pyx_v_M + (__pyx_v_r1 * __pyx_v_h));
+
+  /* "ext/_sparse.pyx":104
+ *     cdef const floating* m0 = M + r0 * h
+ *     cdef const floating* m1 = M + r1 * h
+ *     cdef const floating* m2 = M + r2 * h             # <<<<<<<<<<<<<<
+ *     cdef const floating* m3 = M + r3 * h
+ *     cdef Py_ssize_t j
+*/
+  __pyx_v_m2 = (__pyx_v_M + (__pyx_v_r2 * __pyx_v_h));
+
+  /* "ext/_sparse.pyx":105
+ *     cdef const floating* m1 = M + r1 * h
+ *     cdef const floating* m2 = M + r2 * h
+ *     cdef const floating* m3 = M + r3 * h             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t j
+ *     for j in range(h):
+*/
+  __pyx_v_m3 = (__pyx_v_M + (__pyx_v_r3 * __pyx_v_h));
+
+  /* "ext/_sparse.pyx":107
+ *     cdef const floating* m3 = M + r3 * h
+ *     cdef Py_ssize_t j
+ *     for j in range(h):             # <<<<<<<<<<<<<<
+ *         y[j] += (v0 * m0[j] + v1 * m1[j]) + (v2 * m2[j] + v3 * m3[j])
+ * 
+*/
+
+  __pyx_t_1 = __pyx_v_h;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_j = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":108
+ *     cdef Py_ssize_t j
+ *     for j in range(h):
+ *         y[j] += (v0 * m0[j] + v1 * m1[j]) + (v2 * m2[j] + v3 * m3[j])             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+
+    __pyx_t_4 = __pyx_v_j;
+    (__pyx_v_y[__pyx_t_4]) = ((__pyx_v_y[__pyx_t_4]) + (((__pyx_v_v0 * (__pyx_v_m0[__pyx_v_j])) + (__pyx_v_v1 * (__pyx_v_m1[__pyx_v_j]))) + ((__pyx_v_v2 * (__pyx_v_m2[__pyx_v_j])) + (__pyx_v_v3 * (__pyx_v_m3[__pyx_v_j])))));
+  }
+
+
+  /* "ext/_sparse.pyx":94
+ * 
+ * 
+ * cdef inline void _add_rows4(floating* y, const floating* M, Py_ssize_t h,             # <<<<<<<<<<<<<<
+ *                             Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t r2, Py_ssize_t r3,
+ *                             floating v0, floating v1, floating v2, floating v3) noexcept nogil:
+*/
+
+  /* function exit code */
+
+
+
+
+
+}
+
+static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__add_rows4(double *__pyx_v_y, double const *__pyx_v_M, Py_ssize_t __pyx_v_h, Py_ssize_t __pyx_v_r0, Py_ssize_t __pyx_v_r1, Py_ssize_t __pyx_v_r2, Py_ssize_t __pyx_v_r3, double __pyx_v_v0, double __pyx_v_v1, double __pyx_v_v2, double __pyx_v_v3) {
+  double const *__pyx_v_m0;
+  double const *__pyx_v_m1;
+  double const *__pyx_v_m2;
+  double const *__pyx_v_m3;
+  Py_ssize_t __pyx_v_j;
+  Py_ssize_t __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+
+  /* "ext/_sparse.pyx":102
+ *     per row, whose store-to-load latency was the bottleneck (5x slower).
+ *     """
+ *     cdef const floating* m0 = M + r0 * h             # <<<<<<<<<<<<<<
+ *     cdef const floating* m1 = M + r1 * h
+ *     cdef const floating* m2 = M + r2 * h
+*/
+  __pyx_v_m0 = (__pyx_v_M + (__pyx_v_r0 * __pyx_v_h));
+
+  /* "ext/_sparse.pyx":103
+ *     """
+ *     cdef const floating* m0 = M + r0 * h
+ *     cdef const floating* m1 = M + r1 * h             # <<<<<<<<<<<<<<
+ *     cdef const floating* m2 = M + r2 * h
+ *     cdef const floating* m3 = M + r3 * h
+*/
+  __pyx_v_m1 = (__pyx_v_M + (__pyx_v_r1 * __pyx_v_h));
+
+  /* "ext/_sparse.pyx":104
+ *     cdef const floating* m0 = M + r0 * h
+ *     cdef const floating* m1 = M + r1 * h
+ *     cdef const floating* m2 = M + r2 * h             # <<<<<<<<<<<<<<
+ *     cdef const floating* m3 = M + r3 * h
+ *     cdef Py_ssize_t j
+*/
+  __pyx_v_m2 = (__pyx_v_M + (__pyx_v_r2 * __pyx_v_h));
+
+  /* "ext/_sparse.pyx":105
+ *     cdef const floating* m1 = M + r1 * h
+ *     cdef const floating* m2 = M + r2 * h
+ *     cdef const floating* m3 = M + r3 * h             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t j
+ *     for j in range(h):
+*/
+  __pyx_v_m3 = (__pyx_v_M + (__pyx_v_r3 * __pyx_v_h));
+
+  /* "ext/_sparse.pyx":107
+ *     cdef const floating* m3 = M + r3 * h
+ *     cdef Py_ssize_t j
+ *     for j in range(h):             # <<<<<<<<<<<<<<
+ *         y[j] += (v0 * m0[j] + v1 * m1[j]) + (v2 * m2[j] + v3 * m3[j])
+ * 
+*/
+
+  __pyx_t_1 = __pyx_v_h;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_j = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":108
+ *     cdef Py_ssize_t j
+ *     for j in range(h):
+ *         y[j] += (v0 * m0[j] + v1 * m1[j]) + (v2 * m2[j] + v3 * m3[j])             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+
+    __pyx_t_4 = __pyx_v_j;
+    (__pyx_v_y[__pyx_t_4]) = ((__pyx_v_y[__pyx_t_4]) + (((__pyx_v_v0 * (__pyx_v_m0[__pyx_v_j])) + (__pyx_v_v1 * (__pyx_v_m1[__pyx_v_j]))) + ((__pyx_v_v2 * (__pyx_v_m2[__pyx_v_j])) + (__pyx_v_v3 * (__pyx_v_m3[__pyx_v_j])))));
+  }
+
+
+  /* "ext/_sparse.pyx":94
+ * 
+ * 
+ * cdef inline void _add_rows4(floating* y, const floating* M, Py_ssize_t h,             # <<<<<<<<<<<<<<
+ *                             Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t r2, Py_ssize_t r3,
+ *                             floating v0, floating v1, floating v2, floating v3) noexcept nogil:
+*/
+
+  /* function exit code */
+
+
+
+
+
+}
+
+/* "ext/_sparse.pyx":111
+ * 
+ * 
+ * cdef inline void _add_row(floating* y, const floating* M, Py_ssize_t h, Py_ssize_t r, floating v) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """y += v M[r]."""
+ *     cdef const floating* m = M + r * h
+*/
+
+static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__add_row(float *__pyx_v_y, float const *__pyx_v_M, Py_ssize_t __pyx_v_h, Py_ssize_t __pyx_v_r, float __pyx_v_v) {
+  float const *__pyx_v_m;
+  Py_ssize_t __pyx_v_j;
+  Py_ssize_t __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+
+  /* "ext/_sparse.pyx":113
+ * cdef inline void _add_row(floating* y, const floating* M, Py_ssize_t h, Py_ssize_t r, floating v) noexcept nogil:
+ *     """y += v M[r]."""
+ *     cdef const floating* m = M + r * h             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t j
+ *     for j in range(h):
+*/
+  __pyx_v_m = (__pyx_v_M + (__pyx_v_r * __pyx_v_h));
+
+  /* "ext/_sparse.pyx":115
+ *     cdef const floating* m = M + r * h
+ *     cdef Py_ssize_t j
+ *     for j in range(h):             # <<<<<<<<<<<<<<
+ *         y[j] += v * m[j]
+ * 
+*/
+
+  __pyx_t_1 = __pyx_v_h;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_j = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":116
+ *     cdef Py_ssize_t j
+ *     for j in range(h):
+ *         y[j] += v * m[j]             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+
+    __pyx_t_4 = __pyx_v_j;
+    (__pyx_v_y[__pyx_t_4]) = ((__pyx_v_y[__pyx_t_4]) + (__pyx_v_v * (__pyx_v_m[__pyx_v_j])));
+  }
+
+
+  /* "ext/_sparse.pyx":111
+ * 
+ * 
+ * cdef inline void _add_row(floating* y, const floating* M, Py_ssize_t h, Py_ssize_t r, floating v) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """y += v M[r]."""
+ *     cdef const floating* m = M + r * h
+*/
+
+  /* function exit code */
+
+
+}
+
+static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__add_row(double *__pyx_v_y, double const *__pyx_v_M, Py_ssize_t __pyx_v_h, Py_ssize_t __pyx_v_r, double __pyx_v_v) {
+  double const *__pyx_v_m;
+  Py_ssize_t __pyx_v_j;
+  Py_ssize_t __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+
+  /* "ext/_sparse.pyx":113
+ * cdef inline void _add_row(floating* y, const floating* M, Py_ssize_t h, Py_ssize_t r, floating v) noexcept nogil:
+ *     """y += v M[r]."""
+ *     cdef const floating* m = M + r * h             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t j
+ *     for j in range(h):
+*/
+  __pyx_v_m = (__pyx_v_M + (__pyx_v_r * __pyx_v_h));
+
+  /* "ext/_sparse.pyx":115
+ *     cdef const floating* m = M + r * h
+ *     cdef Py_ssize_t j
+ *     for j in range(h):             # <<<<<<<<<<<<<<
+ *         y[j] += v * m[j]
+ * 
+*/
+
+  __pyx_t_1 = __pyx_v_h;
+  __pyx_t_2 = __pyx_t_1;
+
+  for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+    __pyx_v_j = __pyx_t_3;
+
+    /* "ext/_sparse.pyx":116
+ *     cdef Py_ssize_t j
+ *     for j in range(h):
+ *         y[j] += v * m[j]             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+
+    __pyx_t_4 = __pyx_v_j;
+    (__pyx_v_y[__pyx_t_4]) = ((__pyx_v_y[__pyx_t_4]) + (__pyx_v_v * (__pyx_v_m[__pyx_v_j])));
+  }
+
+
+  /* "ext/_sparse.pyx":111
+ * 
+ * 
+ * cdef inline void _add_row(floating* y, const floating* M, Py_ssize_t h, Py_ssize_t r, floating v) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """y += v M[r]."""
+ *     cdef const floating* m = M + r * h
+*/
+
+  /* function exit code */
+
+
+}
+
+/* "ext/_sparse.pyx":119
+ * 
+ * 
  * cdef inline void _sample(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
  *                          const floating* lut, Py_ssize_t i, int label,
  *                          const floating* W1, const floating* b1,
@@ -23214,75 +23528,65 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   Py_ssize_t __pyx_v_best;
   Py_ssize_t __pyx_v_end;
   float const *__pyx_v_w;
-  float const *__pyx_v_w1;
-  float const *__pyx_v_w2;
-  float const *__pyx_v_w3;
   float *__pyx_v_g;
   float __pyx_v_v;
-  float __pyx_v_v1;
-  float __pyx_v_v2;
-  float __pyx_v_v3;
   float __pyx_v_aj;
   float __pyx_v_s;
   float __pyx_v_m;
   float __pyx_v_one;
   int __pyx_t_1;
-  float __pyx_t_2;
-  float __pyx_t_3;
-  float __pyx_t_4;
-  float __pyx_t_5;
-  Py_ssize_t __pyx_t_6;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  long __pyx_t_5;
+  int __pyx_t_6;
   Py_ssize_t __pyx_t_7;
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
-  long __pyx_t_10;
-  int __pyx_t_11;
-  Py_ssize_t __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
+  Py_ssize_t __pyx_t_10;
 
-  /* "ext/_sparse.pyx":110
+  /* "ext/_sparse.pyx":135
  *     contiguous, vectorisable one.
  *     """
  *     cdef Py_ssize_t q, j, c, best, end = indptr[i + 1]             # <<<<<<<<<<<<<<
  *     cdef const floating* w
- *     cdef const floating* w1
+ *     cdef floating* g
 */
   __pyx_v_end = (__pyx_v_indptr[(__pyx_v_i + 1)]);
 
-  /* "ext/_sparse.pyx":117
+  /* "ext/_sparse.pyx":139
  *     cdef floating* g
- *     cdef floating v, v1, v2, v3, aj, s, m
+ *     cdef floating v, aj, s, m
  *     cdef floating one = 1             # <<<<<<<<<<<<<<
- *     # a = sigmoid(b1 + x_i @ W1), over the non-zero pixels of x_i. Four pixels
- *     # a pass: a[] then goes through memory once per four rows of W1, not once
+ *     # a = sigmoid(b1 + x_i @ W1), over the non-zero pixels of x_i, four at a time
+ *     memcpy(a, b1, h * sizeof(floating))
 */
   __pyx_v_one = 1.0;
 
-  /* "ext/_sparse.pyx":121
- *     # a pass: a[] then goes through memory once per four rows of W1, not once
- *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
+  /* "ext/_sparse.pyx":141
+ *     cdef floating one = 1
+ *     # a = sigmoid(b1 + x_i @ W1), over the non-zero pixels of x_i, four at a time
  *     memcpy(a, b1, h * sizeof(floating))             # <<<<<<<<<<<<<<
  *     q = indptr[i]
  *     while q + 4 <= end:
 */
   (void)(memcpy(__pyx_v_a, __pyx_v_b1, (__pyx_v_h * (sizeof(float)))));
 
-  /* "ext/_sparse.pyx":122
- *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
+  /* "ext/_sparse.pyx":142
+ *     # a = sigmoid(b1 + x_i @ W1), over the non-zero pixels of x_i, four at a time
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]             # <<<<<<<<<<<<<<
  *     while q + 4 <= end:
- *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
+ *         _add_rows4(a, W1, h, indices[q], indices[q + 1], indices[q + 2], indices[q + 3],
 */
   __pyx_v_q = (__pyx_v_indptr[__pyx_v_i]);
 
-  /* "ext/_sparse.pyx":123
+  /* "ext/_sparse.pyx":143
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]
  *     while q + 4 <= end:             # <<<<<<<<<<<<<<
- *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
- *         w = W1 + <Py_ssize_t> indices[q] * h
+ *         _add_rows4(a, W1, h, indices[q], indices[q + 1], indices[q + 2], indices[q + 3],
+ *                    lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]])
 */
   while (1) {
     __pyx_t_1 = ((__pyx_v_q + 4) <= __pyx_v_end);
@@ -23290,105 +23594,31 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":124
+    /* "ext/_sparse.pyx":144
  *     q = indptr[i]
  *     while q + 4 <= end:
- *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]             # <<<<<<<<<<<<<<
- *         w = W1 + <Py_ssize_t> indices[q] * h
- *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
-*/
-    __pyx_t_2 = (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]);
-
-    __pyx_t_3 = (__pyx_v_lut[(__pyx_v_codes[(__pyx_v_q + 1)])]);
-
-    __pyx_t_4 = (__pyx_v_lut[(__pyx_v_codes[(__pyx_v_q + 2)])]);
-
-    __pyx_t_5 = (__pyx_v_lut[(__pyx_v_codes[(__pyx_v_q + 3)])]);
-
-    __pyx_v_v = __pyx_t_2;
-    __pyx_v_v1 = __pyx_t_3;
-    __pyx_v_v2 = __pyx_t_4;
-    __pyx_v_v3 = __pyx_t_5;
-
-    /* "ext/_sparse.pyx":125
- *     while q + 4 <= end:
- *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
- *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
- *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
- *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
-*/
-    __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
-
-    /* "ext/_sparse.pyx":126
- *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
- *         w = W1 + <Py_ssize_t> indices[q] * h
- *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h             # <<<<<<<<<<<<<<
- *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
- *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
-*/
-    __pyx_v_w1 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 1)])) * __pyx_v_h));
-
-    /* "ext/_sparse.pyx":127
- *         w = W1 + <Py_ssize_t> indices[q] * h
- *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
- *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h             # <<<<<<<<<<<<<<
- *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
- *         for j in range(h):
-*/
-    __pyx_v_w2 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 2)])) * __pyx_v_h));
-
-    /* "ext/_sparse.pyx":128
- *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
- *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
- *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h             # <<<<<<<<<<<<<<
- *         for j in range(h):
- *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
-*/
-    __pyx_v_w3 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 3)])) * __pyx_v_h));
-
-    /* "ext/_sparse.pyx":129
- *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
- *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
- *         for j in range(h):             # <<<<<<<<<<<<<<
- *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
+ *         _add_rows4(a, W1, h, indices[q], indices[q + 1], indices[q + 2], indices[q + 3],             # <<<<<<<<<<<<<<
+ *                    lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]])
  *         q += 4
 */
+    __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__add_rows4(__pyx_v_a, __pyx_v_W1, __pyx_v_h, (__pyx_v_indices[__pyx_v_q]), (__pyx_v_indices[(__pyx_v_q + 1)]), (__pyx_v_indices[(__pyx_v_q + 2)]), (__pyx_v_indices[(__pyx_v_q + 3)]), (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]), (__pyx_v_lut[(__pyx_v_codes[(__pyx_v_q + 1)])]), (__pyx_v_lut[(__pyx_v_codes[(__pyx_v_q + 2)])]), (__pyx_v_lut[(__pyx_v_codes[(__pyx_v_q + 3)])]));
 
-    __pyx_t_6 = __pyx_v_h;
-    __pyx_t_7 = __pyx_t_6;
-
-    for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-      __pyx_v_j = __pyx_t_8;
-
-      /* "ext/_sparse.pyx":130
- *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
- *         for j in range(h):
- *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])             # <<<<<<<<<<<<<<
- *         q += 4
- *     while q < end:
-*/
-
-      __pyx_t_9 = __pyx_v_j;
-      (__pyx_v_a[__pyx_t_9]) = ((__pyx_v_a[__pyx_t_9]) + (((__pyx_v_v * (__pyx_v_w[__pyx_v_j])) + (__pyx_v_v1 * (__pyx_v_w1[__pyx_v_j]))) + ((__pyx_v_v2 * (__pyx_v_w2[__pyx_v_j])) + (__pyx_v_v3 * (__pyx_v_w3[__pyx_v_j])))));
-    }
-
-
-    /* "ext/_sparse.pyx":131
- *         for j in range(h):
- *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
+    /* "ext/_sparse.pyx":146
+ *         _add_rows4(a, W1, h, indices[q], indices[q + 1], indices[q + 2], indices[q + 3],
+ *                    lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]])
  *         q += 4             # <<<<<<<<<<<<<<
  *     while q < end:
- *         v = lut[codes[q]]
+ *         _add_row(a, W1, h, indices[q], lut[codes[q]])
 */
     __pyx_v_q = (__pyx_v_q + 4);
   }
 
-  /* "ext/_sparse.pyx":132
- *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
+  /* "ext/_sparse.pyx":147
+ *                    lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]])
  *         q += 4
  *     while q < end:             # <<<<<<<<<<<<<<
- *         v = lut[codes[q]]
- *         w = W1 + <Py_ssize_t> indices[q] * h
+ *         _add_row(a, W1, h, indices[q], lut[codes[q]])
+ *         q += 1
 */
   while (1) {
     __pyx_t_1 = (__pyx_v_q < __pyx_v_end);
@@ -23396,54 +23626,18 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":133
+    /* "ext/_sparse.pyx":148
  *         q += 4
  *     while q < end:
- *         v = lut[codes[q]]             # <<<<<<<<<<<<<<
- *         w = W1 + <Py_ssize_t> indices[q] * h
- *         for j in range(h):
-*/
-    __pyx_v_v = (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]);
-
-    /* "ext/_sparse.pyx":134
- *     while q < end:
- *         v = lut[codes[q]]
- *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
- *         for j in range(h):
- *             a[j] += v * w[j]
-*/
-    __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
-
-    /* "ext/_sparse.pyx":135
- *         v = lut[codes[q]]
- *         w = W1 + <Py_ssize_t> indices[q] * h
- *         for j in range(h):             # <<<<<<<<<<<<<<
- *             a[j] += v * w[j]
- *         q += 1
-*/
-
-    __pyx_t_6 = __pyx_v_h;
-    __pyx_t_7 = __pyx_t_6;
-
-    for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-      __pyx_v_j = __pyx_t_8;
-
-      /* "ext/_sparse.pyx":136
- *         w = W1 + <Py_ssize_t> indices[q] * h
- *         for j in range(h):
- *             a[j] += v * w[j]             # <<<<<<<<<<<<<<
+ *         _add_row(a, W1, h, indices[q], lut[codes[q]])             # <<<<<<<<<<<<<<
  *         q += 1
  *     for j in range(h):
 */
+    __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__add_row(__pyx_v_a, __pyx_v_W1, __pyx_v_h, (__pyx_v_indices[__pyx_v_q]), (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]));
 
-      __pyx_t_9 = __pyx_v_j;
-      (__pyx_v_a[__pyx_t_9]) = ((__pyx_v_a[__pyx_t_9]) + (__pyx_v_v * (__pyx_v_w[__pyx_v_j])));
-    }
-
-
-    /* "ext/_sparse.pyx":137
- *         for j in range(h):
- *             a[j] += v * w[j]
+    /* "ext/_sparse.pyx":149
+ *     while q < end:
+ *         _add_row(a, W1, h, indices[q], lut[codes[q]])
  *         q += 1             # <<<<<<<<<<<<<<
  *     for j in range(h):
  *         a[j] = sigmoid_vec(a[j])
@@ -23451,21 +23645,21 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_q = (__pyx_v_q + 1);
   }
 
-  /* "ext/_sparse.pyx":138
- *             a[j] += v * w[j]
+  /* "ext/_sparse.pyx":150
+ *         _add_row(a, W1, h, indices[q], lut[codes[q]])
  *         q += 1
  *     for j in range(h):             # <<<<<<<<<<<<<<
  *         a[j] = sigmoid_vec(a[j])
  *     # z = b2 + a @ W2
 */
 
-  __pyx_t_6 = __pyx_v_h;
-  __pyx_t_7 = __pyx_t_6;
+  __pyx_t_2 = __pyx_v_h;
+  __pyx_t_3 = __pyx_t_2;
 
-  for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-    __pyx_v_j = __pyx_t_8;
+  for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+    __pyx_v_j = __pyx_t_4;
 
-    /* "ext/_sparse.pyx":139
+    /* "ext/_sparse.pyx":151
  *         q += 1
  *     for j in range(h):
  *         a[j] = sigmoid_vec(a[j])             # <<<<<<<<<<<<<<
@@ -23476,7 +23670,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":141
+  /* "ext/_sparse.pyx":153
  *         a[j] = sigmoid_vec(a[j])
  *     # z = b2 + a @ W2
  *     for c in range(k):             # <<<<<<<<<<<<<<
@@ -23484,13 +23678,13 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
 */
 
-  __pyx_t_6 = __pyx_v_k;
-  __pyx_t_7 = __pyx_t_6;
+  __pyx_t_2 = __pyx_v_k;
+  __pyx_t_3 = __pyx_t_2;
 
-  for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-    __pyx_v_c = __pyx_t_8;
+  for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+    __pyx_v_c = __pyx_t_4;
 
-    /* "ext/_sparse.pyx":142
+    /* "ext/_sparse.pyx":154
  *     # z = b2 + a @ W2
  *     for c in range(k):
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)             # <<<<<<<<<<<<<<
@@ -23501,7 +23695,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":144
+  /* "ext/_sparse.pyx":156
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
@@ -23513,7 +23707,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":145
+    /* "ext/_sparse.pyx":157
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)             # <<<<<<<<<<<<<<
@@ -23521,10 +23715,10 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *         stats[1] += (v >= 0.5) == (label == 1)
 */
 
-    __pyx_t_10 = 0;
-    (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + __pyx_fuse_0__pyx_f_12_activations_binary_loss((__pyx_v_z[0]), __pyx_v_label));
+    __pyx_t_5 = 0;
+    (__pyx_v_stats[__pyx_t_5]) = ((__pyx_v_stats[__pyx_t_5]) + __pyx_fuse_0__pyx_f_12_activations_binary_loss((__pyx_v_z[0]), __pyx_v_label));
 
-    /* "ext/_sparse.pyx":146
+    /* "ext/_sparse.pyx":158
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])             # <<<<<<<<<<<<<<
@@ -23533,7 +23727,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = __pyx_fuse_0__pyx_f_12_activations_sigmoid((__pyx_v_z[0]));
 
-    /* "ext/_sparse.pyx":147
+    /* "ext/_sparse.pyx":159
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)             # <<<<<<<<<<<<<<
@@ -23541,10 +23735,10 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *     else:
 */
 
-    __pyx_t_10 = 1;
-    (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((__pyx_v_v >= 0.5) == (__pyx_v_label == 1)));
+    __pyx_t_5 = 1;
+    (__pyx_v_stats[__pyx_t_5]) = ((__pyx_v_stats[__pyx_t_5]) + ((__pyx_v_v >= 0.5) == (__pyx_v_label == 1)));
 
-    /* "ext/_sparse.pyx":148
+    /* "ext/_sparse.pyx":160
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)
  *         z[0] = (v - label) * inv_n             # <<<<<<<<<<<<<<
@@ -23553,17 +23747,17 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     (__pyx_v_z[0]) = ((__pyx_v_v - __pyx_v_label) * __pyx_v_inv_n);
 
-    /* "ext/_sparse.pyx":144
+    /* "ext/_sparse.pyx":156
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])
 */
-    goto __pyx_L15;
+    goto __pyx_L11;
   }
 
-  /* "ext/_sparse.pyx":150
+  /* "ext/_sparse.pyx":162
  *         z[0] = (v - label) * inv_n
  *     else:
  *         m = z[0]             # <<<<<<<<<<<<<<
@@ -23573,7 +23767,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   /*else*/ {
     __pyx_v_m = (__pyx_v_z[0]);
 
-    /* "ext/_sparse.pyx":151
+    /* "ext/_sparse.pyx":163
  *     else:
  *         m = z[0]
  *         best = 0             # <<<<<<<<<<<<<<
@@ -23582,7 +23776,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_best = 0;
 
-    /* "ext/_sparse.pyx":152
+    /* "ext/_sparse.pyx":164
  *         m = z[0]
  *         best = 0
  *         for c in range(1, k):             # <<<<<<<<<<<<<<
@@ -23590,13 +23784,13 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *                 m = z[c]
 */
 
-    __pyx_t_6 = __pyx_v_k;
-    __pyx_t_7 = __pyx_t_6;
+    __pyx_t_2 = __pyx_v_k;
+    __pyx_t_3 = __pyx_t_2;
 
-    for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-      __pyx_v_c = __pyx_t_8;
+    for (__pyx_t_4 = 1; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+      __pyx_v_c = __pyx_t_4;
 
-      /* "ext/_sparse.pyx":153
+      /* "ext/_sparse.pyx":165
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -23608,7 +23802,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
       if (__pyx_t_1) {
 
 
-        /* "ext/_sparse.pyx":154
+        /* "ext/_sparse.pyx":166
  *         for c in range(1, k):
  *             if z[c] > m:
  *                 m = z[c]             # <<<<<<<<<<<<<<
@@ -23617,7 +23811,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_m = (__pyx_v_z[__pyx_v_c]);
 
-        /* "ext/_sparse.pyx":155
+        /* "ext/_sparse.pyx":167
  *             if z[c] > m:
  *                 m = z[c]
  *                 best = c             # <<<<<<<<<<<<<<
@@ -23626,7 +23820,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_best = __pyx_v_c;
 
-        /* "ext/_sparse.pyx":153
+        /* "ext/_sparse.pyx":165
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -23637,7 +23831,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":156
+    /* "ext/_sparse.pyx":168
  *                 m = z[c]
  *                 best = c
  *         stats[1] += best == label             # <<<<<<<<<<<<<<
@@ -23645,10 +23839,10 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *         v = z[label]
 */
 
-    __pyx_t_10 = 1;
-    (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + (__pyx_v_best == __pyx_v_label));
+    __pyx_t_5 = 1;
+    (__pyx_v_stats[__pyx_t_5]) = ((__pyx_v_stats[__pyx_t_5]) + (__pyx_v_best == __pyx_v_label));
 
-    /* "ext/_sparse.pyx":157
+    /* "ext/_sparse.pyx":169
  *                 best = c
  *         stats[1] += best == label
  *         s = 0             # <<<<<<<<<<<<<<
@@ -23657,7 +23851,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_s = 0.0;
 
-    /* "ext/_sparse.pyx":158
+    /* "ext/_sparse.pyx":170
  *         stats[1] += best == label
  *         s = 0
  *         v = z[label]             # <<<<<<<<<<<<<<
@@ -23666,7 +23860,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_label]);
 
-    /* "ext/_sparse.pyx":159
+    /* "ext/_sparse.pyx":171
  *         s = 0
  *         v = z[label]
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -23674,13 +23868,13 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *             s += z[c]
 */
 
-    __pyx_t_6 = __pyx_v_k;
-    __pyx_t_7 = __pyx_t_6;
+    __pyx_t_2 = __pyx_v_k;
+    __pyx_t_3 = __pyx_t_2;
 
-    for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-      __pyx_v_c = __pyx_t_8;
+    for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+      __pyx_v_c = __pyx_t_4;
 
-      /* "ext/_sparse.pyx":160
+      /* "ext/_sparse.pyx":172
  *         v = z[label]
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))             # <<<<<<<<<<<<<<
@@ -23689,7 +23883,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
       (__pyx_v_z[__pyx_v_c]) = __pyx_fuse_0__pyx_f_12_activations_fexp(__pyx_fuse_0__pyx_f_12_activations_clamp_low(((__pyx_v_z[__pyx_v_c]) - __pyx_v_m)));
 
-      /* "ext/_sparse.pyx":161
+      /* "ext/_sparse.pyx":173
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]             # <<<<<<<<<<<<<<
@@ -23700,7 +23894,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":162
+    /* "ext/_sparse.pyx":174
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]
  *         stats[0] += log(s) + m - v             # <<<<<<<<<<<<<<
@@ -23708,10 +23902,10 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *             z[c] = z[c] / s * inv_n
 */
 
-    __pyx_t_10 = 0;
-    (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((log(__pyx_v_s) + __pyx_v_m) - __pyx_v_v));
+    __pyx_t_5 = 0;
+    (__pyx_v_stats[__pyx_t_5]) = ((__pyx_v_stats[__pyx_t_5]) + ((log(__pyx_v_s) + __pyx_v_m) - __pyx_v_v));
 
-    /* "ext/_sparse.pyx":163
+    /* "ext/_sparse.pyx":175
  *             s += z[c]
  *         stats[0] += log(s) + m - v
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -23719,13 +23913,13 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *         z[label] -= inv_n
 */
 
-    __pyx_t_6 = __pyx_v_k;
-    __pyx_t_7 = __pyx_t_6;
+    __pyx_t_2 = __pyx_v_k;
+    __pyx_t_3 = __pyx_t_2;
 
-    for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-      __pyx_v_c = __pyx_t_8;
+    for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+      __pyx_v_c = __pyx_t_4;
 
-      /* "ext/_sparse.pyx":164
+      /* "ext/_sparse.pyx":176
  *         stats[0] += log(s) + m - v
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n             # <<<<<<<<<<<<<<
@@ -23736,7 +23930,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":165
+    /* "ext/_sparse.pyx":177
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n
  *         z[label] -= inv_n             # <<<<<<<<<<<<<<
@@ -23744,12 +23938,12 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *     memset(back, 0, h * sizeof(floating))
 */
 
-    __pyx_t_11 = __pyx_v_label;
-    (__pyx_v_z[__pyx_t_11]) = ((__pyx_v_z[__pyx_t_11]) - __pyx_v_inv_n);
+    __pyx_t_6 = __pyx_v_label;
+    (__pyx_v_z[__pyx_t_6]) = ((__pyx_v_z[__pyx_t_6]) - __pyx_v_inv_n);
   }
-  __pyx_L15:;
+  __pyx_L11:;
 
-  /* "ext/_sparse.pyx":167
+  /* "ext/_sparse.pyx":179
  *         z[label] -= inv_n
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -23758,7 +23952,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   (void)(memset(__pyx_v_back, 0, (__pyx_v_h * (sizeof(float)))));
 
-  /* "ext/_sparse.pyx":168
+  /* "ext/_sparse.pyx":180
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):             # <<<<<<<<<<<<<<
@@ -23766,13 +23960,13 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *         v = z[c]
 */
 
-  __pyx_t_6 = __pyx_v_k;
-  __pyx_t_7 = __pyx_t_6;
+  __pyx_t_2 = __pyx_v_k;
+  __pyx_t_3 = __pyx_t_2;
 
-  for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-    __pyx_v_c = __pyx_t_8;
+  for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+    __pyx_v_c = __pyx_t_4;
 
-    /* "ext/_sparse.pyx":169
+    /* "ext/_sparse.pyx":181
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):
  *         gb2[c] += z[c]             # <<<<<<<<<<<<<<
@@ -23780,10 +23974,10 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *         w = W2T + c * h
 */
 
-    __pyx_t_9 = __pyx_v_c;
-    (__pyx_v_gb2[__pyx_t_9]) = ((__pyx_v_gb2[__pyx_t_9]) + (__pyx_v_z[__pyx_v_c]));
+    __pyx_t_7 = __pyx_v_c;
+    (__pyx_v_gb2[__pyx_t_7]) = ((__pyx_v_gb2[__pyx_t_7]) + (__pyx_v_z[__pyx_v_c]));
 
-    /* "ext/_sparse.pyx":170
+    /* "ext/_sparse.pyx":182
  *     for c in range(k):
  *         gb2[c] += z[c]
  *         v = z[c]             # <<<<<<<<<<<<<<
@@ -23792,7 +23986,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_c]);
 
-    /* "ext/_sparse.pyx":171
+    /* "ext/_sparse.pyx":183
  *         gb2[c] += z[c]
  *         v = z[c]
  *         w = W2T + c * h             # <<<<<<<<<<<<<<
@@ -23801,7 +23995,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":172
+    /* "ext/_sparse.pyx":184
  *         v = z[c]
  *         w = W2T + c * h
  *         g = gW2T + c * h             # <<<<<<<<<<<<<<
@@ -23810,7 +24004,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_g = (__pyx_v_gW2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":173
+    /* "ext/_sparse.pyx":185
  *         w = W2T + c * h
  *         g = gW2T + c * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -23818,13 +24012,13 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *             back[j] += v * w[j]
 */
 
-    __pyx_t_9 = __pyx_v_h;
-    __pyx_t_12 = __pyx_t_9;
+    __pyx_t_7 = __pyx_v_h;
+    __pyx_t_8 = __pyx_t_7;
 
-    for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
-      __pyx_v_j = __pyx_t_13;
+    for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
+      __pyx_v_j = __pyx_t_9;
 
-      /* "ext/_sparse.pyx":174
+      /* "ext/_sparse.pyx":186
  *         g = gW2T + c * h
  *         for j in range(h):
  *             g[j] += v * a[j]             # <<<<<<<<<<<<<<
@@ -23832,10 +24026,10 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *     # delta1 = back * a (1 - a); gb1 += delta1
 */
 
-      __pyx_t_14 = __pyx_v_j;
-      (__pyx_v_g[__pyx_t_14]) = ((__pyx_v_g[__pyx_t_14]) + (__pyx_v_v * (__pyx_v_a[__pyx_v_j])));
+      __pyx_t_10 = __pyx_v_j;
+      (__pyx_v_g[__pyx_t_10]) = ((__pyx_v_g[__pyx_t_10]) + (__pyx_v_v * (__pyx_v_a[__pyx_v_j])));
 
-      /* "ext/_sparse.pyx":175
+      /* "ext/_sparse.pyx":187
  *         for j in range(h):
  *             g[j] += v * a[j]
  *             back[j] += v * w[j]             # <<<<<<<<<<<<<<
@@ -23843,14 +24037,14 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *     for j in range(h):
 */
 
-      __pyx_t_14 = __pyx_v_j;
-      (__pyx_v_back[__pyx_t_14]) = ((__pyx_v_back[__pyx_t_14]) + (__pyx_v_v * (__pyx_v_w[__pyx_v_j])));
+      __pyx_t_10 = __pyx_v_j;
+      (__pyx_v_back[__pyx_t_10]) = ((__pyx_v_back[__pyx_t_10]) + (__pyx_v_v * (__pyx_v_w[__pyx_v_j])));
     }
 
   }
 
 
-  /* "ext/_sparse.pyx":177
+  /* "ext/_sparse.pyx":189
  *             back[j] += v * w[j]
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -23858,13 +24052,13 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *         a[j] = back[j] * aj * (one - aj)
 */
 
-  __pyx_t_6 = __pyx_v_h;
-  __pyx_t_7 = __pyx_t_6;
+  __pyx_t_2 = __pyx_v_h;
+  __pyx_t_3 = __pyx_t_2;
 
-  for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-    __pyx_v_j = __pyx_t_8;
+  for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+    __pyx_v_j = __pyx_t_4;
 
-    /* "ext/_sparse.pyx":178
+    /* "ext/_sparse.pyx":190
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):
  *         aj = a[j]             # <<<<<<<<<<<<<<
@@ -23873,7 +24067,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_aj = (__pyx_v_a[__pyx_v_j]);
 
-    /* "ext/_sparse.pyx":179
+    /* "ext/_sparse.pyx":191
  *     for j in range(h):
  *         aj = a[j]
  *         a[j] = back[j] * aj * (one - aj)             # <<<<<<<<<<<<<<
@@ -23882,7 +24076,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     (__pyx_v_a[__pyx_v_j]) = (((__pyx_v_back[__pyx_v_j]) * __pyx_v_aj) * (__pyx_v_one - __pyx_v_aj));
 
-    /* "ext/_sparse.pyx":180
+    /* "ext/_sparse.pyx":192
  *         aj = a[j]
  *         a[j] = back[j] * aj * (one - aj)
  *         gb1[j] += a[j]             # <<<<<<<<<<<<<<
@@ -23890,12 +24084,12 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  * 
 */
 
-    __pyx_t_9 = __pyx_v_j;
-    (__pyx_v_gb1[__pyx_t_9]) = ((__pyx_v_gb1[__pyx_t_9]) + (__pyx_v_a[__pyx_v_j]));
+    __pyx_t_7 = __pyx_v_j;
+    (__pyx_v_gb1[__pyx_t_7]) = ((__pyx_v_gb1[__pyx_t_7]) + (__pyx_v_a[__pyx_v_j]));
   }
 
 
-  /* "ext/_sparse.pyx":94
+  /* "ext/_sparse.pyx":119
  * 
  * 
  * cdef inline void _sample(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -23904,12 +24098,6 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
 
   /* function exit code */
-
-
-
-
-
-
 
 
 
@@ -23931,75 +24119,65 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   Py_ssize_t __pyx_v_best;
   Py_ssize_t __pyx_v_end;
   double const *__pyx_v_w;
-  double const *__pyx_v_w1;
-  double const *__pyx_v_w2;
-  double const *__pyx_v_w3;
   double *__pyx_v_g;
   double __pyx_v_v;
-  double __pyx_v_v1;
-  double __pyx_v_v2;
-  double __pyx_v_v3;
   double __pyx_v_aj;
   double __pyx_v_s;
   double __pyx_v_m;
   double __pyx_v_one;
   int __pyx_t_1;
-  double __pyx_t_2;
-  double __pyx_t_3;
-  double __pyx_t_4;
-  double __pyx_t_5;
-  Py_ssize_t __pyx_t_6;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  long __pyx_t_5;
+  int __pyx_t_6;
   Py_ssize_t __pyx_t_7;
   Py_ssize_t __pyx_t_8;
   Py_ssize_t __pyx_t_9;
-  long __pyx_t_10;
-  int __pyx_t_11;
-  Py_ssize_t __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
+  Py_ssize_t __pyx_t_10;
 
-  /* "ext/_sparse.pyx":110
+  /* "ext/_sparse.pyx":135
  *     contiguous, vectorisable one.
  *     """
  *     cdef Py_ssize_t q, j, c, best, end = indptr[i + 1]             # <<<<<<<<<<<<<<
  *     cdef const floating* w
- *     cdef const floating* w1
+ *     cdef floating* g
 */
   __pyx_v_end = (__pyx_v_indptr[(__pyx_v_i + 1)]);
 
-  /* "ext/_sparse.pyx":117
+  /* "ext/_sparse.pyx":139
  *     cdef floating* g
- *     cdef floating v, v1, v2, v3, aj, s, m
+ *     cdef floating v, aj, s, m
  *     cdef floating one = 1             # <<<<<<<<<<<<<<
- *     # a = sigmoid(b1 + x_i @ W1), over the non-zero pixels of x_i. Four pixels
- *     # a pass: a[] then goes through memory once per four rows of W1, not once
+ *     # a = sigmoid(b1 + x_i @ W1), over the non-zero pixels of x_i, four at a time
+ *     memcpy(a, b1, h * sizeof(floating))
 */
   __pyx_v_one = 1.0;
 
-  /* "ext/_sparse.pyx":121
- *     # a pass: a[] then goes through memory once per four rows of W1, not once
- *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
+  /* "ext/_sparse.pyx":141
+ *     cdef floating one = 1
+ *     # a = sigmoid(b1 + x_i @ W1), over the non-zero pixels of x_i, four at a time
  *     memcpy(a, b1, h * sizeof(floating))             # <<<<<<<<<<<<<<
  *     q = indptr[i]
  *     while q + 4 <= end:
 */
   (void)(memcpy(__pyx_v_a, __pyx_v_b1, (__pyx_v_h * (sizeof(double)))));
 
-  /* "ext/_sparse.pyx":122
- *     # per row, which was the bottleneck (store-to-load latency), 5x faster.
+  /* "ext/_sparse.pyx":142
+ *     # a = sigmoid(b1 + x_i @ W1), over the non-zero pixels of x_i, four at a time
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]             # <<<<<<<<<<<<<<
  *     while q + 4 <= end:
- *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
+ *         _add_rows4(a, W1, h, indices[q], indices[q + 1], indices[q + 2], indices[q + 3],
 */
   __pyx_v_q = (__pyx_v_indptr[__pyx_v_i]);
 
-  /* "ext/_sparse.pyx":123
+  /* "ext/_sparse.pyx":143
  *     memcpy(a, b1, h * sizeof(floating))
  *     q = indptr[i]
  *     while q + 4 <= end:             # <<<<<<<<<<<<<<
- *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
- *         w = W1 + <Py_ssize_t> indices[q] * h
+ *         _add_rows4(a, W1, h, indices[q], indices[q + 1], indices[q + 2], indices[q + 3],
+ *                    lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]])
 */
   while (1) {
     __pyx_t_1 = ((__pyx_v_q + 4) <= __pyx_v_end);
@@ -24007,105 +24185,31 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":124
+    /* "ext/_sparse.pyx":144
  *     q = indptr[i]
  *     while q + 4 <= end:
- *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]             # <<<<<<<<<<<<<<
- *         w = W1 + <Py_ssize_t> indices[q] * h
- *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
-*/
-    __pyx_t_2 = (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]);
-
-    __pyx_t_3 = (__pyx_v_lut[(__pyx_v_codes[(__pyx_v_q + 1)])]);
-
-    __pyx_t_4 = (__pyx_v_lut[(__pyx_v_codes[(__pyx_v_q + 2)])]);
-
-    __pyx_t_5 = (__pyx_v_lut[(__pyx_v_codes[(__pyx_v_q + 3)])]);
-
-    __pyx_v_v = __pyx_t_2;
-    __pyx_v_v1 = __pyx_t_3;
-    __pyx_v_v2 = __pyx_t_4;
-    __pyx_v_v3 = __pyx_t_5;
-
-    /* "ext/_sparse.pyx":125
- *     while q + 4 <= end:
- *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
- *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
- *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
- *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
-*/
-    __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
-
-    /* "ext/_sparse.pyx":126
- *         v, v1, v2, v3 = lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]]
- *         w = W1 + <Py_ssize_t> indices[q] * h
- *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h             # <<<<<<<<<<<<<<
- *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
- *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
-*/
-    __pyx_v_w1 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 1)])) * __pyx_v_h));
-
-    /* "ext/_sparse.pyx":127
- *         w = W1 + <Py_ssize_t> indices[q] * h
- *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
- *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h             # <<<<<<<<<<<<<<
- *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
- *         for j in range(h):
-*/
-    __pyx_v_w2 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 2)])) * __pyx_v_h));
-
-    /* "ext/_sparse.pyx":128
- *         w1 = W1 + <Py_ssize_t> indices[q + 1] * h
- *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
- *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h             # <<<<<<<<<<<<<<
- *         for j in range(h):
- *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
-*/
-    __pyx_v_w3 = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[(__pyx_v_q + 3)])) * __pyx_v_h));
-
-    /* "ext/_sparse.pyx":129
- *         w2 = W1 + <Py_ssize_t> indices[q + 2] * h
- *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
- *         for j in range(h):             # <<<<<<<<<<<<<<
- *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
+ *         _add_rows4(a, W1, h, indices[q], indices[q + 1], indices[q + 2], indices[q + 3],             # <<<<<<<<<<<<<<
+ *                    lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]])
  *         q += 4
 */
+    __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__add_rows4(__pyx_v_a, __pyx_v_W1, __pyx_v_h, (__pyx_v_indices[__pyx_v_q]), (__pyx_v_indices[(__pyx_v_q + 1)]), (__pyx_v_indices[(__pyx_v_q + 2)]), (__pyx_v_indices[(__pyx_v_q + 3)]), (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]), (__pyx_v_lut[(__pyx_v_codes[(__pyx_v_q + 1)])]), (__pyx_v_lut[(__pyx_v_codes[(__pyx_v_q + 2)])]), (__pyx_v_lut[(__pyx_v_codes[(__pyx_v_q + 3)])]));
 
-    __pyx_t_6 = __pyx_v_h;
-    __pyx_t_7 = __pyx_t_6;
-
-    for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-      __pyx_v_j = __pyx_t_8;
-
-      /* "ext/_sparse.pyx":130
- *         w3 = W1 + <Py_ssize_t> indices[q + 3] * h
- *         for j in range(h):
- *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])             # <<<<<<<<<<<<<<
- *         q += 4
- *     while q < end:
-*/
-
-      __pyx_t_9 = __pyx_v_j;
-      (__pyx_v_a[__pyx_t_9]) = ((__pyx_v_a[__pyx_t_9]) + (((__pyx_v_v * (__pyx_v_w[__pyx_v_j])) + (__pyx_v_v1 * (__pyx_v_w1[__pyx_v_j]))) + ((__pyx_v_v2 * (__pyx_v_w2[__pyx_v_j])) + (__pyx_v_v3 * (__pyx_v_w3[__pyx_v_j])))));
-    }
-
-
-    /* "ext/_sparse.pyx":131
- *         for j in range(h):
- *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
+    /* "ext/_sparse.pyx":146
+ *         _add_rows4(a, W1, h, indices[q], indices[q + 1], indices[q + 2], indices[q + 3],
+ *                    lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]])
  *         q += 4             # <<<<<<<<<<<<<<
  *     while q < end:
- *         v = lut[codes[q]]
+ *         _add_row(a, W1, h, indices[q], lut[codes[q]])
 */
     __pyx_v_q = (__pyx_v_q + 4);
   }
 
-  /* "ext/_sparse.pyx":132
- *             a[j] += (v * w[j] + v1 * w1[j]) + (v2 * w2[j] + v3 * w3[j])
+  /* "ext/_sparse.pyx":147
+ *                    lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]])
  *         q += 4
  *     while q < end:             # <<<<<<<<<<<<<<
- *         v = lut[codes[q]]
- *         w = W1 + <Py_ssize_t> indices[q] * h
+ *         _add_row(a, W1, h, indices[q], lut[codes[q]])
+ *         q += 1
 */
   while (1) {
     __pyx_t_1 = (__pyx_v_q < __pyx_v_end);
@@ -24113,54 +24217,18 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
     if (!__pyx_t_1) break;
 
-    /* "ext/_sparse.pyx":133
+    /* "ext/_sparse.pyx":148
  *         q += 4
  *     while q < end:
- *         v = lut[codes[q]]             # <<<<<<<<<<<<<<
- *         w = W1 + <Py_ssize_t> indices[q] * h
- *         for j in range(h):
-*/
-    __pyx_v_v = (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]);
-
-    /* "ext/_sparse.pyx":134
- *     while q < end:
- *         v = lut[codes[q]]
- *         w = W1 + <Py_ssize_t> indices[q] * h             # <<<<<<<<<<<<<<
- *         for j in range(h):
- *             a[j] += v * w[j]
-*/
-    __pyx_v_w = (__pyx_v_W1 + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_h));
-
-    /* "ext/_sparse.pyx":135
- *         v = lut[codes[q]]
- *         w = W1 + <Py_ssize_t> indices[q] * h
- *         for j in range(h):             # <<<<<<<<<<<<<<
- *             a[j] += v * w[j]
- *         q += 1
-*/
-
-    __pyx_t_6 = __pyx_v_h;
-    __pyx_t_7 = __pyx_t_6;
-
-    for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-      __pyx_v_j = __pyx_t_8;
-
-      /* "ext/_sparse.pyx":136
- *         w = W1 + <Py_ssize_t> indices[q] * h
- *         for j in range(h):
- *             a[j] += v * w[j]             # <<<<<<<<<<<<<<
+ *         _add_row(a, W1, h, indices[q], lut[codes[q]])             # <<<<<<<<<<<<<<
  *         q += 1
  *     for j in range(h):
 */
+    __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__add_row(__pyx_v_a, __pyx_v_W1, __pyx_v_h, (__pyx_v_indices[__pyx_v_q]), (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]));
 
-      __pyx_t_9 = __pyx_v_j;
-      (__pyx_v_a[__pyx_t_9]) = ((__pyx_v_a[__pyx_t_9]) + (__pyx_v_v * (__pyx_v_w[__pyx_v_j])));
-    }
-
-
-    /* "ext/_sparse.pyx":137
- *         for j in range(h):
- *             a[j] += v * w[j]
+    /* "ext/_sparse.pyx":149
+ *     while q < end:
+ *         _add_row(a, W1, h, indices[q], lut[codes[q]])
  *         q += 1             # <<<<<<<<<<<<<<
  *     for j in range(h):
  *         a[j] = sigmoid_vec(a[j])
@@ -24168,21 +24236,21 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     __pyx_v_q = (__pyx_v_q + 1);
   }
 
-  /* "ext/_sparse.pyx":138
- *             a[j] += v * w[j]
+  /* "ext/_sparse.pyx":150
+ *         _add_row(a, W1, h, indices[q], lut[codes[q]])
  *         q += 1
  *     for j in range(h):             # <<<<<<<<<<<<<<
  *         a[j] = sigmoid_vec(a[j])
  *     # z = b2 + a @ W2
 */
 
-  __pyx_t_6 = __pyx_v_h;
-  __pyx_t_7 = __pyx_t_6;
+  __pyx_t_2 = __pyx_v_h;
+  __pyx_t_3 = __pyx_t_2;
 
-  for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-    __pyx_v_j = __pyx_t_8;
+  for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+    __pyx_v_j = __pyx_t_4;
 
-    /* "ext/_sparse.pyx":139
+    /* "ext/_sparse.pyx":151
  *         q += 1
  *     for j in range(h):
  *         a[j] = sigmoid_vec(a[j])             # <<<<<<<<<<<<<<
@@ -24193,7 +24261,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":141
+  /* "ext/_sparse.pyx":153
  *         a[j] = sigmoid_vec(a[j])
  *     # z = b2 + a @ W2
  *     for c in range(k):             # <<<<<<<<<<<<<<
@@ -24201,13 +24269,13 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
 */
 
-  __pyx_t_6 = __pyx_v_k;
-  __pyx_t_7 = __pyx_t_6;
+  __pyx_t_2 = __pyx_v_k;
+  __pyx_t_3 = __pyx_t_2;
 
-  for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-    __pyx_v_c = __pyx_t_8;
+  for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+    __pyx_v_c = __pyx_t_4;
 
-    /* "ext/_sparse.pyx":142
+    /* "ext/_sparse.pyx":154
  *     # z = b2 + a @ W2
  *     for c in range(k):
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)             # <<<<<<<<<<<<<<
@@ -24218,7 +24286,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   }
 
 
-  /* "ext/_sparse.pyx":144
+  /* "ext/_sparse.pyx":156
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
@@ -24230,7 +24298,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":145
+    /* "ext/_sparse.pyx":157
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)             # <<<<<<<<<<<<<<
@@ -24238,10 +24306,10 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *         stats[1] += (v >= 0.5) == (label == 1)
 */
 
-    __pyx_t_10 = 0;
-    (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + __pyx_fuse_1__pyx_f_12_activations_binary_loss((__pyx_v_z[0]), __pyx_v_label));
+    __pyx_t_5 = 0;
+    (__pyx_v_stats[__pyx_t_5]) = ((__pyx_v_stats[__pyx_t_5]) + __pyx_fuse_1__pyx_f_12_activations_binary_loss((__pyx_v_z[0]), __pyx_v_label));
 
-    /* "ext/_sparse.pyx":146
+    /* "ext/_sparse.pyx":158
  *     if k == 1:
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])             # <<<<<<<<<<<<<<
@@ -24250,7 +24318,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = __pyx_fuse_1__pyx_f_12_activations_sigmoid((__pyx_v_z[0]));
 
-    /* "ext/_sparse.pyx":147
+    /* "ext/_sparse.pyx":159
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)             # <<<<<<<<<<<<<<
@@ -24258,10 +24326,10 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *     else:
 */
 
-    __pyx_t_10 = 1;
-    (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((__pyx_v_v >= 0.5) == (__pyx_v_label == 1)));
+    __pyx_t_5 = 1;
+    (__pyx_v_stats[__pyx_t_5]) = ((__pyx_v_stats[__pyx_t_5]) + ((__pyx_v_v >= 0.5) == (__pyx_v_label == 1)));
 
-    /* "ext/_sparse.pyx":148
+    /* "ext/_sparse.pyx":160
  *         v = sigmoid(z[0])
  *         stats[1] += (v >= 0.5) == (label == 1)
  *         z[0] = (v - label) * inv_n             # <<<<<<<<<<<<<<
@@ -24270,17 +24338,17 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     (__pyx_v_z[0]) = ((__pyx_v_v - __pyx_v_label) * __pyx_v_inv_n);
 
-    /* "ext/_sparse.pyx":144
+    /* "ext/_sparse.pyx":156
  *         z[c] = b2[c] + dot(a, W2T + c * h, h)
  *     # loss, prediction, and delta2 = (y_hat - y) / n into z
  *     if k == 1:             # <<<<<<<<<<<<<<
  *         stats[0] += binary_loss(z[0], label)
  *         v = sigmoid(z[0])
 */
-    goto __pyx_L15;
+    goto __pyx_L11;
   }
 
-  /* "ext/_sparse.pyx":150
+  /* "ext/_sparse.pyx":162
  *         z[0] = (v - label) * inv_n
  *     else:
  *         m = z[0]             # <<<<<<<<<<<<<<
@@ -24290,7 +24358,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
   /*else*/ {
     __pyx_v_m = (__pyx_v_z[0]);
 
-    /* "ext/_sparse.pyx":151
+    /* "ext/_sparse.pyx":163
  *     else:
  *         m = z[0]
  *         best = 0             # <<<<<<<<<<<<<<
@@ -24299,7 +24367,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_best = 0;
 
-    /* "ext/_sparse.pyx":152
+    /* "ext/_sparse.pyx":164
  *         m = z[0]
  *         best = 0
  *         for c in range(1, k):             # <<<<<<<<<<<<<<
@@ -24307,13 +24375,13 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *                 m = z[c]
 */
 
-    __pyx_t_6 = __pyx_v_k;
-    __pyx_t_7 = __pyx_t_6;
+    __pyx_t_2 = __pyx_v_k;
+    __pyx_t_3 = __pyx_t_2;
 
-    for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-      __pyx_v_c = __pyx_t_8;
+    for (__pyx_t_4 = 1; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+      __pyx_v_c = __pyx_t_4;
 
-      /* "ext/_sparse.pyx":153
+      /* "ext/_sparse.pyx":165
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -24325,7 +24393,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
       if (__pyx_t_1) {
 
 
-        /* "ext/_sparse.pyx":154
+        /* "ext/_sparse.pyx":166
  *         for c in range(1, k):
  *             if z[c] > m:
  *                 m = z[c]             # <<<<<<<<<<<<<<
@@ -24334,7 +24402,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_m = (__pyx_v_z[__pyx_v_c]);
 
-        /* "ext/_sparse.pyx":155
+        /* "ext/_sparse.pyx":167
  *             if z[c] > m:
  *                 m = z[c]
  *                 best = c             # <<<<<<<<<<<<<<
@@ -24343,7 +24411,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
         __pyx_v_best = __pyx_v_c;
 
-        /* "ext/_sparse.pyx":153
+        /* "ext/_sparse.pyx":165
  *         best = 0
  *         for c in range(1, k):
  *             if z[c] > m:             # <<<<<<<<<<<<<<
@@ -24354,7 +24422,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":156
+    /* "ext/_sparse.pyx":168
  *                 m = z[c]
  *                 best = c
  *         stats[1] += best == label             # <<<<<<<<<<<<<<
@@ -24362,10 +24430,10 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *         v = z[label]
 */
 
-    __pyx_t_10 = 1;
-    (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + (__pyx_v_best == __pyx_v_label));
+    __pyx_t_5 = 1;
+    (__pyx_v_stats[__pyx_t_5]) = ((__pyx_v_stats[__pyx_t_5]) + (__pyx_v_best == __pyx_v_label));
 
-    /* "ext/_sparse.pyx":157
+    /* "ext/_sparse.pyx":169
  *                 best = c
  *         stats[1] += best == label
  *         s = 0             # <<<<<<<<<<<<<<
@@ -24374,7 +24442,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_s = 0.0;
 
-    /* "ext/_sparse.pyx":158
+    /* "ext/_sparse.pyx":170
  *         stats[1] += best == label
  *         s = 0
  *         v = z[label]             # <<<<<<<<<<<<<<
@@ -24383,7 +24451,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_label]);
 
-    /* "ext/_sparse.pyx":159
+    /* "ext/_sparse.pyx":171
  *         s = 0
  *         v = z[label]
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -24391,13 +24459,13 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *             s += z[c]
 */
 
-    __pyx_t_6 = __pyx_v_k;
-    __pyx_t_7 = __pyx_t_6;
+    __pyx_t_2 = __pyx_v_k;
+    __pyx_t_3 = __pyx_t_2;
 
-    for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-      __pyx_v_c = __pyx_t_8;
+    for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+      __pyx_v_c = __pyx_t_4;
 
-      /* "ext/_sparse.pyx":160
+      /* "ext/_sparse.pyx":172
  *         v = z[label]
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))             # <<<<<<<<<<<<<<
@@ -24406,7 +24474,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
       (__pyx_v_z[__pyx_v_c]) = __pyx_fuse_1__pyx_f_12_activations_fexp(__pyx_fuse_1__pyx_f_12_activations_clamp_low(((__pyx_v_z[__pyx_v_c]) - __pyx_v_m)));
 
-      /* "ext/_sparse.pyx":161
+      /* "ext/_sparse.pyx":173
  *         for c in range(k):
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]             # <<<<<<<<<<<<<<
@@ -24417,7 +24485,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":162
+    /* "ext/_sparse.pyx":174
  *             z[c] = fexp(clamp_low(z[c] - m))
  *             s += z[c]
  *         stats[0] += log(s) + m - v             # <<<<<<<<<<<<<<
@@ -24425,10 +24493,10 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *             z[c] = z[c] / s * inv_n
 */
 
-    __pyx_t_10 = 0;
-    (__pyx_v_stats[__pyx_t_10]) = ((__pyx_v_stats[__pyx_t_10]) + ((log(__pyx_v_s) + __pyx_v_m) - __pyx_v_v));
+    __pyx_t_5 = 0;
+    (__pyx_v_stats[__pyx_t_5]) = ((__pyx_v_stats[__pyx_t_5]) + ((log(__pyx_v_s) + __pyx_v_m) - __pyx_v_v));
 
-    /* "ext/_sparse.pyx":163
+    /* "ext/_sparse.pyx":175
  *             s += z[c]
  *         stats[0] += log(s) + m - v
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -24436,13 +24504,13 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *         z[label] -= inv_n
 */
 
-    __pyx_t_6 = __pyx_v_k;
-    __pyx_t_7 = __pyx_t_6;
+    __pyx_t_2 = __pyx_v_k;
+    __pyx_t_3 = __pyx_t_2;
 
-    for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-      __pyx_v_c = __pyx_t_8;
+    for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+      __pyx_v_c = __pyx_t_4;
 
-      /* "ext/_sparse.pyx":164
+      /* "ext/_sparse.pyx":176
  *         stats[0] += log(s) + m - v
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n             # <<<<<<<<<<<<<<
@@ -24453,7 +24521,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
     }
 
 
-    /* "ext/_sparse.pyx":165
+    /* "ext/_sparse.pyx":177
  *         for c in range(k):
  *             z[c] = z[c] / s * inv_n
  *         z[label] -= inv_n             # <<<<<<<<<<<<<<
@@ -24461,12 +24529,12 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *     memset(back, 0, h * sizeof(floating))
 */
 
-    __pyx_t_11 = __pyx_v_label;
-    (__pyx_v_z[__pyx_t_11]) = ((__pyx_v_z[__pyx_t_11]) - __pyx_v_inv_n);
+    __pyx_t_6 = __pyx_v_label;
+    (__pyx_v_z[__pyx_t_6]) = ((__pyx_v_z[__pyx_t_6]) - __pyx_v_inv_n);
   }
-  __pyx_L15:;
+  __pyx_L11:;
 
-  /* "ext/_sparse.pyx":167
+  /* "ext/_sparse.pyx":179
  *         z[label] -= inv_n
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -24475,7 +24543,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
   (void)(memset(__pyx_v_back, 0, (__pyx_v_h * (sizeof(double)))));
 
-  /* "ext/_sparse.pyx":168
+  /* "ext/_sparse.pyx":180
  *     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):             # <<<<<<<<<<<<<<
@@ -24483,13 +24551,13 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *         v = z[c]
 */
 
-  __pyx_t_6 = __pyx_v_k;
-  __pyx_t_7 = __pyx_t_6;
+  __pyx_t_2 = __pyx_v_k;
+  __pyx_t_3 = __pyx_t_2;
 
-  for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-    __pyx_v_c = __pyx_t_8;
+  for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+    __pyx_v_c = __pyx_t_4;
 
-    /* "ext/_sparse.pyx":169
+    /* "ext/_sparse.pyx":181
  *     memset(back, 0, h * sizeof(floating))
  *     for c in range(k):
  *         gb2[c] += z[c]             # <<<<<<<<<<<<<<
@@ -24497,10 +24565,10 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *         w = W2T + c * h
 */
 
-    __pyx_t_9 = __pyx_v_c;
-    (__pyx_v_gb2[__pyx_t_9]) = ((__pyx_v_gb2[__pyx_t_9]) + (__pyx_v_z[__pyx_v_c]));
+    __pyx_t_7 = __pyx_v_c;
+    (__pyx_v_gb2[__pyx_t_7]) = ((__pyx_v_gb2[__pyx_t_7]) + (__pyx_v_z[__pyx_v_c]));
 
-    /* "ext/_sparse.pyx":170
+    /* "ext/_sparse.pyx":182
  *     for c in range(k):
  *         gb2[c] += z[c]
  *         v = z[c]             # <<<<<<<<<<<<<<
@@ -24509,7 +24577,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_v = (__pyx_v_z[__pyx_v_c]);
 
-    /* "ext/_sparse.pyx":171
+    /* "ext/_sparse.pyx":183
  *         gb2[c] += z[c]
  *         v = z[c]
  *         w = W2T + c * h             # <<<<<<<<<<<<<<
@@ -24518,7 +24586,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_w = (__pyx_v_W2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":172
+    /* "ext/_sparse.pyx":184
  *         v = z[c]
  *         w = W2T + c * h
  *         g = gW2T + c * h             # <<<<<<<<<<<<<<
@@ -24527,7 +24595,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_g = (__pyx_v_gW2T + (__pyx_v_c * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":173
+    /* "ext/_sparse.pyx":185
  *         w = W2T + c * h
  *         g = gW2T + c * h
  *         for j in range(h):             # <<<<<<<<<<<<<<
@@ -24535,13 +24603,13 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *             back[j] += v * w[j]
 */
 
-    __pyx_t_9 = __pyx_v_h;
-    __pyx_t_12 = __pyx_t_9;
+    __pyx_t_7 = __pyx_v_h;
+    __pyx_t_8 = __pyx_t_7;
 
-    for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
-      __pyx_v_j = __pyx_t_13;
+    for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
+      __pyx_v_j = __pyx_t_9;
 
-      /* "ext/_sparse.pyx":174
+      /* "ext/_sparse.pyx":186
  *         g = gW2T + c * h
  *         for j in range(h):
  *             g[j] += v * a[j]             # <<<<<<<<<<<<<<
@@ -24549,10 +24617,10 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *     # delta1 = back * a (1 - a); gb1 += delta1
 */
 
-      __pyx_t_14 = __pyx_v_j;
-      (__pyx_v_g[__pyx_t_14]) = ((__pyx_v_g[__pyx_t_14]) + (__pyx_v_v * (__pyx_v_a[__pyx_v_j])));
+      __pyx_t_10 = __pyx_v_j;
+      (__pyx_v_g[__pyx_t_10]) = ((__pyx_v_g[__pyx_t_10]) + (__pyx_v_v * (__pyx_v_a[__pyx_v_j])));
 
-      /* "ext/_sparse.pyx":175
+      /* "ext/_sparse.pyx":187
  *         for j in range(h):
  *             g[j] += v * a[j]
  *             back[j] += v * w[j]             # <<<<<<<<<<<<<<
@@ -24560,14 +24628,14 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *     for j in range(h):
 */
 
-      __pyx_t_14 = __pyx_v_j;
-      (__pyx_v_back[__pyx_t_14]) = ((__pyx_v_back[__pyx_t_14]) + (__pyx_v_v * (__pyx_v_w[__pyx_v_j])));
+      __pyx_t_10 = __pyx_v_j;
+      (__pyx_v_back[__pyx_t_10]) = ((__pyx_v_back[__pyx_t_10]) + (__pyx_v_v * (__pyx_v_w[__pyx_v_j])));
     }
 
   }
 
 
-  /* "ext/_sparse.pyx":177
+  /* "ext/_sparse.pyx":189
  *             back[j] += v * w[j]
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -24575,13 +24643,13 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  *         a[j] = back[j] * aj * (one - aj)
 */
 
-  __pyx_t_6 = __pyx_v_h;
-  __pyx_t_7 = __pyx_t_6;
+  __pyx_t_2 = __pyx_v_h;
+  __pyx_t_3 = __pyx_t_2;
 
-  for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
-    __pyx_v_j = __pyx_t_8;
+  for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+    __pyx_v_j = __pyx_t_4;
 
-    /* "ext/_sparse.pyx":178
+    /* "ext/_sparse.pyx":190
  *     # delta1 = back * a (1 - a); gb1 += delta1
  *     for j in range(h):
  *         aj = a[j]             # <<<<<<<<<<<<<<
@@ -24590,7 +24658,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     __pyx_v_aj = (__pyx_v_a[__pyx_v_j]);
 
-    /* "ext/_sparse.pyx":179
+    /* "ext/_sparse.pyx":191
  *     for j in range(h):
  *         aj = a[j]
  *         a[j] = back[j] * aj * (one - aj)             # <<<<<<<<<<<<<<
@@ -24599,7 +24667,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 */
     (__pyx_v_a[__pyx_v_j]) = (((__pyx_v_back[__pyx_v_j]) * __pyx_v_aj) * (__pyx_v_one - __pyx_v_aj));
 
-    /* "ext/_sparse.pyx":180
+    /* "ext/_sparse.pyx":192
  *         aj = a[j]
  *         a[j] = back[j] * aj * (one - aj)
  *         gb1[j] += a[j]             # <<<<<<<<<<<<<<
@@ -24607,12 +24675,12 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
  * 
 */
 
-    __pyx_t_9 = __pyx_v_j;
-    (__pyx_v_gb1[__pyx_t_9]) = ((__pyx_v_gb1[__pyx_t_9]) + (__pyx_v_a[__pyx_v_j]));
+    __pyx_t_7 = __pyx_v_j;
+    (__pyx_v_gb1[__pyx_t_7]) = ((__pyx_v_gb1[__pyx_t_7]) + (__pyx_v_a[__pyx_v_j]));
   }
 
 
-  /* "ext/_sparse.pyx":94
+  /* "ext/_sparse.pyx":119
  * 
  * 
  * cdef inline void _sample(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24633,15 +24701,9 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__sample(__pyx_t_6
 
 
 
-
-
-
-
-
-
 }
 
-/* "ext/_sparse.pyx":183
+/* "ext/_sparse.pyx":195
  * 
  * 
  * cdef inline void _scatter(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24662,7 +24724,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   Py_ssize_t __pyx_t_6;
   Py_ssize_t __pyx_t_7;
 
-  /* "ext/_sparse.pyx":190
+  /* "ext/_sparse.pyx":202
  *     cdef floating v
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
@@ -24676,7 +24738,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   for (__pyx_t_3 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_q = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":191
+    /* "ext/_sparse.pyx":203
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -24685,7 +24747,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_v = (__pyx_v_alpha * (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]));
 
-    /* "ext/_sparse.pyx":192
+    /* "ext/_sparse.pyx":204
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld             # <<<<<<<<<<<<<<
@@ -24694,7 +24756,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_g = (__pyx_v_G + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_ld));
 
-    /* "ext/_sparse.pyx":193
+    /* "ext/_sparse.pyx":205
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):             # <<<<<<<<<<<<<<
@@ -24708,7 +24770,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_j = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":194
+      /* "ext/_sparse.pyx":206
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):
  *             g[j] += v * d[j]             # <<<<<<<<<<<<<<
@@ -24723,7 +24785,7 @@ static CYTHON_INLINE void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   }
 
 
-  /* "ext/_sparse.pyx":183
+  /* "ext/_sparse.pyx":195
  * 
  * 
  * cdef inline void _scatter(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24751,7 +24813,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   Py_ssize_t __pyx_t_6;
   Py_ssize_t __pyx_t_7;
 
-  /* "ext/_sparse.pyx":190
+  /* "ext/_sparse.pyx":202
  *     cdef floating v
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
@@ -24765,7 +24827,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   for (__pyx_t_3 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_q = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":191
+    /* "ext/_sparse.pyx":203
  *     cdef floating* g
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -24774,7 +24836,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_v = (__pyx_v_alpha * (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]));
 
-    /* "ext/_sparse.pyx":192
+    /* "ext/_sparse.pyx":204
  *     for q in range(indptr[i], indptr[i + 1]):
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld             # <<<<<<<<<<<<<<
@@ -24783,7 +24845,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 */
     __pyx_v_g = (__pyx_v_G + (((Py_ssize_t)(__pyx_v_indices[__pyx_v_q])) * __pyx_v_ld));
 
-    /* "ext/_sparse.pyx":193
+    /* "ext/_sparse.pyx":205
  *         v = alpha * lut[codes[q]]
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):             # <<<<<<<<<<<<<<
@@ -24797,7 +24859,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_j = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":194
+      /* "ext/_sparse.pyx":206
  *         g = G + <Py_ssize_t> indices[q] * ld
  *         for j in range(width):
  *             g[j] += v * d[j]             # <<<<<<<<<<<<<<
@@ -24812,7 +24874,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
   }
 
 
-  /* "ext/_sparse.pyx":183
+  /* "ext/_sparse.pyx":195
  * 
  * 
  * cdef inline void _scatter(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24827,7 +24889,7 @@ static CYTHON_INLINE void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter(__pyx_t_
 
 }
 
-/* "ext/_sparse.pyx":197
+/* "ext/_sparse.pyx":209
  * 
  * 
  * cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -24840,18 +24902,9 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   Py_ssize_t __pyx_v_r;
   Py_ssize_t __pyx_v_q;
   Py_ssize_t __pyx_v_p;
-  Py_ssize_t __pyx_v_j;
   Py_ssize_t __pyx_v_beg;
   Py_ssize_t __pyx_v_end;
   Py_ssize_t __pyx_v_pos;
-  float __pyx_v_v0;
-  float __pyx_v_v1;
-  float __pyx_v_v2;
-  float __pyx_v_v3;
-  float const *__pyx_v_d0;
-  float const *__pyx_v_d1;
-  float const *__pyx_v_d2;
-  float const *__pyx_v_d3;
   float *__pyx_v_g;
   Py_ssize_t __pyx_t_1;
   Py_ssize_t __pyx_t_2;
@@ -24861,16 +24914,9 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_6;
   __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_7;
   long __pyx_t_8;
-  float __pyx_t_9;
-  float __pyx_t_10;
-  float __pyx_t_11;
-  float __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
-  Py_ssize_t __pyx_t_15;
 
-  /* "ext/_sparse.pyx":219
- *     cdef const floating* d3
+  /* "ext/_sparse.pyx":226
+ *     cdef Py_ssize_t i, r, q, p, beg, end, pos
  *     cdef floating* g
  *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))             # <<<<<<<<<<<<<<
  *     for r in range(stop - start):
@@ -24878,7 +24924,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
   (void)(memset(__pyx_v_count, 0, ((__pyx_v_d + 1) * (sizeof(Py_ssize_t)))));
 
-  /* "ext/_sparse.pyx":220
+  /* "ext/_sparse.pyx":227
  *     cdef floating* g
  *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
  *     for r in range(stop - start):             # <<<<<<<<<<<<<<
@@ -24892,7 +24938,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_r = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":221
+    /* "ext/_sparse.pyx":228
  *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
  *     for r in range(stop - start):
  *         i = order[r] if order != NULL else start + r             # <<<<<<<<<<<<<<
@@ -24911,7 +24957,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 
     __pyx_v_i = __pyx_t_4;
 
-    /* "ext/_sparse.pyx":222
+    /* "ext/_sparse.pyx":229
  *     for r in range(stop - start):
  *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
@@ -24925,7 +24971,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
     for (__pyx_t_4 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_4 < __pyx_t_7; __pyx_t_4+=1) {
       __pyx_v_q = __pyx_t_4;
 
-      /* "ext/_sparse.pyx":223
+      /* "ext/_sparse.pyx":230
  *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):
  *             count[indices[q] + 1] += 1             # <<<<<<<<<<<<<<
@@ -24940,7 +24986,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   }
 
 
-  /* "ext/_sparse.pyx":224
+  /* "ext/_sparse.pyx":231
  *         for q in range(indptr[i], indptr[i + 1]):
  *             count[indices[q] + 1] += 1
  *     for p in range(d):             # <<<<<<<<<<<<<<
@@ -24954,7 +25000,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_p = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":225
+    /* "ext/_sparse.pyx":232
  *             count[indices[q] + 1] += 1
  *     for p in range(d):
  *         count[p + 1] += count[p]             # <<<<<<<<<<<<<<
@@ -24967,7 +25013,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   }
 
 
-  /* "ext/_sparse.pyx":226
+  /* "ext/_sparse.pyx":233
  *     for p in range(d):
  *         count[p + 1] += count[p]
  *     for r in range(stop - start):             # <<<<<<<<<<<<<<
@@ -24981,7 +25027,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_r = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":227
+    /* "ext/_sparse.pyx":234
  *         count[p + 1] += count[p]
  *     for r in range(stop - start):
  *         i = order[r] if order != NULL else start + r             # <<<<<<<<<<<<<<
@@ -25000,7 +25046,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 
     __pyx_v_i = __pyx_t_4;
 
-    /* "ext/_sparse.pyx":228
+    /* "ext/_sparse.pyx":235
  *     for r in range(stop - start):
  *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
@@ -25014,7 +25060,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
     for (__pyx_t_4 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_4 < __pyx_t_7; __pyx_t_4+=1) {
       __pyx_v_q = __pyx_t_4;
 
-      /* "ext/_sparse.pyx":229
+      /* "ext/_sparse.pyx":236
  *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):
  *             p = indices[q]             # <<<<<<<<<<<<<<
@@ -25023,7 +25069,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_p = (__pyx_v_indices[__pyx_v_q]);
 
-      /* "ext/_sparse.pyx":230
+      /* "ext/_sparse.pyx":237
  *         for q in range(indptr[i], indptr[i + 1]):
  *             p = indices[q]
  *             pos = count[p]             # <<<<<<<<<<<<<<
@@ -25032,7 +25078,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_pos = (__pyx_v_count[__pyx_v_p]);
 
-      /* "ext/_sparse.pyx":231
+      /* "ext/_sparse.pyx":238
  *             p = indices[q]
  *             pos = count[p]
  *             rows[pos] = <int> r             # <<<<<<<<<<<<<<
@@ -25041,7 +25087,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       (__pyx_v_rows[__pyx_v_pos]) = ((int)__pyx_v_r);
 
-      /* "ext/_sparse.pyx":232
+      /* "ext/_sparse.pyx":239
  *             pos = count[p]
  *             rows[pos] = <int> r
  *             vals[pos] = alpha * lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -25050,7 +25096,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       (__pyx_v_vals[__pyx_v_pos]) = (__pyx_v_alpha * (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]));
 
-      /* "ext/_sparse.pyx":233
+      /* "ext/_sparse.pyx":240
  *             rows[pos] = <int> r
  *             vals[pos] = alpha * lut[codes[q]]
  *             count[p] = pos + 1             # <<<<<<<<<<<<<<
@@ -25063,7 +25109,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   }
 
 
-  /* "ext/_sparse.pyx":234
+  /* "ext/_sparse.pyx":241
  *             vals[pos] = alpha * lut[codes[q]]
  *             count[p] = pos + 1
  *     beg = 0             # <<<<<<<<<<<<<<
@@ -25072,7 +25118,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
   __pyx_v_beg = 0;
 
-  /* "ext/_sparse.pyx":235
+  /* "ext/_sparse.pyx":242
  *             count[p] = pos + 1
  *     beg = 0
  *     for p in range(d):             # <<<<<<<<<<<<<<
@@ -25086,7 +25132,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_p = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":236
+    /* "ext/_sparse.pyx":243
  *     beg = 0
  *     for p in range(d):
  *         end = count[p]             # <<<<<<<<<<<<<<
@@ -25095,7 +25141,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
     __pyx_v_end = (__pyx_v_count[__pyx_v_p]);
 
-    /* "ext/_sparse.pyx":237
+    /* "ext/_sparse.pyx":244
  *     for p in range(d):
  *         end = count[p]
  *         g = G + p * h             # <<<<<<<<<<<<<<
@@ -25104,21 +25150,21 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
     __pyx_v_g = (__pyx_v_G + (__pyx_v_p * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":238
+    /* "ext/_sparse.pyx":245
  *         end = count[p]
  *         g = G + p * h
  *         q = beg             # <<<<<<<<<<<<<<
  *         while q + 4 <= end:
- *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
+ *             _add_rows4(g, D, h, rows[q], rows[q + 1], rows[q + 2], rows[q + 3],
 */
     __pyx_v_q = __pyx_v_beg;
 
-    /* "ext/_sparse.pyx":239
+    /* "ext/_sparse.pyx":246
  *         g = G + p * h
  *         q = beg
  *         while q + 4 <= end:             # <<<<<<<<<<<<<<
- *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
- *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             _add_rows4(g, D, h, rows[q], rows[q + 1], rows[q + 2], rows[q + 3],
+ *                        vals[q], vals[q + 1], vals[q + 2], vals[q + 3])
 */
     while (1) {
       __pyx_t_5 = ((__pyx_v_q + 4) <= __pyx_v_end);
@@ -25126,105 +25172,31 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 
       if (!__pyx_t_5) break;
 
-      /* "ext/_sparse.pyx":240
+      /* "ext/_sparse.pyx":247
  *         q = beg
  *         while q + 4 <= end:
- *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]             # <<<<<<<<<<<<<<
- *             d0 = D + <Py_ssize_t> rows[q] * h
- *             d1 = D + <Py_ssize_t> rows[q + 1] * h
-*/
-      __pyx_t_9 = (__pyx_v_vals[__pyx_v_q]);
-
-      __pyx_t_10 = (__pyx_v_vals[(__pyx_v_q + 1)]);
-
-      __pyx_t_11 = (__pyx_v_vals[(__pyx_v_q + 2)]);
-
-      __pyx_t_12 = (__pyx_v_vals[(__pyx_v_q + 3)]);
-
-      __pyx_v_v0 = __pyx_t_9;
-      __pyx_v_v1 = __pyx_t_10;
-      __pyx_v_v2 = __pyx_t_11;
-      __pyx_v_v3 = __pyx_t_12;
-
-      /* "ext/_sparse.pyx":241
- *         while q + 4 <= end:
- *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
- *             d0 = D + <Py_ssize_t> rows[q] * h             # <<<<<<<<<<<<<<
- *             d1 = D + <Py_ssize_t> rows[q + 1] * h
- *             d2 = D + <Py_ssize_t> rows[q + 2] * h
-*/
-      __pyx_v_d0 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[__pyx_v_q])) * __pyx_v_h));
-
-      /* "ext/_sparse.pyx":242
- *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
- *             d0 = D + <Py_ssize_t> rows[q] * h
- *             d1 = D + <Py_ssize_t> rows[q + 1] * h             # <<<<<<<<<<<<<<
- *             d2 = D + <Py_ssize_t> rows[q + 2] * h
- *             d3 = D + <Py_ssize_t> rows[q + 3] * h
-*/
-      __pyx_v_d1 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 1)])) * __pyx_v_h));
-
-      /* "ext/_sparse.pyx":243
- *             d0 = D + <Py_ssize_t> rows[q] * h
- *             d1 = D + <Py_ssize_t> rows[q + 1] * h
- *             d2 = D + <Py_ssize_t> rows[q + 2] * h             # <<<<<<<<<<<<<<
- *             d3 = D + <Py_ssize_t> rows[q + 3] * h
- *             for j in range(h):
-*/
-      __pyx_v_d2 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 2)])) * __pyx_v_h));
-
-      /* "ext/_sparse.pyx":244
- *             d1 = D + <Py_ssize_t> rows[q + 1] * h
- *             d2 = D + <Py_ssize_t> rows[q + 2] * h
- *             d3 = D + <Py_ssize_t> rows[q + 3] * h             # <<<<<<<<<<<<<<
- *             for j in range(h):
- *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
-*/
-      __pyx_v_d3 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 3)])) * __pyx_v_h));
-
-      /* "ext/_sparse.pyx":245
- *             d2 = D + <Py_ssize_t> rows[q + 2] * h
- *             d3 = D + <Py_ssize_t> rows[q + 3] * h
- *             for j in range(h):             # <<<<<<<<<<<<<<
- *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
+ *             _add_rows4(g, D, h, rows[q], rows[q + 1], rows[q + 2], rows[q + 3],             # <<<<<<<<<<<<<<
+ *                        vals[q], vals[q + 1], vals[q + 2], vals[q + 3])
  *             q += 4
 */
+      __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__add_rows4(__pyx_v_g, __pyx_v_D, __pyx_v_h, (__pyx_v_rows[__pyx_v_q]), (__pyx_v_rows[(__pyx_v_q + 1)]), (__pyx_v_rows[(__pyx_v_q + 2)]), (__pyx_v_rows[(__pyx_v_q + 3)]), (__pyx_v_vals[__pyx_v_q]), (__pyx_v_vals[(__pyx_v_q + 1)]), (__pyx_v_vals[(__pyx_v_q + 2)]), (__pyx_v_vals[(__pyx_v_q + 3)]));
 
-      __pyx_t_4 = __pyx_v_h;
-      __pyx_t_13 = __pyx_t_4;
-
-      for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_13; __pyx_t_14+=1) {
-        __pyx_v_j = __pyx_t_14;
-
-        /* "ext/_sparse.pyx":246
- *             d3 = D + <Py_ssize_t> rows[q + 3] * h
- *             for j in range(h):
- *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])             # <<<<<<<<<<<<<<
- *             q += 4
- *         while q < end:
-*/
-
-        __pyx_t_15 = __pyx_v_j;
-        (__pyx_v_g[__pyx_t_15]) = ((__pyx_v_g[__pyx_t_15]) + (((__pyx_v_v0 * (__pyx_v_d0[__pyx_v_j])) + (__pyx_v_v1 * (__pyx_v_d1[__pyx_v_j]))) + ((__pyx_v_v2 * (__pyx_v_d2[__pyx_v_j])) + (__pyx_v_v3 * (__pyx_v_d3[__pyx_v_j])))));
-      }
-
-
-      /* "ext/_sparse.pyx":247
- *             for j in range(h):
- *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
+      /* "ext/_sparse.pyx":249
+ *             _add_rows4(g, D, h, rows[q], rows[q + 1], rows[q + 2], rows[q + 3],
+ *                        vals[q], vals[q + 1], vals[q + 2], vals[q + 3])
  *             q += 4             # <<<<<<<<<<<<<<
  *         while q < end:
- *             v0 = vals[q]
+ *             _add_row(g, D, h, rows[q], vals[q])
 */
       __pyx_v_q = (__pyx_v_q + 4);
     }
 
-    /* "ext/_sparse.pyx":248
- *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
+    /* "ext/_sparse.pyx":250
+ *                        vals[q], vals[q + 1], vals[q + 2], vals[q + 3])
  *             q += 4
  *         while q < end:             # <<<<<<<<<<<<<<
- *             v0 = vals[q]
- *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             _add_row(g, D, h, rows[q], vals[q])
+ *             q += 1
 */
     while (1) {
       __pyx_t_5 = (__pyx_v_q < __pyx_v_end);
@@ -25232,54 +25204,18 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 
       if (!__pyx_t_5) break;
 
-      /* "ext/_sparse.pyx":249
+      /* "ext/_sparse.pyx":251
  *             q += 4
  *         while q < end:
- *             v0 = vals[q]             # <<<<<<<<<<<<<<
- *             d0 = D + <Py_ssize_t> rows[q] * h
- *             for j in range(h):
-*/
-      __pyx_v_v0 = (__pyx_v_vals[__pyx_v_q]);
-
-      /* "ext/_sparse.pyx":250
- *         while q < end:
- *             v0 = vals[q]
- *             d0 = D + <Py_ssize_t> rows[q] * h             # <<<<<<<<<<<<<<
- *             for j in range(h):
- *                 g[j] += v0 * d0[j]
-*/
-      __pyx_v_d0 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[__pyx_v_q])) * __pyx_v_h));
-
-      /* "ext/_sparse.pyx":251
- *             v0 = vals[q]
- *             d0 = D + <Py_ssize_t> rows[q] * h
- *             for j in range(h):             # <<<<<<<<<<<<<<
- *                 g[j] += v0 * d0[j]
- *             q += 1
-*/
-
-      __pyx_t_4 = __pyx_v_h;
-      __pyx_t_13 = __pyx_t_4;
-
-      for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_13; __pyx_t_14+=1) {
-        __pyx_v_j = __pyx_t_14;
-
-        /* "ext/_sparse.pyx":252
- *             d0 = D + <Py_ssize_t> rows[q] * h
- *             for j in range(h):
- *                 g[j] += v0 * d0[j]             # <<<<<<<<<<<<<<
+ *             _add_row(g, D, h, rows[q], vals[q])             # <<<<<<<<<<<<<<
  *             q += 1
  *         beg = end
 */
+      __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__add_row(__pyx_v_g, __pyx_v_D, __pyx_v_h, (__pyx_v_rows[__pyx_v_q]), (__pyx_v_vals[__pyx_v_q]));
 
-        __pyx_t_15 = __pyx_v_j;
-        (__pyx_v_g[__pyx_t_15]) = ((__pyx_v_g[__pyx_t_15]) + (__pyx_v_v0 * (__pyx_v_d0[__pyx_v_j])));
-      }
-
-
-      /* "ext/_sparse.pyx":253
- *             for j in range(h):
- *                 g[j] += v0 * d0[j]
+      /* "ext/_sparse.pyx":252
+ *         while q < end:
+ *             _add_row(g, D, h, rows[q], vals[q])
  *             q += 1             # <<<<<<<<<<<<<<
  *         beg = end
  * 
@@ -25287,8 +25223,8 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
       __pyx_v_q = (__pyx_v_q + 1);
     }
 
-    /* "ext/_sparse.pyx":254
- *                 g[j] += v0 * d0[j]
+    /* "ext/_sparse.pyx":253
+ *             _add_row(g, D, h, rows[q], vals[q])
  *             q += 1
  *         beg = end             # <<<<<<<<<<<<<<
  * 
@@ -25298,7 +25234,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   }
 
 
-  /* "ext/_sparse.pyx":197
+  /* "ext/_sparse.pyx":209
  * 
  * 
  * cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -25307,15 +25243,6 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
 
   /* function exit code */
-
-
-
-
-
-
-
-
-
 
 
 
@@ -25331,18 +25258,9 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   Py_ssize_t __pyx_v_r;
   Py_ssize_t __pyx_v_q;
   Py_ssize_t __pyx_v_p;
-  Py_ssize_t __pyx_v_j;
   Py_ssize_t __pyx_v_beg;
   Py_ssize_t __pyx_v_end;
   Py_ssize_t __pyx_v_pos;
-  double __pyx_v_v0;
-  double __pyx_v_v1;
-  double __pyx_v_v2;
-  double __pyx_v_v3;
-  double const *__pyx_v_d0;
-  double const *__pyx_v_d1;
-  double const *__pyx_v_d2;
-  double const *__pyx_v_d3;
   double *__pyx_v_g;
   Py_ssize_t __pyx_t_1;
   Py_ssize_t __pyx_t_2;
@@ -25352,16 +25270,9 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_6;
   __pyx_t_6mlpgui_7_sparse_index_t __pyx_t_7;
   long __pyx_t_8;
-  double __pyx_t_9;
-  double __pyx_t_10;
-  double __pyx_t_11;
-  double __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
-  Py_ssize_t __pyx_t_15;
 
-  /* "ext/_sparse.pyx":219
- *     cdef const floating* d3
+  /* "ext/_sparse.pyx":226
+ *     cdef Py_ssize_t i, r, q, p, beg, end, pos
  *     cdef floating* g
  *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))             # <<<<<<<<<<<<<<
  *     for r in range(stop - start):
@@ -25369,7 +25280,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
   (void)(memset(__pyx_v_count, 0, ((__pyx_v_d + 1) * (sizeof(Py_ssize_t)))));
 
-  /* "ext/_sparse.pyx":220
+  /* "ext/_sparse.pyx":227
  *     cdef floating* g
  *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
  *     for r in range(stop - start):             # <<<<<<<<<<<<<<
@@ -25383,7 +25294,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_r = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":221
+    /* "ext/_sparse.pyx":228
  *     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
  *     for r in range(stop - start):
  *         i = order[r] if order != NULL else start + r             # <<<<<<<<<<<<<<
@@ -25402,7 +25313,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 
     __pyx_v_i = __pyx_t_4;
 
-    /* "ext/_sparse.pyx":222
+    /* "ext/_sparse.pyx":229
  *     for r in range(stop - start):
  *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
@@ -25416,7 +25327,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
     for (__pyx_t_4 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_4 < __pyx_t_7; __pyx_t_4+=1) {
       __pyx_v_q = __pyx_t_4;
 
-      /* "ext/_sparse.pyx":223
+      /* "ext/_sparse.pyx":230
  *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):
  *             count[indices[q] + 1] += 1             # <<<<<<<<<<<<<<
@@ -25431,7 +25342,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   }
 
 
-  /* "ext/_sparse.pyx":224
+  /* "ext/_sparse.pyx":231
  *         for q in range(indptr[i], indptr[i + 1]):
  *             count[indices[q] + 1] += 1
  *     for p in range(d):             # <<<<<<<<<<<<<<
@@ -25445,7 +25356,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_p = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":225
+    /* "ext/_sparse.pyx":232
  *             count[indices[q] + 1] += 1
  *     for p in range(d):
  *         count[p + 1] += count[p]             # <<<<<<<<<<<<<<
@@ -25458,7 +25369,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   }
 
 
-  /* "ext/_sparse.pyx":226
+  /* "ext/_sparse.pyx":233
  *     for p in range(d):
  *         count[p + 1] += count[p]
  *     for r in range(stop - start):             # <<<<<<<<<<<<<<
@@ -25472,7 +25383,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_r = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":227
+    /* "ext/_sparse.pyx":234
  *         count[p + 1] += count[p]
  *     for r in range(stop - start):
  *         i = order[r] if order != NULL else start + r             # <<<<<<<<<<<<<<
@@ -25491,7 +25402,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 
     __pyx_v_i = __pyx_t_4;
 
-    /* "ext/_sparse.pyx":228
+    /* "ext/_sparse.pyx":235
  *     for r in range(stop - start):
  *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):             # <<<<<<<<<<<<<<
@@ -25505,7 +25416,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
     for (__pyx_t_4 = (__pyx_v_indptr[__pyx_v_i]); __pyx_t_4 < __pyx_t_7; __pyx_t_4+=1) {
       __pyx_v_q = __pyx_t_4;
 
-      /* "ext/_sparse.pyx":229
+      /* "ext/_sparse.pyx":236
  *         i = order[r] if order != NULL else start + r
  *         for q in range(indptr[i], indptr[i + 1]):
  *             p = indices[q]             # <<<<<<<<<<<<<<
@@ -25514,7 +25425,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_p = (__pyx_v_indices[__pyx_v_q]);
 
-      /* "ext/_sparse.pyx":230
+      /* "ext/_sparse.pyx":237
  *         for q in range(indptr[i], indptr[i + 1]):
  *             p = indices[q]
  *             pos = count[p]             # <<<<<<<<<<<<<<
@@ -25523,7 +25434,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       __pyx_v_pos = (__pyx_v_count[__pyx_v_p]);
 
-      /* "ext/_sparse.pyx":231
+      /* "ext/_sparse.pyx":238
  *             p = indices[q]
  *             pos = count[p]
  *             rows[pos] = <int> r             # <<<<<<<<<<<<<<
@@ -25532,7 +25443,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       (__pyx_v_rows[__pyx_v_pos]) = ((int)__pyx_v_r);
 
-      /* "ext/_sparse.pyx":232
+      /* "ext/_sparse.pyx":239
  *             pos = count[p]
  *             rows[pos] = <int> r
  *             vals[pos] = alpha * lut[codes[q]]             # <<<<<<<<<<<<<<
@@ -25541,7 +25452,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
       (__pyx_v_vals[__pyx_v_pos]) = (__pyx_v_alpha * (__pyx_v_lut[(__pyx_v_codes[__pyx_v_q])]));
 
-      /* "ext/_sparse.pyx":233
+      /* "ext/_sparse.pyx":240
  *             rows[pos] = <int> r
  *             vals[pos] = alpha * lut[codes[q]]
  *             count[p] = pos + 1             # <<<<<<<<<<<<<<
@@ -25554,7 +25465,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   }
 
 
-  /* "ext/_sparse.pyx":234
+  /* "ext/_sparse.pyx":241
  *             vals[pos] = alpha * lut[codes[q]]
  *             count[p] = pos + 1
  *     beg = 0             # <<<<<<<<<<<<<<
@@ -25563,7 +25474,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
   __pyx_v_beg = 0;
 
-  /* "ext/_sparse.pyx":235
+  /* "ext/_sparse.pyx":242
  *             count[p] = pos + 1
  *     beg = 0
  *     for p in range(d):             # <<<<<<<<<<<<<<
@@ -25577,7 +25488,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_p = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":236
+    /* "ext/_sparse.pyx":243
  *     beg = 0
  *     for p in range(d):
  *         end = count[p]             # <<<<<<<<<<<<<<
@@ -25586,7 +25497,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
     __pyx_v_end = (__pyx_v_count[__pyx_v_p]);
 
-    /* "ext/_sparse.pyx":237
+    /* "ext/_sparse.pyx":244
  *     for p in range(d):
  *         end = count[p]
  *         g = G + p * h             # <<<<<<<<<<<<<<
@@ -25595,21 +25506,21 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 */
     __pyx_v_g = (__pyx_v_G + (__pyx_v_p * __pyx_v_h));
 
-    /* "ext/_sparse.pyx":238
+    /* "ext/_sparse.pyx":245
  *         end = count[p]
  *         g = G + p * h
  *         q = beg             # <<<<<<<<<<<<<<
  *         while q + 4 <= end:
- *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
+ *             _add_rows4(g, D, h, rows[q], rows[q + 1], rows[q + 2], rows[q + 3],
 */
     __pyx_v_q = __pyx_v_beg;
 
-    /* "ext/_sparse.pyx":239
+    /* "ext/_sparse.pyx":246
  *         g = G + p * h
  *         q = beg
  *         while q + 4 <= end:             # <<<<<<<<<<<<<<
- *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
- *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             _add_rows4(g, D, h, rows[q], rows[q + 1], rows[q + 2], rows[q + 3],
+ *                        vals[q], vals[q + 1], vals[q + 2], vals[q + 3])
 */
     while (1) {
       __pyx_t_5 = ((__pyx_v_q + 4) <= __pyx_v_end);
@@ -25617,105 +25528,31 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 
       if (!__pyx_t_5) break;
 
-      /* "ext/_sparse.pyx":240
+      /* "ext/_sparse.pyx":247
  *         q = beg
  *         while q + 4 <= end:
- *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]             # <<<<<<<<<<<<<<
- *             d0 = D + <Py_ssize_t> rows[q] * h
- *             d1 = D + <Py_ssize_t> rows[q + 1] * h
-*/
-      __pyx_t_9 = (__pyx_v_vals[__pyx_v_q]);
-
-      __pyx_t_10 = (__pyx_v_vals[(__pyx_v_q + 1)]);
-
-      __pyx_t_11 = (__pyx_v_vals[(__pyx_v_q + 2)]);
-
-      __pyx_t_12 = (__pyx_v_vals[(__pyx_v_q + 3)]);
-
-      __pyx_v_v0 = __pyx_t_9;
-      __pyx_v_v1 = __pyx_t_10;
-      __pyx_v_v2 = __pyx_t_11;
-      __pyx_v_v3 = __pyx_t_12;
-
-      /* "ext/_sparse.pyx":241
- *         while q + 4 <= end:
- *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
- *             d0 = D + <Py_ssize_t> rows[q] * h             # <<<<<<<<<<<<<<
- *             d1 = D + <Py_ssize_t> rows[q + 1] * h
- *             d2 = D + <Py_ssize_t> rows[q + 2] * h
-*/
-      __pyx_v_d0 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[__pyx_v_q])) * __pyx_v_h));
-
-      /* "ext/_sparse.pyx":242
- *             v0, v1, v2, v3 = vals[q], vals[q + 1], vals[q + 2], vals[q + 3]
- *             d0 = D + <Py_ssize_t> rows[q] * h
- *             d1 = D + <Py_ssize_t> rows[q + 1] * h             # <<<<<<<<<<<<<<
- *             d2 = D + <Py_ssize_t> rows[q + 2] * h
- *             d3 = D + <Py_ssize_t> rows[q + 3] * h
-*/
-      __pyx_v_d1 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 1)])) * __pyx_v_h));
-
-      /* "ext/_sparse.pyx":243
- *             d0 = D + <Py_ssize_t> rows[q] * h
- *             d1 = D + <Py_ssize_t> rows[q + 1] * h
- *             d2 = D + <Py_ssize_t> rows[q + 2] * h             # <<<<<<<<<<<<<<
- *             d3 = D + <Py_ssize_t> rows[q + 3] * h
- *             for j in range(h):
-*/
-      __pyx_v_d2 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 2)])) * __pyx_v_h));
-
-      /* "ext/_sparse.pyx":244
- *             d1 = D + <Py_ssize_t> rows[q + 1] * h
- *             d2 = D + <Py_ssize_t> rows[q + 2] * h
- *             d3 = D + <Py_ssize_t> rows[q + 3] * h             # <<<<<<<<<<<<<<
- *             for j in range(h):
- *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
-*/
-      __pyx_v_d3 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[(__pyx_v_q + 3)])) * __pyx_v_h));
-
-      /* "ext/_sparse.pyx":245
- *             d2 = D + <Py_ssize_t> rows[q + 2] * h
- *             d3 = D + <Py_ssize_t> rows[q + 3] * h
- *             for j in range(h):             # <<<<<<<<<<<<<<
- *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
+ *             _add_rows4(g, D, h, rows[q], rows[q + 1], rows[q + 2], rows[q + 3],             # <<<<<<<<<<<<<<
+ *                        vals[q], vals[q + 1], vals[q + 2], vals[q + 3])
  *             q += 4
 */
+      __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__add_rows4(__pyx_v_g, __pyx_v_D, __pyx_v_h, (__pyx_v_rows[__pyx_v_q]), (__pyx_v_rows[(__pyx_v_q + 1)]), (__pyx_v_rows[(__pyx_v_q + 2)]), (__pyx_v_rows[(__pyx_v_q + 3)]), (__pyx_v_vals[__pyx_v_q]), (__pyx_v_vals[(__pyx_v_q + 1)]), (__pyx_v_vals[(__pyx_v_q + 2)]), (__pyx_v_vals[(__pyx_v_q + 3)]));
 
-      __pyx_t_4 = __pyx_v_h;
-      __pyx_t_13 = __pyx_t_4;
-
-      for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_13; __pyx_t_14+=1) {
-        __pyx_v_j = __pyx_t_14;
-
-        /* "ext/_sparse.pyx":246
- *             d3 = D + <Py_ssize_t> rows[q + 3] * h
- *             for j in range(h):
- *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])             # <<<<<<<<<<<<<<
- *             q += 4
- *         while q < end:
-*/
-
-        __pyx_t_15 = __pyx_v_j;
-        (__pyx_v_g[__pyx_t_15]) = ((__pyx_v_g[__pyx_t_15]) + (((__pyx_v_v0 * (__pyx_v_d0[__pyx_v_j])) + (__pyx_v_v1 * (__pyx_v_d1[__pyx_v_j]))) + ((__pyx_v_v2 * (__pyx_v_d2[__pyx_v_j])) + (__pyx_v_v3 * (__pyx_v_d3[__pyx_v_j])))));
-      }
-
-
-      /* "ext/_sparse.pyx":247
- *             for j in range(h):
- *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
+      /* "ext/_sparse.pyx":249
+ *             _add_rows4(g, D, h, rows[q], rows[q + 1], rows[q + 2], rows[q + 3],
+ *                        vals[q], vals[q + 1], vals[q + 2], vals[q + 3])
  *             q += 4             # <<<<<<<<<<<<<<
  *         while q < end:
- *             v0 = vals[q]
+ *             _add_row(g, D, h, rows[q], vals[q])
 */
       __pyx_v_q = (__pyx_v_q + 4);
     }
 
-    /* "ext/_sparse.pyx":248
- *                 g[j] += (v0 * d0[j] + v1 * d1[j]) + (v2 * d2[j] + v3 * d3[j])
+    /* "ext/_sparse.pyx":250
+ *                        vals[q], vals[q + 1], vals[q + 2], vals[q + 3])
  *             q += 4
  *         while q < end:             # <<<<<<<<<<<<<<
- *             v0 = vals[q]
- *             d0 = D + <Py_ssize_t> rows[q] * h
+ *             _add_row(g, D, h, rows[q], vals[q])
+ *             q += 1
 */
     while (1) {
       __pyx_t_5 = (__pyx_v_q < __pyx_v_end);
@@ -25723,54 +25560,18 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 
       if (!__pyx_t_5) break;
 
-      /* "ext/_sparse.pyx":249
+      /* "ext/_sparse.pyx":251
  *             q += 4
  *         while q < end:
- *             v0 = vals[q]             # <<<<<<<<<<<<<<
- *             d0 = D + <Py_ssize_t> rows[q] * h
- *             for j in range(h):
-*/
-      __pyx_v_v0 = (__pyx_v_vals[__pyx_v_q]);
-
-      /* "ext/_sparse.pyx":250
- *         while q < end:
- *             v0 = vals[q]
- *             d0 = D + <Py_ssize_t> rows[q] * h             # <<<<<<<<<<<<<<
- *             for j in range(h):
- *                 g[j] += v0 * d0[j]
-*/
-      __pyx_v_d0 = (__pyx_v_D + (((Py_ssize_t)(__pyx_v_rows[__pyx_v_q])) * __pyx_v_h));
-
-      /* "ext/_sparse.pyx":251
- *             v0 = vals[q]
- *             d0 = D + <Py_ssize_t> rows[q] * h
- *             for j in range(h):             # <<<<<<<<<<<<<<
- *                 g[j] += v0 * d0[j]
- *             q += 1
-*/
-
-      __pyx_t_4 = __pyx_v_h;
-      __pyx_t_13 = __pyx_t_4;
-
-      for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_13; __pyx_t_14+=1) {
-        __pyx_v_j = __pyx_t_14;
-
-        /* "ext/_sparse.pyx":252
- *             d0 = D + <Py_ssize_t> rows[q] * h
- *             for j in range(h):
- *                 g[j] += v0 * d0[j]             # <<<<<<<<<<<<<<
+ *             _add_row(g, D, h, rows[q], vals[q])             # <<<<<<<<<<<<<<
  *             q += 1
  *         beg = end
 */
+      __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__add_row(__pyx_v_g, __pyx_v_D, __pyx_v_h, (__pyx_v_rows[__pyx_v_q]), (__pyx_v_vals[__pyx_v_q]));
 
-        __pyx_t_15 = __pyx_v_j;
-        (__pyx_v_g[__pyx_t_15]) = ((__pyx_v_g[__pyx_t_15]) + (__pyx_v_v0 * (__pyx_v_d0[__pyx_v_j])));
-      }
-
-
-      /* "ext/_sparse.pyx":253
- *             for j in range(h):
- *                 g[j] += v0 * d0[j]
+      /* "ext/_sparse.pyx":252
+ *         while q < end:
+ *             _add_row(g, D, h, rows[q], vals[q])
  *             q += 1             # <<<<<<<<<<<<<<
  *         beg = end
  * 
@@ -25778,8 +25579,8 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
       __pyx_v_q = (__pyx_v_q + 1);
     }
 
-    /* "ext/_sparse.pyx":254
- *                 g[j] += v0 * d0[j]
+    /* "ext/_sparse.pyx":253
+ *             _add_row(g, D, h, rows[q], vals[q])
  *             q += 1
  *         beg = end             # <<<<<<<<<<<<<<
  * 
@@ -25789,7 +25590,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
   }
 
 
-  /* "ext/_sparse.pyx":197
+  /* "ext/_sparse.pyx":209
  * 
  * 
  * cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -25806,18 +25607,9 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_t_6mlpgui_7
 
 
 
-
-
-
-
-
-
-
-
-
 }
 
-/* "ext/_sparse.pyx":257
+/* "ext/_sparse.pyx":256
  * 
  * 
  * cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -25831,7 +25623,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgu
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
 
-  /* "ext/_sparse.pyx":266
+  /* "ext/_sparse.pyx":265
  *     """Samples start..stop forward and back (deltas into D), then their W1 gradient."""
  *     cdef Py_ssize_t i
  *     for i in range(start, stop):             # <<<<<<<<<<<<<<
@@ -25845,7 +25637,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgu
   for (__pyx_t_3 = __pyx_v_start; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":267
+    /* "ext/_sparse.pyx":266
  *     cdef Py_ssize_t i
  *     for i in range(start, stop):
  *         _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -25856,7 +25648,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgu
   }
 
 
-  /* "ext/_sparse.pyx":269
+  /* "ext/_sparse.pyx":268
  *         _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,
  *                 D + (i - start) * h, work, work + h, gW2T, gb1, gb2, stats)
  *     _scatter_tile(indptr, indices, codes, lut, start, stop, NULL, 1, D, d, h, count, rows, vals, gW1)             # <<<<<<<<<<<<<<
@@ -25865,7 +25657,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgu
 */
   __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_v_indptr, __pyx_v_indices, __pyx_v_codes, __pyx_v_lut, __pyx_v_start, __pyx_v_stop, NULL, 1.0, __pyx_v_D, __pyx_v_d, __pyx_v_h, __pyx_v_count, __pyx_v_rows, __pyx_v_vals, __pyx_v_gW1);
 
-  /* "ext/_sparse.pyx":257
+  /* "ext/_sparse.pyx":256
  * 
  * 
  * cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -25883,7 +25675,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgu
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
 
-  /* "ext/_sparse.pyx":266
+  /* "ext/_sparse.pyx":265
  *     """Samples start..stop forward and back (deltas into D), then their W1 gradient."""
  *     cdef Py_ssize_t i
  *     for i in range(start, stop):             # <<<<<<<<<<<<<<
@@ -25897,7 +25689,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgu
   for (__pyx_t_3 = __pyx_v_start; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":267
+    /* "ext/_sparse.pyx":266
  *     cdef Py_ssize_t i
  *     for i in range(start, stop):
  *         _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -25908,7 +25700,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgu
   }
 
 
-  /* "ext/_sparse.pyx":269
+  /* "ext/_sparse.pyx":268
  *         _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,
  *                 D + (i - start) * h, work, work + h, gW2T, gb1, gb2, stats)
  *     _scatter_tile(indptr, indices, codes, lut, start, stop, NULL, 1, D, d, h, count, rows, vals, gW1)             # <<<<<<<<<<<<<<
@@ -25917,7 +25709,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgu
 */
   __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile(__pyx_v_indptr, __pyx_v_indices, __pyx_v_codes, __pyx_v_lut, __pyx_v_start, __pyx_v_stop, NULL, 1.0, __pyx_v_D, __pyx_v_d, __pyx_v_h, __pyx_v_count, __pyx_v_rows, __pyx_v_vals, __pyx_v_gW1);
 
-  /* "ext/_sparse.pyx":257
+  /* "ext/_sparse.pyx":256
  * 
  * 
  * cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code_t* codes,             # <<<<<<<<<<<<<<
@@ -25929,7 +25721,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__full_batch_tile(__pyx_t_6mlpgu
 
 }
 
-/* "ext/_sparse.pyx":272
+/* "ext/_sparse.pyx":271
  * 
  * 
  * cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,             # <<<<<<<<<<<<<<
@@ -25951,7 +25743,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   int __pyx_t_8;
   Py_ssize_t __pyx_t_9;
 
-  /* "ext/_sparse.pyx":278
+  /* "ext/_sparse.pyx":277
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -25960,7 +25752,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 */
   if (__pyx_v_parallel_ok) {
 
-    /* "ext/_sparse.pyx":279
+    /* "ext/_sparse.pyx":278
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -25995,7 +25787,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                           {
                               __pyx_v_j = (Py_ssize_t)(0 + 1 * __pyx_t_2);
 
-                              /* "ext/_sparse.pyx":280
+                              /* "ext/_sparse.pyx":279
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -26006,7 +25798,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               __pyx_t_5 = __pyx_v_j;
                               __pyx_v_g = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-                              /* "ext/_sparse.pyx":281
+                              /* "ext/_sparse.pyx":280
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -26020,7 +25812,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
                                 __pyx_v_t = __pyx_t_8;
 
-                                /* "ext/_sparse.pyx":282
+                                /* "ext/_sparse.pyx":281
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -26033,7 +25825,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               }
 
 
-                              /* "ext/_sparse.pyx":283
+                              /* "ext/_sparse.pyx":282
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -26057,7 +25849,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 
         }
 
-        /* "ext/_sparse.pyx":279
+        /* "ext/_sparse.pyx":278
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -26074,7 +25866,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
         }
     }
 
-    /* "ext/_sparse.pyx":278
+    /* "ext/_sparse.pyx":277
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -26084,7 +25876,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     goto __pyx_L3;
   }
 
-  /* "ext/_sparse.pyx":285
+  /* "ext/_sparse.pyx":284
  *             P[j] -= lr * g
  *     else:
  *         for j in range(size):             # <<<<<<<<<<<<<<
@@ -26099,7 +25891,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     for (__pyx_t_1 = 0; __pyx_t_1 < __pyx_t_2; __pyx_t_1+=1) {
       __pyx_v_j = __pyx_t_1;
 
-      /* "ext/_sparse.pyx":286
+      /* "ext/_sparse.pyx":285
  *     else:
  *         for j in range(size):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -26110,7 +25902,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       __pyx_t_5 = __pyx_v_j;
       __pyx_v_g = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-      /* "ext/_sparse.pyx":287
+      /* "ext/_sparse.pyx":286
  *         for j in range(size):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -26124,7 +25916,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
         __pyx_v_t = __pyx_t_8;
 
-        /* "ext/_sparse.pyx":288
+        /* "ext/_sparse.pyx":287
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -26137,7 +25929,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       }
 
 
-      /* "ext/_sparse.pyx":289
+      /* "ext/_sparse.pyx":288
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -26152,7 +25944,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   }
   __pyx_L3:;
 
-  /* "ext/_sparse.pyx":272
+  /* "ext/_sparse.pyx":271
  * 
  * 
  * cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,             # <<<<<<<<<<<<<<
@@ -26180,7 +25972,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   int __pyx_t_8;
   Py_ssize_t __pyx_t_9;
 
-  /* "ext/_sparse.pyx":278
+  /* "ext/_sparse.pyx":277
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -26189,7 +25981,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 */
   if (__pyx_v_parallel_ok) {
 
-    /* "ext/_sparse.pyx":279
+    /* "ext/_sparse.pyx":278
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -26224,7 +26016,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                           {
                               __pyx_v_j = (Py_ssize_t)(0 + 1 * __pyx_t_2);
 
-                              /* "ext/_sparse.pyx":280
+                              /* "ext/_sparse.pyx":279
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -26235,7 +26027,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               __pyx_t_5 = __pyx_v_j;
                               __pyx_v_g = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-                              /* "ext/_sparse.pyx":281
+                              /* "ext/_sparse.pyx":280
  *         for j in prange(size, schedule="static", num_threads=n_threads):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -26249,7 +26041,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
                                 __pyx_v_t = __pyx_t_8;
 
-                                /* "ext/_sparse.pyx":282
+                                /* "ext/_sparse.pyx":281
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -26262,7 +26054,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
                               }
 
 
-                              /* "ext/_sparse.pyx":283
+                              /* "ext/_sparse.pyx":282
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -26286,7 +26078,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 
         }
 
-        /* "ext/_sparse.pyx":279
+        /* "ext/_sparse.pyx":278
  *     cdef floating g
  *     if parallel_ok:
  *         for j in prange(size, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -26303,7 +26095,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
         }
     }
 
-    /* "ext/_sparse.pyx":278
+    /* "ext/_sparse.pyx":277
  *     cdef int t
  *     cdef floating g
  *     if parallel_ok:             # <<<<<<<<<<<<<<
@@ -26313,7 +26105,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     goto __pyx_L3;
   }
 
-  /* "ext/_sparse.pyx":285
+  /* "ext/_sparse.pyx":284
  *             P[j] -= lr * g
  *     else:
  *         for j in range(size):             # <<<<<<<<<<<<<<
@@ -26328,7 +26120,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
     for (__pyx_t_1 = 0; __pyx_t_1 < __pyx_t_2; __pyx_t_1+=1) {
       __pyx_v_j = __pyx_t_1;
 
-      /* "ext/_sparse.pyx":286
+      /* "ext/_sparse.pyx":285
  *     else:
  *         for j in range(size):
  *             g = acc[0, j]             # <<<<<<<<<<<<<<
@@ -26339,7 +26131,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       __pyx_t_5 = __pyx_v_j;
       __pyx_v_g = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_4 * __pyx_v_acc.strides[0]) )) + __pyx_t_5)) )));
 
-      /* "ext/_sparse.pyx":287
+      /* "ext/_sparse.pyx":286
  *         for j in range(size):
  *             g = acc[0, j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -26353,7 +26145,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       for (__pyx_t_8 = 1; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
         __pyx_v_t = __pyx_t_8;
 
-        /* "ext/_sparse.pyx":288
+        /* "ext/_sparse.pyx":287
  *             g = acc[0, j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]             # <<<<<<<<<<<<<<
@@ -26366,7 +26158,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
       }
 
 
-      /* "ext/_sparse.pyx":289
+      /* "ext/_sparse.pyx":288
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, j]
  *             P[j] -= lr * g             # <<<<<<<<<<<<<<
@@ -26381,7 +26173,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
   }
   __pyx_L3:;
 
-  /* "ext/_sparse.pyx":272
+  /* "ext/_sparse.pyx":271
  * 
  * 
  * cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,             # <<<<<<<<<<<<<<
@@ -26395,7 +26187,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__Pyx_memviewsli
 
 }
 
-/* "ext/_sparse.pyx":305
+/* "ext/_sparse.pyx":304
  *     cdef public int n_threads
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):             # <<<<<<<<<<<<<<
@@ -26446,76 +26238,76 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_d,&__pyx_mstate_global->__pyx_n_u_h,&__pyx_mstate_global->__pyx_n_u_k,&__pyx_mstate_global->__pyx_n_u_dtype,&__pyx_mstate_global->__pyx_n_u_n_threads,&__pyx_mstate_global->__pyx_n_u_batch,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 305, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 304, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 305, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 304, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 305, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 304, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 305, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 304, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 305, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 304, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 305, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 304, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 305, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 304, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 305, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 304, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, i); __PYX_ERR(0, 305, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, i); __PYX_ERR(0, 304, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 305, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 304, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 305, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 304, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 305, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 304, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 305, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 304, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 305, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 304, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 305, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 304, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_d = __Pyx_PyIndex_AsSsize_t(values[0]); if (unlikely((__pyx_v_d == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 305, __pyx_L3_error)
-    __pyx_v_h = __Pyx_PyIndex_AsSsize_t(values[1]); if (unlikely((__pyx_v_h == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 305, __pyx_L3_error)
-    __pyx_v_k = __Pyx_PyIndex_AsSsize_t(values[2]); if (unlikely((__pyx_v_k == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 305, __pyx_L3_error)
+    __pyx_v_d = __Pyx_PyIndex_AsSsize_t(values[0]); if (unlikely((__pyx_v_d == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 304, __pyx_L3_error)
+    __pyx_v_h = __Pyx_PyIndex_AsSsize_t(values[1]); if (unlikely((__pyx_v_h == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 304, __pyx_L3_error)
+    __pyx_v_k = __Pyx_PyIndex_AsSsize_t(values[2]); if (unlikely((__pyx_v_k == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 304, __pyx_L3_error)
     __pyx_v_dtype = values[3];
-    __pyx_v_n_threads = __Pyx_PyLong_As_int(values[4]); if (unlikely((__pyx_v_n_threads == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 305, __pyx_L3_error)
+    __pyx_v_n_threads = __Pyx_PyLong_As_int(values[4]); if (unlikely((__pyx_v_n_threads == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 304, __pyx_L3_error)
     if (values[5]) {
-      __pyx_v_batch = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_batch == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 305, __pyx_L3_error)
+      __pyx_v_batch = __Pyx_PyIndex_AsSsize_t(values[5]); if (unlikely((__pyx_v_batch == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 304, __pyx_L3_error)
     } else {
       __pyx_v_batch = ((Py_ssize_t)0);
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, __pyx_nargs); __PYX_ERR(0, 305, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 0, 5, 6, __pyx_nargs); __PYX_ERR(0, 304, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26559,7 +26351,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/_sparse.pyx":306
+  /* "ext/_sparse.pyx":305
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
  *         if n_threads < 1:             # <<<<<<<<<<<<<<
@@ -26571,7 +26363,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/_sparse.pyx":307
+    /* "ext/_sparse.pyx":306
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
  *         if n_threads < 1:
  *             raise ValueError("n_threads must be at least 1")             # <<<<<<<<<<<<<<
@@ -26584,14 +26376,14 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_n_threads_must_be_at_least_1};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 307, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 306, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 307, __pyx_L1_error)
+    __PYX_ERR(0, 306, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":306
+    /* "ext/_sparse.pyx":305
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
  *         if n_threads < 1:             # <<<<<<<<<<<<<<
@@ -26600,7 +26392,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
 */
   }
 
-  /* "ext/_sparse.pyx":308
+  /* "ext/_sparse.pyx":307
  *         if n_threads < 1:
  *             raise ValueError("n_threads must be at least 1")
  *         self.n_threads = n_threads             # <<<<<<<<<<<<<<
@@ -26609,7 +26401,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
 */
   __pyx_v_self->n_threads = __pyx_v_n_threads;
 
-  /* "ext/_sparse.pyx":309
+  /* "ext/_sparse.pyx":308
  *             raise ValueError("n_threads must be at least 1")
  *         self.n_threads = n_threads
  *         self.acc_W1 = np.zeros((n_threads, d * h if batch == 0 else 0), dtype)             # <<<<<<<<<<<<<<
@@ -26617,17 +26409,17 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 309, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 308, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 309, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 308, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 309, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 308, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_t_1 = (__pyx_v_batch == 0);
 
   if (__pyx_t_1) {
-    __pyx_t_8 = PyLong_FromSsize_t((__pyx_v_d * __pyx_v_h)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 309, __pyx_L1_error)
+    __pyx_t_8 = PyLong_FromSsize_t((__pyx_v_d * __pyx_v_h)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 308, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
     __pyx_t_7 = __pyx_t_8;
     __pyx_t_8 = 0;
@@ -26636,12 +26428,12 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __pyx_t_7 = __pyx_mstate_global->__pyx_int_0;
   }
 
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 309, __pyx_L1_error)
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 308, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 308, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 308, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -26662,7 +26454,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 309, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 308, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -26670,7 +26462,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->acc_W1, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":310
+  /* "ext/_sparse.pyx":309
  *         self.n_threads = n_threads
  *         self.acc_W1 = np.zeros((n_threads, d * h if batch == 0 else 0), dtype)
  *         self.D1 = np.zeros((batch, h), dtype)             # <<<<<<<<<<<<<<
@@ -26678,21 +26470,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.acc_b1 = np.zeros((n_threads, h), dtype)
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 310, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 309, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 310, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 309, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-  __pyx_t_8 = PyLong_FromSsize_t(__pyx_v_batch); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 310, __pyx_L1_error)
+  __pyx_t_8 = PyLong_FromSsize_t(__pyx_v_batch); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 309, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 310, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 309, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 310, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 309, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 310, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 310, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 309, __pyx_L1_error);
   __pyx_t_8 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -26713,7 +26505,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 310, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 309, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -26721,7 +26513,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->D1, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":311
+  /* "ext/_sparse.pyx":310
  *         self.acc_W1 = np.zeros((n_threads, d * h if batch == 0 else 0), dtype)
  *         self.D1 = np.zeros((batch, h), dtype)
  *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)             # <<<<<<<<<<<<<<
@@ -26729,21 +26521,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.acc_b2 = np.zeros((n_threads, k), dtype)
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 311, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 311, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 311, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyLong_FromSsize_t((__pyx_v_h * __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 311, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t((__pyx_v_h * __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 311, __pyx_L1_error)
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 311, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 310, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 311, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 310, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -26764,7 +26556,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 311, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 310, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -26772,7 +26564,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->acc_W2, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":312
+  /* "ext/_sparse.pyx":311
  *         self.D1 = np.zeros((batch, h), dtype)
  *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)
  *         self.acc_b1 = np.zeros((n_threads, h), dtype)             # <<<<<<<<<<<<<<
@@ -26780,21 +26572,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 312, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 311, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 312, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 311, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 312, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 311, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 312, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 311, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 312, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 311, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 312, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 311, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 312, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 311, __pyx_L1_error);
   __pyx_t_8 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -26815,7 +26607,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 312, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 311, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -26823,7 +26615,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->acc_b1, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":313
+  /* "ext/_sparse.pyx":312
  *         self.acc_W2 = np.zeros((n_threads, h * k), dtype)
  *         self.acc_b1 = np.zeros((n_threads, h), dtype)
  *         self.acc_b2 = np.zeros((n_threads, k), dtype)             # <<<<<<<<<<<<<<
@@ -26831,21 +26623,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.W2T = np.zeros((k, h), dtype)
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 312, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 312, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 312, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 312, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 313, __pyx_L1_error)
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 312, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 313, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 312, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 313, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 312, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -26866,7 +26658,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 313, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 312, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -26874,7 +26666,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->acc_b2, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":314
+  /* "ext/_sparse.pyx":313
  *         self.acc_b1 = np.zeros((n_threads, h), dtype)
  *         self.acc_b2 = np.zeros((n_threads, k), dtype)
  *         self.work = np.zeros((n_threads, 2 * h + k), dtype)             # <<<<<<<<<<<<<<
@@ -26882,21 +26674,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         tile = TILE if batch == 0 else (batch if batch <= MAX_TILED_BATCH else 0)
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 313, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 313, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 313, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_7 = PyLong_FromSsize_t(((2 * __pyx_v_h) + __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(((2 * __pyx_v_h) + __pyx_v_k)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 313, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 314, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 313, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 314, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 313, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 314, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 313, __pyx_L1_error);
   __pyx_t_8 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -26917,7 +26709,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 314, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 313, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -26925,7 +26717,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->work, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":315
+  /* "ext/_sparse.pyx":314
  *         self.acc_b2 = np.zeros((n_threads, k), dtype)
  *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
  *         self.W2T = np.zeros((k, h), dtype)             # <<<<<<<<<<<<<<
@@ -26933,21 +26725,21 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.tile_D = np.zeros((n_threads, TILE * h if batch == 0 else 0), dtype)
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 314, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 314, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 314, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 314, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 315, __pyx_L1_error)
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 314, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 315, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 314, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 315, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 314, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -26968,7 +26760,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 315, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 314, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -26976,7 +26768,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->W2T, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":316
+  /* "ext/_sparse.pyx":315
  *         self.work = np.zeros((n_threads, 2 * h + k), dtype)
  *         self.W2T = np.zeros((k, h), dtype)
  *         tile = TILE if batch == 0 else (batch if batch <= MAX_TILED_BATCH else 0)             # <<<<<<<<<<<<<<
@@ -26986,18 +26778,18 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __pyx_t_1 = (__pyx_v_batch == 0);
 
   if (__pyx_t_1) {
-    __pyx_t_6 = __Pyx_PyLong_From___pyx_anon_enum(__pyx_e_6mlpgui_7_sparse_TILE); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 316, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_PyLong_From___pyx_anon_enum(__pyx_e_6mlpgui_7_sparse_TILE); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 315, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
-    if (__Pyx_PyInt_FromNumber(&__pyx_t_6, NULL, 0) < (0)) __PYX_ERR(0, 316, __pyx_L1_error)
+    if (__Pyx_PyInt_FromNumber(&__pyx_t_6, NULL, 0) < (0)) __PYX_ERR(0, 315, __pyx_L1_error)
     __pyx_t_2 = __pyx_t_6;
     __pyx_t_6 = 0;
   } else {
     __pyx_t_9 = (__pyx_v_batch <= __pyx_e_6mlpgui_7_sparse_MAX_TILED_BATCH);
 
     if (__pyx_t_9) {
-      __pyx_t_8 = PyLong_FromSsize_t(__pyx_v_batch); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 316, __pyx_L1_error)
+      __pyx_t_8 = PyLong_FromSsize_t(__pyx_v_batch); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 315, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
-      if (__Pyx_PyInt_FromNumber(&__pyx_t_8, NULL, 0) < (0)) __PYX_ERR(0, 316, __pyx_L1_error)
+      if (__Pyx_PyInt_FromNumber(&__pyx_t_8, NULL, 0) < (0)) __PYX_ERR(0, 315, __pyx_L1_error)
       __pyx_t_6 = __pyx_t_8;
       __pyx_t_8 = 0;
     } else {
@@ -27012,7 +26804,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __pyx_v_tile = ((PyObject*)__pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":317
+  /* "ext/_sparse.pyx":316
  *         self.W2T = np.zeros((k, h), dtype)
  *         tile = TILE if batch == 0 else (batch if batch <= MAX_TILED_BATCH else 0)
  *         self.tile_D = np.zeros((n_threads, TILE * h if batch == 0 else 0), dtype)             # <<<<<<<<<<<<<<
@@ -27020,17 +26812,17 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 317, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 316, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 317, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_8, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 316, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 317, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 316, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __pyx_t_1 = (__pyx_v_batch == 0);
 
   if (__pyx_t_1) {
-    __pyx_t_5 = PyLong_FromSsize_t((__pyx_e_6mlpgui_7_sparse_TILE * __pyx_v_h)); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 317, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromSsize_t((__pyx_e_6mlpgui_7_sparse_TILE * __pyx_v_h)); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 316, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_t_7 = __pyx_t_5;
     __pyx_t_5 = 0;
@@ -27039,12 +26831,12 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __pyx_t_7 = __pyx_mstate_global->__pyx_int_0;
   }
 
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 317, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 316, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_8);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 317, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_8) != (0)) __PYX_ERR(0, 316, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 317, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 316, __pyx_L1_error);
   __pyx_t_8 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -27065,7 +26857,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 317, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 316, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -27073,7 +26865,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->tile_D, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":318
+  /* "ext/_sparse.pyx":317
  *         tile = TILE if batch == 0 else (batch if batch <= MAX_TILED_BATCH else 0)
  *         self.tile_D = np.zeros((n_threads, TILE * h if batch == 0 else 0), dtype)
  *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)             # <<<<<<<<<<<<<<
@@ -27081,26 +26873,26 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.tile_vals = np.zeros((n_threads, tile * d), dtype)
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 317, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 317, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 317, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyLong_FromSsize_t((__pyx_v_d + 1)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t((__pyx_v_d + 1)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 317, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __pyx_t_8 = PyTuple_New(2); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 317, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 318, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 317, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 318, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_8, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 317, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 317, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_intp); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_intp); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 317, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -27122,7 +26914,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 318, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 317, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -27130,7 +26922,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->tile_count, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":319
+  /* "ext/_sparse.pyx":318
  *         self.tile_D = np.zeros((n_threads, TILE * h if batch == 0 else 0), dtype)
  *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)
  *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)             # <<<<<<<<<<<<<<
@@ -27138,29 +26930,29 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *         self.stats = np.zeros((n_threads, PAD), np.float64)
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 318, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 318, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 318, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 318, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_7 = __Pyx_PyNumber_Multiply_int_int(__pyx_v_tile, __pyx_t_3); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyNumber_Multiply_int_int(__pyx_v_tile, __pyx_t_3); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 318, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 318, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 319, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 318, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 319, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 318, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 318, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int32); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 318, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -27182,7 +26974,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 319, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 318, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -27190,7 +26982,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->tile_rows, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":320
+  /* "ext/_sparse.pyx":319
  *         self.tile_count = np.zeros((n_threads, d + 1), np.intp)
  *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
  *         self.tile_vals = np.zeros((n_threads, tile * d), dtype)             # <<<<<<<<<<<<<<
@@ -27198,24 +26990,24 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  * 
 */
   __pyx_t_8 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 319, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 319, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 319, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 319, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __Pyx_PyNumber_Multiply_int_int(__pyx_v_tile, __pyx_t_6); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyNumber_Multiply_int_int(__pyx_v_tile, __pyx_t_6); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 319, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 320, __pyx_L1_error)
+  __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 319, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 320, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 319, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 320, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 319, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -27236,7 +27028,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 320, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 319, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -27244,7 +27036,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->tile_vals, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":321
+  /* "ext/_sparse.pyx":320
  *         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
  *         self.tile_vals = np.zeros((n_threads, tile * d), dtype)
  *         self.stats = np.zeros((n_threads, PAD), np.float64)             # <<<<<<<<<<<<<<
@@ -27252,26 +27044,26 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
  *     def check(self, W1, W2, bint full_batch):
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyLong_From_int(__pyx_v_n_threads); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __Pyx_PyLong_From___pyx_anon_enum(__pyx_e_6mlpgui_7_sparse_PAD); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyLong_From___pyx_anon_enum(__pyx_e_6mlpgui_7_sparse_PAD); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 321, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 320, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_7);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 321, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_7) != (0)) __PYX_ERR(0, 320, __pyx_L1_error);
   __pyx_t_6 = 0;
   __pyx_t_7 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 320, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   __pyx_t_4 = 1;
@@ -27293,7 +27085,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 321, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 320, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __Pyx_GIVEREF(__pyx_t_2);
@@ -27301,7 +27093,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   __Pyx_DECREF_SET(__pyx_v_self->stats, __pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "ext/_sparse.pyx":305
+  /* "ext/_sparse.pyx":304
  *     cdef public int n_threads
  * 
  *     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):             # <<<<<<<<<<<<<<
@@ -27328,7 +27120,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace___init__(struct __pyx_obj_6mlpgu
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":323
+/* "ext/_sparse.pyx":322
  *         self.stats = np.zeros((n_threads, PAD), np.float64)
  * 
  *     def check(self, W1, W2, bint full_batch):             # <<<<<<<<<<<<<<
@@ -27377,46 +27169,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_full_batch,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 323, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 322, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 323, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 322, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 323, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 322, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 323, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 322, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "check", 0) < (0)) __PYX_ERR(0, 323, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "check", 0) < (0)) __PYX_ERR(0, 322, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, i); __PYX_ERR(0, 323, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, i); __PYX_ERR(0, 322, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 323, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 322, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 323, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 322, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 323, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 322, __pyx_L3_error)
     }
     __pyx_v_W1 = values[0];
     __pyx_v_W2 = values[1];
-    __pyx_v_full_batch = __Pyx_PyObject_IsTrue(values[2]); if (unlikely((__pyx_v_full_batch == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 323, __pyx_L3_error)
+    __pyx_v_full_batch = __Pyx_PyObject_IsTrue(values[2]); if (unlikely((__pyx_v_full_batch == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 322, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 323, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("check", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 322, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27456,26 +27248,26 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("check", 0);
 
-  /* "ext/_sparse.pyx":324
+  /* "ext/_sparse.pyx":323
  * 
  *     def check(self, W1, W2, bint full_batch):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]             # <<<<<<<<<<<<<<
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 324, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 324, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_GetItemInt(__pyx_t_1, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 324, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 324, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 324, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 324, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_1, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_d = __pyx_t_2;
@@ -27485,21 +27277,21 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   __pyx_v_k = __pyx_t_4;
   __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":325
+  /* "ext/_sparse.pyx":324
  *     def check(self, W1, W2, bint full_batch):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:             # <<<<<<<<<<<<<<
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:
 */
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 325, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W2, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 324, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 325, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 324, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_h, __pyx_v_k); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 325, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_h, __pyx_v_k); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 324, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 325, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_4, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 324, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   if (!__pyx_t_6) {
@@ -27510,17 +27302,17 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->work, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 325, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->work, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 324, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 325, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_4, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 324, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_PyLong_MultiplyCObj(__pyx_mstate_global->__pyx_int_2, __pyx_v_h, 2, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 325, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_MultiplyCObj(__pyx_mstate_global->__pyx_int_2, __pyx_v_h, 2, 0, 0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 324, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_2 = __Pyx_PyNumber_Add_object_object(__pyx_t_4, __pyx_v_k); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 325, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyNumber_Add_object_object(__pyx_t_4, __pyx_v_k); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 324, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 325, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 324, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
@@ -27530,7 +27322,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/_sparse.pyx":326
+    /* "ext/_sparse.pyx":325
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")             # <<<<<<<<<<<<<<
@@ -27543,14 +27335,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_workspace_doesn_t_fit_the_networ};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 326, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 325, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 326, __pyx_L1_error)
+    __PYX_ERR(0, 325, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":325
+    /* "ext/_sparse.pyx":324
  *     def check(self, W1, W2, bint full_batch):
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:             # <<<<<<<<<<<<<<
@@ -27559,7 +27351,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
 */
   }
 
-  /* "ext/_sparse.pyx":327
+  /* "ext/_sparse.pyx":326
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:             # <<<<<<<<<<<<<<
@@ -27572,14 +27364,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
     __pyx_t_5 = __pyx_v_full_batch;
     goto __pyx_L7_bool_binop_done;
   }
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->acc_W1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 326, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_2, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 327, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_GetItemInt(__pyx_t_2, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 326, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __pyx_t_2 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_d, __pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyNumber_Multiply_object_object(__pyx_v_d, __pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 326, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 327, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolNe_object_object(__pyx_t_3, __pyx_t_2, Py_NE); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 326, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
@@ -27589,7 +27381,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/_sparse.pyx":328
+    /* "ext/_sparse.pyx":327
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:
  *             raise ValueError("workspace was made for mini-batches")             # <<<<<<<<<<<<<<
@@ -27602,14 +27394,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_workspace_was_made_for_mini_batc};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 328, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 328, __pyx_L1_error)
+    __PYX_ERR(0, 327, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":327
+    /* "ext/_sparse.pyx":326
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
  *             raise ValueError("workspace doesn't fit the network")
  *         if full_batch and self.acc_W1.shape[1] != d * h:             # <<<<<<<<<<<<<<
@@ -27618,7 +27410,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
 */
   }
 
-  /* "ext/_sparse.pyx":323
+  /* "ext/_sparse.pyx":322
  *         self.stats = np.zeros((n_threads, PAD), np.float64)
  * 
  *     def check(self, W1, W2, bint full_batch):             # <<<<<<<<<<<<<<
@@ -27645,7 +27437,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_2check(struct __pyx_obj_6m
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":301
+/* "ext/_sparse.pyx":300
  *     """
  * 
  *     cdef public object acc_W1, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T             # <<<<<<<<<<<<<<
@@ -28893,7 +28685,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace_3W2T_4__del__(struct __pyx_obj_6
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":302
+/* "ext/_sparse.pyx":301
  * 
  *     cdef public object acc_W1, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
  *     cdef public object tile_D, tile_count, tile_rows, tile_vals             # <<<<<<<<<<<<<<
@@ -29521,7 +29313,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace_9tile_vals_4__del__(struct __pyx
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":303
+/* "ext/_sparse.pyx":302
  *     cdef public object acc_W1, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
  *     cdef public object tile_D, tile_count, tile_rows, tile_vals
  *     cdef public int n_threads             # <<<<<<<<<<<<<<
@@ -29560,7 +29352,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_9n_threads___get__(struct 
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->n_threads); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 303, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->n_threads); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 302, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29633,7 +29425,7 @@ static int __pyx_pf_6mlpgui_7_sparse_9Workspace_9n_threads_2__set__(struct __pyx
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 303, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 302, __pyx_L4_error)
         __pyx_v_self->n_threads = __pyx_t_2;
       }
       /*finally:*/ {
@@ -30268,7 +30060,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_9Workspace_6__setstate_cython__(struc
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":331
+/* "ext/_sparse.pyx":330
  * 
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -30281,7 +30073,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
 
-  /* "ext/_sparse.pyx":332
+  /* "ext/_sparse.pyx":331
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -30293,7 +30085,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":333
+    /* "ext/_sparse.pyx":332
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:
  *         memset(&a[0, 0], 0, a.shape[0] * a.shape[1] * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -30304,7 +30096,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
     __pyx_t_3 = 0;
     (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_a.data + __pyx_t_2 * __pyx_v_a.strides[0]) )) + __pyx_t_3)) )))), 0, (((__pyx_v_a.shape[0]) * (__pyx_v_a.shape[1])) * (sizeof(float)))));
 
-    /* "ext/_sparse.pyx":332
+    /* "ext/_sparse.pyx":331
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -30313,7 +30105,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
 */
   }
 
-  /* "ext/_sparse.pyx":331
+  /* "ext/_sparse.pyx":330
  * 
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -30329,7 +30121,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
 
-  /* "ext/_sparse.pyx":332
+  /* "ext/_sparse.pyx":331
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -30341,7 +30133,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   if (__pyx_t_1) {
 
 
-    /* "ext/_sparse.pyx":333
+    /* "ext/_sparse.pyx":332
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:
  *         memset(&a[0, 0], 0, a.shape[0] * a.shape[1] * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -30352,7 +30144,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
     __pyx_t_3 = 0;
     (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_a.data + __pyx_t_2 * __pyx_v_a.strides[0]) )) + __pyx_t_3)) )))), 0, (((__pyx_v_a.shape[0]) * (__pyx_v_a.shape[1])) * (sizeof(double)))));
 
-    /* "ext/_sparse.pyx":332
+    /* "ext/_sparse.pyx":331
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:
  *     if a.shape[0] * a.shape[1]:             # <<<<<<<<<<<<<<
@@ -30361,7 +30153,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
 */
   }
 
-  /* "ext/_sparse.pyx":331
+  /* "ext/_sparse.pyx":330
  * 
  * 
  * cdef void _zero(floating[:, ::1] a) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -30372,7 +30164,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__Pyx_memviewslice __pyx_
   /* function exit code */
 }
 
-/* "ext/_sparse.pyx":336
+/* "ext/_sparse.pyx":335
  * 
  * 
  * cdef void _transpose(const floating* W2, floating* W2T, Py_ssize_t h, Py_ssize_t k) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -30390,7 +30182,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
   Py_ssize_t __pyx_t_5;
   Py_ssize_t __pyx_t_6;
 
-  /* "ext/_sparse.pyx":339
+  /* "ext/_sparse.pyx":338
  *     """W2T (k, h) := W2 (h, k) transposed."""
  *     cdef Py_ssize_t j, c
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -30404,7 +30196,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":340
+    /* "ext/_sparse.pyx":339
  *     cdef Py_ssize_t j, c
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -30418,7 +30210,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":341
+      /* "ext/_sparse.pyx":340
  *     for j in range(h):
  *         for c in range(k):
  *             W2T[c * h + j] = W2[j * k + c]             # <<<<<<<<<<<<<<
@@ -30431,7 +30223,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose(float const *__pyx_v
   }
 
 
-  /* "ext/_sparse.pyx":336
+  /* "ext/_sparse.pyx":335
  * 
  * 
  * cdef void _transpose(const floating* W2, floating* W2T, Py_ssize_t h, Py_ssize_t k) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -30454,7 +30246,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
   Py_ssize_t __pyx_t_5;
   Py_ssize_t __pyx_t_6;
 
-  /* "ext/_sparse.pyx":339
+  /* "ext/_sparse.pyx":338
  *     """W2T (k, h) := W2 (h, k) transposed."""
  *     cdef Py_ssize_t j, c
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -30468,7 +30260,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":340
+    /* "ext/_sparse.pyx":339
  *     cdef Py_ssize_t j, c
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -30482,7 +30274,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":341
+      /* "ext/_sparse.pyx":340
  *     for j in range(h):
  *         for c in range(k):
  *             W2T[c * h + j] = W2[j * k + c]             # <<<<<<<<<<<<<<
@@ -30495,7 +30287,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
   }
 
 
-  /* "ext/_sparse.pyx":336
+  /* "ext/_sparse.pyx":335
  * 
  * 
  * cdef void _transpose(const floating* W2, floating* W2T, Py_ssize_t h, Py_ssize_t k) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -30508,7 +30300,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose(double const *__pyx_
 
 }
 
-/* "ext/_sparse.pyx":344
+/* "ext/_sparse.pyx":343
  * 
  * 
  * cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py_ssize_t k,             # <<<<<<<<<<<<<<
@@ -30534,7 +30326,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   int __pyx_t_11;
   Py_ssize_t __pyx_t_12;
 
-  /* "ext/_sparse.pyx":350
+  /* "ext/_sparse.pyx":349
  *     cdef int t
  *     cdef floating g
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -30548,7 +30340,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":351
+    /* "ext/_sparse.pyx":350
  *     cdef floating g
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -30562,7 +30354,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":352
+      /* "ext/_sparse.pyx":351
  *     for j in range(h):
  *         for c in range(k):
  *             g = acc[0, c * h + j]             # <<<<<<<<<<<<<<
@@ -30573,7 +30365,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       __pyx_t_8 = ((__pyx_v_c * __pyx_v_h) + __pyx_v_j);
       __pyx_v_g = (*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_7 * __pyx_v_acc.strides[0]) )) + __pyx_t_8)) )));
 
-      /* "ext/_sparse.pyx":353
+      /* "ext/_sparse.pyx":352
  *         for c in range(k):
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -30587,7 +30379,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       for (__pyx_t_11 = 1; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
         __pyx_v_t = __pyx_t_11;
 
-        /* "ext/_sparse.pyx":354
+        /* "ext/_sparse.pyx":353
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]             # <<<<<<<<<<<<<<
@@ -30600,7 +30392,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       }
 
 
-      /* "ext/_sparse.pyx":355
+      /* "ext/_sparse.pyx":354
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]
  *             W2[j * k + c] -= lr * g             # <<<<<<<<<<<<<<
@@ -30615,7 +30407,7 @@ static void __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   }
 
 
-  /* "ext/_sparse.pyx":344
+  /* "ext/_sparse.pyx":343
  * 
  * 
  * cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py_ssize_t k,             # <<<<<<<<<<<<<<
@@ -30648,7 +30440,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   int __pyx_t_11;
   Py_ssize_t __pyx_t_12;
 
-  /* "ext/_sparse.pyx":350
+  /* "ext/_sparse.pyx":349
  *     cdef int t
  *     cdef floating g
  *     for j in range(h):             # <<<<<<<<<<<<<<
@@ -30662,7 +30454,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_j = __pyx_t_3;
 
-    /* "ext/_sparse.pyx":351
+    /* "ext/_sparse.pyx":350
  *     cdef floating g
  *     for j in range(h):
  *         for c in range(k):             # <<<<<<<<<<<<<<
@@ -30676,7 +30468,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_c = __pyx_t_6;
 
-      /* "ext/_sparse.pyx":352
+      /* "ext/_sparse.pyx":351
  *     for j in range(h):
  *         for c in range(k):
  *             g = acc[0, c * h + j]             # <<<<<<<<<<<<<<
@@ -30687,7 +30479,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       __pyx_t_8 = ((__pyx_v_c * __pyx_v_h) + __pyx_v_j);
       __pyx_v_g = (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc.data + __pyx_t_7 * __pyx_v_acc.strides[0]) )) + __pyx_t_8)) )));
 
-      /* "ext/_sparse.pyx":353
+      /* "ext/_sparse.pyx":352
  *         for c in range(k):
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):             # <<<<<<<<<<<<<<
@@ -30701,7 +30493,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       for (__pyx_t_11 = 1; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
         __pyx_v_t = __pyx_t_11;
 
-        /* "ext/_sparse.pyx":354
+        /* "ext/_sparse.pyx":353
  *             g = acc[0, c * h + j]
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]             # <<<<<<<<<<<<<<
@@ -30714,7 +30506,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
       }
 
 
-      /* "ext/_sparse.pyx":355
+      /* "ext/_sparse.pyx":354
  *             for t in range(1, n_threads):
  *                 g = g + acc[t, c * h + j]
  *             W2[j * k + c] -= lr * g             # <<<<<<<<<<<<<<
@@ -30729,7 +30521,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
   }
 
 
-  /* "ext/_sparse.pyx":344
+  /* "ext/_sparse.pyx":343
  * 
  * 
  * cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py_ssize_t k,             # <<<<<<<<<<<<<<
@@ -30744,7 +30536,7 @@ static void __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__Pyx_memview
 
 }
 
-/* "ext/_sparse.pyx":358
+/* "ext/_sparse.pyx":357
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -30781,53 +30573,53 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_1full_batch_step(PyObject *__pyx_self
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 358, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 357, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 358, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 357, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 358, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 357, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 357, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 357, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 357, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 357, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -30841,7 +30633,7 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_1full_batch_step(PyObject *__pyx_self
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 358, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 357, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -30893,7 +30685,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 358, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 357, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -30911,11 +30703,11 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 358, __pyx_L1_error)
+    __PYX_ERR(0, 357, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 357, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -30925,7 +30717,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 358, __pyx_L1_error)
+      __PYX_ERR(0, 357, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 1);
     __Pyx_INCREF(__pyx_t_5);
@@ -30944,9 +30736,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 358, __pyx_L1_error)
+    __PYX_ERR(0, 357, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 357, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -30955,25 +30747,25 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_full_batch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 358, __pyx_L1_error)
+      __PYX_ERR(0, 357, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 357, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 1, 7, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 358, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 1, 7, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 357, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 358, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 357, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -31032,48 +30824,48 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_9full_batch_step(PyObject
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,&__pyx_mstate_global->__pyx_n_u_grads,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 358, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 357, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 358, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 357, __pyx_L3_error)
 
-      /* "ext/_sparse.pyx":359
+      /* "ext/_sparse.pyx":358
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,
  *                     floating lr, Workspace ws, grads=None):             # <<<<<<<<<<<<<<
@@ -31082,46 +30874,46 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_9full_batch_step(PyObject
 */
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 358, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 357, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 357, __pyx_L3_error)
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 357, __pyx_L3_error)
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 357, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 357, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 357, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 357, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 357, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[5]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 359, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 357, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 357, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 357, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 357, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[5]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 358, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[6]);
     __pyx_v_grads = values[7];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 358, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 357, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -31136,11 +30928,11 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_9full_batch_step(PyObject
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 358, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 359, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 357, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 358, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_8full_batch_step(__pyx_self, __pyx_v_inputs, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws, __pyx_v_grads);
 
-  /* "ext/_sparse.pyx":358
+  /* "ext/_sparse.pyx":357
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -31270,7 +31062,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0full_batch_step", 0);
 
-  /* "ext/_sparse.pyx":365
+  /* "ext/_sparse.pyx":364
  *     gradients are written there and the parameters left alone, for tests.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -31279,13 +31071,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 365, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 364, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 365, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 364, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 365, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 364, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 365, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 364, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -31296,12 +31088,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 365, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 364, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":366
+  /* "ext/_sparse.pyx":365
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)             # <<<<<<<<<<<<<<
@@ -31310,9 +31102,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_6 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 366, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 366, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -31321,72 +31113,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 366, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 365, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":367
+  /* "ext/_sparse.pyx":366
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 367, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 366, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":368
+  /* "ext/_sparse.pyx":367
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 368, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 367, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":369
+  /* "ext/_sparse.pyx":368
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 369, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 368, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":370
+  /* "ext/_sparse.pyx":369
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 370, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 369, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":371
+  /* "ext/_sparse.pyx":370
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 371, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 370, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":372
+  /* "ext/_sparse.pyx":371
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]             # <<<<<<<<<<<<<<
@@ -31398,7 +31190,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   __pyx_v_h = (__pyx_v_W1.shape[1]);
   __pyx_v_k = (__pyx_v_W2.shape[1]);
 
-  /* "ext/_sparse.pyx":373
+  /* "ext/_sparse.pyx":372
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -31410,7 +31202,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_13)) {
 
 
-    /* "ext/_sparse.pyx":374
+    /* "ext/_sparse.pyx":373
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
  *         raise ValueError("need at least one sample")             # <<<<<<<<<<<<<<
@@ -31423,14 +31215,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_need_at_least_one_sample};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 374, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 373, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 374, __pyx_L1_error)
+    __PYX_ERR(0, 373, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":373
+    /* "ext/_sparse.pyx":372
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -31439,7 +31231,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":375
+  /* "ext/_sparse.pyx":374
  *     if n < 1:
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -31450,139 +31242,139 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":376
+  /* "ext/_sparse.pyx":375
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 376, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 375, __pyx_L1_error)
   __pyx_v_acc_W1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":377
+  /* "ext/_sparse.pyx":376
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 377, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 376, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":378
+  /* "ext/_sparse.pyx":377
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 378, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 377, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":379
+  /* "ext/_sparse.pyx":378
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 379, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 378, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":380
+  /* "ext/_sparse.pyx":379
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 379, __pyx_L1_error)
   __pyx_v_work = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":381
+  /* "ext/_sparse.pyx":380
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating[:, ::1] tile_D = ws.tile_D
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 381, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 380, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":382
+  /* "ext/_sparse.pyx":381
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] tile_D = ws.tile_D
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
 */
-  __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 382, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 381, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_16;
   __pyx_t_16.memview = NULL;
   __pyx_t_16.data = NULL;
 
-  /* "ext/_sparse.pyx":383
+  /* "ext/_sparse.pyx":382
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating[:, ::1] tile_D = ws.tile_D             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->tile_D, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 383, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->tile_D, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 382, __pyx_L1_error)
   __pyx_v_tile_D = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":384
+  /* "ext/_sparse.pyx":383
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating[:, ::1] tile_D = ws.tile_D
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count             # <<<<<<<<<<<<<<
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 384, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 383, __pyx_L1_error)
   __pyx_v_tile_count = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":385
+  /* "ext/_sparse.pyx":384
  *     cdef floating[:, ::1] tile_D = ws.tile_D
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef floating inv_n = (<floating> 1) / n
 */
-  __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 385, __pyx_L1_error)
+  __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 384, __pyx_L1_error)
   __pyx_v_tile_rows = __pyx_t_18;
   __pyx_t_18.memview = NULL;
   __pyx_t_18.data = NULL;
 
-  /* "ext/_sparse.pyx":386
+  /* "ext/_sparse.pyx":385
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals             # <<<<<<<<<<<<<<
  *     cdef floating inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 386, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 385, __pyx_L1_error)
   __pyx_v_tile_vals = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":387
+  /* "ext/_sparse.pyx":386
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef floating inv_n = (<floating> 1) / n             # <<<<<<<<<<<<<<
@@ -31591,7 +31383,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_inv_n = (((float)1) / ((float)__pyx_v_n));
 
-  /* "ext/_sparse.pyx":388
+  /* "ext/_sparse.pyx":387
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef floating inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE             # <<<<<<<<<<<<<<
@@ -31600,7 +31392,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_n_tiles = (((__pyx_v_n + __pyx_e_6mlpgui_7_sparse_TILE) - 1) / __pyx_e_6mlpgui_7_sparse_TILE);
 
-  /* "ext/_sparse.pyx":390
+  /* "ext/_sparse.pyx":389
  *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
  *     cdef int t
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
@@ -31610,7 +31402,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":391
+  /* "ext/_sparse.pyx":390
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -31623,7 +31415,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":392
+        /* "ext/_sparse.pyx":391
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
@@ -31636,7 +31428,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_19 * __pyx_v_W2.strides[0]) )) + __pyx_t_20)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_21 * __pyx_v_W2T.strides[0]) )) + __pyx_t_22)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":393
+        /* "ext/_sparse.pyx":392
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -31666,7 +31458,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_t = (int)(0 + 1 * __pyx_t_23);
 
-                            /* "ext/_sparse.pyx":394
+                            /* "ext/_sparse.pyx":393
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -31689,7 +31481,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":395
+        /* "ext/_sparse.pyx":394
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)             # <<<<<<<<<<<<<<
@@ -31698,7 +31490,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_W2);
 
-        /* "ext/_sparse.pyx":396
+        /* "ext/_sparse.pyx":395
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)
  *         _zero(acc_b1)             # <<<<<<<<<<<<<<
@@ -31707,7 +31499,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b1);
 
-        /* "ext/_sparse.pyx":397
+        /* "ext/_sparse.pyx":396
  *         _zero(acc_W2)
  *         _zero(acc_b1)
  *         _zero(acc_b2)             # <<<<<<<<<<<<<<
@@ -31716,7 +31508,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b2);
 
-        /* "ext/_sparse.pyx":398
+        /* "ext/_sparse.pyx":397
  *         _zero(acc_b1)
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
@@ -31727,7 +31519,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_21 * __pyx_v_stats.strides[0]) )) + __pyx_t_22)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":399
+        /* "ext/_sparse.pyx":398
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -31757,7 +31549,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_tile = (Py_ssize_t)(0 + 1 * __pyx_t_26);
 
-                            /* "ext/_sparse.pyx":400
+                            /* "ext/_sparse.pyx":399
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
@@ -31771,7 +31563,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             #endif
                             __pyx_v_t = __pyx_t_24;
 
-                            /* "ext/_sparse.pyx":401
+                            /* "ext/_sparse.pyx":400
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],             # <<<<<<<<<<<<<<
@@ -31784,7 +31576,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_19 = 0;
                             __pyx_t_28 = 0;
 
-                            /* "ext/_sparse.pyx":402
+                            /* "ext/_sparse.pyx":401
  *             t = threadid()
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
  *                              tile * TILE, min(n, (tile + 1) * TILE),             # <<<<<<<<<<<<<<
@@ -31806,7 +31598,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             }
 
 
-                            /* "ext/_sparse.pyx":403
+                            /* "ext/_sparse.pyx":402
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
  *                              tile * TILE, min(n, (tile + 1) * TILE),
  *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -31820,7 +31612,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_36 = 0;
                             __pyx_t_37 = 0;
 
-                            /* "ext/_sparse.pyx":404
+                            /* "ext/_sparse.pyx":403
  *                              tile * TILE, min(n, (tile + 1) * TILE),
  *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
  *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],             # <<<<<<<<<<<<<<
@@ -31836,7 +31628,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_44 = __pyx_v_t;
                             __pyx_t_45 = 0;
 
-                            /* "ext/_sparse.pyx":405
+                            /* "ext/_sparse.pyx":404
  *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
  *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
  *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],             # <<<<<<<<<<<<<<
@@ -31852,7 +31644,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_52 = __pyx_v_t;
                             __pyx_t_53 = 0;
 
-                            /* "ext/_sparse.pyx":406
+                            /* "ext/_sparse.pyx":405
  *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
  *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
  *                              &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
@@ -31864,7 +31656,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
                             __pyx_t_56 = __pyx_v_t;
                             __pyx_t_57 = 0;
 
-                            /* "ext/_sparse.pyx":401
+                            /* "ext/_sparse.pyx":400
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],             # <<<<<<<<<<<<<<
@@ -31886,7 +31678,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":407
+        /* "ext/_sparse.pyx":406
  *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
  *                              &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
@@ -31900,7 +31692,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_23; __pyx_t_14+=1) {
           __pyx_v_t = __pyx_t_14;
 
-          /* "ext/_sparse.pyx":408
+          /* "ext/_sparse.pyx":407
  *                              &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
@@ -31911,7 +31703,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
           __pyx_t_56 = 0;
           __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_57 * __pyx_v_stats.strides[0]) )) + __pyx_t_56)) ))));
 
-          /* "ext/_sparse.pyx":409
+          /* "ext/_sparse.pyx":408
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
@@ -31925,7 +31717,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 
       }
 
-      /* "ext/_sparse.pyx":391
+      /* "ext/_sparse.pyx":390
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -31942,7 +31734,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":410
+  /* "ext/_sparse.pyx":409
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     loss /= n             # <<<<<<<<<<<<<<
@@ -31951,7 +31743,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_loss = (__pyx_v_loss / __pyx_v_n);
 
-  /* "ext/_sparse.pyx":411
+  /* "ext/_sparse.pyx":410
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -31962,7 +31754,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":412
+    /* "ext/_sparse.pyx":411
  *     loss /= n
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads             # <<<<<<<<<<<<<<
@@ -31975,7 +31767,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       if (unlikely(size != 4)) {
         if (size > 4) __Pyx_RaiseTooManyValuesError(4);
         else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-        __PYX_ERR(0, 412, __pyx_L1_error)
+        __PYX_ERR(0, 411, __pyx_L1_error)
       }
       #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
       if (likely(PyTuple_CheckExact(sequence))) {
@@ -31989,16 +31781,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __Pyx_INCREF(__pyx_t_6);
       } else {
         __pyx_t_1 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 412, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 411, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_1);
         __pyx_t_4 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 412, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 411, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_4);
         __pyx_t_5 = __Pyx_PyList_GET_ITEM_REF(sequence, 2, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 412, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 411, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_5);
         __pyx_t_6 = __Pyx_PyList_GET_ITEM_REF(sequence, 3, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 412, __pyx_L1_error)
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 411, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_6);
       }
       #else
@@ -32006,7 +31798,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         Py_ssize_t i;
         PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
         for (i=0; i < 4; i++) {
-          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 412, __pyx_L1_error)
+          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 411, __pyx_L1_error)
           __Pyx_GOTREF(item);
           *(temps[i]) = item;
         }
@@ -32015,7 +31807,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     } else {
       Py_ssize_t index = -1;
       PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
-      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 412, __pyx_L1_error)
+      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 411, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
       __pyx_t_58 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_3);
       for (index=0; index < 4; index++) {
@@ -32023,7 +31815,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __Pyx_GOTREF(item);
         *(temps[index]) = item;
       }
-      if (__Pyx_IternextUnpackEndCheck(__pyx_t_58(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 412, __pyx_L1_error)
+      if (__Pyx_IternextUnpackEndCheck(__pyx_t_58(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 411, __pyx_L1_error)
       __pyx_t_58 = NULL;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       goto __pyx_L23_unpacking_done;
@@ -32031,7 +31823,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __pyx_t_58 = NULL;
       if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-      __PYX_ERR(0, 412, __pyx_L1_error)
+      __PYX_ERR(0, 411, __pyx_L1_error)
       __pyx_L23_unpacking_done:;
     }
     __pyx_v_gW1 = __pyx_t_1;
@@ -32043,7 +31835,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __pyx_v_gb2 = __pyx_t_6;
     __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":413
+    /* "ext/_sparse.pyx":412
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)             # <<<<<<<<<<<<<<
@@ -32051,12 +31843,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
 */
     __pyx_t_2 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
-    __pyx_t_60 = __Pyx_PyObject_GetAttrStr(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 413, __pyx_L1_error)
+    __pyx_t_60 = __Pyx_PyObject_GetAttrStr(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_60);
     __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
-    __pyx_t_59 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
+    __pyx_t_59 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -32076,7 +31868,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
       __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 413, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 412, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_1 = __pyx_t_3;
@@ -32088,13 +31880,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_60 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 413, __pyx_L1_error)
+      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 412, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_60);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_60 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 413, __pyx_L1_error)
+        if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 412, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_60);
       }
       #endif
@@ -32104,14 +31896,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       #endif
       __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 413, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 412, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __pyx_t_5 = __pyx_t_4;
     __Pyx_INCREF(__pyx_t_5);
-    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 413, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_60 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 413, __pyx_L1_error)
+    __pyx_t_60 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_60);
     __pyx_t_7 = 0;
     {
@@ -32121,13 +31913,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 413, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 412, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 413, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":414
+    /* "ext/_sparse.pyx":413
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T             # <<<<<<<<<<<<<<
@@ -32135,12 +31927,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
 */
     __pyx_t_1 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 414, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
-    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_59, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
-    __pyx_t_59 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 414, __pyx_L1_error)
+    __pyx_t_59 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -32160,7 +31952,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 414, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __pyx_t_3 = __pyx_t_5;
@@ -32172,13 +31964,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_2 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_2);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_2 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 413, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       #endif
@@ -32188,14 +31980,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       #endif
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 414, __pyx_L1_error)
+      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_60);
     }
     __pyx_t_4 = __pyx_t_60;
     __Pyx_INCREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 414, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
+    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __pyx_t_7 = 0;
     {
@@ -32205,16 +31997,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 414, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    __pyx_t_60 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 414, __pyx_L1_error)
+    __pyx_t_60 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_60);
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_60) < 0))) __PYX_ERR(0, 414, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_60) < 0))) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
 
-    /* "ext/_sparse.pyx":415
+    /* "ext/_sparse.pyx":414
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -32222,12 +32014,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *         return loss, int(correct)
 */
     __pyx_t_5 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 415, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 415, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 415, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -32247,7 +32039,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 415, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __pyx_t_6 = __pyx_t_2;
@@ -32259,13 +32051,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 415, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 414, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_3);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 415, __pyx_L1_error)
+        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 414, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
       }
       #endif
@@ -32275,13 +32067,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       #endif
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 415, __pyx_L1_error)
+      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 414, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_60);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_60) < 0))) __PYX_ERR(0, 415, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_60) < 0))) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
 
-    /* "ext/_sparse.pyx":416
+    /* "ext/_sparse.pyx":415
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -32289,12 +32081,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
  *     if loss == loss and loss - loss == 0:  # finite
 */
     __pyx_t_6 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 416, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 416, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -32314,7 +32106,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 416, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 415, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_2 = __pyx_t_3;
@@ -32326,13 +32118,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_2, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 415, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_5);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 415, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
       }
       #endif
@@ -32342,29 +32134,29 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
       #endif
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 416, __pyx_L1_error)
+      if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 415, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_60);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_60) < 0))) __PYX_ERR(0, 416, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_60) < 0))) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_60); __pyx_t_60 = 0;
 
-    /* "ext/_sparse.pyx":417
+    /* "ext/_sparse.pyx":416
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)             # <<<<<<<<<<<<<<
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
 */
-    __pyx_t_60 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 417, __pyx_L1_error)
+    __pyx_t_60 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 416, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_60);
-    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 417, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 416, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 417, __pyx_L1_error)
+    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_GIVEREF(__pyx_t_60);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_60) != (0)) __PYX_ERR(0, 417, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_60) != (0)) __PYX_ERR(0, 416, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_3);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 417, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 416, __pyx_L1_error);
     __pyx_t_60 = 0;
     __pyx_t_3 = 0;
     {
@@ -32378,7 +32170,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
     __pyx_t_5 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":411
+    /* "ext/_sparse.pyx":410
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -32387,7 +32179,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":418
+  /* "ext/_sparse.pyx":417
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
@@ -32413,7 +32205,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":419
+    /* "ext/_sparse.pyx":418
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -32426,7 +32218,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/_sparse.pyx":420
+          /* "ext/_sparse.pyx":419
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)             # <<<<<<<<<<<<<<
@@ -32437,7 +32229,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
           __pyx_t_56 = 0;
           __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_W1, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_57 * __pyx_v_W1.strides[0]) )) + __pyx_t_56)) )))), (__pyx_v_d * __pyx_v_h), __pyx_v_n_threads, __pyx_v_lr, 1);
 
-          /* "ext/_sparse.pyx":421
+          /* "ext/_sparse.pyx":420
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
@@ -32448,7 +32240,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
           __pyx_t_57 = 0;
           __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_56 * __pyx_v_W2.strides[0]) )) + __pyx_t_57)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-          /* "ext/_sparse.pyx":422
+          /* "ext/_sparse.pyx":421
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -32458,7 +32250,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
           __pyx_t_57 = 0;
           __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b1.data) + __pyx_t_57)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-          /* "ext/_sparse.pyx":423
+          /* "ext/_sparse.pyx":422
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -32469,7 +32261,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
           __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b2.data) + __pyx_t_57)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
         }
 
-        /* "ext/_sparse.pyx":419
+        /* "ext/_sparse.pyx":418
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -32486,7 +32278,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
         }
     }
 
-    /* "ext/_sparse.pyx":418
+    /* "ext/_sparse.pyx":417
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
@@ -32495,23 +32287,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":424
+  /* "ext/_sparse.pyx":423
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss, int(correct)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 424, __pyx_L1_error)
+  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 423, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 424, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 423, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_60 = PyTuple_New(2); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 424, __pyx_L1_error)
+  __pyx_t_60 = PyTuple_New(2); if (unlikely(!__pyx_t_60)) __PYX_ERR(0, 423, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_60);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_60, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 424, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_60, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 423, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_60, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 424, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_60, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 423, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_3 = 0;
   {
@@ -32525,7 +32317,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_8full_batch_step(CYTHON_UNUSED PyObje
   __pyx_t_60 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":358
+  /* "ext/_sparse.pyx":357
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -32621,48 +32413,48 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_11full_batch_step(PyObjec
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,&__pyx_mstate_global->__pyx_n_u_grads,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 358, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 357, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 358, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "full_batch_step", 0) < (0)) __PYX_ERR(0, 357, __pyx_L3_error)
 
-      /* "ext/_sparse.pyx":359
+      /* "ext/_sparse.pyx":358
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,
  *                     floating lr, Workspace ws, grads=None):             # <<<<<<<<<<<<<<
@@ -32671,46 +32463,46 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_11full_batch_step(PyObjec
 */
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 358, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, i); __PYX_ERR(0, 357, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 357, __pyx_L3_error)
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 357, __pyx_L3_error)
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 357, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 357, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 357, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 357, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 357, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_None));
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[5]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 359, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 357, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 357, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 357, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 357, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[5]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 358, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[6]);
     __pyx_v_grads = values[7];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 358, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("full_batch_step", 0, 7, 8, __pyx_nargs); __PYX_ERR(0, 357, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -32725,11 +32517,11 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_11full_batch_step(PyObjec
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 358, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 359, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 357, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 358, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_10full_batch_step(__pyx_self, __pyx_v_inputs, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws, __pyx_v_grads);
 
-  /* "ext/_sparse.pyx":358
+  /* "ext/_sparse.pyx":357
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -32858,7 +32650,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1full_batch_step", 0);
 
-  /* "ext/_sparse.pyx":365
+  /* "ext/_sparse.pyx":364
  *     gradients are written there and the parameters left alone, for tests.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -32867,13 +32659,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 365, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 364, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 365, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 364, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 365, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 364, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 365, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 364, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -32884,12 +32676,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 365, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 364, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":366
+  /* "ext/_sparse.pyx":365
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)             # <<<<<<<<<<<<<<
@@ -32898,9 +32690,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_t_6 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 366, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 366, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -32909,72 +32701,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 366, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 365, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":367
+  /* "ext/_sparse.pyx":366
  *     inputs.check(W1, b1, W2, b2)
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 367, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 366, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":368
+  /* "ext/_sparse.pyx":367
  *     ws.check(W1, W2, True)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 368, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 367, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":369
+  /* "ext/_sparse.pyx":368
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 369, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 368, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":370
+  /* "ext/_sparse.pyx":369
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 370, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 369, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":371
+  /* "ext/_sparse.pyx":370
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 371, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 370, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":372
+  /* "ext/_sparse.pyx":371
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]             # <<<<<<<<<<<<<<
@@ -32986,7 +32778,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   __pyx_v_h = (__pyx_v_W1.shape[1]);
   __pyx_v_k = (__pyx_v_W2.shape[1]);
 
-  /* "ext/_sparse.pyx":373
+  /* "ext/_sparse.pyx":372
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -32998,7 +32790,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   if (unlikely(__pyx_t_13)) {
 
 
-    /* "ext/_sparse.pyx":374
+    /* "ext/_sparse.pyx":373
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:
  *         raise ValueError("need at least one sample")             # <<<<<<<<<<<<<<
@@ -33011,14 +32803,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_need_at_least_one_sample};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 374, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 373, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 374, __pyx_L1_error)
+    __PYX_ERR(0, 373, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":373
+    /* "ext/_sparse.pyx":372
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
  *     if n < 1:             # <<<<<<<<<<<<<<
@@ -33027,7 +32819,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   }
 
-  /* "ext/_sparse.pyx":375
+  /* "ext/_sparse.pyx":374
  *     if n < 1:
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -33038,139 +32830,139 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":376
+  /* "ext/_sparse.pyx":375
  *         raise ValueError("need at least one sample")
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 376, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 375, __pyx_L1_error)
   __pyx_v_acc_W1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":377
+  /* "ext/_sparse.pyx":376
  *     cdef int n_threads = ws.n_threads
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 377, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 376, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":378
+  /* "ext/_sparse.pyx":377
  *     cdef floating[:, ::1] acc_W1 = ws.acc_W1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 378, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 377, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":379
+  /* "ext/_sparse.pyx":378
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 379, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 378, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":380
+  /* "ext/_sparse.pyx":379
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 380, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 379, __pyx_L1_error)
   __pyx_v_work = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":381
+  /* "ext/_sparse.pyx":380
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating[:, ::1] tile_D = ws.tile_D
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 381, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 380, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":382
+  /* "ext/_sparse.pyx":381
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] tile_D = ws.tile_D
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 382, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 381, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":383
+  /* "ext/_sparse.pyx":382
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating[:, ::1] tile_D = ws.tile_D             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->tile_D, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 383, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->tile_D, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 382, __pyx_L1_error)
   __pyx_v_tile_D = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":384
+  /* "ext/_sparse.pyx":383
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating[:, ::1] tile_D = ws.tile_D
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count             # <<<<<<<<<<<<<<
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
 */
-  __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 384, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_16.memview)) __PYX_ERR(0, 383, __pyx_L1_error)
   __pyx_v_tile_count = __pyx_t_16;
   __pyx_t_16.memview = NULL;
   __pyx_t_16.data = NULL;
 
-  /* "ext/_sparse.pyx":385
+  /* "ext/_sparse.pyx":384
  *     cdef floating[:, ::1] tile_D = ws.tile_D
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef floating inv_n = (<floating> 1) / n
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 385, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 384, __pyx_L1_error)
   __pyx_v_tile_rows = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":386
+  /* "ext/_sparse.pyx":385
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals             # <<<<<<<<<<<<<<
  *     cdef floating inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
 */
-  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 386, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_15.memview)) __PYX_ERR(0, 385, __pyx_L1_error)
   __pyx_v_tile_vals = __pyx_t_15;
   __pyx_t_15.memview = NULL;
   __pyx_t_15.data = NULL;
 
-  /* "ext/_sparse.pyx":387
+  /* "ext/_sparse.pyx":386
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef floating inv_n = (<floating> 1) / n             # <<<<<<<<<<<<<<
@@ -33179,7 +32971,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_v_inv_n = (((double)1) / ((double)__pyx_v_n));
 
-  /* "ext/_sparse.pyx":388
+  /* "ext/_sparse.pyx":387
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef floating inv_n = (<floating> 1) / n
  *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE             # <<<<<<<<<<<<<<
@@ -33188,7 +32980,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_v_n_tiles = (((__pyx_v_n + __pyx_e_6mlpgui_7_sparse_TILE) - 1) / __pyx_e_6mlpgui_7_sparse_TILE);
 
-  /* "ext/_sparse.pyx":390
+  /* "ext/_sparse.pyx":389
  *     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
  *     cdef int t
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
@@ -33198,7 +32990,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":391
+  /* "ext/_sparse.pyx":390
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -33211,7 +33003,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":392
+        /* "ext/_sparse.pyx":391
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
@@ -33224,7 +33016,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __pyx_t_21 = 0;
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_18 * __pyx_v_W2.strides[0]) )) + __pyx_t_19)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_20 * __pyx_v_W2T.strides[0]) )) + __pyx_t_21)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":393
+        /* "ext/_sparse.pyx":392
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -33254,7 +33046,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                         {
                             __pyx_v_t = (int)(0 + 1 * __pyx_t_22);
 
-                            /* "ext/_sparse.pyx":394
+                            /* "ext/_sparse.pyx":393
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -33277,7 +33069,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         #endif
 
 
-        /* "ext/_sparse.pyx":395
+        /* "ext/_sparse.pyx":394
  *         for t in prange(n_threads, schedule="static", num_threads=n_threads):
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)             # <<<<<<<<<<<<<<
@@ -33286,7 +33078,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_W2);
 
-        /* "ext/_sparse.pyx":396
+        /* "ext/_sparse.pyx":395
  *             memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
  *         _zero(acc_W2)
  *         _zero(acc_b1)             # <<<<<<<<<<<<<<
@@ -33295,7 +33087,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b1);
 
-        /* "ext/_sparse.pyx":397
+        /* "ext/_sparse.pyx":396
  *         _zero(acc_W2)
  *         _zero(acc_b1)
  *         _zero(acc_b2)             # <<<<<<<<<<<<<<
@@ -33304,7 +33096,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__zero(__pyx_v_acc_b2);
 
-        /* "ext/_sparse.pyx":398
+        /* "ext/_sparse.pyx":397
  *         _zero(acc_b1)
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
@@ -33315,7 +33107,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __pyx_t_21 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_20 * __pyx_v_stats.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":399
+        /* "ext/_sparse.pyx":398
  *         _zero(acc_b2)
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -33345,7 +33137,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                         {
                             __pyx_v_tile = (Py_ssize_t)(0 + 1 * __pyx_t_25);
 
-                            /* "ext/_sparse.pyx":400
+                            /* "ext/_sparse.pyx":399
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
@@ -33359,7 +33151,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             #endif
                             __pyx_v_t = __pyx_t_23;
 
-                            /* "ext/_sparse.pyx":401
+                            /* "ext/_sparse.pyx":400
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],             # <<<<<<<<<<<<<<
@@ -33372,7 +33164,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_18 = 0;
                             __pyx_t_27 = 0;
 
-                            /* "ext/_sparse.pyx":402
+                            /* "ext/_sparse.pyx":401
  *             t = threadid()
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
  *                              tile * TILE, min(n, (tile + 1) * TILE),             # <<<<<<<<<<<<<<
@@ -33394,7 +33186,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             }
 
 
-                            /* "ext/_sparse.pyx":403
+                            /* "ext/_sparse.pyx":402
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
  *                              tile * TILE, min(n, (tile + 1) * TILE),
  *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -33408,7 +33200,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_35 = 0;
                             __pyx_t_36 = 0;
 
-                            /* "ext/_sparse.pyx":404
+                            /* "ext/_sparse.pyx":403
  *                              tile * TILE, min(n, (tile + 1) * TILE),
  *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
  *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],             # <<<<<<<<<<<<<<
@@ -33424,7 +33216,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_43 = __pyx_v_t;
                             __pyx_t_44 = 0;
 
-                            /* "ext/_sparse.pyx":405
+                            /* "ext/_sparse.pyx":404
  *                              &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
  *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
  *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],             # <<<<<<<<<<<<<<
@@ -33440,7 +33232,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_51 = __pyx_v_t;
                             __pyx_t_52 = 0;
 
-                            /* "ext/_sparse.pyx":406
+                            /* "ext/_sparse.pyx":405
  *                              &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
  *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
  *                              &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
@@ -33452,7 +33244,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
                             __pyx_t_55 = __pyx_v_t;
                             __pyx_t_56 = 0;
 
-                            /* "ext/_sparse.pyx":401
+                            /* "ext/_sparse.pyx":400
  *         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],             # <<<<<<<<<<<<<<
@@ -33474,7 +33266,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         #endif
 
 
-        /* "ext/_sparse.pyx":407
+        /* "ext/_sparse.pyx":406
  *                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
  *                              &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
@@ -33488,7 +33280,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         for (__pyx_t_14 = 0; __pyx_t_14 < __pyx_t_22; __pyx_t_14+=1) {
           __pyx_v_t = __pyx_t_14;
 
-          /* "ext/_sparse.pyx":408
+          /* "ext/_sparse.pyx":407
  *                              &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
@@ -33499,7 +33291,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
           __pyx_t_55 = 0;
           __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_56 * __pyx_v_stats.strides[0]) )) + __pyx_t_55)) ))));
 
-          /* "ext/_sparse.pyx":409
+          /* "ext/_sparse.pyx":408
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
@@ -33513,7 +33305,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 
       }
 
-      /* "ext/_sparse.pyx":391
+      /* "ext/_sparse.pyx":390
  *     cdef int t
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -33530,7 +33322,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       }
   }
 
-  /* "ext/_sparse.pyx":410
+  /* "ext/_sparse.pyx":409
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     loss /= n             # <<<<<<<<<<<<<<
@@ -33539,7 +33331,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   __pyx_v_loss = (__pyx_v_loss / __pyx_v_n);
 
-  /* "ext/_sparse.pyx":411
+  /* "ext/_sparse.pyx":410
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -33550,7 +33342,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":412
+    /* "ext/_sparse.pyx":411
  *     loss /= n
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads             # <<<<<<<<<<<<<<
@@ -33563,7 +33355,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       if (unlikely(size != 4)) {
         if (size > 4) __Pyx_RaiseTooManyValuesError(4);
         else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-        __PYX_ERR(0, 412, __pyx_L1_error)
+        __PYX_ERR(0, 411, __pyx_L1_error)
       }
       #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
       if (likely(PyTuple_CheckExact(sequence))) {
@@ -33577,16 +33369,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __Pyx_INCREF(__pyx_t_6);
       } else {
         __pyx_t_1 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 412, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 411, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_1);
         __pyx_t_4 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 412, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 411, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_4);
         __pyx_t_5 = __Pyx_PyList_GET_ITEM_REF(sequence, 2, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 412, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 411, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_5);
         __pyx_t_6 = __Pyx_PyList_GET_ITEM_REF(sequence, 3, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 412, __pyx_L1_error)
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 411, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_6);
       }
       #else
@@ -33594,7 +33386,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         Py_ssize_t i;
         PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
         for (i=0; i < 4; i++) {
-          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 412, __pyx_L1_error)
+          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 411, __pyx_L1_error)
           __Pyx_GOTREF(item);
           *(temps[i]) = item;
         }
@@ -33603,7 +33395,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     } else {
       Py_ssize_t index = -1;
       PyObject** temps[4] = {&__pyx_t_1,&__pyx_t_4,&__pyx_t_5,&__pyx_t_6};
-      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 412, __pyx_L1_error)
+      __pyx_t_3 = PyObject_GetIter(__pyx_v_grads); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 411, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
       __pyx_t_57 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_3);
       for (index=0; index < 4; index++) {
@@ -33611,7 +33403,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __Pyx_GOTREF(item);
         *(temps[index]) = item;
       }
-      if (__Pyx_IternextUnpackEndCheck(__pyx_t_57(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 412, __pyx_L1_error)
+      if (__Pyx_IternextUnpackEndCheck(__pyx_t_57(__pyx_t_3), 4) < (0)) __PYX_ERR(0, 411, __pyx_L1_error)
       __pyx_t_57 = NULL;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       goto __pyx_L23_unpacking_done;
@@ -33619,7 +33411,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __pyx_t_57 = NULL;
       if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-      __PYX_ERR(0, 412, __pyx_L1_error)
+      __PYX_ERR(0, 411, __pyx_L1_error)
       __pyx_L23_unpacking_done:;
     }
     __pyx_v_gW1 = __pyx_t_1;
@@ -33631,7 +33423,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __pyx_v_gb2 = __pyx_t_6;
     __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":413
+    /* "ext/_sparse.pyx":412
  *     if grads is not None:
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)             # <<<<<<<<<<<<<<
@@ -33639,12 +33431,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
 */
     __pyx_t_2 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 413, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_58);
-    __pyx_t_59 = __Pyx_PyObject_GetAttrStr(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
+    __pyx_t_59 = __Pyx_PyObject_GetAttrStr(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
     __Pyx_DECREF(__pyx_t_58); __pyx_t_58 = 0;
-    __pyx_t_58 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 413, __pyx_L1_error)
+    __pyx_t_58 = __pyx_memoryview_fromslice(__pyx_v_acc_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_58);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -33664,7 +33456,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_58); __pyx_t_58 = 0;
       __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 413, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 412, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_1 = __pyx_t_3;
@@ -33676,13 +33468,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_59 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
+      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 412, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_59);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_59 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
+        if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 412, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_59);
       }
       #endif
@@ -33692,14 +33484,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       #endif
       __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 413, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 412, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __pyx_t_5 = __pyx_t_4;
     __Pyx_INCREF(__pyx_t_5);
-    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 413, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_d); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_59 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
+    __pyx_t_59 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
     __pyx_t_7 = 0;
     {
@@ -33709,13 +33501,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 413, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 412, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 413, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gW1, Py_Ellipsis, __pyx_t_6) < 0))) __PYX_ERR(0, 412, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
 
-    /* "ext/_sparse.pyx":414
+    /* "ext/_sparse.pyx":413
  *         gW1, gb1, gW2, gb2 = grads
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T             # <<<<<<<<<<<<<<
@@ -33723,12 +33515,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
 */
     __pyx_t_1 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 414, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_58);
-    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_58, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_58); __pyx_t_58 = 0;
-    __pyx_t_58 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 414, __pyx_L1_error)
+    __pyx_t_58 = __pyx_memoryview_fromslice(__pyx_v_acc_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_58)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_58);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -33748,7 +33540,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_58); __pyx_t_58 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 414, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __pyx_t_3 = __pyx_t_5;
@@ -33760,13 +33552,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_2 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_2);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_2 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 413, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       #endif
@@ -33776,14 +33568,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       #endif
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 414, __pyx_L1_error)
+      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_59);
     }
     __pyx_t_4 = __pyx_t_59;
     __Pyx_INCREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 414, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_k); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
+    __pyx_t_2 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __pyx_t_7 = 0;
     {
@@ -33793,16 +33585,16 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 414, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 413, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
-    __pyx_t_59 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 414, __pyx_L1_error)
+    __pyx_t_59 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_T); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_59) < 0))) __PYX_ERR(0, 414, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gW2, Py_Ellipsis, __pyx_t_59) < 0))) __PYX_ERR(0, 413, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
 
-    /* "ext/_sparse.pyx":415
+    /* "ext/_sparse.pyx":414
  *         gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -33810,12 +33602,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *         return loss, int(correct)
 */
     __pyx_t_5 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 415, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 415, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 415, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -33835,7 +33627,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 415, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 414, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __pyx_t_6 = __pyx_t_2;
@@ -33847,13 +33639,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 415, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 414, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_3);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 415, __pyx_L1_error)
+        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 414, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
       }
       #endif
@@ -33863,13 +33655,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       #endif
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 415, __pyx_L1_error)
+      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 414, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_59);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_59) < 0))) __PYX_ERR(0, 415, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gb1, Py_Ellipsis, __pyx_t_59) < 0))) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
 
-    /* "ext/_sparse.pyx":416
+    /* "ext/_sparse.pyx":415
  *         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)             # <<<<<<<<<<<<<<
@@ -33877,12 +33669,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
  *     if loss == loss and loss - loss == 0:  # finite
 */
     __pyx_t_6 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 416, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_asarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 416, __pyx_L1_error)
+    __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_acc_b2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_7 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -33902,7 +33694,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 416, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 415, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __pyx_t_2 = __pyx_t_3;
@@ -33914,13 +33706,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       PyObject *__pyx_callargs[2] = {__pyx_t_2, __pyx_mstate_global->__pyx_int_0};
       #if CYTHON_VECTORCALL
       __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[4];
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 415, __pyx_L1_error)
       __Pyx_INCREF(__pyx_t_5);
       #else
       {
         PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_axis};
         __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+1, 1);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 415, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
       }
       #endif
@@ -33930,29 +33722,29 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
       #endif
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 416, __pyx_L1_error)
+      if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 415, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_59);
     }
-    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_59) < 0))) __PYX_ERR(0, 416, __pyx_L1_error)
+    if (unlikely((PyObject_SetItem(__pyx_v_gb2, Py_Ellipsis, __pyx_t_59) < 0))) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_59); __pyx_t_59 = 0;
 
-    /* "ext/_sparse.pyx":417
+    /* "ext/_sparse.pyx":416
  *         gb1[...] = np.asarray(acc_b1).sum(axis=0)
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)             # <<<<<<<<<<<<<<
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
 */
-    __pyx_t_59 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 417, __pyx_L1_error)
+    __pyx_t_59 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 416, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_59);
-    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 417, __pyx_L1_error)
+    __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 416, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 417, __pyx_L1_error)
+    __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_GIVEREF(__pyx_t_59);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_59) != (0)) __PYX_ERR(0, 417, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_59) != (0)) __PYX_ERR(0, 416, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_3);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 417, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 416, __pyx_L1_error);
     __pyx_t_59 = 0;
     __pyx_t_3 = 0;
     {
@@ -33966,7 +33758,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
     __pyx_t_5 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":411
+    /* "ext/_sparse.pyx":410
  *             correct += stats[t, 1]
  *     loss /= n
  *     if grads is not None:             # <<<<<<<<<<<<<<
@@ -33975,7 +33767,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   }
 
-  /* "ext/_sparse.pyx":418
+  /* "ext/_sparse.pyx":417
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
@@ -34001,7 +33793,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   if (__pyx_t_13) {
 
 
-    /* "ext/_sparse.pyx":419
+    /* "ext/_sparse.pyx":418
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -34014,7 +33806,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/_sparse.pyx":420
+          /* "ext/_sparse.pyx":419
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)             # <<<<<<<<<<<<<<
@@ -34025,7 +33817,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
           __pyx_t_55 = 0;
           __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_W1, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_56 * __pyx_v_W1.strides[0]) )) + __pyx_t_55)) )))), (__pyx_v_d * __pyx_v_h), __pyx_v_n_threads, __pyx_v_lr, 1);
 
-          /* "ext/_sparse.pyx":421
+          /* "ext/_sparse.pyx":420
  *         with nogil:
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
@@ -34036,7 +33828,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
           __pyx_t_56 = 0;
           __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_55 * __pyx_v_W2.strides[0]) )) + __pyx_t_56)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-          /* "ext/_sparse.pyx":422
+          /* "ext/_sparse.pyx":421
  *             _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -34046,7 +33838,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
           __pyx_t_56 = 0;
           __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b1.data) + __pyx_t_56)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-          /* "ext/_sparse.pyx":423
+          /* "ext/_sparse.pyx":422
  *             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -34057,7 +33849,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
           __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b2.data) + __pyx_t_56)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
         }
 
-        /* "ext/_sparse.pyx":419
+        /* "ext/_sparse.pyx":418
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -34074,7 +33866,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
         }
     }
 
-    /* "ext/_sparse.pyx":418
+    /* "ext/_sparse.pyx":417
  *         gb2[...] = np.asarray(acc_b2).sum(axis=0)
  *         return loss, int(correct)
  *     if loss == loss and loss - loss == 0:  # finite             # <<<<<<<<<<<<<<
@@ -34083,23 +33875,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
 */
   }
 
-  /* "ext/_sparse.pyx":424
+  /* "ext/_sparse.pyx":423
  *             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss, int(correct)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 424, __pyx_L1_error)
+  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_loss); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 423, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 424, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 423, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_59 = PyTuple_New(2); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 424, __pyx_L1_error)
+  __pyx_t_59 = PyTuple_New(2); if (unlikely(!__pyx_t_59)) __PYX_ERR(0, 423, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_59);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_59, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 424, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_59, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 423, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_59, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 424, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_59, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 423, __pyx_L1_error);
   __pyx_t_5 = 0;
   __pyx_t_3 = 0;
   {
@@ -34113,7 +33905,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   __pyx_t_59 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":358
+  /* "ext/_sparse.pyx":357
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -34178,7 +33970,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_10full_batch_step(CYTHON_UNUSED PyObj
   return __pyx_r;
 }
 
-/* "ext/_sparse.pyx":427
+/* "ext/_sparse.pyx":426
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -34215,53 +34007,53 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_3minibatch_step(PyObject *__pyx_self,
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 427, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 426, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 426, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 427, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 426, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 426, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 426, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 426, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 426, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -34275,7 +34067,7 @@ static PyObject *__pyx_pw_6mlpgui_7_sparse_3minibatch_step(PyObject *__pyx_self,
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 427, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 426, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -34327,7 +34119,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 427, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 426, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -34345,11 +34137,11 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 427, __pyx_L1_error)
+    __PYX_ERR(0, 426, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 427, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 426, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 427, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 426, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -34359,7 +34151,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 427, __pyx_L1_error)
+      __PYX_ERR(0, 426, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 2);
     __Pyx_INCREF(__pyx_t_5);
@@ -34378,9 +34170,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 427, __pyx_L1_error)
+    __PYX_ERR(0, 426, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 427, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_W1, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 426, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -34389,25 +34181,25 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_2minibatch_step(CYTHON_UNUSED PyObjec
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 427, __pyx_L1_error)
+      __PYX_ERR(0, 426, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 427, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_W1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 426, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 2, 8, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 427, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_W1, 2, 8, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 426, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 427, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 427, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 426, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6bd0f3_2_2_float__and_double(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 426, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 427, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 426, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -34466,81 +34258,81 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_15minibatch_step(PyObject
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_batch,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 427, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 426, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 426, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 8; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 427, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 426, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 8)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 426, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 426, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 426, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 426, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 426, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 426, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 426, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 426, __pyx_L3_error)
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[6]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 428, __pyx_L3_error)
+    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 426, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 426, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 426, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 426, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_float(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 426, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsFloat(values[6]); if (unlikely((__pyx_v_lr == (float)-1) && PyErr_Occurred())) __PYX_ERR(0, 427, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[7]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 427, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 426, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -34556,8 +34348,8 @@ static PyObject *__pyx_fuse_0__pyx_pw_6mlpgui_7_sparse_15minibatch_step(PyObject
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 427, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 428, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 426, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 427, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_14minibatch_step(__pyx_self, __pyx_v_inputs, __pyx_v_batch, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws);
 
   /* function exit code */
@@ -34676,7 +34468,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0minibatch_step", 0);
 
-  /* "ext/_sparse.pyx":435
+  /* "ext/_sparse.pyx":434
  *     applies W1 -= lr * X_b^T D1 directly, each thread owning a block of columns.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -34685,13 +34477,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 435, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 434, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 435, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 434, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 435, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 434, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 435, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 434, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -34702,72 +34494,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 435, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 434, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":436
+  /* "ext/_sparse.pyx":435
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 436, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 435, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":437
+  /* "ext/_sparse.pyx":436
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 437, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 436, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":438
+  /* "ext/_sparse.pyx":437
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 438, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 437, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":439
+  /* "ext/_sparse.pyx":438
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 439, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_float__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 438, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":440
+  /* "ext/_sparse.pyx":439
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 440, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 439, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":441
+  /* "ext/_sparse.pyx":440
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples             # <<<<<<<<<<<<<<
@@ -34781,7 +34573,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_rows = __pyx_t_13;
 
-  /* "ext/_sparse.pyx":442
+  /* "ext/_sparse.pyx":441
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -34792,7 +34584,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":443
+  /* "ext/_sparse.pyx":442
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -34809,14 +34601,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 442, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 442, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 442, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 442, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
@@ -34826,7 +34618,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":444
+    /* "ext/_sparse.pyx":443
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")             # <<<<<<<<<<<<<<
@@ -34839,14 +34631,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_kp_u_batch_must_hold_1_to_buffer_size};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 444, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 443, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 444, __pyx_L1_error)
+    __PYX_ERR(0, 443, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":443
+    /* "ext/_sparse.pyx":442
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -34855,7 +34647,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":445
+  /* "ext/_sparse.pyx":444
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)             # <<<<<<<<<<<<<<
@@ -34864,9 +34656,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_1 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_1);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 445, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 444, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 445, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_float, (int (*)(char *, PyObject *)) __pyx_memview_set_float, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 444, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -34875,32 +34667,32 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 445, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 444, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/_sparse.pyx":446
+  /* "ext/_sparse.pyx":445
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
 */
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 446, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 445, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 446, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 445, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 446, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 445, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 446, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 445, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":447
+    /* "ext/_sparse.pyx":446
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")             # <<<<<<<<<<<<<<
@@ -34913,14 +34705,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_workspace_doesn_t_fit_the_networ};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 447, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 446, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 447, __pyx_L1_error)
+    __PYX_ERR(0, 446, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":446
+    /* "ext/_sparse.pyx":445
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
@@ -34929,7 +34721,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":448
+  /* "ext/_sparse.pyx":447
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -34937,12 +34729,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
  *     cdef floating[:, ::1] D1 = ws.D1
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -34962,10 +34754,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 448, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 447, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (!__pyx_t_16) {
 
@@ -34976,12 +34768,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     goto __pyx_L8_bool_binop_done;
   }
   __pyx_t_1 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -35001,12 +34793,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 448, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 447, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
@@ -35016,7 +34808,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":449
+    /* "ext/_sparse.pyx":448
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")             # <<<<<<<<<<<<<<
@@ -35029,14 +34821,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_batch_index_out_of_range};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 449, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 448, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 449, __pyx_L1_error)
+    __PYX_ERR(0, 448, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":448
+    /* "ext/_sparse.pyx":447
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -35045,91 +34837,91 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":450
+  /* "ext/_sparse.pyx":449
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 450, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 449, __pyx_L1_error)
   __pyx_v_D1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":451
+  /* "ext/_sparse.pyx":450
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 451, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 450, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":452
+  /* "ext/_sparse.pyx":451
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 452, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 451, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":453
+  /* "ext/_sparse.pyx":452
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 453, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 452, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":454
+  /* "ext/_sparse.pyx":453
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 454, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 453, __pyx_L1_error)
   __pyx_v_work = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":455
+  /* "ext/_sparse.pyx":454
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 455, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 454, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":456
+  /* "ext/_sparse.pyx":455
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
  *     cdef floating inv_n = (<floating> 1) / m
  *     cdef Py_ssize_t i, s, block, j0, j1
 */
-  __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 456, __pyx_L1_error)
+  __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 455, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_18;
   __pyx_t_18.memview = NULL;
   __pyx_t_18.data = NULL;
 
-  /* "ext/_sparse.pyx":457
+  /* "ext/_sparse.pyx":456
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m             # <<<<<<<<<<<<<<
@@ -35138,7 +34930,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_inv_n = (((float)1) / ((float)__pyx_v_m));
 
-  /* "ext/_sparse.pyx":460
+  /* "ext/_sparse.pyx":459
  *     cdef Py_ssize_t i, s, block, j0, j1
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1             # <<<<<<<<<<<<<<
@@ -35157,7 +34949,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_blocks = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":461
+  /* "ext/_sparse.pyx":460
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
@@ -35167,7 +34959,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":462
+  /* "ext/_sparse.pyx":461
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -35180,7 +34972,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":463
+        /* "ext/_sparse.pyx":462
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
@@ -35193,7 +34985,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__transpose((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_19 * __pyx_v_W2.strides[0]) )) + __pyx_t_20)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_21 * __pyx_v_W2T.strides[0]) )) + __pyx_t_22)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":464
+        /* "ext/_sparse.pyx":463
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -35204,7 +34996,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_W2.data + __pyx_t_22 * __pyx_v_acc_W2.strides[0]) )) + __pyx_t_21)) )))), 0, (((__pyx_v_n_threads * __pyx_v_h) * __pyx_v_k) * (sizeof(float)))));
 
-        /* "ext/_sparse.pyx":465
+        /* "ext/_sparse.pyx":464
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -35215,7 +35007,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_b1.data + __pyx_t_21 * __pyx_v_acc_b1.strides[0]) )) + __pyx_t_22)) )))), 0, ((__pyx_v_n_threads * __pyx_v_h) * (sizeof(float)))));
 
-        /* "ext/_sparse.pyx":466
+        /* "ext/_sparse.pyx":465
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -35226,7 +35018,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_acc_b2.data + __pyx_t_22 * __pyx_v_acc_b2.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_n_threads * __pyx_v_k) * (sizeof(float)))));
 
-        /* "ext/_sparse.pyx":467
+        /* "ext/_sparse.pyx":466
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
@@ -35237,7 +35029,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_22 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_21 * __pyx_v_stats.strides[0]) )) + __pyx_t_22)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":468
+        /* "ext/_sparse.pyx":467
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -35267,7 +35059,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_i = (Py_ssize_t)(0 + 1 * __pyx_t_23);
 
-                            /* "ext/_sparse.pyx":469
+                            /* "ext/_sparse.pyx":468
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
@@ -35281,7 +35073,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             #endif
                             __pyx_v_t = __pyx_t_14;
 
-                            /* "ext/_sparse.pyx":470
+                            /* "ext/_sparse.pyx":469
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -35296,7 +35088,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_26 = __pyx_v_i;
                             __pyx_t_27 = (*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_26)) )));
 
-                            /* "ext/_sparse.pyx":471
+                            /* "ext/_sparse.pyx":470
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -35310,7 +35102,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_32 = 0;
                             __pyx_t_33 = 0;
 
-                            /* "ext/_sparse.pyx":472
+                            /* "ext/_sparse.pyx":471
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],             # <<<<<<<<<<<<<<
@@ -35324,7 +35116,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_38 = __pyx_v_t;
                             __pyx_t_39 = __pyx_v_h;
 
-                            /* "ext/_sparse.pyx":473
+                            /* "ext/_sparse.pyx":472
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
@@ -35340,7 +35132,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_46 = __pyx_v_t;
                             __pyx_t_47 = 0;
 
-                            /* "ext/_sparse.pyx":470
+                            /* "ext/_sparse.pyx":469
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -35361,7 +35153,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":474
+        /* "ext/_sparse.pyx":473
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
@@ -35375,7 +35167,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         for (__pyx_t_49 = 0; __pyx_t_49 < __pyx_t_48; __pyx_t_49+=1) {
           __pyx_v_t = __pyx_t_49;
 
-          /* "ext/_sparse.pyx":475
+          /* "ext/_sparse.pyx":474
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
@@ -35386,7 +35178,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
           __pyx_t_46 = 0;
           __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_47 * __pyx_v_stats.strides[0]) )) + __pyx_t_46)) ))));
 
-          /* "ext/_sparse.pyx":476
+          /* "ext/_sparse.pyx":475
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
@@ -35400,7 +35192,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 
       }
 
-      /* "ext/_sparse.pyx":462
+      /* "ext/_sparse.pyx":461
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -35417,7 +35209,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":477
+  /* "ext/_sparse.pyx":476
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
@@ -35446,23 +35238,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   if (__pyx_t_16) {
 
 
-    /* "ext/_sparse.pyx":478
+    /* "ext/_sparse.pyx":477
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
 */
-    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 478, __pyx_L1_error)
+    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 477, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 478, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 477, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 478, __pyx_L1_error)
+    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 477, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
     __Pyx_GIVEREF(__pyx_t_4);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 478, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 477, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_5);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 478, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 477, __pyx_L1_error);
     __pyx_t_4 = 0;
     __pyx_t_5 = 0;
     {
@@ -35476,7 +35268,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
     __pyx_t_6 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":477
+    /* "ext/_sparse.pyx":476
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
@@ -35485,43 +35277,43 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":479
+  /* "ext/_sparse.pyx":478
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count             # <<<<<<<<<<<<<<
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
 */
-  __pyx_t_50 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_50.memview)) __PYX_ERR(0, 479, __pyx_L1_error)
+  __pyx_t_50 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_50.memview)) __PYX_ERR(0, 478, __pyx_L1_error)
   __pyx_v_tile_count = __pyx_t_50;
   __pyx_t_50.memview = NULL;
   __pyx_t_50.data = NULL;
 
-  /* "ext/_sparse.pyx":480
+  /* "ext/_sparse.pyx":479
  *         return loss / m, int(correct)
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
 */
-  __pyx_t_51 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_51.memview)) __PYX_ERR(0, 480, __pyx_L1_error)
+  __pyx_t_51 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_51.memview)) __PYX_ERR(0, 479, __pyx_L1_error)
   __pyx_v_tile_rows = __pyx_t_51;
   __pyx_t_51.memview = NULL;
   __pyx_t_51.data = NULL;
 
-  /* "ext/_sparse.pyx":481
+  /* "ext/_sparse.pyx":480
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals             # <<<<<<<<<<<<<<
  *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 481, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_float(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 480, __pyx_L1_error)
   __pyx_v_tile_vals = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":482
+  /* "ext/_sparse.pyx":481
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]             # <<<<<<<<<<<<<<
@@ -35546,7 +35338,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   __pyx_L24_bool_binop_done:;
   __pyx_v_tiled = __pyx_t_16;
 
-  /* "ext/_sparse.pyx":483
+  /* "ext/_sparse.pyx":482
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -35559,7 +35351,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":484
+        /* "ext/_sparse.pyx":483
  *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:
  *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel             # <<<<<<<<<<<<<<
@@ -35568,7 +35360,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
         if (__pyx_v_tiled) {
 
-          /* "ext/_sparse.pyx":485
+          /* "ext/_sparse.pyx":484
  *     with nogil:
  *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
  *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,             # <<<<<<<<<<<<<<
@@ -35581,7 +35373,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
           __pyx_t_44 = 0;
           __pyx_t_43 = 0;
 
-          /* "ext/_sparse.pyx":486
+          /* "ext/_sparse.pyx":485
  *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
  *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
  *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],             # <<<<<<<<<<<<<<
@@ -35595,7 +35387,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
           __pyx_t_38 = 0;
           __pyx_t_37 = 0;
 
-          /* "ext/_sparse.pyx":487
+          /* "ext/_sparse.pyx":486
  *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
  *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
  *                           &tile_vals[0, 0], &W1[0, 0])             # <<<<<<<<<<<<<<
@@ -35607,7 +35399,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
           __pyx_t_34 = 0;
           __pyx_t_33 = 0;
 
-          /* "ext/_sparse.pyx":485
+          /* "ext/_sparse.pyx":484
  *     with nogil:
  *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
  *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,             # <<<<<<<<<<<<<<
@@ -35616,7 +35408,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
           __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__scatter_tile((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_47)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_46)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_45)) )))), (&(*((float const  *) ( /* dim=0 */ ((char *) (((float const  *) __pyx_v_lut.data) + __pyx_t_44)) )))), 0, __pyx_v_m, (&(*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_43)) )))), (-__pyx_v_lr), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_D1.data + __pyx_t_42 * __pyx_v_D1.strides[0]) )) + __pyx_t_41)) )))), (__pyx_v_W1.shape[0]), __pyx_v_h, (&(*((Py_ssize_t *) ( /* dim=1 */ ((char *) (((Py_ssize_t *) ( /* dim=0 */ (__pyx_v_tile_count.data + __pyx_t_40 * __pyx_v_tile_count.strides[0]) )) + __pyx_t_39)) )))), (&(*((int *) ( /* dim=1 */ ((char *) (((int *) ( /* dim=0 */ (__pyx_v_tile_rows.data + __pyx_t_38 * __pyx_v_tile_rows.strides[0]) )) + __pyx_t_37)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_tile_vals.data + __pyx_t_36 * __pyx_v_tile_vals.strides[0]) )) + __pyx_t_35)) )))), (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_34 * __pyx_v_W1.strides[0]) )) + __pyx_t_33)) )))));
 
-          /* "ext/_sparse.pyx":484
+          /* "ext/_sparse.pyx":483
  *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:
  *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel             # <<<<<<<<<<<<<<
@@ -35625,7 +35417,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
         }
 
-        /* "ext/_sparse.pyx":489
+        /* "ext/_sparse.pyx":488
  *                           &tile_vals[0, 0], &W1[0, 0])
  *         # W1 -= lr * X_b^T D1, column block by column block
  *         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -35660,7 +35452,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_block = (Py_ssize_t)(0 + 1 * __pyx_t_24);
 
-                            /* "ext/_sparse.pyx":490
+                            /* "ext/_sparse.pyx":489
  *         # W1 -= lr * X_b^T D1, column block by column block
  *         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks             # <<<<<<<<<<<<<<
@@ -35669,7 +35461,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
                             __pyx_v_j0 = ((__pyx_v_block * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":491
+                            /* "ext/_sparse.pyx":490
  *         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks             # <<<<<<<<<<<<<<
@@ -35678,7 +35470,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
 */
                             __pyx_v_j1 = (((__pyx_v_block + 1) * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":492
+                            /* "ext/_sparse.pyx":491
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):             # <<<<<<<<<<<<<<
@@ -35692,7 +35484,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                             for (__pyx_t_54 = 0; __pyx_t_54 < __pyx_t_53; __pyx_t_54+=1) {
                               __pyx_v_s = __pyx_t_54;
 
-                              /* "ext/_sparse.pyx":493
+                              /* "ext/_sparse.pyx":492
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
@@ -35707,7 +35499,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                               __pyx_t_38 = __pyx_v_s;
                               __pyx_t_39 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":494
+                              /* "ext/_sparse.pyx":493
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)             # <<<<<<<<<<<<<<
@@ -35717,7 +35509,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
                               __pyx_t_40 = 0;
                               __pyx_t_41 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":493
+                              /* "ext/_sparse.pyx":492
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
@@ -35740,7 +35532,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":495
+        /* "ext/_sparse.pyx":494
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
@@ -35751,7 +35543,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_40 = 0;
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((float *) ( /* dim=1 */ ((char *) (((float *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_41 * __pyx_v_W2.strides[0]) )) + __pyx_t_40)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-        /* "ext/_sparse.pyx":496
+        /* "ext/_sparse.pyx":495
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -35761,7 +35553,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_40 = 0;
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b1.data) + __pyx_t_40)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-        /* "ext/_sparse.pyx":497
+        /* "ext/_sparse.pyx":496
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -35771,7 +35563,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
         __pyx_fuse_0__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((float *) ( /* dim=0 */ ((char *) (((float *) __pyx_v_b2.data) + __pyx_t_40)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
       }
 
-      /* "ext/_sparse.pyx":483
+      /* "ext/_sparse.pyx":482
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -35788,21 +35580,21 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":498
+  /* "ext/_sparse.pyx":497
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss / m, int(correct)             # <<<<<<<<<<<<<<
 */
-  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 498, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 497, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 498, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 497, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 498, __pyx_L1_error)
+  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 497, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 498, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 497, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 498, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 497, __pyx_L1_error);
   __pyx_t_6 = 0;
   __pyx_t_5 = 0;
   {
@@ -35816,7 +35608,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_14minibatch_step(CYTHON_UNUSED PyObje
   __pyx_t_4 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":427
+  /* "ext/_sparse.pyx":426
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -35910,81 +35702,81 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_17minibatch_step(PyObject
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_inputs,&__pyx_mstate_global->__pyx_n_u_batch,&__pyx_mstate_global->__pyx_n_u_W1,&__pyx_mstate_global->__pyx_n_u_b1,&__pyx_mstate_global->__pyx_n_u_W2,&__pyx_mstate_global->__pyx_n_u_b2,&__pyx_mstate_global->__pyx_n_u_lr,&__pyx_mstate_global->__pyx_n_u_ws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 427, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 426, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 426, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "minibatch_step", 0) < (0)) __PYX_ERR(0, 426, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 8; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 427, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, i); __PYX_ERR(0, 426, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 8)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 426, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 426, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 426, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 426, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 426, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_VARARGS(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 426, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_VARARGS(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 426, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_VARARGS(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 427, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 426, __pyx_L3_error)
     }
     __pyx_v_inputs = ((struct __pyx_obj_6mlpgui_7_sparse_CsrInputs *)values[0]);
-    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
-    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
-    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
-    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
-    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 427, __pyx_L3_error)
-    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[6]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 428, __pyx_L3_error)
+    __pyx_v_batch = __Pyx_PyObject_to_MemoryviewSlice_dc_Py_ssize_t__const__(values[1], 0); if (unlikely(!__pyx_v_batch.memview)) __PYX_ERR(0, 426, __pyx_L3_error)
+    __pyx_v_W1 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[2], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W1.memview)) __PYX_ERR(0, 426, __pyx_L3_error)
+    __pyx_v_b1 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b1.memview)) __PYX_ERR(0, 426, __pyx_L3_error)
+    __pyx_v_W2 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_W2.memview)) __PYX_ERR(0, 426, __pyx_L3_error)
+    __pyx_v_b2 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_b2.memview)) __PYX_ERR(0, 426, __pyx_L3_error)
+    __pyx_v_lr = __Pyx_PyFloat_AsDouble(values[6]); if (unlikely((__pyx_v_lr == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 427, __pyx_L3_error)
     __pyx_v_ws = ((struct __pyx_obj_6mlpgui_7_sparse_Workspace *)values[7]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 427, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("minibatch_step", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 426, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -36000,8 +35792,8 @@ static PyObject *__pyx_fuse_1__pyx_pw_6mlpgui_7_sparse_17minibatch_step(PyObject
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 427, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 428, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_inputs), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, 1, "inputs", 0))) __PYX_ERR(0, 426, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_ws), __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, 1, "ws", 0))) __PYX_ERR(0, 427, __pyx_L1_error)
   __pyx_r = __pyx_pf_6mlpgui_7_sparse_16minibatch_step(__pyx_self, __pyx_v_inputs, __pyx_v_batch, __pyx_v_W1, __pyx_v_b1, __pyx_v_W2, __pyx_v_b2, __pyx_v_lr, __pyx_v_ws);
 
   /* function exit code */
@@ -36119,7 +35911,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1minibatch_step", 0);
 
-  /* "ext/_sparse.pyx":435
+  /* "ext/_sparse.pyx":434
  *     applies W1 -= lr * X_b^T D1 directly, each thread owning a block of columns.
  *     """
  *     inputs.check(W1, b1, W2, b2)             # <<<<<<<<<<<<<<
@@ -36128,13 +35920,13 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_2 = ((PyObject *)__pyx_v_inputs);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 435, __pyx_L1_error)
+  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 434, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 435, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_b1, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 434, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 435, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 434, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 435, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_b2, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 434, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 0;
   {
@@ -36145,72 +35937,72 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 435, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 434, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/_sparse.pyx":436
+  /* "ext/_sparse.pyx":435
  *     """
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr             # <<<<<<<<<<<<<<
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 436, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_index_t__const__(__pyx_v_inputs->indptr, 0); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 435, __pyx_L1_error)
   __pyx_v_indptr = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/_sparse.pyx":437
+  /* "ext/_sparse.pyx":436
  *     inputs.check(W1, b1, W2, b2)
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices             # <<<<<<<<<<<<<<
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 437, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->indices, 0); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 436, __pyx_L1_error)
   __pyx_v_indices = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/_sparse.pyx":438
+  /* "ext/_sparse.pyx":437
  *     cdef const index_t[::1] indptr = inputs.indptr
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes             # <<<<<<<<<<<<<<
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
 */
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 438, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn___pyx_t_6mlpgui_7_sparse_code_t__const__(__pyx_v_inputs->codes, 0); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 437, __pyx_L1_error)
   __pyx_v_codes = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/_sparse.pyx":439
+  /* "ext/_sparse.pyx":438
  *     cdef const int[::1] indices = inputs.indices
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut             # <<<<<<<<<<<<<<
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
 */
-  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 439, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_v_inputs->lut, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 438, __pyx_L1_error)
   __pyx_v_lut = __pyx_t_11;
   __pyx_t_11.memview = NULL;
   __pyx_t_11.data = NULL;
 
-  /* "ext/_sparse.pyx":440
+  /* "ext/_sparse.pyx":439
  *     cdef const code_t[::1] codes = inputs.codes
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 440, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_int__const__(__pyx_v_inputs->y, 0); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 439, __pyx_L1_error)
   __pyx_v_y = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/_sparse.pyx":441
+  /* "ext/_sparse.pyx":440
  *     cdef const floating[::1] lut = inputs.lut
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples             # <<<<<<<<<<<<<<
@@ -36224,7 +36016,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_rows = __pyx_t_13;
 
-  /* "ext/_sparse.pyx":442
+  /* "ext/_sparse.pyx":441
  *     cdef const int[::1] y = inputs.y
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads             # <<<<<<<<<<<<<<
@@ -36235,7 +36027,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_threads = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":443
+  /* "ext/_sparse.pyx":442
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -36252,14 +36044,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_1 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 442, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 442, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_GetItemInt(__pyx_t_6, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 442, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 443, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGt_int_object(__pyx_t_1, __pyx_t_5, Py_GT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 442, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
@@ -36269,7 +36061,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":444
+    /* "ext/_sparse.pyx":443
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")             # <<<<<<<<<<<<<<
@@ -36282,14 +36074,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_1, __pyx_mstate_global->__pyx_kp_u_batch_must_hold_1_to_buffer_size};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 444, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 443, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 444, __pyx_L1_error)
+    __PYX_ERR(0, 443, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":443
+    /* "ext/_sparse.pyx":442
  *     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
  *     cdef int n_threads = ws.n_threads
  *     if m < 1 or m > ws.D1.shape[0]:             # <<<<<<<<<<<<<<
@@ -36298,7 +36090,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":445
+  /* "ext/_sparse.pyx":444
  *     if m < 1 or m > ws.D1.shape[0]:
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)             # <<<<<<<<<<<<<<
@@ -36307,9 +36099,9 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_t_1 = ((PyObject *)__pyx_v_ws);
   __Pyx_INCREF(__pyx_t_1);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 445, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_W1, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 444, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 445, __pyx_L1_error)
+  __pyx_t_4 = __pyx_memoryview_fromslice(__pyx_v_W2, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 444, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -36318,32 +36110,32 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 445, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 444, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/_sparse.pyx":446
+  /* "ext/_sparse.pyx":445
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
 */
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 446, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_v_ws->D1, __pyx_mstate_global->__pyx_n_u_shape); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 445, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 446, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_GetItemInt(__pyx_t_5, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_OwnStrongReference); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 445, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 446, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_h); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 445, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 446, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_PyObject_CompareBoolNe_object_int(__pyx_t_4, __pyx_t_5, Py_NE); if (unlikely((__pyx_t_15 < 0))) __PYX_ERR(0, 445, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":447
+    /* "ext/_sparse.pyx":446
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")             # <<<<<<<<<<<<<<
@@ -36356,14 +36148,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_mstate_global->__pyx_kp_u_workspace_doesn_t_fit_the_networ};
       __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 447, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 446, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     __Pyx_Raise(__pyx_t_5, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __PYX_ERR(0, 447, __pyx_L1_error)
+    __PYX_ERR(0, 446, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":446
+    /* "ext/_sparse.pyx":445
  *         raise ValueError("batch must hold 1 to buffer-size samples")
  *     ws.check(W1, W2, False)
  *     if ws.D1.shape[1] != h:             # <<<<<<<<<<<<<<
@@ -36372,7 +36164,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":448
+  /* "ext/_sparse.pyx":447
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -36380,12 +36172,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
  *     cdef floating[:, ::1] D1 = ws.D1
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_min); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -36405,10 +36197,10 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 448, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 447, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolLt_object_int(__pyx_t_5, __pyx_mstate_global->__pyx_int_0, Py_LT); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   if (!__pyx_t_16) {
 
@@ -36419,12 +36211,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     goto __pyx_L8_bool_binop_done;
   }
   __pyx_t_1 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_max); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_batch, 1, (PyObject *(*)(char *)) __pyx_memview_get_Py_ssize_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   #if CYTHON_UNPACK_METHODS
@@ -36444,12 +36236,12 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 448, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 447, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n_rows); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyObject_CompareBoolGe_object_int(__pyx_t_5, __pyx_t_4, Py_GE); if (unlikely((__pyx_t_16 < 0))) __PYX_ERR(0, 447, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
@@ -36459,7 +36251,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   if (unlikely(__pyx_t_15)) {
 
 
-    /* "ext/_sparse.pyx":449
+    /* "ext/_sparse.pyx":448
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")             # <<<<<<<<<<<<<<
@@ -36472,14 +36264,14 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_batch_index_out_of_range};
       __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 449, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 448, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
     }
     __Pyx_Raise(__pyx_t_4, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __PYX_ERR(0, 449, __pyx_L1_error)
+    __PYX_ERR(0, 448, __pyx_L1_error)
 
-    /* "ext/_sparse.pyx":448
+    /* "ext/_sparse.pyx":447
  *     if ws.D1.shape[1] != h:
  *         raise ValueError("workspace doesn't fit the network")
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:             # <<<<<<<<<<<<<<
@@ -36488,91 +36280,91 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":450
+  /* "ext/_sparse.pyx":449
  *     if np.min(batch) < 0 or np.max(batch) >= n_rows:
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 450, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->D1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 449, __pyx_L1_error)
   __pyx_v_D1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":451
+  /* "ext/_sparse.pyx":450
  *         raise IndexError("batch index out of range")
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 451, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_W2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 450, __pyx_L1_error)
   __pyx_v_acc_W2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":452
+  /* "ext/_sparse.pyx":451
  *     cdef floating[:, ::1] D1 = ws.D1
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 452, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 451, __pyx_L1_error)
   __pyx_v_acc_b1 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":453
+  /* "ext/_sparse.pyx":452
  *     cdef floating[:, ::1] acc_W2 = ws.acc_W2
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 453, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->acc_b2, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 452, __pyx_L1_error)
   __pyx_v_acc_b2 = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":454
+  /* "ext/_sparse.pyx":453
  *     cdef floating[:, ::1] acc_b1 = ws.acc_b1
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 454, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->work, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 453, __pyx_L1_error)
   __pyx_v_work = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":455
+  /* "ext/_sparse.pyx":454
  *     cdef floating[:, ::1] acc_b2 = ws.acc_b2
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T             # <<<<<<<<<<<<<<
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 455, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->W2T, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 454, __pyx_L1_error)
   __pyx_v_W2T = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":456
+  /* "ext/_sparse.pyx":455
  *     cdef floating[:, ::1] work = ws.work
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats             # <<<<<<<<<<<<<<
  *     cdef floating inv_n = (<floating> 1) / m
  *     cdef Py_ssize_t i, s, block, j0, j1
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 456, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->stats, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 455, __pyx_L1_error)
   __pyx_v_stats = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":457
+  /* "ext/_sparse.pyx":456
  *     cdef floating[:, ::1] W2T = ws.W2T
  *     cdef double[:, ::1] stats = ws.stats
  *     cdef floating inv_n = (<floating> 1) / m             # <<<<<<<<<<<<<<
@@ -36581,7 +36373,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   __pyx_v_inv_n = (((double)1) / ((double)__pyx_v_m));
 
-  /* "ext/_sparse.pyx":460
+  /* "ext/_sparse.pyx":459
  *     cdef Py_ssize_t i, s, block, j0, j1
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1             # <<<<<<<<<<<<<<
@@ -36600,7 +36392,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
   __pyx_v_n_blocks = __pyx_t_14;
 
-  /* "ext/_sparse.pyx":461
+  /* "ext/_sparse.pyx":460
  *     cdef int t
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0             # <<<<<<<<<<<<<<
@@ -36610,7 +36402,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   __pyx_v_loss = 0.0;
   __pyx_v_correct = 0.0;
 
-  /* "ext/_sparse.pyx":462
+  /* "ext/_sparse.pyx":461
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -36623,7 +36415,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":463
+        /* "ext/_sparse.pyx":462
  *     cdef double loss = 0, correct = 0
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)             # <<<<<<<<<<<<<<
@@ -36636,7 +36428,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__transpose((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_18 * __pyx_v_W2.strides[0]) )) + __pyx_t_19)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2T.data + __pyx_t_20 * __pyx_v_W2T.strides[0]) )) + __pyx_t_21)) )))), __pyx_v_h, __pyx_v_k);
 
-        /* "ext/_sparse.pyx":464
+        /* "ext/_sparse.pyx":463
  *     with nogil:
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -36647,7 +36439,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_20 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_W2.data + __pyx_t_21 * __pyx_v_acc_W2.strides[0]) )) + __pyx_t_20)) )))), 0, (((__pyx_v_n_threads * __pyx_v_h) * __pyx_v_k) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":465
+        /* "ext/_sparse.pyx":464
  *         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -36658,7 +36450,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_b1.data + __pyx_t_20 * __pyx_v_acc_b1.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_n_threads * __pyx_v_h) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":466
+        /* "ext/_sparse.pyx":465
  *         memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))             # <<<<<<<<<<<<<<
@@ -36669,7 +36461,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_20 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_acc_b2.data + __pyx_t_21 * __pyx_v_acc_b2.strides[0]) )) + __pyx_t_20)) )))), 0, ((__pyx_v_n_threads * __pyx_v_k) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":467
+        /* "ext/_sparse.pyx":466
  *         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))             # <<<<<<<<<<<<<<
@@ -36680,7 +36472,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_21 = 0;
         (void)(memset((&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_20 * __pyx_v_stats.strides[0]) )) + __pyx_t_21)) )))), 0, ((__pyx_v_n_threads * __pyx_e_6mlpgui_7_sparse_PAD) * (sizeof(double)))));
 
-        /* "ext/_sparse.pyx":468
+        /* "ext/_sparse.pyx":467
  *         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -36710,7 +36502,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_i = (Py_ssize_t)(0 + 1 * __pyx_t_22);
 
-                            /* "ext/_sparse.pyx":469
+                            /* "ext/_sparse.pyx":468
  *         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()             # <<<<<<<<<<<<<<
@@ -36724,7 +36516,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             #endif
                             __pyx_v_t = __pyx_t_14;
 
-                            /* "ext/_sparse.pyx":470
+                            /* "ext/_sparse.pyx":469
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -36739,7 +36531,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_25 = __pyx_v_i;
                             __pyx_t_26 = (*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_25)) )));
 
-                            /* "ext/_sparse.pyx":471
+                            /* "ext/_sparse.pyx":470
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,             # <<<<<<<<<<<<<<
@@ -36753,7 +36545,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_31 = 0;
                             __pyx_t_32 = 0;
 
-                            /* "ext/_sparse.pyx":472
+                            /* "ext/_sparse.pyx":471
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],             # <<<<<<<<<<<<<<
@@ -36767,7 +36559,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_37 = __pyx_v_t;
                             __pyx_t_38 = __pyx_v_h;
 
-                            /* "ext/_sparse.pyx":473
+                            /* "ext/_sparse.pyx":472
  *                     &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])             # <<<<<<<<<<<<<<
@@ -36783,7 +36575,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             __pyx_t_45 = __pyx_v_t;
                             __pyx_t_46 = 0;
 
-                            /* "ext/_sparse.pyx":470
+                            /* "ext/_sparse.pyx":469
  *         for i in prange(m, schedule="static", num_threads=n_threads):
  *             t = threadid()
  *             _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],             # <<<<<<<<<<<<<<
@@ -36804,7 +36596,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":474
+        /* "ext/_sparse.pyx":473
  *                     &D1[i, 0], &work[t, 0], &work[t, h],
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):             # <<<<<<<<<<<<<<
@@ -36818,7 +36610,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         for (__pyx_t_48 = 0; __pyx_t_48 < __pyx_t_47; __pyx_t_48+=1) {
           __pyx_v_t = __pyx_t_48;
 
-          /* "ext/_sparse.pyx":475
+          /* "ext/_sparse.pyx":474
  *                     &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
  *         for t in range(n_threads):
  *             loss += stats[t, 0]             # <<<<<<<<<<<<<<
@@ -36829,7 +36621,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
           __pyx_t_45 = 0;
           __pyx_v_loss = (__pyx_v_loss + (*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_stats.data + __pyx_t_46 * __pyx_v_stats.strides[0]) )) + __pyx_t_45)) ))));
 
-          /* "ext/_sparse.pyx":476
+          /* "ext/_sparse.pyx":475
  *         for t in range(n_threads):
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]             # <<<<<<<<<<<<<<
@@ -36843,7 +36635,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 
       }
 
-      /* "ext/_sparse.pyx":462
+      /* "ext/_sparse.pyx":461
  *     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
  *     cdef double loss = 0, correct = 0
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -36860,7 +36652,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":477
+  /* "ext/_sparse.pyx":476
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
@@ -36889,23 +36681,23 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   if (__pyx_t_16) {
 
 
-    /* "ext/_sparse.pyx":478
+    /* "ext/_sparse.pyx":477
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)             # <<<<<<<<<<<<<<
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
 */
-    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 478, __pyx_L1_error)
+    __pyx_t_4 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 477, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 478, __pyx_L1_error)
+    __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 477, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 478, __pyx_L1_error)
+    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 477, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
     __Pyx_GIVEREF(__pyx_t_4);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 478, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_4) != (0)) __PYX_ERR(0, 477, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_5);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 478, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 477, __pyx_L1_error);
     __pyx_t_4 = 0;
     __pyx_t_5 = 0;
     {
@@ -36919,7 +36711,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
     __pyx_t_6 = 0;
     goto __pyx_L0;
 
-    /* "ext/_sparse.pyx":477
+    /* "ext/_sparse.pyx":476
  *             loss += stats[t, 0]
  *             correct += stats[t, 1]
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone             # <<<<<<<<<<<<<<
@@ -36928,43 +36720,43 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/_sparse.pyx":479
+  /* "ext/_sparse.pyx":478
  *     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
  *         return loss / m, int(correct)
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count             # <<<<<<<<<<<<<<
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
 */
-  __pyx_t_49 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_49.memview)) __PYX_ERR(0, 479, __pyx_L1_error)
+  __pyx_t_49 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_Py_ssize_t(__pyx_v_ws->tile_count, PyBUF_WRITABLE); if (unlikely(!__pyx_t_49.memview)) __PYX_ERR(0, 478, __pyx_L1_error)
   __pyx_v_tile_count = __pyx_t_49;
   __pyx_t_49.memview = NULL;
   __pyx_t_49.data = NULL;
 
-  /* "ext/_sparse.pyx":480
+  /* "ext/_sparse.pyx":479
  *         return loss / m, int(correct)
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows             # <<<<<<<<<<<<<<
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
 */
-  __pyx_t_50 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_50.memview)) __PYX_ERR(0, 480, __pyx_L1_error)
+  __pyx_t_50 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_int(__pyx_v_ws->tile_rows, PyBUF_WRITABLE); if (unlikely(!__pyx_t_50.memview)) __PYX_ERR(0, 479, __pyx_L1_error)
   __pyx_v_tile_rows = __pyx_t_50;
   __pyx_t_50.memview = NULL;
   __pyx_t_50.data = NULL;
 
-  /* "ext/_sparse.pyx":481
+  /* "ext/_sparse.pyx":480
  *     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals             # <<<<<<<<<<<<<<
  *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:
 */
-  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 481, __pyx_L1_error)
+  __pyx_t_17 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_v_ws->tile_vals, PyBUF_WRITABLE); if (unlikely(!__pyx_t_17.memview)) __PYX_ERR(0, 480, __pyx_L1_error)
   __pyx_v_tile_vals = __pyx_t_17;
   __pyx_t_17.memview = NULL;
   __pyx_t_17.data = NULL;
 
-  /* "ext/_sparse.pyx":482
+  /* "ext/_sparse.pyx":481
  *     cdef int[:, ::1] tile_rows = ws.tile_rows
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]             # <<<<<<<<<<<<<<
@@ -36989,7 +36781,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   __pyx_L24_bool_binop_done:;
   __pyx_v_tiled = __pyx_t_16;
 
-  /* "ext/_sparse.pyx":483
+  /* "ext/_sparse.pyx":482
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -37002,7 +36794,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/_sparse.pyx":484
+        /* "ext/_sparse.pyx":483
  *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:
  *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel             # <<<<<<<<<<<<<<
@@ -37011,7 +36803,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
         if (__pyx_v_tiled) {
 
-          /* "ext/_sparse.pyx":485
+          /* "ext/_sparse.pyx":484
  *     with nogil:
  *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
  *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,             # <<<<<<<<<<<<<<
@@ -37024,7 +36816,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
           __pyx_t_43 = 0;
           __pyx_t_42 = 0;
 
-          /* "ext/_sparse.pyx":486
+          /* "ext/_sparse.pyx":485
  *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
  *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
  *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],             # <<<<<<<<<<<<<<
@@ -37038,7 +36830,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
           __pyx_t_37 = 0;
           __pyx_t_36 = 0;
 
-          /* "ext/_sparse.pyx":487
+          /* "ext/_sparse.pyx":486
  *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
  *                           &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
  *                           &tile_vals[0, 0], &W1[0, 0])             # <<<<<<<<<<<<<<
@@ -37050,7 +36842,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
           __pyx_t_33 = 0;
           __pyx_t_32 = 0;
 
-          /* "ext/_sparse.pyx":485
+          /* "ext/_sparse.pyx":484
  *     with nogil:
  *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
  *             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,             # <<<<<<<<<<<<<<
@@ -37059,7 +36851,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
           __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__scatter_tile((&(*((__pyx_t_6mlpgui_7_sparse_index_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_index_t const  *) __pyx_v_indptr.data) + __pyx_t_46)) )))), (&(*((int const  *) ( /* dim=0 */ ((char *) (((int const  *) __pyx_v_indices.data) + __pyx_t_45)) )))), (&(*((__pyx_t_6mlpgui_7_sparse_code_t const  *) ( /* dim=0 */ ((char *) (((__pyx_t_6mlpgui_7_sparse_code_t const  *) __pyx_v_codes.data) + __pyx_t_44)) )))), (&(*((double const  *) ( /* dim=0 */ ((char *) (((double const  *) __pyx_v_lut.data) + __pyx_t_43)) )))), 0, __pyx_v_m, (&(*((Py_ssize_t const  *) ( /* dim=0 */ ((char *) (((Py_ssize_t const  *) __pyx_v_batch.data) + __pyx_t_42)) )))), (-__pyx_v_lr), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_D1.data + __pyx_t_41 * __pyx_v_D1.strides[0]) )) + __pyx_t_40)) )))), (__pyx_v_W1.shape[0]), __pyx_v_h, (&(*((Py_ssize_t *) ( /* dim=1 */ ((char *) (((Py_ssize_t *) ( /* dim=0 */ (__pyx_v_tile_count.data + __pyx_t_39 * __pyx_v_tile_count.strides[0]) )) + __pyx_t_38)) )))), (&(*((int *) ( /* dim=1 */ ((char *) (((int *) ( /* dim=0 */ (__pyx_v_tile_rows.data + __pyx_t_37 * __pyx_v_tile_rows.strides[0]) )) + __pyx_t_36)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_tile_vals.data + __pyx_t_35 * __pyx_v_tile_vals.strides[0]) )) + __pyx_t_34)) )))), (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W1.data + __pyx_t_33 * __pyx_v_W1.strides[0]) )) + __pyx_t_32)) )))));
 
-          /* "ext/_sparse.pyx":484
+          /* "ext/_sparse.pyx":483
  *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:
  *         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel             # <<<<<<<<<<<<<<
@@ -37068,7 +36860,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
         }
 
-        /* "ext/_sparse.pyx":489
+        /* "ext/_sparse.pyx":488
  *                           &tile_vals[0, 0], &W1[0, 0])
  *         # W1 -= lr * X_b^T D1, column block by column block
  *         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):             # <<<<<<<<<<<<<<
@@ -37103,7 +36895,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                         {
                             __pyx_v_block = (Py_ssize_t)(0 + 1 * __pyx_t_23);
 
-                            /* "ext/_sparse.pyx":490
+                            /* "ext/_sparse.pyx":489
  *         # W1 -= lr * X_b^T D1, column block by column block
  *         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks             # <<<<<<<<<<<<<<
@@ -37112,7 +36904,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
                             __pyx_v_j0 = ((__pyx_v_block * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":491
+                            /* "ext/_sparse.pyx":490
  *         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks             # <<<<<<<<<<<<<<
@@ -37121,7 +36913,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
 */
                             __pyx_v_j1 = (((__pyx_v_block + 1) * __pyx_v_h) / __pyx_v_n_blocks);
 
-                            /* "ext/_sparse.pyx":492
+                            /* "ext/_sparse.pyx":491
  *             j0 = block * h // n_blocks
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):             # <<<<<<<<<<<<<<
@@ -37135,7 +36927,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                             for (__pyx_t_53 = 0; __pyx_t_53 < __pyx_t_52; __pyx_t_53+=1) {
                               __pyx_v_s = __pyx_t_53;
 
-                              /* "ext/_sparse.pyx":493
+                              /* "ext/_sparse.pyx":492
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
@@ -37150,7 +36942,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                               __pyx_t_37 = __pyx_v_s;
                               __pyx_t_38 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":494
+                              /* "ext/_sparse.pyx":493
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)             # <<<<<<<<<<<<<<
@@ -37160,7 +36952,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
                               __pyx_t_39 = 0;
                               __pyx_t_40 = __pyx_v_j0;
 
-                              /* "ext/_sparse.pyx":493
+                              /* "ext/_sparse.pyx":492
  *             j1 = (block + 1) * h // n_blocks
  *             for s in range(m):
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],             # <<<<<<<<<<<<<<
@@ -37183,7 +36975,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         #endif
 
 
-        /* "ext/_sparse.pyx":495
+        /* "ext/_sparse.pyx":494
  *                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)             # <<<<<<<<<<<<<<
@@ -37194,7 +36986,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_39 = 0;
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update_W2(__pyx_v_acc_W2, (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_W2.data + __pyx_t_40 * __pyx_v_W2.strides[0]) )) + __pyx_t_39)) )))), __pyx_v_h, __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr);
 
-        /* "ext/_sparse.pyx":496
+        /* "ext/_sparse.pyx":495
  *                          &W1[0, j0], h, j1 - j0, -lr)
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -37204,7 +36996,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_t_39 = 0;
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b1, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b1.data) + __pyx_t_39)) )))), __pyx_v_h, __pyx_v_n_threads, __pyx_v_lr, 0);
 
-        /* "ext/_sparse.pyx":497
+        /* "ext/_sparse.pyx":496
  *         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)             # <<<<<<<<<<<<<<
@@ -37214,7 +37006,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
         __pyx_fuse_1__pyx_f_6mlpgui_7_sparse__reduce_update(__pyx_v_acc_b2, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_b2.data) + __pyx_t_39)) )))), __pyx_v_k, __pyx_v_n_threads, __pyx_v_lr, 0);
       }
 
-      /* "ext/_sparse.pyx":483
+      /* "ext/_sparse.pyx":482
  *     cdef floating[:, ::1] tile_vals = ws.tile_vals
  *     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -37231,21 +37023,21 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
       }
   }
 
-  /* "ext/_sparse.pyx":498
+  /* "ext/_sparse.pyx":497
  *         _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
  *         _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
  *     return loss / m, int(correct)             # <<<<<<<<<<<<<<
 */
-  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 498, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble((__pyx_v_loss / ((double)__pyx_v_m))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 497, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 498, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromDouble(__pyx_v_correct); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 497, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 498, __pyx_L1_error)
+  __pyx_t_4 = PyTuple_New(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 497, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 498, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 497, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 498, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 497, __pyx_L1_error);
   __pyx_t_6 = 0;
   __pyx_t_5 = 0;
   {
@@ -37259,7 +37051,7 @@ static PyObject *__pyx_pf_6mlpgui_7_sparse_16minibatch_step(CYTHON_UNUSED PyObje
   __pyx_t_4 = 0;
   goto __pyx_L0;
 
-  /* "ext/_sparse.pyx":427
+  /* "ext/_sparse.pyx":426
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -40197,14 +39989,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_Workspace(__pyx_msta
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_Workspace", 0);
   /*--- Exttype __pyx_obj_6mlpgui_7_sparse_Workspace ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse_Workspace_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace)) __PYX_ERR(0, 292, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse_Workspace_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace)) __PYX_ERR(0, 291, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace = &__pyx_type_6mlpgui_7_sparse_Workspace;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 292, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 291, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace);
@@ -40214,8 +40006,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_6mlpgui_7_sparse_Workspace(__pyx_msta
     __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Workspace, (PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 292, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 292, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Workspace, (PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 291, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse_Workspace) < (0)) __PYX_ERR(0, 291, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -40232,14 +40024,14 @@ static int __Pyx_modinit_Exttype___pyx_defaults(__pyx_mstatetype *__pyx_mstate) 
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_defaults", 0);
   /*--- Exttype __pyx_defaults ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse___pyx_defaults_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_6mlpgui_7_sparse___pyx_defaults_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 357, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults = &__pyx_type_6mlpgui_7_sparse___pyx_defaults;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults) < (0)) __PYX_ERR(0, 358, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults) < (0)) __PYX_ERR(0, 357, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults);
@@ -41308,19 +41100,19 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_CsrInputs, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":323
+  /* "ext/_sparse.pyx":322
  *         self.stats = np.zeros((n_threads, PAD), np.float64)
  * 
  *     def check(self, W1, W2, bint full_batch):             # <<<<<<<<<<<<<<
  *         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
  *         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_6mlpgui_7_sparse_9Workspace_3check, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Workspace_check, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 323, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_6mlpgui_7_sparse_9Workspace_3check, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Workspace_check, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 322, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, __pyx_mstate_global->__pyx_n_u_check, __pyx_t_4) < (0)) __PYX_ERR(0, 323, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, __pyx_mstate_global->__pyx_n_u_check, __pyx_t_4) < (0)) __PYX_ERR(0, 322, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -41350,38 +41142,38 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse_Workspace, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/_sparse.pyx":358
+  /* "ext/_sparse.pyx":357
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
  *                     floating lr, Workspace ws, grads=None):
  *     """One full-batch gradient-descent step over CSR inputs; returns (loss, n_correct) before the update.
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_9full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_float_1_float_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_9full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_float_1_float_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_tuple[6]);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 358, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_5) < (0)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_11full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_double_1_double, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_11full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step_double_1_double, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_tuple[6]);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 358, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_5) < (0)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_1full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_1full_batch_step, 0, __pyx_mstate_global->__pyx_n_u_full_batch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 358, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 358, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 357, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_5)->arg0 = __pyx_t_9;
   __Pyx_GIVEREF(__pyx_t_9);
@@ -41392,42 +41184,42 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   __pyx_t_4 = 0;
   __pyx_t_4 = __pyx_t_5;
   __Pyx_INCREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_full_batch_step, __pyx_t_4) < (0)) __PYX_ERR(0, 358, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_full_batch_step, __pyx_t_4) < (0)) __PYX_ERR(0, 357, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/_sparse.pyx":427
+  /* "ext/_sparse.pyx":426
  * 
  * 
  * def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
  *                    floating lr, Workspace ws):
  *     """One gradient-descent step on the samples `batch` (indices into the CSR rows).
 */
-  __pyx_t_5 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 427, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyDict_NewPresized(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 426, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_15minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_float_1_float_1_f, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 427, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_6mlpgui_7_sparse_15minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_float_1_float_1_f, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 426, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_4) < (0)) __PYX_ERR(0, 427, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float, __pyx_t_4) < (0)) __PYX_ERR(0, 426, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_17minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_double_1_double_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 427, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_6mlpgui_7_sparse_17minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step_double_1_double_1, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 426, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_4) < (0)) __PYX_ERR(0, 427, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_double, __pyx_t_4) < (0)) __PYX_ERR(0, 426, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_3minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 427, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_6mlpgui_7_sparse_3minibatch_step, 0, __pyx_mstate_global->__pyx_n_u_minibatch_step, NULL, __pyx_mstate_global->__pyx_n_u_mlpgui__sparse, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 426, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 427, __pyx_L1_error)
-  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 427, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_6mlpgui_7_sparse___pyx_defaults)) __PYX_ERR(0, 426, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 426, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_t_4)->arg0 = __pyx_t_9;
   __Pyx_GIVEREF(__pyx_t_9);
@@ -41438,7 +41230,7 @@ __Pyx_RefNannySetupContext("PyInit__sparse", 0);
   __pyx_t_5 = 0;
   __pyx_t_5 = __pyx_t_4;
   __Pyx_INCREF(__pyx_t_5);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_minibatch_step, __pyx_t_5) < (0)) __PYX_ERR(0, 427, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_minibatch_step, __pyx_t_5) < (0)) __PYX_ERR(0, 426, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
@@ -41636,7 +41428,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[5]);
 
-  /* "ext/_sparse.pyx":358
+  /* "ext/_sparse.pyx":357
  * 
  * 
  * def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,             # <<<<<<<<<<<<<<
@@ -41645,7 +41437,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {Py_None};
-    __pyx_mstate_global->__pyx_tuple[6] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[6])) __PYX_ERR(0, 358, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[6] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[6])) __PYX_ERR(0, 357, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[6]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[6]);
@@ -41873,7 +41665,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_q_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 323};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 322};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_full_batch, __pyx_mstate->__pyx_n_u_d, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_check, __pyx_mstate->__pyx_kp_b_iso88591_A_3d_F_4r_q_BfAQ_4wfAS_2Rr_D_V1C, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
@@ -41888,32 +41680,32 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_q_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 358};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 357};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_grads};
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_full_batch_step_float_1_float_1, __pyx_mstate->__pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 358};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 357};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_grads};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_full_batch_step_double_1_double, __pyx_mstate->__pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 40, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 358};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 40, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 357};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_grads, __pyx_mstate->__pyx_n_u_indptr, __pyx_mstate->__pyx_n_u_indices, __pyx_mstate->__pyx_n_u_codes, __pyx_mstate->__pyx_n_u_lut, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_d, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n_threads, __pyx_mstate->__pyx_n_u_acc_W1, __pyx_mstate->__pyx_n_u_acc_W2, __pyx_mstate->__pyx_n_u_acc_b1, __pyx_mstate->__pyx_n_u_acc_b2, __pyx_mstate->__pyx_n_u_work, __pyx_mstate->__pyx_n_u_W2T, __pyx_mstate->__pyx_n_u_stats, __pyx_mstate->__pyx_n_u_tile_D, __pyx_mstate->__pyx_n_u_tile_count, __pyx_mstate->__pyx_n_u_tile_rows, __pyx_mstate->__pyx_n_u_tile_vals, __pyx_mstate->__pyx_n_u_inv_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_tile, __pyx_mstate->__pyx_n_u_n_tiles, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_loss, __pyx_mstate->__pyx_n_u_correct, __pyx_mstate->__pyx_n_u_gW1, __pyx_mstate->__pyx_n_u_gb1, __pyx_mstate->__pyx_n_u_gW2, __pyx_mstate->__pyx_n_u_gb2};
     __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_full_batch_step_float_1_float_1, __pyx_mstate->__pyx_kp_b_iso88591_0_T_Q_fAT_Q_V1_6_6_F_q_6_FRSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 427};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 426};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_batch, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws};
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_minibatch_step_float_1_float_1_f, __pyx_mstate->__pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 427};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 426};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_batch, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws};
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_minibatch_step_double_1_double_1, __pyx_mstate->__pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 39, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 427};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 39, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 426};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_inputs, __pyx_mstate->__pyx_n_u_batch, __pyx_mstate->__pyx_n_u_W1, __pyx_mstate->__pyx_n_u_b1, __pyx_mstate->__pyx_n_u_W2, __pyx_mstate->__pyx_n_u_b2, __pyx_mstate->__pyx_n_u_lr, __pyx_mstate->__pyx_n_u_ws, __pyx_mstate->__pyx_n_u_indptr, __pyx_mstate->__pyx_n_u_indices, __pyx_mstate->__pyx_n_u_codes, __pyx_mstate->__pyx_n_u_lut, __pyx_mstate->__pyx_n_u_y, __pyx_mstate->__pyx_n_u_m, __pyx_mstate->__pyx_n_u_h, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_n_rows, __pyx_mstate->__pyx_n_u_n_threads, __pyx_mstate->__pyx_n_u_D1, __pyx_mstate->__pyx_n_u_acc_W2, __pyx_mstate->__pyx_n_u_acc_b1, __pyx_mstate->__pyx_n_u_acc_b2, __pyx_mstate->__pyx_n_u_work, __pyx_mstate->__pyx_n_u_W2T, __pyx_mstate->__pyx_n_u_stats, __pyx_mstate->__pyx_n_u_inv_n, __pyx_mstate->__pyx_n_u_i, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_block, __pyx_mstate->__pyx_n_u_j0, __pyx_mstate->__pyx_n_u_j1, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_n_blocks, __pyx_mstate->__pyx_n_u_loss, __pyx_mstate->__pyx_n_u_correct, __pyx_mstate->__pyx_n_u_tile_count, __pyx_mstate->__pyx_n_u_tile_rows, __pyx_mstate->__pyx_n_u_tile_vals, __pyx_mstate->__pyx_n_u_tiled};
     __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext__sparse_pyx, __pyx_mstate->__pyx_n_u_minibatch_step_float_1_float_1_f, __pyx_mstate->__pyx_kp_b_iso88591_T_Q_V1_6_6_F_V1HBfAXRvQmSYYZ_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }
