@@ -253,6 +253,27 @@ def test_quitting_with_an_unsaved_model_asks_and_cancel_keeps_the_window(qtbot, 
     assert window.close()
 
 
+def test_choosing_save_when_quitting_saves_the_model_then_closes(qtbot, window, dialogs, monkeypatch, tmp_path,
+                                                                  mnist):
+    """Save in the quit question opens the save dialog; cancelling it keeps the window, a path closes it."""
+    from PySide6.QtWidgets import QFileDialog
+
+    network, _ = train(qtbot, window)
+    dialogs["answer"] = QMessageBox.StandardButton.Save
+    chosen = {"path": ""}
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (chosen["path"], ""))
+    assert not window.close(), "cancelling the save dialog must not quit and lose the model"
+    assert window.isVisible()
+    chosen["path"] = str(tmp_path / "kept")
+    assert window.close()
+    saved = tmp_path / "kept.npz"
+    assert saved.is_file()
+    from mlpgui.core.model_io import load_model
+
+    X = build_task(TINY, mnist).inputs("test", np.float32)
+    np.testing.assert_array_equal(load_model(saved).predict(X), network.predict(X))
+
+
 def test_the_last_trained_model_is_offered_back_at_the_next_start(qtbot, window, make_window, mnist):
     network, _ = train(qtbot, window)
     assert window.last_model_path().is_file()
