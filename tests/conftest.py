@@ -9,6 +9,42 @@ import threading  # noqa: E402
 
 import pytest  # noqa: E402
 
+from mlpgui.core.config import TrainConfig  # noqa: E402
+from mlpgui.core.data import load_mnist  # noqa: E402
+from mlpgui.core.tasks import build_task  # noqa: E402
+from mlpgui.core.training import Trainer  # noqa: E402
+
+# Small networks that train in well under a second, for the metrics and view tests.
+MULTI = TrainConfig(task="multiclass", per_class=50, hidden=32, epochs=5, lr=0.5, scale="unit", dtype="float32")
+BINARY = TrainConfig(task="binary", digits=(5, 8), per_class=200, hidden=16, epochs=20, lr=0.5,
+                     scale="unit", dtype="float32")
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The shipped MNIST (read-only arrays, loaded once)."""
+    return load_mnist()
+
+
+def _trained(config):
+    task = build_task(config, load_mnist())
+    trainer = Trainer(config, task)
+    for _ in trainer.run():
+        pass
+    return trainer.network, task
+
+
+@pytest.fixture(scope="session")
+def multi():
+    """(network, task) of MULTI, trained."""
+    return _trained(MULTI)
+
+
+@pytest.fixture(scope="session")
+def binary():
+    """(network, task) of BINARY, trained."""
+    return _trained(BINARY)
+
 
 @pytest.fixture(autouse=True)
 def no_leaked_threads():

@@ -42,11 +42,6 @@ def box_sides(img):
 
 
 @pytest.fixture(scope="module")
-def mnist():
-    return load_mnist()
-
-
-@pytest.fixture(scope="module")
 def trained(mnist):
     """A small multiclass network that reaches about 90% test accuracy in a second or two."""
     config = TrainConfig(task="multiclass", per_class=300, hidden=48, epochs=10, lr=1.0, batch_size=100,

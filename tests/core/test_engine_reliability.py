@@ -13,11 +13,6 @@ from mlpgui.core.tasks import build_task, estimate_memory
 from mlpgui.core.training import Trainer
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist()
-
-
 @pytest.mark.parametrize("config", [
     TrainConfig(task="multiclass", per_class=300, hidden=512, epochs=1, dtype="float64"),
     TrainConfig(task="binary", per_class=1000, hidden=1024, epochs=1, dtype="float64"),

@@ -25,11 +25,6 @@ COURSE_TRAIN_ACCURACY = 0.972
 COURSE_TEST_ACCURACY = 0.9469453376205788
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist()
-
-
 @pytest.mark.parametrize("layout", ["dense", "sparse"])
 def test_binary_homework_reproduces_the_course_printout(mnist, layout):
     """`homework-binary` (5 vs 8, n=1000, raw, float64, seed 3, lr 0.01, 100 full-batch epochs).

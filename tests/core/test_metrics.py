@@ -13,27 +13,6 @@ from mlpgui.core.metrics import Evaluation, Selection
 from mlpgui.core.tasks import build_task
 from mlpgui.core.training import Trainer
 
-MULTI = TrainConfig(task="multiclass", per_class=50, hidden=32, epochs=5, lr=0.5, scale="unit", dtype="float32")
-BINARY = TrainConfig(task="binary", digits=(5, 8), per_class=200, hidden=16, epochs=20, lr=0.5,
-                     scale="unit", dtype="float32")
-
-
-def _trained(config):
-    task = build_task(config, load_mnist())
-    trainer = Trainer(config, task)
-    for _ in trainer.run():
-        pass
-    return trainer.network, task
-
-
-@pytest.fixture(scope="module")
-def multi():
-    return _trained(MULTI)
-
-
-@pytest.fixture(scope="module")
-def binary():
-    return _trained(BINARY)
 
 
 # -- confusion matrix and per-class scores ---------------------------------------------

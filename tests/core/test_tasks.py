@@ -15,11 +15,6 @@ from mlpgui.core.errors import ConfigError
 from mlpgui.core.tasks import build_task, check_fits, estimate_memory, scale_images
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist()
-
-
 def first(images, labels, digit, n):
     return images[labels == digit][:n] if n else images[labels == digit]
 

@@ -26,11 +26,6 @@ from mlpgui.core.training import EpochReport, Trainer
 SMALL = TrainConfig(task="multiclass", per_class=50, hidden=32, epochs=5, lr=0.5, scale="unit", dtype="float32")
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist()
-
-
 LAYOUTS = ["dense", "sparse"]
 
 

@@ -14,28 +14,7 @@ from mlpgui.qt import evaluation_panel
 from mlpgui.qt.evaluation_panel import EvaluationPanel
 from mlpgui.qt.weights_view import SIDE, WeightsView
 
-MULTI = TrainConfig(task="multiclass", per_class=50, hidden=32, epochs=5, lr=0.5, scale="unit", dtype="float32")
-BINARY = TrainConfig(task="binary", digits=(5, 8), per_class=200, hidden=16, epochs=20, lr=0.5,
-                     scale="unit", dtype="float32")
 LEFT = QtCore.Qt.MouseButton.LeftButton
-
-
-def _trained(config):
-    task = build_task(config, load_mnist())
-    trainer = Trainer(config, task)
-    for _ in trainer.run():
-        pass
-    return trainer.network, task
-
-
-@pytest.fixture(scope="module")
-def multi():
-    return _trained(MULTI)
-
-
-@pytest.fixture(scope="module")
-def binary():
-    return _trained(BINARY)
 
 
 def _panel(qtbot, network, task, show=False):

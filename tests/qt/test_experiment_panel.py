@@ -8,11 +8,6 @@ from mlpgui.core.data import load_mnist
 from mlpgui.qt.experiment_panel import ExperimentPanel, TaskSource
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist()
-
-
 @pytest.fixture
 def panel(qtbot, mnist):
     p = ExperimentPanel(TaskSource(mnist))

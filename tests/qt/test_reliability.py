@@ -35,29 +35,6 @@ RUN_TIMEOUT = 60_000
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist()
-
-
-@pytest.fixture
-def dialogs(monkeypatch):
-    """Record warnings instead of showing them; answer 'Discard' when asked to save."""
-    shown = {"warning": [], "question": []}
-
-    def warning(parent, title, text, *args, **kwargs):
-        shown["warning"].append((title, text))
-        return QMessageBox.StandardButton.Ok
-
-    def question(parent, title, text, *args, **kwargs):
-        shown["question"].append((title, text))
-        return QMessageBox.StandardButton.Discard
-
-    monkeypatch.setattr(QMessageBox, "warning", warning)
-    monkeypatch.setattr(QMessageBox, "question", question)
-    return shown
-
-
 @pytest.fixture
 def window(qtbot, tmp_path, mnist, dialogs):
     w = MainWindow(Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)),

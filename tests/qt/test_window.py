@@ -23,29 +23,6 @@ LONG = TINY.replace(epochs=100_000)
 RUN_TIMEOUT = 60_000
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist()
-
-
-@pytest.fixture
-def dialogs(monkeypatch):
-    """Record warnings instead of showing them; answer 'Discard' when asked to save."""
-    shown = {"warning": [], "question": []}
-
-    def warning(parent, title, text, *args, **kwargs):
-        shown["warning"].append((title, text))
-        return QMessageBox.StandardButton.Ok
-
-    def question(parent, title, text, *args, **kwargs):
-        shown["question"].append((title, text))
-        return shown.get("answer", QMessageBox.StandardButton.Discard)
-
-    monkeypatch.setattr(QMessageBox, "warning", warning)
-    monkeypatch.setattr(QMessageBox, "question", question)
-    return shown
-
-
 @pytest.fixture
 def make_window(qtbot, tmp_path, mnist, dialogs):
     settings_file = str(tmp_path / "settings.ini")

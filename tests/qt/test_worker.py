@@ -13,11 +13,6 @@ from mlpgui.qt import worker as training
 TINY = TrainConfig(task="multiclass", per_class=50, hidden=32, epochs=5, lr=0.5, scale="unit", dtype="float32")
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    return load_mnist()
-
-
 def run_worker(qtbot, worker, timeout=60_000):
     """Start `worker` on its thread; return (reports, snapshots, failures, finished args)."""
     reports, snapshots, failures = [], [], []
