@@ -40,7 +40,8 @@ extensions = [
     Extension(
         f"mlpgui.{path.stem}",
         [str(path)],
-        include_dirs=[numpy.get_include()],
+        include_dirs=[numpy.get_include(), "ext"],
+        depends=sorted(str(p) for p in Path("ext").iterdir() if p.suffix in (".pxd", ".h")),
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=compile_args,
         extra_link_args=link_args,

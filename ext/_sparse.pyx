@@ -91,62 +91,97 @@ cdef class CsrInputs:
             raise ValueError(f"labels must be in 0..{max(k - 1, 1)}")
 
 
-cdef inline void _add_rows4(floating* y, const floating* M, Py_ssize_t h,
-                            Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t r2, Py_ssize_t r3,
-                            floating v0, floating v1, floating v2, floating v3) noexcept nogil:
-    """y += v0 M[r0] + v1 M[r1] + v2 M[r2] + v3 M[r3] (rows h apart).
+cdef extern from "_rowblock.h":
+    enum: MLPGUI_BLOCK_BYTES
+    void mlpgui_rowblock_f(float* y, const float* M, Py_ssize_t ld, const int* rows, const float* vals, Py_ssize_t n) noexcept nogil
+    void mlpgui_rowblock_d(double* y, const double* M, Py_ssize_t ld, const int* rows, const double* vals, Py_ssize_t n) noexcept nogil
+    void mlpgui_rowtail_f(float* y, const float* M, Py_ssize_t ld, const int* rows, const float* vals, Py_ssize_t n, Py_ssize_t width) noexcept nogil
+    void mlpgui_rowtail_d(double* y, const double* M, Py_ssize_t ld, const int* rows, const double* vals, Py_ssize_t n, Py_ssize_t width) noexcept nogil
 
-    Four rows a pass: y then goes through memory once per four rows, not once
-    per row, whose store-to-load latency was the bottleneck (5x slower).
+
+cdef inline Py_ssize_t _block_width(floating x) noexcept nogil:
+    """Hidden units per column block: 64 float32 or 32 float64, eight AVX registers."""
+    return MLPGUI_BLOCK_BYTES // sizeof(floating)
+
+
+cdef inline void _gather_rows(floating* y, const floating* M, Py_ssize_t ld, const int* rows,
+                              const floating* vals, Py_ssize_t n, Py_ssize_t width) noexcept nogil:
+    """y[:width] += sum over q < n of vals[q] * M[rows[q] * ld : + width]."""
+    if width == MLPGUI_BLOCK_BYTES // sizeof(floating):
+        if floating is float:
+            mlpgui_rowblock_f(y, M, ld, rows, vals, n)
+        else:
+            mlpgui_rowblock_d(y, M, ld, rows, vals, n)
+    elif floating is float:
+        mlpgui_rowtail_f(y, M, ld, rows, vals, n, width)
+    else:
+        mlpgui_rowtail_d(y, M, ld, rows, vals, n, width)
+
+
+cdef void _hidden_tile(const index_t* indptr, const int* indices, const code_t* codes,
+                       const floating* lut, const Py_ssize_t* order, Py_ssize_t start, Py_ssize_t size,
+                       const floating* W1, Py_ssize_t w_bs, Py_ssize_t w_ld,
+                       const floating* b1, Py_ssize_t h,
+                       floating* X,             # WORK (nnz of the tile,)
+                       floating* A, Py_ssize_t a_bs, Py_ssize_t a_ld) noexcept nogil:
+    """Hidden pre-activations b1 + x_i W1 of a tile of samples into A.
+
+    The samples are order[0..size), or start..start+size if order is NULL.
+    W1 (d, h) and A (size, h) are stored as column blocks of `_block_width`
+    columns: element (r, j) at [(j // width) * bs + r * ld + j % width]; a
+    row-major matrix has bs = width, ld = h. Column block by column block, so
+    the block's slice of W1 (d x 64 floats, 200 KB) stays in L2 while every
+    sample of the tile gathers from it.
     """
-    cdef const floating* m0 = M + r0 * h
-    cdef const floating* m1 = M + r1 * h
-    cdef const floating* m2 = M + r2 * h
-    cdef const floating* m3 = M + r3 * h
-    cdef Py_ssize_t j
-    for j in range(h):
-        y[j] += (v0 * m0[j] + v1 * m1[j]) + (v2 * m2[j] + v3 * m3[j])
+    cdef Py_ssize_t r, i, q, pos = 0, j0, b, nz
+    cdef Py_ssize_t width = _block_width(lut[0])
+    for r in range(size):
+        i = order[r] if order != NULL else start + r
+        for q in range(indptr[i], indptr[i + 1]):
+            X[pos] = lut[codes[q]]
+            pos += 1
+    j0 = b = 0
+    while j0 < h:
+        pos = 0
+        for r in range(size):
+            i = order[r] if order != NULL else start + r
+            nz = indptr[i + 1] - indptr[i]
+            memcpy(A + b * a_bs + r * a_ld, b1 + j0, min(width, h - j0) * sizeof(floating))
+            _gather_rows(A + b * a_bs + r * a_ld, W1 + b * w_bs, w_ld, indices + indptr[i], X + pos, nz,
+                         min(width, h - j0))
+            pos += nz
+        j0 += width
+        b += 1
 
 
-cdef inline void _add_row(floating* y, const floating* M, Py_ssize_t h, Py_ssize_t r, floating v) noexcept nogil:
-    """y += v M[r]."""
-    cdef const floating* m = M + r * h
-    cdef Py_ssize_t j
-    for j in range(h):
-        y[j] += v * m[j]
+cdef inline void _copy_row(floating* dst, Py_ssize_t d_bs, const floating* src, Py_ssize_t s_bs,
+                           Py_ssize_t h, Py_ssize_t width) noexcept nogil:
+    """One row of h values between two column-block layouts (block strides d_bs, s_bs)."""
+    cdef Py_ssize_t j0 = 0, b = 0
+    while j0 < h:
+        memcpy(dst + b * d_bs, src + b * s_bs, min(width, h - j0) * sizeof(floating))
+        j0 += width
+        b += 1
 
 
-cdef inline void _sample(const index_t* indptr, const int* indices, const code_t* codes,
-                         const floating* lut, Py_ssize_t i, int label,
-                         const floating* W1, const floating* b1,
-                         const floating* W2T, const floating* b2,
-                         Py_ssize_t h, Py_ssize_t k, floating inv_n,
-                         floating* a,        # OUT (h,) hidden delta1 of sample i
-                         floating* back,     # WORK (h,)
-                         floating* z,        # WORK (k,)
-                         floating* gW2T,     # IN/OUT (k*h,) this thread's accumulators, W2's layout transposed
-                         floating* gb1, floating* gb2,
-                         double* stats) noexcept nogil:  # IN/OUT [loss sum, correct count]
-    """Forward and backward for one sample; accumulates all but the W1 gradient.
+cdef inline void _output_and_back(floating* a,   # IN pre-activations (h,), OUT hidden delta1
+                                  int label, const floating* W2T, const floating* b2,
+                                  Py_ssize_t h, Py_ssize_t k, floating inv_n,
+                                  floating* back,     # WORK (h,)
+                                  floating* z,        # WORK (k,)
+                                  floating* gW2T,     # IN/OUT (k*h,) this thread's accumulators, W2's layout transposed
+                                  floating* gb1, floating* gb2,
+                                  double* stats) noexcept nogil:  # IN/OUT [loss sum, correct count]
+    """The rest of one sample's forward and backward; accumulates all but the W1 gradient.
 
     W2T is W2 transposed (k, h), so every loop over hidden units is a
     contiguous, vectorisable one.
     """
-    cdef Py_ssize_t q, j, c, best, end = indptr[i + 1]
+    cdef Py_ssize_t j, c, best
     cdef const floating* w
     cdef floating* g
     cdef floating v, aj, s, m
     cdef floating one = 1
-    # a = sigmoid(b1 + x_i @ W1), over the non-zero pixels of x_i, four at a time
-    memcpy(a, b1, h * sizeof(floating))
-    q = indptr[i]
-    while q + 4 <= end:
-        _add_rows4(a, W1, h, indices[q], indices[q + 1], indices[q + 2], indices[q + 3],
-                   lut[codes[q]], lut[codes[q + 1]], lut[codes[q + 2]], lut[codes[q + 3]])
-        q += 4
-    while q < end:
-        _add_row(a, W1, h, indices[q], lut[codes[q]])
-        q += 1
     for j in range(h):
         a[j] = sigmoid_vec(a[j])
     # z = b2 + a @ W2
@@ -210,19 +245,20 @@ cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t*
                         const floating* lut, Py_ssize_t start, Py_ssize_t stop,
                         const Py_ssize_t* order,  # IN samples order[0..stop-start), or NULL: start..stop
                         floating alpha,
-                        const floating* D,      # IN (stop - start, h) the tile's hidden deltas
+                        const floating* D, Py_ssize_t d_bs, Py_ssize_t d_ld,  # IN (stop - start, h) the tile's hidden deltas
                         Py_ssize_t d, Py_ssize_t h,
                         Py_ssize_t* count,      # WORK (d + 1,)
                         int* rows, floating* vals,  # WORK (nnz of the tile,)
-                        floating* G) noexcept nogil:  # IN/OUT (d, h) W1 gradient accumulator
-    """G += alpha X_tile^T D, pixel by pixel.
+                        floating* G, Py_ssize_t g_bs, Py_ssize_t g_ld) noexcept nogil:  # IN/OUT (d, h)
+    """G += alpha X_tile^T D, pixel by pixel and column block by column block.
 
-    The tile's non-zeros are regrouped by pixel (a counting sort), so each row
-    of G is read and written once per four samples that use that pixel, not
-    once per sample: the same trick as the forward pass.
+    D and G are stored as column blocks, as in `_hidden_tile`. The tile's
+    non-zeros are regrouped by pixel (a counting sort), so a row block of G
+    is read and written once per tile, gathering the deltas of the samples
+    that use that pixel: the forward pass's pattern, transposed.
     """
-    cdef Py_ssize_t i, r, q, p, beg, end, pos
-    cdef floating* g
+    cdef Py_ssize_t i, r, q, p, beg, end, pos, j0, b
+    cdef Py_ssize_t width = _block_width(lut[0])
     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
     for r in range(stop - start):
         i = order[r] if order != NULL else start + r
@@ -238,34 +274,44 @@ cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t*
             rows[pos] = <int> r
             vals[pos] = alpha * lut[codes[q]]
             count[p] = pos + 1
-    beg = 0
-    for p in range(d):
-        end = count[p]
-        g = G + p * h
-        q = beg
-        while q + 4 <= end:
-            _add_rows4(g, D, h, rows[q], rows[q + 1], rows[q + 2], rows[q + 3],
-                       vals[q], vals[q + 1], vals[q + 2], vals[q + 3])
-            q += 4
-        while q < end:
-            _add_row(g, D, h, rows[q], vals[q])
-            q += 1
-        beg = end
+    j0 = b = 0
+    while j0 < h:
+        beg = 0
+        for p in range(d):
+            end = count[p]
+            if end > beg:
+                _gather_rows(G + b * g_bs + p * g_ld, D + b * d_bs, d_ld, rows + beg, vals + beg, end - beg,
+                             min(width, h - j0))
+            beg = end
+        j0 += width
+        b += 1
 
 
 cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code_t* codes,
                            const floating* lut, const int* y, Py_ssize_t start, Py_ssize_t stop,
-                           const floating* W1, const floating* b1, const floating* W2T, const floating* b2,
+                           const floating* W1b, const floating* b1, const floating* W2T, const floating* b2,
                            Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, floating inv_n,
-                           floating* D, floating* work, Py_ssize_t* count, int* rows, floating* vals,
-                           floating* gW1, floating* gW2T, floating* gb1, floating* gb2,
+                           floating* D,      # WORK (TILE, h) as column blocks (n_blocks, TILE, width)
+                           floating* work, floating* X, Py_ssize_t* count, int* rows, floating* vals,
+                           floating* gW1b,   # IN/OUT (d, h) as column blocks (n_blocks, d, width)
+                           floating* gW2T, floating* gb1, floating* gb2,
                            double* stats) noexcept nogil:
-    """Samples start..stop forward and back (deltas into D), then their W1 gradient."""
-    cdef Py_ssize_t i
-    for i in range(start, stop):
-        _sample(indptr, indices, codes, lut, i, y[i], W1, b1, W2T, b2, h, k, inv_n,
-                D + (i - start) * h, work, work + h, gW2T, gb1, gb2, stats)
-    _scatter_tile(indptr, indices, codes, lut, start, stop, NULL, 1, D, d, h, count, rows, vals, gW1)
+    """Samples start..stop forward and back (deltas into D), then their W1 gradient.
+
+    W1 and its gradient are column blocks each contiguous: in the row-major
+    layout a block's rows are 1 KB apart and the set-associative caches hold
+    only part of a block's slice, measured 2-3x slower.
+    """
+    cdef Py_ssize_t r, width = _block_width(lut[0])
+    cdef floating* row = work + h + k
+    _hidden_tile(indptr, indices, codes, lut, NULL, start, stop - start, W1b, d * width, width, b1, h, X,
+                 D, TILE * width, width)
+    for r in range(stop - start):
+        _copy_row(row, width, D + r * width, TILE * width, h, width)
+        _output_and_back(row, y[start + r], W2T, b2, h, k, inv_n, work, work + h, gW2T, gb1, gb2, stats)
+        _copy_row(D + r * width, TILE * width, row, width, h, width)
+    _scatter_tile(indptr, indices, codes, lut, start, stop, NULL, 1, D, TILE * width, width, d, h,
+                  count, rows, vals, gW1b, d * width, width)
 
 
 cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,
@@ -291,21 +337,26 @@ cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int
 cdef class Workspace:
     """Buffers of one sparse run, allocated once and reused every epoch or batch.
 
-    Full batch: per-thread W1 gradient accumulators (n_threads, d*h).
+    Full batch: W1 as column blocks (W1b), per-thread W1 gradient
+    accumulators in the same layout (n_threads, d*hp), and each thread's
+    tile of hidden deltas (TILE*hp), where hp is h rounded up to whole blocks.
     Mini-batch: the batch's hidden deltas D1 (batch, h).
     Both: W2 transposed, per-thread accumulators for W2 (transposed), b1, b2,
     scratch rows, loss/accuracy.
     """
 
-    cdef public object acc_W1, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
-    cdef public object tile_D, tile_count, tile_rows, tile_vals
+    cdef public object acc_W1, W1b, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
+    cdef public object tile_D, tile_X, tile_count, tile_rows, tile_vals
     cdef public int n_threads
 
     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
         if n_threads < 1:
             raise ValueError("n_threads must be at least 1")
         self.n_threads = n_threads
-        self.acc_W1 = np.zeros((n_threads, d * h if batch == 0 else 0), dtype)
+        width = MLPGUI_BLOCK_BYTES // np.dtype(dtype).itemsize
+        hp = (h + width - 1) // width * width if batch == 0 else 0
+        self.acc_W1 = np.zeros((n_threads, d * hp), dtype)
+        self.W1b = np.zeros(d * hp, dtype)
         self.D1 = np.zeros((batch, h), dtype)
         self.acc_W2 = np.zeros((n_threads, h * k), dtype)
         self.acc_b1 = np.zeros((n_threads, h), dtype)
@@ -313,7 +364,8 @@ cdef class Workspace:
         self.work = np.zeros((n_threads, 2 * h + k), dtype)
         self.W2T = np.zeros((k, h), dtype)
         tile = TILE if batch == 0 else (batch if batch <= MAX_TILED_BATCH else 0)
-        self.tile_D = np.zeros((n_threads, TILE * h if batch == 0 else 0), dtype)
+        self.tile_D = np.zeros((n_threads, TILE * hp), dtype)
+        self.tile_X = np.zeros((n_threads, TILE * d), dtype)
         self.tile_count = np.zeros((n_threads, d + 1), np.intp)
         self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
         self.tile_vals = np.zeros((n_threads, tile * d), dtype)
@@ -323,7 +375,7 @@ cdef class Workspace:
         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
         if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
             raise ValueError("workspace doesn't fit the network")
-        if full_batch and self.acc_W1.shape[1] != d * h:
+        if full_batch and self.W1b.shape[0] < d * h:
             raise ValueError("workspace was made for mini-batches")
 
 
@@ -338,6 +390,28 @@ cdef void _transpose(const floating* W2, floating* W2T, Py_ssize_t h, Py_ssize_t
     for j in range(h):
         for c in range(k):
             W2T[c * h + j] = W2[j * k + c]
+
+
+cdef void _to_blocks(const floating* W, floating* Wb, Py_ssize_t d, Py_ssize_t h) noexcept nogil:
+    """Wb := W (d, h) row-major as column blocks (n_blocks, d, width)."""
+    cdef Py_ssize_t p, width = _block_width(W[0])
+    for p in range(d):
+        _copy_row(Wb + p * width, d * width, W + p * h, width, h, width)
+
+
+cdef void _reduce_update_blocks(floating[:, ::1] acc, floating* W, Py_ssize_t d, Py_ssize_t h,
+                                int n_threads, floating lr) noexcept nogil:
+    """W (d, h) row-major -= lr * sum over threads of acc[t], column blocks (n_blocks, d, width)."""
+    cdef Py_ssize_t p, j, at, width = _block_width(W[0])
+    cdef int t
+    cdef floating g
+    for p in prange(d, schedule="static", num_threads=n_threads):
+        for j in range(h):
+            at = (j // width) * d * width + p * width + j % width
+            g = acc[0, at]
+            for t in range(1, n_threads):
+                g = g + acc[t, at]
+            W[p * h + j] -= lr * g
 
 
 cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py_ssize_t k,
@@ -373,6 +447,7 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
         raise ValueError("need at least one sample")
     cdef int n_threads = ws.n_threads
     cdef floating[:, ::1] acc_W1 = ws.acc_W1
+    cdef floating[::1] W1b = ws.W1b
     cdef floating[:, ::1] acc_W2 = ws.acc_W2
     cdef floating[:, ::1] acc_b1 = ws.acc_b1
     cdef floating[:, ::1] acc_b2 = ws.acc_b2
@@ -380,6 +455,7 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
     cdef floating[:, ::1] W2T = ws.W2T
     cdef double[:, ::1] stats = ws.stats
     cdef floating[:, ::1] tile_D = ws.tile_D
+    cdef floating[:, ::1] tile_X = ws.tile_X
     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
     cdef int[:, ::1] tile_rows = ws.tile_rows
     cdef floating[:, ::1] tile_vals = ws.tile_vals
@@ -389,8 +465,9 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
     cdef double loss = 0, correct = 0
     with nogil:
         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
+        _to_blocks(&W1[0, 0], &W1b[0], d, h)
         for t in prange(n_threads, schedule="static", num_threads=n_threads):
-            memset(&acc_W1[t, 0], 0, d * h * sizeof(floating))
+            memset(&acc_W1[t, 0], 0, acc_W1.shape[1] * sizeof(floating))
         _zero(acc_W2)
         _zero(acc_b1)
         _zero(acc_b2)
@@ -399,8 +476,8 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
             t = threadid()
             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
                              tile * TILE, min(n, (tile + 1) * TILE),
-                             &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
-                             &tile_D[t, 0], &work[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
+                             &W1b[0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
+                             &tile_D[t, 0], &work[t, 0], &tile_X[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
                              &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
                              &acc_b2[t, 0], &stats[t, 0])
         for t in range(n_threads):
@@ -409,14 +486,15 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
     loss /= n
     if grads is not None:
         gW1, gb1, gW2, gb2 = grads
-        gW1[...] = np.asarray(acc_W1).sum(axis=0).reshape(d, h)
+        blocks = np.asarray(acc_W1).sum(axis=0).reshape(-1, d, MLPGUI_BLOCK_BYTES // lut.itemsize)
+        gW1[...] = blocks.transpose(1, 0, 2).reshape(d, -1)[:, :h]
         gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
         gb1[...] = np.asarray(acc_b1).sum(axis=0)
         gb2[...] = np.asarray(acc_b2).sum(axis=0)
         return loss, int(correct)
     if loss == loss and loss - loss == 0:  # finite
         with nogil:
-            _reduce_update(acc_W1, &W1[0, 0], d * h, n_threads, lr, True)
+            _reduce_update_blocks(acc_W1, &W1[0, 0], d, h, n_threads, lr)
             _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
             _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
             _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
@@ -453,8 +531,10 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
     cdef floating[:, ::1] work = ws.work
     cdef floating[:, ::1] W2T = ws.W2T
     cdef double[:, ::1] stats = ws.stats
+    cdef floating[:, ::1] tile_X = ws.tile_X
+    cdef Py_ssize_t width = _block_width(lut[0])
     cdef floating inv_n = (<floating> 1) / m
-    cdef Py_ssize_t i, s, block, j0, j1
+    cdef Py_ssize_t i, s, block, j0, j1, tile, i0, i1, n_tiles = (m + TILE - 1) // TILE
     cdef int t
     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
     cdef double loss = 0, correct = 0
@@ -464,12 +544,16 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
         memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
         memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
         memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
-        for i in prange(m, schedule="static", num_threads=n_threads):
+        for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
             t = threadid()
-            _sample(&indptr[0], &indices[0], &codes[0], &lut[0], batch[i], y[batch[i]],
-                    &W1[0, 0], &b1[0], &W2T[0, 0], &b2[0], h, k, inv_n,
-                    &D1[i, 0], &work[t, 0], &work[t, h],
-                    &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0], &stats[t, 0])
+            i0 = tile * TILE
+            i1 = min(m, i0 + TILE)
+            _hidden_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &batch[i0], 0, i1 - i0,
+                         &W1[0, 0], width, h, &b1[0], h, &tile_X[t, 0], &D1[i0, 0], width, h)
+            for i in range(i0, i1):
+                _output_and_back(&D1[i, 0], y[batch[i]], &W2T[0, 0], &b2[0], h, k, inv_n,
+                                 &work[t, 0], &work[t, h], &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0],
+                                 &stats[t, 0])
         for t in range(n_threads):
             loss += stats[t, 0]
             correct += stats[t, 1]
@@ -482,8 +566,8 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
     with nogil:
         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
             _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
-                          &D1[0, 0], W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
-                          &tile_vals[0, 0], &W1[0, 0])
+                          &D1[0, 0], width, h, W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
+                          &tile_vals[0, 0], &W1[0, 0], width, h)
         # W1 -= lr * X_b^T D1, column block by column block
         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):
             j0 = block * h // n_blocks

@@ -1,0 +1,91 @@
+/* y[0:B] += sum_q vals[q] * M[rows[q] * ld + 0:B], with y held in registers.
+ *
+ * The sparse kernels spend nearly all their time on this pattern: the hidden
+ * pre-activations of a sample gather the W1 rows of its non-zero pixels, and
+ * the W1 gradient of a pixel gathers the hidden deltas of the samples that use
+ * it. With y in memory every row costs a load and a store of y besides the
+ * row itself; with B columns in eight 32-byte registers each row costs eight
+ * loads and eight fused multiply-adds, and the caller keeps the B-column
+ * slice of M small enough to stay in L2 (see the block loops in _sparse.pyx).
+ *
+ * B is 64 floats or 32 doubles (MLPGUI_BLOCK_BYTES). GCC and Clang vector
+ * extensions keep this portable: without AVX they split into SSE or scalar
+ * code. Other compilers get a plain loop with the same results.
+ */
+#ifndef MLPGUI_ROWBLOCK_H
+#define MLPGUI_ROWBLOCK_H
+
+#include <stddef.h>
+#include <string.h>
+
+#define MLPGUI_BLOCK_BYTES 256
+
+#if defined(__GNUC__) || defined(__clang__)
+
+typedef float mlpgui_vf __attribute__((vector_size(32)));
+typedef double mlpgui_vd __attribute__((vector_size(32)));
+
+#define MLPGUI_ROWBLOCK(NAME, T, V)                                                      \
+    static inline void NAME(T *y, const T *M, ptrdiff_t ld, const int *rows,             \
+                            const T *vals, ptrdiff_t n)                                  \
+    {                                                                                    \
+        V a0, a1, a2, a3, a4, a5, a6, a7, m0, m1, m2, m3, m4, m5, m6, m7;                \
+        memcpy(&a0, y, 32); memcpy(&a1, y + 32 / sizeof(T), 32);                          \
+        memcpy(&a2, y + 64 / sizeof(T), 32); memcpy(&a3, y + 96 / sizeof(T), 32);         \
+        memcpy(&a4, y + 128 / sizeof(T), 32); memcpy(&a5, y + 160 / sizeof(T), 32);       \
+        memcpy(&a6, y + 192 / sizeof(T), 32); memcpy(&a7, y + 224 / sizeof(T), 32);       \
+        for (ptrdiff_t q = 0; q < n; q++) {                                              \
+            const T *m = M + (ptrdiff_t)rows[q] * ld;                                    \
+            T v = vals[q];                                                               \
+            memcpy(&m0, m, 32); memcpy(&m1, m + 32 / sizeof(T), 32);                      \
+            memcpy(&m2, m + 64 / sizeof(T), 32); memcpy(&m3, m + 96 / sizeof(T), 32);     \
+            memcpy(&m4, m + 128 / sizeof(T), 32); memcpy(&m5, m + 160 / sizeof(T), 32);   \
+            memcpy(&m6, m + 192 / sizeof(T), 32); memcpy(&m7, m + 224 / sizeof(T), 32);   \
+            a0 += v * m0; a1 += v * m1; a2 += v * m2; a3 += v * m3;                      \
+            a4 += v * m4; a5 += v * m5; a6 += v * m6; a7 += v * m7;                      \
+        }                                                                                \
+        memcpy(y, &a0, 32); memcpy(y + 32 / sizeof(T), &a1, 32);                          \
+        memcpy(y + 64 / sizeof(T), &a2, 32); memcpy(y + 96 / sizeof(T), &a3, 32);         \
+        memcpy(y + 128 / sizeof(T), &a4, 32); memcpy(y + 160 / sizeof(T), &a5, 32);       \
+        memcpy(y + 192 / sizeof(T), &a6, 32); memcpy(y + 224 / sizeof(T), &a7, 32);       \
+    }
+
+MLPGUI_ROWBLOCK(mlpgui_rowblock_f, float, mlpgui_vf)
+MLPGUI_ROWBLOCK(mlpgui_rowblock_d, double, mlpgui_vd)
+
+#else
+
+#define MLPGUI_ROWBLOCK(NAME, T)                                                         \
+    static inline void NAME(T *y, const T *M, ptrdiff_t ld, const int *rows,             \
+                            const T *vals, ptrdiff_t n)                                  \
+    {                                                                                    \
+        for (ptrdiff_t q = 0; q < n; q++) {                                              \
+            const T *m = M + (ptrdiff_t)rows[q] * ld;                                    \
+            for (int j = 0; j < MLPGUI_BLOCK_BYTES / (int)sizeof(T); j++)                 \
+                y[j] += vals[q] * m[j];                                                  \
+        }                                                                                \
+    }
+
+MLPGUI_ROWBLOCK(mlpgui_rowblock_f, float)
+MLPGUI_ROWBLOCK(mlpgui_rowblock_d, double)
+
+#endif
+
+/* The same for a block narrower than B columns (the last one when h is not a
+ * multiple of B): y in memory, one row at a time. */
+#define MLPGUI_ROWTAIL(NAME, T)                                                          \
+    static inline void NAME(T *y, const T *M, ptrdiff_t ld, const int *rows,             \
+                            const T *vals, ptrdiff_t n, ptrdiff_t width)                 \
+    {                                                                                    \
+        for (ptrdiff_t q = 0; q < n; q++) {                                              \
+            const T *m = M + (ptrdiff_t)rows[q] * ld;                                    \
+            T v = vals[q];                                                               \
+            for (ptrdiff_t j = 0; j < width; j++)                                        \
+                y[j] += v * m[j];                                                        \
+        }                                                                                \
+    }
+
+MLPGUI_ROWTAIL(mlpgui_rowtail_f, float)
+MLPGUI_ROWTAIL(mlpgui_rowtail_d, double)
+
+#endif

@@ -1,0 +1,161 @@
+"""The sparse (CSR) kernels against the NumPy reference, at the shapes where they branch.
+
+`_sparse` works on the non-zero pixels only, splits samples into tiles spread
+over threads and hidden units into column blocks of 64 float32 or 32 float64
+values, with a narrower last block when h is not a multiple of that. Each of
+those splits is a place to lose or double-count a sample, a pixel or a unit,
+so the cases here cross them: images with no ink and all ink, one sample,
+fewer samples than threads, more samples than one tile, and hidden widths
+below, at, and across the block width.
+"""
+
+import numpy as np
+import pytest
+
+from mlpgui import _sparse
+from mlpgui.core import reference
+from mlpgui.core.training import input_lut
+
+RTOL = {"float64": 1e-10, "float32": 2e-4}
+BLOCK = {"float64": 32, "float32": 64}
+
+
+def rel_err(actual, expected):
+    actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
+    scale = np.max(np.abs(expected))
+    return float(np.max(np.abs(actual - expected)) / (scale if scale > 0 else 1.0))
+
+
+def make_pixels(n, d, density, rng, blank=(), full=()):
+    """uint8 images with about `density` non-zero pixels; rows in `blank` all zero, in `full` all ink."""
+    pixels = rng.integers(1, 256, (n, d)).astype(np.uint8)
+    pixels[rng.random((n, d)) >= density] = 0
+    pixels[list(blank)] = 0
+    for i in full:
+        pixels[i] = rng.integers(1, 256, d)
+    return pixels
+
+
+def make_params(d, h, k, dtype, rng):
+    return [np.ascontiguousarray(a, dtype) for a in (
+        rng.normal(0, 1.5 / np.sqrt(d), (d, h)), rng.normal(0, 0.5, h),
+        rng.normal(0, 2 / np.sqrt(h), (h, k)), rng.normal(0, 0.5, k))]
+
+
+def reference_grads(pixels, y, params, lut):
+    X = lut.astype(np.float64)[pixels]
+    W1, b1, W2, b2 = (p.astype(np.float64) for p in params)
+    loss, (gW1, gW2), (gb1, gb2), _ = reference.backprop(X, y, [W1, W2], [b1, b2])
+    return loss, [gW1, gb1, gW2, gb2]
+
+
+# (n, d, h, k, threads, blank rows, all-ink rows)
+CASES = [
+    (1, 784, 256, 10, 2, (), ()),          # one sample, fewer samples than threads
+    (1, 784, 70, 1, 1, (0,), ()),          # one blank sample: only the biases act
+    (3, 50, 100, 10, 4, (), (1,)),         # fewer samples than threads, an all-ink image, a block and a tail
+    (150, 784, 64, 10, 2, (0, 77), (5,)),  # more than two tiles, h exactly one float32 block
+    (150, 784, 96, 1, 3, (3,), (4, 140)),  # three threads, 1.5 float32 blocks, 3 float64 blocks
+    (70, 30, 7, 10, 2, (), tuple(range(70))),  # every image all ink: a dense matrix in CSR clothing
+    (40, 784, 40, 10, 2, tuple(range(40)), ()),  # every image blank: no non-zeros at all
+]
+IDS = ["one-sample", "one-blank-sample", "fewer-than-threads", "tiles-one-block",
+       "three-threads-tails", "all-ink", "all-blank"]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_full_batch_gradients_match_reference(dtype, case):
+    n, d, h, k, threads, blank, full = case
+    rng = np.random.default_rng(n * 1000 + h)
+    pixels = make_pixels(n, d, 0.2, rng, blank, full)
+    y = rng.integers(0, 2 if k == 1 else k, n).astype(np.int32)
+    lut = input_lut("unit", np.dtype(dtype))
+    params = make_params(d, h, k, dtype, rng)
+    inputs = _sparse.CsrInputs(pixels, y, lut)
+    ws = _sparse.Workspace(d, h, k, dtype, threads)
+    grads = [np.full_like(p, np.nan) for p in params]
+    loss, correct = _sparse.full_batch_step(inputs, *params, lut.dtype.type(0.5), ws, grads=grads)
+    expected_loss, expected = reference_grads(pixels, y, params, lut)
+    assert loss == pytest.approx(expected_loss, rel=RTOL[dtype])
+    X = lut.astype(np.float64)[pixels]
+    W1, b1, W2, b2 = (p.astype(np.float64) for p in params)
+    assert correct == int(np.sum(reference.predict(X, [W1, W2], [b1, b2]) == y))
+    for name, got, want in zip(["W1", "b1", "W2", "b2"], grads, expected):
+        assert rel_err(got, want) < RTOL[dtype], name
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_full_batch_step_updates_like_reference(dtype, case):
+    n, d, h, k, threads, blank, full = case
+    rng = np.random.default_rng(n + h)
+    pixels = make_pixels(n, d, 0.2, rng, blank, full)
+    y = rng.integers(0, 2 if k == 1 else k, n).astype(np.int32)
+    lut = input_lut("unit", np.dtype(dtype))
+    params = make_params(d, h, k, dtype, rng)
+    _, grads = reference_grads(pixels, y, params, lut)
+    expected = [p.astype(np.float64) - 0.5 * g for p, g in zip(params, grads)]
+    ws = _sparse.Workspace(d, h, k, dtype, threads)
+    _sparse.full_batch_step(_sparse.CsrInputs(pixels, y, lut), *params, lut.dtype.type(0.5), ws)
+    for got, want in zip(params, expected):
+        assert rel_err(got, want) < RTOL[dtype]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("batch,threads,h", [
+    (1, 1, 256), (32, 1, 100), (32, 2, 64), (3, 4, 40), (100, 2, 130), (1500, 2, 20)])
+def test_minibatch_step_updates_like_reference(dtype, batch, threads, h):
+    """A step on the rows `index` of a larger set equals the reference's full step on those rows."""
+    d, k, n = 784, 10, 2000
+    rng = np.random.default_rng(batch * 7 + h)
+    pixels = make_pixels(n, d, 0.2, rng, blank=(0, 1), full=(2,))
+    y = rng.integers(0, k, n).astype(np.int32)
+    lut = input_lut("unit", np.dtype(dtype))
+    params = make_params(d, h, k, dtype, rng)
+    index = rng.permutation(n)[:batch].astype(np.intp)
+    index[:min(3, batch)] = [0, 1, 2][:min(3, batch)]  # the blank and all-ink images are in the batch
+    expected_loss, grads = reference_grads(pixels[index], y[index], params, lut)
+    expected = [p.astype(np.float64) - 0.25 * g for p, g in zip(params, grads)]
+    ws = _sparse.Workspace(d, h, k, dtype, threads, batch=batch)
+    loss, _ = _sparse.minibatch_step(_sparse.CsrInputs(pixels, y, lut), index, *params,
+                                     lut.dtype.type(0.25), ws)
+    assert loss == pytest.approx(expected_loss, rel=RTOL[dtype])
+    for got, want in zip(params, expected):
+        assert rel_err(got, want) < RTOL[dtype]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_thread_count_changes_only_rounding(dtype):
+    """One, two and three threads split the samples differently; the step is the same up to rounding."""
+    rng = np.random.default_rng(5)
+    pixels = make_pixels(500, 784, 0.2, rng)
+    y = rng.integers(0, 10, 500).astype(np.int32)
+    lut = input_lut("unit", np.dtype(dtype))
+    start = make_params(784, 256, 10, dtype, rng)
+    results = []
+    for threads in (1, 2, 3):
+        params = [p.copy() for p in start]
+        ws = _sparse.Workspace(784, 256, 10, dtype, threads)
+        loss, correct = _sparse.full_batch_step(_sparse.CsrInputs(pixels, y, lut), *params,
+                                                lut.dtype.type(0.5), ws)
+        results.append((loss, correct, params))
+    for loss, correct, params in results[1:]:
+        assert loss == pytest.approx(results[0][0], rel=RTOL[dtype])
+        assert correct == results[0][1]
+        for got, want in zip(params, results[0][2]):
+            assert rel_err(got, want) < RTOL[dtype]
+    assert not np.array_equal(results[0][2][0], start[0])  # and the step did move W1
+
+
+def test_a_workspace_for_another_width_is_refused():
+    rng = np.random.default_rng(0)
+    pixels = make_pixels(5, 784, 0.2, rng)
+    y = np.zeros(5, np.int32)
+    lut = input_lut("unit", np.dtype("float32"))
+    params = make_params(784, 64, 10, "float32", rng)
+    before = [p.copy() for p in params]
+    with pytest.raises(ValueError, match="workspace"):
+        _sparse.full_batch_step(_sparse.CsrInputs(pixels, y, lut), *params, np.float32(0.5),
+                                _sparse.Workspace(784, 32, 10, "float32", 2))
+    assert all(np.array_equal(a, b) for a, b in zip(params, before))
