@@ -97,6 +97,8 @@ cdef extern from "_rowblock.h":
     void mlpgui_rowblock_d(double* y, const double* M, Py_ssize_t ld, const int* rows, const double* vals, Py_ssize_t n) noexcept nogil
     void mlpgui_rowtail_f(float* y, const float* M, Py_ssize_t ld, const int* rows, const float* vals, Py_ssize_t n, Py_ssize_t width) noexcept nogil
     void mlpgui_rowtail_d(double* y, const double* M, Py_ssize_t ld, const int* rows, const double* vals, Py_ssize_t n, Py_ssize_t width) noexcept nogil
+    void mlpgui_outback_f(const float* a, const float* d2, const float* W2T, float* gW2T, float* back, Py_ssize_t h, Py_ssize_t k) noexcept nogil
+    void mlpgui_outback_d(const double* a, const double* d2, const double* W2T, double* gW2T, double* back, Py_ssize_t h, Py_ssize_t k) noexcept nogil
 
 
 cdef inline Py_ssize_t _block_width(floating x) noexcept nogil:
@@ -178,8 +180,6 @@ cdef inline void _output_and_back(floating* a,   # IN pre-activations (h,), OUT 
     contiguous, vectorisable one.
     """
     cdef Py_ssize_t j, c, best
-    cdef const floating* w
-    cdef floating* g
     cdef floating v, aj, s, m
     cdef floating one = 1
     for j in range(h):
@@ -211,15 +211,12 @@ cdef inline void _output_and_back(floating* a,   # IN pre-activations (h,), OUT 
             z[c] = z[c] / s * inv_n
         z[label] -= inv_n
     # gb2 += delta2; gW2 += a^T delta2; back = delta2 @ W2^T
-    memset(back, 0, h * sizeof(floating))
     for c in range(k):
         gb2[c] += z[c]
-        v = z[c]
-        w = W2T + c * h
-        g = gW2T + c * h
-        for j in range(h):
-            g[j] += v * a[j]
-            back[j] += v * w[j]
+    if floating is float:
+        mlpgui_outback_f(a, z, W2T, gW2T, back, h, k)
+    else:
+        mlpgui_outback_d(a, z, W2T, gW2T, back, h, k)
     # delta1 = back * a (1 - a); gb1 += delta1
     for j in range(h):
         aj = a[j]
