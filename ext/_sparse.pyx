@@ -2,16 +2,23 @@
 
 About 81% of MNIST's pixels are exactly zero, and X @ W1 and its gradient
 X^T D1 are 98% of the FLOPs, so over the non-zeros the work shrinks about
-fivefold. Inputs are a CSR matrix built once per run (`to_csr`): indptr
+fivefold. Inputs are a CSR matrix built once per run (`CsrInputs`): indptr
 (n+1,), indices (nnz,) pixel numbers, codes (nnz,) the raw uint8 pixel
 values; `lut[code]` is the scaled input value, so the inputs are bit for bit
 the dense path's.
 
-Each sample goes forward and back in one pass while its pixels are in cache,
-and samples are spread over OpenMP threads (prange; serial when built without
+Both big products are the same gather, `_gather_rows`: a 64-float (or
+32-double) block of hidden units held in eight registers while the rows of
+the non-zero pixels (forward) or of the samples using a pixel (W1 gradient)
+are added in. Samples go in tiles of TILE: the tile's pre-activations block
+by block, then each sample's output layer and deltas, then the tile's W1
+gradient pixel by pixel (a counting sort regroups its non-zeros by pixel).
+Tiles are spread over OpenMP threads (prange; serial when built without
 OpenMP). Write races are avoided by construction: a full-batch epoch keeps
 per-thread gradient accumulators summed once at the end; a mini-batch updates
-W1 directly, each thread owning a block of hidden-unit columns.
+W1 directly after its forward pass, single-threaded for the small batches
+the trainer uses, each thread owning a block of hidden-unit columns for
+large ones.
 """
 
 from cython cimport floating
@@ -28,7 +35,7 @@ ctypedef unsigned char code_t
 
 cdef enum:
     PAD = 8    # per-thread scalars sit this many doubles apart, so threads don't share a cache line
-    TILE = 64  # samples a full-batch thread takes at a time: their deltas stay in L2
+    TILE = 64  # samples a thread takes at a time: a block of their deltas (16 KB) stays in L1
     MAX_TILED_BATCH = 1024  # single-threaded mini-batches up to this size update W1 pixel by pixel
 
 
