@@ -20,6 +20,23 @@
 
 #define MLPGUI_BLOCK_BYTES 256
 
+/* The gather for any `width` columns, y in memory, one row at a time: the last
+ * block when h is not a multiple of B, and every block without vector extensions. */
+#define MLPGUI_ROWTAIL(NAME, T)                                                          \
+    static inline void NAME(T *y, const T *M, ptrdiff_t ld, const int *rows,             \
+                            const T *vals, ptrdiff_t n, ptrdiff_t width)                 \
+    {                                                                                    \
+        for (ptrdiff_t q = 0; q < n; q++) {                                              \
+            const T *m = M + (ptrdiff_t)rows[q] * ld;                                    \
+            T v = vals[q];                                                               \
+            for (ptrdiff_t j = 0; j < width; j++)                                        \
+                y[j] += v * m[j];                                                        \
+        }                                                                                \
+    }
+
+MLPGUI_ROWTAIL(mlpgui_rowtail_f, float)
+MLPGUI_ROWTAIL(mlpgui_rowtail_d, double)
+
 #if defined(__GNUC__) || defined(__clang__)
 
 typedef float mlpgui_vf __attribute__((vector_size(32)));
@@ -55,45 +72,44 @@ MLPGUI_ROWBLOCK(mlpgui_rowblock_d, double, mlpgui_vd)
 
 #else
 
-#define MLPGUI_ROWBLOCK(NAME, T)                                                         \
-    static inline void NAME(T *y, const T *M, ptrdiff_t ld, const int *rows,             \
-                            const T *vals, ptrdiff_t n)                                  \
-    {                                                                                    \
-        for (ptrdiff_t q = 0; q < n; q++) {                                              \
-            const T *m = M + (ptrdiff_t)rows[q] * ld;                                    \
-            for (int j = 0; j < MLPGUI_BLOCK_BYTES / (int)sizeof(T); j++)                 \
-                y[j] += vals[q] * m[j];                                                  \
-        }                                                                                \
-    }
-
-MLPGUI_ROWBLOCK(mlpgui_rowblock_f, float)
-MLPGUI_ROWBLOCK(mlpgui_rowblock_d, double)
+static inline void mlpgui_rowblock_f(float *y, const float *M, ptrdiff_t ld, const int *rows,
+                                     const float *vals, ptrdiff_t n)
+{
+    mlpgui_rowtail_f(y, M, ld, rows, vals, n, MLPGUI_BLOCK_BYTES / sizeof(float));
+}
+static inline void mlpgui_rowblock_d(double *y, const double *M, ptrdiff_t ld, const int *rows,
+                                     const double *vals, ptrdiff_t n)
+{
+    mlpgui_rowtail_d(y, M, ld, rows, vals, n, MLPGUI_BLOCK_BYTES / sizeof(double));
+}
 
 #endif
 
-/* The same for a block narrower than B columns (the last one when h is not a
- * multiple of B): y in memory, one row at a time. */
-#define MLPGUI_ROWTAIL(NAME, T)                                                          \
-    static inline void NAME(T *y, const T *M, ptrdiff_t ld, const int *rows,             \
-                            const T *vals, ptrdiff_t n, ptrdiff_t width)                 \
-    {                                                                                    \
-        for (ptrdiff_t q = 0; q < n; q++) {                                              \
-            const T *m = M + (ptrdiff_t)rows[q] * ld;                                    \
-            T v = vals[q];                                                               \
-            for (ptrdiff_t j = 0; j < width; j++)                                        \
-                y[j] += v * m[j];                                                        \
-        }                                                                                \
-    }
-
-MLPGUI_ROWTAIL(mlpgui_rowtail_f, float)
-MLPGUI_ROWTAIL(mlpgui_rowtail_d, double)
 
 /* The output layer's backward step for one sample, hidden units eight lanes at a time:
  * back[j] = sum_c d2[c] W2T[c, j] and gW2T[c, j] += d2[c] a[j] for j < h.
  * One pass over j with c inside keeps back[j:j+8] and a[j:j+8] in registers
- * (a pass per c read and wrote back[] k times). Same sums, same order. */
+ * (a pass per c read and wrote back[] k times). Same sums, same order.
+ * The _from functions do units j0..h one at a time: the vector loop's
+ * leftovers, and the whole step without vector extensions. */
+#define MLPGUI_OUTBACK_FROM(NAME, T)                                                     \
+    static inline void NAME(const T *a, const T *d2, const T *W2T, T *gW2T, T *back,    \
+                            ptrdiff_t h, ptrdiff_t k, ptrdiff_t j0)                      \
+    {                                                                                    \
+        for (ptrdiff_t j = j0; j < h; j++) {                                             \
+            T acc = 0;                                                                   \
+            for (ptrdiff_t c = 0; c < k; c++) {                                          \
+                acc += d2[c] * W2T[c * h + j];                                           \
+                gW2T[c * h + j] += d2[c] * a[j];                                         \
+            }                                                                            \
+            back[j] = acc;                                                               \
+        }                                                                                \
+    }
+MLPGUI_OUTBACK_FROM(mlpgui_outback_from_f, float)
+MLPGUI_OUTBACK_FROM(mlpgui_outback_from_d, double)
+
 #if defined(__GNUC__) || defined(__clang__)
-#define MLPGUI_OUTBACK(NAME, T, V)                                                       \
+#define MLPGUI_OUTBACK(NAME, FROM, T, V)                                                 \
     static inline void NAME(const T *a, const T *d2, const T *W2T, T *gW2T, T *back,    \
                             ptrdiff_t h, ptrdiff_t k)                                    \
     {                                                                                    \
@@ -112,33 +128,21 @@ MLPGUI_ROWTAIL(mlpgui_rowtail_d, double)
             }                                                                            \
             memcpy(back + j, &acc, 32);                                                  \
         }                                                                                \
-        for (; j < h; j++) {                                                             \
-            T acc = 0;                                                                   \
-            for (ptrdiff_t c = 0; c < k; c++) {                                          \
-                acc += d2[c] * W2T[c * h + j];                                           \
-                gW2T[c * h + j] += d2[c] * a[j];                                         \
-            }                                                                            \
-            back[j] = acc;                                                               \
-        }                                                                                \
+        FROM(a, d2, W2T, gW2T, back, h, k, j);                                           \
     }
-MLPGUI_OUTBACK(mlpgui_outback_f, float, mlpgui_vf)
-MLPGUI_OUTBACK(mlpgui_outback_d, double, mlpgui_vd)
+MLPGUI_OUTBACK(mlpgui_outback_f, mlpgui_outback_from_f, float, mlpgui_vf)
+MLPGUI_OUTBACK(mlpgui_outback_d, mlpgui_outback_from_d, double, mlpgui_vd)
 #else
-#define MLPGUI_OUTBACK(NAME, T)                                                          \
-    static inline void NAME(const T *a, const T *d2, const T *W2T, T *gW2T, T *back,    \
-                            ptrdiff_t h, ptrdiff_t k)                                    \
-    {                                                                                    \
-        for (ptrdiff_t j = 0; j < h; j++) {                                              \
-            T acc = 0;                                                                   \
-            for (ptrdiff_t c = 0; c < k; c++) {                                          \
-                acc += d2[c] * W2T[c * h + j];                                           \
-                gW2T[c * h + j] += d2[c] * a[j];                                         \
-            }                                                                            \
-            back[j] = acc;                                                               \
-        }                                                                                \
-    }
-MLPGUI_OUTBACK(mlpgui_outback_f, float)
-MLPGUI_OUTBACK(mlpgui_outback_d, double)
+static inline void mlpgui_outback_f(const float *a, const float *d2, const float *W2T, float *gW2T,
+                                    float *back, ptrdiff_t h, ptrdiff_t k)
+{
+    mlpgui_outback_from_f(a, d2, W2T, gW2T, back, h, k, 0);
+}
+static inline void mlpgui_outback_d(const double *a, const double *d2, const double *W2T, double *gW2T,
+                                    double *back, ptrdiff_t h, ptrdiff_t k)
+{
+    mlpgui_outback_from_d(a, d2, W2T, gW2T, back, h, k, 0);
+}
 #endif
 
 #endif
