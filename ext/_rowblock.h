@@ -86,6 +86,76 @@ static inline void mlpgui_rowblock_d(double *y, const double *M, ptrdiff_t ld, c
 #endif
 
 
+/* The output layer's forward step for one sample: z[c] = sum_j a[j] W2T[c, j] for c < k.
+ * Each sum is exactly the one of mlpgui_dot (_activations.pxd): eight lanes
+ * j = l mod 8, added in a fixed tree, then the leftover units one by one, so
+ * results don't change. Doing up to four outputs per pass over a[] keeps four
+ * independent chains in flight: one dot at a time waits on each add's latency. */
+#define MLPGUI_OUTFWD_FROM(NAME, T)                                                      \
+    static inline void NAME(const T *a, const T *W2T, T *z, ptrdiff_t h, ptrdiff_t k,   \
+                            ptrdiff_t c0)                                                \
+    {                                                                                    \
+        for (ptrdiff_t c = c0; c < k; c++) {                                             \
+            const T *w = W2T + c * h;                                                    \
+            T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                         \
+            ptrdiff_t j = 0;                                                             \
+            for (; j + 8 <= h; j += 8)                                                   \
+                for (int l = 0; l < 8; l++)                                              \
+                    acc[l] += a[j + l] * w[j + l];                                       \
+            T s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])); \
+            for (; j < h; j++)                                                           \
+                s += a[j] * w[j];                                                        \
+            z[c] = s;                                                                    \
+        }                                                                                \
+    }
+MLPGUI_OUTFWD_FROM(mlpgui_outfwd_from_f, float)
+MLPGUI_OUTFWD_FROM(mlpgui_outfwd_from_d, double)
+
+#if defined(__GNUC__) || defined(__clang__)
+/* An output's eight lanes are R = 1 float register or R = 2 double registers. */
+#define MLPGUI_OUTFWD(NAME, FROM, T, V)                                                  \
+    static inline void NAME(const T *a, const T *W2T, T *z, ptrdiff_t h, ptrdiff_t k)   \
+    {                                                                                    \
+        enum { L = 32 / sizeof(T), R = 8 / L };                                          \
+        ptrdiff_t c = 0, h8 = h / 8 * 8;                                                 \
+        for (; c + 4 <= k; c += 4) {                                                     \
+            const T *W = W2T + c * h;                                                    \
+            V acc[4][R], av[R], w;                                                       \
+            memset(acc, 0, sizeof acc);                                                  \
+            for (ptrdiff_t j = 0; j < h8; j += 8) {                                      \
+                for (int r = 0; r < R; r++)                                              \
+                    memcpy(&av[r], a + j + r * L, 32);                                   \
+                for (int u = 0; u < 4; u++)                                              \
+                    for (int r = 0; r < R; r++) {                                        \
+                        memcpy(&w, W + u * h + j + r * L, 32);                           \
+                        acc[u][r] += av[r] * w;                                          \
+                    }                                                                    \
+            }                                                                            \
+            for (int u = 0; u < 4; u++) {                                                \
+                T l[8];                                                                  \
+                memcpy(l, acc[u], sizeof l);                                             \
+                T s = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])); \
+                for (ptrdiff_t j = h8; j < h; j++)                                       \
+                    s += a[j] * W[u * h + j];                                            \
+                z[c + u] = s;                                                            \
+            }                                                                            \
+        }                                                                                \
+        FROM(a, W2T, z, h, k, c);                                                        \
+    }
+MLPGUI_OUTFWD(mlpgui_outfwd_f, mlpgui_outfwd_from_f, float, mlpgui_vf)
+MLPGUI_OUTFWD(mlpgui_outfwd_d, mlpgui_outfwd_from_d, double, mlpgui_vd)
+#else
+static inline void mlpgui_outfwd_f(const float *a, const float *W2T, float *z, ptrdiff_t h, ptrdiff_t k)
+{
+    mlpgui_outfwd_from_f(a, W2T, z, h, k, 0);
+}
+static inline void mlpgui_outfwd_d(const double *a, const double *W2T, double *z, ptrdiff_t h, ptrdiff_t k)
+{
+    mlpgui_outfwd_from_d(a, W2T, z, h, k, 0);
+}
+#endif
+
+
 /* The output layer's backward step for one sample, hidden units eight lanes at a time:
  * back[j] = sum_c d2[c] W2T[c, j] and gW2T[c, j] += d2[c] a[j] for j < h.
  * One pass over j with c inside keeps back[j:j+8] and a[j:j+8] in registers

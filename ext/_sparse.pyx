@@ -26,7 +26,7 @@ from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport log
 from libc.string cimport memcpy, memset
 
-from _activations cimport binary_loss, clamp_low, dot, fexp, sigmoid, sigmoid_vec
+from _activations cimport binary_loss, clamp_low, fexp, sigmoid, sigmoid_vec
 
 import numpy as np
 
@@ -34,7 +34,6 @@ ctypedef long long index_t
 ctypedef unsigned char code_t
 
 cdef enum:
-    PAD = 8    # per-thread scalars sit this many doubles apart, so threads don't share a cache line
     TILE = 64  # samples a thread takes at a time: a block of their deltas (16 KB) stays in L1
     MAX_TILED_BATCH = 1024  # single-threaded mini-batches up to this size update W1 pixel by pixel
 
@@ -104,6 +103,8 @@ cdef extern from "_rowblock.h":
     void mlpgui_rowblock_d(double* y, const double* M, Py_ssize_t ld, const int* rows, const double* vals, Py_ssize_t n) noexcept nogil
     void mlpgui_rowtail_f(float* y, const float* M, Py_ssize_t ld, const int* rows, const float* vals, Py_ssize_t n, Py_ssize_t width) noexcept nogil
     void mlpgui_rowtail_d(double* y, const double* M, Py_ssize_t ld, const int* rows, const double* vals, Py_ssize_t n, Py_ssize_t width) noexcept nogil
+    void mlpgui_outfwd_f(const float* a, const float* W2T, float* z, Py_ssize_t h, Py_ssize_t k) noexcept nogil
+    void mlpgui_outfwd_d(const double* a, const double* W2T, double* z, Py_ssize_t h, Py_ssize_t k) noexcept nogil
     void mlpgui_outback_f(const float* a, const float* d2, const float* W2T, float* gW2T, float* back, Py_ssize_t h, Py_ssize_t k) noexcept nogil
     void mlpgui_outback_d(const double* a, const double* d2, const double* W2T, double* gW2T, double* back, Py_ssize_t h, Py_ssize_t k) noexcept nogil
 
@@ -192,8 +193,12 @@ cdef inline void _output_and_back(floating* a,   # IN pre-activations (h,), OUT 
     for j in range(h):
         a[j] = sigmoid_vec(a[j])
     # z = b2 + a @ W2
+    if floating is float:
+        mlpgui_outfwd_f(a, W2T, z, h, k)
+    else:
+        mlpgui_outfwd_d(a, W2T, z, h, k)
     for c in range(k):
-        z[c] = b2[c] + dot(a, W2T + c * h, h)
+        z[c] = b2[c] + z[c]
     # loss, prediction, and delta2 = (y_hat - y) / n into z
     if k == 1:
         stats[0] += binary_loss(z[0], label)
@@ -245,24 +250,18 @@ cdef inline void _scatter(const index_t* indptr, const int* indices, const code_
             g[j] += v * d[j]
 
 
-cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t* codes,
-                        const floating* lut, Py_ssize_t start, Py_ssize_t stop,
-                        const Py_ssize_t* order,  # IN samples order[0..stop-start), or NULL: start..stop
-                        floating alpha,
-                        const floating* D, Py_ssize_t d_bs, Py_ssize_t d_ld,  # IN (stop - start, h) the tile's hidden deltas
-                        Py_ssize_t d, Py_ssize_t h,
-                        Py_ssize_t* count,      # WORK (d + 1,)
-                        int* rows, floating* vals,  # WORK (nnz of the tile,)
-                        floating* G, Py_ssize_t g_bs, Py_ssize_t g_ld) noexcept nogil:  # IN/OUT (d, h)
-    """G += alpha X_tile^T D, pixel by pixel and column block by column block.
+cdef void _sort_tile(const index_t* indptr, const int* indices, const code_t* codes,
+                     const floating* lut, Py_ssize_t start, Py_ssize_t stop,
+                     const Py_ssize_t* order,  # IN samples order[0..stop-start), or NULL: start..stop
+                     floating alpha, Py_ssize_t d,
+                     Py_ssize_t* count,        # OUT (d + 1,) count[p] = end of pixel p's run
+                     int* rows, floating* vals) noexcept nogil:  # OUT (nnz of the tile,)
+    """The tile's non-zeros regrouped by pixel (a stable counting sort).
 
-    D and G are stored as column blocks, as in `_hidden_tile`. The tile's
-    non-zeros are regrouped by pixel (a counting sort), so a row block of G
-    is read and written once per tile, gathering the deltas of the samples
-    that use that pixel: the forward pass's pattern, transposed.
+    Pixel p's run is rows/vals[count[p-1] .. count[p]) (from 0 for p = 0):
+    the tile positions r of the samples using p, in order, and alpha * x_rp.
     """
-    cdef Py_ssize_t i, r, q, p, beg, end, pos, j0, b
-    cdef Py_ssize_t width = _block_width(lut[0])
+    cdef Py_ssize_t i, r, q, p, pos
     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
     for r in range(stop - start):
         i = order[r] if order != NULL else start + r
@@ -278,7 +277,21 @@ cdef void _scatter_tile(const index_t* indptr, const int* indices, const code_t*
             rows[pos] = <int> r
             vals[pos] = alpha * lut[codes[q]]
             count[p] = pos + 1
-    j0 = b = 0
+
+
+cdef void _gradient_tile(const Py_ssize_t* count, const int* rows, const floating* vals, Py_ssize_t d,
+                         const floating* D, Py_ssize_t d_bs, Py_ssize_t d_ld,  # IN the tile's hidden deltas
+                         Py_ssize_t h,
+                         floating* G, Py_ssize_t g_bs, Py_ssize_t g_ld) noexcept nogil:  # IN/OUT (d, h)
+    """G += X_tile^T D (times the sort's alpha), pixel by pixel and column block by column block.
+
+    D and G are stored as column blocks, as in `_hidden_tile`. With the
+    non-zeros grouped by pixel (`_sort_tile`), a row block of G is read and
+    written once per tile, gathering the deltas of the samples that use that
+    pixel: the forward gather's pattern, transposed.
+    """
+    cdef Py_ssize_t p, beg, end, j0 = 0, b = 0
+    cdef Py_ssize_t width = _block_width(vals[0])
     while j0 < h:
         beg = 0
         for p in range(d):
@@ -314,8 +327,8 @@ cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code
         _copy_row(row, width, D + r * width, TILE * width, h, width)
         _output_and_back(row, y[start + r], W2T, b2, h, k, inv_n, work, work + h, gW2T, gb1, gb2, stats)
         _copy_row(D + r * width, TILE * width, row, width, h, width)
-    _scatter_tile(indptr, indices, codes, lut, start, stop, NULL, 1, D, TILE * width, width, d, h,
-                  count, rows, vals, gW1b, d * width, width)
+    _sort_tile(indptr, indices, codes, lut, start, stop, NULL, 1, d, count, rows, vals)
+    _gradient_tile(count, rows, vals, d, D, TILE * width, width, h, gW1b, d * width, width)
 
 
 cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,
@@ -338,6 +351,22 @@ cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int
             P[j] -= lr * g
 
 
+def _per_thread(int n_threads, Py_ssize_t count, dtype):
+    """Zeros (n_threads, stride): one row per thread, each starting on its own 64-byte cache line.
+
+    stride >= count leaves at least a cache line between the rows' used parts,
+    so two threads writing their rows never share a line. A shared line moves
+    between the cores on every write: the threads' 10 output-bias
+    accumulators, packed in one array, shared one for every sample.
+    """
+    item = np.dtype(dtype).itemsize
+    line = 64 // item
+    stride = (count + line - 1) // line * line + line
+    buf = np.zeros(n_threads * stride + line, dtype)
+    skip = (-buf.ctypes.data % 64) // item
+    return buf[skip:skip + n_threads * stride].reshape(n_threads, stride)
+
+
 cdef class Workspace:
     """Buffers of one sparse run, allocated once and reused every epoch or batch.
 
@@ -346,38 +375,41 @@ cdef class Workspace:
     tile of hidden deltas (TILE*hp), where hp is h rounded up to whole blocks.
     Mini-batch: the batch's hidden deltas D1 (batch, h).
     Both: W2 transposed, per-thread accumulators for W2 (transposed), b1, b2,
-    scratch rows, loss/accuracy.
+    scratch rows, loss/accuracy. Every per-thread array has one row per
+    thread on cache lines of its own (`_per_thread`).
     """
 
     cdef public object acc_W1, W1b, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
     cdef public object tile_D, tile_X, tile_count, tile_rows, tile_vals
     cdef public int n_threads
+    cdef readonly Py_ssize_t h, k
 
     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
         if n_threads < 1:
             raise ValueError("n_threads must be at least 1")
         self.n_threads = n_threads
+        self.h, self.k = h, k
         width = MLPGUI_BLOCK_BYTES // np.dtype(dtype).itemsize
         hp = (h + width - 1) // width * width if batch == 0 else 0
-        self.acc_W1 = np.zeros((n_threads, d * hp), dtype)
+        self.acc_W1 = _per_thread(n_threads, d * hp, dtype)
         self.W1b = np.zeros(d * hp, dtype)
         self.D1 = np.zeros((batch, h), dtype)
-        self.acc_W2 = np.zeros((n_threads, h * k), dtype)
-        self.acc_b1 = np.zeros((n_threads, h), dtype)
-        self.acc_b2 = np.zeros((n_threads, k), dtype)
-        self.work = np.zeros((n_threads, 2 * h + k), dtype)
+        self.acc_W2 = _per_thread(n_threads, h * k, dtype)
+        self.acc_b1 = _per_thread(n_threads, h, dtype)
+        self.acc_b2 = _per_thread(n_threads, k, dtype)
+        self.work = _per_thread(n_threads, 2 * h + k, dtype)
         self.W2T = np.zeros((k, h), dtype)
         tile = TILE if batch == 0 else (batch if batch <= MAX_TILED_BATCH else 0)
-        self.tile_D = np.zeros((n_threads, TILE * hp), dtype)
-        self.tile_X = np.zeros((n_threads, TILE * d), dtype)
-        self.tile_count = np.zeros((n_threads, d + 1), np.intp)
-        self.tile_rows = np.zeros((n_threads, tile * d), np.int32)
-        self.tile_vals = np.zeros((n_threads, tile * d), dtype)
-        self.stats = np.zeros((n_threads, PAD), np.float64)
+        self.tile_D = _per_thread(n_threads, TILE * hp, dtype)
+        self.tile_X = _per_thread(n_threads, TILE * d, dtype)
+        self.tile_count = _per_thread(n_threads, d + 1, np.intp)
+        self.tile_rows = _per_thread(n_threads, tile * d, np.int32)
+        self.tile_vals = _per_thread(n_threads, tile * d, dtype)
+        self.stats = _per_thread(n_threads, 2, np.float64)
 
     def check(self, W1, W2, bint full_batch):
         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
-        if self.acc_W2.shape[1] != h * k or self.work.shape[1] != 2 * h + k:
+        if (self.h, self.k) != (h, k):
             raise ValueError("workspace doesn't fit the network")
         if full_batch and self.W1b.shape[0] < d * h:
             raise ValueError("workspace was made for mini-batches")
@@ -475,7 +507,7 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
         _zero(acc_W2)
         _zero(acc_b1)
         _zero(acc_b2)
-        memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
+        _zero(stats)
         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
             t = threadid()
             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
@@ -490,11 +522,11 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
     loss /= n
     if grads is not None:
         gW1, gb1, gW2, gb2 = grads
-        blocks = np.asarray(acc_W1).sum(axis=0).reshape(-1, d, MLPGUI_BLOCK_BYTES // lut.itemsize)
+        blocks = ws.acc_W1[:, :ws.W1b.size].sum(axis=0).reshape(-1, d, MLPGUI_BLOCK_BYTES // lut.itemsize)
         gW1[...] = blocks.transpose(1, 0, 2).reshape(d, -1)[:, :h]
-        gW2[...] = np.asarray(acc_W2).sum(axis=0).reshape(k, h).T
-        gb1[...] = np.asarray(acc_b1).sum(axis=0)
-        gb2[...] = np.asarray(acc_b2).sum(axis=0)
+        gW2[...] = ws.acc_W2[:, :k * h].sum(axis=0).reshape(k, h).T
+        gb1[...] = ws.acc_b1[:, :h].sum(axis=0)
+        gb2[...] = ws.acc_b2[:, :k].sum(axis=0)
         return loss, int(correct)
     if loss == loss and loss - loss == 0:  # finite
         with nogil:
@@ -544,10 +576,10 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
     cdef double loss = 0, correct = 0
     with nogil:
         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
-        memset(&acc_W2[0, 0], 0, n_threads * h * k * sizeof(floating))
-        memset(&acc_b1[0, 0], 0, n_threads * h * sizeof(floating))
-        memset(&acc_b2[0, 0], 0, n_threads * k * sizeof(floating))
-        memset(&stats[0, 0], 0, n_threads * PAD * sizeof(double))
+        _zero(acc_W2)
+        _zero(acc_b1)
+        _zero(acc_b2)
+        _zero(stats)
         for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
             t = threadid()
             i0 = tile * TILE
@@ -569,9 +601,10 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
     with nogil:
         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
-            _scatter_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
-                          &D1[0, 0], width, h, W1.shape[0], h, &tile_count[0, 0], &tile_rows[0, 0],
-                          &tile_vals[0, 0], &W1[0, 0], width, h)
+            _sort_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr, W1.shape[0],
+                       &tile_count[0, 0], &tile_rows[0, 0], &tile_vals[0, 0])
+            _gradient_tile(&tile_count[0, 0], &tile_rows[0, 0], &tile_vals[0, 0], W1.shape[0],
+                           &D1[0, 0], width, h, h, &W1[0, 0], width, h)
         # W1 -= lr * X_b^T D1, column block by column block
         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):
             j0 = block * h // n_blocks

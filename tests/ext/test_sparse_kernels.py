@@ -63,11 +63,8 @@ IDS = ["one-sample", "one-blank-sample", "fewer-than-threads", "tiles-one-block"
        "three-threads-tails", "all-ink", "all-blank"]
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_full_batch_gradients_match_reference(dtype, case):
-    n, d, h, k, threads, blank, full = case
-    rng = np.random.default_rng(n * 1000 + h)
+def check_full_batch_gradients(dtype, n, d, h, k, threads, blank=(), full=(), seed=0):
+    rng = np.random.default_rng(seed)
     pixels = make_pixels(n, d, 0.2, rng, blank, full)
     y = rng.integers(0, 2 if k == 1 else k, n).astype(np.int32)
     lut = input_lut("unit", np.dtype(dtype))
@@ -83,6 +80,22 @@ def test_full_batch_gradients_match_reference(dtype, case):
     assert correct == int(np.sum(reference.predict(X, [W1, W2], [b1, b2]) == y))
     for name, got, want in zip(["W1", "b1", "W2", "b2"], grads, expected):
         assert rel_err(got, want) < RTOL[dtype], name
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_full_batch_gradients_match_reference(dtype, case):
+    n, d, h, k, threads, blank, full = case
+    check_full_batch_gradients(dtype, n, d, h, k, threads, blank, full, seed=n * 1000 + h)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("k", [2, 3, 4, 5, 8, 9, 13])
+@pytest.mark.parametrize("h", [7, 36])
+def test_every_output_width_matches_reference(dtype, k, h):
+    """The output layer's logits are summed four outputs at a time: widths around and between those groups,
+    and hidden widths with units left over after the eight-lane vectors."""
+    check_full_batch_gradients(dtype, 90, 784, h, k, 2, seed=k * 100 + h)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
