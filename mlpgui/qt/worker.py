@@ -22,6 +22,7 @@ loop is busy training, so queued slot calls would arrive too late.
 from __future__ import annotations
 
 import math
+import os
 import sys
 import threading
 import time
@@ -38,6 +39,7 @@ from mlpgui.core.training import Trainer
 
 SNAPSHOT_INTERVAL = 0.2  # seconds: at most 5 model copies per second reach the GUI
 EVALUATION_SHARE = 0.05  # test evaluation may cost at most ~5% of training time
+BACKGROUND_NICE = 5      # the training thread's CPU priority: below the GUI thread's 0
 
 class RunOutcome:
     """How the run ended, readable after `thread.wait()` even if the queued signals never arrive."""
@@ -133,6 +135,7 @@ class TrainingWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        run_in_background()
         trainer = None
         stopped = True
         result = None
@@ -172,6 +175,24 @@ class TrainingWorker(QObject):
         while not self._resume.wait(0.1):
             if self._stop.is_set():
                 return
+
+
+def run_in_background() -> None:
+    """Lower the calling thread's CPU priority to BACKGROUND_NICE (Linux; elsewhere a no-op).
+
+    Training keeps every core busy; at equal priority the GUI thread waits its
+    turn behind the training threads and the window stutters. The OpenMP
+    threads the core starts from this thread inherit the lower priority. On
+    an idle machine training still gets all the CPU.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        if os.getpriority(os.PRIO_PROCESS, tid) < BACKGROUND_NICE:
+            os.setpriority(os.PRIO_PROCESS, tid, BACKGROUND_NICE)
+    except OSError:  # not permitted here: train at normal priority
+        pass
 
 
 def start(worker: TrainingWorker) -> QThread:

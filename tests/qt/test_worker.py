@@ -1,5 +1,9 @@
 """The training worker: runs on its own QThread, reports every epoch, stops, pauses, fails cleanly."""
 
+import os
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -7,7 +11,7 @@ from mlpgui.core.config import PRESETS, TrainConfig
 from mlpgui.core.data import load_mnist
 from mlpgui.core.errors import TrainingDiverged
 from mlpgui.core.tasks import build_task
-from mlpgui.core.training import Trainer
+from mlpgui.core.training import Trainer, default_threads
 from mlpgui.qt import worker as training
 
 TINY = TrainConfig(task="multiclass", per_class=50, hidden=32, epochs=5, lr=0.5, scale="unit", dtype="float32")
@@ -102,6 +106,36 @@ def test_pause_holds_the_run_until_resumed(qtbot, mnist):
     qtbot.waitUntil(lambda: not training.running_threads(), timeout=10_000)
     assert [r.epoch for r in reports] == [1, 2, 3, 4, 5, 6]
     assert blocker.args[1] is False
+
+
+def thread_nice_values() -> dict[str, list[int]]:
+    """Linux: the nice value of each thread of this process, by thread name."""
+    out: dict[str, list[int]] = {}
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        out.setdefault(name, []).append(int(fields[16]))
+    return out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority is Linux's")
+def test_training_threads_yield_the_cpu_to_the_gui_thread(qtbot, mnist):
+    config = TINY.replace(epochs=4)  # full batch: the sparse core runs an OpenMP team
+    worker = training.TrainingWorker(config, build_task(config, mnist))
+    worker.epochDone.connect(lambda r: worker.pause() if r.epoch == 2 else None)
+    with qtbot.waitSignal(worker.epochDone, timeout=30_000, check_params_cb=lambda r: r.epoch == 2):
+        training.start(worker)
+    nice = thread_nice_values()
+    with qtbot.waitSignal(worker.finished, timeout=30_000):
+        worker.resume()
+    qtbot.waitUntil(lambda: not training.running_threads(), timeout=10_000)
+    trainers = nice.get("mlpgui-training", [])
+    assert len(trainers) >= default_threads(), f"expected the worker and its OpenMP team, found {nice}"
+    assert all(n == training.BACKGROUND_NICE for n in trainers)
+    assert os.getpriority(os.PRIO_PROCESS, 0) < training.BACKGROUND_NICE  # the GUI thread keeps its priority
 
 
 def test_divergence_reports_a_message_and_returns_the_rolled_back_model(qtbot, mnist, monkeypatch):
