@@ -132,7 +132,7 @@ class BinaryView(QtWidgets.QWidget):
                 legend.addItem(curve, f"true {ev.classes[label]} ({int(np.sum(ev.labels == label)):,})")
             fpr, tpr, _ = ev.roc()
             self.roc_curve.setData(fpr, tpr)
-            self.roc.setTitle(f"ROC curve, AUC = {ev.auc():.4f}")
+            self.roc.setTitle(f"ROC, AUC = {ev.auc():.4f}")
             self.histogram.setTitle(f"y_hat = P({ev.classes[1]}) by true digit")
         self._threshold = ev.threshold
         self.set_threshold(ev.threshold)

@@ -70,6 +70,7 @@ class ConfusionMatrixView(pg.GraphicsLayoutWidget):
         self.normalised = False
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_hover)
+        self.plot.vb.sigResized.connect(self._fit_text)
 
     # -- content ------------------------------------------------------------------
 
@@ -103,6 +104,31 @@ class ConfusionMatrixView(pg.GraphicsLayoutWidget):
                 if evaluation.is_binary:
                     _centre_lines(item)
         self.plot.setRange(xRange=(-0.5, k - 0.5), yRange=(-0.5, k - 0.5), padding=0)
+        self._fit_text()
+
+    def label_pixel_size(self) -> int:
+        """The cells' font size in pixels: as large as the widest label allows, 7 to 15."""
+        if self.evaluation is None or not self._texts:
+            return 0
+        k = self.evaluation.n_classes
+        cell = min(self.plot.vb.width(), self.plot.vb.height()) / k
+        lines = [line for row in self._texts for item in row for line in item.toPlainText().split("\n")]
+        chars = max((len(line) for line in lines), default=1) or 1
+        rows = 2 if self.evaluation.is_binary else 1
+        return int(max(7, min(15, cell * 0.9 / (0.62 * chars), cell * 0.8 / (1.3 * rows))))
+
+    def _fit_text(self) -> None:
+        size = self.label_pixel_size()
+        if not size:
+            return
+        for row in self._texts:
+            for item in row:
+                font = item.textItem.font()
+                if font.pixelSize() != size:
+                    font.setPixelSize(size)
+                    item.setFont(font)
+                    if self.evaluation.is_binary:
+                        _centre_lines(item)
 
     def _make_cells(self, evaluation: Evaluation) -> None:
         for row in self._texts:
@@ -113,7 +139,6 @@ class ConfusionMatrixView(pg.GraphicsLayoutWidget):
         for side in ("left", "bottom", "top", "right"):
             self.plot.getAxis(side).setTicks((ticks, []))
         font = QtGui.QFont()
-        font.setPointSizeF(8.5 if k > 4 else 11)
         font.setBold(k <= 4)
         self._texts = []
         for t in range(k):

@@ -68,19 +68,19 @@ class EvaluationPanel(QtWidgets.QWidget):
         self.browser = ImageBrowser()
         self.weights = WeightsView()
 
-        left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
-        left.addWidget(self.confusion)
-        left.addWidget(self.binary)
-        left.setChildrenCollapsible(False)
-        errors = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        errors.addWidget(left)
-        errors.addWidget(self.browser)
-        errors.setStretchFactor(0, 3)
-        errors.setStretchFactor(1, 2)
-        errors.setSizes([3000, 2000])  # proportions: the matrix and its table get 60%
-        errors.setChildrenCollapsible(False)
+        self._left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self._left.addWidget(self.confusion)
+        self._left.addWidget(self.binary)
+        self._left.setChildrenCollapsible(False)
+        self.errors = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.errors.addWidget(self._left)
+        self.errors.addWidget(self.browser)
+        self.errors.setStretchFactor(0, 3)
+        self.errors.setStretchFactor(1, 2)
+        self.errors.setSizes([3000, 2000])  # proportions: the matrix and its table get 60%
+        self.errors.setChildrenCollapsible(False)
         self.tabs = QtWidgets.QTabWidget()
-        self.tabs.addTab(errors, "Confusion matrix && images")
+        self.tabs.addTab(self.errors, "Confusion matrix && images")
         self.tabs.addTab(self.weights, "Inside the network")
 
         top = QtWidgets.QHBoxLayout()
@@ -146,6 +146,36 @@ class EvaluationPanel(QtWidgets.QWidget):
         else:
             self._refresh_if_dirty()
 
+    def fit_width(self, width: int) -> None:
+        """Side by side when `width` holds the matrix and the browser, else the browser below.
+
+        Called by the page that scrolls this panel with the width it can show:
+        a laptop screen with both docks open leaves about 620 pixels, and
+        side by side the two need about 1,070.
+        """
+        side = self.errors.orientation() == QtCore.Qt.Orientation.Horizontal
+        margins = self.minimumSizeHint().width() - self.errors.minimumSizeHint().width()
+        needed = (self._left.minimumSizeHint().width() + self.browser.minimumSizeHint().width()
+                  + self.errors.handleWidth() + margins)
+        wanted = QtCore.Qt.Orientation.Horizontal if width >= needed else QtCore.Qt.Orientation.Vertical
+        if (wanted == QtCore.Qt.Orientation.Horizontal) != side:
+            self.errors.setOrientation(wanted)
+            if wanted == QtCore.Qt.Orientation.Horizontal:  # the matrix and its table get 60%
+                self.errors.setSizes([3000, 2000])
+        QtCore.QTimer.singleShot(0, self._fit_stacked_heights)
+
+    def _fit_stacked_heights(self) -> None:
+        """Stacked: the matrix and its table as tall as they need, the browser the rest."""
+        if self.errors.orientation() == QtCore.Qt.Orientation.Vertical:
+            total = sum(self.errors.sizes())
+            if total <= 0:  # not laid out yet
+                return
+            top = min(self._left.sizeHint().height(), total // 2)
+            self.errors.setSizes([top, total - top])
+            if self.binary.isVisible():  # the matrix as tall as it needs, the binary plots the rest
+                matrix = min(self.confusion.sizeHint().height(), top // 2)
+                self._left.setSizes([matrix, top - matrix])
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._dirty:
@@ -179,6 +209,7 @@ class EvaluationPanel(QtWidgets.QWidget):
                 self.weights.set_network(network)
         self._last_end = time.perf_counter()
         self.last_refresh_seconds = self._last_end - start
+        self._fit_stacked_heights()
         self.updated.emit()
 
     def _cached_inputs(self, network: Network, task: TaskData) -> np.ndarray | None:

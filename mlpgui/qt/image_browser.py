@@ -154,8 +154,12 @@ class ImageBrowser(QtWidgets.QWidget):
         self.group_label = QtWidgets.QLabel("group")
         filters.addWidget(self.group_label)
         filters.addWidget(self.group)
-        filters.addWidget(self.order)
         filters.addStretch(1)
+        # The order on the count's line: one row of every filter is wider than a laptop's
+        # Evaluation page with both docks open.
+        counting = QtWidgets.QHBoxLayout()
+        counting.addWidget(self.order, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        counting.addWidget(self.count_label, 1)
 
         self.model = ThumbnailModel(self)
         self.view = QtWidgets.QListView()
@@ -200,7 +204,7 @@ class ImageBrowser(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(filters)
-        layout.addWidget(self.count_label)
+        layout.addLayout(counting)
         layout.addLayout(body, 1)
 
         for combo in (self.kind, self.true_class, self.guess_class, self.group, self.order):

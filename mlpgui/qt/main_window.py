@@ -133,6 +133,16 @@ class _Run(QObject):
         self.win._run_finished(self, network, stopped)
 
 
+class FittingScrollArea(QScrollArea):
+    """Scrolls its widget, first telling it the width it has (`fit_width`), so it can rearrange."""
+
+    def resizeEvent(self, event) -> None:
+        widget = self.widget()
+        if widget is not None:
+            widget.fit_width(event.size().width() - self.verticalScrollBar().sizeHint().width())
+        super().resizeEvent(event)
+
+
 class MainWindow(QMainWindow):
     """Train, watch, draw, save: the whole app in one window."""
 
@@ -213,7 +223,7 @@ class MainWindow(QMainWindow):
 
         self.evaluation = EvaluationPanel()
         # Scrolls rather than widening the window: it must fit 1280x800 with both docks open.
-        evaluation_page = QScrollArea()
+        evaluation_page = FittingScrollArea()
         evaluation_page.setWidgetResizable(True)
         evaluation_page.setFrameShape(QFrame.Shape.NoFrame)
         evaluation_page.setWidget(self.evaluation)

@@ -5,8 +5,8 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
+from PySide6.QtGui import QFontMetricsF, QImage
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from mlpgui.core.config import PRESETS, TrainConfig
@@ -318,6 +318,36 @@ def test_evaluation_tab_follows_the_trained_model_and_feeds_the_draw_pad(qtbot, 
         window.evaluation.sendToDrawPad.emit(image.copy())
     window.draw_pad.refresh()
     assert window.draw_pad.guess() is not None
+
+
+@pytest.mark.parametrize("config", [TINY, TINY.replace(task="binary", digits=(5, 8))], ids=["multiclass", "binary"])
+def test_evaluation_tab_fits_a_laptop_screen_without_sideways_scrolling(qtbot, window, config):
+    """1280x800 with both docks open: the matrix, its table and the image browser stack up and
+    scroll down only; on a wide screen they sit side by side."""
+    train(qtbot, window, config)
+    window.tabs.setCurrentIndex(1)
+    page, panel = window.tabs.currentWidget(), window.evaluation
+
+    def layout_at(width, height):
+        window.resize(width, height)
+        qtbot.wait(100)  # resize events and the panel's deferred fitting
+        table = panel.confusion.table
+        corner = table.mapTo(page.viewport(), QPoint(table.width(), 0))
+        return page.horizontalScrollBar().maximum(), corner.x() <= page.viewport().width(), \
+            panel.errors.orientation()
+
+    sideways, table_visible, orientation = layout_at(1280, 800)
+    assert window.draw_dock.isVisible() and window.panel.isVisible()
+    assert sideways == 0 and table_visible
+    assert orientation == Qt.Orientation.Vertical
+    assert panel.browser.width() >= panel.browser.minimumSizeHint().width()
+    matrix = panel.confusion.matrix
+    cell = matrix.plot.vb.width() / len(matrix._texts)
+    widest = max(QFontMetricsF(item.textItem.font()).horizontalAdvance(line)
+                 for row in matrix._texts for item in row for line in item.toPlainText().split("\n"))
+    assert widest <= cell, "the counts overflow their cells"
+    sideways, table_visible, orientation = layout_at(2400, 1000)
+    assert sideways == 0 and table_visible and orientation == Qt.Orientation.Horizontal
 
 
 def test_main_opens_the_window_with_its_title_and_icon(qtbot, monkeypatch, tmp_path, dialogs):
