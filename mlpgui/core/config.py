@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 
 from .errors import ConfigError
@@ -39,6 +40,20 @@ class TrainConfig:
     scale: str = "raw"            # "raw": pixels 0..255 (the homework); "unit": pixels / 255
     dtype: str = "float64"        # "float64" (the homework) or "float32" (faster)
     seed: int = 3                 # RandomState seed for the weights (and the mini-batch shuffles)
+
+    def __post_init__(self) -> None:
+        # NumPy scalars (an np.int64 read from an array, an np.float32 from a sweep)
+        # become Python numbers: validation, equality and the JSON of model files
+        # then treat them like any int or float. Anything else is left for `validate`.
+        for name in ("per_class", "hidden", "epochs", "batch_size", "seed"):
+            value = getattr(self, name)
+            if isinstance(value, numbers.Integral) and not isinstance(value, (bool, int)):
+                object.__setattr__(self, name, int(value))
+        if isinstance(self.lr, numbers.Real) and not isinstance(self.lr, (bool, int, float)):
+            object.__setattr__(self, "lr", float(self.lr))
+        if isinstance(self.digits, tuple):
+            object.__setattr__(self, "digits", tuple(
+                int(d) if isinstance(d, numbers.Integral) and not isinstance(d, bool) else d for d in self.digits))
 
     @property
     def n_outputs(self) -> int:

@@ -4,8 +4,10 @@ Every bad value is a `ConfigError` with `.field` naming the setting at fault
 (the window puts the message next to that field) and a one-line message.
 """
 
+import json
 import math
 
+import numpy as np
 import pytest
 
 from mlpgui.core.config import PRESETS, TrainConfig, preset, validate
@@ -98,6 +100,18 @@ def test_bad_values_name_their_field(changes, field):
 
 def test_multiclass_ignores_the_digits():
     assert validate(TrainConfig(task="multiclass", digits=(5, 5)))
+
+
+def test_numpy_numbers_count_as_numbers():
+    """Values read off NumPy arrays (a sweep, a saved grid) configure a run like plain ones."""
+    plain = TrainConfig(digits=(3, 5), hidden=64, epochs=7, lr=0.5, per_class=100, batch_size=32, seed=9)
+    config = TrainConfig(digits=(np.int64(3), np.uint8(5)), hidden=np.int64(64), epochs=np.int32(7),
+                         lr=np.float64(0.5), per_class=np.int16(100), batch_size=np.int64(32), seed=np.uint32(9))
+    assert validate(config) == plain
+    assert json.loads(json.dumps(config.to_dict())) == plain.to_dict()
+    assert TrainConfig(lr=np.float32(0.25)).lr == 0.25 and type(TrainConfig(lr=np.float32(0.25)).lr) is float
+    assert refused(hidden=np.bool_(True)).field == "hidden"
+    assert refused(lr=np.float32("nan")).field == "lr"
 
 
 def test_dict_round_trip():
