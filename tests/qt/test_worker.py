@@ -134,8 +134,8 @@ def test_training_threads_yield_the_cpu_to_the_gui_thread(qtbot, mnist):
     qtbot.waitUntil(lambda: not training.running_threads(), timeout=10_000)
     trainers = nice.get("mlpgui-training", [])
     assert len(trainers) >= default_threads(), f"expected the worker and its OpenMP team, found {nice}"
-    assert all(n == training.BACKGROUND_NICE for n in trainers)
-    assert os.getpriority(os.PRIO_PROCESS, 0) < training.BACKGROUND_NICE  # the GUI thread keeps its priority
+    gui = os.getpriority(os.PRIO_PROCESS, 0)  # this (the GUI) thread's; tests may run under `nice`
+    assert all(n == max(gui, training.BACKGROUND_NICE) for n in trainers)
 
 
 def test_divergence_reports_a_message_and_returns_the_rolled_back_model(qtbot, mnist, monkeypatch):
