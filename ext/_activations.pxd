@@ -102,37 +102,11 @@ cdef extern from *:
         z = z > 700.0 ? 700.0 : z;
         return 1.0 / (1.0 + mlpgui_exp(-z));
     }
-    /* sum(x * y) in eight lanes the compiler turns into one vector register
-       (a plain float sum is a serial chain it may not reorder). */
-    static inline float mlpgui_dotf(const float *x, const float *y, Py_ssize_t n) {
-        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        Py_ssize_t j = 0;
-        for (; j + 8 <= n; j += 8)
-            for (int l = 0; l < 8; l++)
-                acc[l] += x[j + l] * y[j + l];
-        float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-        for (; j < n; j++)
-            s += x[j] * y[j];
-        return s;
-    }
-    static inline double mlpgui_dot(const double *x, const double *y, Py_ssize_t n) {
-        double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        Py_ssize_t j = 0;
-        for (; j + 8 <= n; j += 8)
-            for (int l = 0; l < 8; l++)
-                acc[l] += x[j + l] * y[j + l];
-        double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-        for (; j < n; j++)
-            s += x[j] * y[j];
-        return s;
-    }
     """
     float mlpgui_expf(float x) noexcept nogil
     double mlpgui_exp(double x) noexcept nogil
     float mlpgui_sigmoidf(float z) noexcept nogil
     double mlpgui_sigmoid(double z) noexcept nogil
-    float mlpgui_dotf(const float* x, const float* y, Py_ssize_t n) noexcept nogil
-    double mlpgui_dot(const double* x, const double* y, Py_ssize_t n) noexcept nogil
 
 
 cdef inline floating sigmoid_vec(floating z) noexcept nogil:
@@ -141,11 +115,3 @@ cdef inline floating sigmoid_vec(floating z) noexcept nogil:
         return mlpgui_sigmoidf(z)
     else:
         return mlpgui_sigmoid(z)
-
-
-cdef inline floating dot(const floating* x, const floating* y, Py_ssize_t n) noexcept nogil:
-    """sum(x * y), vectorised."""
-    if floating is float:
-        return mlpgui_dotf(x, y, n)
-    else:
-        return mlpgui_dot(x, y, n)

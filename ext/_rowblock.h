@@ -87,9 +87,9 @@ static inline void mlpgui_rowblock_d(double *y, const double *M, ptrdiff_t ld, c
 
 
 /* The output layer's forward step for one sample: z[c] = sum_j a[j] W2T[c, j] for c < k.
- * Each sum is exactly the one of mlpgui_dot (_activations.pxd): eight lanes
- * j = l mod 8, added in a fixed tree, then the leftover units one by one, so
- * results don't change. Doing up to four outputs per pass over a[] keeps four
+ * Each sum runs in eight lanes j = l mod 8, added in a fixed tree, then the
+ * leftover units one by one: the order of the one-output dot it replaced, so
+ * float64 results didn't change. Four outputs per pass over a[] keep four
  * independent chains in flight: one dot at a time waits on each add's latency. */
 #define MLPGUI_OUTFWD_FROM(NAME, T)                                                      \
     static inline void NAME(const T *a, const T *W2T, T *z, ptrdiff_t h, ptrdiff_t k,   \
