@@ -250,18 +250,11 @@ cdef inline void _scatter(const index_t* indptr, const int* indices, const code_
             g[j] += v * d[j]
 
 
-cdef void _sort_tile(const index_t* indptr, const int* indices, const code_t* codes,
-                     const floating* lut, Py_ssize_t start, Py_ssize_t stop,
-                     const Py_ssize_t* order,  # IN samples order[0..stop-start), or NULL: start..stop
-                     floating alpha, Py_ssize_t d,
-                     Py_ssize_t* count,        # OUT (d + 1,) count[p] = end of pixel p's run
-                     int* rows, floating* vals) noexcept nogil:  # OUT (nnz of the tile,)
-    """The tile's non-zeros regrouped by pixel (a stable counting sort).
-
-    Pixel p's run is rows/vals[count[p-1] .. count[p]) (from 0 for p = 0):
-    the tile positions r of the samples using p, in order, and alpha * x_rp.
-    """
-    cdef Py_ssize_t i, r, q, p, pos
+cdef void _count_pixels(const index_t* indptr, const int* indices, Py_ssize_t start, Py_ssize_t stop,
+                        const Py_ssize_t* order, Py_ssize_t d,
+                        Py_ssize_t* count) noexcept nogil:  # OUT (d + 1,)
+    """count[p] := where pixel p's run starts among the tile's non-zeros grouped by pixel."""
+    cdef Py_ssize_t i, r, q, p
     memset(count, 0, (d + 1) * sizeof(Py_ssize_t))
     for r in range(stop - start):
         i = order[r] if order != NULL else start + r
@@ -269,6 +262,34 @@ cdef void _sort_tile(const index_t* indptr, const int* indices, const code_t* co
             count[indices[q] + 1] += 1
     for p in range(d):
         count[p + 1] += count[p]
+
+
+cdef Py_ssize_t _runs(const Py_ssize_t* count, Py_ssize_t d, int* pix, int* end) noexcept nogil:
+    """The non-empty pixel runs, from count[p] = end of pixel p's run: their pixels and ends. Returns how many."""
+    cdef Py_ssize_t p, n = 0, beg = 0
+    for p in range(d):
+        if count[p] > beg:
+            pix[n] = <int> p
+            end[n] = <int> count[p]
+            n += 1
+        beg = count[p]
+    return n
+
+
+cdef Py_ssize_t _sort_tile(const index_t* indptr, const int* indices, const code_t* codes,
+                           const floating* lut, Py_ssize_t start, Py_ssize_t stop,
+                           const Py_ssize_t* order,  # IN samples order[0..stop-start), or NULL: start..stop
+                           floating alpha, Py_ssize_t d,
+                           Py_ssize_t* count,        # WORK (d + 1,)
+                           int* rows, floating* vals,  # OUT (nnz of the tile,)
+                           int* pix, int* end) noexcept nogil:  # OUT (d,) the runs; returns their number
+    """The tile's non-zeros regrouped by pixel (a stable counting sort).
+
+    Run u is rows/vals[end[u-1] .. end[u]) (from 0 for u = 0): the tile
+    positions r of the samples using pixel pix[u], in order, and alpha * x_rp.
+    """
+    cdef Py_ssize_t i, r, q, p, pos
+    _count_pixels(indptr, indices, start, stop, order, d, count)
     for r in range(stop - start):
         i = order[r] if order != NULL else start + r
         for q in range(indptr[i], indptr[i + 1]):
@@ -277,29 +298,52 @@ cdef void _sort_tile(const index_t* indptr, const int* indices, const code_t* co
             rows[pos] = <int> r
             vals[pos] = alpha * lut[codes[q]]
             count[p] = pos + 1
+    return _runs(count, d, pix, end)
 
 
-cdef void _gradient_tile(const Py_ssize_t* count, const int* rows, const floating* vals, Py_ssize_t d,
+cdef Py_ssize_t _group_tile(const index_t* indptr, const int* indices, const code_t* codes,
+                            Py_ssize_t start, Py_ssize_t stop, Py_ssize_t d,
+                            Py_ssize_t* count,      # WORK (d + 1,)
+                            code_t* rows, code_t* sorted_codes,  # OUT (nnz of the tile,)
+                            int* pix, int* end) noexcept nogil:  # OUT (d,); returns the number of runs
+    """`_sort_tile` for a full-batch tile, kept for the whole run: one byte per row and per code.
+
+    A full batch's tiles are the same every epoch, so their grouping is done
+    once (`_group_tiles`) instead of sorting again each epoch; as bytes it
+    costs 2 bytes per non-zero (18 MB for all 60,000 images).
+    """
+    cdef Py_ssize_t r, q, p, pos
+    _count_pixels(indptr, indices, start, stop, NULL, d, count)
+    for r in range(stop - start):
+        for q in range(indptr[start + r], indptr[start + r + 1]):
+            p = indices[q]
+            pos = count[p]
+            rows[pos] = <code_t> r
+            sorted_codes[pos] = codes[q]
+            count[p] = pos + 1
+    return _runs(count, d, pix, end)
+
+
+cdef void _gradient_tile(const int* pix, const int* ends, Py_ssize_t n_runs,
+                         const int* rows, const floating* vals,  # IN the runs (`_sort_tile`)
                          const floating* D, Py_ssize_t d_bs, Py_ssize_t d_ld,  # IN the tile's hidden deltas
                          Py_ssize_t h,
                          floating* G, Py_ssize_t g_bs, Py_ssize_t g_ld) noexcept nogil:  # IN/OUT (d, h)
-    """G += X_tile^T D (times the sort's alpha), pixel by pixel and column block by column block.
+    """G += X_tile^T D (times the sort's alpha), pixel run by run and column block by column block.
 
     D and G are stored as column blocks, as in `_hidden_tile`. With the
     non-zeros grouped by pixel (`_sort_tile`), a row block of G is read and
     written once per tile, gathering the deltas of the samples that use that
     pixel: the forward gather's pattern, transposed.
     """
-    cdef Py_ssize_t p, beg, end, j0 = 0, b = 0
-    cdef Py_ssize_t width = _block_width(vals[0])
+    cdef Py_ssize_t u, beg, j0 = 0, b = 0
+    cdef Py_ssize_t width = _block_width(D[0])
     while j0 < h:
         beg = 0
-        for p in range(d):
-            end = count[p]
-            if end > beg:
-                _gather_rows(G + b * g_bs + p * g_ld, D + b * d_bs, d_ld, rows + beg, vals + beg, end - beg,
-                             min(width, h - j0))
-            beg = end
+        for u in range(n_runs):
+            _gather_rows(G + b * g_bs + pix[u] * g_ld, D + b * d_bs, d_ld, rows + beg, vals + beg, ends[u] - beg,
+                         min(width, h - j0))
+            beg = ends[u]
         j0 += width
         b += 1
 
@@ -309,7 +353,10 @@ cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code
                            const floating* W1b, const floating* b1, const floating* W2T, const floating* b2,
                            Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, floating inv_n,
                            floating* D,      # WORK (TILE, h) as column blocks (n_blocks, TILE, width)
-                           floating* work, floating* X, Py_ssize_t* count, int* rows, floating* vals,
+                           floating* work, floating* X,
+                           const code_t* g_rows, const code_t* g_codes,  # IN the tile's grouping (`_group_tile`) ...
+                           const int* pix, const int* ends, Py_ssize_t n_runs,
+                           int* rows, floating* vals,  # WORK ... expanded to the gather's types
                            floating* gW1b,   # IN/OUT (d, h) as column blocks (n_blocks, d, width)
                            floating* gW2T, floating* gb1, floating* gb2,
                            double* stats) noexcept nogil:
@@ -319,7 +366,7 @@ cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code
     layout a block's rows are 1 KB apart and the set-associative caches hold
     only part of a block's slice, measured 2-3x slower.
     """
-    cdef Py_ssize_t r, width = _block_width(lut[0])
+    cdef Py_ssize_t r, q, width = _block_width(lut[0])
     cdef floating* row = work + h + k
     _hidden_tile(indptr, indices, codes, lut, NULL, start, stop - start, W1b, d * width, width, b1, h, X,
                  D, TILE * width, width)
@@ -327,8 +374,10 @@ cdef void _full_batch_tile(const index_t* indptr, const int* indices, const code
         _copy_row(row, width, D + r * width, TILE * width, h, width)
         _output_and_back(row, y[start + r], W2T, b2, h, k, inv_n, work, work + h, gW2T, gb1, gb2, stats)
         _copy_row(D + r * width, TILE * width, row, width, h, width)
-    _sort_tile(indptr, indices, codes, lut, start, stop, NULL, 1, d, count, rows, vals)
-    _gradient_tile(count, rows, vals, d, D, TILE * width, width, h, gW1b, d * width, width)
+    for q in range(indptr[stop] - indptr[start]):
+        rows[q] = g_rows[q]
+        vals[q] = lut[g_codes[q]]
+    _gradient_tile(pix, ends, n_runs, rows, vals, D, TILE * width, width, h, gW1b, d * width, width)
 
 
 cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,
@@ -373,6 +422,8 @@ cdef class Workspace:
     Full batch: W1 as column blocks (W1b), per-thread W1 gradient
     accumulators in the same layout (n_threads, d*hp), and each thread's
     tile of hidden deltas (TILE*hp), where hp is h rounded up to whole blocks.
+    Full batch, once per run: each tile's non-zeros grouped by pixel for the
+    W1 gradient (group_*, `_group_tiles`).
     Mini-batch: the batch's hidden deltas D1 (batch, h).
     Both: W2 transposed, per-thread accumulators for W2 (transposed), b1, b2,
     scratch rows, loss/accuracy. Every per-thread array has one row per
@@ -380,7 +431,8 @@ cdef class Workspace:
     """
 
     cdef public object acc_W1, W1b, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
-    cdef public object tile_D, tile_X, tile_count, tile_rows, tile_vals
+    cdef public object tile_D, tile_X, tile_count, tile_rows, tile_vals, tile_pix, tile_end
+    cdef public object group_rows, group_codes, group_pix, group_end, group_runs, grouped
     cdef public int n_threads
     cdef readonly Py_ssize_t h, k
 
@@ -405,6 +457,9 @@ cdef class Workspace:
         self.tile_count = _per_thread(n_threads, d + 1, np.intp)
         self.tile_rows = _per_thread(n_threads, tile * d, np.int32)
         self.tile_vals = _per_thread(n_threads, tile * d, dtype)
+        self.tile_pix = _per_thread(n_threads, d, np.int32)
+        self.tile_end = _per_thread(n_threads, d, np.int32)
+        self.grouped = None  # the CsrInputs whose full-batch tiles group_* hold (`_group_tiles`)
         self.stats = _per_thread(n_threads, 2, np.float64)
 
     def check(self, W1, W2, bint full_batch):
@@ -413,6 +468,42 @@ cdef class Workspace:
             raise ValueError("workspace doesn't fit the network")
         if full_batch and self.W1b.shape[0] < d * h:
             raise ValueError("workspace was made for mini-batches")
+
+
+def _group_tiles(CsrInputs inputs, Workspace ws):
+    """Group every full-batch tile's non-zeros by pixel into ws.group_*, once per run of `inputs`.
+
+    group_rows, group_codes (nnz,) the tile positions and codes in the CSR's
+    slots of each tile; group_pix, group_end (n_tiles, d) each tile's runs,
+    ends counted from the tile's first non-zero; group_runs (n_tiles,).
+    """
+    cdef const index_t[::1] indptr = inputs.indptr
+    cdef const int[::1] indices = inputs.indices
+    cdef const code_t[::1] codes = inputs.codes
+    cdef Py_ssize_t n = inputs.n_samples, d = inputs.n_features, nnz = len(inputs.codes)
+    cdef Py_ssize_t tile, base, n_tiles = (n + TILE - 1) // TILE
+    cdef int t, n_threads = ws.n_threads
+    ws.grouped = None
+    ws.group_rows = np.empty(nnz, np.uint8)
+    ws.group_codes = np.empty(nnz, np.uint8)
+    ws.group_pix = np.empty((n_tiles, d), np.int32)
+    ws.group_end = np.empty((n_tiles, d), np.int32)
+    ws.group_runs = np.zeros(n_tiles, np.intp)
+    cdef code_t[::1] rows = ws.group_rows
+    cdef code_t[::1] sorted_codes = ws.group_codes
+    cdef int[:, ::1] pix = ws.group_pix
+    cdef int[:, ::1] end = ws.group_end
+    cdef Py_ssize_t[::1] runs = ws.group_runs
+    cdef Py_ssize_t[:, ::1] count = ws.tile_count
+    if nnz:
+        with nogil:
+            for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
+                t = threadid()
+                base = indptr[tile * TILE]
+                runs[tile] = _group_tile(&indptr[0], &indices[0], &codes[0], tile * TILE, min(n, (tile + 1) * TILE),
+                                         d, &count[t, 0], &rows[base], &sorted_codes[base], &pix[tile, 0],
+                                         &end[tile, 0])
+    ws.grouped = inputs
 
 
 cdef void _zero(floating[:, ::1] a) noexcept nogil:
@@ -492,9 +583,15 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
     cdef double[:, ::1] stats = ws.stats
     cdef floating[:, ::1] tile_D = ws.tile_D
     cdef floating[:, ::1] tile_X = ws.tile_X
-    cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
     cdef int[:, ::1] tile_rows = ws.tile_rows
     cdef floating[:, ::1] tile_vals = ws.tile_vals
+    if ws.grouped is not inputs:
+        _group_tiles(inputs, ws)
+    cdef const code_t[::1] group_rows = ws.group_rows
+    cdef const code_t[::1] group_codes = ws.group_codes
+    cdef const int[:, ::1] group_pix = ws.group_pix
+    cdef const int[:, ::1] group_end = ws.group_end
+    cdef const Py_ssize_t[::1] group_runs = ws.group_runs
     cdef floating inv_n = (<floating> 1) / n
     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
     cdef int t
@@ -513,8 +610,10 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
             _full_batch_tile(&indptr[0], &indices[0], &codes[0], &lut[0], &y[0],
                              tile * TILE, min(n, (tile + 1) * TILE),
                              &W1b[0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
-                             &tile_D[t, 0], &work[t, 0], &tile_X[t, 0], &tile_count[t, 0], &tile_rows[t, 0],
-                             &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
+                             &tile_D[t, 0], &work[t, 0], &tile_X[t, 0],
+                             &group_rows[indptr[tile * TILE]], &group_codes[indptr[tile * TILE]],
+                             &group_pix[tile, 0], &group_end[tile, 0], group_runs[tile],
+                             &tile_rows[t, 0], &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
                              &acc_b2[t, 0], &stats[t, 0])
         for t in range(n_threads):
             loss += stats[t, 0]
@@ -598,12 +697,15 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
     cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
     cdef int[:, ::1] tile_rows = ws.tile_rows
     cdef floating[:, ::1] tile_vals = ws.tile_vals
+    cdef int[:, ::1] tile_pix = ws.tile_pix
+    cdef int[:, ::1] tile_end = ws.tile_end
+    cdef Py_ssize_t n_runs
     cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
     with nogil:
         if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
-            _sort_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr, W1.shape[0],
-                       &tile_count[0, 0], &tile_rows[0, 0], &tile_vals[0, 0])
-            _gradient_tile(&tile_count[0, 0], &tile_rows[0, 0], &tile_vals[0, 0], W1.shape[0],
+            n_runs = _sort_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr, W1.shape[0],
+                                &tile_count[0, 0], &tile_rows[0, 0], &tile_vals[0, 0], &tile_pix[0, 0], &tile_end[0, 0])
+            _gradient_tile(&tile_pix[0, 0], &tile_end[0, 0], n_runs, &tile_rows[0, 0], &tile_vals[0, 0],
                            &D1[0, 0], width, h, h, &W1[0, 0], width, h)
         # W1 -= lr * X_b^T D1, column block by column block
         for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):

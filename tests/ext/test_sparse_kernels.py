@@ -172,3 +172,19 @@ def test_a_workspace_for_another_width_is_refused():
         _sparse.full_batch_step(_sparse.CsrInputs(pixels, y, lut), *params, np.float32(0.5),
                                 _sparse.Workspace(784, 32, 10, "float32", 2))
     assert all(np.array_equal(a, b) for a, b in zip(params, before))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_workspace_reused_for_other_inputs_regroups_them(dtype):
+    """A full-batch workspace keeps its inputs' tiles grouped by pixel; other inputs must not use that grouping."""
+    rng = np.random.default_rng(11)
+    lut = input_lut("unit", np.dtype(dtype))
+    params = make_params(784, 64, 10, dtype, rng)
+    ws = _sparse.Workspace(784, 64, 10, dtype, 2)
+    for n in (200, 130):
+        pixels = make_pixels(n, 784, 0.2, rng)
+        y = rng.integers(0, 10, n).astype(np.int32)
+        grads = [np.full_like(p, np.nan) for p in params]
+        _sparse.full_batch_step(_sparse.CsrInputs(pixels, y, lut), *params, lut.dtype.type(0.5), ws, grads=grads)
+        _, expected = reference_grads(pixels, y, params, lut)
+        assert rel_err(grads[0], expected[0]) < RTOL[dtype]
