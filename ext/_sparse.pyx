@@ -12,7 +12,8 @@ Both big products are the same gather, `_gather_rows`: a 64-float (or
 the non-zero pixels (forward) or of the samples using a pixel (W1 gradient)
 are added in. Samples go in tiles of TILE: the tile's pre-activations block
 by block, then each sample's output layer and deltas, then the tile's W1
-gradient pixel by pixel (a counting sort regroups its non-zeros by pixel).
+gradient pixel by pixel (its non-zeros grouped by pixel: once per run for
+a full batch, whose tiles never change, by a counting sort per mini-batch).
 Tiles are spread over OpenMP threads (prange; serial when built without
 OpenMP). Write races are avoided by construction: a full-batch epoch keeps
 per-thread gradient accumulators summed once at the end; a mini-batch updates
