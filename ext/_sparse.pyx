@@ -155,7 +155,7 @@ cdef void _hidden_tile(const index_t* indptr, const int* indices, const code_t* 
     sample of the tile gathers from it. Every other sample walks its pixels
     backwards: consecutive images share about 60% of their pixels, and the
     W1 rows the previous sample loaded last, still in L1, are then the ones
-    needed first (about 3% off a one-thread epoch).
+    needed first (about 3% off the epoch).
     """
     cdef Py_ssize_t r, i, q, pos = 0, j0, b, nz
     cdef Py_ssize_t width = _block_width(lut[0])
