@@ -1,5 +1,4 @@
-/* y[0:B] += sum_q vals[q * step] * M[rows[q * step] * ld + 0:B] for q < n, with y held in
- * registers; step is 1, or -1 to walk the lists backwards from their last entries.
+/* y[0:B] += sum_q vals[q] * M[rows[q] * ld + 0:B], with y held in registers.
  *
  * The sparse kernels spend nearly all their time on this pattern: the hidden
  * pre-activations of a sample gather the W1 rows of its non-zero pixels, and
@@ -25,11 +24,11 @@
  * block when h is not a multiple of B, and every block without vector extensions. */
 #define MLPGUI_ROWTAIL(NAME, T)                                                          \
     static inline void NAME(T *y, const T *M, ptrdiff_t ld, const int *rows,             \
-                            const T *vals, ptrdiff_t n, ptrdiff_t step, ptrdiff_t width) \
+                            const T *vals, ptrdiff_t n, ptrdiff_t width)                 \
     {                                                                                    \
         for (ptrdiff_t q = 0; q < n; q++) {                                              \
-            const T *m = M + (ptrdiff_t)rows[q * step] * ld;                             \
-            T v = vals[q * step];                                                        \
+            const T *m = M + (ptrdiff_t)rows[q] * ld;                                    \
+            T v = vals[q];                                                               \
             for (ptrdiff_t j = 0; j < width; j++)                                        \
                 y[j] += v * m[j];                                                        \
         }                                                                                \
@@ -45,7 +44,7 @@ typedef double mlpgui_vd __attribute__((vector_size(32)));
 
 #define MLPGUI_ROWBLOCK(NAME, T, V)                                                      \
     static inline void NAME(T *y, const T *M, ptrdiff_t ld, const int *rows,             \
-                            const T *vals, ptrdiff_t n, ptrdiff_t step)                  \
+                            const T *vals, ptrdiff_t n)                                  \
     {                                                                                    \
         V a0, a1, a2, a3, a4, a5, a6, a7, m0, m1, m2, m3, m4, m5, m6, m7;                \
         memcpy(&a0, y, 32); memcpy(&a1, y + 32 / sizeof(T), 32);                          \
@@ -53,8 +52,8 @@ typedef double mlpgui_vd __attribute__((vector_size(32)));
         memcpy(&a4, y + 128 / sizeof(T), 32); memcpy(&a5, y + 160 / sizeof(T), 32);       \
         memcpy(&a6, y + 192 / sizeof(T), 32); memcpy(&a7, y + 224 / sizeof(T), 32);       \
         for (ptrdiff_t q = 0; q < n; q++) {                                              \
-            const T *m = M + (ptrdiff_t)rows[q * step] * ld;                             \
-            T v = vals[q * step];                                                        \
+            const T *m = M + (ptrdiff_t)rows[q] * ld;                                    \
+            T v = vals[q];                                                               \
             memcpy(&m0, m, 32); memcpy(&m1, m + 32 / sizeof(T), 32);                      \
             memcpy(&m2, m + 64 / sizeof(T), 32); memcpy(&m3, m + 96 / sizeof(T), 32);     \
             memcpy(&m4, m + 128 / sizeof(T), 32); memcpy(&m5, m + 160 / sizeof(T), 32);   \
@@ -74,14 +73,14 @@ MLPGUI_ROWBLOCK(mlpgui_rowblock_d, double, mlpgui_vd)
 #else
 
 static inline void mlpgui_rowblock_f(float *y, const float *M, ptrdiff_t ld, const int *rows,
-                                     const float *vals, ptrdiff_t n, ptrdiff_t step)
+                                     const float *vals, ptrdiff_t n)
 {
-    mlpgui_rowtail_f(y, M, ld, rows, vals, n, step, MLPGUI_BLOCK_BYTES / sizeof(float));
+    mlpgui_rowtail_f(y, M, ld, rows, vals, n, MLPGUI_BLOCK_BYTES / sizeof(float));
 }
 static inline void mlpgui_rowblock_d(double *y, const double *M, ptrdiff_t ld, const int *rows,
-                                     const double *vals, ptrdiff_t n, ptrdiff_t step)
+                                     const double *vals, ptrdiff_t n)
 {
-    mlpgui_rowtail_d(y, M, ld, rows, vals, n, step, MLPGUI_BLOCK_BYTES / sizeof(double));
+    mlpgui_rowtail_d(y, M, ld, rows, vals, n, MLPGUI_BLOCK_BYTES / sizeof(double));
 }
 
 #endif

@@ -6,7 +6,9 @@ values, with a narrower last block when h is not a multiple of that. Each of
 those splits is a place to lose or double-count a sample, a pixel or a unit,
 so the cases here cross them: images with no ink and all ink, one sample,
 fewer samples than threads, more samples than one tile, and hidden widths
-below, at, and across the block width.
+below, at, and across the block width. The forward pass also splits each
+image's pixels into bands of rows; images with ink in one band only, and
+data sets whose ink sits in a few rows, cross those splits.
 """
 
 import numpy as np
@@ -63,9 +65,10 @@ IDS = ["one-sample", "one-blank-sample", "fewer-than-threads", "tiles-one-block"
        "three-threads-tails", "all-ink", "all-blank"]
 
 
-def check_full_batch_gradients(dtype, n, d, h, k, threads, blank=(), full=(), seed=0):
+def check_full_batch_gradients(dtype, n, d, h, k, threads, blank=(), full=(), seed=0, pixels=None):
     rng = np.random.default_rng(seed)
-    pixels = make_pixels(n, d, 0.2, rng, blank, full)
+    if pixels is None:
+        pixels = make_pixels(n, d, 0.2, rng, blank, full)
     y = rng.integers(0, 2 if k == 1 else k, n).astype(np.int32)
     lut = input_lut("unit", np.dtype(dtype))
     params = make_params(d, h, k, dtype, rng)
@@ -188,3 +191,54 @@ def test_a_workspace_reused_for_other_inputs_regroups_them(dtype):
         _sparse.full_batch_step(_sparse.CsrInputs(pixels, y, lut), *params, lut.dtype.type(0.5), ws, grads=grads)
         _, expected = reference_grads(pixels, y, params, lut)
         assert rel_err(grads[0], expected[0]) < RTOL[dtype]
+
+
+def banded_pixels(rng):
+    """150 images whose ink sits in a few rows: most only in the top rows, some only in the bottom, a few whole."""
+    pixels = np.zeros((150, 784), np.uint8)
+    pixels[:100, :120] = make_pixels(100, 120, 0.5, rng)
+    pixels[100:140, 700:] = make_pixels(40, 84, 0.5, rng)
+    pixels[140:] = make_pixels(10, 784, 0.2, rng)
+    return pixels
+
+
+def test_bands_cut_every_image_at_the_same_pixels():
+    """Band b of every image holds exactly its non-zeros between the same two pixel numbers, in order."""
+    rng = np.random.default_rng(3)
+    for pixels in (make_pixels(200, 784, 0.2, rng, blank=(0,), full=(1,)), banded_pixels(rng)):
+        inputs = _sparse.CsrInputs(pixels, np.zeros(len(pixels), np.int32), input_lut("unit", np.dtype("float32")))
+        bands, indptr, indices = inputs.bands, inputs.indptr, inputs.indices
+        assert np.array_equal(bands[:, 0], indptr[:-1]) and np.array_equal(bands[:, -1], indptr[1:])
+        assert np.all(np.diff(bands, axis=1) >= 0)
+        for b in range(bands.shape[1] - 1):
+            band_pixels = [indices[bands[i, b]:bands[i, b + 1]] for i in range(len(pixels))]
+            lo = min((p.min() for p in band_pixels if len(p)), default=None)
+            hi = max((p.max() for p in band_pixels if len(p)), default=None)
+            later = [indices[bands[i, b + 1]:bands[i, -1]] for i in range(len(pixels))]
+            if hi is not None:
+                assert all(len(p) == 0 or p.min() > hi for p in later), f"band {b} overlaps the next"
+            assert lo is None or all(len(p) == 0 or p.min() >= lo for p in band_pixels)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_images_with_ink_in_some_bands_only_match_reference(dtype, threads):
+    """Ink concentrated in a few rows moves the band cuts, and most images leave one or two bands empty."""
+    pixels = banded_pixels(np.random.default_rng(threads))
+    check_full_batch_gradients(dtype, len(pixels), 784, 100, 10, threads, seed=threads, pixels=pixels)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_minibatch_of_banded_images_updates_like_reference(dtype):
+    rng = np.random.default_rng(8)
+    pixels = banded_pixels(rng)
+    y = rng.integers(0, 10, len(pixels)).astype(np.int32)
+    lut = input_lut("unit", np.dtype(dtype))
+    params = make_params(784, 70, 10, dtype, rng)
+    index = np.array([0, 120, 145, 7, 101, 149], np.intp)  # top-only, bottom-only and whole images
+    _, grads = reference_grads(pixels[index], y[index], params, lut)
+    expected = [p.astype(np.float64) - 0.25 * g for p, g in zip(params, grads)]
+    ws = _sparse.Workspace(784, 70, 10, dtype, 1, batch=len(index))
+    _sparse.minibatch_step(_sparse.CsrInputs(pixels, y, lut), index, *params, lut.dtype.type(0.25), ws)
+    for got, want in zip(params, expected):
+        assert rel_err(got, want) < RTOL[dtype]
