@@ -11,7 +11,8 @@ Both big products are the same gather, `_gather_rows`: a 64-float (or
 32-double) block of hidden units held in eight registers while the rows of
 the non-zero pixels (forward) or of the samples using a pixel (W1 gradient)
 are added in. Samples go in tiles of TILE: the tile's pre-activations block
-by block, then each sample's output layer and deltas, then the tile's W1
+by block (and within a block, band of image rows by band: `_hidden_tile`),
+then each sample's output layer and deltas, then the tile's W1
 gradient pixel by pixel (its non-zeros grouped by pixel: once per run for
 a full batch, whose tiles never change, by a counting sort per mini-batch).
 Tiles are spread over OpenMP threads (prange; serial when built without
