@@ -81,8 +81,9 @@ cdef class CsrInputs:
         self.indptr = np.zeros(n + 1, np.int64)
         pixel_counts = np.zeros(d, np.int64)
         for start in range(0, n, 4096):
-            pixel_counts += np.count_nonzero(a[start:start + 4096], axis=0)
-            np.cumsum(np.count_nonzero(a[start:start + 4096], axis=1), out=self.indptr[start + 1:start + 4097])
+            mask = a[start:start + 4096] != 0
+            pixel_counts += np.count_nonzero(mask, axis=0)
+            np.cumsum(np.count_nonzero(mask, axis=1), out=self.indptr[start + 1:start + 4097])
             self.indptr[start + 1:start + 4097] += self.indptr[start]
         nnz = int(self.indptr[n])
         self.indices = np.empty(nnz, np.int32)
