@@ -39,6 +39,7 @@ cdef enum:
     TILE = 64  # samples a thread takes at a time: a block of their deltas (16 KB) stays in L1
     MAX_TILED_BATCH = 1024  # single-threaded mini-batches up to this size update W1 pixel by pixel
     N_BANDS = 3  # a forward tile gathers its samples' pixels band by band (`_hidden_tile`)
+    SAMPLE_COST = 36  # a sample's output layer and deltas take as long as this many non-zeros' gathers (measured)
 
 
 def _band_cuts(pixel_counts):
@@ -477,7 +478,7 @@ cdef class Workspace:
 
     cdef public object acc_W1, W1b, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
     cdef public object tile_D, tile_X, tile_count, tile_rows, tile_vals, tile_pix, tile_end
-    cdef public object group_rows, group_codes, group_pix, group_end, group_runs, grouped
+    cdef public object group_rows, group_codes, group_pix, group_end, group_runs, group_split, grouped
     cdef public int n_threads
     cdef readonly Py_ssize_t h, k
 
@@ -515,12 +516,30 @@ cdef class Workspace:
             raise ValueError("workspace was made for mini-batches")
 
 
+def _balanced_split(costs, int n_threads):
+    """Tile t0 = 0 <= t1 <= ... <= t_n = len(costs): thread i takes tiles t_i..t_{i+1}, about equal in cost.
+
+    Contiguous ranges in order keep each thread's sums in a fixed order, so a
+    run's results don't depend on how the threads were scheduled.
+    """
+    running = np.concatenate([[0], np.cumsum(costs, dtype=np.float64)])
+    targets = running[-1] * np.arange(n_threads + 1) / n_threads
+    above = np.searchsorted(running, targets).clip(1, len(running) - 1)
+    nearer = np.where(targets - running[above - 1] < running[above] - targets, above - 1, above)
+    split = np.maximum.accumulate(nearer).astype(np.intp)
+    split[0], split[-1] = 0, len(costs)
+    return split
+
+
 def _group_tiles(CsrInputs inputs, Workspace ws):
     """Group every full-batch tile's non-zeros by pixel into ws.group_*, once per run of `inputs`.
 
     group_rows, group_codes (nnz,) the tile positions and codes in the CSR's
     slots of each tile; group_pix, group_end (n_tiles, d) each tile's runs,
-    ends counted from the tile's first non-zero; group_runs (n_tiles,).
+    ends counted from the tile's first non-zero; group_runs (n_tiles,);
+    group_split (n_threads + 1,) the tiles of each thread (`_balanced_split`):
+    with equal numbers of tiles, the thread with the larger digits' images
+    ran 2-4% longer while the other waited.
     """
     cdef const index_t[::1] indptr = inputs.indptr
     cdef const int[::1] indices = inputs.indices
@@ -534,6 +553,8 @@ def _group_tiles(CsrInputs inputs, Workspace ws):
     ws.group_pix = np.empty((n_tiles, d), np.int32)
     ws.group_end = np.empty((n_tiles, d), np.int32)
     ws.group_runs = np.zeros(n_tiles, np.intp)
+    edges = np.minimum(np.arange(n_tiles + 1) * TILE, n)
+    ws.group_split = _balanced_split(np.diff(np.asarray(inputs.indptr)[edges]) + SAMPLE_COST * np.diff(edges), n_threads)
     cdef code_t[::1] rows = ws.group_rows
     cdef code_t[::1] sorted_codes = ws.group_codes
     cdef int[:, ::1] pix = ws.group_pix
@@ -638,6 +659,7 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
     cdef const int[:, ::1] group_pix = ws.group_pix
     cdef const int[:, ::1] group_end = ws.group_end
     cdef const Py_ssize_t[::1] group_runs = ws.group_runs
+    cdef const Py_ssize_t[::1] split = ws.group_split
     cdef floating inv_n = (<floating> 1) / n
     cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
     cdef int t
@@ -651,16 +673,16 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
         _zero(acc_b1)
         _zero(acc_b2)
         _zero(stats)
-        for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
-            t = threadid()
-            _full_batch_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], &y[0],
-                             tile * TILE, min(n, (tile + 1) * TILE),
-                             &W1b[0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
-                             &tile_D[t, 0], &work[t, 0], &tile_X[t, 0],
-                             &group_rows[indptr[tile * TILE]], &group_codes[indptr[tile * TILE]],
-                             &group_pix[tile, 0], &group_end[tile, 0], group_runs[tile],
-                             &tile_rows[t, 0], &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
-                             &acc_b2[t, 0], &stats[t, 0])
+        for t in prange(n_threads, schedule="static", num_threads=n_threads):
+            for tile in range(split[t], split[t + 1]):
+                _full_batch_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], &y[0],
+                                 tile * TILE, min(n, (tile + 1) * TILE),
+                                 &W1b[0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
+                                 &tile_D[t, 0], &work[t, 0], &tile_X[t, 0],
+                                 &group_rows[indptr[tile * TILE]], &group_codes[indptr[tile * TILE]],
+                                 &group_pix[tile, 0], &group_end[tile, 0], group_runs[tile],
+                                 &tile_rows[t, 0], &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
+                                 &acc_b2[t, 0], &stats[t, 0])
         for t in range(n_threads):
             loss += stats[t, 0]
             correct += stats[t, 1]

@@ -13,6 +13,8 @@ data sets whose ink sits in a few rows, cross those splits.
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mlpgui import _sparse
 from mlpgui.core import reference
@@ -139,6 +141,30 @@ def test_minibatch_step_updates_like_reference(dtype, batch, threads, h):
     assert loss == pytest.approx(expected_loss, rel=RTOL[dtype])
     for got, want in zip(params, expected):
         assert rel_err(got, want) < RTOL[dtype]
+
+
+@given(costs=st.lists(st.integers(1, 10_000), min_size=0, max_size=60), n_threads=st.integers(1, 8))
+def test_threads_get_contiguous_tiles_of_about_equal_cost(costs, n_threads):
+    split = _sparse._balanced_split(np.array(costs, np.int64), n_threads)
+    assert len(split) == n_threads + 1 and split[0] == 0 and split[-1] == len(costs)
+    assert all(a <= b for a, b in zip(split, split[1:]))  # every tile once, in order
+    running = np.concatenate([[0], np.cumsum(costs)])
+    for t in range(1, n_threads):  # each cut lies within one tile of where an equal share ends
+        share = running[-1] * t / n_threads
+        assert running[split[t]] - max(costs, default=0) <= share <= running[split[t]] + max(costs, default=0)
+
+
+def test_threads_share_a_full_batch_by_its_work():
+    """Tiles of big images cost more: the thread given them gets fewer tiles."""
+    rng = np.random.default_rng(5)
+    pixels = np.concatenate([make_pixels(640, 784, 0.4, rng), make_pixels(640, 784, 0.05, rng)])
+    y = rng.integers(0, 10, len(pixels)).astype(np.int32)
+    lut = input_lut("unit", np.dtype("float32"))
+    params = make_params(784, 64, 10, "float32", rng)
+    ws = _sparse.Workspace(784, 64, 10, "float32", 2)
+    _sparse.full_batch_step(_sparse.CsrInputs(pixels, y, lut), *params, np.float32(0.1), ws)
+    first, total = ws.group_split[1], ws.group_split[2]
+    assert total == 20 and first < total // 2
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
