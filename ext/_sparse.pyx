@@ -16,7 +16,8 @@ then each sample's output layer and deltas, then the tile's W1
 gradient pixel by pixel (its non-zeros grouped by pixel: once per run for
 a full batch, whose tiles never change, by a counting sort per mini-batch).
 Tiles are spread over OpenMP threads (prange; serial when built without
-OpenMP). Write races are avoided by construction: a full-batch epoch keeps
+OpenMP); a full batch gives each thread a fixed range of tiles of equal
+work, so its results repeat exactly from run to run. Write races are avoided by construction: a full-batch epoch keeps
 per-thread gradient accumulators summed once at the end; a mini-batch updates
 W1 directly after its forward pass, single-threaded for the small batches
 the trainer uses, each thread owning a block of hidden-unit columns for
@@ -661,7 +662,7 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
     cdef const Py_ssize_t[::1] group_runs = ws.group_runs
     cdef const Py_ssize_t[::1] split = ws.group_split
     cdef floating inv_n = (<floating> 1) / n
-    cdef Py_ssize_t i, tile, n_tiles = (n + TILE - 1) // TILE
+    cdef Py_ssize_t tile
     cdef int t
     cdef double loss = 0, correct = 0
     with nogil:
