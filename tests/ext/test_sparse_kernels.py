@@ -168,6 +168,26 @@ def test_threads_share_a_full_batch_by_its_work():
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_run_repeats_exactly_on_two_threads(dtype):
+    """Same inputs, same start, same thread count: the same bits, whichever core was faster."""
+    rng = np.random.default_rng(8)
+    pixels = make_pixels(700, 784, 0.2, rng)
+    y = rng.integers(0, 10, 700).astype(np.int32)
+    lut = input_lut("unit", np.dtype(dtype))
+    start = make_params(784, 64, 10, dtype, rng)
+    runs = []
+    for _ in range(3):
+        params = [p.copy() for p in start]
+        ws = _sparse.Workspace(784, 64, 10, dtype, 2)
+        inputs = _sparse.CsrInputs(pixels, y, lut)
+        losses = [_sparse.full_batch_step(inputs, *params, lut.dtype.type(0.5), ws)[0] for _ in range(3)]
+        runs.append((losses, params))
+    for losses, params in runs[1:]:
+        assert losses == runs[0][0]
+        assert all(np.array_equal(a, b) for a, b in zip(params, runs[0][1]))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_thread_count_changes_only_rounding(dtype):
     """One, two and three threads split the samples differently; the step is the same up to rounding."""
     rng = np.random.default_rng(5)
