@@ -167,14 +167,18 @@ def test_threads_share_a_full_batch_by_its_work():
     assert total == 20 and first < total // 2
 
 
+def random_batch(dtype, n, h, seed):
+    """n random images (density 0.2) with labels, the lut, and starting parameters for h hidden units."""
+    rng = np.random.default_rng(seed)
+    pixels = make_pixels(n, 784, 0.2, rng)
+    y = rng.integers(0, 10, n).astype(np.int32)
+    return pixels, y, input_lut("unit", np.dtype(dtype)), make_params(784, h, 10, dtype, rng)
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_a_run_repeats_exactly_on_two_threads(dtype):
     """Same inputs, same start, same thread count: the same bits, whichever core was faster."""
-    rng = np.random.default_rng(8)
-    pixels = make_pixels(700, 784, 0.2, rng)
-    y = rng.integers(0, 10, 700).astype(np.int32)
-    lut = input_lut("unit", np.dtype(dtype))
-    start = make_params(784, 64, 10, dtype, rng)
+    pixels, y, lut, start = random_batch(dtype, 700, 64, seed=8)
     runs = []
     for _ in range(3):
         params = [p.copy() for p in start]
@@ -190,11 +194,7 @@ def test_a_run_repeats_exactly_on_two_threads(dtype):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_thread_count_changes_only_rounding(dtype):
     """One, two and three threads split the samples differently; the step is the same up to rounding."""
-    rng = np.random.default_rng(5)
-    pixels = make_pixels(500, 784, 0.2, rng)
-    y = rng.integers(0, 10, 500).astype(np.int32)
-    lut = input_lut("unit", np.dtype(dtype))
-    start = make_params(784, 256, 10, dtype, rng)
+    pixels, y, lut, start = random_batch(dtype, 500, 256, seed=5)
     results = []
     for threads in (1, 2, 3):
         params = [p.copy() for p in start]
