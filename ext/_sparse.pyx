@@ -17,11 +17,11 @@ gradient pixel by pixel (its non-zeros grouped by pixel: once per run for
 a full batch, whose tiles never change, by a counting sort per mini-batch).
 Tiles are spread over OpenMP threads (prange; serial when built without
 OpenMP); a full batch gives each thread a fixed range of tiles of equal
-work, so its results repeat exactly from run to run. Write races are avoided by construction: a full-batch epoch keeps
-per-thread gradient accumulators summed once at the end; a mini-batch updates
-W1 directly after its forward pass, single-threaded for the small batches
-the trainer uses, each thread owning a block of hidden-unit columns for
-large ones.
+work, so its results repeat exactly from run to run. Write races are avoided
+by construction: a full-batch epoch keeps per-thread gradient accumulators
+summed once at the end; a mini-batch updates W1 directly after its forward
+pass, single-threaded for the small batches the trainer uses, each thread
+owning a block of hidden-unit columns for large ones.
 """
 
 from cython cimport floating
@@ -480,7 +480,7 @@ cdef class Workspace:
     cdef public object acc_W1, W1b, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
     cdef public object tile_D, tile_X, tile_count, tile_rows, tile_vals, tile_pix, tile_end
     cdef public object group_rows, group_codes, group_pix, group_end, group_runs, group_split, grouped
-    cdef public int n_threads
+    cdef readonly int n_threads  # every per-thread buffer and the full batch's split are sized by it
     cdef readonly Py_ssize_t h, k
 
     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
