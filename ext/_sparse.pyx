@@ -593,19 +593,31 @@ cdef void _to_blocks(const floating* W, floating* Wb, Py_ssize_t d, Py_ssize_t h
         _copy_row(Wb + p * width, d * width, W + p * h, width, h, width)
 
 
+cdef inline void _reduce_update_row(const floating* acc, Py_ssize_t stride, int n_threads, floating* W_row,
+                                    Py_ssize_t d, Py_ssize_t h, floating lr) noexcept nogil:
+    """One row of W -= lr * sum over threads of acc[t]; acc points at the row's first block."""
+    cdef Py_ssize_t j, j0 = 0, w, width = _block_width(lr)
+    cdef int t
+    cdef floating g[64]  # a block: 64 float32 or 32 float64 (MLPGUI_BLOCK_BYTES)
+    while j0 < h:
+        w = min(width, h - j0)
+        for j in range(w):
+            g[j] = acc[j]
+        for t in range(1, n_threads):
+            for j in range(w):
+                g[j] = g[j] + acc[t * stride + j]
+        for j in range(w):
+            W_row[j0 + j] -= lr * g[j]
+        acc += d * width
+        j0 += width
+
+
 cdef void _reduce_update_blocks(floating[:, ::1] acc, floating* W, Py_ssize_t d, Py_ssize_t h,
                                 int n_threads, floating lr) noexcept nogil:
     """W (d, h) row-major -= lr * sum over threads of acc[t], column blocks (n_blocks, d, width)."""
-    cdef Py_ssize_t p, j, at, width = _block_width(W[0])
-    cdef int t
-    cdef floating g
+    cdef Py_ssize_t p, width = _block_width(lr)
     for p in prange(d, schedule="static", num_threads=n_threads):
-        for j in range(h):
-            at = (j // width) * d * width + p * width + j % width
-            g = acc[0, at]
-            for t in range(1, n_threads):
-                g = g + acc[t, at]
-            W[p * h + j] -= lr * g
+        _reduce_update_row(&acc[0, p * width], acc.shape[1], n_threads, W + p * h, d, h, lr)
 
 
 cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py_ssize_t k,
