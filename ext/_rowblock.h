@@ -112,38 +112,57 @@ MLPGUI_OUTFWD_FROM(mlpgui_outfwd_from_f, float)
 MLPGUI_OUTFWD_FROM(mlpgui_outfwd_from_d, double)
 
 #if defined(__GNUC__) || defined(__clang__)
-/* An output's eight lanes are R = 1 float register or R = 2 double registers. */
-#define MLPGUI_OUTFWD(NAME, FROM, T, V)                                                  \
-    static inline void NAME(const T *a, const T *W2T, T *z, ptrdiff_t h, ptrdiff_t k)   \
+/* U outputs c..c+U in one pass over a[]; an output's eight lanes are R = 1
+ * float register or R = 2 double registers, so U*R accumulators. */
+#define MLPGUI_OUTPASS(NAME, T, V, U)                                                    \
+    static inline void NAME(const T *a, const T *W2T, T *z, ptrdiff_t h, ptrdiff_t c)   \
     {                                                                                    \
         enum { L = 32 / sizeof(T), R = 8 / L };                                          \
-        ptrdiff_t c = 0, h8 = h / 8 * 8;                                                 \
-        for (; c + 4 <= k; c += 4) {                                                     \
-            const T *W = W2T + c * h;                                                    \
-            V acc[4][R], av[R], w;                                                       \
-            memset(acc, 0, sizeof acc);                                                  \
-            for (ptrdiff_t j = 0; j < h8; j += 8) {                                      \
-                for (int r = 0; r < R; r++)                                              \
-                    memcpy(&av[r], a + j + r * L, 32);                                   \
-                for (int u = 0; u < 4; u++)                                              \
-                    for (int r = 0; r < R; r++) {                                        \
-                        memcpy(&w, W + u * h + j + r * L, 32);                           \
-                        acc[u][r] += av[r] * w;                                          \
-                    }                                                                    \
-            }                                                                            \
-            for (int u = 0; u < 4; u++) {                                                \
-                T l[8];                                                                  \
-                memcpy(l, acc[u], sizeof l);                                             \
-                T s = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])); \
-                for (ptrdiff_t j = h8; j < h; j++)                                       \
-                    s += a[j] * W[u * h + j];                                            \
-                z[c + u] = s;                                                            \
-            }                                                                            \
+        ptrdiff_t h8 = h / 8 * 8;                                                        \
+        const T *W = W2T + c * h;                                                        \
+        V acc[U][R], av[R], w;                                                           \
+        memset(acc, 0, sizeof acc);                                                      \
+        for (ptrdiff_t j = 0; j < h8; j += 8) {                                          \
+            for (int r = 0; r < R; r++)                                                  \
+                memcpy(&av[r], a + j + r * L, 32);                                       \
+            for (int u = 0; u < U; u++)                                                  \
+                for (int r = 0; r < R; r++) {                                            \
+                    memcpy(&w, W + u * h + j + r * L, 32);                               \
+                    acc[u][r] += av[r] * w;                                              \
+                }                                                                        \
         }                                                                                \
-        FROM(a, W2T, z, h, k, c);                                                        \
+        for (int u = 0; u < U; u++) {                                                    \
+            T l[8];                                                                      \
+            memcpy(l, acc[u], sizeof l);                                                 \
+            T s = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));     \
+            for (ptrdiff_t j = h8; j < h; j++)                                           \
+                s += a[j] * W[u * h + j];                                                \
+            z[c + u] = s;                                                                \
+        }                                                                                \
     }
-MLPGUI_OUTFWD(mlpgui_outfwd_f, mlpgui_outfwd_from_f, float, mlpgui_vf)
-MLPGUI_OUTFWD(mlpgui_outfwd_d, mlpgui_outfwd_from_d, double, mlpgui_vd)
+MLPGUI_OUTPASS(mlpgui_outpass10_f, float, mlpgui_vf, 10)
+MLPGUI_OUTPASS(mlpgui_outpass4_f, float, mlpgui_vf, 4)
+MLPGUI_OUTPASS(mlpgui_outpass4_d, double, mlpgui_vd, 4)
+
+/* Ten float outputs (the digits) in one pass: ten independent chains keep
+ * both FMA units busy, where passes of four, four and two waited on latency.
+ * Ten double outputs would need twenty registers, so doubles go four at a time. */
+static inline void mlpgui_outfwd_f(const float *a, const float *W2T, float *z, ptrdiff_t h, ptrdiff_t k)
+{
+    ptrdiff_t c = 0;
+    for (; c + 10 <= k; c += 10)
+        mlpgui_outpass10_f(a, W2T, z, h, c);
+    for (; c + 4 <= k; c += 4)
+        mlpgui_outpass4_f(a, W2T, z, h, c);
+    mlpgui_outfwd_from_f(a, W2T, z, h, k, c);
+}
+static inline void mlpgui_outfwd_d(const double *a, const double *W2T, double *z, ptrdiff_t h, ptrdiff_t k)
+{
+    ptrdiff_t c = 0;
+    for (; c + 4 <= k; c += 4)
+        mlpgui_outpass4_d(a, W2T, z, h, c);
+    mlpgui_outfwd_from_d(a, W2T, z, h, k, c);
+}
 #else
 static inline void mlpgui_outfwd_f(const float *a, const float *W2T, float *z, ptrdiff_t h, ptrdiff_t k)
 {
