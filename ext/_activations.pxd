@@ -115,3 +115,11 @@ cdef inline floating sigmoid_vec(floating z) noexcept nogil:
         return mlpgui_sigmoidf(z)
     else:
         return mlpgui_sigmoid(z)
+
+
+cdef inline floating exp_vec(floating x) noexcept nogil:
+    """exp(x) for x in [-80, 0]: the polynomial in float32, so loops over it vectorise; libm's in float64."""
+    if floating is float:
+        return mlpgui_expf(x)
+    else:
+        return exp(x)

@@ -29,7 +29,7 @@ from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport log
 from libc.string cimport memcpy, memset
 
-from _activations cimport binary_loss, clamp_low, fexp, sigmoid, sigmoid_vec
+from _activations cimport binary_loss, clamp_low, exp_vec, sigmoid, sigmoid_vec
 
 import numpy as np
 
@@ -248,8 +248,9 @@ cdef inline void _output_and_back(floating* a,   # IN pre-activations (h,), OUT 
         stats[1] += best == label
         s = 0
         v = z[label]
+        for c in range(k):  # apart from the sum below, so the float exps vectorise
+            z[c] = exp_vec(clamp_low(z[c] - m))
         for c in range(k):
-            z[c] = fexp(clamp_low(z[c] - m))
             s += z[c]
         stats[0] += log(s) + m - v
         for c in range(k):
