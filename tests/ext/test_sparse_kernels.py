@@ -95,11 +95,11 @@ def test_full_batch_gradients_match_reference(dtype, case):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("k", [2, 3, 4, 5, 8, 9, 13])
+@pytest.mark.parametrize("k", [2, 3, 4, 5, 8, 9, 10, 13, 14, 24])
 @pytest.mark.parametrize("h", [7, 36])
 def test_every_output_width_matches_reference(dtype, k, h):
-    """The output layer's logits are summed four outputs at a time: widths around and between those groups,
-    and hidden widths with units left over after the eight-lane vectors."""
+    """The output layer's logits are summed ten (float32) or four outputs at a time, then one by one: widths
+    around and between those groups, and hidden widths with units left over after the eight-lane vectors."""
     check_full_batch_gradients(dtype, 90, 784, h, k, 2, seed=k * 100 + h)
 
 
