@@ -38,9 +38,12 @@ ctypedef unsigned char code_t
 
 cdef enum:
     TILE = 64  # samples a thread takes at a time: a block of their deltas (16 KB) stays in L1
-    MAX_TILED_BATCH = 1024  # single-threaded mini-batches up to this size update W1 pixel by pixel
+    MAX_TILED_BATCH = 1024  # mini-batches up to this size: threads own column blocks, W1 updated pixel by pixel
     N_BANDS = 3  # a forward tile gathers its samples' pixels band by band (`_hidden_tile`)
     SAMPLE_COST = 36  # a sample's output layer and deltas take as long as this many non-zeros' gathers (measured)
+
+
+SMALL_BATCH_MAX = MAX_TILED_BATCH  # mini-batches up to this size split their hidden units between threads
 
 
 def _band_cuts(pixel_counts):
@@ -722,9 +725,14 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
                    floating lr, Workspace ws):
     """One gradient-descent step on the samples `batch` (indices into the CSR rows).
 
-    Returns (loss, n_correct) of the forward pass before the update. Phase 1
-    runs samples in parallel and leaves each one's delta1 in ws.D1; phase 2
-    applies W1 -= lr * X_b^T D1 directly, each thread owning a block of columns.
+    Returns (loss, n_correct) of the forward pass before the update, and
+    leaves the weights alone when that loss is not finite. Each sample's
+    delta1 goes to ws.D1, then W1 -= lr * X_b^T D1 is applied in place. A
+    batch of up to SMALL_BATCH_MAX samples: each thread owns a range of whole
+    column blocks of W1 for the forward pass and the update (the threads
+    split the samples only for the output layer), so W1's update is bit for
+    bit the one-thread one. A larger batch: the threads split the samples
+    into tiles for the forward pass and the columns for the update.
     """
     inputs.check(W1, b1, W2, b2)
     cdef const index_t[::1] indptr = inputs.indptr
@@ -740,8 +748,14 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
     ws.check(W1, W2, False)
     if ws.D1.shape[1] != h:
         raise ValueError("workspace doesn't fit the network")
-    if np.min(batch) < 0 or np.max(batch) >= n_rows:
-        raise IndexError("batch index out of range")
+    cdef Py_ssize_t i, bad = -1
+    with nogil:  # np.min and np.max of a small batch cost more than the step's own work
+        for i in range(m):
+            if batch[i] < 0 or batch[i] >= n_rows:
+                bad = i
+                break
+    if bad >= 0:
+        raise IndexError(f"batch index {batch[bad]} out of range for {n_rows} samples")
     cdef floating[:, ::1] D1 = ws.D1
     cdef floating[:, ::1] acc_W2 = ws.acc_W2
     cdef floating[:, ::1] acc_b1 = ws.acc_b1
@@ -752,17 +766,43 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
     cdef floating[:, ::1] tile_X = ws.tile_X
     cdef Py_ssize_t width = _block_width(lut[0])
     cdef floating inv_n = (<floating> 1) / m
-    cdef Py_ssize_t i, s, block, j0, j1, tile, i0, i1, n_tiles = (m + TILE - 1) // TILE
+    cdef Py_ssize_t s, block, j0, j1, tile, i0, i1, n_tiles = (m + TILE - 1) // TILE
+    cdef Py_ssize_t n_widths = (h + width - 1) // width
     cdef int t
     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
     cdef double loss = 0, correct = 0
+    cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
+    cdef int[:, ::1] tile_rows = ws.tile_rows
+    cdef floating[:, ::1] tile_vals = ws.tile_vals
+    cdef int[:, ::1] tile_pix = ws.tile_pix
+    cdef int[:, ::1] tile_end = ws.tile_end
+    cdef Py_ssize_t n_runs
+    # A batch that fits each thread's sort buffers: every thread owns a range
+    # of whole column blocks, for the forward pass and for W1's update, so
+    # each hidden unit's sums are those of one thread, whatever the count.
+    cdef bint small = tile_rows.shape[1] >= m * W1.shape[0]
     with nogil:
         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
         _zero(acc_W2)
         _zero(acc_b1)
         _zero(acc_b2)
         _zero(stats)
-        for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
+        if small:
+            for t in prange(n_threads, schedule="static", num_threads=n_threads):
+                j0 = min(h, t * n_widths // n_threads * width)
+                j1 = min(h, (t + 1) * n_widths // n_threads * width)
+                i0 = 0
+                while j1 > j0 and i0 < m:
+                    _hidden_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], &batch[i0], 0,
+                                 min(TILE, m - i0), &W1[0, j0], width, h, &b1[j0], j1 - j0, &tile_X[t, 0],
+                                 &D1[i0, j0], width, h)
+                    i0 = i0 + TILE
+            for t in prange(n_threads, schedule="static", num_threads=n_threads):
+                for i in range(t * m // n_threads, (t + 1) * m // n_threads):
+                    _output_and_back(&D1[i, 0], y[batch[i]], &W2T[0, 0], &b2[0], h, k, inv_n,
+                                     &work[t, 0], &work[t, h], &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0],
+                                     &stats[t, 0])
+        for tile in prange(0 if small else n_tiles, schedule="static", num_threads=n_threads):
             t = threadid()
             i0 = tile * TILE
             i1 = min(m, i0 + TILE)
@@ -777,21 +817,19 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
             correct += stats[t, 1]
     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
         return loss / m, int(correct)
-    cdef Py_ssize_t[:, ::1] tile_count = ws.tile_count
-    cdef int[:, ::1] tile_rows = ws.tile_rows
-    cdef floating[:, ::1] tile_vals = ws.tile_vals
-    cdef int[:, ::1] tile_pix = ws.tile_pix
-    cdef int[:, ::1] tile_end = ws.tile_end
-    cdef Py_ssize_t n_runs
-    cdef bint tiled = n_blocks == 1 and tile_rows.shape[1] >= m * W1.shape[0]
     with nogil:
-        if tiled:  # W1 -= lr * X_b^T D1, pixel by pixel
-            n_runs = _sort_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr, W1.shape[0],
-                                &tile_count[0, 0], &tile_rows[0, 0], &tile_vals[0, 0], &tile_pix[0, 0], &tile_end[0, 0])
-            _gradient_tile(&tile_pix[0, 0], &tile_end[0, 0], n_runs, &tile_rows[0, 0], &tile_vals[0, 0],
-                           &D1[0, 0], width, h, h, &W1[0, 0], width, h)
+        # W1 -= lr * X_b^T D1, pixel by pixel, each thread on its own columns
+        for t in prange(n_threads if small else 0, schedule="static", num_threads=n_threads):
+            j0 = min(h, t * n_widths // n_threads * width)
+            j1 = min(h, (t + 1) * n_widths // n_threads * width)
+            if j1 > j0:
+                n_runs = _sort_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
+                                    W1.shape[0], &tile_count[t, 0], &tile_rows[t, 0], &tile_vals[t, 0],
+                                    &tile_pix[t, 0], &tile_end[t, 0])
+                _gradient_tile(&tile_pix[t, 0], &tile_end[t, 0], n_runs, &tile_rows[t, 0], &tile_vals[t, 0],
+                               &D1[0, j0], width, h, j1 - j0, &W1[0, j0], width, h)
         # W1 -= lr * X_b^T D1, column block by column block
-        for block in prange(0 if tiled else n_blocks, schedule="static", num_threads=n_threads):
+        for block in prange(0 if small else n_blocks, schedule="static", num_threads=n_threads):
             j0 = block * h // n_blocks
             j1 = (block + 1) * h // n_blocks
             for s in range(m):

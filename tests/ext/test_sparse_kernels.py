@@ -122,7 +122,7 @@ def test_full_batch_step_updates_like_reference(dtype, case):
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("batch,threads,h", [
-    (1, 1, 256), (32, 1, 100), (32, 2, 64), (3, 4, 40), (100, 2, 130), (1500, 2, 20)])
+    (1, 1, 256), (32, 1, 100), (32, 2, 64), (32, 2, 256), (7, 3, 70), (3, 4, 40), (100, 2, 130), (1500, 2, 20)])
 def test_minibatch_step_updates_like_reference(dtype, batch, threads, h):
     """A step on the rows `index` of a larger set equals the reference's full step on those rows."""
     d, k, n = 784, 10, 2000
@@ -141,6 +141,53 @@ def test_minibatch_step_updates_like_reference(dtype, batch, threads, h):
     assert loss == pytest.approx(expected_loss, rel=RTOL[dtype])
     for got, want in zip(params, expected):
         assert rel_err(got, want) < RTOL[dtype]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("h", [256, 70])
+def test_small_batches_share_hidden_units_between_threads(dtype, h):
+    """Threads split a small batch's hidden units, not its samples: W1 after one step is bit for bit the
+    one-thread result, and a run of steps repeats exactly."""
+    d, k, n, batch = 784, 10, 600, 32
+    rng = np.random.default_rng(h)
+    pixels = make_pixels(n, d, 0.2, rng)
+    y = rng.integers(0, k, n).astype(np.int32)
+    lut = input_lut("unit", np.dtype(dtype))
+    start = make_params(d, h, k, dtype, rng)
+    order = rng.permutation(n).astype(np.intp)
+
+    def run(threads, steps):
+        params = [p.copy() for p in start]
+        ws = _sparse.Workspace(d, h, k, dtype, threads, batch=batch)
+        inputs = _sparse.CsrInputs(pixels, y, lut)
+        for s in range(steps):
+            _sparse.minibatch_step(inputs, order[s * batch:(s + 1) * batch], *params, lut.dtype.type(0.5), ws)
+        return params
+
+    one, two = run(1, 1), run(2, 1)
+    np.testing.assert_array_equal(two[0], one[0])
+    assert rel_err(two[2], one[2]) < RTOL[dtype]
+    first, again = run(2, n // batch), run(2, n // batch)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_batch_index_out_of_range_is_refused_and_changes_nothing(threads):
+    d, h, k, n = 784, 64, 10, 50
+    rng = np.random.default_rng(5)
+    pixels = make_pixels(n, d, 0.2, rng)
+    y = rng.integers(0, k, n).astype(np.int32)
+    lut = input_lut("unit", np.dtype("float32"))
+    params = make_params(d, h, k, "float32", rng)
+    before = [p.copy() for p in params]
+    ws = _sparse.Workspace(d, h, k, "float32", threads, batch=8)
+    inputs = _sparse.CsrInputs(pixels, y, lut)
+    for bad in ([0, 3, n], [-1, 2]):
+        with pytest.raises(IndexError, match="out of range"):
+            _sparse.minibatch_step(inputs, np.array(bad, np.intp), *params, np.float32(0.5), ws)
+    for p, b in zip(params, before):
+        np.testing.assert_array_equal(p, b)
 
 
 @given(costs=st.lists(st.integers(1, 10_000), min_size=0, max_size=60), n_threads=st.integers(1, 8))
