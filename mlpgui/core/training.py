@@ -44,9 +44,14 @@ class EpochReport:
 # the sparse one (measured with benchmarks/bench_epoch.py: MNIST is ~0.19
 # dense, Fashion-MNIST ~0.50).
 SPARSE_MAX_DENSITY = 0.35
-# Mini-batches smaller than this run on one thread: waking a second thread for
-# each small batch cost more than it saved (batch 32: 0.40 ms alone, 1.30 ms
-# on two; batch 256: 2.9 ms alone, 3.4 ms on two).
+# Which mini-batches run on more than one thread. Up to _sparse's
+# SMALL_BATCH_MAX (1024) the threads split the hidden units; from
+# MIN_SHARED_BATCH on that saves more than waking the second thread costs
+# (float32, H=256, 30,000 images, median of six runs each: batch 32 0.233 s
+# on one thread and 0.228 s on two, batch 64 0.232 and 0.186 s, batch 256
+# 0.252 and 0.171 s). Larger batches split their samples into tiles, which
+# only pays from MIN_PARALLEL_BATCH on (batch 256: 2.9 ms alone, 3.4 ms on two).
+MIN_SHARED_BATCH = 64
 MIN_PARALLEL_BATCH = 2048
 LAYOUTS = ("auto", "dense", "sparse")
 
@@ -70,6 +75,12 @@ def default_threads() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
         return max(1, os.cpu_count() or 1)
+
+
+def minibatch_shares_threads(batch_size: int) -> bool:
+    """Whether a step of this many samples (0: the full batch) runs on all the trainer's threads."""
+    return (batch_size == 0 or MIN_SHARED_BATCH <= batch_size <= _sparse.SMALL_BATCH_MAX
+            or batch_size >= MIN_PARALLEL_BATCH)
 
 
 def input_lut(scale: str, dtype) -> np.ndarray:
@@ -108,7 +119,7 @@ class Trainer:
         batch = n if config.batch_size == 0 else config.batch_size
         if layout == "sparse":
             self._inputs = _sparse.CsrInputs(pixels, self._y, input_lut(config.scale, dtype))
-            threads = self.n_threads if config.batch_size == 0 or config.batch_size >= MIN_PARALLEL_BATCH else 1
+            threads = self.n_threads if minibatch_shares_threads(config.batch_size) else 1
             self._ws = _sparse.Workspace(pixels.shape[1], h, k, dtype, threads, batch=config.batch_size)
         else:
             self._X = task.inputs("train", dtype)

@@ -167,6 +167,21 @@ def test_minibatches_learn_and_reshuffle(mnist, layout):
     assert not np.array_equal(*first_batches)
 
 
+@pytest.mark.parametrize("batch_size,shared", [(0, True), (32, False), (64, True), (256, True), (1024, True),
+                                                (1500, False), (2048, True)])
+def test_threads_train_the_batches_worth_sharing(mnist, batch_size, shared):
+    """Mini-batches run on every thread where the timings said it pays, and threads change only rounding."""
+    config = SMALL.replace(per_class=300, hidden=256, batch_size=batch_size, epochs=2)
+    task = build_task(config, mnist)
+    two = Trainer(config, task, layout="sparse", n_threads=2)
+    assert two._ws.n_threads == (2 if shared else 1)
+    one = Trainer(config, task, layout="sparse", n_threads=1)
+    for a, b in zip(two.train(), one.train()):
+        assert a.loss == pytest.approx(b.loss, rel=1e-5)
+    for p, q in zip(two.network.params(), one.network.params()):
+        np.testing.assert_allclose(p, q, rtol=1e-4, atol=1e-6)
+
+
 def _batch_labels(recorded, t):
     """The labels of a recorded mini-batch step (dense: yb is passed; sparse: the indices are)."""
     return recorded if t.layout == "dense" else t.task.train_labels[recorded]
