@@ -20,8 +20,9 @@ OpenMP); a full batch gives each thread a fixed range of tiles of equal
 work, so its results repeat exactly from run to run. Write races are avoided
 by construction: a full-batch epoch keeps per-thread gradient accumulators
 summed once at the end; a mini-batch updates W1 directly after its forward
-pass, single-threaded for the small batches the trainer uses, each thread
-owning a block of hidden-unit columns for large ones.
+pass, each thread owning a range of hidden-unit columns (for a small batch,
+whole column blocks for the forward pass too, so a step's W1 update does not
+depend on the thread count).
 """
 
 from cython cimport floating
@@ -597,6 +598,11 @@ cdef void _to_blocks(const floating* W, floating* Wb, Py_ssize_t d, Py_ssize_t h
         _copy_row(Wb + p * width, d * width, W + p * h, width, h, width)
 
 
+cdef inline Py_ssize_t _column_share(int t, int n_threads, Py_ssize_t h, Py_ssize_t width) noexcept nogil:
+    """First column of thread t's share of h columns, in whole blocks of width: thread t owns [share(t), share(t+1))."""
+    return min(h, t * ((h + width - 1) // width) // n_threads * width)
+
+
 cdef inline void _reduce_update_row(const floating* acc, Py_ssize_t stride, int n_threads, floating* W_row,
                                     Py_ssize_t d, Py_ssize_t h, floating lr) noexcept nogil:
     """One row of W -= lr * sum over threads of acc[t]; acc points at the row's first block."""
@@ -730,9 +736,9 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
     delta1 goes to ws.D1, then W1 -= lr * X_b^T D1 is applied in place. A
     batch of up to SMALL_BATCH_MAX samples: each thread owns a range of whole
     column blocks of W1 for the forward pass and the update (the threads
-    split the samples only for the output layer), so W1's update is bit for
-    bit the one-thread one. A larger batch: the threads split the samples
-    into tiles for the forward pass and the columns for the update.
+    split the samples only for the output layer), so the step's W1 update is
+    bit for bit the one-thread one. A larger batch: the threads split the
+    samples into tiles for the forward pass and the columns for the update.
     """
     inputs.check(W1, b1, W2, b2)
     cdef const index_t[::1] indptr = inputs.indptr
@@ -767,7 +773,6 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
     cdef Py_ssize_t width = _block_width(lut[0])
     cdef floating inv_n = (<floating> 1) / m
     cdef Py_ssize_t s, block, j0, j1, tile, i0, i1, n_tiles = (m + TILE - 1) // TILE
-    cdef Py_ssize_t n_widths = (h + width - 1) // width
     cdef int t
     cdef int n_blocks = n_threads if h >= 16 * n_threads else 1
     cdef double loss = 0, correct = 0
@@ -789,8 +794,8 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
         _zero(stats)
         if small:
             for t in prange(n_threads, schedule="static", num_threads=n_threads):
-                j0 = min(h, t * n_widths // n_threads * width)
-                j1 = min(h, (t + 1) * n_widths // n_threads * width)
+                j0 = _column_share(t, n_threads, h, width)
+                j1 = _column_share(t + 1, n_threads, h, width)
                 i0 = 0
                 while j1 > j0 and i0 < m:
                     _hidden_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], &batch[i0], 0,
@@ -820,8 +825,8 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
     with nogil:
         # W1 -= lr * X_b^T D1, pixel by pixel, each thread on its own columns
         for t in prange(n_threads if small else 0, schedule="static", num_threads=n_threads):
-            j0 = min(h, t * n_widths // n_threads * width)
-            j1 = min(h, (t + 1) * n_widths // n_threads * width)
+            j0 = _column_share(t, n_threads, h, width)
+            j1 = _column_share(t + 1, n_threads, h, width)
             if j1 > j0:
                 n_runs = _sort_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
                                     W1.shape[0], &tile_count[t, 0], &tile_rows[t, 0], &tile_vals[t, 0],
