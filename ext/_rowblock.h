@@ -89,8 +89,9 @@ static inline void mlpgui_rowblock_d(double *y, const double *M, ptrdiff_t ld, c
 /* The output layer's forward step for one sample: z[c] = sum_j a[j] W2T[c, j] for c < k.
  * Each sum runs in eight lanes j = l mod 8, added in a fixed tree, then the
  * leftover units one by one: the order of the one-output dot it replaced, so
- * float64 results didn't change. Four outputs per pass over a[] keep four
- * independent chains in flight: one dot at a time waits on each add's latency. */
+ * float64 results didn't change. Several outputs per pass over a[] keep
+ * independent chains in flight (below): one dot at a time waits on each add's
+ * latency. */
 #define MLPGUI_OUTFWD_FROM(NAME, T)                                                      \
     static inline void NAME(const T *a, const T *W2T, T *z, ptrdiff_t h, ptrdiff_t k,   \
                             ptrdiff_t c0)                                                \
@@ -145,9 +146,11 @@ MLPGUI_OUTPASS(mlpgui_outpass4_f, float, mlpgui_vf, 4)
 MLPGUI_OUTPASS(mlpgui_outpass4_d, double, mlpgui_vd, 4)
 
 /* Ten float outputs (the digits) in one pass: ten independent chains keep
- * both FMA units busy, where passes of four, four and two waited on latency.
- * Ten double outputs would need twenty registers, so doubles go four at a time. */
-static inline void mlpgui_outfwd_f(const float *a, const float *W2T, float *z, ptrdiff_t h, ptrdiff_t k)
+ * both FMA units busy, where passes of four and four, then two outputs one
+ * at a time, waited on latency. Ten double outputs would need twenty
+ * registers, so doubles go four at a time. */
+static inline void mlpgui_outfwd_f(const float *a, const float *W2T, float *z, ptrdiff_t h,
+                                   ptrdiff_t k)
 {
     ptrdiff_t c = 0;
     for (; c + 10 <= k; c += 10)
@@ -156,7 +159,8 @@ static inline void mlpgui_outfwd_f(const float *a, const float *W2T, float *z, p
         mlpgui_outpass4_f(a, W2T, z, h, c);
     mlpgui_outfwd_from_f(a, W2T, z, h, k, c);
 }
-static inline void mlpgui_outfwd_d(const double *a, const double *W2T, double *z, ptrdiff_t h, ptrdiff_t k)
+static inline void mlpgui_outfwd_d(const double *a, const double *W2T, double *z, ptrdiff_t h,
+                                   ptrdiff_t k)
 {
     ptrdiff_t c = 0;
     for (; c + 4 <= k; c += 4)
