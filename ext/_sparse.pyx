@@ -68,6 +68,7 @@ cdef class CsrInputs:
     cdef readonly object indptr, bands, indices, codes, lut, y
     cdef readonly Py_ssize_t n_samples, n_features
     cdef readonly int max_label
+    cdef readonly bint raw  # lut[code] == code for every code (raw pixels): the kernels convert instead of looking up
 
     def __init__(self, pixels, labels, lut):
         a = np.ascontiguousarray(pixels, dtype=np.uint8)
@@ -107,6 +108,7 @@ cdef class CsrInputs:
                                                               + np.count_nonzero(mask[:, :cuts[band]], axis=1))
         self.bands[:, N_BANDS] = self.indptr[1:]
         self.lut = lut
+        self.raw = bool(np.array_equal(lut, np.arange(256)))
         self.y = labels
         self.n_samples, self.n_features = a.shape[0], a.shape[1]
         self.max_label = int(labels.max()) if len(labels) else 0
@@ -157,8 +159,20 @@ cdef inline void _gather_rows(floating* y, const floating* M, Py_ssize_t ld, con
         mlpgui_rowtail_d(y, M, ld, rows, vals, n, width)
 
 
+cdef inline void _expand(const code_t* codes, Py_ssize_t n, const floating* lut, bint raw,
+                         floating* out) noexcept nogil:
+    """out[q] = lut[codes[q]] for q < n: with raw pixels a conversion, which vectorises (a lookup doesn't)."""
+    cdef Py_ssize_t q
+    if raw:
+        for q in range(n):
+            out[q] = <floating> codes[q]
+    else:
+        for q in range(n):
+            out[q] = lut[codes[q]]
+
+
 cdef void _hidden_tile(const index_t* indptr, const index_t* bands, const int* indices, const code_t* codes,
-                       const floating* lut, const Py_ssize_t* order, Py_ssize_t start, Py_ssize_t size,
+                       const floating* lut, bint raw, const Py_ssize_t* order, Py_ssize_t start, Py_ssize_t size,
                        const floating* W1, Py_ssize_t w_bs, Py_ssize_t w_ld,
                        const floating* b1, Py_ssize_t h,
                        floating* X,             # WORK (nnz of the tile,)
@@ -181,9 +195,8 @@ cdef void _hidden_tile(const index_t* indptr, const index_t* bands, const int* i
     cdef Py_ssize_t width = _block_width(lut[0])
     for r in range(size):
         i = order[r] if order != NULL else start + r
-        for q in range(indptr[i], indptr[i + 1]):
-            X[pos] = lut[codes[q]]
-            pos += 1
+        _expand(codes + indptr[i], indptr[i + 1] - indptr[i], lut, raw, X + pos)
+        pos += indptr[i + 1] - indptr[i]
     j0 = b = 0
     while j0 < h:
         for band in range(N_BANDS):
@@ -387,7 +400,7 @@ cdef void _gradient_tile(const int* pix, const int* ends, Py_ssize_t n_runs,
 
 
 cdef void _full_batch_tile(const index_t* indptr, const index_t* bands, const int* indices, const code_t* codes,
-                           const floating* lut, const int* y, Py_ssize_t start, Py_ssize_t stop,
+                           const floating* lut, bint raw, const int* y, Py_ssize_t start, Py_ssize_t stop,
                            const floating* W1b, const floating* b1, const floating* W2T, const floating* b2,
                            Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, floating inv_n,
                            floating* D,      # WORK (TILE, h) as column blocks (n_blocks, TILE, width)
@@ -406,7 +419,7 @@ cdef void _full_batch_tile(const index_t* indptr, const index_t* bands, const in
     """
     cdef Py_ssize_t r, q, width = _block_width(lut[0])
     cdef floating* row = work + h + k
-    _hidden_tile(indptr, bands, indices, codes, lut, NULL, start, stop - start, W1b, d * width, width, b1, h, X,
+    _hidden_tile(indptr, bands, indices, codes, lut, raw, NULL, start, stop - start, W1b, d * width, width, b1, h, X,
                  D, TILE * width, width)
     for r in range(stop - start):
         _copy_row(row, width, D + r * width, TILE * width, h, width)
@@ -414,7 +427,7 @@ cdef void _full_batch_tile(const index_t* indptr, const index_t* bands, const in
         _copy_row(D + r * width, TILE * width, row, width, h, width)
     for q in range(indptr[stop] - indptr[start]):
         rows[q] = g_rows[q]
-        vals[q] = lut[g_codes[q]]
+    _expand(g_codes, indptr[stop] - indptr[start], lut, raw, vals)
     _gradient_tile(pix, ends, n_runs, rows, vals, D, TILE * width, width, h, gW1b, d * width, width)
 
 
@@ -663,6 +676,7 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
     if n < 1:
         raise ValueError("need at least one sample")
     cdef int n_threads = ws.n_threads
+    cdef bint raw = inputs.raw
     cdef floating[:, ::1] acc_W1 = ws.acc_W1
     cdef floating[::1] W1b = ws.W1b
     cdef floating[:, ::1] acc_W2 = ws.acc_W2
@@ -698,7 +712,7 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
         _zero(stats)
         for t in prange(n_threads, schedule="static", num_threads=n_threads):
             for tile in range(split[t], split[t + 1]):
-                _full_batch_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], &y[0],
+                _full_batch_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], raw, &y[0],
                                  tile * TILE, min(n, (tile + 1) * TILE),
                                  &W1b[0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
                                  &tile_D[t, 0], &work[t, 0], &tile_X[t, 0],
@@ -798,7 +812,7 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
                 j1 = _column_share(t + 1, n_threads, h, width)
                 i0 = 0
                 while j1 > j0 and i0 < m:
-                    _hidden_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], &batch[i0], 0,
+                    _hidden_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], inputs.raw, &batch[i0], 0,
                                  min(TILE, m - i0), &W1[0, j0], width, h, &b1[j0], j1 - j0, &tile_X[t, 0],
                                  &D1[i0, j0], width, h)
                     i0 = i0 + TILE
@@ -811,7 +825,7 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
             t = threadid()
             i0 = tile * TILE
             i1 = min(m, i0 + TILE)
-            _hidden_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], &batch[i0], 0, i1 - i0,
+            _hidden_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], inputs.raw, &batch[i0], 0, i1 - i0,
                          &W1[0, 0], width, h, &b1[0], h, &tile_X[t, 0], &D1[i0, 0], width, h)
             for i in range(i0, i1):
                 _output_and_back(&D1[i, 0], y[batch[i]], &W2T[0, 0], &b2[0], h, k, inv_n,

@@ -67,13 +67,16 @@ IDS = ["one-sample", "one-blank-sample", "fewer-than-threads", "tiles-one-block"
        "three-threads-tails", "all-ink", "all-blank"]
 
 
-def check_full_batch_gradients(dtype, n, d, h, k, threads, blank=(), full=(), seed=0, pixels=None):
+def check_full_batch_gradients(dtype, n, d, h, k, threads, blank=(), full=(), seed=0, pixels=None, lut=None,
+                               w1_scale=1.0):
     rng = np.random.default_rng(seed)
     if pixels is None:
         pixels = make_pixels(n, d, 0.2, rng, blank, full)
     y = rng.integers(0, 2 if k == 1 else k, n).astype(np.int32)
-    lut = input_lut("unit", np.dtype(dtype))
+    if lut is None:
+        lut = input_lut("unit", np.dtype(dtype))
     params = make_params(d, h, k, dtype, rng)
+    params[0] *= lut.dtype.type(w1_scale)
     inputs = _sparse.CsrInputs(pixels, y, lut)
     ws = _sparse.Workspace(d, h, k, dtype, threads)
     grads = [np.full_like(p, np.nan) for p in params]
@@ -92,6 +95,20 @@ def check_full_batch_gradients(dtype, n, d, h, k, threads, blank=(), full=(), se
 def test_full_batch_gradients_match_reference(dtype, case):
     n, d, h, k, threads, blank, full = case
     check_full_batch_gradients(dtype, n, d, h, k, threads, blank, full, seed=n * 1000 + h)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("values", ["raw", "unit", "raw but one code"])
+def test_raw_pixels_are_converted_and_other_scales_looked_up(dtype, values):
+    """With raw pixels (lut[c] == c) the kernels convert the codes instead of looking them up; any other table,
+    even one that differs from raw in a single code, must still be looked up."""
+    lut = input_lut("raw" if values != "unit" else "unit", np.dtype(dtype)).copy()
+    if values == "raw but one code":
+        lut[200] = 200.5
+    pixels = make_pixels(150, 784, 0.2, np.random.default_rng(8), full=(3,))
+    assert _sparse.CsrInputs(pixels, np.zeros(150, np.int32), lut).raw == (values == "raw")
+    check_full_batch_gradients(dtype, 150, 784, 96, 10, 2, seed=8, pixels=pixels, lut=lut,
+                               w1_scale=1 / 255 if values != "unit" else 1)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
