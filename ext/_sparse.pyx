@@ -800,6 +800,7 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
     # of whole column blocks, for the forward pass and for W1's update, so
     # each hidden unit's sums are those of one thread, whatever the count.
     cdef bint small = tile_rows.shape[1] >= m * W1.shape[0]
+    cdef bint raw = inputs.raw
     with nogil:
         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
         _zero(acc_W2)
@@ -812,7 +813,7 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
                 j1 = _column_share(t + 1, n_threads, h, width)
                 i0 = 0
                 while j1 > j0 and i0 < m:
-                    _hidden_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], inputs.raw, &batch[i0], 0,
+                    _hidden_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], raw, &batch[i0], 0,
                                  min(TILE, m - i0), &W1[0, j0], width, h, &b1[j0], j1 - j0, &tile_X[t, 0],
                                  &D1[i0, j0], width, h)
                     i0 = i0 + TILE
@@ -825,7 +826,7 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
             t = threadid()
             i0 = tile * TILE
             i1 = min(m, i0 + TILE)
-            _hidden_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], inputs.raw, &batch[i0], 0, i1 - i0,
+            _hidden_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], raw, &batch[i0], 0, i1 - i0,
                          &W1[0, 0], width, h, &b1[0], h, &tile_X[t, 0], &D1[i0, 0], width, h)
             for i in range(i0, i1):
                 _output_and_back(&D1[i, 0], y[batch[i]], &W2T[0, 0], &b2[0], h, k, inv_n,
@@ -837,7 +838,9 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
     if not (loss == loss and loss - loss == 0):  # not finite: leave the weights alone
         return loss / m, int(correct)
     with nogil:
-        # W1 -= lr * X_b^T D1, pixel by pixel, each thread on its own columns
+        # W1 -= lr * X_b^T D1, pixel by pixel, each thread on its own columns. Every
+        # thread sorts the whole batch into its own buffers: cheaper than one
+        # thread sorting while the others wait at a barrier.
         for t in prange(n_threads if small else 0, schedule="static", num_threads=n_threads):
             j0 = _column_share(t, n_threads, h, width)
             j1 = _column_share(t + 1, n_threads, h, width)
