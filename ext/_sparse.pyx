@@ -16,13 +16,15 @@ then each sample's output layer and deltas, then the tile's W1
 gradient pixel by pixel (its non-zeros grouped by pixel: once per run for
 a full batch, whose tiles never change, by a counting sort per mini-batch).
 Tiles are spread over OpenMP threads (prange; serial when built without
-OpenMP); a full batch gives each thread a fixed range of tiles of equal
-work, so its results repeat exactly from run to run. Write races are avoided
-by construction: a full-batch epoch keeps per-thread gradient accumulators
-summed once at the end; a mini-batch updates W1 directly after its forward
-pass, each thread owning a range of hidden-unit columns (for a small batch,
-whole column blocks for the forward pass too, so a step's W1 update does not
-depend on the thread count).
+OpenMP); a full batch is cut into fixed parts, contiguous ranges of tiles
+(`PART_SHARES`), that threads take as they free up, so a slow core holds up
+less of the epoch. Write races are avoided by construction: each part of a
+full batch sums into gradient accumulators of its own, added in part order
+once at the end, so results repeat exactly whichever thread ran which
+part; a mini-batch updates W1 directly after its forward pass, each thread
+owning a range of hidden-unit columns (for a small batch, whole column
+blocks for the forward pass too, so a step's W1 update does not depend on
+the thread count).
 """
 
 from cython cimport floating
@@ -45,6 +47,32 @@ cdef enum:
 
 
 SMALL_BATCH_MAX = MAX_TILED_BATCH  # mini-batches up to this size split their hidden units between threads
+
+
+# A full batch on T > 1 threads is cut into parts, each summing its gradients
+# in accumulators of its own, handed to the threads as they free up: T parts
+# of PART_SHARES[0] / T of the work first, then T of PART_SHARES[1] / T, and
+# so on. On this machine one core often runs slower than the other for
+# seconds at a time: with a fixed half each, one thread took 15-35% longer
+# than the other in 14 of 40 epochs (float32, N=10,000), while the other
+# waited. Each part costs 0.15-0.2 ms of zeroing and summing its
+# accumulators (float32, H=256), so more, smaller parts gained less: with
+# (0.8, 0.2) the epoch took 0.93 of the time in a stretch with a slow core
+# and 1.00 in a quiet one (median paired ratios over 30 epochs each);
+# (0.6, 0.25, 0.075, 0.075) 0.95 and 1.00.
+PART_SHARES = (0.8, 0.2)
+
+
+def part_shares(int n_threads):
+    """The full batch's parts on n_threads threads, in order: each one's share of the work (they add up to 1)."""
+    if n_threads == 1:
+        return np.ones(1)
+    return np.repeat(np.array(PART_SHARES) / n_threads, n_threads)
+
+
+def full_batch_parts(int n_threads):
+    """How many parts a full batch is cut into on n_threads threads."""
+    return len(part_shares(n_threads))
 
 
 def _band_cuts(pixel_counts):
@@ -431,24 +459,17 @@ cdef void _full_batch_tile(const index_t* indptr, const index_t* bands, const in
     _gradient_tile(pix, ends, n_runs, rows, vals, D, TILE * width, width, h, gW1b, d * width, width)
 
 
-cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_threads,
-                         floating lr, bint parallel_ok) noexcept nogil:
-    """P -= lr * sum over threads of acc[t, :size]."""
+cdef void _reduce_update(floating[:, ::1] acc, floating* P, Py_ssize_t size, int n_rows,
+                         floating lr) noexcept nogil:
+    """P -= lr * sum over the accumulator rows r < n_rows of acc[r, :size], in that order."""
     cdef Py_ssize_t j
     cdef int t
     cdef floating g
-    if parallel_ok:
-        for j in prange(size, schedule="static", num_threads=n_threads):
-            g = acc[0, j]
-            for t in range(1, n_threads):
-                g = g + acc[t, j]
-            P[j] -= lr * g
-    else:
-        for j in range(size):
-            g = acc[0, j]
-            for t in range(1, n_threads):
-                g = g + acc[t, j]
-            P[j] -= lr * g
+    for j in range(size):
+        g = acc[0, j]
+        for t in range(1, n_rows):
+            g = g + acc[t, j]
+        P[j] -= lr * g
 
 
 def _aligned_zeros(shape, dtype):
@@ -498,22 +519,30 @@ cdef class Workspace:
     cdef public object acc_W1, W1b, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
     cdef public object tile_D, tile_X, tile_count, tile_rows, tile_vals, tile_pix, tile_end
     cdef public object group_rows, group_codes, group_pix, group_end, group_runs, group_split, grouped
-    cdef readonly int n_threads  # every per-thread buffer and the full batch's split are sized by it
+    cdef readonly int n_threads  # every per-thread buffer is sized by it
+    cdef readonly int n_parts  # rows of the accumulators: the full batch's parts, else n_threads
+    cdef readonly object part_shares  # the full batch's parts (`part_shares`)
     cdef readonly Py_ssize_t h, k
 
-    def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
-        if n_threads < 1:
-            raise ValueError("n_threads must be at least 1")
+    def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0,
+                 int parts_as_for=0):
+        # parts_as_for: cut the full batch as for that many threads (tests: the results don't depend on the schedule)
+        if n_threads < 1 or parts_as_for < 0:
+            raise ValueError("n_threads and parts_as_for must be at least 1")
+        if parts_as_for and batch:
+            raise ValueError("parts_as_for is for a full batch only")
         self.n_threads = n_threads
+        self.part_shares = part_shares(parts_as_for or n_threads)
+        self.n_parts = n_threads if batch else len(self.part_shares)
         self.h, self.k = h, k
         width = MLPGUI_BLOCK_BYTES // np.dtype(dtype).itemsize
         hp = (h + width - 1) // width * width if batch == 0 else 0
-        self.acc_W1 = _per_thread(n_threads, d * hp, dtype)
+        self.acc_W1 = _per_thread(self.n_parts, d * hp, dtype)
         self.W1b = _aligned_zeros(d * hp, dtype)
         self.D1 = _aligned_zeros((batch, h), dtype)
-        self.acc_W2 = _per_thread(n_threads, h * k, dtype)
-        self.acc_b1 = _per_thread(n_threads, h, dtype)
-        self.acc_b2 = _per_thread(n_threads, k, dtype)
+        self.acc_W2 = _per_thread(self.n_parts, h * k, dtype)
+        self.acc_b1 = _per_thread(self.n_parts, h, dtype)
+        self.acc_b2 = _per_thread(self.n_parts, k, dtype)
         self.work = _per_thread(n_threads, 2 * h + k, dtype)
         self.W2T = _aligned_zeros((k, h), dtype)
         tile = TILE if batch == 0 else (batch if batch <= MAX_TILED_BATCH else 0)
@@ -525,7 +554,7 @@ cdef class Workspace:
         self.tile_pix = _per_thread(n_threads, d, np.int32)
         self.tile_end = _per_thread(n_threads, d, np.int32)
         self.grouped = None  # the CsrInputs whose full-batch tiles group_* hold (`_group_tiles`)
-        self.stats = _per_thread(n_threads, 2, np.float64)
+        self.stats = _per_thread(self.n_parts, 2, np.float64)
 
     def check(self, W1, W2, bint full_batch):
         d, h, k = W1.shape[0], W1.shape[1], W2.shape[1]
@@ -535,14 +564,17 @@ cdef class Workspace:
             raise ValueError("workspace was made for mini-batches")
 
 
-def _balanced_split(costs, int n_threads):
-    """Tile t0 = 0 <= t1 <= ... <= t_n = len(costs): thread i takes tiles t_i..t_{i+1}, about equal in cost.
+def _balanced_split(costs, shares):
+    """Tile t0 = 0 <= t1 <= ... <= t_n = len(costs): part i takes tiles t_i..t_{i+1}, about shares[i] of the cost.
 
-    Contiguous ranges in order keep each thread's sums in a fixed order, so a
+    shares: the parts' fractions of the total cost, or a number n of equal parts.
+    Contiguous ranges in order keep each part's sums in a fixed order, so a
     run's results don't depend on how the threads were scheduled.
     """
+    if np.ndim(shares) == 0:
+        shares = np.full(int(shares), 1 / int(shares))
     running = np.concatenate([[0], np.cumsum(costs, dtype=np.float64)])
-    targets = running[-1] * np.arange(n_threads + 1) / n_threads
+    targets = running[-1] * np.concatenate([[0], np.cumsum(shares)])
     above = np.searchsorted(running, targets).clip(1, len(running) - 1)
     nearer = np.where(targets - running[above - 1] < running[above] - targets, above - 1, above)
     split = np.maximum.accumulate(nearer).astype(np.intp)
@@ -573,7 +605,8 @@ def _group_tiles(CsrInputs inputs, Workspace ws):
     ws.group_end = np.empty((n_tiles, d), np.int32)
     ws.group_runs = np.zeros(n_tiles, np.intp)
     edges = np.minimum(np.arange(n_tiles + 1) * TILE, n)
-    ws.group_split = _balanced_split(np.diff(np.asarray(inputs.indptr)[edges]) + SAMPLE_COST * np.diff(edges), n_threads)
+    ws.group_split = _balanced_split(np.diff(np.asarray(inputs.indptr)[edges]) + SAMPLE_COST * np.diff(edges),
+                                     ws.part_shares)
     cdef code_t[::1] rows = ws.group_rows
     cdef code_t[::1] sorted_codes = ws.group_codes
     cdef int[:, ::1] pix = ws.group_pix
@@ -616,9 +649,9 @@ cdef inline Py_ssize_t _column_share(int t, int n_threads, Py_ssize_t h, Py_ssiz
     return min(h, t * ((h + width - 1) // width) // n_threads * width)
 
 
-cdef inline void _reduce_update_row(const floating* acc, Py_ssize_t stride, int n_threads, floating* W_row,
+cdef inline void _reduce_update_row(const floating* acc, Py_ssize_t stride, int n_rows, floating* W_row,
                                     Py_ssize_t d, Py_ssize_t h, floating lr) noexcept nogil:
-    """One row of W -= lr * sum over threads of acc[t]; acc points at the row's first block."""
+    """One row of W -= lr * sum over the accumulator rows r < n_rows of acc[r]; acc points at the row's first block."""
     cdef Py_ssize_t j, j0 = 0, w, width = _block_width(lr)
     cdef int t
     cdef floating g[64]  # a block: 64 float32 or 32 float64 (MLPGUI_BLOCK_BYTES)
@@ -626,7 +659,7 @@ cdef inline void _reduce_update_row(const floating* acc, Py_ssize_t stride, int 
         w = min(width, h - j0)
         for j in range(w):
             g[j] = acc[j]
-        for t in range(1, n_threads):
+        for t in range(1, n_rows):
             for j in range(w):
                 g[j] = g[j] + acc[t * stride + j]
         for j in range(w):
@@ -636,23 +669,23 @@ cdef inline void _reduce_update_row(const floating* acc, Py_ssize_t stride, int 
 
 
 cdef void _reduce_update_blocks(floating[:, ::1] acc, floating* W, Py_ssize_t d, Py_ssize_t h,
-                                int n_threads, floating lr) noexcept nogil:
-    """W (d, h) row-major -= lr * sum over threads of acc[t], column blocks (n_blocks, d, width)."""
+                                int n_rows, int n_threads, floating lr) noexcept nogil:
+    """W (d, h) row-major -= lr * sum over rows r < n_rows of acc[r], column blocks (n_blocks, d, width)."""
     cdef Py_ssize_t p, width = _block_width(lr)
     for p in prange(d, schedule="static", num_threads=n_threads):
-        _reduce_update_row(&acc[0, p * width], acc.shape[1], n_threads, W + p * h, d, h, lr)
+        _reduce_update_row(&acc[0, p * width], acc.shape[1], n_rows, W + p * h, d, h, lr)
 
 
 cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py_ssize_t k,
-                            int n_threads, floating lr) noexcept nogil:
-    """W2 -= lr * (sum over threads of acc[t], which holds the gradient transposed, (k, h))."""
+                            int n_rows, floating lr) noexcept nogil:
+    """W2 -= lr * (sum over rows r < n_rows of acc[r], which hold the gradient transposed, (k, h))."""
     cdef Py_ssize_t j, c
     cdef int t
     cdef floating g
     for j in range(h):
         for c in range(k):
             g = acc[0, c * h + j]
-            for t in range(1, n_threads):
+            for t in range(1, n_rows):
                 g = g + acc[t, c * h + j]
             W2[j * k + c] -= lr * g
 
@@ -675,7 +708,7 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
     cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
     if n < 1:
         raise ValueError("need at least one sample")
-    cdef int n_threads = ws.n_threads
+    cdef int n_threads = ws.n_threads, n_parts = ws.n_parts
     cdef bint raw = inputs.raw
     cdef floating[:, ::1] acc_W1 = ws.acc_W1
     cdef floating[::1] W1b = ws.W1b
@@ -699,30 +732,33 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
     cdef const Py_ssize_t[::1] split = ws.group_split
     cdef floating inv_n = (<floating> 1) / n
     cdef Py_ssize_t tile
-    cdef int t
+    cdef int t, part
     cdef double loss = 0, correct = 0
     with nogil:
         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
         _to_blocks(&W1[0, 0], &W1b[0], d, h)
-        for t in prange(n_threads, schedule="static", num_threads=n_threads):
-            memset(&acc_W1[t, 0], 0, acc_W1.shape[1] * sizeof(floating))
-        _zero(acc_W2)
-        _zero(acc_b1)
-        _zero(acc_b2)
-        _zero(stats)
-        for t in prange(n_threads, schedule="static", num_threads=n_threads):
-            for tile in range(split[t], split[t + 1]):
+        # Each part's tiles go into the part's own accumulators, in order,
+        # whichever thread runs it, so the sums don't depend on the schedule;
+        # a thread on a slower core takes fewer parts (see PART_SHARES).
+        for part in prange(n_parts, schedule="dynamic", chunksize=1, num_threads=n_threads):
+            t = threadid()
+            memset(&acc_W1[part, 0], 0, acc_W1.shape[1] * sizeof(floating))
+            memset(&acc_W2[part, 0], 0, acc_W2.shape[1] * sizeof(floating))
+            memset(&acc_b1[part, 0], 0, acc_b1.shape[1] * sizeof(floating))
+            memset(&acc_b2[part, 0], 0, acc_b2.shape[1] * sizeof(floating))
+            stats[part, 0] = stats[part, 1] = 0
+            for tile in range(split[part], split[part + 1]):
                 _full_batch_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], raw, &y[0],
                                  tile * TILE, min(n, (tile + 1) * TILE),
                                  &W1b[0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
                                  &tile_D[t, 0], &work[t, 0], &tile_X[t, 0],
                                  &group_rows[indptr[tile * TILE]], &group_codes[indptr[tile * TILE]],
                                  &group_pix[tile, 0], &group_end[tile, 0], group_runs[tile],
-                                 &tile_rows[t, 0], &tile_vals[t, 0], &acc_W1[t, 0], &acc_W2[t, 0], &acc_b1[t, 0],
-                                 &acc_b2[t, 0], &stats[t, 0])
-        for t in range(n_threads):
-            loss += stats[t, 0]
-            correct += stats[t, 1]
+                                 &tile_rows[t, 0], &tile_vals[t, 0], &acc_W1[part, 0], &acc_W2[part, 0],
+                                 &acc_b1[part, 0], &acc_b2[part, 0], &stats[part, 0])
+        for part in range(n_parts):
+            loss += stats[part, 0]
+            correct += stats[part, 1]
     loss /= n
     if grads is not None:
         gW1, gb1, gW2, gb2 = grads
@@ -734,10 +770,10 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
         return loss, int(correct)
     if loss == loss and loss - loss == 0:  # finite
         with nogil:
-            _reduce_update_blocks(acc_W1, &W1[0, 0], d, h, n_threads, lr)
-            _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
-            _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
-            _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
+            _reduce_update_blocks(acc_W1, &W1[0, 0], d, h, n_parts, n_threads, lr)
+            _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_parts, lr)
+            _reduce_update(acc_b1, &b1[0], h, n_parts, lr)
+            _reduce_update(acc_b2, &b2[0], k, n_parts, lr)
     return loss, int(correct)
 
 
@@ -858,6 +894,6 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
                 _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
                          &W1[0, j0], h, j1 - j0, -lr)
         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
-        _reduce_update(acc_b1, &b1[0], h, n_threads, lr, False)
-        _reduce_update(acc_b2, &b2[0], k, n_threads, lr, False)
+        _reduce_update(acc_b1, &b1[0], h, n_threads, lr)
+        _reduce_update(acc_b2, &b2[0], k, n_threads, lr)
     return loss / m, int(correct)

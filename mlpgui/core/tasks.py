@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._sparse import full_batch_parts
 from .config import TrainConfig, validate
 from .data import Mnist
 from .errors import ConfigError
@@ -106,6 +107,17 @@ def available_memory() -> int:
         return 8 * 2**30
 
 
+def default_threads() -> int:
+    """Cores this process may use (MLPGUI_THREADS overrides)."""
+    env = os.environ.get("MLPGUI_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
 def estimate_memory(config: TrainConfig, n_train: int, n_test: int = 10_000) -> int:
     """Bytes a run needs at its peak: inputs, activations and deltas, parameters, gradients."""
     item = 4 if config.dtype == "float32" else 8
@@ -114,8 +126,11 @@ def estimate_memory(config: TrainConfig, n_train: int, n_test: int = 10_000) -> 
     inputs = (n_train + n_test) * N_PIXELS * item
     per_sample = 2 * h + 2 * k  # hidden activations and deltas, outputs and output deltas
     work = max(batch, n_test) * per_sample * item
-    params = 4 * (N_PIXELS * h + h + h * k + k) * item  # weights, gradients, a snapshot, a rollback copy
-    return inputs + work + params
+    n_params = N_PIXELS * h + h + h * k + k
+    params = 4 * n_params * item  # weights, gradients, a snapshot, a rollback copy
+    # a full batch sums each part's gradients apart (_sparse.full_batch_parts)
+    parts = full_batch_parts(default_threads()) * n_params * item if config.batch_size == 0 else 0
+    return inputs + work + params + parts
 
 
 def check_fits(config: TrainConfig, n_train: int) -> None:

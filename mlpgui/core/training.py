@@ -14,7 +14,6 @@ after the network is rolled back to the last weights whose loss was finite.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from .. import _core, _sparse
 from .config import TrainConfig, validate
 from .errors import TrainingDiverged
 from .network import Network
-from .tasks import TaskData, scale_images
+from .tasks import TaskData, default_threads, scale_images
 
 
 @dataclass(frozen=True)
@@ -64,17 +63,6 @@ DIVERGED_LOSS = 1000.0
 
 def diverged(loss: float) -> bool:
     return not np.isfinite(loss) or loss > DIVERGED_LOSS
-
-
-def default_threads() -> int:
-    """Cores this process may use (MLPGUI_THREADS overrides)."""
-    env = os.environ.get("MLPGUI_THREADS", "")
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
 
 
 def minibatch_shares_threads(batch_size: int) -> bool:

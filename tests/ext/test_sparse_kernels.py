@@ -207,14 +207,16 @@ def test_a_batch_index_out_of_range_is_refused_and_changes_nothing(threads):
         np.testing.assert_array_equal(p, b)
 
 
-@given(costs=st.lists(st.integers(1, 10_000), min_size=0, max_size=60), n_threads=st.integers(1, 8))
-def test_threads_get_contiguous_tiles_of_about_equal_cost(costs, n_threads):
-    split = _sparse._balanced_split(np.array(costs, np.int64), n_threads)
-    assert len(split) == n_threads + 1 and split[0] == 0 and split[-1] == len(costs)
+@given(costs=st.lists(st.integers(1, 10_000), min_size=0, max_size=60), n_threads=st.integers(1, 8),
+       as_parts=st.booleans())
+def test_parts_get_contiguous_tiles_of_about_their_share_of_the_cost(costs, n_threads, as_parts):
+    shares = _sparse.part_shares(n_threads) if as_parts else np.full(n_threads, 1 / n_threads)
+    split = _sparse._balanced_split(np.array(costs, np.int64), shares if as_parts else n_threads)
+    assert len(split) == len(shares) + 1 and split[0] == 0 and split[-1] == len(costs)
     assert all(a <= b for a, b in zip(split, split[1:]))  # every tile once, in order
     running = np.concatenate([[0], np.cumsum(costs)])
-    for t in range(1, n_threads):  # each cut lies within one tile of where an equal share ends
-        share = running[-1] * t / n_threads
+    for t in range(1, len(shares)):  # each cut lies within one tile of where the shares so far end
+        share = running[-1] * shares[:t].sum()
         assert running[split[t]] - max(costs, default=0) <= share <= running[split[t]] + max(costs, default=0)
 
 
@@ -227,8 +229,44 @@ def test_threads_share_a_full_batch_by_its_work():
     params = make_params(784, 64, 10, "float32", rng)
     ws = _sparse.Workspace(784, 64, 10, "float32", 2)
     _sparse.full_batch_step(_sparse.CsrInputs(pixels, y, lut), *params, np.float32(0.1), ws)
-    first, total = ws.group_split[1], ws.group_split[2]
-    assert total == 20 and first < total // 2
+    split, shares = ws.group_split, ws.part_shares
+    assert len(split) == len(shares) + 1 > 2 and split[0] == 0 and split[-1] == 20
+    assert split[1] < shares[0] * 20  # the first part, of dense images: fewer tiles than its share of the work
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_full_batch_step_does_not_depend_on_which_thread_ran_which_part(dtype):
+    """Each part of a full batch sums into its own accumulators, so two threads taking parts as they
+    free up give bit for bit what one thread gives running the same parts in order."""
+    rng = np.random.default_rng(11)
+    pixels = make_pixels(1500, 784, 0.2, rng)
+    y = rng.integers(0, 10, len(pixels)).astype(np.int32)
+    lut = input_lut("raw", np.dtype(dtype))
+    start = make_params(784, 96, 10, dtype, rng)
+    inputs = _sparse.CsrInputs(pixels, y, lut)
+    results = {}
+    for threads in (1, 2, 3):
+        params = [p.copy() for p in start]
+        ws = _sparse.Workspace(784, 96, 10, dtype, threads, parts_as_for=2)
+        assert ws.n_parts == _sparse.full_batch_parts(2) > 2
+        losses = [_sparse.full_batch_step(inputs, *params, np.dtype(dtype).type(0.1), ws) for _ in range(3)]
+        results[threads] = losses, params
+    for threads in (2, 3):
+        assert results[threads][0] == results[1][0]
+        for got, want in zip(results[threads][1], results[1][1]):
+            np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 8])
+def test_a_full_batchs_parts_share_out_all_the_work_biggest_first(threads):
+    shares = _sparse.part_shares(threads)
+    assert len(shares) == _sparse.full_batch_parts(threads)
+    assert len(shares) == 1 if threads == 1 else len(shares) > threads  # a thread that frees up finds more
+    assert shares.sum() == pytest.approx(1) and all(a >= b for a, b in zip(shares, shares[1:]))
+    assert _sparse.Workspace(784, 64, 10, "float32", threads).n_parts == len(shares)
+    assert _sparse.Workspace(784, 64, 10, "float32", threads, batch=32).n_parts == threads  # per thread
+    with pytest.raises(ValueError, match="full batch"):
+        _sparse.Workspace(784, 64, 10, "float32", threads, batch=32, parts_as_for=2)
 
 
 def random_batch(dtype, n, h, seed):
