@@ -505,15 +505,18 @@ def _per_thread(int n_threads, Py_ssize_t count, dtype):
 cdef class Workspace:
     """Buffers of one sparse run, allocated once and reused every epoch or batch.
 
-    Full batch: W1 as column blocks (W1b), per-thread W1 gradient
-    accumulators in the same layout (n_threads, d*hp), and each thread's
-    tile of hidden deltas (TILE*hp), where hp is h rounded up to whole blocks.
+    Full batch: W1 as column blocks (W1b), W1 gradient accumulators in the
+    same layout, one row per part of the batch (n_parts, d*hp; `PART_SHARES`),
+    and each thread's tile of hidden deltas (TILE*hp), where hp is h rounded
+    up to whole blocks.
     Full batch, once per run: each tile's non-zeros grouped by pixel for the
-    W1 gradient (group_*, `_group_tiles`).
+    W1 gradient (group_*, `_group_tiles`) and the tiles of each part
+    (group_split).
     Mini-batch: the batch's hidden deltas D1 (batch, h).
-    Both: W2 transposed, per-thread accumulators for W2 (transposed), b1, b2,
-    scratch rows, loss/accuracy. Every per-thread array has one row per
-    thread on cache lines of its own (`_per_thread`).
+    Both: W2 transposed; accumulators for W2 (transposed), b1, b2 and
+    loss/accuracy, a row per part of a full batch or per thread of a
+    mini-batch; scratch rows per thread. Every such array has its rows on
+    cache lines of their own (`_per_thread`).
     """
 
     cdef public object acc_W1, W1b, D1, acc_W2, acc_b1, acc_b2, work, stats, W2T
