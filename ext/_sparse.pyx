@@ -570,12 +570,10 @@ cdef class Workspace:
 def _balanced_split(costs, shares):
     """Tile t0 = 0 <= t1 <= ... <= t_n = len(costs): part i takes tiles t_i..t_{i+1}, about shares[i] of the cost.
 
-    shares: the parts' fractions of the total cost, or a number n of equal parts.
-    Contiguous ranges in order keep each part's sums in a fixed order, so a
-    run's results don't depend on how the threads were scheduled.
+    shares: the parts' fractions of the total cost (`part_shares`). Contiguous
+    ranges in order keep each part's sums in a fixed order, so a run's
+    results don't depend on how the threads were scheduled.
     """
-    if np.ndim(shares) == 0:
-        shares = np.full(int(shares), 1 / int(shares))
     running = np.concatenate([[0], np.cumsum(costs, dtype=np.float64)])
     targets = running[-1] * np.concatenate([[0], np.cumsum(shares)])
     above = np.searchsorted(running, targets).clip(1, len(running) - 1)
@@ -591,9 +589,9 @@ def _group_tiles(CsrInputs inputs, Workspace ws):
     group_rows, group_codes (nnz,) the tile positions and codes in the CSR's
     slots of each tile; group_pix, group_end (n_tiles, d) each tile's runs,
     ends counted from the tile's first non-zero; group_runs (n_tiles,);
-    group_split (n_threads + 1,) the tiles of each thread (`_balanced_split`):
-    with equal numbers of tiles, the thread with the larger digits' images
-    ran 2-4% longer while the other waited.
+    group_split (n_parts + 1,) the tiles of each part, split by their work
+    (`_balanced_split`): with equal numbers of tiles, the thread with the
+    larger digits' images ran 2-4% longer while the other waited.
     """
     cdef const index_t[::1] indptr = inputs.indptr
     cdef const int[::1] indices = inputs.indices

@@ -211,7 +211,7 @@ def test_a_batch_index_out_of_range_is_refused_and_changes_nothing(threads):
        as_parts=st.booleans())
 def test_parts_get_contiguous_tiles_of_about_their_share_of_the_cost(costs, n_threads, as_parts):
     shares = _sparse.part_shares(n_threads) if as_parts else np.full(n_threads, 1 / n_threads)
-    split = _sparse._balanced_split(np.array(costs, np.int64), shares if as_parts else n_threads)
+    split = _sparse._balanced_split(np.array(costs, np.int64), shares)
     assert len(split) == len(shares) + 1 and split[0] == 0 and split[-1] == len(costs)
     assert all(a <= b for a, b in zip(split, split[1:]))  # every tile once, in order
     running = np.concatenate([[0], np.cumsum(costs)])
