@@ -410,7 +410,7 @@ def round_ratios(res: dict, slow: str, fast: str) -> str:
     if len(pairs) < 3:
         return ""
     q1, q2, q3 = statistics.quantiles(pairs, n=4)
-    return f"round by round: quartiles {q1:.1f}x / {q2:.1f}x / {q3:.1f}x"
+    return f"round by round: quartiles {q1:.2f}x / {q2:.2f}x / {q3:.2f}x"
 
 
 def check_targets(report: dict, quick: bool) -> list[dict]:
@@ -432,11 +432,11 @@ def check_targets(report: dict, quick: bool) -> list[dict]:
             add(f"f32 epoch N={n:,} <= 0.6x PyTorch", "not measured", None)
         if ours32 in res and "homework" in res:
             s = res[ours32]["speedup_vs_homework"]
-            add(f"f32 epoch N={n:,} >= 8x faster than homework", f"{s:.1f}x", s >= 8,
+            add(f"f32 epoch N={n:,} >= 8x faster than homework", f"{s:.2f}x", s >= 8,
                 round_ratios(res, "homework", ours32))
         if ours64 in res and "homework" in res:
             s = res[ours64]["speedup_vs_homework"]
-            add(f"f64 epoch N={n:,} >= 3x faster than homework", f"{s:.1f}x", s >= 3,
+            add(f"f64 epoch N={n:,} >= 3x faster than homework", f"{s:.2f}x", s >= 3,
                 "; ".join(filter(None, [round_ratios(res, "homework", ours64),
                                         "homework-binary table exactness: checked by the engine's tests, not here"])))
     fast = report.get("fast") or {}
