@@ -530,8 +530,10 @@ cdef class Workspace:
     def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0,
                  int parts_as_for=0):
         # parts_as_for: cut the full batch as for that many threads (tests: the results don't depend on the schedule)
-        if n_threads < 1 or parts_as_for < 0:
-            raise ValueError("n_threads and parts_as_for must be at least 1")
+        if n_threads < 1:
+            raise ValueError("n_threads must be at least 1")
+        if parts_as_for < 0:
+            raise ValueError("parts_as_for must be 0 (as for n_threads) or a thread count")
         if parts_as_for and batch:
             raise ValueError("parts_as_for is for a full batch only")
         self.n_threads = n_threads

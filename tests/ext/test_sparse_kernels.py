@@ -267,6 +267,10 @@ def test_a_full_batchs_parts_share_out_all_the_work_biggest_first(threads):
     assert _sparse.Workspace(784, 64, 10, "float32", threads, batch=32).n_parts == threads  # per thread
     with pytest.raises(ValueError, match="full batch"):
         _sparse.Workspace(784, 64, 10, "float32", threads, batch=32, parts_as_for=2)
+    with pytest.raises(ValueError, match="parts_as_for must be 0"):
+        _sparse.Workspace(784, 64, 10, "float32", threads, parts_as_for=-1)
+    with pytest.raises(ValueError, match="n_threads must be at least 1"):
+        _sparse.Workspace(784, 64, 10, "float32", 0)
 
 
 def random_batch(dtype, n, h, seed):
