@@ -1,8 +1,11 @@
 """Training on a worker thread, so the window never waits for the compiled core.
 
 A `TrainingWorker` (a QObject) is moved to a `QThread` with the classic wiring:
-`thread.started -> worker.run`, `worker.finished -> thread.quit`, and
-`deleteLater` on both when the thread ends. `run` drives
+`thread.started -> worker.run`, `worker.finished -> thread.quit`. Both objects
+are owned by Python alone and freed on the GUI thread once the thread has
+ended: the worker moves itself back to the GUI thread as its run ends, and
+nothing calls `deleteLater` on them: a C++ deletion on the training thread
+would race Python's release of the same objects on the GUI thread. `run` drives
 `Trainer.run(stop_event, evaluate_every=k)` and, between epochs, emits plain
 data only; widgets are touched on the GUI thread alone.
 
@@ -29,7 +32,7 @@ import time
 import traceback
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.errors import MlpguiError, TrainingDiverged
@@ -50,7 +53,7 @@ class RunOutcome:
         self.done = False
 
 
-# Every (thread, worker) this module started, kept so Python does not free them while they run.
+# Every (thread, worker) this module started, kept so Python frees neither before its thread has ended.
 _started: list[tuple[QThread, QObject]] = []
 _started_lock = threading.Lock()
 
@@ -76,10 +79,12 @@ def running_threads() -> list[QThread]:
         alive, keep = [], []
         for thread, worker in _started:
             if not shiboken6.isValid(thread):
-                continue  # deleted by deleteLater: finished long ago
+                continue
             if thread.isRunning():
                 alive.append(thread)
-            if not thread.isFinished():
+            # wait(0) is true only once the OS thread has left run(): before that it may still
+            # be touching the worker, so both stay referenced.
+            if not thread.wait(0):
                 keep.append((thread, worker))
         _started[:] = keep
         return alive
@@ -169,6 +174,10 @@ class TrainingWorker(QObject):
             if result is not None and result.epochs_trained == 0:
                 result = None
             self.outcome.network, self.outcome.stopped, self.outcome.done = result, stopped, True
+            # Back to the GUI thread, so Python frees it there (a QObject must die in its own thread).
+            app = QCoreApplication.instance()
+            if app is not None:
+                self.moveToThread(app.thread())
             self.finished.emit(result, stopped)
 
     def _wait_while_paused(self) -> None:
@@ -196,7 +205,7 @@ def run_in_background() -> None:
 
 
 def start(worker: TrainingWorker) -> QThread:
-    """Move `worker` to a new QThread and start it; both are deleted when the thread ends."""
+    """Move `worker` to a new QThread and start it; both are freed by Python after the thread ends."""
     thread = QThread()
     thread.setObjectName("mlpgui-training")
     worker.moveToThread(thread)
@@ -204,8 +213,6 @@ def start(worker: TrainingWorker) -> QThread:
     # Direct: QThread.quit is thread-safe, and a GUI thread blocked in thread.wait()
     # (closing the window mid-run) could never deliver a queued quit.
     worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-    thread.finished.connect(worker.deleteLater)
-    thread.finished.connect(thread.deleteLater)
     running_threads()  # forget threads that have ended
     with _started_lock:
         _started.append((thread, worker))
