@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from scipy.ndimage import center_of_mass
 
 from mlpgui.core.config import TrainConfig
-from mlpgui.core.data import load_mnist
-from mlpgui.core.drawing import (SPECK, centre_of_mass, ink_from_image, predict_digit, preprocess_digit,
-                                 to_mnist_uint8)
+from mlpgui.core.drawing import SPECK, ink_from_image, predict_digit, preprocess_digit, to_mnist_uint8
 from mlpgui.core.errors import ImageError
 from mlpgui.core.network import Network
 from mlpgui.core.tasks import build_task
@@ -58,13 +57,13 @@ def test_drawn_digit_is_centred_on_14_14_in_a_20px_box(shape, origin, scale):
     img = preprocess_digit(ink)
     assert img.shape == (28, 28) and img.dtype == np.float64
     assert 0.0 <= img.min() and img.max() == pytest.approx(1.0)
-    r, c = centre_of_mass(img)
+    r, c = center_of_mass(img)
     assert abs(r - 14.0) <= 0.5 and abs(c - 14.0) <= 0.5
     assert max(box_sides(img)) == 20
     # the uint8 image the network gets keeps those properties
     u8 = to_mnist_uint8(img)
     assert max(box_sides(u8)) == 20
-    r, c = centre_of_mass(u8.astype(float))
+    r, c = center_of_mass(u8.astype(float))
     assert abs(r - 14.0) <= 0.5 and abs(c - 14.0) <= 0.5
 
 
@@ -82,7 +81,7 @@ def test_small_off_centre_and_large_centred_drawings_give_the_same_input(shape):
     a, b = preprocess_digit(large), preprocess_digit(small)
     assert np.abs(a - b).mean() < 0.02
     assert np.abs(a - b).max() < 0.25
-    assert centre_of_mass(a) == pytest.approx(centre_of_mass(b), abs=0.5)
+    assert center_of_mass(a) == pytest.approx(center_of_mass(b), abs=0.5)
 
 
 def test_empty_pad_gives_no_input(trained):
@@ -98,7 +97,7 @@ def test_a_single_dot_is_ink():
     ink = np.zeros((100, 100))
     ink[70, 20] = 1.0
     img = preprocess_digit(ink)
-    assert img is not None and centre_of_mass(img) == pytest.approx((14.0, 14.0), abs=0.5)
+    assert img is not None and center_of_mass(img) == pytest.approx((14.0, 14.0), abs=0.5)
 
 
 def plain_digit():
