@@ -64,7 +64,7 @@ class TrainConfig:
         """The digit each output label stands for: (a, b) for binary, 0..9 otherwise."""
         return tuple(self.digits) if self.task == "binary" else tuple(range(10))
 
-    def replace(self, **changes) -> "TrainConfig":
+    def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
@@ -73,7 +73,7 @@ class TrainConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
+    def from_dict(cls, d: dict) -> TrainConfig:
         """Build a config from a dict (a model file, saved settings), then validate it."""
         if not isinstance(d, dict):
             raise ConfigError("the settings are not a mapping of names to values")

@@ -119,7 +119,8 @@ def _load_idx_folder(folder: Path, verify: bool) -> Mnist:
         path = _find(folder, stem)
         data = _read_bytes(path)
         if verify and hashlib.sha256(data).hexdigest() != SHIPPED_SHA256[stem]:
-            raise DataError(f"{path}: checksum mismatch: the shipped MNIST file was altered or damaged; reinstall mlpgui")
+            raise DataError(
+                f"{path}: checksum mismatch: the shipped MNIST file was altered or damaged; reinstall mlpgui")
         magic = IMAGES_MAGIC if key.startswith("x") else LABELS_MAGIC
         arrays[key] = parse_idx(data, str(path), magic)
         if key.startswith("y") and len(arrays[key]) and arrays[key].max() > 9:
@@ -134,7 +135,8 @@ def _load_npz(path: Path) -> Mnist:
         with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
             missing = [k for k in FILES if k not in z.files]
             if missing:
-                raise DataError(f"{path}: missing array(s) {', '.join(missing)} (a Keras mnist.npz has x_train, y_train, x_test, y_test)")
+                raise DataError(f"{path}: missing array(s) {', '.join(missing)} "
+                                "(a Keras mnist.npz has x_train, y_train, x_test, y_test)")
             arrays = {k: z[k] for k in FILES}
     except DataError:
         raise

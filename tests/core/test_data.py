@@ -6,8 +6,8 @@ never a NumPy or zlib traceback. A Hypothesis fuzz of `parse_idx` and of the
 folder loader makes sure nothing else ever escapes.
 """
 
-import gzip
 import gc
+import gzip
 import os
 import shutil
 import tempfile

@@ -10,7 +10,6 @@ import pytest
 
 from mlpgui.core import tasks
 from mlpgui.core.config import TrainConfig
-from mlpgui.core.data import load_mnist
 from mlpgui.core.errors import ConfigError
 from mlpgui.core.tasks import build_task, check_fits, estimate_memory, scale_images
 
