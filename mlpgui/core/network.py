@@ -4,11 +4,12 @@
 what the evaluation views inspect. Its arrays use the row-per-sample layout:
 W1 (784, h), b1 (h,), W2 (h, k), b2 (k,), with k = 1 (binary) or 10.
 
-Inference has one path: `proba_and_loss` pushes CHUNK rows at a time through
-the compiled forward pass and gives class probabilities (and, given labels,
-the mean loss); `labels_from_proba` turns probabilities into labels.
-Everything else (`predict_proba`, `predict`, `predict_images`, the metrics)
-goes through these two.
+Inference has one path: every forward pass goes CHUNK rows at a time
+through the compiled kernel (`_chunks`); `proba_and_loss` turns its logits
+into class probabilities (and, given labels, the mean loss) and
+`labels_from_proba` turns probabilities into labels. `predict_proba`,
+`predict`, `predict_images`, `hidden_activations` and `metrics.Evaluation`
+all go through these.
 """
 
 from __future__ import annotations
