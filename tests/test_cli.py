@@ -15,8 +15,22 @@ from PIL import Image
 from mlpgui.cli import main
 from mlpgui.core.data import load_mnist
 
-SMALL = ["--task", "multiclass", "--per-class", "30", "--hidden", "16", "--epochs", "3",
-         "--lr", "0.5", "--scale", "unit", "--dtype", "float32"]
+SMALL = [
+    "--task",
+    "multiclass",
+    "--per-class",
+    "30",
+    "--hidden",
+    "16",
+    "--epochs",
+    "3",
+    "--lr",
+    "0.5",
+    "--scale",
+    "unit",
+    "--dtype",
+    "float32",
+]
 
 
 def run(capsys, *argv):
@@ -68,14 +82,13 @@ def _write_png(path, array):
 
 def test_predict_classifies_a_picture_on_light_paper(tmp_path, capsys):
     model = tmp_path / "m.npz"
-    assert run(capsys, "train", "--preset", "fast", "--per-class", "300", "--epochs", "3",
-               "--save", str(model))[0] == 0
+    assert run(capsys, "train", "--preset", "fast", "--per-class", "300", "--epochs", "3", "--save", str(model))[0] == 0
     mnist = load_mnist()
     right = 0
     for i in range(10):
         digit = mnist.x_test[i]
         big = np.kron(digit, np.ones((5, 5), np.uint8))  # 140x140, as a scan would be
-        paper = 255 - big                                  # dark ink on white paper
+        paper = 255 - big  # dark ink on white paper
         _write_png(tmp_path / f"d{i}.png", paper)
         code, out, err = run(capsys, "predict", str(model), str(tmp_path / f"d{i}.png"))
         assert code == 0, err
@@ -152,8 +165,9 @@ def test_data_folder_with_a_broken_file_names_it(tmp_path, capsys):
 
 def test_diverging_run_is_one_line_and_saves_nothing_unsound(tmp_path, capsys):
     model = tmp_path / "m.npz"
-    code, out, err = run(capsys, "train", "--per-class", "50", "--hidden", "16", "--epochs", "20",
-                         "--lr", "1e6", "--save", str(model))
+    code, out, err = run(
+        capsys, "train", "--per-class", "50", "--hidden", "16", "--epochs", "20", "--lr", "1e6", "--save", str(model)
+    )
     assert code == 2
     assert len(err.strip().splitlines()) == 1, err
     assert "diverged" in err and "learning rate" in err
@@ -161,6 +175,7 @@ def test_diverging_run_is_one_line_and_saves_nothing_unsound(tmp_path, capsys):
 
 
 # -- the headless commands need no Qt --------------------------------------------------
+
 
 def without_qt(tmp_path) -> dict:
     """An environment in which `import PySide6` (and pyqtgraph, shiboken6) raises ImportError."""
@@ -180,8 +195,9 @@ def test_train_evaluate_and_predict_run_where_qt_cannot_be_imported(tmp_path):
     assert probe.returncode != 0 and "PySide6 is not installed here" in probe.stderr  # the blocker works
 
     def mlpgui(*argv):
-        return subprocess.run([sys.executable, "-m", "mlpgui", *argv], capture_output=True, text=True, env=env,
-                              cwd=tmp_path, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "mlpgui", *argv], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+        )
 
     model = tmp_path / "m.npz"
     trained = mlpgui("train", *SMALL, "--save", str(model))

@@ -74,13 +74,20 @@ def _digit(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="mlpgui", description="Train the course's two-layer network on MNIST and look inside it. "
-                     "Without a command, opens the window.")
+    parser = _Parser(
+        prog="mlpgui",
+        description="Train the course's two-layer network on MNIST and look inside it. "
+        "Without a command, opens the window.",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     train = sub.add_parser("train", help="train on the command line, printing the homework's lines")
-    train.add_argument("--preset", default="homework-binary", choices=None,
-                       help=f"starting settings: {', '.join(PRESETS)} (default homework-binary)")
+    train.add_argument(
+        "--preset",
+        default="homework-binary",
+        choices=None,
+        help=f"starting settings: {', '.join(PRESETS)} (default homework-binary)",
+    )
     train.add_argument("--task", choices=["binary", "multiclass"])
     train.add_argument("--digits", nargs=2, type=_digit, metavar=("A", "B"), help="binary: the two digits")
     train.add_argument("--per-class", type=_count, metavar="N|all", help="training images per class")
@@ -107,9 +114,16 @@ def build_parser() -> argparse.ArgumentParser:
 def config_from_args(args) -> TrainConfig:
     config = preset(args.preset)
     overrides = {
-        "task": args.task, "digits": tuple(args.digits) if args.digits else None,
-        "per_class": args.per_class, "hidden": args.hidden, "epochs": args.epochs, "lr": args.lr,
-        "batch_size": args.batch_size, "scale": args.scale, "dtype": args.dtype, "seed": args.seed,
+        "task": args.task,
+        "digits": tuple(args.digits) if args.digits else None,
+        "per_class": args.per_class,
+        "hidden": args.hidden,
+        "epochs": args.epochs,
+        "lr": args.lr,
+        "batch_size": args.batch_size,
+        "scale": args.scale,
+        "dtype": args.dtype,
+        "seed": args.seed,
     }
     return config.replace(**{k: v for k, v in overrides.items() if v is not None})
 
@@ -131,8 +145,10 @@ class _Progress:
             return
         self.last = now
         done = int(self.BAR * epoch / self.total)
-        line = (f"[{'#' * done}{'.' * (self.BAR - done)}] epoch {epoch}/{self.total}  loss {loss:.4f}  "
-                f"{progress_text(epoch, self.total, elapsed)}")
+        line = (
+            f"[{'#' * done}{'.' * (self.BAR - done)}] epoch {epoch}/{self.total}  loss {loss:.4f}  "
+            f"{progress_text(epoch, self.total, elapsed)}"
+        )
         sys.stderr.write("\r" + line.ljust(self.written))
         sys.stderr.flush()
         self.written = len(line)
@@ -183,8 +199,7 @@ def cmd_train(args) -> int:
         return _fail(message)
     print(f"Training accuracy: {Evaluation.compute(trainer.network, task, 'train').accuracy}")
     print(f"Test accuracy: {Evaluation.compute(trainer.network, task, 'test').accuracy}")
-    print(f"{task.describe()}; {trainer.network.epochs_trained} epochs in {trainer.elapsed:.2f} s",
-          file=sys.stderr)
+    print(f"{task.describe()}; {trainer.network.epochs_trained} epochs in {trainer.elapsed:.2f} s", file=sys.stderr)
     if args.save:
         _save(trainer, args.save)
     return 0

@@ -22,11 +22,11 @@ from scipy import ndimage
 
 from .errors import ImageError
 
-SIZE = 28        # MNIST images are SIZE x SIZE
-BOX = 20         # the long side of the ink's bounding box
-CENTRE = 14.0    # where the centre of mass goes, in 0-based pixel indices (row and column)
+SIZE = 28  # MNIST images are SIZE x SIZE
+BOX = 20  # the long side of the ink's bounding box
+CENTRE = 14.0  # where the centre of mass goes, in 0-based pixel indices (row and column)
 MIN_CONTRAST = 0.08  # a picture whose ink stands out less than this from the paper is blank
-SPECK = 0.06         # except on clean black paper, ink fainter than this (after stretching) is noise
+SPECK = 0.06  # except on clean black paper, ink fainter than this (after stretching) is noise
 
 
 def _to_unit_float(a: np.ndarray) -> np.ndarray:
@@ -203,7 +203,7 @@ def preprocess_digit(ink: np.ndarray) -> np.ndarray | None:
     top = int(np.clip(np.floor(CENTRE - com_r + 0.5), 0, SIZE - out_h))
     left = int(np.clip(np.floor(CENTRE - com_c + 0.5), 0, SIZE - out_w))
     img = np.zeros((SIZE, SIZE), np.float64)
-    img[top:top + out_h, left:left + out_w] = small
+    img[top : top + out_h, left : left + out_w] = small
     return img
 
 

@@ -21,8 +21,8 @@ from PIL import Image, ImageOps
 
 from .errors import ImageError
 
-MAX_SIDE = 1024                 # longer pictures are shrunk to this while reading
-MAX_FULL_DECODE = 64_000_000    # pixels we are willing to decode (256 MB as RGBA), after any draft shrink
+MAX_SIDE = 1024  # longer pictures are shrunk to this while reading
+MAX_FULL_DECODE = 64_000_000  # pixels we are willing to decode (256 MB as RGBA), after any draft shrink
 HIGH_BIT_GRAY = ("I;16", "I;16L", "I;16B", "I;16N", "I")  # 16- or 32-bit gray: Pillow's convert() clips it
 
 
@@ -65,11 +65,15 @@ def read_image(path) -> np.ndarray:
 
 def _too_large(where: str, size: tuple[int, int] | None = None) -> ImageError:
     if size is None:
-        return ImageError(f"{where}: the image is too large (over {Image.MAX_IMAGE_PIXELS // 1_000_000:,} "
-                          "megapixels, refused as a possible decompression bomb)")
+        return ImageError(
+            f"{where}: the image is too large (over {Image.MAX_IMAGE_PIXELS // 1_000_000:,} "
+            "megapixels, refused as a possible decompression bomb)"
+        )
     w, h = size
-    return ImageError(f"{where}: the image is too large ({w:,} x {h:,} pixels; "
-                      f"the limit is {MAX_FULL_DECODE // 1_000_000:,} megapixels)")
+    return ImageError(
+        f"{where}: the image is too large ({w:,} x {h:,} pixels; "
+        f"the limit is {MAX_FULL_DECODE // 1_000_000:,} megapixels)"
+    )
 
 
 def _decode(path: Path, where: str, caught: list[warnings.WarningMessage]) -> np.ndarray:

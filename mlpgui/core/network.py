@@ -36,8 +36,12 @@ def initial_params(hidden: int, n_outputs: int, seed: int, dtype) -> tuple[np.nd
     rng = np.random.RandomState(seed)
     W1 = rng.normal(0.0, INIT_STD, (hidden, N_PIXELS))
     W2 = rng.normal(0.0, INIT_STD, (n_outputs, hidden))
-    return (np.ascontiguousarray(W1.T, dtype=dtype), np.zeros(hidden, dtype),
-            np.ascontiguousarray(W2.T, dtype=dtype), np.zeros(n_outputs, dtype))
+    return (
+        np.ascontiguousarray(W1.T, dtype=dtype),
+        np.zeros(hidden, dtype),
+        np.ascontiguousarray(W2.T, dtype=dtype),
+        np.zeros(n_outputs, dtype),
+    )
 
 
 def labels_from_proba(proba: np.ndarray, threshold: float = 0.5) -> np.ndarray:
@@ -78,8 +82,7 @@ class Network:
         return [self.W1, self.b1, self.W2, self.b2]
 
     def copy(self) -> Network:
-        return Network(self.config, self.W1.copy(), self.b1.copy(), self.W2.copy(), self.b2.copy(),
-                       self.epochs_trained)
+        return Network(self.config, self.W1.copy(), self.b1.copy(), self.W2.copy(), self.b2.copy(), self.epochs_trained)
 
     def assign(self, other: Network) -> None:
         """Copy other's parameters into this network's arrays (same shapes)."""
@@ -113,8 +116,9 @@ class Network:
             _core.forward_pass_logits(X, self.W1, self.b1, self.W2, self.b2, a1[:m], z2[:m])
             yield start, stop, a1[:m], z2[:m]
 
-    def proba_and_loss(self, rows: np.ndarray, labels: np.ndarray | None = None,
-                       images: bool = False) -> tuple[np.ndarray, float | None]:
+    def proba_and_loss(
+        self, rows: np.ndarray, labels: np.ndarray | None = None, images: bool = False
+    ) -> tuple[np.ndarray, float | None]:
         """Class probabilities (n, n_classes) float64 and, given labels 0..K-1, the mean loss.
 
         `rows` are scaled inputs (n, 784), or with images=True uint8 images

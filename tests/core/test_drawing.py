@@ -43,8 +43,17 @@ def box_sides(img):
 @pytest.fixture(scope="module")
 def trained(mnist):
     """A small multiclass network that reaches about 90% test accuracy in a second or two."""
-    config = TrainConfig(task="multiclass", per_class=300, hidden=48, epochs=10, lr=1.0, batch_size=100,
-                         scale="unit", dtype="float32", seed=0)
+    config = TrainConfig(
+        task="multiclass",
+        per_class=300,
+        hidden=48,
+        epochs=10,
+        lr=1.0,
+        batch_size=100,
+        scale="unit",
+        dtype="float32",
+        seed=0,
+    )
     trainer = Trainer(config, build_task(config, mnist))
     trainer.train()
     return trainer.network
@@ -102,8 +111,7 @@ def test_a_single_dot_is_ink():
 
 def plain_digit():
     """A drawn 4 as an 8-bit white-on-black picture."""
-    return np.round(255 * draw(SHAPES["four"], size=(160, 140), origin=(20, 15), scale=120, width=16)).astype(
-        np.uint8)
+    return np.round(255 * draw(SHAPES["four"], size=(160, 140), origin=(20, 15), scale=120, width=16)).astype(np.uint8)
 
 
 def variants(u8):
@@ -152,11 +160,19 @@ def test_ink_from_image_is_float_ink_in_0_1():
     assert np.array_equal(inverted > 0, ink >= SPECK)
 
 
-@pytest.mark.parametrize("bad", [
-    np.zeros((0, 10)), np.zeros(10), np.zeros((2, 2, 2, 2)), np.zeros((5, 5, 7)),
-    np.array([["a", "b"], ["c", "d"]]), np.full((4, 4), np.nan), np.full((4, 4), np.inf),
-    np.zeros((3, 3), complex),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.zeros((0, 10)),
+        np.zeros(10),
+        np.zeros((2, 2, 2, 2)),
+        np.zeros((5, 5, 7)),
+        np.array([["a", "b"], ["c", "d"]]),
+        np.full((4, 4), np.nan),
+        np.full((4, 4), np.inf),
+        np.zeros((3, 3), complex),
+    ],
+)
 def test_ink_from_image_refuses_what_is_not_a_picture(bad):
     with pytest.raises(ImageError):
         ink_from_image(bad)
@@ -195,7 +211,7 @@ def test_enlarged_off_centre_photos_of_mnist_digits_are_recognised(mnist, traine
         big = np.kron(image, np.ones((9, 9), np.uint8))
         sheet = np.zeros((500, 420), np.uint8)
         top, left = rng.integers(0, 500 - 252), rng.integers(0, 420 - 252)
-        sheet[top:top + 252, left:left + 252] = big
+        sheet[top : top + 252, left : left + 252] = big
         photo = np.dstack([255 - sheet] * 3)
         probabilities, u8 = predict_digit(trained, ink_from_image(photo))
         agree += probabilities.argmax() == trained.predict_images(image[None])[0].argmax()

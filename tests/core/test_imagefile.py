@@ -19,8 +19,17 @@ from mlpgui.core.training import Trainer
 
 @pytest.fixture(scope="module")
 def network(mnist):
-    config = TrainConfig(task="multiclass", per_class=300, hidden=48, epochs=10, lr=1.0, batch_size=100,
-                         scale="unit", dtype="float32", seed=0)
+    config = TrainConfig(
+        task="multiclass",
+        per_class=300,
+        hidden=48,
+        epochs=10,
+        lr=1.0,
+        batch_size=100,
+        scale="unit",
+        dtype="float32",
+        seed=0,
+    )
     trainer = Trainer(config, build_task(config, mnist))
     trainer.train()
     return trainer.network
@@ -36,7 +45,7 @@ def enlarged(digit: np.ndarray, factor: int = 8, canvas=(300, 260), at=(30, 20))
     """An MNIST digit blown up, somewhere on a larger black sheet: a picture someone might take."""
     sheet = np.zeros(canvas, np.uint8)
     big = np.kron(digit, np.ones((factor, factor), np.uint8))
-    sheet[at[0]:at[0] + big.shape[0], at[1]:at[1] + big.shape[1]] = big
+    sheet[at[0] : at[0] + big.shape[0], at[1] : at[1] + big.shape[1]] = big
     return sheet
 
 
@@ -47,14 +56,16 @@ def guess(network, rgba):
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG whose header claims width x height (the pixel data is a token, never reached)."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-            + chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
 
 # -- files that are not pictures of a digit ---------------------------------------------
+
 
 def test_not_an_image(tmp_path):
     path = tmp_path / "digit.png"
@@ -149,6 +160,7 @@ def test_sixteen_bit_gray_keeps_its_full_range(tmp_path):
 
 
 # -- pictures of digits, every way a user may hand them over ------------------------------
+
 
 def variants(sheet: np.ndarray):
     g = sheet.astype(np.float64)[..., None] / 255

@@ -9,12 +9,17 @@ from mlpgui.core.tasks import build_task, estimate_memory
 from mlpgui.core.training import Trainer
 
 
-@pytest.mark.parametrize("config", [
-    TrainConfig(task="multiclass", per_class=300, hidden=512, epochs=1, dtype="float64"),
-    TrainConfig(task="binary", per_class=1000, hidden=1024, epochs=1, dtype="float64"),
-    TrainConfig(task="multiclass", per_class=200, hidden=256, epochs=2, batch_size=64, lr=0.5, scale="unit",
-                dtype="float32"),
-], ids=lambda c: c.describe())
+@pytest.mark.parametrize(
+    "config",
+    [
+        TrainConfig(task="multiclass", per_class=300, hidden=512, epochs=1, dtype="float64"),
+        TrainConfig(task="binary", per_class=1000, hidden=1024, epochs=1, dtype="float64"),
+        TrainConfig(
+            task="multiclass", per_class=200, hidden=256, epochs=2, batch_size=64, lr=0.5, scale="unit", dtype="float32"
+        ),
+    ],
+    ids=lambda c: c.describe(),
+)
 def test_the_memory_estimate_covers_what_a_run_really_allocates(mnist, config):
     """check_fits refuses runs from estimate_memory: if it underestimated, a run it let through could
     still run out of memory. Measure the peak of what building the task and training allocate."""

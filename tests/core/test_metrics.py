@@ -12,6 +12,7 @@ from mlpgui.core.metrics import Evaluation, Selection
 
 # -- confusion matrix and per-class scores ---------------------------------------------
 
+
 def test_confusion_counts_match_a_numpy_count_of_the_predictions(multi):
     network, task = multi
     ev = Evaluation.compute(network, task, "test")
@@ -53,6 +54,7 @@ def test_loss_is_the_reference_cross_entropy(multi, binary, which):
 
 # -- scikit-learn as the oracle -------------------------------------------------------
 
+
 @pytest.mark.parametrize("which", ["test", "train"])
 def test_evaluation_agrees_with_scikit_learn(multi, binary, which):
     for network, task in (multi, binary):
@@ -61,7 +63,8 @@ def test_evaluation_agrees_with_scikit_learn(multi, binary, which):
         assert np.array_equal(ev.confusion, sk.confusion_matrix(ev.labels, ev.predictions, labels=labels))
         assert ev.accuracy == pytest.approx(sk.accuracy_score(ev.labels, ev.predictions), rel=1e-15)
         precision, recall, f1, support = sk.precision_recall_fscore_support(
-            ev.labels, ev.predictions, labels=labels, zero_division=np.nan)
+            ev.labels, ev.predictions, labels=labels, zero_division=np.nan
+        )
         np.testing.assert_allclose(ev.metrics.precision, precision, rtol=1e-12)
         np.testing.assert_allclose(ev.metrics.recall, recall, rtol=1e-12)
         np.testing.assert_allclose(ev.metrics.f1, f1, rtol=1e-12)
@@ -80,7 +83,8 @@ def test_counts_and_scores_agree_with_scikit_learn_on_random_guesses(seed):
     assert np.array_equal(confusion, sk.confusion_matrix(labels, guesses, labels=range(6)))
     ours = metrics.class_metrics(confusion)
     precision, recall, f1, support = sk.precision_recall_fscore_support(
-        labels, guesses, labels=range(6), zero_division=np.nan)
+        labels, guesses, labels=range(6), zero_division=np.nan
+    )
     np.testing.assert_allclose(ours.precision, precision, rtol=1e-12)  # NaN where sklearn has NaN
     np.testing.assert_allclose(ours.recall, recall, rtol=1e-12)
     np.testing.assert_allclose(ours.f1, f1, rtol=1e-12)
@@ -113,9 +117,7 @@ def test_binary_counts_agree_with_scikit_learn(binary):
 
 
 def test_class_metrics_by_hand():
-    confusion = np.array([[5, 1, 0],
-                          [2, 3, 0],
-                          [0, 0, 0]])
+    confusion = np.array([[5, 1, 0], [2, 3, 0], [0, 0, 0]])
     m = metrics.class_metrics(confusion)
     assert m.precision[:2] == pytest.approx([5 / 7, 3 / 4])
     assert m.recall[:2] == pytest.approx([5 / 6, 3 / 5])
@@ -141,6 +143,7 @@ def test_model_for_other_digits_is_refused_with_a_message(multi, binary):
 
 
 # -- binary threshold ---------------------------------------------------------------
+
 
 def test_threshold_zero_calls_every_image_positive(binary):
     network, task = binary
@@ -184,6 +187,7 @@ def test_changing_the_threshold_does_not_rerun_or_change_the_probabilities(binar
 
 # -- ROC and AUC --------------------------------------------------------------------
 
+
 def test_roc_with_a_tie_by_hand():
     # positives score 0.9 and 0.5, negatives 0.5 and 0.2: of the four
     # positive/negative pairs three are ordered right and one is tied (half).
@@ -223,6 +227,7 @@ def test_evaluation_auc_is_high_for_a_trained_network(binary):
 
 
 # -- selecting images ---------------------------------------------------------------
+
 
 def test_most_confident_mistakes_come_first(multi):
     ev = Evaluation.compute(*multi)
@@ -276,6 +281,7 @@ def test_groups_need_a_binary_task(multi):
 
 
 # -- inside the network ---------------------------------------------------------------
+
 
 def test_hidden_activations_match_numpy(multi):
     network, task = multi

@@ -16,11 +16,15 @@ from mlpgui.core.config import TrainConfig
 from mlpgui.core.network import Network, labels_from_proba
 
 
-@pytest.mark.parametrize("config", [
-    TrainConfig(),  # the homework: binary, 256 hidden, seed 3, float64
-    TrainConfig(task="multiclass", hidden=64, seed=0, dtype="float32"),
-    TrainConfig(task="multiclass", hidden=7, seed=2**32 - 1, dtype="float64"),
-], ids=["homework-binary", "multiclass-float32", "largest-seed"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        TrainConfig(),  # the homework: binary, 256 hidden, seed 3, float64
+        TrainConfig(task="multiclass", hidden=64, seed=0, dtype="float32"),
+        TrainConfig(task="multiclass", hidden=7, seed=2**32 - 1, dtype="float64"),
+    ],
+    ids=["homework-binary", "multiclass-float32", "largest-seed"],
+)
 def test_initial_weights_are_the_homeworks(config):
     net = Network.initial(config)
     (W1, W2), (b1, b2) = reference.init_params(784, config.hidden, config.n_outputs, config.seed, config.dtype)
@@ -81,8 +85,11 @@ def test_chunking_and_scaling_do_not_change_the_results(mnist, monkeypatch, dtyp
     np.testing.assert_allclose(chunked[0], whole[0], rtol=rtol, atol=1e-12)
     assert chunked[1] == pytest.approx(whole[1], rel=rtol)
     np.testing.assert_allclose(net.predict_images(images), whole[0], rtol=rtol, atol=1e-12)
-    np.testing.assert_allclose(net.hidden_activations(images, images=True),
-                               net.hidden_activations(images.reshape(-1, 784).astype(dtype)), rtol=rtol)
+    np.testing.assert_allclose(
+        net.hidden_activations(images, images=True),
+        net.hidden_activations(images.reshape(-1, 784).astype(dtype)),
+        rtol=rtol,
+    )
 
 
 def test_loss_needs_one_label_per_row(mnist):

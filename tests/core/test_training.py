@@ -58,6 +58,7 @@ class _ModuleSpy:
             result = real(*args, **kwargs)
             self._owner.after_step(self._owner.calls)
             return result
+
         return step
 
 
@@ -101,12 +102,17 @@ def test_reports_after_every_epoch(mnist, layout):
     assert not t.stopped
 
 
-@pytest.mark.parametrize("config", [
-    TrainConfig(per_class=40, hidden=16, epochs=6, lr=0.01, scale="raw", dtype="float64"),
-    TrainConfig(task="multiclass", per_class=20, hidden=24, epochs=6, lr=0.1, scale="raw", dtype="float64"),
-    TrainConfig(task="multiclass", digits=(3, 3), per_class=20, hidden=8, epochs=6, lr=2.0, scale="unit",
-                dtype="float64"),
-], ids=["binary-raw", "multiclass-raw", "multiclass-unit"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        TrainConfig(per_class=40, hidden=16, epochs=6, lr=0.01, scale="raw", dtype="float64"),
+        TrainConfig(task="multiclass", per_class=20, hidden=24, epochs=6, lr=0.1, scale="raw", dtype="float64"),
+        TrainConfig(
+            task="multiclass", digits=(3, 3), per_class=20, hidden=8, epochs=6, lr=2.0, scale="unit", dtype="float64"
+        ),
+    ],
+    ids=["binary-raw", "multiclass-raw", "multiclass-unit"],
+)
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_full_batch_run_follows_the_reference(mnist, config, layout):
     """Each report's loss and accuracy are those of the forward pass before that epoch's update."""
@@ -176,8 +182,9 @@ def test_minibatches_learn_and_reshuffle(mnist, layout):
     assert not np.array_equal(*first_batches)
 
 
-@pytest.mark.parametrize("batch_size,shared", [(0, True), (32, False), (64, True), (256, True), (1024, True),
-                                                (1500, False), (2048, True)])
+@pytest.mark.parametrize(
+    "batch_size,shared", [(0, True), (32, False), (64, True), (256, True), (1024, True), (1500, False), (2048, True)]
+)
 def test_threads_train_the_batches_worth_sharing(mnist, batch_size, shared):
     """Mini-batches run on every thread where the timings said it pays, and threads change only rounding."""
     config = SMALL.replace(per_class=300, hidden=256, batch_size=batch_size, epochs=2)
@@ -202,8 +209,10 @@ def test_evaluation_matches_the_reference(mnist):
     reports = list(t.run(evaluate_every=2))
     assert [r.test_accuracy is not None for r in reports] == [False, True, False, True, True]
     coefs, intercepts = [t.network.W1, t.network.W2], [t.network.b1, t.network.b2]
-    for which, X, y in (("test", t.task.inputs("test"), t.task.test_labels),
-                        ("train", t.task.inputs("train"), t.task.train_labels)):
+    for which, X, y in (
+        ("test", t.task.inputs("test"), t.task.test_labels),
+        ("train", t.task.inputs("train"), t.task.train_labels),
+    ):
         _, z2 = reference.forward_pass(X, coefs, intercepts)
         loss, accuracy = measured(t, which)
         assert loss == pytest.approx(reference.loss(z2, y), rel=1e-10)
@@ -271,16 +280,18 @@ def assert_still_predicts(t):
     proba = net.predict_proba(X)
     assert np.isfinite(proba).all()
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
-    expected = reference.predict(X, [net.W1.astype(float), net.W2.astype(float)],
-                                 [net.b1.astype(float), net.b2.astype(float)])
+    expected = reference.predict(
+        X, [net.W1.astype(float), net.W2.astype(float)], [net.b1.astype(float), net.b2.astype(float)]
+    )
     agree = np.mean(net.predict(X) == expected)
     assert agree > 0.999  # float32 ties aside
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_stop_takes_effect_quickly_in_a_real_run(mnist, layout):
-    config = TrainConfig(task="multiclass", per_class=300, hidden=64, epochs=1_000_000, lr=0.5,
-                         scale="unit", dtype="float32")
+    config = TrainConfig(
+        task="multiclass", per_class=300, hidden=64, epochs=1_000_000, lr=0.5, scale="unit", dtype="float32"
+    )
     t = trainer(mnist, config, layout=layout)
     stop = threading.Event()
     thread, errors = run_in_thread(t, stop)
@@ -337,26 +348,33 @@ def test_huge_learning_rate_stops_with_training_diverged(mnist, task, layout):
     snaps, error = snapshots_while_running(t)
     assert error is not None, (
         f"lr 1e6 ran all {len(t.history)} epochs without TrainingDiverged; losses went "
-        f"{t.history[0].loss:.3g} -> {max(r.loss for r in t.history):.3g}")
+        f"{t.history[0].loss:.3g} -> {max(r.loss for r in t.history):.3g}"
+    )
     assert "learning rate" in str(error)
     finite = t.network.is_finite()
     assert finite
     assert t.history, "the first epoch's loss (about log 2 or log 10) is finite and reported"
     loss, _ = measured(t)
     assert loss == pytest.approx(t.history[-1].loss, rel=1e-12), (
-        f"the rolled-back network's loss is {loss:.4g}, not the last reported {t.history[-1].loss:.4g}")
+        f"the rolled-back network's loss is {loss:.4g}, not the last reported {t.history[-1].loss:.4g}"
+    )
     same = params_equal(t.network, snaps[len(t.history) - 1])
     assert same, "not the weights before the diverging update"
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("batch_size,poison_at,expect_reports,expect_snapshot", [
-    (0, 3, 3, 2),      # full batch: update 3 makes the weights non-finite; epoch 4's loss is NaN
-    (25, 30, 1, 1),    # mini-batch: mid-epoch 2; the epoch is abandoned, back to its start
-    (25, 40, 2, 1),    # mini-batch: the last update of epoch 2 is the diverging one
-], ids=["full-batch", "mini-batch-mid-epoch", "mini-batch-epoch-end"])
-def test_rollback_gives_back_the_weights_before_the_diverging_update(mnist, batch_size, poison_at,
-                                                                      expect_reports, expect_snapshot, layout):
+@pytest.mark.parametrize(
+    "batch_size,poison_at,expect_reports,expect_snapshot",
+    [
+        (0, 3, 3, 2),  # full batch: update 3 makes the weights non-finite; epoch 4's loss is NaN
+        (25, 30, 1, 1),  # mini-batch: mid-epoch 2; the epoch is abandoned, back to its start
+        (25, 40, 2, 1),  # mini-batch: the last update of epoch 2 is the diverging one
+    ],
+    ids=["full-batch", "mini-batch-mid-epoch", "mini-batch-epoch-end"],
+)
+def test_rollback_gives_back_the_weights_before_the_diverging_update(
+    mnist, batch_size, poison_at, expect_reports, expect_snapshot, layout
+):
     """A step whose update overflows (simulated: W2 gets an inf) ends the run; the network is finite again.
 
     Full batch: it is exactly the weights before the diverging update (whose
