@@ -162,7 +162,11 @@ class Evaluation:
     @classmethod
     def compute(cls, network: Network, task: TaskData, which: str = "test",
                 threshold: float = 0.5, inputs: np.ndarray | None = None) -> Evaluation:
-        """Run `network` over the task's `which` set (pass `inputs` if already scaled, to save time)."""
+        """Run `network` once over the task's `which` set (pass `inputs` if already scaled, to save time).
+
+        One pass gives the probabilities and the mean loss; everything else
+        (predictions, confusion, accuracy, per-class scores) follows from them.
+        """
         if which not in SETS:
             raise ValueError(f"which must be 'test' or 'train', not {which!r}")
         if tuple(network.classes) != tuple(task.classes):
