@@ -1,4 +1,5 @@
-# The README's two commands: `make run` opens the app, `make test` runs every test.
+# The README's two commands: `make run` opens the app, `make test` checks the house rules
+# (import-linter contracts, ruff) and runs every test.
 # Both create .venv with the machine's Python 3.11 and install the project into it
 # (again only when pyproject.toml, setup.py or the Cython sources change).
 PYTHON ?= python3.11
@@ -22,6 +23,9 @@ run: install
 	$(BIN)/mlpgui
 
 test: install
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 bench: install

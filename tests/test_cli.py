@@ -1,4 +1,4 @@
-"""The command line: the homework printout, the other commands, and one-line errors with status 2."""
+"""The command line: the homework printout, the other commands, one-line errors with status 2, and no Qt."""
 
 import gzip
 import os
@@ -7,30 +7,30 @@ import subprocess
 import sys
 from pathlib import Path
 
+import course_printout as course
 import numpy as np
 import pytest
+from PIL import Image
 
 from mlpgui.cli import main
 from mlpgui.core.data import load_mnist
 
-HOMEWORK_LINES = [
-    "Epoch: 1    | Loss: 0.69134019",
-    "Epoch: 10   | Loss: 0.61614323",  # the course printed ...24; see README and test_homework.py
-    "Epoch: 20   | Loss: 0.53130191",
-    "Epoch: 30   | Loss: 0.44487540",
-    "Epoch: 40   | Loss: 0.36816196",
-    "Epoch: 50   | Loss: 0.30720631",
-    "Epoch: 60   | Loss: 0.26108315",
-    "Epoch: 70   | Loss: 0.22618011",
-    "Epoch: 80   | Loss: 0.19929726",
-    "Epoch: 90   | Loss: 0.17817257",
-    "Epoch: 100  | Loss: 0.16124393",
-    "Training accuracy: 0.972",
-    "Test accuracy: 0.9469453376205788",
+SMALL = [
+    "--task",
+    "multiclass",
+    "--per-class",
+    "30",
+    "--hidden",
+    "16",
+    "--epochs",
+    "3",
+    "--lr",
+    "0.5",
+    "--scale",
+    "unit",
+    "--dtype",
+    "float32",
 ]
-
-SMALL = ["--task", "multiclass", "--per-class", "30", "--hidden", "16", "--epochs", "3",
-         "--lr", "0.5", "--scale", "unit", "--dtype", "float32"]
 
 
 def run(capsys, *argv):
@@ -40,9 +40,10 @@ def run(capsys, *argv):
 
 
 def test_homework_binary_prints_the_course_table(capsys):
+    """Every line the course printed, digit for digit, and nothing else on stdout."""
     code, out, err = run(capsys, "train", "--preset", "homework-binary")
     assert code == 0, err
-    assert out.splitlines() == HOMEWORK_LINES
+    assert out.splitlines() == course.PRINTOUT
 
 
 def test_installed_command_runs_as_a_program(tmp_path):
@@ -76,23 +77,18 @@ def test_train_save_evaluate_predict_round_trip(tmp_path, capsys):
 
 
 def _write_png(path, array):
-    from PySide6.QtGui import QImage
-
-    h, w = array.shape
-    image = QImage(np.ascontiguousarray(array).data, w, h, w, QImage.Format.Format_Grayscale8).copy()
-    assert image.save(str(path))
+    Image.fromarray(np.ascontiguousarray(array, dtype=np.uint8)).save(path)
 
 
 def test_predict_classifies_a_picture_on_light_paper(tmp_path, capsys):
     model = tmp_path / "m.npz"
-    assert run(capsys, "train", "--preset", "fast", "--per-class", "300", "--epochs", "3",
-               "--save", str(model))[0] == 0
+    assert run(capsys, "train", "--preset", "fast", "--per-class", "300", "--epochs", "3", "--save", str(model))[0] == 0
     mnist = load_mnist()
     right = 0
     for i in range(10):
         digit = mnist.x_test[i]
         big = np.kron(digit, np.ones((5, 5), np.uint8))  # 140x140, as a scan would be
-        paper = 255 - big                                  # dark ink on white paper
+        paper = 255 - big  # dark ink on white paper
         _write_png(tmp_path / f"d{i}.png", paper)
         code, out, err = run(capsys, "predict", str(model), str(tmp_path / f"d{i}.png"))
         assert code == 0, err
@@ -169,9 +165,80 @@ def test_data_folder_with_a_broken_file_names_it(tmp_path, capsys):
 
 def test_diverging_run_is_one_line_and_saves_nothing_unsound(tmp_path, capsys):
     model = tmp_path / "m.npz"
-    code, out, err = run(capsys, "train", "--per-class", "50", "--hidden", "16", "--epochs", "20",
-                         "--lr", "1e6", "--save", str(model))
+    code, out, err = run(
+        capsys, "train", "--per-class", "50", "--hidden", "16", "--epochs", "20", "--lr", "1e6", "--save", str(model)
+    )
     assert code == 2
     assert len(err.strip().splitlines()) == 1, err
     assert "diverged" in err and "learning rate" in err
     assert "nothing was saved" in err and not model.exists()
+
+
+# -- the headless commands need no Qt --------------------------------------------------
+
+
+def without_qt(tmp_path) -> dict:
+    """An environment in which `import PySide6` (and pyqtgraph, shiboken6) raises ImportError."""
+    blocker = tmp_path / "no-qt"
+    for name in ("PySide6", "shiboken6", "pyqtgraph"):
+        (blocker / name).mkdir(parents=True)
+        (blocker / name / "__init__.py").write_text(f"raise ImportError('{name} is not installed here')\n")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(blocker), *filter(None, [env.get("PYTHONPATH")])])
+    env.pop("QT_QPA_PLATFORM", None)
+    return env
+
+
+def test_train_evaluate_and_predict_run_where_qt_cannot_be_imported(tmp_path):
+    env = without_qt(tmp_path)
+    probe = subprocess.run([sys.executable, "-c", "import PySide6"], capture_output=True, text=True, env=env)
+    assert probe.returncode != 0 and "PySide6 is not installed here" in probe.stderr  # the blocker works
+
+    def mlpgui(*argv):
+        return subprocess.run(
+            [sys.executable, "-m", "mlpgui", *argv], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+        )
+
+    model = tmp_path / "m.npz"
+    trained = mlpgui("train", *SMALL, "--save", str(model))
+    assert trained.returncode == 0, trained.stderr
+    assert trained.stdout.splitlines()[0].startswith("Epoch: 1    | Loss: ")
+    evaluated = mlpgui("evaluate", str(model))
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert evaluated.stdout.startswith("Test accuracy: ")
+    digit = 255 - np.kron(load_mnist().x_test[0], np.ones((4, 4), np.uint8))
+    _write_png(tmp_path / "digit.png", digit)
+    predicted = mlpgui("predict", str(model), str(tmp_path / "digit.png"))
+    assert predicted.returncode == 0, predicted.stderr
+    assert re.match(r"Prediction: \d \(probability 0\.\d{3}\)", predicted.stdout)
+    bad = mlpgui("predict", str(model), str(model))  # a model file is not a picture
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "not an image" in bad.stderr
+
+
+def test_importing_the_command_line_loads_no_qt():
+    qt = ("PySide6", "shiboken6", "pyqtgraph", "mlpgui.qt")
+    code = f"import sys, mlpgui.cli; print(sorted(m for m in sys.modules if m.startswith({qt!r})))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_no_command_opens_the_window(monkeypatch):
+    """`mlpgui` alone hands over to the window's own main (imported only then)."""
+    from mlpgui.qt import app
+
+    opened = []
+    monkeypatch.setattr(app, "main", lambda argv: opened.append(argv) or 0)
+    assert main([]) == 0
+    assert len(opened) == 1
+
+
+@pytest.mark.slow
+def test_the_fast_preset_trains_on_all_images_to_98_percent(capsys):
+    """`--preset fast`: every one of the 60,000 training images, and at least 98% of the test set right."""
+    code, out, err = run(capsys, "train", "--preset", "fast")
+    assert code == 0, err
+    assert "60,000 training" in err
+    lines = out.splitlines()
+    assert lines[0].startswith("Epoch: 1    | Loss: ") and lines[-2].startswith("Training accuracy: ")
+    assert float(lines[-1].split(": ")[1]) >= 0.98

@@ -30,16 +30,16 @@ MAX_SEED = 2**32 - 1
 class TrainConfig:
     """One training run of the 784 -> hidden -> 1 or 10 network."""
 
-    task: str = "binary"          # "binary": two digits, one sigmoid output; "multiclass": 10 softmax outputs
+    task: str = "binary"  # "binary": two digits, one sigmoid output; "multiclass": 10 softmax outputs
     digits: tuple[int, int] = (5, 8)  # binary only: (a, b); a is label 0, b is label 1
-    per_class: int = 1000         # training images per class, first ones in file order; 0 = all
-    hidden: int = 256             # sigmoid hidden units
-    epochs: int = 100             # passes over the training set
-    lr: float = 0.01              # gradient-descent step size
-    batch_size: int = 0           # 0 = full batch (the homework); else mini-batches over a seeded shuffle
-    scale: str = "raw"            # "raw": pixels 0..255 (the homework); "unit": pixels / 255
-    dtype: str = "float64"        # "float64" (the homework) or "float32" (faster)
-    seed: int = 3                 # RandomState seed for the weights (and the mini-batch shuffles)
+    per_class: int = 1000  # training images per class, first ones in file order; 0 = all
+    hidden: int = 256  # sigmoid hidden units
+    epochs: int = 100  # passes over the training set
+    lr: float = 0.01  # gradient-descent step size
+    batch_size: int = 0  # 0 = full batch (the homework); else mini-batches over a seeded shuffle
+    scale: str = "raw"  # "raw": pixels 0..255 (the homework); "unit": pixels / 255
+    dtype: str = "float64"  # "float64" (the homework) or "float32" (faster)
+    seed: int = 3  # RandomState seed for the weights (and the mini-batch shuffles)
 
     def __post_init__(self) -> None:
         # NumPy scalars (an np.int64 read from an array, an np.float32 from a sweep)
@@ -52,8 +52,13 @@ class TrainConfig:
         if isinstance(self.lr, numbers.Real) and not isinstance(self.lr, (bool, int, float)):
             object.__setattr__(self, "lr", float(self.lr))
         if isinstance(self.digits, tuple):
-            object.__setattr__(self, "digits", tuple(
-                int(d) if isinstance(d, numbers.Integral) and not isinstance(d, bool) else d for d in self.digits))
+            object.__setattr__(
+                self,
+                "digits",
+                tuple(
+                    int(d) if isinstance(d, numbers.Integral) and not isinstance(d, bool) else d for d in self.digits
+                ),
+            )
 
     @property
     def n_outputs(self) -> int:
@@ -64,7 +69,7 @@ class TrainConfig:
         """The digit each output label stands for: (a, b) for binary, 0..9 otherwise."""
         return tuple(self.digits) if self.task == "binary" else tuple(range(10))
 
-    def replace(self, **changes) -> "TrainConfig":
+    def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
@@ -73,7 +78,7 @@ class TrainConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
+    def from_dict(cls, d: dict) -> TrainConfig:
         """Build a config from a dict (a model file, saved settings), then validate it."""
         if not isinstance(d, dict):
             raise ConfigError("the settings are not a mapping of names to values")
@@ -102,15 +107,40 @@ class TrainConfig:
 PRESETS: dict[str, TrainConfig] = {
     # The course homework, cell for cell.
     "homework-binary": TrainConfig(
-        task="binary", digits=(5, 8), per_class=1000, hidden=256, epochs=100,
-        lr=0.01, batch_size=0, scale="raw", dtype="float64", seed=3),
+        task="binary",
+        digits=(5, 8),
+        per_class=1000,
+        hidden=256,
+        epochs=100,
+        lr=0.01,
+        batch_size=0,
+        scale="raw",
+        dtype="float64",
+        seed=3,
+    ),
     "homework-multiclass": TrainConfig(
-        task="multiclass", per_class=1000, hidden=256, epochs=150,
-        lr=0.1, batch_size=0, scale="raw", dtype="float64", seed=3),
+        task="multiclass",
+        per_class=1000,
+        hidden=256,
+        epochs=150,
+        lr=0.1,
+        batch_size=0,
+        scale="raw",
+        dtype="float64",
+        seed=3,
+    ),
     # All 60,000 images, unit-scaled float32 mini-batches: >= 98% test accuracy in seconds.
     "fast": TrainConfig(
-        task="multiclass", per_class=0, hidden=256, epochs=13,
-        lr=0.5, batch_size=32, scale="unit", dtype="float32", seed=0),
+        task="multiclass",
+        per_class=0,
+        hidden=256,
+        epochs=13,
+        lr=0.5,
+        batch_size=32,
+        scale="unit",
+        dtype="float32",
+        seed=0,
+    ),
 }
 
 

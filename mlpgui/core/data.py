@@ -44,9 +44,9 @@ SHIPPED_SHA256 = {
 class Mnist(NamedTuple):
     x_train: np.ndarray  # (n_train, 28, 28) uint8
     y_train: np.ndarray  # (n_train,) uint8, 0..9
-    x_test: np.ndarray   # (n_test, 28, 28) uint8
-    y_test: np.ndarray   # (n_test,) uint8, 0..9
-    source: str          # where it came from, for the status bar
+    x_test: np.ndarray  # (n_test, 28, 28) uint8
+    y_test: np.ndarray  # (n_test,) uint8, 0..9
+    source: str  # where it came from, for the status bar
 
 
 def shipped_dir() -> Path:
@@ -83,7 +83,7 @@ def parse_idx(data: bytes, name: str, expect_magic: int) -> np.ndarray:
     header = 4 + 4 * ndim
     if len(data) < header:
         raise DataError(f"{name}: header truncated")
-    dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     if ndim == 3 and dims[1:] != (28, 28):
         raise DataError(f"{name}: images are {dims[1]}x{dims[2]} pixels, expected 28x28")
     size = 1
@@ -119,7 +119,9 @@ def _load_idx_folder(folder: Path, verify: bool) -> Mnist:
         path = _find(folder, stem)
         data = _read_bytes(path)
         if verify and hashlib.sha256(data).hexdigest() != SHIPPED_SHA256[stem]:
-            raise DataError(f"{path}: checksum mismatch: the shipped MNIST file was altered or damaged; reinstall mlpgui")
+            raise DataError(
+                f"{path}: checksum mismatch: the shipped MNIST file was altered or damaged; reinstall mlpgui"
+            )
         magic = IMAGES_MAGIC if key.startswith("x") else LABELS_MAGIC
         arrays[key] = parse_idx(data, str(path), magic)
         if key.startswith("y") and len(arrays[key]) and arrays[key].max() > 9:
@@ -134,7 +136,10 @@ def _load_npz(path: Path) -> Mnist:
         with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
             missing = [k for k in FILES if k not in z.files]
             if missing:
-                raise DataError(f"{path}: missing array(s) {', '.join(missing)} (a Keras mnist.npz has x_train, y_train, x_test, y_test)")
+                raise DataError(
+                    f"{path}: missing array(s) {', '.join(missing)} "
+                    "(a Keras mnist.npz has x_train, y_train, x_test, y_test)"
+                )
             arrays = {k: z[k] for k in FILES}
     except DataError:
         raise

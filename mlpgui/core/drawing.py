@@ -18,14 +18,15 @@ where the digit is. The draw pad and `mlpgui predict` both go through here.
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
 from .errors import ImageError
 
-SIZE = 28        # MNIST images are SIZE x SIZE
-BOX = 20         # the long side of the ink's bounding box
-CENTRE = 14.0    # where the centre of mass goes, in 0-based pixel indices (row and column)
+SIZE = 28  # MNIST images are SIZE x SIZE
+BOX = 20  # the long side of the ink's bounding box
+CENTRE = 14.0  # where the centre of mass goes, in 0-based pixel indices (row and column)
 MIN_CONTRAST = 0.08  # a picture whose ink stands out less than this from the paper is blank
-SPECK = 0.06         # except on clean black paper, ink fainter than this (after stretching) is noise
+SPECK = 0.06  # except on clean black paper, ink fainter than this (after stretching) is noise
 
 
 def _to_unit_float(a: np.ndarray) -> np.ndarray:
@@ -171,14 +172,6 @@ def _bounding_box(ink: np.ndarray) -> tuple[slice, slice] | None:
     return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
-def centre_of_mass(img: np.ndarray) -> tuple[float, float]:
-    """Intensity-weighted (row, col) of a 2-D image with some ink."""
-    total = img.sum()
-    rows = (img.sum(axis=1) * np.arange(img.shape[0])).sum() / total
-    cols = (img.sum(axis=0) * np.arange(img.shape[1])).sum() / total
-    return float(rows), float(cols)
-
-
 def preprocess_digit(ink: np.ndarray) -> np.ndarray | None:
     """2-D ink (any size, bright = ink, 0..1) -> the (28, 28) float64 MNIST-style input, or None.
 
@@ -206,11 +199,11 @@ def preprocess_digit(ink: np.ndarray) -> np.ndarray | None:
 
     # Place the box so its centre of mass lands on (14, 14), moving whole
     # pixels as MNIST did (the box keeps its 20 px); keep it inside the image.
-    com_r, com_c = centre_of_mass(small)
+    com_r, com_c = ndimage.center_of_mass(small)  # intensity-weighted (row, col)
     top = int(np.clip(np.floor(CENTRE - com_r + 0.5), 0, SIZE - out_h))
     left = int(np.clip(np.floor(CENTRE - com_c + 0.5), 0, SIZE - out_w))
     img = np.zeros((SIZE, SIZE), np.float64)
-    img[top:top + out_h, left:left + out_w] = small
+    img[top : top + out_h, left : left + out_w] = small
     return img
 
 

@@ -1,10 +1,12 @@
 """How good is the network, and on which images is it wrong: the numbers behind the evaluation views.
 
 Everything here is plain NumPy on labels 0..K-1 (for binary: 0 = digit a,
-1 = digit b, the "positive" class). `Evaluation` runs the network once over
-the test or training set and keeps what every view needs (probabilities,
-predictions, confusion matrix); `select` picks and orders images for the
-browser; `roc_curve` and `binary_counts` serve the binary threshold view.
+1 = digit b, the "positive" class). `Evaluation` is the one way to measure a
+network on a set: it runs the network once over the test or training set and
+keeps what the trainer, the command line and every view need (probabilities,
+loss, predictions, confusion matrix, accuracy); `select` picks and orders
+images for the browser; `roc_curve` and `binary_counts` serve the binary
+threshold view.
 Conventions follow scikit-learn: confusion rows are the true class, columns
 the guess, so a binary matrix reads [[TN, FP], [FN, TP]].
 """
@@ -17,13 +19,12 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import MlpguiError
-from .network import Network
-from .tasks import N_PIXELS, TaskData, scale_images
+from .network import Network, labels_from_proba
+from .tasks import TaskData
 
 SETS = ("test", "train")
 KINDS = ("misclassified", "correct", "all")
 GROUPS = ("TP", "TN", "FP", "FN")
-CHUNK = 4096  # images scaled and pushed through the network at a time
 
 
 # -- counting -----------------------------------------------------------------
@@ -45,15 +46,20 @@ def accuracy(confusion: np.ndarray) -> float:
 
 
 class ClassMetrics(NamedTuple):
-    """Per-class scores; NaN where a score is undefined (nothing guessed or nothing there)."""
+    """Per-class scores; NaN where a score is undefined (nothing guessed, nothing there, or neither)."""
 
     precision: np.ndarray  # of the images guessed as c, the fraction that are c
     recall: np.ndarray     # of the images that are c, the fraction guessed as c
-    f1: np.ndarray         # harmonic mean of the two
+    f1: np.ndarray         # harmonic mean of the two: 2 TP / (2 TP + FP + FN)
     support: np.ndarray    # images that are c
 
 
 def class_metrics(confusion: np.ndarray) -> ClassMetrics:
+    """Precision, recall, F1 and support of every class, as scikit-learn defines them.
+
+    F1 is 2 TP / (2 TP + FP + FN), so a class that is there but never guessed
+    scores 0 (not undefined, although its precision is).
+    """
     confusion = np.asarray(confusion, np.float64)
     hits = np.diag(confusion)
     guessed = confusion.sum(axis=0)
@@ -61,8 +67,7 @@ def class_metrics(confusion: np.ndarray) -> ClassMetrics:
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(guessed > 0, hits / guessed, np.nan)
         recall = np.where(present > 0, hits / present, np.nan)
-        both = precision + recall
-        f1 = np.where(both > 0, 2 * precision * recall / both, np.where(np.isnan(both), np.nan, 0.0))
+        f1 = np.where(guessed + present > 0, 2 * hits / (guessed + present), np.nan)
     return ClassMetrics(precision, recall, f1, present.astype(np.int64))
 
 
@@ -142,15 +147,13 @@ class Evaluation:
     proba: np.ndarray          # (n, K) float64; binary: columns [P(a), P(b)]
     threshold: float = 0.5     # binary only: y_hat >= threshold -> label 1
     epochs_trained: int = 0
+    loss: float = float("nan")  # mean loss (the training loss's formula) against the true labels
     predictions: np.ndarray = field(init=False, repr=False)
     confidence: np.ndarray = field(init=False, repr=False)   # probability of the guessed class
     confusion: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self):
-        if self.is_binary:
-            predictions = (self.proba[:, 1] >= self.threshold).astype(np.int32)
-        else:
-            predictions = self.proba.argmax(axis=1).astype(np.int32)
+        predictions = labels_from_proba(self.proba, self.threshold)
         confidence = self.proba[np.arange(len(predictions)), predictions]
         object.__setattr__(self, "predictions", predictions)
         object.__setattr__(self, "confidence", confidence)
@@ -158,8 +161,12 @@ class Evaluation:
 
     @classmethod
     def compute(cls, network: Network, task: TaskData, which: str = "test",
-                threshold: float = 0.5, inputs: np.ndarray | None = None) -> "Evaluation":
-        """Run `network` over the task's `which` set (pass `inputs` if already scaled, to save time)."""
+                threshold: float = 0.5, inputs: np.ndarray | None = None) -> Evaluation:
+        """Run `network` once over the task's `which` set (pass `inputs` if already scaled, to save time).
+
+        One pass gives the probabilities and the mean loss; everything else
+        (predictions, confusion, accuracy, per-class scores) follows from them.
+        """
         if which not in SETS:
             raise ValueError(f"which must be 'test' or 'train', not {which!r}")
         if tuple(network.classes) != tuple(task.classes):
@@ -169,16 +176,13 @@ class Evaluation:
         images = task.test_images if which == "test" else task.train_images
         labels = np.asarray(task.test_labels if which == "test" else task.train_labels, np.int32)
         if inputs is not None:
-            proba = network.predict_proba(inputs)
+            proba, loss = network.proba_and_loss(inputs, labels)
         else:
-            proba = np.empty((len(labels), len(task.classes)), np.float64)
-            for start in range(0, len(labels), CHUNK):
-                stop = start + CHUNK
-                X = scale_images(images[start:stop], network.config.scale, network.dtype)
-                proba[start:stop] = network.predict_proba(X)
-        return cls(tuple(task.classes), which, images, labels, proba, float(threshold), network.epochs_trained)
+            proba, loss = network.proba_and_loss(images, labels, images=True)
+        return cls(tuple(task.classes), which, images, labels, proba, float(threshold), network.epochs_trained,
+                   loss)
 
-    def with_threshold(self, threshold: float) -> "Evaluation":
+    def with_threshold(self, threshold: float) -> Evaluation:
         return replace(self, threshold=float(threshold))
 
     @property
@@ -242,7 +246,7 @@ class Selection:
     most_confident_first: bool = True
 
     @classmethod
-    def cell(cls, true_class: int, guess_class: int) -> "Selection":
+    def cell(cls, true_class: int, guess_class: int) -> Selection:
         """Exactly the images of one confusion-matrix cell."""
         return cls(kind="all", true_class=true_class, guess_class=guess_class)
 
@@ -292,8 +296,7 @@ def hidden_activations(network: Network, image: np.ndarray) -> np.ndarray:
     image = np.asarray(image)
     if image.shape != (28, 28):
         raise ValueError(f"expected a 28x28 image, got shape {image.shape}")
-    X = scale_images(image[None], network.config.scale, network.dtype).reshape(1, N_PIXELS)
-    return network.forward(X, want_hidden=True)[1][0].astype(np.float64)
+    return network.hidden_activations(image[None], images=True)[0]
 
 
 def top_hidden_units(activations: np.ndarray, k: int = 10) -> np.ndarray:

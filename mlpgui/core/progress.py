@@ -1,4 +1,4 @@
-"""How far a run has got, in words a person reads: elapsed time and time left.
+"""How far a run has got, in words a person reads: elapsed time, time left, the loss of an epoch.
 
 The command line's progress line and the window's progress label say the same
 thing the same way, so both take their text from here.
@@ -29,3 +29,13 @@ def progress_text(done: int, total: int, elapsed: float) -> str:
     if left is not None:
         text += f" · about {format_duration(left)} left"
     return text
+
+
+def epoch_line(epoch: int, loss: float) -> str:
+    """The homework's line for one epoch, e.g. 'Epoch: 10   | Loss: 0.61614324'.
+
+    The course's notebook rounded the loss to 9 decimals and then printed 8;
+    the double rounding is part of its printout (the binary homework's epoch
+    10 loss, 0.6161432346..., reads ...24 that way and ...23 with one rounding).
+    """
+    return f"Epoch: {epoch: <4} | Loss: {round(loss, 9):.8f}"

@@ -1,8 +1,10 @@
 """The network's math in plain NumPy: the oracle the compiled core is tested against.
 
 Same layout and names as the core (one sample per row; W1 (784, h), W2 (h, k))
-and the same formulas, written the obvious way with temporaries. Also the
-weight initialisation, which both share.
+and the same formulas, written the obvious way with temporaries, including
+the homework's weight initialisation. Only tests import this module (an
+import-linter contract in pyproject.toml keeps it so): production code has
+its own implementation of everything here, and the tests compare the two.
 """
 
 from __future__ import annotations

@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 
 from .. import _core, _sparse
 from .config import TrainConfig, validate
 from .errors import TrainingDiverged
+from .metrics import Evaluation
 from .network import Network
-from .tasks import TaskData, default_threads, scale_images
+from .tasks import TaskData, default_threads
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,11 @@ class Trainer:
         self.stopped = False
         self.elapsed = 0.0
 
+    @property
+    def step_threads(self) -> int | None:
+        """Threads a training step runs on (sparse layout); None for the dense layout, whose BLAS decides."""
+        return self._ws.n_threads if self.layout == "sparse" else None
+
     # -- one epoch -----------------------------------------------------------
 
     def _dense_step(self, X, y, A1, Z2, G) -> tuple[float, int]:
@@ -215,7 +221,8 @@ class Trainer:
             self.network.epochs_trained = epoch
             test_loss = test_acc = None
             if evaluate_every and (epoch % evaluate_every == 0 or epoch == last):
-                test_loss, test_acc = self.evaluate("test")
+                tested = Evaluation.compute(self.network, self.task, "test")
+                test_loss, test_acc = tested.loss, tested.accuracy
             report = EpochReport(epoch, last, float(loss), correct / seen, self.elapsed, test_loss, test_acc)
             self.history.append(report)
             yield report
@@ -225,32 +232,3 @@ class Trainer:
         for _ in self.run(stop):
             pass
         return self.history
-
-    # -- measuring -----------------------------------------------------------
-
-    def _split(self, which: str):
-        if which == "test":
-            return self.task.test_images, self.task.test_labels
-        return self.task.train_images, self.task.train_labels
-
-    def evaluate(self, which: str = "test") -> tuple[float, float]:
-        """(mean loss, accuracy) of the current network on the training or test set."""
-        images, labels = self._split(which)
-        net, config = self.network, self.config
-        total = correct = 0.0
-        chunk = 4096
-        a1 = np.empty((min(chunk, len(labels)), net.hidden), net.dtype)
-        z2 = np.empty((min(chunk, len(labels)), net.W2.shape[1]), net.dtype)
-        for start in range(0, len(labels), chunk):
-            Xc = scale_images(images[start:start + chunk], config.scale, net.dtype)
-            yc = np.ascontiguousarray(labels[start:start + chunk], dtype=np.int32)
-            m = len(yc)
-            _core.forward_pass_logits(Xc, net.W1, net.b1, net.W2, net.b2, a1[:m], z2[:m])
-            loss, c = _core.loss_and_deltas(z2[:m], yc)
-            total += loss * m
-            correct += c
-        return total / len(labels), correct / len(labels)
-
-    def accuracy(self, which: str = "train") -> float:
-        images, labels = self._split(which)
-        return float(np.mean(self.network.labels_for_images(images) == labels))

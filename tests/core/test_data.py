@@ -6,8 +6,8 @@ never a NumPy or zlib traceback. A Hypothesis fuzz of `parse_idx` and of the
 folder loader makes sure nothing else ever escapes.
 """
 
-import gzip
 import gc
+import gzip
 import os
 import shutil
 import tempfile
@@ -236,15 +236,18 @@ def test_valid_keras_npz(tmp_path):
     assert not m.y_train.flags.writeable, "y_train from an npz is writable: a caller can alter the cached data"
 
 
-@pytest.mark.parametrize("problem,change,words", [
-    ("missing array", lambda a: a.pop("y_test"), ["y_test"]),
-    ("float images", lambda a: a.update(x_train=a["x_train"].astype(np.float32)), ["x_train", "uint8"]),
-    ("wrong image size", lambda a: a.update(x_test=np.zeros((10, 32, 32), np.uint8)), ["x_test", "28"]),
-    ("float labels", lambda a: a.update(y_train=a["y_train"].astype(np.float64)), ["y_train", "integer"]),
-    ("label out of range", lambda a: a.update(y_test=np.full(10, 11, np.int64)), ["y_test", "0..9"]),
-    ("negative label", lambda a: a.update(y_test=np.full(10, -1, np.int64)), ["y_test", "0..9"]),
-    ("counts disagree", lambda a: a.update(y_train=a["y_train"][:5]), ["20", "5"]),
-])
+@pytest.mark.parametrize(
+    "problem,change,words",
+    [
+        ("missing array", lambda a: a.pop("y_test"), ["y_test"]),
+        ("float images", lambda a: a.update(x_train=a["x_train"].astype(np.float32)), ["x_train", "uint8"]),
+        ("wrong image size", lambda a: a.update(x_test=np.zeros((10, 32, 32), np.uint8)), ["x_test", "28"]),
+        ("float labels", lambda a: a.update(y_train=a["y_train"].astype(np.float64)), ["y_train", "integer"]),
+        ("label out of range", lambda a: a.update(y_test=np.full(10, 11, np.int64)), ["y_test", "0..9"]),
+        ("negative label", lambda a: a.update(y_test=np.full(10, -1, np.int64)), ["y_test", "0..9"]),
+        ("counts disagree", lambda a: a.update(y_train=a["y_train"][:5]), ["20", "5"]),
+    ],
+)
 def test_invalid_keras_npz(tmp_path, problem, change, words):
     arrays = small_mnist()
     change(arrays)

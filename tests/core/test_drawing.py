@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from scipy.ndimage import center_of_mass
 
 from mlpgui.core.config import TrainConfig
-from mlpgui.core.data import load_mnist
-from mlpgui.core.drawing import (SPECK, centre_of_mass, ink_from_image, predict_digit, preprocess_digit,
-                                 to_mnist_uint8)
+from mlpgui.core.drawing import SPECK, ink_from_image, predict_digit, preprocess_digit, to_mnist_uint8
 from mlpgui.core.errors import ImageError
 from mlpgui.core.network import Network
 from mlpgui.core.tasks import build_task
@@ -44,8 +43,17 @@ def box_sides(img):
 @pytest.fixture(scope="module")
 def trained(mnist):
     """A small multiclass network that reaches about 90% test accuracy in a second or two."""
-    config = TrainConfig(task="multiclass", per_class=300, hidden=48, epochs=10, lr=1.0, batch_size=100,
-                         scale="unit", dtype="float32", seed=0)
+    config = TrainConfig(
+        task="multiclass",
+        per_class=300,
+        hidden=48,
+        epochs=10,
+        lr=1.0,
+        batch_size=100,
+        scale="unit",
+        dtype="float32",
+        seed=0,
+    )
     trainer = Trainer(config, build_task(config, mnist))
     trainer.train()
     return trainer.network
@@ -58,13 +66,13 @@ def test_drawn_digit_is_centred_on_14_14_in_a_20px_box(shape, origin, scale):
     img = preprocess_digit(ink)
     assert img.shape == (28, 28) and img.dtype == np.float64
     assert 0.0 <= img.min() and img.max() == pytest.approx(1.0)
-    r, c = centre_of_mass(img)
+    r, c = center_of_mass(img)
     assert abs(r - 14.0) <= 0.5 and abs(c - 14.0) <= 0.5
     assert max(box_sides(img)) == 20
     # the uint8 image the network gets keeps those properties
     u8 = to_mnist_uint8(img)
     assert max(box_sides(u8)) == 20
-    r, c = centre_of_mass(u8.astype(float))
+    r, c = center_of_mass(u8.astype(float))
     assert abs(r - 14.0) <= 0.5 and abs(c - 14.0) <= 0.5
 
 
@@ -82,7 +90,7 @@ def test_small_off_centre_and_large_centred_drawings_give_the_same_input(shape):
     a, b = preprocess_digit(large), preprocess_digit(small)
     assert np.abs(a - b).mean() < 0.02
     assert np.abs(a - b).max() < 0.25
-    assert centre_of_mass(a) == pytest.approx(centre_of_mass(b), abs=0.5)
+    assert center_of_mass(a) == pytest.approx(center_of_mass(b), abs=0.5)
 
 
 def test_empty_pad_gives_no_input(trained):
@@ -98,13 +106,12 @@ def test_a_single_dot_is_ink():
     ink = np.zeros((100, 100))
     ink[70, 20] = 1.0
     img = preprocess_digit(ink)
-    assert img is not None and centre_of_mass(img) == pytest.approx((14.0, 14.0), abs=0.5)
+    assert img is not None and center_of_mass(img) == pytest.approx((14.0, 14.0), abs=0.5)
 
 
 def plain_digit():
     """A drawn 4 as an 8-bit white-on-black picture."""
-    return np.round(255 * draw(SHAPES["four"], size=(160, 140), origin=(20, 15), scale=120, width=16)).astype(
-        np.uint8)
+    return np.round(255 * draw(SHAPES["four"], size=(160, 140), origin=(20, 15), scale=120, width=16)).astype(np.uint8)
 
 
 def variants(u8):
@@ -153,11 +160,19 @@ def test_ink_from_image_is_float_ink_in_0_1():
     assert np.array_equal(inverted > 0, ink >= SPECK)
 
 
-@pytest.mark.parametrize("bad", [
-    np.zeros((0, 10)), np.zeros(10), np.zeros((2, 2, 2, 2)), np.zeros((5, 5, 7)),
-    np.array([["a", "b"], ["c", "d"]]), np.full((4, 4), np.nan), np.full((4, 4), np.inf),
-    np.zeros((3, 3), complex),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.zeros((0, 10)),
+        np.zeros(10),
+        np.zeros((2, 2, 2, 2)),
+        np.zeros((5, 5, 7)),
+        np.array([["a", "b"], ["c", "d"]]),
+        np.full((4, 4), np.nan),
+        np.full((4, 4), np.inf),
+        np.zeros((3, 3), complex),
+    ],
+)
 def test_ink_from_image_refuses_what_is_not_a_picture(bad):
     with pytest.raises(ImageError):
         ink_from_image(bad)
@@ -196,7 +211,7 @@ def test_enlarged_off_centre_photos_of_mnist_digits_are_recognised(mnist, traine
         big = np.kron(image, np.ones((9, 9), np.uint8))
         sheet = np.zeros((500, 420), np.uint8)
         top, left = rng.integers(0, 500 - 252), rng.integers(0, 420 - 252)
-        sheet[top:top + 252, left:left + 252] = big
+        sheet[top : top + 252, left : left + 252] = big
         photo = np.dstack([255 - sheet] * 3)
         probabilities, u8 = predict_digit(trained, ink_from_image(photo))
         agree += probabilities.argmax() == trained.predict_images(image[None])[0].argmax()

@@ -1,55 +1,43 @@
 """The course homework, reproduced: the binary run's printed losses and accuracies, and the multiclass run.
 
-The binary numbers below are the course's own printout (the only hard-coded
-results in the test suite). The multiclass run (lr 0.1 on raw pixels) is
+The binary numbers are the course's own printout (`tests/course_printout.py`,
+the only hard-coded results in the test suite). The multiclass run (lr 0.1 on raw pixels) is
 chaotic, so it is held to an independent float64 NumPy transcription of the
 homework's math, written here in the homework's own orientation (features x
 samples, W1 (256, 784)), for its first 40 epochs.
 """
 
+import course_printout as course
 import numpy as np
 import pytest
 
 from mlpgui.core.config import preset
-from mlpgui.core.data import load_mnist
+from mlpgui.core.metrics import Evaluation
+from mlpgui.core.progress import epoch_line
 from mlpgui.core.tasks import build_task
 from mlpgui.core.training import Trainer
-
-# The course's printout: epoch -> loss, formatted f"{loss:.8f}".
-COURSE_LOSSES = {
-    1: "0.69134019", 10: "0.61614324", 20: "0.53130191", 30: "0.44487540", 40: "0.36816196",
-    50: "0.30720631", 60: "0.26108315", 70: "0.22618011", 80: "0.19929726", 90: "0.17817257",
-    100: "0.16124393",
-}
-COURSE_TRAIN_ACCURACY = 0.972
-COURSE_TEST_ACCURACY = 0.9469453376205788
 
 
 @pytest.mark.parametrize("layout", ["dense", "sparse"])
 def test_binary_homework_reproduces_the_course_printout(mnist, layout):
     """`homework-binary` (5 vs 8, n=1000, raw, float64, seed 3, lr 0.01, 100 full-batch epochs).
 
-    Every printed loss must be within 1.5e-8 of the course's value (the
-    printout to +-1 in its last digit), and all but the epoch-10 value must
-    format identically. The epoch-10 exception: the exact math, evaluated
-    also in long double, gives 0.6161432346887721 there, which formats as
-    0.61614323, one unit in the 8th decimal below the course's 0.61614324
-    (the course's own float64 run rounded the other way); every other value
-    matches digit for digit. Both accuracies must match exactly, as the
-    plain Python floats the course printed. Both input layouts of the
-    trainer (dense BLAS, sparse) must reproduce it.
+    Every loss must be within 1.5e-8 of the course's printed value (the
+    printout to +-1 in its last digit) and print as the course's line did
+    (rounded to 9 decimals, then printed with 8). Both accuracies must match
+    exactly, as the plain Python floats the course printed. Both input
+    layouts of the trainer (dense BLAS, sparse) must reproduce it.
     """
     config = preset("homework-binary")
-    trainer = Trainer(config, build_task(config, mnist), layout=layout)
+    task = build_task(config, mnist)
+    trainer = Trainer(config, task, layout=layout)
     losses = {r.epoch: r.loss for r in trainer.run()}
     assert sorted(losses) == list(range(1, 101))
-    for epoch, printed in COURSE_LOSSES.items():
+    for epoch, printed in course.LOSSES.items():
         assert abs(losses[epoch] - float(printed)) <= 1.5e-8, f"epoch {epoch}: {losses[epoch]!r} vs {printed}"
-        if epoch != 10:
-            assert f"{losses[epoch]:.8f}" == printed, f"epoch {epoch}"
-    assert trainer.accuracy("train") == COURSE_TRAIN_ACCURACY
-    assert trainer.accuracy("test") == COURSE_TEST_ACCURACY
-    assert trainer.evaluate("test")[1] == COURSE_TEST_ACCURACY
+        assert epoch_line(epoch, losses[epoch]) == course.LOSS_LINES[epoch]
+    assert Evaluation.compute(trainer.network, task, "train").accuracy == course.TRAIN_ACCURACY
+    assert Evaluation.compute(trainer.network, task, "test").accuracy == course.TEST_ACCURACY
 
 
 def homework_multiclass_transcription(images, labels, epochs, lr=0.1, hidden=256, seed=3):
@@ -105,7 +93,9 @@ def test_multiclass_homework_reaches_the_courses_accuracy(multiclass_run):
     """About 96% train and 92% test after 150 epochs (the course's ballpark; the run is chaotic)."""
     _, trainer, losses = multiclass_run
     assert len(losses) == 150 and np.isfinite(losses).all()
-    train, test = trainer.accuracy("train"), trainer.accuracy("test")
+    task = trainer.task
+    train = Evaluation.compute(trainer.network, task, "train").accuracy
+    test = Evaluation.compute(trainer.network, task, "test").accuracy
     assert 0.94 <= train <= 0.98
     assert 0.90 <= test <= 0.94
     assert test < train

@@ -1,21 +1,17 @@
-"""Metrics and image selection behind the evaluation views, checked against NumPy and by hand."""
+"""Metrics and image selection behind the evaluation views, checked against scikit-learn, NumPy and by hand."""
 
 import itertools
 
 import numpy as np
 import pytest
+from sklearn import metrics as sk
 
-from mlpgui.core import metrics
-from mlpgui.core.config import TrainConfig
-from mlpgui.core.data import load_mnist
+from mlpgui.core import metrics, reference
 from mlpgui.core.errors import MlpguiError
 from mlpgui.core.metrics import Evaluation, Selection
-from mlpgui.core.tasks import build_task
-from mlpgui.core.training import Trainer
-
-
 
 # -- confusion matrix and per-class scores ---------------------------------------------
+
 
 def test_confusion_counts_match_a_numpy_count_of_the_predictions(multi):
     network, task = multi
@@ -27,7 +23,7 @@ def test_confusion_counts_match_a_numpy_count_of_the_predictions(multi):
     assert np.array_equal(ev.predictions, predictions)
     assert np.array_equal(ev.confusion, expected)
     assert ev.confusion.sum() == len(task.test_labels) == ev.size
-    assert ev.accuracy == pytest.approx(network.accuracy(X, task.test_labels))
+    assert ev.accuracy == np.mean(predictions == task.test_labels)
 
 
 def test_training_set_evaluation_covers_the_training_images(multi):
@@ -43,12 +39,85 @@ def test_prescaled_inputs_give_the_same_evaluation(multi):
     chunked = Evaluation.compute(network, task, "test")
     given = Evaluation.compute(network, task, "test", inputs=task.inputs("test", network.dtype))
     assert np.array_equal(chunked.proba, given.proba)
+    assert chunked.loss == given.loss
+
+
+@pytest.mark.parametrize("which", ["test", "train"])
+def test_loss_is_the_reference_cross_entropy(multi, binary, which):
+    for network, task in (multi, binary):
+        ev = Evaluation.compute(network, task, which)
+        X = task.inputs(which, "float64")
+        params = [p.astype(np.float64) for p in network.params()]
+        _, z2 = reference.forward_pass(X, params[0::2], params[1::2])
+        assert ev.loss == pytest.approx(reference.loss(z2, ev.labels), rel=1e-5)
+
+
+# -- scikit-learn as the oracle -------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["test", "train"])
+def test_evaluation_agrees_with_scikit_learn(multi, binary, which):
+    for network, task in (multi, binary):
+        ev = Evaluation.compute(network, task, which)
+        labels = range(ev.n_classes)
+        assert np.array_equal(ev.confusion, sk.confusion_matrix(ev.labels, ev.predictions, labels=labels))
+        assert ev.accuracy == pytest.approx(sk.accuracy_score(ev.labels, ev.predictions), rel=1e-15)
+        precision, recall, f1, support = sk.precision_recall_fscore_support(
+            ev.labels, ev.predictions, labels=labels, zero_division=np.nan
+        )
+        np.testing.assert_allclose(ev.metrics.precision, precision, rtol=1e-12)
+        np.testing.assert_allclose(ev.metrics.recall, recall, rtol=1e-12)
+        np.testing.assert_allclose(ev.metrics.f1, f1, rtol=1e-12)
+        assert np.array_equal(ev.metrics.support, support)
+        proba = ev.proba / ev.proba.sum(axis=1, keepdims=True)  # float32 softmax sums to 1 only to ~1e-7
+        assert ev.loss == pytest.approx(sk.log_loss(ev.labels, proba, labels=labels), rel=1e-4)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_counts_and_scores_agree_with_scikit_learn_on_random_guesses(seed):
+    """Random labels and guesses with classes that are never guessed or never there: the undefined cases."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 5, 80)  # class 5 is never there
+    guesses = rng.integers(1, 6, 80)  # class 0 is never guessed
+    confusion = metrics.confusion_matrix(labels, guesses, 6)
+    assert np.array_equal(confusion, sk.confusion_matrix(labels, guesses, labels=range(6)))
+    ours = metrics.class_metrics(confusion)
+    precision, recall, f1, support = sk.precision_recall_fscore_support(
+        labels, guesses, labels=range(6), zero_division=np.nan
+    )
+    np.testing.assert_allclose(ours.precision, precision, rtol=1e-12)  # NaN where sklearn has NaN
+    np.testing.assert_allclose(ours.recall, recall, rtol=1e-12)
+    np.testing.assert_allclose(ours.f1, f1, rtol=1e-12)
+    assert np.array_equal(ours.support, support)
+    assert np.isnan(ours.precision[0]) and ours.f1[0] == 0.0  # there, never guessed: missed entirely
+    assert metrics.accuracy(confusion) == pytest.approx(sk.accuracy_score(labels, guesses), rel=1e-15)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_roc_curve_and_auc_agree_with_scikit_learn(seed):
+    rng = np.random.default_rng(seed)
+    scores = rng.integers(0, 8, 70) / 7 if seed % 2 else rng.random(70)  # with and without ties
+    labels = rng.integers(0, 2, 70)
+    fpr, tpr, thresholds = metrics.roc_curve(scores, labels)
+    sk_fpr, sk_tpr, sk_thresholds = sk.roc_curve(labels, scores, drop_intermediate=False)
+    np.testing.assert_allclose(fpr, sk_fpr, rtol=1e-12)
+    np.testing.assert_allclose(tpr, sk_tpr, rtol=1e-12)
+    assert np.array_equal(thresholds, sk_thresholds)
+    assert metrics.roc_auc(scores, labels) == pytest.approx(sk.roc_auc_score(labels, scores), rel=1e-12)
+
+
+def test_binary_counts_agree_with_scikit_learn(binary):
+    ev = Evaluation.compute(*binary)
+    for threshold in (0.0, 0.2, 0.5, 0.9, 1.01):
+        guesses = (ev.proba[:, 1] >= threshold).astype(int)
+        expected = sk.confusion_matrix(ev.labels, guesses, labels=[0, 1]).ravel().tolist()
+        assert list(metrics.binary_counts(ev.proba[:, 1], ev.labels, threshold)) == expected
+        assert list(ev.with_threshold(threshold).counts) == expected
+    assert ev.auc() == pytest.approx(sk.roc_auc_score(ev.labels, ev.proba[:, 1]), rel=1e-12)
 
 
 def test_class_metrics_by_hand():
-    confusion = np.array([[5, 1, 0],
-                          [2, 3, 0],
-                          [0, 0, 0]])
+    confusion = np.array([[5, 1, 0], [2, 3, 0], [0, 0, 0]])
     m = metrics.class_metrics(confusion)
     assert m.precision[:2] == pytest.approx([5 / 7, 3 / 4])
     assert m.recall[:2] == pytest.approx([5 / 6, 3 / 5])
@@ -74,6 +143,7 @@ def test_model_for_other_digits_is_refused_with_a_message(multi, binary):
 
 
 # -- binary threshold ---------------------------------------------------------------
+
 
 def test_threshold_zero_calls_every_image_positive(binary):
     network, task = binary
@@ -117,6 +187,7 @@ def test_changing_the_threshold_does_not_rerun_or_change_the_probabilities(binar
 
 # -- ROC and AUC --------------------------------------------------------------------
 
+
 def test_roc_with_a_tie_by_hand():
     # positives score 0.9 and 0.5, negatives 0.5 and 0.2: of the four
     # positive/negative pairs three are ordered right and one is tied (half).
@@ -156,6 +227,7 @@ def test_evaluation_auc_is_high_for_a_trained_network(binary):
 
 
 # -- selecting images ---------------------------------------------------------------
+
 
 def test_most_confident_mistakes_come_first(multi):
     ev = Evaluation.compute(*multi)
@@ -209,6 +281,7 @@ def test_groups_need_a_binary_task(multi):
 
 
 # -- inside the network ---------------------------------------------------------------
+
 
 def test_hidden_activations_match_numpy(multi):
     network, task = multi

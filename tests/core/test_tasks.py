@@ -10,7 +10,6 @@ import pytest
 
 from mlpgui.core import tasks
 from mlpgui.core.config import TrainConfig
-from mlpgui.core.data import load_mnist
 from mlpgui.core.errors import ConfigError
 from mlpgui.core.tasks import build_task, check_fits, estimate_memory, scale_images
 
@@ -49,8 +48,9 @@ def test_multiclass_n_1000(mnist):
     assert task.n_train == 10000 and len(task.test_labels) == 10000
     assert task.train_labels.tolist() == [d for d in range(10) for _ in range(1000)]
     for d in range(10):
-        np.testing.assert_array_equal(task.train_images[d * 1000:(d + 1) * 1000],
-                                      first(mnist.x_train, mnist.y_train, d, 1000))
+        np.testing.assert_array_equal(
+            task.train_images[d * 1000 : (d + 1) * 1000], first(mnist.x_train, mnist.y_train, d, 1000)
+        )
     # The whole test split, in file order.
     np.testing.assert_array_equal(task.test_images, mnist.x_test)
     np.testing.assert_array_equal(task.test_labels, mnist.y_test)
@@ -92,12 +92,15 @@ def test_too_many_images_per_class(mnist):
     assert info.value.field == "per_class"
 
 
-@pytest.mark.parametrize("changes,field", [
-    (dict(digits=(4, 4)), "digits"),
-    (dict(lr=float("nan")), "lr"),
-    (dict(lr=-1.0), "lr"),
-    (dict(hidden=0), "hidden"),
-])
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        (dict(digits=(4, 4)), "digits"),
+        (dict(lr=float("nan")), "lr"),
+        (dict(lr=-1.0), "lr"),
+        (dict(hidden=0), "hidden"),
+    ],
+)
 def test_build_task_validates_the_config(mnist, changes, field):
     with pytest.raises(ConfigError) as info:
         build_task(TrainConfig().replace(**changes), mnist)

@@ -1,9 +1,13 @@
-"""The `mlpgui` command: the window, or `mlpgui train|evaluate|predict` on the command line.
+"""`mlpgui train|evaluate|predict`: the headless commands, and the parser of the whole command line.
 
 `mlpgui train --preset homework-binary` prints the homework's own lines
 (epoch 1 and every 10th epoch, then the accuracies); progress and timing go to
 stderr so stdout stays exactly the homework's. Every user mistake is one line
 on stderr and exit status 2.
+
+Nothing here imports Qt, directly or through what it imports (an
+import-linter contract in pyproject.toml checks it), so the commands run on
+a server without Qt's libraries.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ import sys
 import threading
 import time
 
-from .core.config import PRESETS, TrainConfig, preset
-from .core.errors import MlpguiError
+from ..core.config import PRESETS, TrainConfig, preset
+from ..core.errors import MlpguiError
+from ..core.progress import epoch_line, progress_text
 
 EXIT_USAGE = 2
 
@@ -69,13 +74,20 @@ def _digit(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="mlpgui", description="Train the course's two-layer network on MNIST and look inside it. "
-                     "Without a command, opens the window.")
+    parser = _Parser(
+        prog="mlpgui",
+        description="Train the course's two-layer network on MNIST and look inside it. "
+        "Without a command, opens the window.",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     train = sub.add_parser("train", help="train on the command line, printing the homework's lines")
-    train.add_argument("--preset", default="homework-binary", choices=None,
-                       help=f"starting settings: {', '.join(PRESETS)} (default homework-binary)")
+    train.add_argument(
+        "--preset",
+        default="homework-binary",
+        choices=None,
+        help=f"starting settings: {', '.join(PRESETS)} (default homework-binary)",
+    )
     train.add_argument("--task", choices=["binary", "multiclass"])
     train.add_argument("--digits", nargs=2, type=_digit, metavar=("A", "B"), help="binary: the two digits")
     train.add_argument("--per-class", type=_count, metavar="N|all", help="training images per class")
@@ -102,9 +114,16 @@ def build_parser() -> argparse.ArgumentParser:
 def config_from_args(args) -> TrainConfig:
     config = preset(args.preset)
     overrides = {
-        "task": args.task, "digits": tuple(args.digits) if args.digits else None,
-        "per_class": args.per_class, "hidden": args.hidden, "epochs": args.epochs, "lr": args.lr,
-        "batch_size": args.batch_size, "scale": args.scale, "dtype": args.dtype, "seed": args.seed,
+        "task": args.task,
+        "digits": tuple(args.digits) if args.digits else None,
+        "per_class": args.per_class,
+        "hidden": args.hidden,
+        "epochs": args.epochs,
+        "lr": args.lr,
+        "batch_size": args.batch_size,
+        "scale": args.scale,
+        "dtype": args.dtype,
+        "seed": args.seed,
     }
     return config.replace(**{k: v for k, v in overrides.items() if v is not None})
 
@@ -112,34 +131,41 @@ def config_from_args(args) -> TrainConfig:
 class _Progress:
     """A one-line progress bar on stderr, only when stderr is a terminal."""
 
+    BAR = 20  # characters
+
     def __init__(self, total: int):
         self.total = total
         self.active = sys.stderr.isatty()
         self.last = 0.0
+        self.written = 0
 
     def update(self, epoch: int, loss: float, elapsed: float) -> None:
         now = time.monotonic()
         if not self.active or (now - self.last < 0.1 and epoch < self.total):
             return
         self.last = now
-        width = 30
-        done = int(width * epoch / self.total)
-        eta = elapsed / epoch * (self.total - epoch)
-        sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] epoch {epoch}/{self.total}  "
-                         f"loss {loss:.4f}  {elapsed:.1f}s, ~{eta:.0f}s left ")
+        done = int(self.BAR * epoch / self.total)
+        line = (
+            f"[{'#' * done}{'.' * (self.BAR - done)}] epoch {epoch}/{self.total}  loss {loss:.4f}  "
+            f"{progress_text(epoch, self.total, elapsed)}"
+        )
+        sys.stderr.write("\r" + line.ljust(self.written))
         sys.stderr.flush()
+        self.written = len(line)
 
     def clear(self) -> None:
-        if self.active:
-            sys.stderr.write("\r" + " " * 79 + "\r")
+        if self.active and self.written:
+            sys.stderr.write("\r" + " " * self.written + "\r")
             sys.stderr.flush()
+            self.written = 0
 
 
 def cmd_train(args) -> int:
-    from .core.data import load_mnist
-    from .core.errors import TrainingDiverged
-    from .core.tasks import build_task
-    from .core.training import Trainer
+    from ..core.data import load_mnist
+    from ..core.errors import TrainingDiverged
+    from ..core.metrics import Evaluation
+    from ..core.tasks import build_task
+    from ..core.training import Trainer
 
     config = config_from_args(args)
     mnist = load_mnist(args.data)
@@ -152,7 +178,7 @@ def cmd_train(args) -> int:
         for report in trainer.run(stop):
             if report.epoch == 1 or report.epoch % 10 == 0:
                 progress.clear()
-                print(f"Epoch: {report.epoch: <4} | Loss: {report.loss:.8f}", flush=True)
+                print(epoch_line(report.epoch, report.loss), flush=True)
             progress.update(report.epoch, report.loss, report.elapsed)
     except TrainingDiverged as e:
         diverged = e
@@ -171,17 +197,16 @@ def cmd_train(args) -> int:
         elif args.save:
             message += "; nothing was saved, as no epoch finished soundly"
         return _fail(message)
-    print(f"Training accuracy: {trainer.accuracy('train')}")
-    print(f"Test accuracy: {trainer.accuracy('test')}")
-    print(f"{task.describe()}; {trainer.network.epochs_trained} epochs in {trainer.elapsed:.2f} s",
-          file=sys.stderr)
+    print(f"Training accuracy: {Evaluation.compute(trainer.network, task, 'train').accuracy}")
+    print(f"Test accuracy: {Evaluation.compute(trainer.network, task, 'test').accuracy}")
+    print(f"{task.describe()}; {trainer.network.epochs_trained} epochs in {trainer.elapsed:.2f} s", file=sys.stderr)
     if args.save:
         _save(trainer, args.save)
     return 0
 
 
 def _save(trainer, path: str, quiet: bool = False) -> None:
-    from .core.model_io import save_model
+    from ..core.model_io import save_model
 
     save_model(trainer.network, path, history=trainer.history)
     if not quiet:
@@ -189,32 +214,29 @@ def _save(trainer, path: str, quiet: bool = False) -> None:
 
 
 def cmd_evaluate(args) -> int:
-    from .core.data import load_mnist
-    from .core.metrics import confusion_matrix
-    from .core.model_io import load_model
-    from .core.tasks import build_task
+    from ..core.data import load_mnist
+    from ..core.metrics import Evaluation
+    from ..core.model_io import load_model
+    from ..core.tasks import build_task
 
     network = load_model(args.model)
-    task = build_task(network.config, load_mnist(args.data))
-    X = task.inputs("test", network.dtype)
-    predicted = network.predict(X)
-    accuracy = float((predicted == task.test_labels).mean())
-    print(f"Test accuracy: {accuracy}")
-    matrix = confusion_matrix(task.test_labels, predicted, len(task.classes))
-    names = [str(c) for c in task.classes]
+    evaluation = Evaluation.compute(network, build_task(network.config, load_mnist(args.data)), "test")
+    print(f"Test accuracy: {evaluation.accuracy}")
+    matrix = evaluation.confusion
+    names = [str(c) for c in evaluation.classes]
     width = max(6, len(str(int(matrix.max()))) + 1)
     print("Confusion matrix (rows: true digit, columns: predicted digit)")
     print(" " * 6 + "".join(n.rjust(width) for n in names))
-    for name, row in zip(names, matrix):
+    for name, row in zip(names, matrix, strict=True):
         print(f"{name:>5} " + "".join(str(int(v)).rjust(width) for v in row))
     return 0
 
 
 def cmd_predict(args) -> int:
-    from .core.drawing import ink_from_image, predict_digit
-    from .core.errors import ImageError
-    from .core.model_io import load_model
-    from .qt.imagefile import read_image
+    from ..core.drawing import ink_from_image, predict_digit
+    from ..core.errors import ImageError
+    from ..core.imagefile import read_image
+    from ..core.model_io import load_model
 
     network = load_model(args.model)
     result = predict_digit(network, ink_from_image(read_image(args.image)))
@@ -223,29 +245,18 @@ def cmd_predict(args) -> int:
     probabilities, _ = result
     best = int(probabilities.argmax())
     print(f"Prediction: {network.classes[best]} (probability {probabilities[best]:.3f})")
-    print("Probabilities: " + "  ".join(f"{c}: {p:.3f}" for c, p in zip(network.classes, probabilities)))
+    print("Probabilities: " + "  ".join(f"{c}: {p:.3f}" for c, p in zip(network.classes, probabilities, strict=True)))
     return 0
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as e:
-        return e.code if isinstance(e.code, int) else EXIT_USAGE
-    if args.command is None:
-        from .qt.app import main as window_main
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}
 
-        return window_main([sys.argv[0]])
-    commands = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}
+
+def run_command(args) -> int:
+    """Run the parsed headless command; a user's mistake is one line on stderr and status 2."""
     try:
-        return commands[args.command](args)
+        return COMMANDS[args.command](args)
     except MlpguiError as e:
         return _fail(str(e))
     except MemoryError:
         return _fail("not enough memory for this run; use fewer images or hidden units")
-
-
-if __name__ == "__main__":
-    sys.exit(main())
