@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QHBoxLayout, QL
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.data import load_mnist
 from mlpgui.core.errors import ConfigError, MlpguiError
+from mlpgui.core.metrics import Evaluation
 from mlpgui.core.network import Network
 from mlpgui.core.tasks import TaskData
 from mlpgui.core.training import EpochReport
@@ -453,7 +454,7 @@ class MainWindow(QMainWindow):
         self._history = history
         self._test_accuracy = None
         if task is not None:
-            self._test_accuracy = network.accuracy(task.inputs("test", network.dtype), task.test_labels)
+            self._test_accuracy = Evaluation.compute(network, task, "test").accuracy
         self.loss_plot.show_history(network.config, history)
         self._unsaved = False
         self._set_model(network, task, source)

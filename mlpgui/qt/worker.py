@@ -36,6 +36,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.errors import MlpguiError, TrainingDiverged
+from mlpgui.core.metrics import Evaluation
 from mlpgui.core.network import Network
 from mlpgui.core.tasks import TaskData
 from mlpgui.core.training import Trainer
@@ -160,7 +161,8 @@ class TrainingWorker(QObject):
             trained = trainer.network.epochs_trained > 0
             if stopped and trained and (last is None or last.test_accuracy is None
                                         or last.epoch != trainer.network.epochs_trained):
-                self.tested.emit(*trainer.evaluate("test"))
+                test = Evaluation.compute(trainer.network, self.task, "test")
+                self.tested.emit(test.loss, test.accuracy)
             result = trainer.network.copy()
         except TrainingDiverged as e:  # the trainer already rolled the weights back
             self.failed.emit(str(e))

@@ -9,7 +9,7 @@ from PySide6.QtTest import QTest
 
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.data import load_mnist
-from mlpgui.core.drawing import centre_of_mass
+from scipy.ndimage import center_of_mass
 from mlpgui.core.tasks import build_task
 from mlpgui.core.training import Trainer
 from mlpgui.qt.draw_pad import NO_MODEL, DrawPadPanel
@@ -92,7 +92,7 @@ def test_the_network_input_is_the_mnist_style_image(qtbot, pad, network):
     u8 = blocker.args[0]
     assert u8.shape == (28, 28) and u8.dtype == np.uint8
     assert np.array_equal(u8, pad.network_input())
-    r, c = centre_of_mass(u8.astype(float))
+    r, c = center_of_mass(u8.astype(float))
     assert abs(r - 14) <= 0.5 and abs(c - 14) <= 0.5
     rows, cols = np.flatnonzero(u8.any(axis=1)), np.flatnonzero(u8.any(axis=0))
     assert rows[-1] - rows[0] + 1 == 20  # the 7 is taller than wide

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox
 from mlpgui.core.config import PRESETS, TrainConfig
 from mlpgui.core.data import load_mnist
 from mlpgui.core.errors import TrainingDiverged
+from mlpgui.core.network import labels_from_proba
 from mlpgui.core.tasks import build_task
 from mlpgui.core.training import Trainer
 from mlpgui.qt import worker as training
@@ -311,7 +312,7 @@ def test_evaluation_tab_follows_the_trained_model_and_feeds_the_draw_pad(qtbot, 
     assert evaluation is not None and evaluation.epochs_trained == network.epochs_trained
     task = window.current_task()
     assert evaluation.confusion.sum() == len(task.test_labels)
-    expected = network.labels_for_images(task.test_images)
+    expected = labels_from_proba(network.predict_images(task.test_images))
     assert np.array_equal(evaluation.predictions, expected)
     image = task.test_images[0]
     with qtbot.waitSignal(window.draw_pad.predictionChanged, timeout=5000):
