@@ -742,8 +742,8 @@ cdef (double, double) _full_batch_pass(CsrInputs inputs, floating[:, ::1] W1, fl
     cdef floating[:, ::1] tile_vals = ws.tile_vals
     if ws.grouped is not inputs:
         _group_tiles(inputs, ws)
-    cdef const code_t[::1] group_rows = ws.group_rows
-    cdef const code_t[::1] group_codes = ws.group_codes
+    cdef const code_t* group_rows = <const code_t*> _address(ws.group_rows)  # empty when no pixel is inked
+    cdef const code_t* group_codes = <const code_t*> _address(ws.group_codes)
     cdef const int[:, ::1] group_pix = ws.group_pix
     cdef const int[:, ::1] group_end = ws.group_end
     cdef const Py_ssize_t[::1] group_runs = ws.group_runs
@@ -770,7 +770,7 @@ cdef (double, double) _full_batch_pass(CsrInputs inputs, floating[:, ::1] W1, fl
                                  tile * TILE, min(n, (tile + 1) * TILE),
                                  &W1b[0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
                                  &tile_D[t, 0], &work[t, 0], &tile_X[t, 0],
-                                 &group_rows[x.indptr[tile * TILE]], &group_codes[x.indptr[tile * TILE]],
+                                 group_rows + x.indptr[tile * TILE], group_codes + x.indptr[tile * TILE],
                                  &group_pix[tile, 0], &group_end[tile, 0], group_runs[tile],
                                  &tile_rows[t, 0], &tile_vals[t, 0], &acc_W1[part, 0], &acc_W2[part, 0],
                                  &acc_b1[part, 0], &acc_b2[part, 0], &stats[part, 0])
