@@ -3,14 +3,14 @@
 The default build compiles the kernels for any CPU and for AVX2/FMA, and
 picks one at import; MLPGUI_NATIVE=1 compiles them for this machine's CPU
 only (-march=native). This benchmark builds a native wheel into a temporary
-folder (or takes --native-dir, a folder holding mlpgui/_core_native*.so and
-mlpgui/_sparse_native*.so), loads its kernels next to the installed ones,
-and times training epochs of both, interleaved in one process: one epoch of
+folder (or takes --native-dir, a folder kept by --keep-native), loads its
+kernels next to the installed ones, and times training epochs of both, interleaved in one process: one epoch of
 each in turn, the order alternating, with a pause before each. It reports
 the median epoch of each and the quartiles of the round-by-round ratio
 default / native; the target is a median ratio of at most 1.05.
 
-    python benchmarks/bench_build.py [--rounds 25] [--native-dir DIR] [--json out.json]
+    python benchmarks/bench_build.py [--rounds 25] [--cases sparse,fast] [--keep-native | --native-dir DIR]
+                                     [--json out.json]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import glob
 import importlib.util
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -123,6 +124,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=25, help="timed epochs of each build per case (default 25)")
     parser.add_argument("--native-dir", help="a folder with a native build's mlpgui/_*_native.* (skips building)")
+    parser.add_argument("--keep-native", action="store_true", help="keep the native build's folder, and say where")
     parser.add_argument("--cases", metavar="WORDS", help=f"only cases whose names contain one of these "
                         f"comma-separated words (cases: {'; '.join(CASES)})")
     parser.add_argument("--json", metavar="FILE", help="also write every number to FILE")
@@ -135,10 +137,12 @@ def main(argv=None) -> int:
 
     tmp = tempfile.mkdtemp(prefix="mlpgui-native-")
     try:
-        native = load_native(args.native_dir or build_native(tmp, log))
+        native = load_native(args.native_dir or build_native(tmp, log))  # loaded modules outlive their files
     finally:
-        if not args.native_dir:
-            log(f"(native build kept in {tmp} for --native-dir)")
+        if args.keep_native and not args.native_dir:
+            log(f"native build kept in {tmp} (for --native-dir)")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     default_name = f"default ({_kernels.VARIANT})"
     builds = {default_name: (_core, _sparse), "native": native}
     mnist = load_mnist()
