@@ -4,10 +4,11 @@ The default build compiles the kernels for any CPU and for AVX2/FMA, and
 picks one at import; MLPGUI_NATIVE=1 compiles them for this machine's CPU
 only (-march=native). This benchmark builds a native wheel into a temporary
 folder (or takes --native-dir, a folder kept by --keep-native), loads its
-kernels next to the installed ones, and times training epochs of both, interleaved in one process: one epoch of
-each in turn, the order alternating, with a pause before each. It reports
-the median epoch of each and the quartiles of the round-by-round ratio
-default / native; the target is a median ratio of at most 1.05.
+kernels next to the installed ones, and times training epochs of both,
+interleaved in one process: one epoch of each in turn, the order
+alternating, with a pause before each. It reports the median epoch of each
+and the quartiles of the round-by-round ratio default / native; the target
+is a median ratio of at most 1.05.
 
     python benchmarks/bench_build.py [--rounds 25] [--cases sparse,fast] [--keep-native | --native-dir DIR]
                                      [--json out.json]
