@@ -20,7 +20,7 @@ within one run mean anything on a shared machine.
 Then: peak RSS of each implementation training on all 60,000 images (one
 subprocess each), the `fast` preset's time to its test accuracy against the
 same recipe in PyTorch, the draw pad's inference time, and a check of every
-target of issue 5.
+speed and memory target.
 
     python benchmarks/bench_epoch.py [--quick] [--only torch,ours-f32-sparse] [--json out.json]
 """
@@ -41,19 +41,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import numpy as np  # noqa: E402
+from homework_numpy import HomeworkNumpy, TidyNumpy  # noqa: E402
 
 import mlpgui  # noqa: E402
+from mlpgui import _kernels  # noqa: E402
 from mlpgui.core import training  # noqa: E402
 from mlpgui.core.config import PRESETS, TrainConfig  # noqa: E402
 from mlpgui.core.data import load_mnist  # noqa: E402
+from mlpgui.core.metrics import Evaluation  # noqa: E402
 from mlpgui.core.network import Network  # noqa: E402
 from mlpgui.core.tasks import build_task  # noqa: E402
 
-from homework_numpy import HomeworkNumpy, TidyNumpy  # noqa: E402
-
 try:
     import torch  # noqa: E402
-
     from torch_mlp import TorchMLP, train_minibatch  # noqa: E402
 except ImportError:
     torch = None
@@ -74,7 +74,7 @@ LABELS = {
     "numpy-f32": "tidy NumPy f32",
     "torch": "PyTorch CPU f32",
 }
-PAUSE = 0.3          # seconds of quiet before each timed block (trap 1)
+PAUSE = 0.3          # seconds of quiet before each timed block: idle BLAS and OpenMP threads spin for a while
 HIDDEN, CLASSES, INPUTS = 256, 10, 784
 
 
@@ -162,7 +162,7 @@ def time_epochs(names, n_label, task, config, warmup: int, repeats: int, log) ->
             "loss_last": losses[name][-1],
             "epochs": len(losses[name]),
         }
-    for name, row in out.items():
+    for row in out.values():
         row["x_torch_time"] = row["ms_median"] / out["torch"]["ms_median"] if "torch" in out else None
         row["speedup_vs_homework"] = (out["homework"]["ms_median"] / row["ms_median"]
                                       if "homework" in out else None)
@@ -267,7 +267,7 @@ def fast_recipe(names, mnist, log, quick: bool = False) -> dict:
         time.sleep(PAUSE)
         trainer = training.Trainer(config, task)
         trainer.train()
-        out["ours"] = {"seconds": trainer.elapsed, "test_accuracy": trainer.evaluate("test")[1],
+        out["ours"] = {"seconds": trainer.elapsed, "test_accuracy": Evaluation.compute(trainer.network, trainer.task, "test").accuracy,
                        "layout": trainer.layout}
         network = trainer.network
         log(f"  mlpgui: {trainer.elapsed:.2f} s, test accuracy {out['ours']['test_accuracy']:.4f}")
@@ -342,7 +342,7 @@ def machine_info() -> dict:
     info = {"python": platform.python_version(), "platform": platform.platform(),
             "cpus_usable": len(os.sched_getaffinity(0)), "mlpgui": getattr(mlpgui, "__version__", "?"),
             "numpy": np.__version__, "scipy": scipy.__version__, "torch": torch.__version__ if torch else None,
-            "mlpgui_threads": training.default_threads()}
+            "mlpgui_threads": training.default_threads(), "mlpgui_kernels": _kernels.VARIANT}
     try:
         with open("/proc/cpuinfo") as f:
             text = f.read()
@@ -414,7 +414,7 @@ def round_ratios(res: dict, slow: str, fast: str) -> str:
 
 
 def check_targets(report: dict, quick: bool) -> list[dict]:
-    """Issue 5's targets, each with the number measured in this run."""
+    """The targets, each with the number measured in this run."""
     checks = []
 
     def add(target, value, ok, note=""):
@@ -530,7 +530,7 @@ def main(argv=None) -> int:
           f"({m['scipy_blas']}), "
           + (f"PyTorch {m['torch']} (BLAS {m['torch_blas']}, {m['torch_threads']} threads)" if torch else
              "PyTorch not installed")
-          + f"; mlpgui threads {m['mlpgui_threads']}")
+          + f"; mlpgui threads {m['mlpgui_threads']}, kernels built for {m['mlpgui_kernels']}")
     if m.get("threadpools"):
         print("thread pools: " + "; ".join(m["threadpools"]))
     print("BLAS/OpenMP libraries loaded: " + ", ".join(os.path.basename(p) for p in m["blas_libraries_loaded"]))
@@ -561,7 +561,7 @@ def main(argv=None) -> int:
     if draw:
         print(f"\nDraw-pad inference (280x280 ink -> 28x28 -> forward), median of {draw['repeats']}: "
               f"{draw['ms_median']:.2f} ms (max {draw['ms_max']:.2f} ms)")
-    print("\nTargets (issue 5)" + (" -- QUICK RUN, indicative only" if args.quick else ""))
+    print("\nTargets" + (" -- QUICK RUN, indicative only" if args.quick else ""))
     for c in report["targets"]:
         note = f"  [{c['note']}]" if c["note"] else ""
         print(f"  {c['status']:<5} {c['target']:<55} {c['measured']}{note}")

@@ -1,6 +1,6 @@
 """A long session: N short runs back to back in one window, watching the process's memory.
 
-Issue 6 asks that 30 short runs in one window grow the resident memory (RSS) by
+The target: 30 short runs in one window grow the resident memory (RSS) by
 no more than 50 MB after the first few. This drives a real `MainWindow`
 (offscreen), presses Start for each run through the panel, waits for the run to
 finish, and reads RSS from /proc/self/statm after every run. Each run keeps its

@@ -169,7 +169,21 @@ cdef void _descend1(floating[::1] b, const floating[::1] gb, floating lr) noexce
         b[j] -= lr * gb[j]
 
 
-def _check(X, W1, b1, W2, b2, A1, Z2, y=None):
+cdef double _loss_and_gradients(const floating[:, ::1] X, const int[::1] y,
+                                const floating[:, ::1] W1, const floating[::1] b1,
+                                const floating[:, ::1] W2, const floating[::1] b2,
+                                floating[:, ::1] A1, floating[:, ::1] Z2, floating[:, ::1] G,   # WORK
+                                floating[:, ::1] gW1, floating[::1] gb1,   # OUT gradients
+                                floating[:, ::1] gW2, floating[::1] gb2,
+                                Py_ssize_t* n_correct) noexcept nogil:     # OUT
+    """Forward pass, mean loss (returned) and its gradients: the body of one gradient-descent step."""
+    _forward_pass(X, W1, b1, W2, b2, A1, Z2)
+    cdef double loss = _loss_and_deltas(Z2, y, n_correct)
+    _backprop(X, W2, A1, Z2, G, gW1, gb1, gW2, gb2)
+    return loss
+
+
+def _check(X, W1, b1, W2, b2, A1, Z2, y=None, G=None):
     n, d = X.shape[0], X.shape[1]
     h, k = W1.shape[1], W2.shape[1]
     if n < 1:
@@ -179,6 +193,8 @@ def _check(X, W1, b1, W2, b2, A1, Z2, y=None):
                          f"b1 {b1.shape[:1]}, W2 {W2.shape[:2]}, b2 {b2.shape[:1]}")
     if tuple(A1.shape[:2]) != (n, h) or tuple(Z2.shape[:2]) != (n, k):
         raise ValueError(f"work buffers must be ({n}, {h}) and ({n}, {k})")
+    if G is not None and tuple(G.shape[:2]) != (n, h):
+        raise ValueError("G must be shaped like A1")
     if y is not None:
         if y.shape[0] != n:
             raise ValueError(f"{y.shape[0]} labels for {n} samples")
@@ -215,15 +231,11 @@ def backprop(const floating[:, ::1] X, const int[::1] y,
 
     Buffers: A1 and G (n, h), Z2 (n, k); gradients shaped like their parameters.
     """
-    _check(X, W1, b1, W2, b2, A1, Z2, y)
-    if G.shape[0] != A1.shape[0] or G.shape[1] != A1.shape[1]:
-        raise ValueError("G must be shaped like A1")
+    _check(X, W1, b1, W2, b2, A1, Z2, y, G)
     cdef double loss
     cdef Py_ssize_t correct
     with nogil:
-        _forward_pass(X, W1, b1, W2, b2, A1, Z2)
-        loss = _loss_and_deltas(Z2, y, &correct)
-        _backprop(X, W2, A1, Z2, G, gW1, gb1, gW2, gb2)
+        loss = _loss_and_gradients(X, y, W1, b1, W2, b2, A1, Z2, G, gW1, gb1, gW2, gb2, &correct)
     return loss, correct
 
 
@@ -232,20 +244,17 @@ def train_step(const floating[:, ::1] X, const int[::1] y,
                floating[:, ::1] A1, floating[:, ::1] Z2, floating[:, ::1] G,
                floating[:, ::1] gW1, floating[::1] gb1, floating[:, ::1] gW2, floating[::1] gb2,
                floating lr):
-    """One gradient-descent step on (X, y): forward, loss, backprop, update.
+    """One gradient-descent step on (X, y): `backprop`, then W -= lr * gW for each parameter.
 
     Returns (loss, n_correct) of the forward pass made before the update, as
-    the homework records it. The GIL is released for the whole step.
+    the homework records it, and leaves the parameters alone when that loss
+    is not finite. The GIL is released for the whole step.
     """
-    _check(X, W1, b1, W2, b2, A1, Z2, y)
-    if G.shape[0] != A1.shape[0] or G.shape[1] != A1.shape[1]:
-        raise ValueError("G must be shaped like A1")
+    _check(X, W1, b1, W2, b2, A1, Z2, y, G)
     cdef double loss
     cdef Py_ssize_t correct
     with nogil:
-        _forward_pass(X, W1, b1, W2, b2, A1, Z2)
-        loss = _loss_and_deltas(Z2, y, &correct)
-        _backprop(X, W2, A1, Z2, G, gW1, gb1, gW2, gb2)
+        loss = _loss_and_gradients(X, y, W1, b1, W2, b2, A1, Z2, G, gW1, gb1, gW2, gb2, &correct)
         if isfinite(loss):
             _descend(W1, gW1, lr)
             _descend1(b1, gb1, lr)

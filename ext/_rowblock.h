@@ -88,10 +88,10 @@ static inline void mlpgui_rowblock_d(double *y, const double *M, ptrdiff_t ld, c
 
 /* The output layer's forward step for one sample: z[c] = sum_j a[j] W2T[c, j] for c < k.
  * Each sum runs in eight lanes j = l mod 8, added in a fixed tree, then the
- * leftover units one by one: the order of the one-output dot it replaced, so
- * float64 results didn't change. Several outputs per pass over a[] keep
- * independent chains in flight (below): one dot at a time waits on each add's
- * latency. */
+ * leftover units one by one: the same order whichever pass computes it, so
+ * every build and output width gives the same sums. Several outputs per pass
+ * over a[] keep independent chains in flight (below), so the adds don't wait
+ * on each other's latency. */
 #define MLPGUI_OUTFWD_FROM(NAME, T)                                                      \
     static inline void NAME(const T *a, const T *W2T, T *z, ptrdiff_t h, ptrdiff_t k,   \
                             ptrdiff_t c0)                                                \
@@ -146,9 +146,8 @@ MLPGUI_OUTPASS(mlpgui_outpass4_f, float, mlpgui_vf, 4)
 MLPGUI_OUTPASS(mlpgui_outpass4_d, double, mlpgui_vd, 4)
 
 /* Ten float outputs (the digits) in one pass: ten independent chains keep
- * both FMA units busy, where passes of four and four, then two outputs one
- * at a time, waited on latency. Ten double outputs would need twenty
- * registers, so doubles go four at a time. */
+ * both FMA units busy. Ten double outputs would need twenty registers (of
+ * sixteen), so doubles go four at a time. */
 static inline void mlpgui_outfwd_f(const float *a, const float *W2T, float *z, ptrdiff_t h,
                                    ptrdiff_t k)
 {
@@ -182,7 +181,8 @@ static inline void mlpgui_outfwd_d(const double *a, const double *W2T, double *z
 /* The output layer's backward step for one sample, hidden units eight lanes at a time:
  * back[j] = sum_c d2[c] W2T[c, j] and gW2T[c, j] += d2[c] a[j] for j < h.
  * One pass over j with c inside keeps back[j:j+8] and a[j:j+8] in registers
- * (a pass per c read and wrote back[] k times). Same sums, same order.
+ * instead of reading and writing back[] once per output. The sums run over c
+ * in order, as in the one-unit loop.
  * The _from functions do units j0..h one at a time: the vector loop's
  * leftovers, and the whole step without vector extensions. */
 #define MLPGUI_OUTBACK_FROM(NAME, T)                                                     \

@@ -43,7 +43,7 @@ cdef enum:
     TILE = 64  # samples a thread takes at a time: a block of their deltas (16 KB) stays in L1
     MAX_TILED_BATCH = 1024  # mini-batches up to this size: threads own column blocks, W1 updated pixel by pixel
     N_BANDS = 3  # a forward tile gathers its samples' pixels band by band (`_hidden_tile`)
-    SAMPLE_COST = 36  # a sample's output layer and deltas take as long as this many non-zeros' gathers (measured)
+    SAMPLE_COST = 36  # a sample's output layer and deltas cost about as much as this many non-zeros' gathers
 
 
 SMALL_BATCH_MAX = MAX_TILED_BATCH  # mini-batches up to this size split their hidden units between threads
@@ -52,14 +52,9 @@ SMALL_BATCH_MAX = MAX_TILED_BATCH  # mini-batches up to this size split their hi
 # A full batch on T > 1 threads is cut into parts, each summing its gradients
 # in accumulators of its own, handed to the threads as they free up: T parts
 # of PART_SHARES[0] / T of the work first, then T of PART_SHARES[1] / T, and
-# so on. On this machine one core often runs slower than the other for
-# seconds at a time: with a fixed half each, one thread took 15-35% longer
-# than the other in 14 of 40 epochs (float32, N=10,000), while the other
-# waited. Each part costs 0.15-0.2 ms of zeroing and summing its
-# accumulators (float32, H=256), so more, smaller parts gained less: with
-# (0.8, 0.2) the epoch took 0.93 of the time in a stretch with a slow core
-# and 1.00 in a quiet one (median paired ratios over 30 epochs each);
-# (0.6, 0.25, 0.075, 0.075) 0.95 and 1.00.
+# so on. A core that runs slower for a while then takes fewer parts instead
+# of holding up the epoch; every part costs a zeroing and a summing of its
+# accumulators, so there are few of them, the big ones first.
 PART_SHARES = (0.8, 0.2)
 
 
@@ -82,6 +77,23 @@ def _band_cuts(pixel_counts):
     return [0] + [int(np.searchsorted(running, total * b / N_BANDS)) for b in range(1, N_BANDS)]
 
 
+cdef struct Csr:
+    # A CsrInputs' arrays as pointers, valid while it lives (`CsrInputs.csr`).
+    const index_t* indptr   # (n + 1,)
+    const index_t* bands    # (n, N_BANDS + 1)
+    const int* indices      # (nnz,)
+    const code_t* codes     # (nnz,)
+    const int* y            # (n,)
+    const void* lut         # (256,) float32 or float64: the parameters' type (`CsrInputs.check`)
+    bint raw
+    Py_ssize_t n
+
+
+cdef inline size_t _address(a):
+    """Where a NumPy array's data starts (valid for empty arrays too, unlike &a[0])."""
+    return a.__array_interface__["data"][0]
+
+
 cdef class CsrInputs:
     """Training inputs in CSR form with their labels, checked once when built.
 
@@ -97,6 +109,7 @@ cdef class CsrInputs:
     cdef readonly Py_ssize_t n_samples, n_features
     cdef readonly int max_label
     cdef readonly bint raw  # lut[code] == code for every code (raw pixels): the kernels convert instead of looking up
+    cdef Csr csr  # the arrays above for the kernels; their dtypes and layouts are fixed here
 
     def __init__(self, pixels, labels, lut):
         a = np.ascontiguousarray(pixels, dtype=np.uint8)
@@ -140,6 +153,10 @@ cdef class CsrInputs:
         self.y = labels
         self.n_samples, self.n_features = a.shape[0], a.shape[1]
         self.max_label = int(labels.max()) if len(labels) else 0
+        self.csr = Csr(indptr=<const index_t*> _address(self.indptr), bands=<const index_t*> _address(self.bands),
+                       indices=<const int*> _address(self.indices), codes=<const code_t*> _address(self.codes),
+                       y=<const int*> _address(self.y), lut=<const void*> _address(self.lut), raw=self.raw,
+                       n=self.n_samples)
 
     @property
     def density(self):
@@ -216,8 +233,8 @@ cdef void _hidden_tile(const index_t* indptr, const index_t* bands, const int* i
     `CsrInputs`): every sample's pixels of the top band, then of the middle
     one, then of the bottom one. A sample's whole image needs about 150 rows
     of the slice (38 KB), more than L1 holds, but a band only about 50, so
-    the rows a sample shares with the one before are still in L1 (5-15% off
-    the epoch). The sums still run in pixel order.
+    the rows a sample shares with the one before are still in L1. The sums
+    still run in pixel order.
     """
     cdef Py_ssize_t r, i, q, pos = 0, j0, b, band, lo, hi
     cdef Py_ssize_t width = _block_width(lut[0])
@@ -442,8 +459,8 @@ cdef void _full_batch_tile(const index_t* indptr, const index_t* bands, const in
     """Samples start..stop forward and back (deltas into D), then their W1 gradient.
 
     W1 and its gradient are column blocks each contiguous: in the row-major
-    layout a block's rows are 1 KB apart and the set-associative caches hold
-    only part of a block's slice, measured 2-3x slower.
+    layout a block's rows would be 1 KB apart, and the set-associative caches
+    hold only part of a slice strided like that.
     """
     cdef Py_ssize_t r, q, width = _block_width(lut[0])
     cdef floating* row = work + h + k
@@ -476,10 +493,8 @@ def _aligned_zeros(shape, dtype):
     """Zeros starting on a 64-byte cache line (NumPy only promises 16 bytes).
 
     The kernels load 32 bytes at a time along rows whose starts are multiples
-    of 64 bytes from the array's start. At an offset of 16 or 48 bytes every
-    other load straddles two cache lines, and the forward gather of W1's rows
-    measured 20-25% slower (two threads; at an offset of 32 no load
-    straddles, which is why the slowdown came and went between runs).
+    of 64 bytes from the array's start; those loads must not straddle two
+    cache lines, which they do at an offset of 16 or 48 bytes.
     """
     item = np.dtype(dtype).itemsize
     count = int(np.prod(shape))
@@ -492,9 +507,8 @@ def _per_thread(int n_threads, Py_ssize_t count, dtype):
     """Zeros (n_threads, stride): one row per thread, each starting on its own 64-byte cache line.
 
     stride >= count leaves at least a cache line between the rows' used parts,
-    so two threads writing their rows never share a line. A shared line moves
-    between the cores on every write: the threads' 10 output-bias
-    accumulators, packed in one array, shared one for every sample.
+    so two threads writing their rows never share a line (a shared line
+    moves between the cores on every write).
     """
     item = np.dtype(dtype).itemsize
     line = 64 // item
@@ -527,18 +541,15 @@ cdef class Workspace:
     cdef readonly object part_shares  # the full batch's parts (`part_shares`)
     cdef readonly Py_ssize_t h, k
 
-    def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0,
-                 int parts_as_for=0):
-        # parts_as_for: cut the full batch as for that many threads (tests: the results don't depend on the schedule)
+    def __init__(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch=0):
         if n_threads < 1:
             raise ValueError("n_threads must be at least 1")
-        if parts_as_for < 0:
-            raise ValueError("parts_as_for must be 0 (as for n_threads) or a thread count")
-        if parts_as_for and batch:
-            raise ValueError("parts_as_for is for a full batch only")
+        self._allocate(d, h, k, dtype, n_threads, batch, part_shares(n_threads))
+
+    cdef _allocate(self, Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, Py_ssize_t batch, shares):
         self.n_threads = n_threads
-        self.part_shares = part_shares(parts_as_for or n_threads)
-        self.n_parts = n_threads if batch else len(self.part_shares)
+        self.part_shares = shares
+        self.n_parts = n_threads if batch else len(shares)
         self.h, self.k = h, k
         width = MLPGUI_BLOCK_BYTES // np.dtype(dtype).itemsize
         hp = (h + width - 1) // width * width if batch == 0 else 0
@@ -569,6 +580,18 @@ cdef class Workspace:
             raise ValueError("workspace was made for mini-batches")
 
 
+def testing_workspace(Py_ssize_t d, Py_ssize_t h, Py_ssize_t k, dtype, int n_threads, int parts_as_for):
+    """A full-batch Workspace for n_threads threads whose batch is cut into the parts it gets on parts_as_for.
+
+    For tests only: the same parts run on one, two or three threads must give the same bits.
+    """
+    if n_threads < 1 or parts_as_for < 1:
+        raise ValueError("n_threads and parts_as_for must be at least 1")
+    cdef Workspace ws = Workspace.__new__(Workspace)
+    ws._allocate(d, h, k, dtype, n_threads, 0, part_shares(parts_as_for))
+    return ws
+
+
 def _balanced_split(costs, shares):
     """Tile t0 = 0 <= t1 <= ... <= t_n = len(costs): part i takes tiles t_i..t_{i+1}, about shares[i] of the cost.
 
@@ -592,12 +615,9 @@ def _group_tiles(CsrInputs inputs, Workspace ws):
     slots of each tile; group_pix, group_end (n_tiles, d) each tile's runs,
     ends counted from the tile's first non-zero; group_runs (n_tiles,);
     group_split (n_parts + 1,) the tiles of each part, split by their work
-    (`_balanced_split`): with equal numbers of tiles, the thread with the
-    larger digits' images ran 2-4% longer while the other waited.
+    (`_balanced_split`), not their number: images with more ink cost more.
     """
-    cdef const index_t[::1] indptr = inputs.indptr
-    cdef const int[::1] indices = inputs.indices
-    cdef const code_t[::1] codes = inputs.codes
+    cdef Csr x = inputs.csr
     cdef Py_ssize_t n = inputs.n_samples, d = inputs.n_features, nnz = len(inputs.codes)
     cdef Py_ssize_t tile, base, n_tiles = (n + TILE - 1) // TILE
     cdef int t, n_threads = ws.n_threads
@@ -620,8 +640,8 @@ def _group_tiles(CsrInputs inputs, Workspace ws):
         with nogil:
             for tile in prange(n_tiles, schedule="static", num_threads=n_threads):
                 t = threadid()
-                base = indptr[tile * TILE]
-                runs[tile] = _group_tile(&indptr[0], &indices[0], &codes[0], tile * TILE, min(n, (tile + 1) * TILE),
+                base = x.indptr[tile * TILE]
+                runs[tile] = _group_tile(x.indptr, x.indices, x.codes, tile * TILE, min(n, (tile + 1) * TILE),
                                          d, &count[t, 0], &rows[base], &sorted_codes[base], &pix[tile, 0],
                                          &end[tile, 0])
     ws.grouped = inputs
@@ -693,26 +713,21 @@ cdef void _reduce_update_W2(floating[:, ::1] acc, floating* W2, Py_ssize_t h, Py
             W2[j * k + c] -= lr * g
 
 
-def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,
-                    floating lr, Workspace ws, grads=None):
-    """One full-batch gradient-descent step over CSR inputs; returns (loss, n_correct) before the update.
+cdef (double, double) _full_batch_pass(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1,
+                                       floating[:, ::1] W2, floating[::1] b2, Workspace ws) except *:
+    """Forward and backward over the whole batch; returns (loss sum, correct count).
 
-    With grads=[gW1, gb1, gW2, gb2] (arrays shaped like the parameters) the
-    gradients are written there and the parameters left alone, for tests.
+    Each part of the batch leaves its gradient sums in its own rows of
+    ws.acc_W1 (as column blocks), acc_W2 (transposed), acc_b1 and acc_b2.
     """
     inputs.check(W1, b1, W2, b2)
     ws.check(W1, W2, True)
-    cdef const index_t[::1] indptr = inputs.indptr
-    cdef const index_t[:, ::1] bands = inputs.bands
-    cdef const int[::1] indices = inputs.indices
-    cdef const code_t[::1] codes = inputs.codes
-    cdef const floating[::1] lut = inputs.lut
-    cdef const int[::1] y = inputs.y
-    cdef Py_ssize_t n = y.shape[0], d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
+    cdef Csr x = inputs.csr
+    cdef const floating* lut = <const floating*> x.lut
+    cdef Py_ssize_t n = x.n, d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
     if n < 1:
         raise ValueError("need at least one sample")
     cdef int n_threads = ws.n_threads, n_parts = ws.n_parts
-    cdef bint raw = inputs.raw
     cdef floating[:, ::1] acc_W1 = ws.acc_W1
     cdef floating[::1] W1b = ws.W1b
     cdef floating[:, ::1] acc_W2 = ws.acc_W2
@@ -727,8 +742,8 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
     cdef floating[:, ::1] tile_vals = ws.tile_vals
     if ws.grouped is not inputs:
         _group_tiles(inputs, ws)
-    cdef const code_t[::1] group_rows = ws.group_rows
-    cdef const code_t[::1] group_codes = ws.group_codes
+    cdef const code_t* group_rows = <const code_t*> _address(ws.group_rows)  # empty when no pixel is inked
+    cdef const code_t* group_codes = <const code_t*> _address(ws.group_codes)
     cdef const int[:, ::1] group_pix = ws.group_pix
     cdef const int[:, ::1] group_end = ws.group_end
     cdef const Py_ssize_t[::1] group_runs = ws.group_runs
@@ -742,7 +757,7 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
         _to_blocks(&W1[0, 0], &W1b[0], d, h)
         # Each part's tiles go into the part's own accumulators, in order,
         # whichever thread runs it, so the sums don't depend on the schedule;
-        # a thread on a slower core takes fewer parts (see PART_SHARES).
+        # threads take parts as they free up (see PART_SHARES).
         for part in prange(n_parts, schedule="dynamic", chunksize=1, num_threads=n_threads):
             t = threadid()
             memset(&acc_W1[part, 0], 0, acc_W1.shape[1] * sizeof(floating))
@@ -751,26 +766,35 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
             memset(&acc_b2[part, 0], 0, acc_b2.shape[1] * sizeof(floating))
             stats[part, 0] = stats[part, 1] = 0
             for tile in range(split[part], split[part + 1]):
-                _full_batch_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], raw, &y[0],
+                _full_batch_tile(x.indptr, x.bands, x.indices, x.codes, lut, x.raw, x.y,
                                  tile * TILE, min(n, (tile + 1) * TILE),
                                  &W1b[0], &b1[0], &W2T[0, 0], &b2[0], d, h, k, inv_n,
                                  &tile_D[t, 0], &work[t, 0], &tile_X[t, 0],
-                                 &group_rows[indptr[tile * TILE]], &group_codes[indptr[tile * TILE]],
+                                 group_rows + x.indptr[tile * TILE], group_codes + x.indptr[tile * TILE],
                                  &group_pix[tile, 0], &group_end[tile, 0], group_runs[tile],
                                  &tile_rows[t, 0], &tile_vals[t, 0], &acc_W1[part, 0], &acc_W2[part, 0],
                                  &acc_b1[part, 0], &acc_b2[part, 0], &stats[part, 0])
         for part in range(n_parts):
             loss += stats[part, 0]
             correct += stats[part, 1]
-    loss /= n
-    if grads is not None:
-        gW1, gb1, gW2, gb2 = grads
-        blocks = ws.acc_W1[:, :ws.W1b.size].sum(axis=0).reshape(-1, d, MLPGUI_BLOCK_BYTES // lut.itemsize)
-        gW1[...] = blocks.transpose(1, 0, 2).reshape(d, -1)[:, :h]
-        gW2[...] = ws.acc_W2[:, :k * h].sum(axis=0).reshape(k, h).T
-        gb1[...] = ws.acc_b1[:, :h].sum(axis=0)
-        gb2[...] = ws.acc_b2[:, :k].sum(axis=0)
-        return loss, int(correct)
+    return loss, correct
+
+
+def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,
+                    floating lr, Workspace ws):
+    """One full-batch gradient-descent step over CSR inputs; returns (loss, n_correct) before the update.
+
+    Leaves the weights alone when that loss is not finite.
+    """
+    cdef double loss, correct
+    loss, correct = _full_batch_pass(inputs, W1, b1, W2, b2, ws)
+    cdef Py_ssize_t d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
+    cdef int n_threads = ws.n_threads, n_parts = ws.n_parts
+    cdef floating[:, ::1] acc_W1 = ws.acc_W1
+    cdef floating[:, ::1] acc_W2 = ws.acc_W2
+    cdef floating[:, ::1] acc_b1 = ws.acc_b1
+    cdef floating[:, ::1] acc_b2 = ws.acc_b2
+    loss /= inputs.n_samples
     if loss == loss and loss - loss == 0:  # finite
         with nogil:
             _reduce_update_blocks(acc_W1, &W1[0, 0], d, h, n_parts, n_threads, lr)
@@ -778,6 +802,25 @@ def full_batch_step(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, flo
             _reduce_update(acc_b1, &b1[0], h, n_parts, lr)
             _reduce_update(acc_b2, &b2[0], k, n_parts, lr)
     return loss, int(correct)
+
+
+def full_batch_gradients(CsrInputs inputs, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2,
+                         floating[::1] b2, Workspace ws,
+                         floating[:, ::1] gW1, floating[::1] gb1, floating[:, ::1] gW2, floating[::1] gb2):
+    """The gradients `full_batch_step` would descend, into gW1, gb1, gW2, gb2; returns (loss, n_correct).
+
+    The parameters are left alone. Training never needs this: it is how
+    tests compare the sparse gradients with the reference's.
+    """
+    cdef double loss, correct
+    loss, correct = _full_batch_pass(inputs, W1, b1, W2, b2, ws)
+    cdef Py_ssize_t d = W1.shape[0], h = W1.shape[1], k = W2.shape[1]
+    blocks = ws.acc_W1[:, :ws.W1b.size].sum(axis=0).reshape(-1, d, MLPGUI_BLOCK_BYTES // ws.acc_W1.itemsize)
+    np.asarray(gW1)[...] = blocks.transpose(1, 0, 2).reshape(d, -1)[:, :h]
+    np.asarray(gW2)[...] = ws.acc_W2[:, :k * h].sum(axis=0).reshape(k, h).T
+    np.asarray(gb1)[...] = ws.acc_b1[:, :h].sum(axis=0)
+    np.asarray(gb2)[...] = ws.acc_b2[:, :k].sum(axis=0)
+    return loss / inputs.n_samples, int(correct)
 
 
 def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::1] W1, floating[::1] b1, floating[:, ::1] W2, floating[::1] b2,
@@ -794,12 +837,8 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
     samples into tiles for the forward pass and the columns for the update.
     """
     inputs.check(W1, b1, W2, b2)
-    cdef const index_t[::1] indptr = inputs.indptr
-    cdef const index_t[:, ::1] bands = inputs.bands
-    cdef const int[::1] indices = inputs.indices
-    cdef const code_t[::1] codes = inputs.codes
-    cdef const floating[::1] lut = inputs.lut
-    cdef const int[::1] y = inputs.y
+    cdef Csr x = inputs.csr
+    cdef const floating* lut = <const floating*> x.lut
     cdef Py_ssize_t m = batch.shape[0], h = W1.shape[1], k = W2.shape[1], n_rows = inputs.n_samples
     cdef int n_threads = ws.n_threads
     if m < 1 or m > ws.D1.shape[0]:
@@ -823,7 +862,7 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
     cdef floating[:, ::1] W2T = ws.W2T
     cdef double[:, ::1] stats = ws.stats
     cdef floating[:, ::1] tile_X = ws.tile_X
-    cdef Py_ssize_t width = _block_width(lut[0])
+    cdef Py_ssize_t width = _block_width(lr)
     cdef floating inv_n = (<floating> 1) / m
     cdef Py_ssize_t s, block, j0, j1, tile, i0, i1, n_tiles = (m + TILE - 1) // TILE
     cdef int t
@@ -839,7 +878,6 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
     # of whole column blocks, for the forward pass and for W1's update, so
     # each hidden unit's sums are those of one thread, whatever the count.
     cdef bint small = tile_rows.shape[1] >= m * W1.shape[0]
-    cdef bint raw = inputs.raw
     with nogil:
         _transpose(&W2[0, 0], &W2T[0, 0], h, k)
         _zero(acc_W2)
@@ -852,23 +890,23 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
                 j1 = _column_share(t + 1, n_threads, h, width)
                 i0 = 0
                 while j1 > j0 and i0 < m:
-                    _hidden_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], raw, &batch[i0], 0,
+                    _hidden_tile(x.indptr, x.bands, x.indices, x.codes, lut, x.raw, &batch[i0], 0,
                                  min(TILE, m - i0), &W1[0, j0], width, h, &b1[j0], j1 - j0, &tile_X[t, 0],
                                  &D1[i0, j0], width, h)
                     i0 = i0 + TILE
             for t in prange(n_threads, schedule="static", num_threads=n_threads):
                 for i in range(t * m // n_threads, (t + 1) * m // n_threads):
-                    _output_and_back(&D1[i, 0], y[batch[i]], &W2T[0, 0], &b2[0], h, k, inv_n,
+                    _output_and_back(&D1[i, 0], x.y[batch[i]], &W2T[0, 0], &b2[0], h, k, inv_n,
                                      &work[t, 0], &work[t, h], &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0],
                                      &stats[t, 0])
         for tile in prange(0 if small else n_tiles, schedule="static", num_threads=n_threads):
             t = threadid()
             i0 = tile * TILE
             i1 = min(m, i0 + TILE)
-            _hidden_tile(&indptr[0], &bands[0, 0], &indices[0], &codes[0], &lut[0], raw, &batch[i0], 0, i1 - i0,
+            _hidden_tile(x.indptr, x.bands, x.indices, x.codes, lut, x.raw, &batch[i0], 0, i1 - i0,
                          &W1[0, 0], width, h, &b1[0], h, &tile_X[t, 0], &D1[i0, 0], width, h)
             for i in range(i0, i1):
-                _output_and_back(&D1[i, 0], y[batch[i]], &W2T[0, 0], &b2[0], h, k, inv_n,
+                _output_and_back(&D1[i, 0], x.y[batch[i]], &W2T[0, 0], &b2[0], h, k, inv_n,
                                  &work[t, 0], &work[t, h], &acc_W2[t, 0], &acc_b1[t, 0], &acc_b2[t, 0],
                                  &stats[t, 0])
         for t in range(n_threads):
@@ -884,7 +922,7 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
             j0 = _column_share(t, n_threads, h, width)
             j1 = _column_share(t + 1, n_threads, h, width)
             if j1 > j0:
-                n_runs = _sort_tile(&indptr[0], &indices[0], &codes[0], &lut[0], 0, m, &batch[0], -lr,
+                n_runs = _sort_tile(x.indptr, x.indices, x.codes, lut, 0, m, &batch[0], -lr,
                                     W1.shape[0], &tile_count[t, 0], &tile_rows[t, 0], &tile_vals[t, 0],
                                     &tile_pix[t, 0], &tile_end[t, 0])
                 _gradient_tile(&tile_pix[t, 0], &tile_end[t, 0], n_runs, &tile_rows[t, 0], &tile_vals[t, 0],
@@ -894,7 +932,7 @@ def minibatch_step(CsrInputs inputs, const Py_ssize_t[::1] batch, floating[:, ::
             j0 = block * h // n_blocks
             j1 = (block + 1) * h // n_blocks
             for s in range(m):
-                _scatter(&indptr[0], &indices[0], &codes[0], &lut[0], batch[s], &D1[s, j0],
+                _scatter(x.indptr, x.indices, x.codes, lut, batch[s], &D1[s, j0],
                          &W1[0, j0], h, j1 - j0, -lr)
         _reduce_update_W2(acc_W2, &W2[0, 0], h, k, n_threads, lr)
         _reduce_update(acc_b1, &b1[0], h, n_threads, lr)

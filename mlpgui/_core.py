@@ -1,0 +1,10 @@
+"""The dense kernels (ext/_core.pyx) in the build chosen for this CPU (`mlpgui._kernels`).
+
+Importing this module gives that build's compiled module itself.
+"""
+
+import sys
+
+from ._kernels import load
+
+sys.modules[__name__] = load("_core")
