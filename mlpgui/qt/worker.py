@@ -14,6 +14,9 @@ Signals, in the order a run emits them:
   finished(Network|None, bool)  always, last: a copy of the final model (None if no
                                 epoch finished) and whether the run ended early
 
+An `AccuracyWorker` measures an opened model's test accuracy the same way,
+so the GUI thread never runs the network over the test set.
+
 `stop()`, `pause()` and `resume()` are plain thread-safe methods (threading
 events), to be called directly from the GUI thread: the worker's own event
 loop is busy training, so queued slot calls would arrive too late.
@@ -33,12 +36,12 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.errors import MlpguiError, TrainingDiverged
+from mlpgui.core.metrics import Evaluation, log_loss
 from mlpgui.core.network import Network
 from mlpgui.core.tasks import TaskData
-from mlpgui.core.training import Trainer
+from mlpgui.core.training import Trainer, evaluation_interval
 
 SNAPSHOT_INTERVAL = 0.2  # seconds: at most 5 model copies per second reach the GUI
-EVALUATION_SHARE = 0.05  # test evaluation may cost at most ~5% of training time
 BACKGROUND_NICE = 5      # the training thread's CPU priority: below the GUI thread's 0
 
 class RunOutcome:
@@ -53,21 +56,6 @@ class RunOutcome:
 # Every (thread, worker) this module started, kept so Python does not free them while they run.
 _started: list[tuple[QThread, QObject]] = []
 _started_lock = threading.Lock()
-
-
-def evaluation_interval(n_train: int, n_test: int) -> int:
-    """Every how many epochs to measure the test set so it costs under ~5% of training.
-
-    Measuring the test set is one forward pass over n_test images; an epoch
-    is a forward pass, a backward pass and an update over n_train images.
-    Measured on this core, one evaluation costs about half an epoch per image
-    (0.5 * n_test / n_train epochs), so evaluating every
-    k = ceil(0.5 * n_test / n_train / 0.05) = ceil(10 * n_test / n_train)
-    epochs keeps it under 5%: k = 10 for both homework presets, 2 for "fast"
-    (60,000 training images). The last epoch is always measured.
-    """
-    ratio = 0.5 * n_test / max(n_train, 1)
-    return max(1, math.ceil(ratio / EVALUATION_SHARE - 1e-9))
 
 
 def running_threads() -> list[QThread]:
@@ -155,7 +143,7 @@ class TrainingWorker(QObject):
             trained = trainer.network.epochs_trained > 0
             if stopped and trained and (last is None or last.test_accuracy is None
                                         or last.epoch != trainer.network.epochs_trained):
-                self.tested.emit(*trainer.evaluate("test"))
+                self.tested.emit(*test_loss_and_accuracy(trainer.network, self.task))
             result = trainer.network.copy()
         except TrainingDiverged as e:  # the trainer already rolled the weights back
             self.failed.emit(str(e))
@@ -177,6 +165,38 @@ class TrainingWorker(QObject):
                 return
 
 
+def test_loss_and_accuracy(network: Network, task: TaskData) -> tuple[float, float]:
+    """(mean loss, accuracy) of `network` on the task's test set."""
+    evaluation = Evaluation.compute(network, task, "test")
+    return log_loss(evaluation.proba, evaluation.labels), evaluation.accuracy
+
+
+class AccuracyWorker(QObject):
+    """Measures a model's test accuracy off the GUI thread (a model opened without one in its history).
+
+    finished(Network, float or None): the network it measured, and its accuracy (None if it failed).
+    """
+
+    finished = Signal(object, object)
+
+    def __init__(self, network: Network, task: TaskData):
+        super().__init__()
+        self.network, self.task = network, task
+
+    @Slot()
+    def run(self) -> None:
+        run_in_background()
+        accuracy = None
+        try:
+            accuracy = Evaluation.compute(self.network, self.task, "test").accuracy
+        except MlpguiError:
+            pass
+        except Exception:  # a bug: keep the app alive, leave a trace for the report
+            traceback.print_exc(file=sys.stderr)
+        finally:
+            self.finished.emit(self.network, accuracy)
+
+
 def run_in_background() -> None:
     """Lower the calling thread's CPU priority to BACKGROUND_NICE (Linux; elsewhere a no-op).
 
@@ -195,7 +215,7 @@ def run_in_background() -> None:
         pass
 
 
-def start(worker: TrainingWorker) -> QThread:
+def start(worker: TrainingWorker | AccuracyWorker) -> QThread:
     """Move `worker` to a new QThread and start it; both are deleted when the thread ends."""
     thread = QThread()
     thread.setObjectName("mlpgui-training")
