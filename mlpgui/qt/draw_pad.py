@@ -10,11 +10,12 @@ single-shot timer, so a burst of mouse moves costs one prediction.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from ..core.drawing import predict_digit, preprocess_digit, to_mnist_uint8
 
@@ -146,7 +147,7 @@ class DrawCanvas(QWidget):
 
     def _paint_stroke(self, painter: QPainter, width: float, points: list[QPointF]) -> None:
         self._paint_segment(painter, width, points[0], points[0])
-        for a, b in zip(points, points[1:]):
+        for a, b in itertools.pairwise(points):
             self._paint_segment(painter, width, a, b)
 
     # -- input ------------------------------------------------------------------------

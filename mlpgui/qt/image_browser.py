@@ -50,8 +50,8 @@ class ThumbnailModel(QtCore.QAbstractListModel):
         self.indices = np.asarray(indices, np.int64)
         self.endResetModel()
 
-    def rowCount(self, parent=QtCore.QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.indices)
+    def rowCount(self, parent=None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.indices)
 
     def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or self.evaluation is None:

@@ -67,7 +67,7 @@ class SampleStrip(QWidget):
         total = cols * (cell + GAP) - GAP
         left = max(0, (width - total) // 2)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        for i, (image, label) in enumerate(zip(self._images, self._labels)):
+        for i, (image, label) in enumerate(zip(self._images, self._labels, strict=True)):
             row, col = divmod(i, cols)
             x = left + col * (cell + GAP)
             y = row * (cell + LABEL_HEIGHT + GAP)

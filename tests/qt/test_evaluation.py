@@ -5,11 +5,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 import mlpgui.qt  # noqa: F401  (pyqtgraph options)
-from mlpgui.core.config import TrainConfig
-from mlpgui.core.data import load_mnist
 from mlpgui.core.metrics import Selection
-from mlpgui.core.tasks import build_task
-from mlpgui.core.training import Trainer
 from mlpgui.qt import evaluation_panel
 from mlpgui.qt.evaluation_panel import EvaluationPanel
 from mlpgui.qt.weights_view import SIDE, WeightsView
@@ -25,7 +21,8 @@ def _panel(qtbot, network, task, show=False):
         panel.show()
         qtbot.waitExposed(panel)
     panel.set_model(network, task)
-    panel.evaluation  # a slow refresh on a busy machine may be spaced out; this brings it up to date
+    # A slow refresh on a busy machine may be spaced out; reading the evaluation brings it up to date.
+    assert (panel.evaluation is None) == (network is None)
     return panel
 
 
@@ -188,7 +185,7 @@ def test_binary_extras_only_for_binary_tasks(qtbot, multi, binary):
     panel = _panel(qtbot, *multi, show=True)
     assert not panel.binary.isVisible() and not panel.browser.group.isVisible()
     panel.set_model(*binary)
-    panel.evaluation
+    assert panel.evaluation is not None
     assert panel.binary.isVisible() and panel.browser.group.isVisible()
     texts = [[panel.confusion.matrix._texts[t][g].toPlainText() for g in range(2)] for t in range(2)]
     c = panel.evaluation.counts
