@@ -164,6 +164,9 @@ def test_a_binary_network_shows_its_two_digits(qtbot, pad):
     draw_and_wait(qtbot, pad, SEVEN)
     assert pad.guess() == 7
     assert pad.bars.classes() == (1, 7)
+    np.testing.assert_array_equal(pad.bars.heights(), pad.probabilities())  # one bar per digit, its probability
+    pad.set_network(None)
+    assert not pad.bars.heights().any()  # no model: empty bars
 
 
 def test_an_mnist_image_loaded_into_the_pad_is_fed_unchanged(qtbot, pad, network):
