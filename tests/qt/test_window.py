@@ -350,7 +350,7 @@ def test_evaluation_tab_follows_the_trained_model_and_feeds_the_draw_pad(qtbot, 
     assert evaluation is not None and evaluation.epochs_trained == network.epochs_trained
     task = window.current_task()
     assert evaluation.confusion.sum() == len(task.test_labels)
-    expected = network.labels_for_images(task.test_images)
+    expected = network.predict_proba(task.inputs("test", network.dtype)).argmax(axis=1)
     assert np.array_equal(evaluation.predictions, expected)
     image = task.test_images[0]
     with qtbot.waitSignal(window.draw_pad.predictionChanged, timeout=5000):
@@ -367,15 +367,22 @@ def test_evaluation_tab_fits_a_laptop_screen_without_sideways_scrolling(qtbot, w
     window.tabs.setCurrentIndex(1)
     page, panel = window.tabs.currentWidget(), window.evaluation
 
-    def layout_at(width, height):
-        window.resize(width, height)
-        qtbot.wait(100)  # resize events and the panel's deferred fitting
+    def layout():
         table = panel.confusion.table
         corner = table.mapTo(page.viewport(), QPoint(table.width(), 0))
         return page.horizontalScrollBar().maximum(), corner.x() <= page.viewport().width(), \
             panel.errors.orientation()
 
-    sideways, table_visible, orientation = layout_at(1280, 800)
+    def layout_at(width, height, orientation):
+        window.resize(width, height)
+        # resize events and the panel's deferred fitting arrive after a while on a busy machine
+        try:
+            qtbot.waitUntil(lambda: layout() == (0, True, orientation), timeout=5_000)
+        except qtbot.TimeoutError:
+            pass  # the assertions below say what is wrong
+        return layout()
+
+    sideways, table_visible, orientation = layout_at(1280, 800, Qt.Orientation.Vertical)
     assert window.draw_dock.isVisible() and window.panel.isVisible()
     assert sideways == 0 and table_visible
     assert orientation == Qt.Orientation.Vertical
@@ -385,7 +392,7 @@ def test_evaluation_tab_fits_a_laptop_screen_without_sideways_scrolling(qtbot, w
     widest = max(QFontMetricsF(item.textItem.font()).horizontalAdvance(line)
                  for row in matrix._texts for item in row for line in item.toPlainText().split("\n"))
     assert widest <= cell, "the counts overflow their cells"
-    sideways, table_visible, orientation = layout_at(2400, 1000)
+    sideways, table_visible, orientation = layout_at(2400, 1000, Qt.Orientation.Horizontal)
     assert sideways == 0 and table_visible and orientation == Qt.Orientation.Horizontal
 
 
