@@ -13,9 +13,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..core.metrics import Evaluation, row_normalised
+from ..core.metrics import GROUP_CELLS, Evaluation, row_normalised
 
-BINARY_NAMES = (("TN", "FP"), ("FN", "TP"))
+GROUP_OF_CELL = {cell: group for group, cell in GROUP_CELLS.items()}  # (true, guess) -> "TP", ...
 COLORMAP = "viridis"
 
 
@@ -162,7 +162,7 @@ class ConfusionMatrixView(pg.GraphicsLayoutWidget):
         else:
             text = str(count)  # no thousands separator: it must fit a small cell
         if ev.is_binary:
-            return f"{BINARY_NAMES[true_label][guess]}\n{text}"
+            return f"{GROUP_OF_CELL[(true_label, guess)]}\n{text}"
         return text
 
     def highlight_cell(self, cell: tuple[int, int] | None) -> None:
