@@ -152,6 +152,14 @@ class ConfusionMatrixView(pg.GraphicsLayoutWidget):
                 row.append(item)
             self._texts.append(row)
 
+    def text_items(self) -> list[list[pg.TextItem]]:
+        """The text drawn in each cell, [true][guess] (empty before the first evaluation)."""
+        return [list(row) for row in self._texts]
+
+    def shown_text(self, true_label: int, guess: int) -> str:
+        """The text drawn in cell (true, guess)."""
+        return self._texts[true_label][guess].toPlainText()
+
     def cell_text(self, true_label: int, guess: int) -> str:
         """What cell (true, guess) shows: its count, or its share of the row when normalised."""
         ev = self.evaluation

@@ -38,7 +38,7 @@ def test_confusion_counts_sum_to_the_test_set_and_match_numpy(qtbot, multi):
     assert np.array_equal(ev.confusion, expected)
     assert ev.confusion.sum() == len(task.test_labels)
     matrix = panel.confusion.matrix
-    shown = [[int(matrix._texts[t][g].toPlainText()) for g in range(10)] for t in range(10)]
+    shown = [[int(matrix.shown_text(t, g)) for g in range(10)] for t in range(10)]
     assert np.array_equal(shown, expected)
     assert f"{100 * ev.accuracy:.2f}%" in panel.confusion.accuracy_label.text()
     assert panel.confusion.table.rowCount() == 10
@@ -50,9 +50,9 @@ def test_row_normalisation_shows_each_rows_share(qtbot, multi):
     panel.confusion.normalise.setChecked(True)
     recall = ev.metrics.recall
     for t in range(10):
-        assert panel.confusion.matrix._texts[t][t].toPlainText() == f"{100 * recall[t]:.0f}"
+        assert panel.confusion.matrix.shown_text(t, t) == f"{100 * recall[t]:.0f}"
     panel.confusion.normalise.setChecked(False)
-    assert panel.confusion.matrix._texts[0][0].toPlainText() == str(ev.confusion[0, 0])
+    assert panel.confusion.matrix.shown_text(0, 0) == str(ev.confusion[0, 0])
 
 
 def test_clicking_a_cell_filters_the_browser_to_exactly_that_cell(qtbot, multi):
@@ -187,7 +187,7 @@ def test_binary_extras_only_for_binary_tasks(qtbot, multi, binary):
     panel.set_model(*binary)
     assert panel.evaluation is not None
     assert panel.binary.isVisible() and panel.browser.group.isVisible()
-    texts = [[panel.confusion.matrix._texts[t][g].toPlainText() for g in range(2)] for t in range(2)]
+    texts = [[panel.confusion.matrix.shown_text(t, g) for g in range(2)] for t in range(2)]
     c = panel.evaluation.counts
     assert texts == [[f"TN\n{c.tn}", f"FP\n{c.fp}"], [f"FN\n{c.fn}", f"TP\n{c.tp}"]]
     ticks = panel.confusion.matrix.plot.getAxis("bottom")._tickLevels[0]
@@ -222,7 +222,7 @@ def test_moving_the_threshold_moves_counts_between_cells_and_updates_the_browser
     assert after.tn == before.tn + np.sum(moved & (labels == 0))
     assert after.fp == before.fp - np.sum(moved & (labels == 0))
     assert panel.browser.count() == after.fn
-    assert panel.confusion.matrix._texts[1][0].toPlainText() == f"FN\n{after.fn}"
+    assert panel.confusion.matrix.shown_text(1, 0) == f"FN\n{after.fn}"
     assert panel.binary.line.value() == pytest.approx(0.9)
     assert np.array_equal(panel.evaluation.proba[:, 1], y_hat)  # recounted, not re-run
 

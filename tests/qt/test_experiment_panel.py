@@ -39,9 +39,9 @@ def test_editing_any_field_makes_it_custom(panel):
 
 
 def test_digits_are_shown_for_binary_only(panel):
-    assert panel.form.isRowVisible(panel._rows["digits"])
+    assert panel.fields["digits"].isVisibleTo(panel)
     panel.fields["task"].setCurrentIndex(panel.fields["task"].findData("multiclass"))
-    assert not panel.form.isRowVisible(panel._rows["digits"])
+    assert not panel.fields["digits"].isVisibleTo(panel)
     assert panel.config().task == "multiclass"
 
 

@@ -388,9 +388,9 @@ def test_evaluation_tab_fits_a_laptop_screen_without_sideways_scrolling(qtbot, w
     assert orientation == Qt.Orientation.Vertical
     assert panel.browser.width() >= panel.browser.minimumSizeHint().width()
     matrix = panel.confusion.matrix
-    cell = matrix.plot.vb.width() / len(matrix._texts)
+    cell = matrix.plot.vb.width() / len(matrix.text_items())
     widest = max(QFontMetricsF(item.textItem.font()).horizontalAdvance(line)
-                 for row in matrix._texts for item in row for line in item.toPlainText().split("\n"))
+                 for row in matrix.text_items() for item in row for line in item.toPlainText().split("\n"))
     assert widest <= cell, "the counts overflow their cells"
     sideways, table_visible, orientation = layout_at(2400, 1000, Qt.Orientation.Horizontal)
     assert sideways == 0 and table_visible and orientation == Qt.Orientation.Horizontal
