@@ -302,3 +302,30 @@ def hidden_activations(network: Network, image: np.ndarray) -> np.ndarray:
 def top_hidden_units(activations: np.ndarray, k: int = 10) -> np.ndarray:
     """Indices of the k largest activations, strongest first (ties: lower unit first)."""
     return np.argsort(-np.asarray(activations), kind="stable")[: min(k, len(activations))]
+
+
+# -- what the evaluation views link and show --------------------------------------
+
+def selection_cell(selection: Selection) -> tuple[int, int] | None:
+    """The confusion-matrix cell (true, guess) whose images are exactly what `selection` shows, if one is."""
+    s = selection
+    if s.group is not None:
+        return GROUP_CELLS.get(s.group)
+    if s.true_class is None or s.guess_class is None:
+        return None
+    if s.kind == "all" or (s.kind == "correct") == (s.true_class == s.guess_class):
+        return (s.true_class, s.guess_class)
+    return None
+
+
+class Rates(NamedTuple):
+    tpr: float   # true positive rate: TP / (TP + FN), NaN without positives
+    fpr: float   # false positive rate: FP / (FP + TN), NaN without negatives
+
+
+def rates(counts: BinaryCounts) -> Rates:
+    """True and false positive rates of a binary threshold's counts (the ROC curve's point)."""
+    c = counts
+    tpr = c.tp / (c.tp + c.fn) if c.tp + c.fn else float("nan")
+    fpr = c.fp / (c.fp + c.tn) if c.fp + c.tn else float("nan")
+    return Rates(tpr, fpr)

@@ -29,12 +29,12 @@ import numpy as np
 
 from .config import TrainConfig
 from .errors import ConfigError, ModelFileError
+from .history import HISTORY_FIELDS
 from .network import Network
 from .tasks import N_PIXELS
 
 FORMAT_VERSION = 1
 WEIGHTS = ("W1", "b1", "W2", "b2")
-HISTORY_FIELDS = ("epoch", "loss", "train_accuracy", "elapsed", "test_loss", "test_accuracy")
 MAX_HISTORY = 2_000_000      # epochs of loss history; far beyond any real session
 MAX_CONFIG_CHARS = 100_000
 MAX_ITEM = 16                # bytes per number (up to long double)

@@ -146,3 +146,36 @@ def check_fits(config: TrainConfig, n_train: int) -> None:
         raise ConfigError(
             f"this run would need about {need / 2**30:.1f} GiB of memory, but only "
             f"{have / 2**30:.1f} GiB is available; use fewer hidden units or images", field)
+
+
+class TaskCache:
+    """Builds `TaskData` for configs, reusing the image selection when only training settings change.
+
+    Selecting images is the slow part of `build_task`; it depends only on the
+    task, the digits and the images per class, so the last `keep` selections
+    are kept and a config that differs elsewhere (lr, hidden, ...) reuses one.
+    """
+
+    def __init__(self, mnist: Mnist, keep: int = 2):
+        from collections import OrderedDict
+
+        self.mnist = mnist
+        self._keep = keep
+        self._cache: OrderedDict[tuple, TaskData] = OrderedDict()
+
+    def get(self, config: TrainConfig) -> TaskData:
+        """The task for `config`; raises ConfigError (with .field) when it can't run."""
+        from dataclasses import replace
+
+        validate(config)
+        key = (config.task, tuple(config.digits) if config.task == "binary" else None, config.per_class)
+        base = self._cache.get(key)
+        if base is None:
+            base = build_task(config, self.mnist)
+            self._cache[key] = base
+            while len(self._cache) > self._keep:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        check_fits(config, base.n_train)
+        return replace(base, config=config)

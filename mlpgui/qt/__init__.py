@@ -1,7 +1,16 @@
 """The window: PySide6 widgets and pyqtgraph plots over `mlpgui.core` (which never imports Qt).
 
-Importing this package only sets pyqtgraph's global options; the window itself
-lives in `mlpgui.qt.app` / `mlpgui.qt.main_window`.
+Importing this package only sets pyqtgraph's global options. The parts:
+
+    app             the QApplication and `main`
+    main_window     composes the widgets and wires them to the session, nothing more
+    session         TrainingSession: owns the run (RunState) and the model (ModelState)
+    worker          the training thread (TrainingWorker) and off-thread test accuracy (AccuracyWorker)
+    experiment_panel, loss_plot, draw_pad, evaluation_panel (confusion_view, image_browser,
+    binary_view, weights_view), sample_strip    the views
+    qimages         NumPy arrays <-> QImage, the one place pixels cross over
+    imagefile       reading a picture file for the draw pad
+    settings        QSettings and the user's data folder
 """
 
 import pyqtgraph as pg

@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from ..core.metrics import Evaluation
+from ..core.metrics import Evaluation, rates
 
 STEPS = 1000   # slider resolution: threshold in steps of 0.001
 BINS = 50
@@ -136,9 +136,7 @@ class BinaryView(QtWidgets.QWidget):
             self.histogram.setTitle(f"y_hat = P({ev.classes[1]}) by true digit")
         self._threshold = ev.threshold
         self.set_threshold(ev.threshold)
-        c = ev.counts
-        tpr = c.tp / (c.tp + c.fn) if c.tp + c.fn else float("nan")
-        fpr = c.fp / (c.fp + c.tn) if c.fp + c.tn else float("nan")
+        tpr, fpr = rates(ev.counts)
         self.roc_point.setData([fpr], [tpr])
         a, b = ev.classes
         self.rates.setText(

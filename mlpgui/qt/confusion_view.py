@@ -13,9 +13,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..core.metrics import Evaluation, row_normalised
+from ..core.metrics import GROUP_CELLS, Evaluation, row_normalised
 
-BINARY_NAMES = (("TN", "FP"), ("FN", "TP"))
+GROUP_OF_CELL = {cell: group for group, cell in GROUP_CELLS.items()}  # (true, guess) -> "TP", ...
 COLORMAP = "viridis"
 
 
@@ -152,6 +152,14 @@ class ConfusionMatrixView(pg.GraphicsLayoutWidget):
                 row.append(item)
             self._texts.append(row)
 
+    def text_items(self) -> list[list[pg.TextItem]]:
+        """The text drawn in each cell, [true][guess] (empty before the first evaluation)."""
+        return [list(row) for row in self._texts]
+
+    def shown_text(self, true_label: int, guess: int) -> str:
+        """The text drawn in cell (true, guess)."""
+        return self._texts[true_label][guess].toPlainText()
+
     def cell_text(self, true_label: int, guess: int) -> str:
         """What cell (true, guess) shows: its count, or its share of the row when normalised."""
         ev = self.evaluation
@@ -162,7 +170,7 @@ class ConfusionMatrixView(pg.GraphicsLayoutWidget):
         else:
             text = str(count)  # no thousands separator: it must fit a small cell
         if ev.is_binary:
-            return f"{BINARY_NAMES[true_label][guess]}\n{text}"
+            return f"{GROUP_OF_CELL[(true_label, guess)]}\n{text}"
         return text
 
     def highlight_cell(self, cell: tuple[int, int] | None) -> None:

@@ -10,13 +10,16 @@ single-shot timer, so a burst of mouse moves costs one prediction.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from ..core.drawing import predict_digit, preprocess_digit, to_mnist_uint8
+from .qimages import gray_qimage, qimage_to_rgba
 
 IMAGE_SIZE = 560          # side of the offscreen canvas, 20 x 28 pixels
 DEFAULT_PEN = 48          # in canvas pixels: ~2.5 px strokes once a pad-high digit is scaled to 20 px
@@ -65,11 +68,8 @@ class DrawCanvas(QWidget):
 
     def ink(self) -> np.ndarray:
         """The canvas as float gray in [0, 1], (IMAGE_SIZE, IMAGE_SIZE), bright = ink."""
-        image = self._image
-        raw = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes())
-        rows = raw.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 4]
-        # RGB32 is 0xffRRGGBB in native order; strokes are gray, so any colour byte is the gray level
-        return rows.reshape(image.height(), image.width(), 4)[..., 1].astype(np.float64) / 255.0
+        # strokes are gray, so the green channel is the gray level
+        return qimage_to_rgba(self._image)[..., 1].astype(np.float64) / 255.0
 
     def clear(self) -> None:
         if self.is_empty():
@@ -94,9 +94,7 @@ class DrawCanvas(QWidget):
 
     def set_image(self, image: np.ndarray) -> None:
         """Fill the canvas with a gray image (e.g. a 28x28 MNIST digit), enlarged with square pixels."""
-        gray = np.ascontiguousarray(np.asarray(image, dtype=np.uint8))
-        h, w = gray.shape
-        qimage = QImage(gray.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+        qimage = gray_qimage(np.asarray(image, dtype=np.uint8))
         self._stroke = None
         self._actions.append(("image", qimage))
         self._repaint_image()
@@ -146,7 +144,7 @@ class DrawCanvas(QWidget):
 
     def _paint_stroke(self, painter: QPainter, width: float, points: list[QPointF]) -> None:
         self._paint_segment(painter, width, points[0], points[0])
-        for a, b in zip(points, points[1:]):
+        for a, b in itertools.pairwise(points):
             self._paint_segment(painter, width, a, b)
 
     # -- input ------------------------------------------------------------------------
@@ -272,7 +270,7 @@ class DigitView(QWidget):
             self._array = self._image = None
         else:
             self._array = np.ascontiguousarray(image, dtype=np.uint8)
-            self._image = QImage(self._array.data, 28, 28, 28, QImage.Format.Format_Grayscale8)
+            self._image = gray_qimage(self._array)
         self.update()
 
     def paintEvent(self, event) -> None:
@@ -289,71 +287,68 @@ class DigitView(QWidget):
         painter.end()
 
 
-class ProbabilityBars(QWidget):
-    """One vertical bar per class with its probability; the most probable one highlighted."""
+class ProbabilityBars(pg.PlotWidget):
+    """One bar per class with its probability (a `pg.BarGraphItem`, as the image browser's); the guess highlighted."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__(parent, background=None)
         self._classes: tuple[int, ...] = tuple(range(10))
         self._probabilities: np.ndarray | None = None
         self.setMinimumHeight(110)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setMouseEnabled(False, False)
+        self.setMenuEnabled(False)
+        self.hideButtons()
+        self.hideAxis("left")
+        self.getAxis("bottom").setStyle(tickLength=0)
+        self.track = pg.BarGraphItem(x=[], height=[], width=0.62, brush=pg.mkBrush(128, 128, 128, 50), pen=None)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.62, pen=None)
+        self.addItem(self.track)
+        self.addItem(self.bars)
+        self._labels: list[pg.TextItem] = []
+        self._show()
 
     def set_classes(self, classes) -> None:
         self._classes = tuple(classes)
-        self.update()
+        self._show()
 
     def classes(self) -> tuple[int, ...]:
         return self._classes
 
     def set_probabilities(self, probabilities: np.ndarray | None) -> None:
         self._probabilities = None if probabilities is None else np.asarray(probabilities, np.float64)
-        self.update()
+        self._show()
+
+    def heights(self) -> np.ndarray:
+        """The bars' heights: the probabilities shown (zeros when there are none)."""
+        return np.asarray(self.bars.opts["height"], np.float64)
 
     def sizeHint(self) -> QSize:
         return QSize(280, 120)
 
-    def paintEvent(self, event) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    def _show(self) -> None:
+        k = len(self._classes)
+        x = np.arange(k)
+        p = self._probabilities if self._probabilities is not None else np.zeros(k)
+        best = None if self._probabilities is None else int(np.argmax(p))
         palette = self.palette()
-        text = palette.color(QPalette.ColorRole.WindowText)
-        highlight = palette.color(QPalette.ColorRole.Highlight)
-        track = palette.color(QPalette.ColorRole.Mid)
-        track.setAlpha(60)
-        n = max(len(self._classes), 1)
-        metrics = painter.fontMetrics()
-        label_h = metrics.height() + 2
-        top, bottom = label_h, self.height() - label_h
-        max_col = 44 if n <= 2 else 30
-        col = min(max_col, self.width() / n)
-        left = (self.width() - col * n) / 2
-        bar_w = max(4.0, col * 0.62)
-        best = None if self._probabilities is None else int(np.argmax(self._probabilities))
-        small = QFont(painter.font())
-        small.setPointSizeF(max(6.5, small.pointSizeF() * 0.85))
-        for i, digit in enumerate(self._classes):
-            x = left + i * col + (col - bar_w) / 2
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(track)
-            painter.drawRoundedRect(QRectF(x, top, bar_w, bottom - top), 2, 2)
-            if self._probabilities is not None:
-                p = float(self._probabilities[i])
-                h = (bottom - top) * p
-                painter.setBrush(highlight if i == best else palette.color(QPalette.ColorRole.Dark))
-                painter.drawRoundedRect(QRectF(x, bottom - h, bar_w, h), 2, 2)
-                painter.setFont(small)
-                painter.setPen(text)
-                percent = f"{100 * p:.0f}"
-                painter.drawText(QRectF(left + i * col, 0, col, label_h), Qt.AlignmentFlag.AlignCenter, percent)
-            font = QFont(painter.font())
-            font.setBold(i == best)
-            font.setPointSizeF(small.pointSizeF() / 0.85)
-            painter.setFont(font)
-            painter.setPen(text)
-            painter.drawText(QRectF(left + i * col, bottom, col, label_h), Qt.AlignmentFlag.AlignCenter,
-                             str(digit))
-        painter.end()
+        highlight, dark = palette.color(QPalette.ColorRole.Highlight), palette.color(QPalette.ColorRole.Dark)
+        self.track.setOpts(x=x, height=np.ones(k), width=0.62)
+        self.bars.setOpts(x=x, height=p, width=0.62,
+                          brushes=[pg.mkBrush(highlight if i == best else dark) for i in range(k)])
+        for label in self._labels:
+            self.removeItem(label)
+        self._labels = []
+        if self._probabilities is not None:
+            text = palette.color(QPalette.ColorRole.WindowText)
+            for i in range(k):
+                label = pg.TextItem(f"{100 * p[i]:.0f}", color=text, anchor=(0.5, 1.0))
+                label.setPos(i, 1.0)
+                self.addItem(label)
+                self._labels.append(label)
+        self.getAxis("bottom").setTicks([[(i, str(d)) for i, d in enumerate(self._classes)], []])
+        self.setXRange(-0.6, k - 0.4, padding=0)
+        self.setYRange(0, 1.25, padding=0)
 
 
 class DrawPadPanel(QWidget):

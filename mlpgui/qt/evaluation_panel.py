@@ -22,7 +22,7 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from ..core.errors import MlpguiError
-from ..core.metrics import GROUP_CELLS, Evaluation
+from ..core.metrics import Evaluation, selection_cell
 from ..core.network import Network
 from ..core.tasks import TaskData
 from .binary_view import BinaryView
@@ -253,16 +253,7 @@ class EvaluationPanel(QtWidgets.QWidget):
         self.browser.show_cell(true_label, guess)
 
     def _on_browser_filter(self) -> None:
-        s = self.browser.selection()
-        cell = None
-        if s.group is not None and s.group in GROUP_CELLS:
-            cell = GROUP_CELLS[s.group]
-        elif s.kind == "all" and s.true_class is not None and s.guess_class is not None:
-            cell = (s.true_class, s.guess_class)
-        elif s.true_class is not None and s.guess_class is not None and (
-                (s.kind == "correct") == (s.true_class == s.guess_class)):
-            cell = (s.true_class, s.guess_class)
-        self.confusion.matrix.highlight_cell(cell)
+        self.confusion.matrix.highlight_cell(selection_cell(self.browser.selection()))
 
     def _on_image_selected(self, image) -> None:
         if image is None:

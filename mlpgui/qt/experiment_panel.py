@@ -4,24 +4,36 @@ Every setting of `TrainConfig` has a field with a tooltip. The form is checked
 on every change by the engine itself (`config.validate`, then `build_task` and
 `check_fits` for what depends on the data and the machine); a refused value
 shows the engine's message in red under its field and Start stays disabled.
-The panel never trains: it emits `startRequested(config)` and the main window
-does the rest.
+The panel never trains: it emits `startRequested(config)`, `pauseToggled` and
+`stopRequested` for the training session, and shows the session's `RunState`
+(`show_run_state`): it enables its own buttons and fields from it.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections import OrderedDict
-
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QProgressBar, QPushButton, QScrollArea, QSizePolicy, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
-from mlpgui.core.config import PRESETS, TrainConfig, validate
-from mlpgui.core.data import Mnist
+from mlpgui.core.config import PRESETS, TrainConfig
 from mlpgui.core.errors import ConfigError, MlpguiError
-from mlpgui.core.tasks import TaskData, build_task, check_fits
+from mlpgui.core.progress import progress_text
+from mlpgui.core.tasks import TaskCache, TaskData
+from mlpgui.core.training import RunPhase, RunState
 
 from .sample_strip import SampleStrip
 
@@ -56,37 +68,6 @@ LABELS = {"task": "Task", "digits": "Digits", "per_class": "Images per class", "
           "dtype": "Precision", "seed": "Seed"}
 
 
-class TaskSource:
-    """Builds `TaskData` for configs, reusing the image selection when only training settings change."""
-
-    def __init__(self, mnist: Mnist, keep: int = 2):
-        self.mnist = mnist
-        self._keep = keep
-        self._cache: OrderedDict[tuple, TaskData] = OrderedDict()
-
-    def get(self, config: TrainConfig) -> TaskData:
-        """The task for `config`; raises ConfigError (with .field) when it can't run."""
-        validate(config)
-        key = (config.task, tuple(config.digits) if config.task == "binary" else None, config.per_class)
-        base = self._cache.get(key)
-        if base is None:
-            base = build_task(config, self.mnist)
-            self._cache[key] = base
-            while len(self._cache) > self._keep:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
-        check_fits(config, base.n_train)
-        return dataclasses.replace(base, config=config)
-
-
-def _format_seconds(seconds: float) -> str:
-    seconds = int(round(max(seconds, 0)))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 class ExperimentPanel(QWidget):
     """The form, the run buttons, the progress and the sample strip."""
 
@@ -95,11 +76,11 @@ class ExperimentPanel(QWidget):
     pauseToggled = Signal(bool)       # True: pause, False: resume
     configChanged = Signal(object)    # the TrainConfig when valid, else None
 
-    def __init__(self, tasks: TaskSource | None, data_error: str = "", parent: QWidget | None = None):
+    def __init__(self, tasks: TaskCache | None, data_error: str = "", parent: QWidget | None = None):
         super().__init__(parent)
         self.tasks = tasks
         self._filling = False
-        self._running = False
+        self._run = RunState()
         self._config: TrainConfig | None = None
         self._task: TaskData | None = None
         self._strip_key = None
@@ -326,6 +307,8 @@ class ExperimentPanel(QWidget):
         if task is not None:
             self._show_samples(task)
         self._update_buttons()
+        if config is not None and not self._run.running and not self._run.epochs_done:
+            self.progress_bar.setRange(0, max(config.epochs, 1))  # before any run: the planned epochs
         self.configChanged.emit(config)
 
     def _show_error(self, field: str | None, message: str) -> None:
@@ -368,21 +351,39 @@ class ExperimentPanel(QWidget):
 
     # -- running ----------------------------------------------------------------------------
 
-    def set_running(self, running: bool) -> None:
-        self._running = False
-        self.pause_button.setChecked(False)  # a new or ended run is never paused (and emits nothing)
-        self._running = running
-        for widget in [self.preset_combo, *self.fields.values()]:
-            widget.setEnabled(not running)
-        self._update_buttons()
+    @property
+    def _running(self) -> bool:
+        return self._run.running
 
-    def set_paused(self, paused: bool) -> None:
-        self.pause_button.setChecked(paused)
+    def show_run_state(self, state: RunState) -> None:
+        """Buttons, fields, progress bar and the line under it, for the run's phase and progress."""
+        self._run = state
+        for widget in [self.preset_combo, *self.fields.values()]:
+            widget.setEnabled(not state.running)
+        blocked = self.pause_button.blockSignals(True)  # showing the state is not a request
+        self.pause_button.setChecked(state.phase is RunPhase.PAUSED)
+        self.pause_button.setText("Resume" if state.phase is RunPhase.PAUSED else "Pause")
+        self.pause_button.blockSignals(blocked)
+        self._update_buttons()
+        self.progress_bar.setRange(0, max(state.epochs_planned, 1))
+        self.progress_bar.setValue(state.epochs_done)
+        if state.phase is RunPhase.PREPARING:
+            text = "Preparing the data..."
+        elif state.phase is RunPhase.STOPPING:
+            text = "Stopping after this epoch..."
+        elif state.note:
+            text = state.note
+        elif state.epochs_done:
+            text = progress_text(state.epochs_done, state.epochs_planned, state.elapsed)
+        else:
+            text = ""
+        self.time_label.setText(text)
 
     def _update_buttons(self) -> None:
-        self.start_button.setEnabled(not self._running and self._config is not None)
-        self.stop_button.setEnabled(self._running)
-        self.pause_button.setEnabled(self._running)
+        phase = self._run.phase
+        self.start_button.setEnabled(not self._run.running and self._config is not None)
+        self.stop_button.setEnabled(phase in (RunPhase.PREPARING, RunPhase.TRAINING, RunPhase.PAUSED))
+        self.pause_button.setEnabled(phase in (RunPhase.PREPARING, RunPhase.TRAINING, RunPhase.PAUSED))
 
     def _start_clicked(self) -> None:
         if self._config is not None and not self._running:
@@ -392,21 +393,3 @@ class ExperimentPanel(QWidget):
         self.pause_button.setText("Resume" if paused else "Pause")
         if self._running:
             self.pauseToggled.emit(paused)
-
-    def show_progress(self, done: int, total: int, elapsed: float) -> None:
-        """Epoch `done` of `total` finished after `elapsed` seconds of training."""
-        self.progress_bar.setRange(0, max(total, 1))
-        self.progress_bar.setValue(done)
-        text = f"{_format_seconds(elapsed)} elapsed"
-        if 0 < done < total:
-            text += f" · about {_format_seconds(elapsed / done * (total - done))} left"
-        self.time_label.setText(text)
-
-    def show_status(self, text: str) -> None:
-        """A line under the progress bar (preparing, stopping, paused ...)."""
-        self.time_label.setText(text)
-
-    def reset_progress(self, total: int) -> None:
-        self.progress_bar.setRange(0, max(total, 1))
-        self.progress_bar.setValue(0)
-        self.time_label.setText("")

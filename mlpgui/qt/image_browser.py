@@ -15,20 +15,12 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.metrics import Evaluation, Selection, select
+from .qimages import scaled_gray_qimage
 
 THUMB = 56            # thumbnail side in pixels (2x MNIST)
 LARGE = 196           # selected image side (7x)
 CACHE = 3000          # thumbnails kept
 ANY = -1
-
-
-def gray_image(image: np.ndarray, side: int) -> QtGui.QImage:
-    """A (28, 28) uint8 array as a QImage scaled to side x side with square pixels."""
-    data = np.ascontiguousarray(image, np.uint8)
-    qimage = QtGui.QImage(data.data, data.shape[1], data.shape[0], data.strides[0],
-                          QtGui.QImage.Format.Format_Grayscale8).copy()
-    return qimage.scaled(side, side, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
-                         QtCore.Qt.TransformationMode.FastTransformation)
 
 
 class ThumbnailModel(QtCore.QAbstractListModel):
@@ -50,8 +42,8 @@ class ThumbnailModel(QtCore.QAbstractListModel):
         self.indices = np.asarray(indices, np.int64)
         self.endResetModel()
 
-    def rowCount(self, parent=QtCore.QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.indices)
+    def rowCount(self, parent=None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.indices)
 
     def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or self.evaluation is None:
@@ -77,7 +69,7 @@ class ThumbnailModel(QtCore.QAbstractListModel):
     def _thumbnail(self, i: int) -> QtGui.QPixmap:
         pixmap = self._thumbs.get(i)
         if pixmap is None:
-            pixmap = QtGui.QPixmap.fromImage(gray_image(self.evaluation.images[i], THUMB))
+            pixmap = QtGui.QPixmap.fromImage(scaled_gray_qimage(self.evaluation.images[i], THUMB))
             self._thumbs[i] = pixmap
             if len(self._thumbs) > CACHE:
                 self._thumbs.popitem(last=False)
@@ -343,7 +335,7 @@ class ImageBrowser(QtWidgets.QWidget):
             self.send_button.setEnabled(False)
             self.imageSelected.emit(None)
             return
-        self.large.setPixmap(QtGui.QPixmap.fromImage(gray_image(ev.images[i], LARGE)))
+        self.large.setPixmap(QtGui.QPixmap.fromImage(scaled_gray_qimage(ev.images[i], LARGE)))
         true_label, guess = int(ev.labels[i]), int(ev.predictions[i])
         which = "test" if ev.which == "test" else "training"
         verdict = "right" if true_label == guess else "<span style='color:#d0312d'>wrong</span>"

@@ -17,6 +17,7 @@ from PySide6.QtCore import QSize, Qt, qInstallMessageHandler
 from PySide6.QtGui import QImage, QImageIOHandler, QImageReader
 
 from ..core.errors import ImageError
+from .qimages import qimage_to_rgba
 
 MAX_SIDE = 1024                   # longer pictures are shrunk to this while reading
 MAX_FULL_DECODE = 64_000_000      # pixels we are willing to decode in full (256 MB as RGBA)
@@ -83,11 +84,3 @@ def _read_quietly(reader: QImageReader) -> tuple[QImage, list[str]]:
     finally:
         qInstallMessageHandler(previous)
     return image, messages
-
-
-def qimage_to_rgba(image: QImage) -> np.ndarray:
-    """Any QImage -> an (h, w, 4) uint8 RGBA copy."""
-    image = image.convertToFormat(QImage.Format.Format_RGBA8888)
-    w, h, stride = image.width(), image.height(), image.bytesPerLine()
-    raw = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes())
-    return raw.reshape(h, stride)[:, : w * 4].reshape(h, w, 4).copy()

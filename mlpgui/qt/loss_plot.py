@@ -290,7 +290,7 @@ class LossPlot(QWidget):
     def test_loss_values(self) -> list[tuple[int, float]]:
         self._redraw()
         x, y = self.test_curve.xData, self.test_curve.yData
-        return [] if y is None else [(int(e), float(v)) for e, v in zip(x, y)]
+        return [] if y is None else [(int(e), float(v)) for e, v in zip(x, y, strict=True)]
 
     def epoch_text(self, epoch: int) -> str:
         """What hovering over `epoch` shows."""

@@ -1,137 +1,58 @@
 """The main window: experiment dock, loss plot and views, draw pad, File menu, status bar.
 
-The window wires parts together and computes nothing itself: the experiment
-panel says what to train, a `TrainingWorker` on its own thread trains it, the
-loss plot and the views show what comes back. `modelChanged(network, task)`
-is the one signal every view listens to; it fires on each training snapshot,
-when a run finishes, and when a model is opened or restored.
+The window composes widgets and wires signals; it neither trains nor computes.
+A `TrainingSession` owns the run and the model (see its module docstring for
+how a run flows): the panel's requests go to the session's `_on_view_*`
+handlers, and the session's named states go to the views: `RunState` to the
+panel and the status bar, `ModelState` to the draw pad, the evaluation tab and
+the status bar, epoch reports to the loss plot. `modelChanged(network, task)`
+is the one signal every view listens to; it fires when the model itself
+changes (a training snapshot, the end of a run, an opened or restored model).
 
-Nothing the user made is lost: the last trained model is also saved to the
-user's data folder after every run (and when the window closes mid-run) and
-offered back at the next start; quitting with an unsaved model asks first.
+Nothing the user made is lost: the session keeps the last trained model in the
+user's data folder, the window offers it back at the next start, and quitting
+with an unsaved model asks first.
 """
 
 from __future__ import annotations
 
-import csv
-import math
-import os
 import time
 from pathlib import Path
 
 import numpy as np
-import shiboken6
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
-                               QPushButton, QScrollArea, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.data import load_mnist
-from mlpgui.core.errors import ConfigError, MlpguiError
-from mlpgui.core.metrics import Evaluation
+from mlpgui.core.errors import MlpguiError
 from mlpgui.core.network import Network
-from mlpgui.core.tasks import TaskData
-from mlpgui.core.training import EpochReport
-
-from . import worker as training
-from .experiment_panel import ExperimentPanel, TaskSource
-from .loss_plot import LossPlot
-from .settings import LAST_MODEL_NAME, Settings, app_data_dir
-
-from mlpgui.core import model_io
+from mlpgui.core.tasks import TaskCache, TaskData
+from mlpgui.core.training import EpochReport, ModelOrigin, ModelState, RunState
 
 from .draw_pad import DrawPadPanel
 from .evaluation_panel import EvaluationPanel
+from .experiment_panel import ExperimentPanel
+from .loss_plot import LossPlot
+from .session import TrainingSession
+from .settings import Settings, app_data_dir
 
 MODEL_FILTER = "mlpgui models (*.npz)"
-STATUS_INTERVAL_MS = 100
-HISTORY_COLUMNS = ("epoch", "loss", "train_accuracy", "test_loss", "test_accuracy", "elapsed")
-
-
-def write_history_csv(path, reports: list[EpochReport]) -> None:
-    """One row per epoch; empty cells where the test set was not measured. Written atomically."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
-            out = csv.writer(f)
-            out.writerow(HISTORY_COLUMNS)
-            for r in reports:
-                out.writerow(["" if getattr(r, c) is None else repr(getattr(r, c)) for c in HISTORY_COLUMNS])
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise MlpguiError(f"can't write {path}: {e.strerror or e}") from None
-
-
-def reports_from_history(history: dict | None) -> list[EpochReport]:
-    """A model file's history columns back into EpochReports (NaN = not measured)."""
-    if not history or "loss" not in history:
-        return []
-    n = len(history["loss"])
-    epochs = history.get("epoch", np.arange(1, n + 1))
-
-    def column(name, i):
-        if name not in history:
-            return None
-        v = float(history[name][i])
-        return None if math.isnan(v) else v
-
-    last = int(epochs[-1]) if n else 0
-    return [EpochReport(int(epochs[i]), last, float(history["loss"][i]), column("train_accuracy", i) or 0.0,
-                        column("elapsed", i) or 0.0, column("test_loss", i), column("test_accuracy", i))
-            for i in range(n)]
-
-
-def _percent(x: float | None) -> str:
-    return "?" if x is None else f"{100 * x:.1f}%"
-
-
-class _Run(QObject):
-    """One training run: the worker's signals arrive here, on the GUI thread, tagged with their run."""
-
-    def __init__(self, window: "MainWindow", config: TrainConfig, task: TaskData):
-        super().__init__(window)
-        self.win = window
-        self.config, self.task = config, task
-        self.worker = training.TrainingWorker(config, task)
-        self.outcome = self.worker.outcome
-        self.history: list[EpochReport] = []
-        self.final_test: tuple[float, float] | None = None
-        self.error: str | None = None
-        self.started = time.monotonic()
-        self.thread = None
-        self.before: tuple = (None, None, "", [], None)  # the window's model when the run started
-        w = self.worker
-        w.epochDone.connect(self._epoch)
-        w.snapshot.connect(self._snapshot)
-        w.tested.connect(self._tested)
-        w.failed.connect(self._failed)
-        w.finished.connect(self._finished)
-
-    @Slot(object)
-    def _epoch(self, report):
-        self.win._run_epoch(self, report)
-
-    @Slot(object)
-    def _snapshot(self, network):
-        self.win._run_snapshot(self, network)
-
-    @Slot(float, float)
-    def _tested(self, loss, accuracy):
-        self.final_test = (loss, accuracy)
-
-    @Slot(str)
-    def _failed(self, message):
-        self.error = message
-
-    @Slot(object, bool)
-    def _finished(self, network, stopped):
-        self.win._run_finished(self, network, stopped)
+STATUS_MESSAGE_MS = 5000
 
 
 class FittingScrollArea(QScrollArea):
@@ -149,13 +70,12 @@ class MainWindow(QMainWindow):
 
     modelChanged = Signal(object, object)   # (Network, TaskData or None): the model every view shows
     trainingStarted = Signal(object)        # TrainConfig
-    runFinished = Signal(object, bool)      # (Network or None, stopped), after the window took it in
+    runFinished = Signal(object, bool)      # (Network or None, stopped), after the session took it in
 
     def __init__(self, settings: Settings | None = None, data_dir=None, mnist=None,
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.settings = settings if settings is not None else Settings()
-        self.data_dir = Path(data_dir) if data_dir is not None else app_data_dir()
         self.setWindowTitle("mlpgui: train a neural network on handwritten digits")
 
         data_error = ""
@@ -165,23 +85,16 @@ class MainWindow(QMainWindow):
             except MlpguiError as e:
                 data_error = f"Can't load the MNIST data: {e}"
         self.mnist = mnist
-        self.tasks = TaskSource(mnist) if mnist is not None else None
-
-        self._network: Network | None = None
-        self._model_task: TaskData | None = None
-        self._history: list[EpochReport] = []
-        self._test_accuracy: float | None = None
-        self._model_source = ""
-        self._unsaved = False
-        self._run: _Run | None = None
-        self._pending_open: str | None = None
-        self._closing = False
+        self.tasks = TaskCache(mnist) if mnist is not None else None
+        self.session = TrainingSession(self.tasks, Path(data_dir) if data_dir is not None else app_data_dir(), self)
+        self._shown: tuple[Network | None, TaskData | None] = (None, None)  # what modelChanged last said
         self._offered: Network | None = None
 
         self._build(data_error)
+        self._wire()
         self._restore_settings()
         self._offer_last_model()
-        self._form_changed(self.panel.config())
+        self._show_status()
         if data_error:
             QTimer.singleShot(0, lambda: self._error("No data", data_error))
 
@@ -189,10 +102,6 @@ class MainWindow(QMainWindow):
 
     def _build(self, data_error: str) -> None:
         self.panel = ExperimentPanel(self.tasks, data_error)
-        self.panel.startRequested.connect(self.start_training)
-        self.panel.stopRequested.connect(self.stop_training)
-        self.panel.pauseToggled.connect(self.pause_training)
-        self.panel.configChanged.connect(self._form_changed)
         self.experiment_dock = QDockWidget("Experiment")
         self.experiment_dock.setObjectName("experimentDock")
         self.experiment_dock.setWidget(self.panel)
@@ -220,7 +129,6 @@ class MainWindow(QMainWindow):
         self.draw_dock.setObjectName("drawPadDock")
         self.draw_dock.setWidget(self.draw_pad)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.draw_dock)
-        self.modelChanged.connect(self._feed_draw_pad)
 
         self.evaluation = EvaluationPanel()
         # Scrolls rather than widening the window: it must fit 1280x800 with both docks open.
@@ -229,20 +137,38 @@ class MainWindow(QMainWindow):
         evaluation_page.setFrameShape(QFrame.Shape.NoFrame)
         evaluation_page.setWidget(self.evaluation)
         self.add_view(evaluation_page, "Evaluation")
-        self.modelChanged.connect(self.evaluation.set_model)
-        self.evaluation.sendToDrawPad.connect(self.show_in_draw_pad)
-        self.draw_pad.inputChanged.connect(self.evaluation.show_drawn_input)
 
         self.dataset_status = QLabel()
         self.model_status = QLabel()
         self.statusBar().addWidget(self.model_status, 1)
         self.statusBar().addPermanentWidget(self.dataset_status)
-        self._status_timer = QTimer(self)
-        self._status_timer.setSingleShot(True)
-        self._status_timer.setInterval(STATUS_INTERVAL_MS)
-        self._status_timer.timeout.connect(self._update_progress)
 
         self._build_menus()
+
+    def _wire(self) -> None:
+        """Views -> session -> views: the only place the parts meet."""
+        session, panel = self.session, self.panel
+        panel.startRequested.connect(lambda config: self.start_training(config))
+        panel.stopRequested.connect(session._on_view_stop)
+        panel.pauseToggled.connect(session._on_view_pause)
+        panel.configChanged.connect(self._on_form_changed)
+
+        session.runStarted.connect(self._on_run_started)
+        session.runStarted.connect(self.loss_plot.start_run)
+        session.epochReported.connect(self.loss_plot.add_report)
+        session.testMeasured.connect(self.loss_plot.add_test_point)
+        session.historyLoaded.connect(self.loss_plot.show_history)
+        session.runStateChanged.connect(panel.show_run_state)
+        session.runStateChanged.connect(self._show_status)
+        session.modelChanged.connect(self._on_model_changed)
+        session.runFinished.connect(self.runFinished)
+        session.failed.connect(self._error)
+        session.notice.connect(lambda text: self.statusBar().showMessage(text, STATUS_MESSAGE_MS))
+
+        self.modelChanged.connect(lambda network, _task: self.draw_pad.set_network(network))
+        self.modelChanged.connect(self.evaluation.set_model)
+        self.evaluation.sendToDrawPad.connect(self.show_in_draw_pad)
+        self.draw_pad.inputChanged.connect(self.evaluation.show_drawn_input)
 
     def _build_banner(self) -> QFrame:
         banner = QFrame()
@@ -306,158 +232,67 @@ class MainWindow(QMainWindow):
         self.draw_dock.raise_()
 
     def current_model(self) -> Network | None:
-        return self._network
+        return self.session.model.network
 
     def current_task(self) -> TaskData | None:
-        return self._model_task
+        return self.session.model.task
+
+    def model(self) -> ModelState:
+        """The current model and what is known about it."""
+        return self.session.model
+
+    def run_state(self) -> RunState:
+        return self.session.run_state
 
     def history(self) -> list[EpochReport]:
         """The loss history of the current model."""
-        return list(self._history)
+        return list(self.session.model.history)
 
     def is_training(self) -> bool:
-        return self._run is not None
+        return self.session.is_training()
 
     def last_model_path(self) -> Path:
         """Where the last trained model is kept between sessions."""
-        return self.data_dir / LAST_MODEL_NAME
+        return self.session.last_model_path()
 
     # -- training ------------------------------------------------------------------------------
 
     def start_training(self, config: TrainConfig | None = None) -> bool:
         """Train a fresh network with `config` (default: the form's). False if it can't start."""
-        if self._run is not None or self.tasks is None:
-            return False
         if config is None or config == self.panel.config():
             config, task = self.panel.config(), self.panel.task()
-        else:
-            try:
-                task = self.tasks.get(config)
-            except MlpguiError as e:
-                self._error("Can't start", str(e))
+            if config is None or task is None:
                 return False
-        if config is None or task is None:
-            return False
-        self.banner.hide()
-        self.settings.set_last_config(self.panel.preset_name(), config)
-        run = self._run = _Run(self, config, task)
-        run.before = (self._network, self._model_task, self._model_source, self._history, self._test_accuracy)
-        self.loss_plot.start_run(config)
-        self.panel.set_running(True)
-        self.panel.reset_progress(config.epochs)
-        self.panel.show_status("Preparing the data...")
-        self.trainingStarted.emit(config)
-        run.thread = training.start(run.worker)
-        self._update_status()
-        return True
+            return self.session._on_view_start(config, task)
+        return self.session._on_view_start(config)
 
     def stop_training(self, wait: bool = False) -> None:
         """Ask the run to end after the current epoch (mini-batch); with wait, block until it has."""
-        run = self._run
-        if run is None:
-            return
-        run.worker.stop()
-        self.panel.stop_button.setEnabled(False)
-        self.panel.pause_button.setEnabled(False)
-        self.panel.show_status("Stopping after this epoch...")
-        if wait and run.thread is not None and shiboken6.isValid(run.thread):
-            run.thread.wait()
+        self.session._on_view_stop(wait)
 
     def pause_training(self, paused: bool) -> None:
-        run = self._run
-        if run is None:
-            return
-        run.worker.pause() if paused else run.worker.resume()
-        self.panel.set_paused(paused)
-        self._update_status()
+        self.session._on_view_pause(paused)
 
-    def _run_epoch(self, run: _Run, report: EpochReport) -> None:
-        if run is not self._run:
-            return
-        run.history.append(report)
-        self.loss_plot.add_report(report)
-        if not self._status_timer.isActive():
-            self._status_timer.start()
+    def _on_run_started(self, config: TrainConfig) -> None:
+        self.banner.hide()
+        self.settings.set_last_config(self.panel.preset_name(), config)
+        self.trainingStarted.emit(config)
 
-    def _run_snapshot(self, run: _Run, network: Network) -> None:
-        if run is not self._run or self._closing:
-            return
-        self._history = list(run.history)
-        self._test_accuracy = None
-        self._set_model(network, run.task, "training")
-
-    def _run_finished(self, run: _Run, network: Network | None, stopped: bool) -> None:
-        if run is not self._run:
-            return
-        self._run = None
-        run.deleteLater()
-        self.panel.set_running(False)
-        self._update_progress(run)
-        if network is not None:
-            history = [r for r in run.history if r.epoch <= network.epochs_trained]
-            if run.final_test is not None:
-                self.loss_plot.add_test_point(network.epochs_trained, *run.final_test)
-            tested = [r.test_accuracy for r in history if r.test_accuracy is not None]
-            accuracy = run.final_test[1] if run.final_test is not None else (tested[-1] if tested else None)
-            self._history = history
-            self._test_accuracy = accuracy
-            self._unsaved = True
-            self._set_model(network, run.task, "stopped" if stopped else "trained")
-            self._autosave(network, history)
-        elif self._network is not run.before[0]:
-            # Snapshots were shown, but the run kept no sound epoch (it diverged at once):
-            # the model the user had before the run is current again.
-            network_before, task, source, self._history, self._test_accuracy = run.before
-            self._set_model(network_before, task, source)
-        if not run.history:
-            self.panel.show_status("Stopped before the first epoch ended." if not run.error else "")
-        self._update_status()
-        self.runFinished.emit(network, stopped)
-        if run.error and not self._closing:
-            self._error("Training stopped", run.error[:1].upper() + run.error[1:])
-        if self._pending_open is not None:
-            path, self._pending_open = self._pending_open, None
-            self.open_model(path)
-
-    def _form_changed(self, config: TrainConfig | None) -> None:
-        if config is not None and self._run is None:
+    def _on_form_changed(self, config: TrainConfig | None) -> None:
+        if config is not None and not self.session.is_training():
             self.loss_plot.show_planned_epochs(config.epochs)
-            if self._network is None:
-                self.panel.reset_progress(config.epochs)
-        self._update_status()
+        self._show_status()
 
-    # -- the current model -------------------------------------------------------------------------
-
-    def _set_model(self, network: Network | None, task: TaskData | None, source: str) -> None:
-        self._network, self._model_task, self._model_source = network, task, source
-        self.save_action.setEnabled(network is not None)
-        self._update_status()
-        self.modelChanged.emit(network, task)
-
-    def _feed_draw_pad(self, network, _task) -> None:
-        self.draw_pad.set_network(network)
-
-    def _task_for(self, config: TrainConfig) -> TaskData | None:
-        if self.tasks is None:
-            return None
-        try:
-            return self.tasks.get(config)
-        except ConfigError:
-            return None
-
-    def _take_model(self, network: Network, history: list[EpochReport], source: str) -> None:
-        """Make an opened or restored model current: form, plot, views, status."""
-        form = self.panel.config()
-        if form is None or (form.task, form.digits) != (network.config.task, network.config.digits):
-            self.panel.set_config(network.config)
-        task = self._task_for(network.config)
-        self._history = history
-        self._test_accuracy = None
-        if task is not None:
-            self._test_accuracy = Evaluation.compute(network, task, "test").accuracy
-        self.loss_plot.show_history(network.config, history)
-        self._unsaved = False
-        self._set_model(network, task, source)
+    def _on_model_changed(self, state: ModelState) -> None:
+        self.save_action.setEnabled(state.network is not None)
+        if state.origin in (ModelOrigin.OPENED, ModelOrigin.RESTORED) and state.network is not None:
+            form, c = self.panel.config(), state.network.config
+            if form is None or (form.task, form.digits) != (c.task, c.digits):
+                self.panel.set_config(c)  # the form shows the model's task
+        self._show_status()
+        if state.network is not self._shown[0] or state.task is not self._shown[1]:
+            self._shown = (state.network, state.task)
+            self.modelChanged.emit(state.network, state.task)
 
     # -- files -------------------------------------------------------------------------------------
 
@@ -467,22 +302,14 @@ class MainWindow(QMainWindow):
             path, _ = QFileDialog.getOpenFileName(self, "Open model", self.settings.last_folder(), MODEL_FILTER)
             if not path:
                 return False
-        if self._run is not None:
-            self._pending_open = str(path)
-            self.stop_training()
-            return False
-        try:
-            network, history = model_io.load_model_with_history(path)
-        except MlpguiError as e:
-            self._error("Can't open the model", str(e))
-            return False
-        self.settings.set_last_folder(Path(path).parent)
-        self._take_model(network, reports_from_history(history), f"opened {Path(path).name}")
-        return True
+        opened = self.session.open_model(path)
+        if opened:
+            self.settings.set_last_folder(Path(path).parent)
+        return opened
 
     def save_model(self, path=None) -> bool:
         """Save the current model and its history (asks where when path is None)."""
-        network = self._network
+        network = self.current_model()
         if network is None:
             return False
         if path is None:
@@ -494,33 +321,18 @@ class MainWindow(QMainWindow):
                 return False
             if not path.lower().endswith(".npz"):
                 path += ".npz"
-        try:
-            model_io.save_model(network, path, self._history)
-        except MlpguiError as e:
-            self._error("Can't save the model", str(e))
-            return False
-        self.settings.set_last_folder(Path(path).parent)
-        if self._run is None:
-            self._unsaved = False
-        self.statusBar().showMessage(f"Saved the model to {path}", 5000)
-        return True
+        saved = self.session.save_model(path)
+        if saved:
+            self.settings.set_last_folder(Path(path).parent)
+        return saved
 
     def export_history(self, path=None) -> bool:
-        if not self._history:
-            self._error("Nothing to export", "train or open a model first: there is no loss history yet")
-            return False
-        if path is None:
+        if path is None and self.session.model.history:
             suggested = str(Path(self.settings.last_folder()) / "loss-history.csv")
             path, _ = QFileDialog.getSaveFileName(self, "Export loss history", suggested, "CSV tables (*.csv)")
             if not path:
                 return False
-        try:
-            write_history_csv(path, self._history)
-        except MlpguiError as e:
-            self._error("Can't export the loss history", str(e))
-            return False
-        self.statusBar().showMessage(f"Wrote {path}", 5000)
-        return True
+        return self.session.export_history(path)
 
     def export_plot(self, path=None) -> bool:
         if path is None:
@@ -531,27 +343,16 @@ class MainWindow(QMainWindow):
         if not self.loss_plot.export_png(path):
             self._error("Can't export the plot", f"can't write {path}")
             return False
-        self.statusBar().showMessage(f"Wrote {path}", 5000)
+        self.statusBar().showMessage(f"Wrote {path}", STATUS_MESSAGE_MS)
         return True
 
     # -- the last model, kept between sessions --------------------------------------------------
 
-    def _autosave(self, network: Network, history: list[EpochReport]) -> None:
-        try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            model_io.save_model(network, self.last_model_path(), history)
-        except (MlpguiError, OSError) as e:
-            self.statusBar().showMessage(f"Couldn't keep a copy of the model: {e}", 10000)
-
     def _offer_last_model(self) -> None:
-        path = self.last_model_path()
-        if not path.is_file():
+        network = self.session.kept_model()
+        if network is None:
             return
-        try:
-            network, _history = model_io.load_model_with_history(path)
-        except MlpguiError:
-            return
-        when = time.strftime("%d %b %H:%M", time.localtime(path.stat().st_mtime))
+        when = time.strftime("%d %b %H:%M", time.localtime(self.last_model_path().stat().st_mtime))
         self._offered = network
         self.banner_label.setText(
             f"Your last trained model ({network.config.describe()}, {network.epochs_trained} epochs, "
@@ -565,49 +366,15 @@ class MainWindow(QMainWindow):
     def restore_last_model(self) -> bool:
         """Make the model kept from the last session current."""
         self.banner.hide()
-        if self._run is not None:
-            return False
-        try:
-            network, history = model_io.load_model_with_history(self.last_model_path())
-        except MlpguiError as e:
-            self._error("Can't restore the last model", str(e))
-            return False
-        self._take_model(network, reports_from_history(history), "restored from the last session")
-        return True
+        return self.session.restore_last_model()
 
     # -- status ----------------------------------------------------------------------------------
 
-    def _update_progress(self, run: _Run | None = None) -> None:
-        run = run or self._run
-        if run is None or not run.history:
-            return
-        last = run.history[-1]
-        done = last.epoch - run.history[0].epoch + 1
-        self.panel.show_progress(done, run.config.epochs, last.elapsed)
-        self._update_status()
-
-    def _update_status(self) -> None:
-        run = self._run
-        task = run.task if run is not None else (self.panel.task() or self._model_task)
+    def _show_status(self, *_args) -> None:
+        run, model = self.session.run_state, self.session.model
+        task = self.panel.task() or model.task
         self.dataset_status.setText(task.describe() if task is not None else "no data")
-        if run is not None:
-            n = run.history[-1].epoch if run.history else 0
-            if run.worker.stop_requested:
-                state = f"Stopping: epoch {n} / {run.config.epochs}"
-            elif run.worker.paused:
-                state = f"Paused at epoch {n} / {run.config.epochs}"
-            else:
-                state = f"Training: epoch {n} / {run.config.epochs}"
-        elif self._network is None:
-            state = "Untrained: choose a preset and press Start"
-        else:
-            net = self._network
-            epochs = f"{net.epochs_trained} epoch{'s' if net.epochs_trained != 1 else ''}"
-            accuracy = f", test accuracy {_percent(self._test_accuracy)}" if self._test_accuracy is not None else ""
-            how = {"trained": "Trained", "stopped": "Stopped early", "training": "Trained"}.get(
-                self._model_source, self._model_source[:1].upper() + self._model_source[1:])
-            state = f"{how}: {epochs}{accuracy}" + ("" if not self._unsaved else " (not saved)")
-        self.model_status.setText(state)
+        self.model_status.setText(run.describe() or model.describe())
 
     def model_state(self) -> str:
         """The model part of the status bar."""
@@ -617,8 +384,7 @@ class MainWindow(QMainWindow):
 
     def should_ask_to_save(self) -> bool:
         """True when closing now would leave a trained model unsaved in the user's own files."""
-        trained = self._network is not None and self._network.epochs_trained > 0
-        return trained and (self._unsaved or self._run is not None)
+        return self.session.should_ask_to_save()
 
     def ask_to_save(self) -> str:
         """'save', 'discard' or 'cancel' (a QMessageBox; tests monkeypatch QMessageBox.question)."""
@@ -637,16 +403,9 @@ class MainWindow(QMainWindow):
             if answer == "cancel" or (answer == "save" and not self.save_model()):
                 event.ignore()
                 return
-        self._closing = True
-        run = self._run
-        if run is not None:
-            self.stop_training(wait=True)
-            if run.outcome.network is not None:
-                self._autosave(run.outcome.network, [r for r in run.history
-                                                     if r.epoch <= run.outcome.network.epochs_trained])
+        self.session.shutdown()
         self._save_settings()
         event.accept()
-
     def _save_settings(self) -> None:
         self.settings.set_window(self.saveGeometry(), self.saveState())
         config = self.panel.config()

@@ -12,6 +12,8 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from .qimages import gray_qimage
+
 LABEL_HEIGHT = 16
 GAP = 3
 
@@ -29,8 +31,7 @@ class SampleStrip(QWidget):
 
     def set_images(self, images: np.ndarray, labels: list[str]) -> None:
         self._arrays = [np.ascontiguousarray(im, dtype=np.uint8) for im in images]
-        # QImage borrows the buffer: keep the arrays alive alongside
-        self._images = [QImage(a.data, 28, 28, 28, QImage.Format.Format_Grayscale8) for a in self._arrays]
+        self._images = [gray_qimage(a) for a in self._arrays]
         self._labels = [str(label) for label in labels]
         self.setToolTip(f"The first {len(self._images)} training images of this task and their labels")
         self.updateGeometry()
@@ -67,7 +68,7 @@ class SampleStrip(QWidget):
         total = cols * (cell + GAP) - GAP
         left = max(0, (width - total) // 2)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        for i, (image, label) in enumerate(zip(self._images, self._labels)):
+        for i, (image, label) in enumerate(zip(self._images, self._labels, strict=True)):
             row, col = divmod(i, cols)
             x = left + col * (cell + GAP)
             y = row * (cell + LABEL_HEIGHT + GAP)

@@ -19,7 +19,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.metrics import hidden_activations, top_hidden_units
 from ..core.network import Network
-from .image_browser import gray_image
+from .qimages import scaled_gray_qimage
 
 SIDE = 28
 GAP = 2
@@ -183,7 +183,7 @@ class WeightsView(QtWidgets.QWidget):
         if self._input is None:
             self.input_label.clear()
         else:
-            self.input_label.setPixmap(QtGui.QPixmap.fromImage(gray_image(self._input, 84)))
+            self.input_label.setPixmap(QtGui.QPixmap.fromImage(scaled_gray_qimage(self._input, 84)))
         self._set_input_activations()
 
     def tile_rect(self, unit: int) -> QtCore.QRectF:

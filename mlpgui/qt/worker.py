@@ -17,6 +17,9 @@ Signals, in the order a run emits them:
   finished(Network|None, bool)  always, last: a copy of the final model (None if no
                                 epoch finished) and whether the run ended early
 
+An `AccuracyWorker` measures an opened model's test accuracy the same way,
+so the GUI thread never runs the network over the test set.
+
 `stop()`, `pause()` and `resume()` are plain thread-safe methods (threading
 events), to be called directly from the GUI thread: the worker's own event
 loop is busy training, so queued slot calls would arrive too late.
@@ -39,10 +42,9 @@ from mlpgui.core.errors import MlpguiError, TrainingDiverged
 from mlpgui.core.metrics import Evaluation
 from mlpgui.core.network import Network
 from mlpgui.core.tasks import TaskData
-from mlpgui.core.training import Trainer
+from mlpgui.core.training import Trainer, evaluation_interval
 
 SNAPSHOT_INTERVAL = 0.2  # seconds: at most 5 model copies per second reach the GUI
-EVALUATION_SHARE = 0.05  # test evaluation may cost at most ~5% of training time
 BACKGROUND_NICE = 5      # the training thread's CPU priority: below the GUI thread's 0
 
 class RunOutcome:
@@ -57,21 +59,6 @@ class RunOutcome:
 # Every (thread, worker) this module started, kept so Python frees neither before its thread has ended.
 _started: list[tuple[QThread, QObject]] = []
 _started_lock = threading.Lock()
-
-
-def evaluation_interval(n_train: int, n_test: int) -> int:
-    """Every how many epochs to measure the test set so it costs under ~5% of training.
-
-    Measuring the test set is one forward pass over n_test images; an epoch
-    is a forward pass, a backward pass and an update over n_train images.
-    Measured on this core, one evaluation costs about half an epoch per image
-    (0.5 * n_test / n_train epochs), so evaluating every
-    k = ceil(0.5 * n_test / n_train / 0.05) = ceil(10 * n_test / n_train)
-    epochs keeps it under 5%: k = 10 for both homework presets, 2 for "fast"
-    (60,000 training images). The last epoch is always measured.
-    """
-    ratio = 0.5 * n_test / max(n_train, 1)
-    return max(1, math.ceil(ratio / EVALUATION_SHARE - 1e-9))
 
 
 def running_threads() -> list[QThread]:
@@ -176,16 +163,48 @@ class TrainingWorker(QObject):
             if result is not None and result.epochs_trained == 0:
                 result = None
             self.outcome.network, self.outcome.stopped, self.outcome.done = result, stopped, True
-            # Back to the GUI thread, so Python frees it there (a QObject must die in its own thread).
-            app = QCoreApplication.instance()
-            if app is not None:
-                self.moveToThread(app.thread())
+            return_to_gui_thread(self)
             self.finished.emit(result, stopped)
 
     def _wait_while_paused(self) -> None:
         while not self._resume.wait(0.1):
             if self._stop.is_set():
                 return
+
+
+class AccuracyWorker(QObject):
+    """Measures a model's test accuracy off the GUI thread (a model opened without one in its history).
+
+    finished(Network, float or None): the network it measured, and its accuracy (None if it failed).
+    """
+
+    finished = Signal(object, object)
+
+    def __init__(self, network: Network, task: TaskData):
+        super().__init__()
+        self.network, self.task = network, task
+
+    @Slot()
+    def run(self) -> None:
+        run_in_background()
+        accuracy = None
+        try:
+            accuracy = Evaluation.compute(self.network, self.task, "test").accuracy
+        except MlpguiError:
+            pass
+        except Exception:  # a bug: keep the app alive, leave a trace for the report
+            traceback.print_exc(file=sys.stderr)
+        finally:
+            return_to_gui_thread(self)
+            self.finished.emit(self.network, accuracy)
+
+
+def return_to_gui_thread(worker: QObject) -> None:
+    """Called by a worker as its run ends, on its own thread: Python frees it on the GUI thread,
+    and a QObject must be destroyed in the thread it belongs to."""
+    app = QCoreApplication.instance()
+    if app is not None:
+        worker.moveToThread(app.thread())
 
 
 def run_in_background() -> None:
@@ -206,7 +225,7 @@ def run_in_background() -> None:
         pass
 
 
-def start(worker: TrainingWorker) -> QThread:
+def start(worker: TrainingWorker | AccuracyWorker) -> QThread:
     """Move `worker` to a new QThread and start it; both are freed by Python after the thread ends."""
     thread = QThread()
     thread.setObjectName("mlpgui-training")

@@ -94,7 +94,7 @@ def test_the_network_input_is_the_mnist_style_image(qtbot, pad, network):
     assert np.array_equal(u8, pad.network_input())
     r, c = center_of_mass(u8.astype(float))
     assert abs(r - 14) <= 0.5 and abs(c - 14) <= 0.5
-    rows, cols = np.flatnonzero(u8.any(axis=1)), np.flatnonzero(u8.any(axis=0))
+    rows = np.flatnonzero(u8.any(axis=1))
     assert rows[-1] - rows[0] + 1 == 20  # the 7 is taller than wide
     # what the network saw gives the probabilities shown
     assert np.allclose(network.predict_images(u8[None])[0], pad.probabilities())
@@ -164,6 +164,9 @@ def test_a_binary_network_shows_its_two_digits(qtbot, pad):
     draw_and_wait(qtbot, pad, SEVEN)
     assert pad.guess() == 7
     assert pad.bars.classes() == (1, 7)
+    np.testing.assert_array_equal(pad.bars.heights(), pad.probabilities())  # one bar per digit, its probability
+    pad.set_network(None)
+    assert not pad.bars.heights().any()  # no model: empty bars
 
 
 def test_an_mnist_image_loaded_into_the_pad_is_fed_unchanged(qtbot, pad, network):

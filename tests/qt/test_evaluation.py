@@ -5,11 +5,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 import mlpgui.qt  # noqa: F401  (pyqtgraph options)
-from mlpgui.core.config import TrainConfig
-from mlpgui.core.data import load_mnist
 from mlpgui.core.metrics import Selection
-from mlpgui.core.tasks import build_task
-from mlpgui.core.training import Trainer
 from mlpgui.qt import evaluation_panel
 from mlpgui.qt.evaluation_panel import EvaluationPanel
 from mlpgui.qt.weights_view import SIDE, WeightsView
@@ -25,7 +21,8 @@ def _panel(qtbot, network, task, show=False):
         panel.show()
         qtbot.waitExposed(panel)
     panel.set_model(network, task)
-    panel.evaluation  # a slow refresh on a busy machine may be spaced out; this brings it up to date
+    # A slow refresh on a busy machine may be spaced out; reading the evaluation brings it up to date.
+    assert (panel.evaluation is None) == (network is None)
     return panel
 
 
@@ -41,7 +38,7 @@ def test_confusion_counts_sum_to_the_test_set_and_match_numpy(qtbot, multi):
     assert np.array_equal(ev.confusion, expected)
     assert ev.confusion.sum() == len(task.test_labels)
     matrix = panel.confusion.matrix
-    shown = [[int(matrix._texts[t][g].toPlainText()) for g in range(10)] for t in range(10)]
+    shown = [[int(matrix.shown_text(t, g)) for g in range(10)] for t in range(10)]
     assert np.array_equal(shown, expected)
     assert f"{100 * ev.accuracy:.2f}%" in panel.confusion.accuracy_label.text()
     assert panel.confusion.table.rowCount() == 10
@@ -53,9 +50,9 @@ def test_row_normalisation_shows_each_rows_share(qtbot, multi):
     panel.confusion.normalise.setChecked(True)
     recall = ev.metrics.recall
     for t in range(10):
-        assert panel.confusion.matrix._texts[t][t].toPlainText() == f"{100 * recall[t]:.0f}"
+        assert panel.confusion.matrix.shown_text(t, t) == f"{100 * recall[t]:.0f}"
     panel.confusion.normalise.setChecked(False)
-    assert panel.confusion.matrix._texts[0][0].toPlainText() == str(ev.confusion[0, 0])
+    assert panel.confusion.matrix.shown_text(0, 0) == str(ev.confusion[0, 0])
 
 
 def test_clicking_a_cell_filters_the_browser_to_exactly_that_cell(qtbot, multi):
@@ -188,9 +185,9 @@ def test_binary_extras_only_for_binary_tasks(qtbot, multi, binary):
     panel = _panel(qtbot, *multi, show=True)
     assert not panel.binary.isVisible() and not panel.browser.group.isVisible()
     panel.set_model(*binary)
-    panel.evaluation
+    assert panel.evaluation is not None
     assert panel.binary.isVisible() and panel.browser.group.isVisible()
-    texts = [[panel.confusion.matrix._texts[t][g].toPlainText() for g in range(2)] for t in range(2)]
+    texts = [[panel.confusion.matrix.shown_text(t, g) for g in range(2)] for t in range(2)]
     c = panel.evaluation.counts
     assert texts == [[f"TN\n{c.tn}", f"FP\n{c.fp}"], [f"FN\n{c.fn}", f"TP\n{c.tp}"]]
     ticks = panel.confusion.matrix.plot.getAxis("bottom")._tickLevels[0]
@@ -225,7 +222,7 @@ def test_moving_the_threshold_moves_counts_between_cells_and_updates_the_browser
     assert after.tn == before.tn + np.sum(moved & (labels == 0))
     assert after.fp == before.fp - np.sum(moved & (labels == 0))
     assert panel.browser.count() == after.fn
-    assert panel.confusion.matrix._texts[1][0].toPlainText() == f"FN\n{after.fn}"
+    assert panel.confusion.matrix.shown_text(1, 0) == f"FN\n{after.fn}"
     assert panel.binary.line.value() == pytest.approx(0.9)
     assert np.array_equal(panel.evaluation.proba[:, 1], y_hat)  # recounted, not re-run
 

@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 
 from mlpgui.core.config import PRESETS
-from mlpgui.core.data import load_mnist
-from mlpgui.qt.experiment_panel import ExperimentPanel, TaskSource
+from mlpgui.core.tasks import TaskCache
+from mlpgui.core.training import RunPhase, RunState
+from mlpgui.qt.experiment_panel import ExperimentPanel
 
 
 @pytest.fixture
 def panel(qtbot, mnist):
-    p = ExperimentPanel(TaskSource(mnist))
+    p = ExperimentPanel(TaskCache(mnist))
     qtbot.addWidget(p)
     p.resize(320, 900)
     return p
@@ -38,9 +39,9 @@ def test_editing_any_field_makes_it_custom(panel):
 
 
 def test_digits_are_shown_for_binary_only(panel):
-    assert panel.form.isRowVisible(panel._rows["digits"])
+    assert panel.fields["digits"].isVisibleTo(panel)
     panel.fields["task"].setCurrentIndex(panel.fields["task"].findData("multiclass"))
-    assert not panel.form.isRowVisible(panel._rows["digits"])
+    assert not panel.fields["digits"].isVisibleTo(panel)
     assert panel.config().task == "multiclass"
 
 
@@ -95,22 +96,29 @@ def test_sample_strip_shows_the_first_ten_training_images_of_the_task(panel, mni
     assert "digits 3 vs 8" in panel.dataset_label.text()
 
 
-def test_running_locks_the_form_and_enables_stop_and_pause(panel, qtbot):
+def test_a_running_state_locks_the_form_and_enables_stop_and_pause(panel, qtbot):
     with qtbot.waitSignal(panel.startRequested) as blocker:
         panel.start_button.click()
     assert blocker.args == [PRESETS["homework-binary"]]
-    panel.set_running(True)
+    panel.show_run_state(RunState(RunPhase.PREPARING, 0, 100))
     assert not panel.start_button.isEnabled() and not panel.fields["lr"].isEnabled()
     assert panel.stop_button.isEnabled() and panel.pause_button.isEnabled()
+    assert panel.time_label.text() == "Preparing the data..."
     with qtbot.waitSignal(panel.pauseToggled) as blocker:
         panel.pause_button.click()
     assert blocker.args == [True] and panel.pause_button.text() == "Resume"
-    panel.set_running(False)
+    with qtbot.assertNotEmitted(panel.pauseToggled):  # showing a state is not a request
+        panel.show_run_state(RunState(RunPhase.TRAINING, 3, 100, 1.0))
+    assert not panel.pause_button.isChecked() and panel.pause_button.text() == "Pause"
+    panel.show_run_state(RunState(RunPhase.STOPPING, 3, 100, 1.0))
+    assert not panel.stop_button.isEnabled() and not panel.pause_button.isEnabled()
+    assert panel.time_label.text() == "Stopping after this epoch..."
+    panel.show_run_state(RunState(RunPhase.IDLE, 3, 100, 1.0))
     assert panel.start_button.isEnabled() and panel.fields["lr"].isEnabled()
-    assert panel.pause_button.text() == "Pause"
+    assert not panel.stop_button.isEnabled() and panel.pause_button.text() == "Pause"
 
 
 def test_progress_shows_epoch_elapsed_and_remaining(panel):
-    panel.show_progress(25, 100, 10.0)
+    panel.show_run_state(RunState(RunPhase.TRAINING, 25, 100, 10.0))
     assert panel.progress_bar.text() == "epoch 25 / 100"
     assert panel.time_label.text() == "0:10 elapsed · about 0:30 left"

@@ -77,7 +77,7 @@ def test_log_scale_changes_the_axis_not_the_values(qtbot):
     assert plot.plot_item.ctrl.logYCheck.isChecked()
     assert plot.loss_values() == [r.loss for r in history]
     shown = plot.train_curve.getData()[1]  # what is drawn: log10 of the loss
-    assert all(math.isclose(y, math.log10(r.loss)) for y, r in zip(shown, history))
+    assert all(math.isclose(y, math.log10(r.loss)) for y, r in zip(shown, history, strict=True))
     plot.log_check.setChecked(False)
     assert list(plot.train_curve.getData()[1]) == [r.loss for r in history]
 

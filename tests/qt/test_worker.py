@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlpgui.core.config import PRESETS, TrainConfig
-from mlpgui.core.data import load_mnist
+from mlpgui.core.config import TrainConfig
 from mlpgui.core.errors import TrainingDiverged
 from mlpgui.core.tasks import build_task
 from mlpgui.core.training import Trainer, default_threads
@@ -28,17 +27,6 @@ def run_worker(qtbot, worker, timeout=60_000):
     qtbot.waitUntil(lambda: not training.running_threads(), timeout=10_000)
     assert thread not in training.running_threads()
     return reports, snapshots, failures, blocker.args
-
-
-@pytest.mark.parametrize("name, k", [("homework-binary", 10), ("homework-multiclass", 10), ("fast", 2)])
-def test_evaluation_interval_keeps_test_measurements_rare(mnist, name, k):
-    task = build_task(PRESETS[name], mnist)
-    assert training.evaluation_interval(task.n_train, len(task.test_labels)) == k
-
-
-def test_evaluation_interval_is_at_least_one_and_grows_with_the_test_set():
-    assert training.evaluation_interval(60_000, 100) == 1
-    assert training.evaluation_interval(500, 10_000) == 200
 
 
 def test_worker_reports_every_epoch_the_same_numbers_as_the_engine(qtbot, mnist):
@@ -166,3 +154,26 @@ def test_a_bug_in_training_becomes_a_message_not_a_crash(qtbot, mnist, monkeypat
     assert len(failures) == 1 and "boom" in failures[0]
     assert network is None
     assert "RuntimeError: boom" in capsys.readouterr().err  # a trace for the bug report
+
+
+def test_the_accuracy_worker_measures_a_model_off_the_gui_thread(qtbot, multi):
+    from mlpgui.core.metrics import Evaluation
+
+    network, task = multi
+    worker = training.AccuracyWorker(network, task)
+    with qtbot.waitSignal(worker.finished, timeout=30_000) as blocker:
+        training.start(worker)
+    qtbot.waitUntil(lambda: not training.running_threads(), timeout=10_000)
+    measured, accuracy = blocker.args
+    assert measured is network
+    assert accuracy == Evaluation.compute(network, task, "test").accuracy
+
+
+def test_the_accuracy_worker_reports_none_for_a_model_that_does_not_fit_the_data(qtbot, multi, binary):
+    network, _ = multi
+    _, binary_task = binary
+    worker = training.AccuracyWorker(network, binary_task)
+    with qtbot.waitSignal(worker.finished, timeout=30_000) as blocker:
+        training.start(worker)
+    qtbot.waitUntil(lambda: not training.running_threads(), timeout=10_000)
+    assert blocker.args[1] is None

@@ -1,0 +1,350 @@
+"""The training session: the one owner of the run's state and the model's state.
+
+A run flows one way, through here (ndv's controller idea: `_on_view_*`
+handlers take what the user asked for, `_on_worker_*` handlers take what the
+worker reports, and every change goes out as a signal carrying a named state):
+
+    ExperimentPanel --startRequested(config)--> _on_view_start --> TrainingWorker on its QThread
+                    --pauseToggled / stopRequested--> _on_view_pause / _on_view_stop --> worker.pause/stop
+    TrainingWorker --epochDone--> _on_worker_epoch --> epochReported(EpochReport) --> loss plot
+                   --snapshot---> _on_worker_snapshot --> modelChanged(ModelState) --> draw pad, evaluation
+                   --tested, failed, finished--> _on_worker_finished --> modelChanged, runFinished
+    every change of the run --> runStateChanged(RunState) --> panel (sets its own buttons), status bar
+
+Opening or restoring a model goes the same way: `open_model` / `restore_last_model`
+read the file and emit `historyLoaded` (loss plot) and `modelChanged`; the test
+accuracy comes from the file's history, or from an `AccuracyWorker` off the GUI
+thread, and arrives as one more `modelChanged` ("test accuracy ..." in the status).
+
+The session also keeps the user's work: after every run the model is saved to
+the data folder (`last_model_path`) and offered back at the next start; closing
+mid-run (`shutdown`) stops the run, waits for it and keeps what it learnt. It
+never touches a widget: the window wires its signals to the views.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+
+from mlpgui.core import model_io
+from mlpgui.core.config import TrainConfig
+from mlpgui.core.errors import MlpguiError
+from mlpgui.core.history import last_test_accuracy, reports_from_history, write_history_csv
+from mlpgui.core.network import Network
+from mlpgui.core.tasks import TaskCache, TaskData
+from mlpgui.core.training import EpochReport, ModelOrigin, ModelState, RunPhase, RunState
+
+from . import worker as workers
+from .settings import LAST_MODEL_NAME
+
+PROGRESS_INTERVAL_MS = 100  # epoch progress reaches the views at most 10 times a second
+
+
+@dataclass
+class _Run:
+    """One run: what it trains, its worker and thread, and what it has reported so far."""
+
+    config: TrainConfig
+    task: TaskData
+    worker: workers.TrainingWorker
+    before: ModelState                 # the model the user had when the run started
+    outcome: workers.RunOutcome = field(init=False)
+    thread: QThread | None = None
+    history: list[EpochReport] = field(default_factory=list)
+    final_test: tuple[float, float] | None = None
+    error: str | None = None
+
+    def __post_init__(self):
+        self.outcome = self.worker.outcome  # readable after the thread ended, when the worker is gone
+
+    def kept_history(self, network: Network) -> tuple[EpochReport, ...]:
+        return tuple(r for r in self.history if r.epoch <= network.epochs_trained)
+
+
+class TrainingSession(QObject):
+    """Starts, pauses and stops runs; opens, saves and keeps models; tells the views what changed."""
+
+    runStateChanged = Signal(object)     # RunState
+    modelChanged = Signal(object)        # ModelState
+    runStarted = Signal(object)          # TrainConfig
+    epochReported = Signal(object)       # EpochReport
+    testMeasured = Signal(int, float, float)   # (epoch, test loss, test accuracy) of a run that ended early
+    historyLoaded = Signal(object, object)     # (TrainConfig, list[EpochReport]) of an opened model
+    runFinished = Signal(object, bool)   # (Network or None, stopped), after the model state took it in
+    failed = Signal(str, str)            # (title, message) to show the user
+    notice = Signal(str)                 # a passing status-bar message
+
+    def __init__(self, tasks: TaskCache | None, data_dir: Path, parent: QObject | None = None):
+        super().__init__(parent)
+        self.tasks = tasks
+        self.data_dir = Path(data_dir)
+        self._run: _Run | None = None
+        self._run_state = RunState()
+        self._model = ModelState()
+        self._pending_open: str | None = None
+        self._closing = False
+        self._accuracy_threads: list[QThread] = []
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(PROGRESS_INTERVAL_MS)
+        self._progress_timer.timeout.connect(self._emit_progress)
+
+    # -- reading the state ---------------------------------------------------------------
+
+    @property
+    def run_state(self) -> RunState:
+        return self._run_state
+
+    @property
+    def model(self) -> ModelState:
+        return self._model
+
+    def is_training(self) -> bool:
+        return self._run is not None
+
+    def last_model_path(self) -> Path:
+        """Where the last trained model is kept between sessions."""
+        return self.data_dir / LAST_MODEL_NAME
+
+    def should_ask_to_save(self) -> bool:
+        """True when closing now would leave a trained model unsaved in the user's own files."""
+        return self._model.trained and (not self._model.saved or self._run is not None)
+
+    # -- what the user asks for (the panel's and the window's requests) ----------------------
+
+    def _on_view_start(self, config: TrainConfig, task: TaskData | None = None) -> bool:
+        """Train a fresh network with `config` (on `task`, or the cached task for it). False if it can't start."""
+        if self._run is not None or self.tasks is None:
+            return False
+        if task is None:
+            try:
+                task = self.tasks.get(config)
+            except MlpguiError as e:
+                self.failed.emit("Can't start", str(e))
+                return False
+        run = self._run = _Run(config, task, workers.TrainingWorker(config, task), before=self._model)
+        w = run.worker
+        w.epochDone.connect(self._on_worker_epoch)
+        w.snapshot.connect(self._on_worker_snapshot)
+        w.tested.connect(self._on_worker_tested)
+        w.failed.connect(self._on_worker_failed)
+        w.finished.connect(self._on_worker_finished)
+        self.runStarted.emit(config)
+        self._set_run_state(RunState(RunPhase.PREPARING, 0, config.epochs))
+        run.thread = workers.start(w)
+        return True
+
+    def _on_view_stop(self, wait: bool = False) -> None:
+        """End the run after the current epoch (mini-batch); with wait, block until it has."""
+        run = self._run
+        if run is None:
+            return
+        run.worker.stop()
+        self._set_run_state(dataclasses.replace(self._run_state, phase=RunPhase.STOPPING))
+        if wait and run.thread is not None and shiboken6.isValid(run.thread):
+            run.thread.wait()
+
+    def _on_view_pause(self, paused: bool) -> None:
+        run = self._run
+        if run is None or run.worker.stop_requested:
+            return
+        if paused:
+            run.worker.pause()
+            phase = RunPhase.PAUSED
+        else:
+            run.worker.resume()
+            phase = RunPhase.TRAINING if run.history else RunPhase.PREPARING
+        self._set_run_state(dataclasses.replace(self._run_state, phase=phase))
+
+    # -- what the worker reports (queued onto the GUI thread) ----------------------------------
+
+    def _on_worker_epoch(self, report: EpochReport) -> None:
+        run = self._run
+        if run is None:
+            return
+        run.history.append(report)
+        self.epochReported.emit(report)
+        if not self._progress_timer.isActive():
+            self._progress_timer.start()
+
+    def _on_worker_snapshot(self, network: Network) -> None:
+        run = self._run
+        if run is None or self._closing:
+            return
+        self._set_model(ModelState(network, run.task, tuple(run.history), None, ModelOrigin.TRAINING, saved=False))
+
+    def _on_worker_tested(self, loss: float, accuracy: float) -> None:
+        if self._run is not None:
+            self._run.final_test = (loss, accuracy)
+
+    def _on_worker_failed(self, message: str) -> None:
+        if self._run is not None:
+            self._run.error = message
+
+    def _on_worker_finished(self, network: Network | None, stopped: bool) -> None:
+        run = self._run
+        if run is None:
+            return
+        self._run = None
+        self._progress_timer.stop()
+        last = run.history[-1] if run.history else None
+        note = "" if run.history or run.error else "Stopped before the first epoch ended."
+        self._set_run_state(RunState(RunPhase.IDLE, last.epoch if last else 0, run.config.epochs,
+                                     last.elapsed if last else 0.0, note))
+        if network is not None:
+            history = run.kept_history(network)
+            if run.final_test is not None:
+                self.testMeasured.emit(network.epochs_trained, *run.final_test)
+                accuracy = run.final_test[1]
+            else:
+                tested = [r.test_accuracy for r in history if r.test_accuracy is not None]
+                accuracy = tested[-1] if tested else None
+            origin = ModelOrigin.STOPPED if stopped else ModelOrigin.TRAINED
+            self._set_model(ModelState(network, run.task, history, accuracy, origin, saved=False))
+            self._autosave(network, history)
+        elif self._model.network is not run.before.network:
+            # Snapshots were shown, but the run kept no sound epoch (it diverged at once):
+            # the model the user had before the run is current again.
+            self._set_model(run.before)
+        self.runFinished.emit(network, stopped)
+        if run.error and not self._closing:
+            self.failed.emit("Training stopped", run.error[:1].upper() + run.error[1:])
+        if self._pending_open is not None:
+            path, self._pending_open = self._pending_open, None
+            self.open_model(path)
+
+    def _emit_progress(self) -> None:
+        run = self._run
+        if run is None or not run.history:
+            return
+        last = run.history[-1]
+        phase = self._run_state.phase if self._run_state.phase is not RunPhase.PREPARING else RunPhase.TRAINING
+        self._set_run_state(RunState(phase, last.epoch, run.config.epochs, last.elapsed))
+
+    def _on_worker_accuracy(self, network: Network, accuracy: float | None) -> None:
+        self._accuracy_threads = [t for t in self._accuracy_threads if shiboken6.isValid(t) and t.isRunning()]
+        if accuracy is not None and self._model.network is network:
+            self._set_model(dataclasses.replace(self._model, test_accuracy=accuracy))
+
+    # -- the model ------------------------------------------------------------------------------
+
+    def _set_run_state(self, state: RunState) -> None:
+        self._run_state = state
+        self.runStateChanged.emit(state)
+
+    def _set_model(self, state: ModelState) -> None:
+        self._model = state
+        self.modelChanged.emit(state)
+
+    def _task_for(self, network: Network) -> TaskData | None:
+        if self.tasks is None:
+            return None
+        try:
+            return self.tasks.get(network.config)
+        except MlpguiError:
+            return None
+
+    def _take_model(self, network: Network, history: list[EpochReport], origin: ModelOrigin, path) -> None:
+        """Make an opened or restored model current; its test accuracy is the file's, or measured off-thread."""
+        task = self._task_for(network)
+        accuracy = last_test_accuracy(history, network.epochs_trained)
+        self.historyLoaded.emit(network.config, history)
+        self._set_model(ModelState(network, task, tuple(history), accuracy, origin, str(path), saved=True))
+        if accuracy is None and task is not None:
+            measure = workers.AccuracyWorker(network, task)
+            measure.finished.connect(self._on_worker_accuracy)
+            self._accuracy_threads.append(workers.start(measure))
+
+    def open_model(self, path) -> bool:
+        """Open a model file. During a run: stop it, then open (returns False now, opens when it has ended)."""
+        if self._run is not None:
+            self._pending_open = str(path)
+            self._on_view_stop()
+            return False
+        try:
+            network, history = model_io.load_model_with_history(path)
+        except MlpguiError as e:
+            self.failed.emit("Can't open the model", str(e))
+            return False
+        self._take_model(network, reports_from_history(history), ModelOrigin.OPENED, path)
+        return True
+
+    def save_model(self, path) -> bool:
+        """Save the current model and its history to `path`."""
+        network = self._model.network
+        if network is None:
+            return False
+        try:
+            model_io.save_model(network, path, list(self._model.history))
+        except MlpguiError as e:
+            self.failed.emit("Can't save the model", str(e))
+            return False
+        if self._run is None:
+            self._set_model(dataclasses.replace(self._model, path=str(path), saved=True))
+        self.notice.emit(f"Saved the model to {path}")
+        return True
+
+    def export_history(self, path) -> bool:
+        if not self._model.history:
+            self.failed.emit("Nothing to export", "train or open a model first: there is no loss history yet")
+            return False
+        try:
+            write_history_csv(path, list(self._model.history))
+        except MlpguiError as e:
+            self.failed.emit("Can't export the loss history", str(e))
+            return False
+        self.notice.emit(f"Wrote {path}")
+        return True
+
+    # -- the last model, kept between sessions --------------------------------------------------
+
+    def _autosave(self, network: Network, history) -> None:
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            model_io.save_model(network, self.last_model_path(), list(history))
+        except (MlpguiError, OSError) as e:
+            self.notice.emit(f"Couldn't keep a copy of the model: {e}")
+
+    def kept_model(self) -> Network | None:
+        """The model kept from the last session, if there is a readable one."""
+        path = self.last_model_path()
+        if not path.is_file():
+            return None
+        try:
+            return model_io.load_model(path)
+        except MlpguiError:
+            return None
+
+    def restore_last_model(self) -> bool:
+        """Make the model kept from the last session current (not during a run)."""
+        if self._run is not None:
+            return False
+        path = self.last_model_path()
+        try:
+            network, history = model_io.load_model_with_history(path)
+        except MlpguiError as e:
+            self.failed.emit("Can't restore the last model", str(e))
+            return False
+        self._take_model(network, reports_from_history(history), ModelOrigin.RESTORED, path)
+        return True
+
+    # -- closing ------------------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """The window is closing: stop the run and wait for it, keep what it learnt, wait for measurements."""
+        self._closing = True
+        run = self._run
+        if run is not None:
+            self._on_view_stop(wait=True)
+            outcome = run.outcome.network
+            if outcome is not None:
+                self._autosave(outcome, run.kept_history(outcome))
+        for thread in self._accuracy_threads:
+            if shiboken6.isValid(thread):
+                thread.wait()
+        self._accuracy_threads = []
