@@ -72,9 +72,15 @@ def target_is_x86_64() -> bool:
 
 HEADERS = sorted(str(p) for p in Path("ext").iterdir() if p.suffix in (".pxd", ".h", ".pyx"))
 extensions = [
-    Extension(f"mlpgui.{kernel}_{variant}", [variant_stub(kernel, variant)], include_dirs=[numpy.get_include(), "ext"],
-              depends=HEADERS, define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")])
-    for kernel in KERNELS for variant in VARIANTS
+    Extension(
+        f"mlpgui.{kernel}_{variant}",
+        [variant_stub(kernel, variant)],
+        include_dirs=[numpy.get_include(), "ext"],
+        depends=HEADERS,
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    )
+    for kernel in KERNELS
+    for variant in VARIANTS
 ] + [Extension("mlpgui._cpu", ["ext/_cpu.pyx"])]
 
 
@@ -98,8 +104,12 @@ class BuildKernels(build_ext):
         if self.compiler.compiler_type == "msvc":
             return ["/openmp"], []
         if sys.platform == "darwin":  # Apple's clang needs Homebrew's (or MacPorts') libomp
-            for prefix in (os.environ.get("LIBOMP_PREFIX"), "/opt/homebrew/opt/libomp", "/usr/local/opt/libomp",
-                           "/opt/local"):
+            for prefix in (
+                os.environ.get("LIBOMP_PREFIX"),
+                "/opt/homebrew/opt/libomp",
+                "/usr/local/opt/libomp",
+                "/opt/local",
+            ):
                 if prefix and Path(prefix, "include", "omp.h").exists():
                     flags = ["-Xpreprocessor", "-fopenmp", f"-I{prefix}/include"]
                     if self.probe(flags, code):
@@ -134,13 +144,16 @@ class BuildKernels(build_ext):
         openmp = None if NO_OPENMP else self.openmp_flags()
         if openmp is None:
             why = "MLPGUI_NO_OPENMP=1" if NO_OPENMP else "this compiler has no OpenMP (on macOS: brew install libomp)"
-            print(f"mlpgui: building without OpenMP ({why}): the sparse kernels will run on one thread",
-                  file=sys.stderr)
+            print(
+                f"mlpgui: building without OpenMP ({why}): the sparse kernels will run on one thread", file=sys.stderr
+            )
         flags = self.variant_flags(target_is_x86_64())
         for variant in VARIANTS:
             if flags[variant] is None:
-                print(f"mlpgui: not building the {variant} kernels (compiler or target lacks their flags)",
-                      file=sys.stderr)
+                print(
+                    f"mlpgui: not building the {variant} kernels (compiler or target lacks their flags)",
+                    file=sys.stderr,
+                )
         kept = []
         for ext in self.extensions:
             kernel, _, variant = ext.name.removeprefix("mlpgui.").rpartition("_")

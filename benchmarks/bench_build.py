@@ -55,8 +55,9 @@ def build_native(folder: str, log) -> str:
     """Build a MLPGUI_NATIVE=1 wheel of this source tree into folder and unpack its kernels; returns where."""
     env = dict(os.environ, MLPGUI_NATIVE="1")
     log("building a native wheel (a minute or two)")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", folder, ROOT],
-                   env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", folder, ROOT], env=env, check=True
+    )
     (wheel,) = glob.glob(os.path.join(folder, "mlpgui-*.whl"))
     with zipfile.ZipFile(wheel) as z:
         for name in z.namelist():
@@ -114,11 +115,13 @@ def time_case(config, layout, task, builds: dict, rounds: int) -> dict:
     default, native = builds
     ratios = [a / b for a, b in zip(times[default], times[native])]
     q1, q2, q3 = statistics.quantiles(ratios, n=4)
-    return {"ms_median": {k: statistics.median(v) * 1e3 for k, v in times.items()},
-            "ratio_median_of_medians": statistics.median(times[default]) / statistics.median(times[native]),
-            "ratio_quartiles": [q1, q2, q3],
-            "same_losses": losses[default] == losses[native],
-            "max_loss_difference": float(np.max(np.abs(np.subtract(losses[default], losses[native]))))}
+    return {
+        "ms_median": {k: statistics.median(v) * 1e3 for k, v in times.items()},
+        "ratio_median_of_medians": statistics.median(times[default]) / statistics.median(times[native]),
+        "ratio_quartiles": [q1, q2, q3],
+        "same_losses": losses[default] == losses[native],
+        "max_loss_difference": float(np.max(np.abs(np.subtract(losses[default], losses[native])))),
+    }
 
 
 def main(argv=None) -> int:
@@ -126,8 +129,11 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=25, help="timed epochs of each build per case (default 25)")
     parser.add_argument("--native-dir", help="a folder with a native build's mlpgui/_*_native.* (skips building)")
     parser.add_argument("--keep-native", action="store_true", help="keep the native build's folder, and say where")
-    parser.add_argument("--cases", metavar="WORDS", help=f"only cases whose names contain one of these "
-                        f"comma-separated words (cases: {'; '.join(CASES)})")
+    parser.add_argument(
+        "--cases",
+        metavar="WORDS",
+        help=f"only cases whose names contain one of these comma-separated words (cases: {'; '.join(CASES)})",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write every number to FILE")
     args = parser.parse_args(argv)
     if args.rounds < 3:
@@ -155,8 +161,10 @@ def main(argv=None) -> int:
         log(f"timing {case}")
         report["cases"][case] = time_case(config, layout, build_task(config, mnist), builds, args.rounds)
 
-    print(f"Default build (variant {_kernels.VARIANT}) against a native build (-march=native), "
-          f"{report['threads']} threads, 10,000 MNIST images; {args.rounds} epochs each, interleaved")
+    print(
+        f"Default build (variant {_kernels.VARIANT}) against a native build (-march=native), "
+        f"{report['threads']} threads, 10,000 MNIST images; {args.rounds} epochs each, interleaved"
+    )
     head = f"{'case':<24}{'default ms':>11}{'native ms':>11}{'ratio':>8}  {'round by round: quartiles':<27}{'':>6}"
     print(head)
     print("-" * len(head))
@@ -166,12 +174,16 @@ def main(argv=None) -> int:
         q1, q2, q3 = row["ratio_quartiles"]
         worst = max(worst, q2)
         status = "PASS" if q2 <= TARGET else "FAIL"
-        print(f"{case:<24}{ms[0]:>11.1f}{ms[1]:>11.1f}{row['ratio_median_of_medians']:>8.3f}  "
-              f"{q1:.3f} / {q2:.3f} / {q3:.3f}{'':>5}{status}")
+        print(
+            f"{case:<24}{ms[0]:>11.1f}{ms[1]:>11.1f}{row['ratio_median_of_medians']:>8.3f}  "
+            f"{q1:.3f} / {q2:.3f} / {q3:.3f}{'':>5}{status}"
+        )
         if not row["same_losses"]:
             print(f"  (losses differ between the builds by up to {row['max_loss_difference']:.2g})")
-    print(f"target: the default build within {100 * (TARGET - 1):.0f}% of native (median round-by-round ratio "
-          f"<= {TARGET}); worst median ratio {worst:.3f}")
+    print(
+        f"target: the default build within {100 * (TARGET - 1):.0f}% of native (median round-by-round ratio "
+        f"<= {TARGET}); worst median ratio {worst:.3f}"
+    )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=2)

@@ -74,7 +74,7 @@ LABELS = {
     "numpy-f32": "tidy NumPy f32",
     "torch": "PyTorch CPU f32",
 }
-PAUSE = 0.3          # seconds of quiet before each timed block: idle BLAS and OpenMP threads spin for a while
+PAUSE = 0.3  # seconds of quiet before each timed block: idle BLAS and OpenMP threads spin for a while
 HIDDEN, CLASSES, INPUTS = 256, 10, 784
 
 
@@ -102,6 +102,7 @@ def auto_layout(task) -> str:
 
 
 # --- the epoch runners ----------------------------------------------------------
+
 
 class Ours:
     def __init__(self, config: TrainConfig, task, dtype: str, layout: str):
@@ -164,11 +165,17 @@ def time_epochs(names, n_label, task, config, warmup: int, repeats: int, log) ->
         }
     for row in out.values():
         row["x_torch_time"] = row["ms_median"] / out["torch"]["ms_median"] if "torch" in out else None
-        row["speedup_vs_homework"] = (out["homework"]["ms_median"] / row["ms_median"]
-                                      if "homework" in out else None)
-    return {"n": task.n_train, "label": n_label, "flops_per_epoch": flops, "auto_layout": auto_layout(task),
-            "density": float(np.count_nonzero(task.train_images) / task.train_images.size),
-            "warmup": warmup, "repeats": repeats, "results": out}
+        row["speedup_vs_homework"] = out["homework"]["ms_median"] / row["ms_median"] if "homework" in out else None
+    return {
+        "n": task.n_train,
+        "label": n_label,
+        "flops_per_epoch": flops,
+        "auto_layout": auto_layout(task),
+        "density": float(np.count_nonzero(task.train_images) / task.train_images.size),
+        "warmup": warmup,
+        "repeats": repeats,
+        "results": out,
+    }
 
 
 # --- peak memory -------------------------------------------------------------------
@@ -211,8 +218,9 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, status)
 def peak_rss_mb(cmd: list[str]) -> tuple[float, float, int]:
     """(peak RSS in MB, wall seconds, exit status) of one child process, via RUSAGE_CHILDREN."""
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", LAUNCHER, *cmd], capture_output=True, text=True,
-                          cwd=os.path.dirname(HERE))
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *cmd], capture_output=True, text=True, cwd=os.path.dirname(HERE)
+    )
     wall = time.perf_counter() - t0
     try:
         kb, status = (int(v) for v in done.stdout.split()[-2:])
@@ -232,11 +240,33 @@ def measure_rss(names, per_class: int, epochs: int, log) -> dict:
     for dtype in ("float32", "float64"):
         key = f"mlpgui train {dtype}"
         if any(n.startswith("ours-" + dtype.replace("float", "f")) for n in names):
-            jobs[key] = [py, "-m", "mlpgui", "train", "--preset", "homework-multiclass", "--per-class", n_arg,
-                         "--dtype", dtype, "--epochs", str(epochs)]
+            jobs[key] = [
+                py,
+                "-m",
+                "mlpgui",
+                "train",
+                "--preset",
+                "homework-multiclass",
+                "--per-class",
+                n_arg,
+                "--dtype",
+                dtype,
+                "--epochs",
+                str(epochs),
+            ]
     if any(n in OURS for n in names):
-        jobs["mlpgui train --preset fast"] = [py, "-m", "mlpgui", "train", "--preset", "fast",
-                                              "--per-class", n_arg, "--epochs", "1"]
+        jobs["mlpgui train --preset fast"] = [
+            py,
+            "-m",
+            "mlpgui",
+            "train",
+            "--preset",
+            "fast",
+            "--per-class",
+            n_arg,
+            "--epochs",
+            "1",
+        ]
     for name in ("homework", "numpy-f32", "torch"):
         if name in names:
             script = RSS_SCRIPT.format(here=HERE, per_class=per_class, name=name, epochs=epochs)
@@ -244,13 +274,18 @@ def measure_rss(names, per_class: int, epochs: int, log) -> dict:
     out = {}
     for key, cmd in jobs.items():
         mb, wall, status = peak_rss_mb(cmd)
-        out[key] = {"peak_rss_mb": mb, "seconds": wall, "exit": status,
-                    "command": " ".join(cmd[1:]) if cmd[1] != "-c" else "inline script (RSS_SCRIPT)"}
+        out[key] = {
+            "peak_rss_mb": mb,
+            "seconds": wall,
+            "exit": status,
+            "command": " ".join(cmd[1:]) if cmd[1] != "-c" else "inline script (RSS_SCRIPT)",
+        }
         log(f"  {key}: {mb:.0f} MB in {wall:.1f} s")
     return out
 
 
 # --- the fast preset and the draw pad --------------------------------------------------
+
 
 def fast_recipe(names, mnist, log, quick: bool = False) -> dict:
     """Training seconds and final test accuracy of the `fast` preset, ours and PyTorch's.
@@ -267,16 +302,25 @@ def fast_recipe(names, mnist, log, quick: bool = False) -> dict:
         time.sleep(PAUSE)
         trainer = training.Trainer(config, task)
         trainer.train()
-        out["ours"] = {"seconds": trainer.elapsed, "test_accuracy": Evaluation.compute(trainer.network, trainer.task, "test").accuracy,
-                       "layout": trainer.layout}
+        accuracy = Evaluation.compute(trainer.network, trainer.task).accuracy
+        out["ours"] = {"seconds": trainer.elapsed, "test_accuracy": accuracy, "layout": trainer.layout}
         network = trainer.network
         log(f"  mlpgui: {trainer.elapsed:.2f} s, test accuracy {out['ours']['test_accuracy']:.4f}")
     if "torch" in names and torch is not None:
         time.sleep(PAUSE)
         start = Network.initial(config)
-        seconds, acc = train_minibatch(task.train_images, task.train_labels, task.test_images, task.test_labels,
-                                       *start.params(), lr=config.lr, batch_size=config.batch_size,
-                                       epochs=config.epochs, seed=config.seed, scale=config.scale)
+        seconds, acc = train_minibatch(
+            task.train_images,
+            task.train_labels,
+            task.test_images,
+            task.test_labels,
+            *start.params(),
+            lr=config.lr,
+            batch_size=config.batch_size,
+            epochs=config.epochs,
+            seed=config.seed,
+            scale=config.scale,
+        )
         out["torch"] = {"seconds": seconds, "test_accuracy": acc}
         log(f"  PyTorch: {seconds:.2f} s, test accuracy {acc:.4f}")
     if "ours" in out and "torch" in out:
@@ -315,11 +359,17 @@ def draw_pad_latency(network, repeats: int = 100) -> dict | None:
         times.append(time.perf_counter() - t0)
     probabilities = result[0] if result is not None else None
     predicted = network.classes[int(np.argmax(probabilities))] if probabilities is not None else None
-    return {"ms_median": statistics.median(times) * 1e3, "ms_max": max(times) * 1e3, "repeats": repeats,
-            "ink_shape": list(ink.shape), "predicted_digit_for_sample_7": predicted}
+    return {
+        "ms_median": statistics.median(times) * 1e3,
+        "ms_max": max(times) * 1e3,
+        "repeats": repeats,
+        "ink_shape": list(ink.shape),
+        "predicted_digit_for_sample_7": predicted,
+    }
 
 
 # --- the machine ----------------------------------------------------------------------------
+
 
 def blas_libraries() -> list[str]:
     """Shared libraries mapped into this process that do BLAS or threading."""
@@ -339,10 +389,17 @@ def blas_libraries() -> list[str]:
 def machine_info() -> dict:
     import scipy
 
-    info = {"python": platform.python_version(), "platform": platform.platform(),
-            "cpus_usable": len(os.sched_getaffinity(0)), "mlpgui": getattr(mlpgui, "__version__", "?"),
-            "numpy": np.__version__, "scipy": scipy.__version__, "torch": torch.__version__ if torch else None,
-            "mlpgui_threads": training.default_threads(), "mlpgui_kernels": _kernels.VARIANT}
+    info = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "mlpgui": getattr(mlpgui, "__version__", "?"),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "torch": torch.__version__ if torch else None,
+        "mlpgui_threads": training.default_threads(),
+        "mlpgui_kernels": _kernels.VARIANT,
+    }
     try:
         with open("/proc/cpuinfo") as f:
             text = f.read()
@@ -371,8 +428,9 @@ def machine_info() -> dict:
     try:
         from threadpoolctl import threadpool_info
 
-        info["threadpools"] = [f"{p.get('internal_api')} {p.get('version')} x{p.get('num_threads')}"
-                               for p in threadpool_info()]
+        info["threadpools"] = [
+            f"{p.get('internal_api')} {p.get('version')} x{p.get('num_threads')}" for p in threadpool_info()
+        ]
     except ImportError:
         pass
     info["blas_libraries_loaded"] = blas_libraries()
@@ -381,22 +439,29 @@ def machine_info() -> dict:
 
 # --- report ------------------------------------------------------------------------------------
 
+
 def fmt_ratio(x, suffix="x"):
     return "-" if x is None else f"{x:.2f}{suffix}"
 
 
 def print_epoch_table(block: dict) -> None:
     n = block["n"]
-    print(f"\nN = {n:,} images (density {block['density']:.3f}, 'auto' picks {block['auto_layout']}); "
-          f"median of {block['repeats']} epochs after {block['warmup']} warm-up")
-    head = f"{'implementation':<26}{'ms/epoch':>10}{'min ms':>9}{'GFLOP/s':>9}{'x PyTorch':>11}" \
-           f"{'homework/x':>12}{'loss@last':>11}"
+    print(
+        f"\nN = {n:,} images (density {block['density']:.3f}, 'auto' picks {block['auto_layout']}); "
+        f"median of {block['repeats']} epochs after {block['warmup']} warm-up"
+    )
+    head = (
+        f"{'implementation':<26}{'ms/epoch':>10}{'min ms':>9}{'GFLOP/s':>9}{'x PyTorch':>11}"
+        f"{'homework/x':>12}{'loss@last':>11}"
+    )
     print(head)
     print("-" * len(head))
     for name, row in block["results"].items():
-        print(f"{LABELS[name]:<26}{row['ms_median']:>10.1f}{row['ms_min']:>9.1f}{row['gflops']:>9.1f}"
-              f"{fmt_ratio(row['x_torch_time']):>11}{fmt_ratio(row['speedup_vs_homework']):>12}"
-              f"{row['loss_last']:>11.5f}")
+        print(
+            f"{LABELS[name]:<26}{row['ms_median']:>10.1f}{row['ms_min']:>9.1f}{row['gflops']:>9.1f}"
+            f"{fmt_ratio(row['x_torch_time']):>11}{fmt_ratio(row['speedup_vs_homework']):>12}"
+            f"{row['loss_last']:>11.5f}"
+        )
 
 
 def round_ratios(res: dict, slow: str, fast: str) -> str:
@@ -418,8 +483,14 @@ def check_targets(report: dict, quick: bool) -> list[dict]:
     checks = []
 
     def add(target, value, ok, note=""):
-        checks.append({"target": target, "measured": value,
-                       "status": "n/a" if ok is None else ("PASS" if ok else "FAIL"), "note": note})
+        checks.append(
+            {
+                "target": target,
+                "measured": value,
+                "status": "n/a" if ok is None else ("PASS" if ok else "FAIL"),
+                "note": note,
+            }
+        )
 
     for block in report["epochs"]:
         res, n = block["results"], block["n"]
@@ -432,13 +503,28 @@ def check_targets(report: dict, quick: bool) -> list[dict]:
             add(f"f32 epoch N={n:,} <= 0.6x PyTorch", "not measured", None)
         if ours32 in res and "homework" in res:
             s = res[ours32]["speedup_vs_homework"]
-            add(f"f32 epoch N={n:,} >= 8x faster than homework", f"{s:.2f}x", s >= 8,
-                round_ratios(res, "homework", ours32))
+            add(
+                f"f32 epoch N={n:,} >= 8x faster than homework",
+                f"{s:.2f}x",
+                s >= 8,
+                round_ratios(res, "homework", ours32),
+            )
         if ours64 in res and "homework" in res:
             s = res[ours64]["speedup_vs_homework"]
-            add(f"f64 epoch N={n:,} >= 3x faster than homework", f"{s:.2f}x", s >= 3,
-                "; ".join(filter(None, [round_ratios(res, "homework", ours64),
-                                        "homework-binary table exactness: checked by the engine's tests, not here"])))
+            add(
+                f"f64 epoch N={n:,} >= 3x faster than homework",
+                f"{s:.2f}x",
+                s >= 3,
+                "; ".join(
+                    filter(
+                        None,
+                        [
+                            round_ratios(res, "homework", ours64),
+                            "homework-binary table exactness: checked by the engine's tests, not here",
+                        ],
+                    )
+                ),
+            )
     fast = report.get("fast") or {}
     full = not quick
     why = "" if full else "quick run: 1 epoch on 10,000 images"
@@ -453,9 +539,12 @@ def check_targets(report: dict, quick: bool) -> list[dict]:
     ours_rss = {k: v["peak_rss_mb"] for k, v in rss.items() if k.startswith("mlpgui train")}
     if ours_rss:
         worst = max(ours_rss, key=ours_rss.get)
-        add("peak RSS of mlpgui train on 60,000 images <= 300 MB",
-            f"{ours_rss[worst]:.0f} MB (worst: {worst})", ours_rss[worst] <= 300 if not quick else None,
-            "" if not quick else "quick run: 10,000 images")
+        add(
+            "peak RSS of mlpgui train on 60,000 images <= 300 MB",
+            f"{ours_rss[worst]:.0f} MB (worst: {worst})",
+            ours_rss[worst] <= 300 if not quick else None,
+            "" if not quick else "quick run: 10,000 images",
+        )
     draw = report.get("draw_pad")
     if draw:
         add("draw-pad inference < 2 ms", f"{draw['ms_median']:.2f} ms", draw["ms_median"] < 2)
@@ -485,17 +574,21 @@ def main(argv=None) -> int:
     repeats = args.repeats or (3 if args.quick else 7)
     if repeats < 1 or args.warmup < 0:
         parser.error("--repeats must be >= 1 and --warmup >= 0")
-    sizes = [1000] if args.quick else [1000, 0]      # per class: N = 10,000 and all 60,000
+    sizes = [1000] if args.quick else [1000, 0]  # per class: N = 10,000 and all 60,000
 
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
 
     t_start = time.perf_counter()
     mnist = load_mnist()
-    report = {"machine": machine_info(), "quick": args.quick, "implementations": names,
-              "flops_counted": "2 x multiply-adds of X W1, X^T delta1 (784*256 per sample each) and "
-                               "A1 W2, A1^T delta2, delta2 W2^T (256*10 per sample each); elementwise not counted",
-              "epochs": []}
+    report = {
+        "machine": machine_info(),
+        "quick": args.quick,
+        "implementations": names,
+        "flops_counted": "2 x multiply-adds of X W1, X^T delta1 (784*256 per sample each) and "
+        "A1 W2, A1^T delta2, delta2 W2^T (256*10 per sample each); elementwise not counted",
+        "epochs": [],
+    }
     for per_class in sizes:
         config = epoch_config(per_class)
         task = build_task(config, mnist)
@@ -524,43 +617,66 @@ def main(argv=None) -> int:
     # -- print -----------------------------------------------------------------------------
     m = report["machine"]
     print(f"mlpgui {m['mlpgui']} epoch benchmark: 784-256-10 sigmoid/softmax, full batch, lr 0.1, raw pixels")
-    print(f"machine: {m.get('cpu', '?')}, {m['cpus_usable']} usable cores, SIMD {'/'.join(m.get('simd', []))}; "
-          f"{m['platform']}")
-    print(f"Python {m['python']}, NumPy {m['numpy']} ({m['numpy_blas']}), SciPy {m['scipy']} "
-          f"({m['scipy_blas']}), "
-          + (f"PyTorch {m['torch']} (BLAS {m['torch_blas']}, {m['torch_threads']} threads)" if torch else
-             "PyTorch not installed")
-          + f"; mlpgui threads {m['mlpgui_threads']}, kernels built for {m['mlpgui_kernels']}")
+    print(
+        f"machine: {m.get('cpu', '?')}, {m['cpus_usable']} usable cores, SIMD {'/'.join(m.get('simd', []))}; "
+        f"{m['platform']}"
+    )
+    print(
+        f"Python {m['python']}, NumPy {m['numpy']} ({m['numpy_blas']}), SciPy {m['scipy']} "
+        f"({m['scipy_blas']}), "
+        + (
+            f"PyTorch {m['torch']} (BLAS {m['torch_blas']}, {m['torch_threads']} threads)"
+            if torch
+            else "PyTorch not installed"
+        )
+        + f"; mlpgui threads {m['mlpgui_threads']}, kernels built for {m['mlpgui_kernels']}"
+    )
     if m.get("threadpools"):
         print("thread pools: " + "; ".join(m["threadpools"]))
     print("BLAS/OpenMP libraries loaded: " + ", ".join(os.path.basename(p) for p in m["blas_libraries_loaded"]))
-    print(f"GFLOP/s are dense-equivalent: {report['flops_counted']}; "
-          f"{dense_flops(60000) / 1e9:.1f} GFLOP per epoch at N=60,000 (the sparse path does less work).")
-    print("'x PyTorch' = ms/epoch divided by PyTorch's (lower is better); "
-          "'homework/x' = homework's ms/epoch divided by this one's (speed-up).")
+    print(
+        f"GFLOP/s are dense-equivalent: {report['flops_counted']}; "
+        f"{dense_flops(60000) / 1e9:.1f} GFLOP per epoch at N=60,000 (the sparse path does less work)."
+    )
+    print(
+        "'x PyTorch' = ms/epoch divided by PyTorch's (lower is better); "
+        "'homework/x' = homework's ms/epoch divided by this one's (speed-up)."
+    )
     for block in report["epochs"]:
         print_epoch_table(block)
 
     fast = report.get("fast")
     if fast:
-        print(f"\nTime to accuracy, preset 'fast' ({fast['config']}, {fast['epochs']} epochs, "
-              f"{fast['n_train']:,} training images; clock excludes test evaluation)")
+        print(
+            f"\nTime to accuracy, preset 'fast' ({fast['config']}, {fast['epochs']} epochs, "
+            f"{fast['n_train']:,} training images; clock excludes test evaluation)"
+        )
         for who, label in (("ours", "mlpgui"), ("torch", "PyTorch CPU f32, same recipe")):
             if who in fast:
-                print(f"  {label:<32}{fast[who]['seconds']:>8.2f} s   test accuracy "
-                      f"{100 * fast[who]['test_accuracy']:.2f}%")
+                print(
+                    f"  {label:<32}{fast[who]['seconds']:>8.2f} s   test accuracy "
+                    f"{100 * fast[who]['test_accuracy']:.2f}%"
+                )
         if "torch_over_ours" in fast:
             print(f"  PyTorch / mlpgui: {fast['torch_over_ours']:.2f}x")
     if report.get("rss"):
-        print("\nPeak RSS training on " + ("10,000" if args.quick else "all 60,000") +
-              " images (one subprocess each; full batch float32 unless named)")
+        print(
+            "\nPeak RSS training on "
+            + ("10,000" if args.quick else "all 60,000")
+            + " images (one subprocess each; full batch float32 unless named)"
+        )
         for key, row in report["rss"].items():
-            print(f"  {key:<32}{row['peak_rss_mb']:>8.0f} MB  ({row['seconds']:.1f} s"
-                  + (f", exit {row['exit']}" if row["exit"] else "") + ")")
+            print(
+                f"  {key:<32}{row['peak_rss_mb']:>8.0f} MB  ({row['seconds']:.1f} s"
+                + (f", exit {row['exit']}" if row["exit"] else "")
+                + ")"
+            )
     draw = report.get("draw_pad")
     if draw:
-        print(f"\nDraw-pad inference (280x280 ink -> 28x28 -> forward), median of {draw['repeats']}: "
-              f"{draw['ms_median']:.2f} ms (max {draw['ms_max']:.2f} ms)")
+        print(
+            f"\nDraw-pad inference (280x280 ink -> 28x28 -> forward), median of {draw['repeats']}: "
+            f"{draw['ms_median']:.2f} ms (max {draw['ms_max']:.2f} ms)"
+        )
     print("\nTargets" + (" -- QUICK RUN, indicative only" if args.quick else ""))
     for c in report["targets"]:
         note = f"  [{c['note']}]" if c["note"] else ""

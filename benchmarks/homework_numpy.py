@@ -32,6 +32,7 @@ def homework_init(n_inputs: int, hidden: int, n_outputs: int, seed: int):
 
 # --- the homework, as written ------------------------------------------------
 
+
 def sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
@@ -77,9 +78,17 @@ class HomeworkNumpy:
 
     name = "homework NumPy f64"
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, hidden: int = 256, lr: float = 0.1,
-                 scale: str = "raw", seed: int = 3, n_classes: int = 10):
-        X = images.reshape(images.shape[0], -1).T.astype(np.float64)   # (784, N)
+    def __init__(
+        self,
+        images: np.ndarray,
+        labels: np.ndarray,
+        hidden: int = 256,
+        lr: float = 0.1,
+        scale: str = "raw",
+        seed: int = 3,
+        n_classes: int = 10,
+    ):
+        X = images.reshape(images.shape[0], -1).T.astype(np.float64)  # (784, N)
         if scale == "unit":
             X = X / 255
         self.X = np.ascontiguousarray(X)
@@ -100,27 +109,37 @@ class HomeworkNumpy:
 
 # --- tidy float32 ---------------------------------------------------------------
 
+
 class TidyNumpy:
     """Samples x features, preallocated buffers, in-place elementwise steps (float32 by default)."""
 
     name = "tidy NumPy f32"
-    CLAMP = 60.0   # sigmoid(+-60) is 0 or 1 in float32 already; beyond, exp overflows slowly
+    CLAMP = 60.0  # sigmoid(+-60) is 0 or 1 in float32 already; beyond, exp overflows slowly
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, hidden: int = 256, lr: float = 0.1,
-                 scale: str = "raw", seed: int = 3, n_classes: int = 10, dtype=np.float32):
+    def __init__(
+        self,
+        images: np.ndarray,
+        labels: np.ndarray,
+        hidden: int = 256,
+        lr: float = 0.1,
+        scale: str = "raw",
+        seed: int = 3,
+        n_classes: int = 10,
+        dtype=np.float32,
+    ):
         dt = np.dtype(dtype)
         n = images.shape[0]
         X = images.reshape(n, -1).astype(dt)
         if scale == "unit":
             X /= dt.type(255)
-        self.X = X                                   # (N, 784)
+        self.X = X  # (N, 784)
         self.y = np.asarray(labels, np.intp)
         self.rows = np.arange(n)
         self.lr = dt.type(lr)
         W1, b1, W2, b2 = homework_init(X.shape[1], hidden, n_classes, seed)
-        self.W1 = np.ascontiguousarray(W1.T, dt)     # (784, H)
+        self.W1 = np.ascontiguousarray(W1.T, dt)  # (784, H)
         self.b1 = b1[:, 0].astype(dt)
-        self.W2 = np.ascontiguousarray(W2.T, dt)     # (H, K)
+        self.W2 = np.ascontiguousarray(W2.T, dt)  # (H, K)
         self.b2 = b2[:, 0].astype(dt)
         self.A1 = np.empty((n, hidden), dt)
         self.G = np.empty((n, hidden), dt)
@@ -161,7 +180,7 @@ class TidyNumpy:
         G *= A1
         A1 -= 1
         G *= A1
-        np.matmul(X.T, G, out=self.dW1)          # -dW1
+        np.matmul(X.T, G, out=self.dW1)  # -dW1
         self.dW1 *= self.lr
         self.W1 += self.dW1
         self.b1 += self.lr * G.sum(axis=0)

@@ -54,8 +54,11 @@ def main(argv=None) -> int:
     QMessageBox.warning = staticmethod(lambda *a, **k: print("dialog:", a[1:3], file=sys.stderr))
     QMessageBox.question = staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
     tmp = tempfile.TemporaryDirectory()
-    window = MainWindow(Settings(QSettings(os.path.join(tmp.name, "s.ini"), QSettings.Format.IniFormat)),
-                        data_dir=os.path.join(tmp.name, "data"), mnist=load_mnist())
+    window = MainWindow(
+        Settings(QSettings(os.path.join(tmp.name, "s.ini"), QSettings.Format.IniFormat)),
+        data_dir=os.path.join(tmp.name, "data"),
+        mnist=load_mnist(),
+    )
     window.show()
     base = preset(args.preset).replace(epochs=args.epochs)
 
@@ -83,12 +86,16 @@ def main(argv=None) -> int:
 
     rss = [r[2] for r in rows]
     baseline = rss[args.warmup - 1]
-    growth_mb = (max(rss[args.warmup:]) - baseline) * 2**20 / 1e6
+    growth_mb = (max(rss[args.warmup :]) - baseline) * 2**20 / 1e6
     print(f"\n{args.runs} runs of {base.describe()}, {args.epochs} epochs each, {time.perf_counter() - t0:.1f} s")
-    print(f"RSS before the first run {start_rss:.1f} MiB, after run {args.warmup} {baseline:.1f} MiB, "
-          f"max after that {max(rss[args.warmup:]):.1f} MiB, last {rss[-1]:.1f} MiB")
-    print(f"growth after the warm-up: {growth_mb:.1f} MB (limit {args.limit:.0f} MB): "
-          f"{'OK' if growth_mb <= args.limit else 'TOO MUCH'}")
+    print(
+        f"RSS before the first run {start_rss:.1f} MiB, after run {args.warmup} {baseline:.1f} MiB, "
+        f"max after that {max(rss[args.warmup :]):.1f} MiB, last {rss[-1]:.1f} MiB"
+    )
+    print(
+        f"growth after the warm-up: {growth_mb:.1f} MB (limit {args.limit:.0f} MB): "
+        f"{'OK' if growth_mb <= args.limit else 'TOO MUCH'}"
+    )
     return 0 if growth_mb <= args.limit else 1
 
 

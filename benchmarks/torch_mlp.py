@@ -60,8 +60,22 @@ def accuracy(params, images, labels, scale: str) -> float:
     return float(np.mean(predicted == labels))
 
 
-def train_minibatch(train_images, train_labels, test_images, test_labels, W1, b1, W2, b2, *,
-                    lr: float, batch_size: int, epochs: int, seed: int, scale: str = "unit"):
+def train_minibatch(
+    train_images,
+    train_labels,
+    test_images,
+    test_labels,
+    W1,
+    b1,
+    W2,
+    b2,
+    *,
+    lr: float,
+    batch_size: int,
+    epochs: int,
+    seed: int,
+    scale: str = "unit",
+):
     """Mini-batch SGD with Trainer's shuffles; returns (training seconds, test accuracy).
 
     The clock covers the training loop only (inputs converted beforehand, test
@@ -71,14 +85,14 @@ def train_minibatch(train_images, train_labels, test_images, test_labels, W1, b1
     y = torch.from_numpy(np.asarray(train_labels, np.int64))
     params = _params(W1, b1, W2, b2)
     opt = torch.optim.SGD(params, lr=lr)
-    shuffle = np.random.RandomState(seed + 1)   # Trainer's shuffle stream
+    shuffle = np.random.RandomState(seed + 1)  # Trainer's shuffle stream
     n = len(y)
     elapsed = 0.0
     for _ in range(epochs):
         t0 = time.perf_counter()
         order = torch.from_numpy(shuffle.permutation(n).astype(np.int64))
         for start in range(0, n, batch_size):
-            index = order[start:start + batch_size]
+            index = order[start : start + batch_size]
             opt.zero_grad(set_to_none=True)
             loss = F.cross_entropy(_logits(X[index], *params), y[index])
             loss.backward()

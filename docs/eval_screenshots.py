@@ -7,7 +7,9 @@ EvaluationPanel of 1400x900 (side by side, as on a wide screen), clicks the
 most confused cell, selects the first image, and saves the panel and its parts
 (the eval_weights_*.png close-ups of the weights tab are not made here).
 """
+
 import os
+
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 import numpy as np
 from PySide6.QtCore import QEventLoop, QTimer

@@ -7,36 +7,43 @@ Arguments: preset, an optional earlier run's learning rate (a faded curve),
 the digit to draw (3 or 7), the output PNG. Also writes docs/window-first-start.png
 and <output>-evaluation.png (the Evaluation tab after the run).
 """
-import os, sys, time, tempfile, math
-os.environ["QT_QPA_PLATFORM"]="offscreen"
-from PySide6.QtWidgets import QApplication
-from PySide6.QtCore import QSettings, QEventLoop, QTimer, QPoint, Qt
-from PySide6.QtTest import QTest
-app = QApplication([])
-from mlpgui.qt.app import app_icon
-app.setWindowIcon(app_icon())
-from mlpgui.qt.main_window import MainWindow
-from mlpgui.qt.settings import Settings
-from mlpgui.core.config import PRESETS
-d = tempfile.mkdtemp()
-w = MainWindow(Settings(QSettings(d+"/s.ini", QSettings.Format.IniFormat)), data_dir=d)
-w.resize(1280, 800); w.show()
-def pump(ms):
-    loop = QEventLoop(); QTimer.singleShot(ms, loop.quit); loop.exec()
-pump(300)
-w.grab().save("docs/window-first-start.png")
-def run(config):
-    w.panel.set_config(config)
-    loop = QEventLoop(); w.runFinished.connect(loop.quit)
-    w.panel.start_button.click(); loop.exec(); w.runFinished.disconnect(loop.quit)
-preset = sys.argv[1] if len(sys.argv) > 1 else "homework-multiclass"
-base = PRESETS[preset]
-if len(sys.argv) > 2 and sys.argv[2]:
-    run(base.replace(lr=float(sys.argv[2])))
-run(base)
-pump(400)
-canvas = w.draw_pad.canvas
-def stroke(points):
+
+import math
+import os
+import sys
+import tempfile
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+APP = QApplication([])
+
+from mlpgui.core.config import PRESETS  # noqa: E402
+from mlpgui.qt.app import app_icon  # noqa: E402
+from mlpgui.qt.main_window import MainWindow  # noqa: E402
+from mlpgui.qt.settings import Settings  # noqa: E402
+
+
+def pump(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def train(window: MainWindow, config) -> None:
+    window.panel.set_config(config)
+    loop = QEventLoop()
+    window.runFinished.connect(loop.quit)
+    window.start_training()
+    loop.exec()
+    window.runFinished.disconnect(loop.quit)
+
+
+def stroke(canvas, points) -> None:
+    """Drag the mouse through `points` (fractions of the pad's square)."""
     side = min(canvas.width(), canvas.height())
     ox, oy = (canvas.width() - side) / 2, (canvas.height() - side) / 2
     pos = [QPoint(round(ox + x * side), round(oy + y * side)) for x, y in points]
@@ -45,20 +52,52 @@ def stroke(points):
         for i in range(1, 9):
             QTest.mouseMove(canvas, a + (b - a) * (i / 8))
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos[-1])
-digit = sys.argv[3] if len(sys.argv) > 3 else "3"
-if digit == "3":
-    pts = [(0.5 + 0.2*math.cos(math.radians(a)), 0.33 + 0.15*math.sin(math.radians(a))) for a in range(-160, 91, 15)]
-    pts += [(0.5 + 0.22*math.cos(math.radians(a)), 0.63 + 0.17*math.sin(math.radians(a))) for a in range(-90, 161, 15)]
-    stroke(pts)
-else:
-    stroke([(0.3, 0.22), (0.5, 0.22), (0.45, 0.48), (0.38, 0.78)])
-pump(500)
-out = sys.argv[4] if len(sys.argv) > 4 else "docs/window.png"
-w.grab().save(out)
-w.tabs.setCurrentIndex(1)
-pump(800)
-w.grab().save(out.replace(".png", "-evaluation.png"))
-w.tabs.setCurrentIndex(0)
-print(w.model_state(), "|", w.dataset_status.text(), "|", w.draw_pad.guess_label.text())
-w._unsaved = False
-w.close()
+
+
+def digit_points(digit: str) -> list[tuple[float, float]]:
+    if digit == "3":
+        top = [
+            (0.5 + 0.2 * math.cos(math.radians(a)), 0.33 + 0.15 * math.sin(math.radians(a)))
+            for a in range(-160, 91, 15)
+        ]
+        bottom = [
+            (0.5 + 0.22 * math.cos(math.radians(a)), 0.63 + 0.17 * math.sin(math.radians(a)))
+            for a in range(-90, 161, 15)
+        ]
+        return top + bottom
+    return [(0.3, 0.22), (0.5, 0.22), (0.45, 0.48), (0.38, 0.78)]
+
+
+def main(argv: list[str]) -> None:
+    preset = argv[1] if len(argv) > 1 else "homework-multiclass"
+    earlier_lr = argv[2] if len(argv) > 2 else ""
+    digit = argv[3] if len(argv) > 3 else "3"
+    out = argv[4] if len(argv) > 4 else "docs/window.png"
+
+    APP.setWindowIcon(app_icon())
+    folder = tempfile.mkdtemp()
+    window = MainWindow(Settings(QSettings(folder + "/s.ini", QSettings.Format.IniFormat)), data_dir=folder)
+    window.resize(1280, 800)
+    window.show()
+    pump(300)
+    window.grab().save("docs/window-first-start.png")
+
+    base = PRESETS[preset]
+    if earlier_lr:
+        train(window, base.replace(lr=float(earlier_lr)))
+    train(window, base)
+    pump(400)
+    stroke(window.draw_pad.canvas, digit_points(digit))
+    pump(500)
+    window.grab().save(out)
+    window.tabs.setCurrentIndex(1)
+    pump(800)
+    window.grab().save(out.replace(".png", "-evaluation.png"))
+    window.tabs.setCurrentIndex(0)
+    print(window.model_state(), "|", window.dataset_status.text(), "|", window.draw_pad.guess_label.text())
+    window.ask_to_save = lambda: "discard"
+    window.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv)

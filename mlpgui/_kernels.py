@@ -42,14 +42,17 @@ def choose(requested: str, available: tuple[str, ...], avx2_fma: bool) -> str:
     runnable = [v for v in available if v != "avx2" or avx2_fma]
     if not requested:
         if not runnable:
-            raise ImportError(f"no build of mlpgui's kernels is installed (found: {', '.join(available) or 'none'}); "
-                              "reinstall mlpgui")
+            raise ImportError(
+                f"no build of mlpgui's kernels is installed (found: {', '.join(available) or 'none'}); reinstall mlpgui"
+            )
         return runnable[0]
     if requested not in VARIANTS:
         raise ImportError(f"MLPGUI_KERNELS={requested!r}: choose one of {', '.join(VARIANTS)}, or leave it unset")
     if requested not in available:
-        raise ImportError(f"MLPGUI_KERNELS={requested}: that build of the kernels is not installed "
-                          f"(installed: {', '.join(available) or 'none'})")
+        raise ImportError(
+            f"MLPGUI_KERNELS={requested}: that build of the kernels is not installed "
+            f"(installed: {', '.join(available) or 'none'})"
+        )
     if requested not in runnable:
         raise ImportError(f"MLPGUI_KERNELS={requested}: this CPU lacks AVX2 or FMA")
     return requested

@@ -16,8 +16,9 @@ from mlpgui.core.training import Trainer  # noqa: E402
 
 # Small networks that train in well under a second, for the metrics and view tests.
 MULTI = TrainConfig(task="multiclass", per_class=50, hidden=32, epochs=5, lr=0.5, scale="unit", dtype="float32")
-BINARY = TrainConfig(task="binary", digits=(5, 8), per_class=200, hidden=16, epochs=20, lr=0.5,
-                     scale="unit", dtype="float32")
+BINARY = TrainConfig(
+    task="binary", digits=(5, 8), per_class=200, hidden=16, epochs=20, lr=0.5, scale="unit", dtype="float32"
+)
 
 
 @pytest.fixture(scope="session")

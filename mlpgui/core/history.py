@@ -55,9 +55,18 @@ def reports_from_history(history: dict | None) -> list[EpochReport]:
         return None if math.isnan(v) else v
 
     last = int(epochs[-1]) if n else 0
-    return [EpochReport(int(epochs[i]), last, float(history["loss"][i]), column("train_accuracy", i) or 0.0,
-                        column("elapsed", i) or 0.0, column("test_loss", i), column("test_accuracy", i))
-            for i in range(n)]
+    return [
+        EpochReport(
+            int(epochs[i]),
+            last,
+            float(history["loss"][i]),
+            column("train_accuracy", i) or 0.0,
+            column("elapsed", i) or 0.0,
+            column("test_loss", i),
+            column("test_accuracy", i),
+        )
+        for i in range(n)
+    ]
 
 
 def last_test_accuracy(reports: list[EpochReport], epochs_trained: int) -> float | None:

@@ -29,6 +29,7 @@ GROUPS = ("TP", "TN", "FP", "FN")
 
 # -- counting -----------------------------------------------------------------
 
+
 def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, n_classes: int) -> np.ndarray:
     """(K, K) int64 counts: entry [t, g] = images of true class t the network guessed as g."""
     labels = np.asarray(labels, np.int64)
@@ -49,9 +50,9 @@ class ClassMetrics(NamedTuple):
     """Per-class scores; NaN where a score is undefined (nothing guessed, nothing there, or neither)."""
 
     precision: np.ndarray  # of the images guessed as c, the fraction that are c
-    recall: np.ndarray     # of the images that are c, the fraction guessed as c
-    f1: np.ndarray         # harmonic mean of the two: 2 TP / (2 TP + FP + FN)
-    support: np.ndarray    # images that are c
+    recall: np.ndarray  # of the images that are c, the fraction guessed as c
+    f1: np.ndarray  # harmonic mean of the two: 2 TP / (2 TP + FP + FN)
+    support: np.ndarray  # images that are c
 
 
 def class_metrics(confusion: np.ndarray) -> ClassMetrics:
@@ -91,8 +92,12 @@ def binary_counts(p_positive: np.ndarray, labels: np.ndarray, threshold: float =
     """Counts when y_hat >= threshold is called positive (so threshold 0 calls everything positive)."""
     guess = np.asarray(p_positive) >= threshold
     truth = np.asarray(labels) == 1
-    return BinaryCounts(int(np.sum(~truth & ~guess)), int(np.sum(~truth & guess)),
-                        int(np.sum(truth & ~guess)), int(np.sum(truth & guess)))
+    return BinaryCounts(
+        int(np.sum(~truth & ~guess)),
+        int(np.sum(~truth & guess)),
+        int(np.sum(truth & ~guess)),
+        int(np.sum(truth & guess)),
+    )
 
 
 def roc_curve(scores: np.ndarray, labels: np.ndarray):
@@ -132,6 +137,7 @@ def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
 
 # -- one evaluation of one network on one set ------------------------------------
 
+
 @dataclass(frozen=True)
 class Evaluation:
     """One network's verdict on every image of the test or training set.
@@ -140,16 +146,16 @@ class Evaluation:
     (`with_threshold`) recounts without another forward pass.
     """
 
-    classes: tuple[int, ...]   # digit shown for each label
-    which: str                 # "test" or "train"
-    images: np.ndarray         # (n, 28, 28) uint8, the task's own array (not copied)
-    labels: np.ndarray         # (n,) int32 true labels 0..K-1
-    proba: np.ndarray          # (n, K) float64; binary: columns [P(a), P(b)]
-    threshold: float = 0.5     # binary only: y_hat >= threshold -> label 1
+    classes: tuple[int, ...]  # digit shown for each label
+    which: str  # "test" or "train"
+    images: np.ndarray  # (n, 28, 28) uint8, the task's own array (not copied)
+    labels: np.ndarray  # (n,) int32 true labels 0..K-1
+    proba: np.ndarray  # (n, K) float64; binary: columns [P(a), P(b)]
+    threshold: float = 0.5  # binary only: y_hat >= threshold -> label 1
     epochs_trained: int = 0
     loss: float = float("nan")  # mean loss (the training loss's formula) against the true labels
     predictions: np.ndarray = field(init=False, repr=False)
-    confidence: np.ndarray = field(init=False, repr=False)   # probability of the guessed class
+    confidence: np.ndarray = field(init=False, repr=False)  # probability of the guessed class
     confusion: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -160,8 +166,14 @@ class Evaluation:
         object.__setattr__(self, "confusion", confusion_matrix(self.labels, predictions, self.n_classes))
 
     @classmethod
-    def compute(cls, network: Network, task: TaskData, which: str = "test",
-                threshold: float = 0.5, inputs: np.ndarray | None = None) -> Evaluation:
+    def compute(
+        cls,
+        network: Network,
+        task: TaskData,
+        which: str = "test",
+        threshold: float = 0.5,
+        inputs: np.ndarray | None = None,
+    ) -> Evaluation:
         """Run `network` once over the task's `which` set (pass `inputs` if already scaled, to save time).
 
         One pass gives the probabilities and the mean loss; everything else
@@ -172,15 +184,15 @@ class Evaluation:
         if tuple(network.classes) != tuple(task.classes):
             raise MlpguiError(
                 f"the model was trained on digits {_digits(network.classes)} but the data set is "
-                f"digits {_digits(task.classes)}")
+                f"digits {_digits(task.classes)}"
+            )
         images = task.test_images if which == "test" else task.train_images
         labels = np.asarray(task.test_labels if which == "test" else task.train_labels, np.int32)
         if inputs is not None:
             proba, loss = network.proba_and_loss(inputs, labels)
         else:
             proba, loss = network.proba_and_loss(images, labels, images=True)
-        return cls(tuple(task.classes), which, images, labels, proba, float(threshold), network.epochs_trained,
-                   loss)
+        return cls(tuple(task.classes), which, images, labels, proba, float(threshold), network.epochs_trained, loss)
 
     def with_threshold(self, threshold: float) -> Evaluation:
         return replace(self, threshold=float(threshold))
@@ -229,6 +241,7 @@ def _digits(classes) -> str:
 
 # -- picking images for the browser ----------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Selection:
     """Which images the browser shows and in what order.
@@ -252,8 +265,9 @@ class Selection:
 
     def describe(self, classes) -> str:
         if self.group:
-            return {"TP": "true positives", "TN": "true negatives",
-                    "FP": "false positives", "FN": "false negatives"}[self.group]
+            return {"TP": "true positives", "TN": "true negatives", "FP": "false positives", "FN": "false negatives"}[
+                self.group
+            ]
         parts = [{"misclassified": "misclassified", "correct": "correct", "all": "all"}[self.kind]]
         if self.true_class is not None:
             parts.append(f"true {classes[self.true_class]}")
@@ -306,6 +320,7 @@ def top_hidden_units(activations: np.ndarray, k: int = 10) -> np.ndarray:
 
 # -- what the evaluation views link and show --------------------------------------
 
+
 def selection_cell(selection: Selection) -> tuple[int, int] | None:
     """The confusion-matrix cell (true, guess) whose images are exactly what `selection` shows, if one is."""
     s = selection
@@ -319,8 +334,8 @@ def selection_cell(selection: Selection) -> tuple[int, int] | None:
 
 
 class Rates(NamedTuple):
-    tpr: float   # true positive rate: TP / (TP + FN), NaN without positives
-    fpr: float   # false positive rate: FP / (FP + TN), NaN without negatives
+    tpr: float  # true positive rate: TP / (TP + FN), NaN without positives
+    fpr: float  # false positive rate: FP / (FP + TN), NaN without negatives
 
 
 def rates(counts: BinaryCounts) -> Rates:

@@ -35,12 +35,13 @@ from .tasks import N_PIXELS
 
 FORMAT_VERSION = 1
 WEIGHTS = ("W1", "b1", "W2", "b2")
-MAX_HISTORY = 2_000_000      # epochs of loss history; far beyond any real session
+MAX_HISTORY = 2_000_000  # epochs of loss history; far beyond any real session
 MAX_CONFIG_CHARS = 100_000
-MAX_ITEM = 16                # bytes per number (up to long double)
+MAX_ITEM = 16  # bytes per number (up to long double)
 
 
 # -- saving -------------------------------------------------------------------
+
 
 def _history_arrays(history) -> dict[str, np.ndarray]:
     """A list of EpochReport, or a mapping of field -> 1-D values, as float64 arrays (None -> NaN)."""
@@ -137,6 +138,7 @@ def _sync_folder(folder: Path) -> None:
 
 # -- loading ------------------------------------------------------------------
 
+
 def _read_member(zf: zipfile.ZipFile, name: str, where: str, max_bytes: int) -> np.ndarray:
     """One array of the archive: header checked (no objects, sane size) before its data is read."""
     with zf.open(name + ".npy") as f:
@@ -197,7 +199,8 @@ def _check_weights(arrays: dict[str, np.ndarray], config: TrainConfig, where: st
             raise ModelFileError(f"{where}: {name} should hold floating-point numbers, found {a.dtype}")
         if a.shape != expected[name]:
             raise ModelFileError(
-                f"{where}: {name} has shape {a.shape}, but the saved settings ({what}) need {expected[name]}")
+                f"{where}: {name} has shape {a.shape}, but the saved settings ({what}) need {expected[name]}"
+            )
         if not np.isfinite(a).all():
             raise ModelFileError(f"{where}: {name} holds NaN or infinite weights")
         out.append(np.ascontiguousarray(a, dtype=config.dtype))
@@ -217,8 +220,9 @@ def load_model_with_history(path) -> tuple[Network, dict[str, np.ndarray] | None
     except ModelFileError:
         raise
     except MemoryError:
-        raise ModelFileError(f"{where}: the model file is damaged (it claims to hold more than fits in memory)") \
-            from None
+        raise ModelFileError(
+            f"{where}: the model file is damaged (it claims to hold more than fits in memory)"
+        ) from None
     except Exception as exc:  # anything a damaged archive can make zipfile, zlib or numpy raise
         detail = (str(exc).splitlines() or [""])[0][:100] or type(exc).__name__
         raise ModelFileError(f"{where}: the model file is damaged ({detail})") from None
@@ -249,8 +253,8 @@ def _load(path: Path, where: str):
         version = _scalar_int(_read_member(zf, "format_version", where, MAX_ITEM), "the format version", where)
         if version != FORMAT_VERSION:
             raise ModelFileError(
-                f"{where}: model format version {version} is not supported (this mlpgui reads version "
-                f"{FORMAT_VERSION})")
+                f"{where}: model format version {version} is not supported (this mlpgui reads version {FORMAT_VERSION})"
+            )
         missing = [n for n in (*WEIGHTS, "config") if n not in names]
         if missing:
             raise ModelFileError(f"{where}: the model file lacks {', '.join(missing)}")

@@ -70,7 +70,8 @@ def _select(images, labels, config: TrainConfig, n: int, strict: bool, split: st
         if strict and n > len(idx):
             raise ConfigError(
                 f"images per class: only {len(idx):,} {split} images of digit {digit} exist (asked for {n:,})",
-                "per_class")
+                "per_class",
+            )
         picked.append((idx if n == 0 else idx[:n], label))
     index = np.concatenate([i for i, _ in picked])
     y = np.concatenate([np.full(len(i), label, np.int32) for i, label in picked])
@@ -138,14 +139,18 @@ def check_fits(config: TrainConfig, n_train: int) -> None:
     if config.batch_size > n_train:
         raise ConfigError(
             f"batch size {config.batch_size:,} is larger than the training set ({n_train:,} images); "
-            "use 0 for full batch", "batch_size")
+            "use 0 for full batch",
+            "batch_size",
+        )
     need = estimate_memory(config, n_train)
     have = available_memory()
     if need > 0.8 * have:
         field = "hidden" if config.hidden > 4096 else None
         raise ConfigError(
             f"this run would need about {need / 2**30:.1f} GiB of memory, but only "
-            f"{have / 2**30:.1f} GiB is available; use fewer hidden units or images", field)
+            f"{have / 2**30:.1f} GiB is available; use fewer hidden units or images",
+            field,
+        )
 
 
 class TaskCache:

@@ -34,12 +34,12 @@ from .tasks import TaskData, default_threads
 
 @dataclass(frozen=True)
 class EpochReport:
-    epoch: int                     # 1-based
-    epochs: int                    # planned in all
-    loss: float                    # training loss (see module docstring)
-    train_accuracy: float          # of that same forward pass (mini-batch: over the epoch's batches)
-    elapsed: float                 # seconds of training so far
-    test_loss: float | None = None       # when evaluated this epoch
+    epoch: int  # 1-based
+    epochs: int  # planned in all
+    loss: float  # training loss (see module docstring)
+    train_accuracy: float  # of that same forward pass (mini-batch: over the epoch's batches)
+    elapsed: float  # seconds of training so far
+    test_loss: float | None = None  # when evaluated this epoch
     test_accuracy: float | None = None
 
 
@@ -71,8 +71,9 @@ def diverged(loss: float) -> bool:
 
 def minibatch_shares_threads(batch_size: int) -> bool:
     """Whether a step of this many samples (0: the full batch) runs on all the trainer's threads."""
-    return (batch_size == 0 or MIN_SHARED_BATCH <= batch_size <= _sparse.SMALL_BATCH_MAX
-            or batch_size >= MIN_PARALLEL_BATCH)
+    return (
+        batch_size == 0 or MIN_SHARED_BATCH <= batch_size <= _sparse.SMALL_BATCH_MAX or batch_size >= MIN_PARALLEL_BATCH
+    )
 
 
 def input_lut(scale: str, dtype) -> np.ndarray:
@@ -91,8 +92,14 @@ class Trainer:
     _core kernels, BLAS); "auto" picks by the training images' density.
     """
 
-    def __init__(self, config: TrainConfig, task: TaskData, network: Network | None = None,
-                 layout: str = "auto", n_threads: int | None = None):
+    def __init__(
+        self,
+        config: TrainConfig,
+        task: TaskData,
+        network: Network | None = None,
+        layout: str = "auto",
+        n_threads: int | None = None,
+    ):
         validate(config)
         if layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {LAYOUTS}")
@@ -175,7 +182,7 @@ class Trainer:
         for start in range(0, len(order), bs):
             if stop is not None and stop.is_set():
                 break
-            index = order[start:start + bs]
+            index = order[start : start + bs]
             m = len(index)
             if self.layout == "sparse":
                 loss, c = _sparse.minibatch_step(self._inputs, index, *params, self._lr, self._ws)
@@ -213,10 +220,11 @@ class Trainer:
             if diverged(loss):
                 self._roll_back(seen)
                 kept = self.network.epochs_trained
-                where = (f"the weights after epoch {kept}" if kept else "the untrained starting weights")
+                where = f"the weights after epoch {kept}" if kept else "the untrained starting weights"
                 raise TrainingDiverged(
                     f"training diverged at epoch {epoch}: the loss became {loss:.3g} (learning rate "
-                    f"{self.config.lr:g} is too high?); the model was rolled back to {where}")
+                    f"{self.config.lr:g} is too high?); the model was rolled back to {where}"
+                )
             if seen < len(self._y):  # stopped mid-epoch: keep the finished mini-batches' weights
                 self.network.epochs_trained = epoch
                 self.stopped = True
@@ -235,6 +243,7 @@ class Trainer:
         for _ in self.run(stop):
             pass
         return self.history
+
 
 # -- how often a run measures the test set ---------------------------------------
 
@@ -258,12 +267,13 @@ def evaluation_interval(n_train: int, n_test: int) -> int:
 
 # -- a run and a model, as the window's training session keeps them ---------------
 
+
 class RunPhase(enum.Enum):
     IDLE = "idle"
-    PREPARING = "preparing"   # started, no epoch finished yet
+    PREPARING = "preparing"  # started, no epoch finished yet
     TRAINING = "training"
     PAUSED = "paused"
-    STOPPING = "stopping"     # stop requested: ends at the next epoch (mini-batch) boundary
+    STOPPING = "stopping"  # stop requested: ends at the next epoch (mini-batch) boundary
 
 
 @dataclass(frozen=True)
@@ -273,8 +283,8 @@ class RunState:
     phase: RunPhase = RunPhase.IDLE
     epochs_done: int = 0
     epochs_planned: int = 0
-    elapsed: float = 0.0      # seconds of training so far
-    note: str = ""            # why the last run ended, when that needs saying
+    elapsed: float = 0.0  # seconds of training so far
+    note: str = ""  # why the last run ended, when that needs saying
 
     @property
     def running(self) -> bool:
@@ -283,17 +293,22 @@ class RunState:
     def describe(self) -> str:
         """The run part of the status bar ("" when idle)."""
         where = f"epoch {self.epochs_done} / {self.epochs_planned}"
-        return {RunPhase.IDLE: "", RunPhase.PREPARING: f"Training: {where}", RunPhase.TRAINING: f"Training: {where}",
-                RunPhase.PAUSED: f"Paused at {where}", RunPhase.STOPPING: f"Stopping: {where}"}[self.phase]
+        return {
+            RunPhase.IDLE: "",
+            RunPhase.PREPARING: f"Training: {where}",
+            RunPhase.TRAINING: f"Training: {where}",
+            RunPhase.PAUSED: f"Paused at {where}",
+            RunPhase.STOPPING: f"Stopping: {where}",
+        }[self.phase]
 
 
 class ModelOrigin(enum.Enum):
-    NONE = "none"           # no model yet
-    TRAINING = "training"   # a snapshot of the run in progress
-    TRAINED = "trained"     # a run that did all its epochs
-    STOPPED = "stopped"     # a run that ended early (stopped, or rolled back after diverging)
-    OPENED = "opened"       # read from a model file
-    RESTORED = "restored"   # the model kept from the last session
+    NONE = "none"  # no model yet
+    TRAINING = "training"  # a snapshot of the run in progress
+    TRAINED = "trained"  # a run that did all its epochs
+    STOPPED = "stopped"  # a run that ended early (stopped, or rolled back after diverging)
+    OPENED = "opened"  # read from a model file
+    RESTORED = "restored"  # the model kept from the last session
 
 
 @dataclass(frozen=True)
@@ -303,10 +318,10 @@ class ModelState:
     network: Network | None = None
     task: TaskData | None = None
     history: tuple[EpochReport, ...] = ()
-    test_accuracy: float | None = None   # None: not measured (yet)
+    test_accuracy: float | None = None  # None: not measured (yet)
     origin: ModelOrigin = ModelOrigin.NONE
-    path: str | None = None              # the file it was opened from or last saved to
-    saved: bool = True                   # False: closing would lose it (a copy is kept in the data folder)
+    path: str | None = None  # the file it was opened from or last saved to
+    saved: bool = True  # False: closing would lose it (a copy is kept in the data folder)
 
     @property
     def trained(self) -> bool:
@@ -317,8 +332,12 @@ class ModelState:
         if self.network is None:
             return "Untrained: choose a preset and press Start"
         n = self.network.epochs_trained
-        how = {ModelOrigin.TRAINING: "Trained", ModelOrigin.TRAINED: "Trained", ModelOrigin.STOPPED: "Stopped early",
-               ModelOrigin.OPENED: f"Opened {os.path.basename(self.path or '')}",
-               ModelOrigin.RESTORED: "Restored from the last session"}.get(self.origin, "Model")
+        how = {
+            ModelOrigin.TRAINING: "Trained",
+            ModelOrigin.TRAINED: "Trained",
+            ModelOrigin.STOPPED: "Stopped early",
+            ModelOrigin.OPENED: f"Opened {os.path.basename(self.path or '')}",
+            ModelOrigin.RESTORED: "Restored from the last session",
+        }.get(self.origin, "Model")
         accuracy = "" if self.test_accuracy is None else f", test accuracy {100 * self.test_accuracy:.1f}%"
         return f"{how}: {n} epoch{'s' if n != 1 else ''}{accuracy}" + ("" if self.saved else " (not saved)")

@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ..core.metrics import Evaluation, rates
 
-STEPS = 1000   # slider resolution: threshold in steps of 0.001
+STEPS = 1000  # slider resolution: threshold in steps of 0.001
 BINS = 50
 COLOURS = ("#4c9be8", "#f28e2b")  # first digit, second digit
 
@@ -37,12 +37,26 @@ class BinaryView(QtWidgets.QWidget):
         self.histogram.setXRange(0, 1, padding=0.02)
         self.histogram.setMouseEnabled(x=False, y=False)
         self.histogram.hideButtons()
-        self.curves = [self.histogram.plot([0, 1], [0], stepMode="center", fillLevel=0,
-                                           pen=pg.mkPen(c, width=2), brush=pg.mkBrush(c + "55"), name=" ")
-                       for c in COLOURS]
-        self.line = pg.InfiniteLine(0.5, angle=90, movable=True, bounds=(0, 1),
-                                    pen=pg.mkPen("#e8e8e8", width=2, style=QtCore.Qt.PenStyle.DashLine),
-                                    hoverPen=pg.mkPen("#ff3b30", width=3))
+        self.curves = [
+            self.histogram.plot(
+                [0, 1],
+                [0],
+                stepMode="center",
+                fillLevel=0,
+                pen=pg.mkPen(c, width=2),
+                brush=pg.mkBrush(c + "55"),
+                name=" ",
+            )
+            for c in COLOURS
+        ]
+        self.line = pg.InfiniteLine(
+            0.5,
+            angle=90,
+            movable=True,
+            bounds=(0, 1),
+            pen=pg.mkPen("#e8e8e8", width=2, style=QtCore.Qt.PenStyle.DashLine),
+            hoverPen=pg.mkPen("#ff3b30", width=3),
+        )
         self.line.setToolTip("Drag to move the decision threshold")
         self.histogram.addItem(self.line)
 
@@ -55,8 +69,9 @@ class BinaryView(QtWidgets.QWidget):
         self.roc.setLabel("left", "true positive rate")
         self.roc.plot([0, 1], [0, 1], pen=pg.mkPen("#888888", style=QtCore.Qt.PenStyle.DotLine))
         self.roc_curve = self.roc.plot([], [], pen=pg.mkPen("#f28e2b", width=2))
-        self.roc_point = self.roc.plot([], [], pen=None, symbol="o", symbolSize=10,
-                                       symbolBrush="#ff3b30", symbolPen="w")
+        self.roc_point = self.roc.plot(
+            [], [], pen=None, symbol="o", symbolSize=10, symbolBrush="#ff3b30", symbolPen="w"
+        )
 
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setRange(0, STEPS)
@@ -141,4 +156,5 @@ class BinaryView(QtWidgets.QWidget):
         a, b = ev.classes
         self.rates.setText(
             f"y_hat ≥ {ev.threshold:.3f} → {b}: true positive rate (recall of {b}) {tpr:.3f}, "
-            f"false positive rate ({a}s called {b}) {fpr:.3f}")
+            f"false positive rate ({a}s called {b}) {fpr:.3f}"
+        )

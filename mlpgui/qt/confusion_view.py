@@ -221,8 +221,7 @@ class ConfusionMatrixView(pg.GraphicsLayoutWidget):
         count = int(ev.confusion[t, g])
         total = int(ev.confusion[t].sum())
         share = f" ({100 * count / total:.1f}% of the {total:,} {ev.classes[t]}s)" if total else ""
-        self.setToolTip(f"true {ev.classes[t]}, guessed {ev.classes[g]}: {count:,} images{share}\n"
-                        "click to see them")
+        self.setToolTip(f"true {ev.classes[t]}, guessed {ev.classes[g]}: {count:,} images{share}\nclick to see them")
 
 
 class ClassMetricsTable(QtWidgets.QTableWidget):
@@ -250,8 +249,7 @@ class ClassMetricsTable(QtWidgets.QTableWidget):
         m = evaluation.metrics
         self.setRowCount(evaluation.n_classes)
         for row, digit in enumerate(evaluation.classes):
-            cells = (str(digit), _fmt(m.precision[row]), _fmt(m.recall[row]), _fmt(m.f1[row]),
-                     f"{m.support[row]:,}")
+            cells = (str(digit), _fmt(m.precision[row]), _fmt(m.recall[row]), _fmt(m.f1[row]), f"{m.support[row]:,}")
             for col, text in enumerate(cells):
                 item = self.item(row, col)
                 if item is None:
@@ -262,8 +260,10 @@ class ClassMetricsTable(QtWidgets.QTableWidget):
 
     def sizeHint(self) -> QtCore.QSize:
         frame = 2 * self.frameWidth()
-        return QtCore.QSize(self.horizontalHeader().length() + frame,
-                            self.horizontalHeader().height() + self.verticalHeader().length() + frame)
+        return QtCore.QSize(
+            self.horizontalHeader().length() + frame,
+            self.horizontalHeader().height() + self.verticalHeader().length() + frame,
+        )
 
     minimumSizeHint = sizeHint
 
@@ -278,8 +278,10 @@ class ConfusionView(QtWidgets.QWidget):
         self.matrix = ConfusionMatrixView()
         self.table = ClassMetricsTable()
         self.normalise = QtWidgets.QCheckBox("Normalise rows")
-        self.normalise.setToolTip("Colour and label each cell by its share of the true digit's images "
-                                  "(the diagonal is then each digit's recall)")
+        self.normalise.setToolTip(
+            "Colour and label each cell by its share of the true digit's images "
+            "(the diagonal is then each digit's recall)"
+        )
         self.accuracy_label = QtWidgets.QLabel()
         self.accuracy_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.accuracy_label.setWordWrap(True)
@@ -316,12 +318,16 @@ class ConfusionView(QtWidgets.QWidget):
         ev = evaluation
         n_right = int(np.trace(ev.confusion))
         which = "test" if ev.which == "test" else "training"
-        text = (f"<b>Accuracy {100 * ev.accuracy:.2f}%</b>: {n_right:,} of {ev.size:,} {which} images right, "
-                f"{ev.size - n_right:,} wrong")
+        text = (
+            f"<b>Accuracy {100 * ev.accuracy:.2f}%</b>: {n_right:,} of {ev.size:,} {which} images right, "
+            f"{ev.size - n_right:,} wrong"
+        )
         if ev.is_binary:
             c = ev.counts
-            text += (f"<br>positive = digit {ev.classes[1]}, threshold {ev.threshold:.3f}: "
-                     f"TP {c.tp:,}, TN {c.tn:,}, FP {c.fp:,}, FN {c.fn:,}")
+            text += (
+                f"<br>positive = digit {ev.classes[1]}, threshold {ev.threshold:.3f}: "
+                f"TP {c.tp:,}, TN {c.tn:,}, FP {c.fp:,}, FN {c.fn:,}"
+            )
         self.accuracy_label.setText(text)
 
     def click_cell(self, true_label: int, guess: int) -> None:
@@ -331,8 +337,9 @@ class ConfusionView(QtWidgets.QWidget):
         # keep the matrix widget about square so the aspect-locked cells fill it instead of
         # leaving empty bands inside the axes; the space it leaves stays plain background
         overhead = QtCore.QSize(120, 50)  # left axis + colour bar, bottom axis
-        side = min(event.size().width() - self._side.width() - 10 - overhead.width(),
-                   event.size().height() - overhead.height())
+        side = min(
+            event.size().width() - self._side.width() - 10 - overhead.width(), event.size().height() - overhead.height()
+        )
         side = max(side, 150)
         self.matrix.setMaximumSize(side + overhead.width(), side + overhead.height())
         super().resizeEvent(event)

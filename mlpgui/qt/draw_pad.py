@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSi
 from ..core.drawing import predict_digit, preprocess_digit, to_mnist_uint8
 from .qimages import gray_qimage, qimage_to_rgba
 
-IMAGE_SIZE = 560          # side of the offscreen canvas, 20 x 28 pixels
-DEFAULT_PEN = 48          # in canvas pixels: ~2.5 px strokes once a pad-high digit is scaled to 20 px
+IMAGE_SIZE = 560  # side of the offscreen canvas, 20 x 28 pixels
+DEFAULT_PEN = 48  # in canvas pixels: ~2.5 px strokes once a pad-high digit is scaled to 20 px
 PEN_RANGE = (12, 80)
 THROTTLE_MS = 40
 NO_MODEL = "Train or open a model first"
@@ -42,7 +42,7 @@ class DrawCanvas(QWidget):
         super().__init__(parent)
         self._image = QImage(IMAGE_SIZE, IMAGE_SIZE, QImage.Format.Format_RGB32)
         self._image.fill(Qt.GlobalColor.black)
-        self._actions: list[tuple] = []     # ("stroke", width, [QPointF...]) | ("clear",) | ("image", QImage)
+        self._actions: list[tuple] = []  # ("stroke", width, [QPointF...]) | ("clear",) | ("image", QImage)
         self._stroke: list[QPointF] | None = None
         self._pen_width = DEFAULT_PEN
         self.setMinimumSize(160, 160)
@@ -107,7 +107,7 @@ class DrawCanvas(QWidget):
         """The actions since the last Clear: what the image shows."""
         for i in range(len(self._actions) - 1, -1, -1):
             if self._actions[i][0] == "clear":
-                return self._actions[i + 1:]
+                return self._actions[i + 1 :]
         return self._actions
 
     def _painter(self) -> QPainter:
@@ -118,8 +118,9 @@ class DrawCanvas(QWidget):
 
     @staticmethod
     def _pen(width: float) -> QPen:
-        return QPen(QColor(255, 255, 255), width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                    Qt.PenJoinStyle.RoundJoin)
+        return QPen(
+            QColor(255, 255, 255), width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin
+        )
 
     def _paint_segment(self, painter: QPainter, width: float, a: QPointF, b: QPointF) -> None:
         painter.setPen(self._pen(width))
@@ -262,8 +263,10 @@ class DigitView(QWidget):
         self._array: np.ndarray | None = None
         self._image: QImage | None = None
         self.setFixedSize(QSize(116, 116))
-        self.setToolTip("What the network sees: your drawing as a 28x28 MNIST-style image\n"
-                        "(cropped, scaled to 20 px, centred on its centre of mass)")
+        self.setToolTip(
+            "What the network sees: your drawing as a 28x28 MNIST-style image\n"
+            "(cropped, scaled to 20 px, centred on its centre of mass)"
+        )
 
     def set_image(self, image: np.ndarray | None) -> None:
         if image is None:
@@ -334,8 +337,9 @@ class ProbabilityBars(pg.PlotWidget):
         palette = self.palette()
         highlight, dark = palette.color(QPalette.ColorRole.Highlight), palette.color(QPalette.ColorRole.Dark)
         self.track.setOpts(x=x, height=np.ones(k), width=0.62)
-        self.bars.setOpts(x=x, height=p, width=0.62,
-                          brushes=[pg.mkBrush(highlight if i == best else dark) for i in range(k)])
+        self.bars.setOpts(
+            x=x, height=p, width=0.62, brushes=[pg.mkBrush(highlight if i == best else dark) for i in range(k)]
+        )
         for label in self._labels:
             self.removeItem(label)
         self._labels = []

@@ -31,19 +31,19 @@ from .image_browser import ImageBrowser
 from .weights_view import WeightsView
 
 INPUT_CACHE_BYTES = 160 * 2**20  # keep a set's scaled inputs if they fit in this
-SLOW_REFRESH = 0.15              # seconds; slower refreshes are spaced out ...
-BUSY_SHARE = 0.25                # ... so at most this share of the time goes to them
+SLOW_REFRESH = 0.15  # seconds; slower refreshes are spaced out ...
+BUSY_SHARE = 0.25  # ... so at most this share of the time goes to them
 
 
 class EvaluationPanel(QtWidgets.QWidget):
     sendToDrawPad = QtCore.Signal(object)  # (28, 28) uint8 image
-    updated = QtCore.Signal()              # the views now show the current model
+    updated = QtCore.Signal()  # the views now show the current model
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._network: Network | None = None
         self._task: TaskData | None = None
-        self._base: Evaluation | None = None      # at threshold 0.5 or the current one: same proba
+        self._base: Evaluation | None = None  # at threshold 0.5 or the current one: same proba
         self._evaluation: Evaluation | None = None
         self._inputs_key = None
         self._inputs: np.ndarray | None = None
@@ -155,8 +155,12 @@ class EvaluationPanel(QtWidgets.QWidget):
         """
         side = self.errors.orientation() == QtCore.Qt.Orientation.Horizontal
         margins = self.minimumSizeHint().width() - self.errors.minimumSizeHint().width()
-        needed = (self._left.minimumSizeHint().width() + self.browser.minimumSizeHint().width()
-                  + self.errors.handleWidth() + margins)
+        needed = (
+            self._left.minimumSizeHint().width()
+            + self.browser.minimumSizeHint().width()
+            + self.errors.handleWidth()
+            + margins
+        )
         wanted = QtCore.Qt.Orientation.Horizontal if width >= needed else QtCore.Qt.Orientation.Vertical
         if (wanted == QtCore.Qt.Orientation.Horizontal) != side:
             self.errors.setOrientation(wanted)
@@ -198,8 +202,9 @@ class EvaluationPanel(QtWidgets.QWidget):
         else:
             try:
                 threshold = self.binary.threshold if len(task.classes) == 2 else 0.5
-                self._base = Evaluation.compute(network, task, self.which, threshold,
-                                                inputs=self._cached_inputs(network, task))
+                self._base = Evaluation.compute(
+                    network, task, self.which, threshold, inputs=self._cached_inputs(network, task)
+                )
             except MlpguiError as e:
                 self._show(None)
                 self.weights.set_network(None)
@@ -237,7 +242,8 @@ class EvaluationPanel(QtWidgets.QWidget):
             self.status.setText(
                 f"Model after {ev.epochs_trained:,} epoch{'s' if ev.epochs_trained != 1 else ''} on the "
                 f"{ev.size:,} {which} images: accuracy <b>{100 * ev.accuracy:.2f}%</b>, "
-                f"{ev.size - int(np.trace(ev.confusion)):,} wrong.")
+                f"{ev.size - int(np.trace(ev.confusion)):,} wrong."
+            )
 
     # -- linking ---------------------------------------------------------------------------
 

@@ -37,8 +37,7 @@ from mlpgui.core.training import RunPhase, RunState
 
 from .sample_strip import SampleStrip
 
-PRESET_TITLES = {"homework-binary": "Homework binary", "homework-multiclass": "Homework multiclass",
-                 "fast": "Fast"}
+PRESET_TITLES = {"homework-binary": "Homework binary", "homework-multiclass": "Homework multiclass", "fast": "Fast"}
 CUSTOM = "custom"
 DEFAULT_PRESET = "homework-binary"
 INT_MAX = 2_147_483_647
@@ -46,35 +45,42 @@ ERROR_STYLE = "color: #c62828;"
 
 TOOLTIPS = {
     "preset": "Fill every field from a known recipe: the two homework runs, or a fast run on all 60,000 "
-              "images. Changing any field makes it Custom.",
+    "images. Changing any field makes it Custom.",
     "task": "Binary: tell two digits apart with one sigmoid output (the homework's first part).\n"
-            "Multiclass: recognise all ten digits with ten softmax outputs.",
+    "Multiclass: recognise all ten digits with ten softmax outputs.",
     "digits": "The two digits to tell apart. The first is label 0, the second label 1.",
-    "per_class": "Training images per class, the first ones in file order (0 = all of them). "
-                 "The homework uses 1000.",
+    "per_class": "Training images per class, the first ones in file order (0 = all of them). The homework uses 1000.",
     "hidden": "Sigmoid units in the hidden layer. More can learn more, but train slower.",
     "epochs": "Passes over the whole training set.",
     "lr": "Learning rate: the gradient-descent step size. Too small learns slowly, too large diverges.",
     "batch_size": "Images per gradient step (0 = full batch: one step per epoch, as the homework). "
-                  "Mini-batches take many smaller steps per epoch.",
+    "Mini-batches take many smaller steps per epoch.",
     "scale": "Raw feeds pixels 0..255 as the homework does; unit divides them by 255 (trains better "
-             "with larger learning rates).",
+    "with larger learning rates).",
     "dtype": "Arithmetic precision: float64 as the homework, or float32 (about twice as fast).",
-    "seed": "Seed of the random initial weights (and the mini-batch order): the same seed gives the "
-            "same run.",
+    "seed": "Seed of the random initial weights (and the mini-batch order): the same seed gives the same run.",
 }
-LABELS = {"task": "Task", "digits": "Digits", "per_class": "Images per class", "hidden": "Hidden units",
-          "epochs": "Epochs", "lr": "Learning rate", "batch_size": "Batch size", "scale": "Input scaling",
-          "dtype": "Precision", "seed": "Seed"}
+LABELS = {
+    "task": "Task",
+    "digits": "Digits",
+    "per_class": "Images per class",
+    "hidden": "Hidden units",
+    "epochs": "Epochs",
+    "lr": "Learning rate",
+    "batch_size": "Batch size",
+    "scale": "Input scaling",
+    "dtype": "Precision",
+    "seed": "Seed",
+}
 
 
 class ExperimentPanel(QWidget):
     """The form, the run buttons, the progress and the sample strip."""
 
-    startRequested = Signal(object)   # the valid TrainConfig
+    startRequested = Signal(object)  # the valid TrainConfig
     stopRequested = Signal()
-    pauseToggled = Signal(bool)       # True: pause, False: resume
-    configChanged = Signal(object)    # the TrainConfig when valid, else None
+    pauseToggled = Signal(bool)  # True: pause, False: resume
+    configChanged = Signal(object)  # the TrainConfig when valid, else None
 
     def __init__(self, tasks: TaskCache | None, data_error: str = "", parent: QWidget | None = None):
         super().__init__(parent)
@@ -140,10 +146,16 @@ class ExperimentPanel(QWidget):
         dtype.currentIndexChanged.connect(self._field_edited)
 
         self.fields: dict[str, QWidget] = {
-            "task": task, "digits": digits,
-            "per_class": spin(0, 10_000_000, "all", 100), "hidden": spin(1, 10_000_000, step=16),
-            "epochs": spin(1, 1_000_000_000, step=10), "lr": lr, "batch_size": spin(0, 10_000_000, "full batch", 16),
-            "scale": scale, "dtype": dtype, "seed": spin(0, INT_MAX),
+            "task": task,
+            "digits": digits,
+            "per_class": spin(0, 10_000_000, "all", 100),
+            "hidden": spin(1, 10_000_000, step=16),
+            "epochs": spin(1, 1_000_000_000, step=10),
+            "lr": lr,
+            "batch_size": spin(0, 10_000_000, "full batch", 16),
+            "scale": scale,
+            "dtype": dtype,
+            "seed": spin(0, INT_MAX),
         }
         self.errors: dict[str | None, QLabel] = {}
         self.form = QFormLayout()
@@ -177,8 +189,9 @@ class ExperimentPanel(QWidget):
         self.pause_button.setCheckable(True)
         self.pause_button.setToolTip("Hold the run after the current epoch; press again to resume")
         self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("End the run after the current epoch (mini-batch), keeping the model "
-                                    "it has learnt so far")
+        self.stop_button.setToolTip(
+            "End the run after the current epoch (mini-batch), keeping the model it has learnt so far"
+        )
         self.start_button.clicked.connect(self._start_clicked)
         self.stop_button.clicked.connect(self.stopRequested)
         self.pause_button.toggled.connect(self._pause_toggled)
@@ -272,10 +285,17 @@ class ExperimentPanel(QWidget):
         except ValueError:
             raise ConfigError(f"learning rate must be a number such as 0.01 or 1e-3, not {text!r}", "lr") from None
         return TrainConfig(
-            task=f["task"].currentData(), digits=(self.digit_spins[0].value(), self.digit_spins[1].value()),
-            per_class=f["per_class"].value(), hidden=f["hidden"].value(), epochs=f["epochs"].value(), lr=lr,
-            batch_size=f["batch_size"].value(), scale=f["scale"].currentData(), dtype=f["dtype"].currentData(),
-            seed=f["seed"].value())
+            task=f["task"].currentData(),
+            digits=(self.digit_spins[0].value(), self.digit_spins[1].value()),
+            per_class=f["per_class"].value(),
+            hidden=f["hidden"].value(),
+            epochs=f["epochs"].value(),
+            lr=lr,
+            batch_size=f["batch_size"].value(),
+            scale=f["scale"].currentData(),
+            dtype=f["dtype"].currentData(),
+            seed=f["seed"].value(),
+        )
 
     def _preset_picked(self, index: int) -> None:
         self.set_preset(self.preset_combo.itemData(index))

@@ -17,9 +17,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..core.metrics import Evaluation, Selection, select
 from .qimages import scaled_gray_qimage
 
-THUMB = 56            # thumbnail side in pixels (2x MNIST)
-LARGE = 196           # selected image side (7x)
-CACHE = 3000          # thumbnails kept
+THUMB = 56  # thumbnail side in pixels (2x MNIST)
+LARGE = 196  # selected image side (7x)
+CACHE = 3000  # thumbnails kept
 ANY = -1
 
 
@@ -56,8 +56,10 @@ class ThumbnailModel(QtCore.QAbstractListModel):
             return self._thumbnail(i)
         if role == QtCore.Qt.ItemDataRole.ToolTipRole:
             which = "test" if ev.which == "test" else "training"
-            return (f"{which} image #{i}: true {ev.classes[ev.labels[i]]}, guessed "
-                    f"{ev.classes[ev.predictions[i]]} with {100 * ev.confidence[i]:.1f}% confidence")
+            return (
+                f"{which} image #{i}: true {ev.classes[ev.labels[i]]}, guessed "
+                f"{ev.classes[ev.predictions[i]]} with {100 * ev.confidence[i]:.1f}% confidence"
+            )
         if role == QtCore.Qt.ItemDataRole.ForegroundRole and ev.labels[i] != ev.predictions[i]:
             return QtGui.QBrush(QtGui.QColor("#d0312d"))
         if role == QtCore.Qt.ItemDataRole.TextAlignmentRole:
@@ -112,9 +114,9 @@ class ProbabilityPlot(pg.PlotWidget):
 class ImageBrowser(QtWidgets.QWidget):
     """Filters, the thumbnail list and the selected image with its probabilities."""
 
-    sendToDrawPad = QtCore.Signal(object)    # (28, 28) uint8 image
-    imageSelected = QtCore.Signal(object)    # (28, 28) uint8 image, or None when nothing is selected
-    selectionChanged = QtCore.Signal()       # the filter changed (the shown set of images)
+    sendToDrawPad = QtCore.Signal(object)  # (28, 28) uint8 image
+    imageSelected = QtCore.Signal(object)  # (28, 28) uint8 image, or None when nothing is selected
+    selectionChanged = QtCore.Signal()  # the filter changed (the shown set of images)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -267,8 +269,12 @@ class ImageBrowser(QtWidgets.QWidget):
         binary = self._binary = len(classes) == 2
         if binary:
             a, b = classes
-            for group, what in (("TP", f"{b} called {b}"), ("TN", f"{a} called {a}"),
-                                ("FP", f"{a} called {b}"), ("FN", f"{b} called {a}")):
+            for group, what in (
+                ("TP", f"{b} called {b}"),
+                ("TN", f"{a} called {a}"),
+                ("FP", f"{a} called {b}"),
+                ("FN", f"{b} called {a}"),
+            ):
                 self.group.addItem(f"{group} ({what})", group)
         self.group.setVisible(binary)
         self.group_label.setVisible(binary)
@@ -280,7 +286,8 @@ class ImageBrowser(QtWidgets.QWidget):
         self.kind.setCurrentIndex(max(self.kind.findData(s.kind), 0))
         self.true_class.setCurrentIndex(max(self.true_class.findData(ANY if s.true_class is None else s.true_class), 0))
         self.guess_class.setCurrentIndex(
-            max(self.guess_class.findData(ANY if s.guess_class is None else s.guess_class), 0))
+            max(self.guess_class.findData(ANY if s.guess_class is None else s.guess_class), 0)
+        )
         self.group.setCurrentIndex(max(self.group.findData(s.group), 0) if s.group else 0)
         self.order.setCurrentIndex(0 if s.most_confident_first else 1)
         enabled = s.group is None
@@ -293,12 +300,15 @@ class ImageBrowser(QtWidgets.QWidget):
             return
         true_class = self.true_class.currentData()
         guess_class = self.guess_class.currentData()
-        self.set_selection(Selection(
-            kind=self.kind.currentData(),
-            true_class=None if true_class in (None, ANY) else int(true_class),
-            guess_class=None if guess_class in (None, ANY) else int(guess_class),
-            group=self.group.currentData() if self._binary else None,
-            most_confident_first=bool(self.order.currentData())))
+        self.set_selection(
+            Selection(
+                kind=self.kind.currentData(),
+                true_class=None if true_class in (None, ANY) else int(true_class),
+                guess_class=None if guess_class in (None, ANY) else int(guess_class),
+                group=self.group.currentData() if self._binary else None,
+                most_confident_first=bool(self.order.currentData()),
+            )
+        )
 
     def _refresh(self, keep: int | None) -> None:
         ev = self.evaluation
@@ -312,7 +322,8 @@ class ImageBrowser(QtWidgets.QWidget):
             self.count_label.setText(
                 f"<b>{n:,}</b> {which} image{'s' if n != 1 else ''}: {self._selection.describe(ev.classes)}, "
                 f"{'most' if self._selection.most_confident_first else 'least'} confident first "
-                f"<span style='color:gray'>(under each: true → guess, confidence in the guess)</span>")
+                f"<span style='color:gray'>(under each: true → guess, confidence in the guess)</span>"
+            )
         row = -1
         if keep is not None:
             hits = np.flatnonzero(indices == keep)
@@ -341,7 +352,8 @@ class ImageBrowser(QtWidgets.QWidget):
         verdict = "right" if true_label == guess else "<span style='color:#d0312d'>wrong</span>"
         self.caption.setText(
             f"{which} image #{i}: true <b>{ev.classes[true_label]}</b>, guessed <b>{ev.classes[guess]}</b> "
-            f"({100 * ev.confidence[i]:.1f}%), {verdict}")
+            f"({100 * ev.confidence[i]:.1f}%), {verdict}"
+        )
         self.probabilities.set_probabilities(ev.classes, ev.proba[i], true_label, guess)
         self.send_button.setEnabled(True)
         self.imageSelected.emit(ev.images[i])

@@ -19,9 +19,9 @@ from PySide6.QtGui import QImage, QImageIOHandler, QImageReader
 from ..core.errors import ImageError
 from .qimages import qimage_to_rgba
 
-MAX_SIDE = 1024                   # longer pictures are shrunk to this while reading
-MAX_FULL_DECODE = 64_000_000      # pixels we are willing to decode in full (256 MB as RGBA)
-MAX_PIXELS = 1_000_000_000        # refused outright, even for formats that decode shrunk (JPEG)
+MAX_SIDE = 1024  # longer pictures are shrunk to this while reading
+MAX_FULL_DECODE = 64_000_000  # pixels we are willing to decode in full (256 MB as RGBA)
+MAX_PIXELS = 1_000_000_000  # refused outright, even for formats that decode shrunk (JPEG)
 
 
 def read_image(path) -> np.ndarray:
@@ -54,8 +54,10 @@ def read_image(path) -> np.ndarray:
         shrinks_while_decoding = reader.supportsOption(QImageIOHandler.ImageOption.ScaledSize)
         if pixels > MAX_PIXELS or (pixels > MAX_FULL_DECODE and not shrinks_while_decoding):
             limit = MAX_PIXELS if shrinks_while_decoding else MAX_FULL_DECODE
-            raise ImageError(f"{where}: the image is too large ({w:,} x {h:,} pixels; "
-                             f"the limit is {limit // 1_000_000:,} megapixels)")
+            raise ImageError(
+                f"{where}: the image is too large ({w:,} x {h:,} pixels; "
+                f"the limit is {limit // 1_000_000:,} megapixels)"
+            )
         if max(w, h) > MAX_SIDE:
             scale = MAX_SIDE / max(w, h)
             reader.setScaledSize(QSize(max(1, round(w * scale)), max(1, round(h * scale))))
@@ -66,8 +68,9 @@ def read_image(path) -> np.ndarray:
     if image.width() == 0 or image.height() == 0:
         raise ImageError(f"{where}: empty ({image.width()} x {image.height()} pixels)")
     if max(image.width(), image.height()) > MAX_SIDE:  # formats that report no size up front
-        image = image.scaled(MAX_SIDE, MAX_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
-                             Qt.TransformationMode.SmoothTransformation)
+        image = image.scaled(
+            MAX_SIDE, MAX_SIDE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
     return qimage_to_rgba(image)
 
 

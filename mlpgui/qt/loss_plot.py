@@ -29,8 +29,16 @@ EMPTY_HINT = "Press Start to train: the loss appears here, epoch by epoch."
 
 # Setting name -> how the legend names it.
 FIELD_NAMES = {
-    "task": "task", "digits": "digits", "per_class": "n", "hidden": "hidden", "epochs": "epochs",
-    "lr": "lr", "batch_size": "batch", "scale": "scale", "dtype": "", "seed": "seed",
+    "task": "task",
+    "digits": "digits",
+    "per_class": "n",
+    "hidden": "hidden",
+    "epochs": "epochs",
+    "lr": "lr",
+    "batch_size": "batch",
+    "scale": "scale",
+    "dtype": "",
+    "seed": "seed",
 }
 
 
@@ -95,8 +103,7 @@ class LossPlot(QWidget):
         item.vb.sigRangeChangedManually.connect(self._user_moved_view)
         self._manage_y = True
 
-        self.legend = item.addLegend(labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 210),
-                                     pen=pg.mkPen("#bbb"))
+        self.legend = item.addLegend(labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb"))
         # Right, half-way up: below the accuracy curves, above the late loss curves.
         self.legend.anchor(itemPos=(1, 0.5), parentPos=(1, 0.5), offset=(-10, 0))
         self.train_curve = item.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=2))
@@ -243,8 +250,9 @@ class LossPlot(QWidget):
     def _keep_as_earlier(self) -> None:
         color = QColor(EARLIER_COLORS[len(self._earlier) % len(EARLIER_COLORS)])
         color.setAlpha(130)
-        curve = self.plot_item.plot(np.asarray(self._epochs, float), np.asarray(self._loss, float),
-                                    pen=pg.mkPen(color, width=1.5))
+        curve = self.plot_item.plot(
+            np.asarray(self._epochs, float), np.asarray(self._loss, float), pen=pg.mkPen(color, width=1.5)
+        )
         curve.setZValue(-10)
         self._earlier.append(_EarlierRun(self._run_number, self._config, curve))
         while len(self._earlier) > MAX_EARLIER_RUNS:
@@ -260,8 +268,9 @@ class LossPlot(QWidget):
         self.legend.addItem(self.train_acc_curve, "training accuracy (right axis)")
         self.legend.addItem(self.test_acc_curve, "test accuracy (right axis)")
         for earlier in self._earlier:
-            self.legend.addItem(earlier.curve,
-                                f"run {earlier.number}: {describe_difference(earlier.config, self._config)}")
+            self.legend.addItem(
+                earlier.curve, f"run {earlier.number}: {describe_difference(earlier.config, self._config)}"
+            )
 
     def _remove_earlier(self, run: _EarlierRun) -> None:
         self.legend.removeItem(run.curve)

@@ -68,12 +68,11 @@ class FittingScrollArea(QScrollArea):
 class MainWindow(QMainWindow):
     """Train, watch, draw, save: the whole app in one window."""
 
-    modelChanged = Signal(object, object)   # (Network, TaskData or None): the model every view shows
-    trainingStarted = Signal(object)        # TrainConfig
-    runFinished = Signal(object, bool)      # (Network or None, stopped), after the session took it in
+    modelChanged = Signal(object, object)  # (Network, TaskData or None): the model every view shows
+    trainingStarted = Signal(object)  # TrainConfig
+    runFinished = Signal(object, bool)  # (Network or None, stopped), after the session took it in
 
-    def __init__(self, settings: Settings | None = None, data_dir=None, mnist=None,
-                 parent: QWidget | None = None):
+    def __init__(self, settings: Settings | None = None, data_dir=None, mnist=None, parent: QWidget | None = None):
         super().__init__(parent)
         self.settings = settings if settings is not None else Settings()
         self.setWindowTitle("mlpgui: train a neural network on handwritten digits")
@@ -105,9 +104,11 @@ class MainWindow(QMainWindow):
         self.experiment_dock = QDockWidget("Experiment")
         self.experiment_dock.setObjectName("experimentDock")
         self.experiment_dock.setWidget(self.panel)
-        self.experiment_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.experiment_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.experiment_dock)
 
         self.loss_plot = LossPlot()
@@ -173,8 +174,10 @@ class MainWindow(QMainWindow):
     def _build_banner(self) -> QFrame:
         banner = QFrame()
         banner.setObjectName("restoreBanner")
-        banner.setStyleSheet("#restoreBanner { background: #fff4ce; border-bottom: 1px solid #e0c97f; }"
-                             "#restoreBanner QLabel { color: #3a3000; }")
+        banner.setStyleSheet(
+            "#restoreBanner { background: #fff4ce; border-bottom: 1px solid #e0c97f; }"
+            "#restoreBanner QLabel { color: #3a3000; }"
+        )
         self.banner_label = QLabel()
         self.banner_label.setWordWrap(True)
         restore = QPushButton("Restore")
@@ -201,18 +204,32 @@ class MainWindow(QMainWindow):
             return a
 
         file_menu = self.menuBar().addMenu("&File")
-        self.open_action = action("&Open model...", self.open_model, QKeySequence.StandardKey.Open,
-                                  "Open a model saved by mlpgui (.npz)")
-        self.save_action = action("&Save model...", self.save_model, QKeySequence.StandardKey.Save,
-                                  "Save the current model and its loss history (.npz)")
-        self.export_history_action = action("Export loss &history (CSV)...", self.export_history,
-                                            tip="The loss and accuracies of every epoch, as a CSV table")
-        self.export_plot_action = action("Export &plot (PNG)...", self.export_plot,
-                                         tip="The loss plot as a picture")
+        self.open_action = action(
+            "&Open model...", self.open_model, QKeySequence.StandardKey.Open, "Open a model saved by mlpgui (.npz)"
+        )
+        self.save_action = action(
+            "&Save model...",
+            self.save_model,
+            QKeySequence.StandardKey.Save,
+            "Save the current model and its loss history (.npz)",
+        )
+        self.export_history_action = action(
+            "Export loss &history (CSV)...",
+            self.export_history,
+            tip="The loss and accuracies of every epoch, as a CSV table",
+        )
+        self.export_plot_action = action("Export &plot (PNG)...", self.export_plot, tip="The loss plot as a picture")
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        for a in (self.open_action, self.save_action, None, self.export_history_action,
-                  self.export_plot_action, None, self.quit_action):
+        for a in (
+            self.open_action,
+            self.save_action,
+            None,
+            self.export_history_action,
+            self.export_plot_action,
+            None,
+            self.quit_action,
+        ):
             file_menu.addSeparator() if a is None else file_menu.addAction(a)
 
         view_menu = self.menuBar().addMenu("&View")
@@ -356,7 +373,8 @@ class MainWindow(QMainWindow):
         self._offered = network
         self.banner_label.setText(
             f"Your last trained model ({network.config.describe()}, {network.epochs_trained} epochs, "
-            f"from {when}) was kept. Restore it?")
+            f"from {when}) was kept. Restore it?"
+        )
         self.banner.show()
 
     def has_offer(self) -> bool:
@@ -388,14 +406,20 @@ class MainWindow(QMainWindow):
 
     def ask_to_save(self) -> str:
         """'save', 'discard' or 'cancel' (a QMessageBox; tests monkeypatch QMessageBox.question)."""
-        buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                   | QMessageBox.StandardButton.Cancel)
+        buttons = (
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+        )
         answer = QMessageBox.question(
-            self, "Save the model?",
+            self,
+            "Save the model?",
             "The model you trained is not saved in a file. Save it before quitting?\n"
-            "(A copy is kept and offered back next time either way.)", buttons, QMessageBox.StandardButton.Save)
-        return {QMessageBox.StandardButton.Save: "save",
-                QMessageBox.StandardButton.Discard: "discard"}.get(answer, "cancel")
+            "(A copy is kept and offered back next time either way.)",
+            buttons,
+            QMessageBox.StandardButton.Save,
+        )
+        return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(
+            answer, "cancel"
+        )
 
     def closeEvent(self, event) -> None:
         if self.should_ask_to_save():
@@ -406,6 +430,7 @@ class MainWindow(QMainWindow):
         self.session.shutdown()
         self._save_settings()
         event.accept()
+
     def _save_settings(self) -> None:
         self.settings.set_window(self.saveGeometry(), self.saveState())
         config = self.panel.config()

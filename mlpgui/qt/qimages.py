@@ -25,8 +25,9 @@ def gray_qimage(image: np.ndarray) -> QImage:
 
 def scaled_gray_qimage(image: np.ndarray, side: int) -> QImage:
     """A uint8 (h, w) array as a side x side QImage with square pixels (no smoothing)."""
-    return gray_qimage(image).scaled(side, side, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                     Qt.TransformationMode.FastTransformation)
+    return gray_qimage(image).scaled(
+        side, side, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.FastTransformation
+    )
 
 
 def qimage_to_rgba(image: QImage) -> np.ndarray:

@@ -52,7 +52,7 @@ class _Run:
     config: TrainConfig
     task: TaskData
     worker: workers.TrainingWorker
-    before: ModelState                 # the model the user had when the run started
+    before: ModelState  # the model the user had when the run started
     outcome: workers.RunOutcome = field(init=False)
     thread: QThread | None = None
     history: list[EpochReport] = field(default_factory=list)
@@ -69,15 +69,15 @@ class _Run:
 class TrainingSession(QObject):
     """Starts, pauses and stops runs; opens, saves and keeps models; tells the views what changed."""
 
-    runStateChanged = Signal(object)     # RunState
-    modelChanged = Signal(object)        # ModelState
-    runStarted = Signal(object)          # TrainConfig
-    epochReported = Signal(object)       # EpochReport
-    testMeasured = Signal(int, float, float)   # (epoch, test loss, test accuracy) of a run that ended early
-    historyLoaded = Signal(object, object)     # (TrainConfig, list[EpochReport]) of an opened model
-    runFinished = Signal(object, bool)   # (Network or None, stopped), after the model state took it in
-    failed = Signal(str, str)            # (title, message) to show the user
-    notice = Signal(str)                 # a passing status-bar message
+    runStateChanged = Signal(object)  # RunState
+    modelChanged = Signal(object)  # ModelState
+    runStarted = Signal(object)  # TrainConfig
+    epochReported = Signal(object)  # EpochReport
+    testMeasured = Signal(int, float, float)  # (epoch, test loss, test accuracy) of a run that ended early
+    historyLoaded = Signal(object, object)  # (TrainConfig, list[EpochReport]) of an opened model
+    runFinished = Signal(object, bool)  # (Network or None, stopped), after the model state took it in
+    failed = Signal(str, str)  # (title, message) to show the user
+    notice = Signal(str)  # a passing status-bar message
 
     def __init__(self, tasks: TaskCache | None, data_dir: Path, parent: QObject | None = None):
         super().__init__(parent)
@@ -194,8 +194,9 @@ class TrainingSession(QObject):
         self._progress_timer.stop()
         last = run.history[-1] if run.history else None
         note = "" if run.history or run.error else "Stopped before the first epoch ended."
-        self._set_run_state(RunState(RunPhase.IDLE, last.epoch if last else 0, run.config.epochs,
-                                     last.elapsed if last else 0.0, note))
+        self._set_run_state(
+            RunState(RunPhase.IDLE, last.epoch if last else 0, run.config.epochs, last.elapsed if last else 0.0, note)
+        )
         if network is not None:
             history = run.kept_history(network)
             if run.final_test is not None:

@@ -23,8 +23,8 @@ from .qimages import scaled_gray_qimage
 
 SIDE = 28
 GAP = 2
-MAX_TILES = 4096   # more than this many units: the grid shows the first MAX_TILES
-TOP_K = 10         # units outlined for the current input
+MAX_TILES = 4096  # more than this many units: the grid shows the first MAX_TILES
+TOP_K = 10  # units outlined for the current input
 COLORMAP = "CET-D1"  # diverging: blue negative, white zero, red positive
 
 
@@ -162,7 +162,8 @@ class WeightsView(QtWidgets.QWidget):
         self.grid_title.setText(
             f"Incoming weights of {shown} hidden units ({rows}×{self._cols} tiles), each scaled to its own "
             "largest weight: <span style='color:#d62728'>red</span> = ink here excites the unit, "
-            "<span style='color:#1f77b4'>blue</span> = inhibits it. Click a tile.")
+            "<span style='color:#1f77b4'>blue</span> = inhibits it. Click a tile."
+        )
         if self.selected_unit is not None and self.selected_unit >= self.tile_count:
             self.selected_unit = None
         self._show_unit()
@@ -246,8 +247,7 @@ class WeightsView(QtWidgets.QWidget):
             votes = f"below, its weight to the output (positive: the unit votes for {net.classes[1]})"
         else:
             votes = "below, its weights to the outputs (positive: the unit votes for that digit)"
-        text = (f"<b>Hidden unit {j}</b>: incoming weights (|w| ≤ {peak:.3g}), "
-                f"bias {float(net.b1[j]):+.3g}; {votes}")
+        text = f"<b>Hidden unit {j}</b>: incoming weights (|w| ≤ {peak:.3g}), bias {float(net.b1[j]):+.3g}; {votes}"
         if self.activations is not None:
             text += f"<br>activation for the input: {self.activations[j]:.3f}"
         self.unit_caption.setText(text)
@@ -283,11 +283,13 @@ class WeightsView(QtWidgets.QWidget):
 
     def _show_input_caption(self) -> None:
         if self.network is None or self._input is None:
-            self.input_caption.setText("Draw a digit or select an image in the browser to see which hidden "
-                                       "units it activates most.")
+            self.input_caption.setText(
+                "Draw a digit or select an image in the browser to see which hidden units it activates most."
+            )
             return
         acts = self.activations
         units = ", ".join(f"{int(u)} ({acts[u]:.2f})" for u in self.top_units[:TOP_K])
         self.input_caption.setText(
             f"Input from {self._input_source}: the {len(self.top_units)} most active hidden units "
-            f"(outlined in green, ranked) are {units}. Mean activation {acts.mean():.2f}.")
+            f"(outlined in green, ranked) are {units}. Mean activation {acts.mean():.2f}."
+        )

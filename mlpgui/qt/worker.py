@@ -45,7 +45,8 @@ from mlpgui.core.tasks import TaskData
 from mlpgui.core.training import Trainer, evaluation_interval
 
 SNAPSHOT_INTERVAL = 0.2  # seconds: at most 5 model copies per second reach the GUI
-BACKGROUND_NICE = 5      # the training thread's CPU priority: below the GUI thread's 0
+BACKGROUND_NICE = 5  # the training thread's CPU priority: below the GUI thread's 0
+
 
 class RunOutcome:
     """How the run ended, readable after `thread.wait()` even if the queued signals never arrive."""
@@ -87,14 +88,21 @@ class TrainingWorker(QObject):
     failed = Signal(str)
     finished = Signal(object, bool)
 
-    def __init__(self, config: TrainConfig, task: TaskData, network: Network | None = None,
-                 evaluate_every: int | None = None, snapshot_interval: float = SNAPSHOT_INTERVAL):
+    def __init__(
+        self,
+        config: TrainConfig,
+        task: TaskData,
+        network: Network | None = None,
+        evaluate_every: int | None = None,
+        snapshot_interval: float = SNAPSHOT_INTERVAL,
+    ):
         super().__init__()
         self.config = config
         self.task = task
         self._network = network
-        self.evaluate_every = (evaluate_every if evaluate_every is not None
-                               else evaluation_interval(task.n_train, len(task.test_labels)))
+        self.evaluate_every = (
+            evaluate_every if evaluate_every is not None else evaluation_interval(task.n_train, len(task.test_labels))
+        )
         self.snapshot_interval = snapshot_interval
         self._stop = threading.Event()
         self._resume = threading.Event()
@@ -146,8 +154,11 @@ class TrainingWorker(QObject):
                 self._wait_while_paused()
             stopped = trainer.stopped
             trained = trainer.network.epochs_trained > 0
-            if stopped and trained and (last is None or last.test_accuracy is None
-                                        or last.epoch != trainer.network.epochs_trained):
+            if (
+                stopped
+                and trained
+                and (last is None or last.test_accuracy is None or last.epoch != trainer.network.epochs_trained)
+            ):
                 test = Evaluation.compute(trainer.network, self.task, "test")
                 self.tested.emit(test.loss, test.accuracy)
             result = trainer.network.copy()

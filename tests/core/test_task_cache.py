@@ -7,8 +7,9 @@ from mlpgui.core.config import TrainConfig
 from mlpgui.core.errors import ConfigError
 from mlpgui.core.tasks import TaskCache, build_task
 
-SMALL = TrainConfig(task="binary", digits=(5, 8), per_class=100, hidden=16, epochs=3, lr=0.5, scale="unit",
-                    dtype="float32")
+SMALL = TrainConfig(
+    task="binary", digits=(5, 8), per_class=100, hidden=16, epochs=3, lr=0.5, scale="unit", dtype="float32"
+)
 
 
 def test_a_cached_task_is_the_task_build_task_makes(mnist):

@@ -16,16 +16,19 @@ from mlpgui.core.metrics import (
 )
 
 
-@pytest.mark.parametrize("selection, cell", [
-    (Selection.cell(3, 5), (3, 5)),
-    (Selection(kind="misclassified", true_class=3, guess_class=5), (3, 5)),
-    (Selection(kind="correct", true_class=4, guess_class=4), (4, 4)),
-    (Selection(kind="correct", true_class=3, guess_class=5), None),       # shows nothing
-    (Selection(kind="misclassified", true_class=4, guess_class=4), None),  # shows nothing
-    (Selection(kind="misclassified", true_class=3), None),                # a whole row, not one cell
-    (Selection(group="FP"), (0, 1)),
-    (Selection(group="TP", kind="misclassified", true_class=0), (1, 1)),   # the group decides
-])
+@pytest.mark.parametrize(
+    "selection, cell",
+    [
+        (Selection.cell(3, 5), (3, 5)),
+        (Selection(kind="misclassified", true_class=3, guess_class=5), (3, 5)),
+        (Selection(kind="correct", true_class=4, guess_class=4), (4, 4)),
+        (Selection(kind="correct", true_class=3, guess_class=5), None),  # shows nothing
+        (Selection(kind="misclassified", true_class=4, guess_class=4), None),  # shows nothing
+        (Selection(kind="misclassified", true_class=3), None),  # a whole row, not one cell
+        (Selection(group="FP"), (0, 1)),
+        (Selection(group="TP", kind="misclassified", true_class=0), (1, 1)),  # the group decides
+    ],
+)
 def test_a_browser_filter_maps_to_the_cell_whose_images_it_shows(selection, cell):
     assert selection_cell(selection) == cell
 

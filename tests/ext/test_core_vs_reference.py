@@ -51,7 +51,9 @@ def grads_like(params):
 
 CASES = [
     pytest.param(dtype, k, shape, id=f"{dtype}-k{k}-n{shape[0]}-d{shape[1]}-h{shape[2]}")
-    for dtype in ("float64", "float32") for k in (1, 10) for shape in SHAPES
+    for dtype in ("float64", "float32")
+    for k in (1, 10)
+    for shape in SHAPES
 ]
 
 
@@ -122,8 +124,9 @@ def test_train_step_matches_reference(dtype, k, shape):
     loss_ref = reference.train_step(Xe, y, coefs, intercepts, lr)
     assert rel_err(loss, loss_ref) < RTOL[dtype]
     # Compare the step taken (new - old), not just the new weights, which are mostly the old ones.
-    for new, old, new_ref in zip((W1, b1, W2, b2), (W1e, b1e, W2e, b2e),
-                                 (coefs[0], intercepts[0], coefs[1], intercepts[1])):
+    for new, old, new_ref in zip(
+        (W1, b1, W2, b2), (W1e, b1e, W2e, b2e), (coefs[0], intercepts[0], coefs[1], intercepts[1])
+    ):
         assert new.dtype == np.dtype(dtype)
         assert rel_err(new.astype(np.float64) - old, new_ref - old) < 10 * RTOL[dtype]
         assert rel_err(new, new_ref) < RTOL[dtype]
@@ -174,8 +177,18 @@ def test_mismatched_buffers_are_refused():
     bad_labels = y.copy()
     bad_labels[0] = 10
     with pytest.raises(ValueError):
-        _core.backprop(X, bad_labels, W1, b1, W2, b2, np.empty((5, 3)), np.empty((5, 10)), np.empty((5, 3)),
-                       *grads_like([W1, b1, W2, b2]))
+        _core.backprop(
+            X,
+            bad_labels,
+            W1,
+            b1,
+            W2,
+            b2,
+            np.empty((5, 3)),
+            np.empty((5, 10)),
+            np.empty((5, 3)),
+            *grads_like([W1, b1, W2, b2]),
+        )
 
 
 def test_gather_rows_copies_the_indexed_rows():

@@ -39,8 +39,9 @@ def run_python(code: str, kernels: str | None, tmp_path) -> subprocess.Completed
     if kernels is not None:
         env["MLPGUI_KERNELS"] = kernels
     env["MLPGUI_THREADS"] = "1"
-    return subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_the_cpu_check_agrees_with_the_kernel_s_report():
@@ -54,16 +55,20 @@ def test_the_cpu_check_agrees_with_the_kernel_s_report():
 
 def test_this_process_uses_the_fastest_build_this_cpu_runs(tmp_path):
     """Without MLPGUI_KERNELS: native if it was built, else avx2 where the CPU has AVX2 and FMA, else baseline."""
-    result = run_python("from mlpgui import _kernels, _sparse, _core; "
-                        "print(_kernels.VARIANT, _sparse.__name__, _core.__name__)", None, tmp_path)
+    result = run_python(
+        "from mlpgui import _kernels, _sparse, _core; print(_kernels.VARIANT, _sparse.__name__, _core.__name__)",
+        None,
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     variant, sparse_name, core_name = result.stdout.split()
     from mlpgui import _cpu
 
     installed = _kernels.installed()
     assert "baseline" in installed
-    expected = "native" if "native" in installed else "avx2" if _cpu.has_avx2_fma() and "avx2" in installed \
-        else "baseline"
+    expected = (
+        "native" if "native" in installed else "avx2" if _cpu.has_avx2_fma() and "avx2" in installed else "baseline"
+    )
     assert variant == expected
     assert (sparse_name, core_name) == (f"mlpgui._sparse_{variant}", f"mlpgui._core_{variant}")
 
@@ -75,24 +80,30 @@ def test_an_x86_64_build_with_avx2_uses_it():
     assert _kernels.VARIANT in ("avx2", "native")
 
 
-@pytest.mark.parametrize("requested,available,avx2_fma,expected", [
-    ("", ("avx2", "baseline"), True, "avx2"),
-    ("", ("avx2", "baseline"), False, "baseline"),  # an older x86-64 CPU: never the AVX2 module
-    ("", ("native", "baseline"), False, "native"),
-    ("", ("baseline",), True, "baseline"),        # aarch64, or a compiler without the AVX2 flags
-    ("baseline", ("avx2", "baseline"), True, "baseline"),
-    ("avx2", ("avx2", "baseline"), True, "avx2"),
-])
+@pytest.mark.parametrize(
+    "requested,available,avx2_fma,expected",
+    [
+        ("", ("avx2", "baseline"), True, "avx2"),
+        ("", ("avx2", "baseline"), False, "baseline"),  # an older x86-64 CPU: never the AVX2 module
+        ("", ("native", "baseline"), False, "native"),
+        ("", ("baseline",), True, "baseline"),  # aarch64, or a compiler without the AVX2 flags
+        ("baseline", ("avx2", "baseline"), True, "baseline"),
+        ("avx2", ("avx2", "baseline"), True, "avx2"),
+    ],
+)
 def test_choosing_a_build(requested, available, avx2_fma, expected):
     assert _kernels.choose(requested, available, avx2_fma) == expected
 
 
-@pytest.mark.parametrize("requested,available,avx2_fma,message", [
-    ("avx2", ("avx2", "baseline"), False, "lacks AVX2"),
-    ("native", ("avx2", "baseline"), True, "not installed"),
-    ("fast", ("avx2", "baseline"), True, "choose one of"),
-    ("", (), True, "no build"),
-])
+@pytest.mark.parametrize(
+    "requested,available,avx2_fma,message",
+    [
+        ("avx2", ("avx2", "baseline"), False, "lacks AVX2"),
+        ("native", ("avx2", "baseline"), True, "not installed"),
+        ("fast", ("avx2", "baseline"), True, "choose one of"),
+        ("", (), True, "no build"),
+    ],
+)
 def test_a_build_that_cannot_run_is_refused_with_the_reason(requested, available, avx2_fma, message):
     with pytest.raises(ImportError, match=message):
         _kernels.choose(requested, available, avx2_fma)

@@ -29,9 +29,9 @@ def saturated_logits(k, dtype):
     rows = [
         [b, -b] + [0.0] * 8,
         [-b] * 9 + [b],
-        [b, b] + [-b] * 8,          # a tie at the top
-        [-b] * 10,                  # all equal and very negative
-        [b] * 10,                   # all equal and very positive
+        [b, b] + [-b] * 8,  # a tie at the top
+        [-b] * 10,  # all equal and very negative
+        [b] * 10,  # all equal and very positive
         list(np.linspace(-b, b, 10)),
     ]
     return np.array(rows, dtype=dtype)
@@ -85,9 +85,9 @@ def test_each_saturated_sample_has_its_exact_loss(dtype, k):
     Z = saturated_logits(k, dtype)
     y = labels_for(Z)
     for i in range(len(y)):
-        row = Z[i:i + 1].copy()
-        loss, _ = _core.loss_and_deltas(row, y[i:i + 1])
-        expected = exact_loss(Z[i:i + 1].astype(np.float64), y[i:i + 1])
+        row = Z[i : i + 1].copy()
+        loss, _ = _core.loss_and_deltas(row, y[i : i + 1])
+        expected = exact_loss(Z[i : i + 1].astype(np.float64), y[i : i + 1])
         assert np.isfinite(loss)
         assert loss == pytest.approx(expected, rel=RTOL[dtype], abs=TINY[dtype]), f"sample {i}"
 

@@ -41,9 +41,15 @@ def make_pixels(n, d, density, rng, blank=(), full=()):
 
 
 def make_params(d, h, k, dtype, rng):
-    return [np.ascontiguousarray(a, dtype) for a in (
-        rng.normal(0, 1.5 / np.sqrt(d), (d, h)), rng.normal(0, 0.5, h),
-        rng.normal(0, 2 / np.sqrt(h), (h, k)), rng.normal(0, 0.5, k))]
+    return [
+        np.ascontiguousarray(a, dtype)
+        for a in (
+            rng.normal(0, 1.5 / np.sqrt(d), (d, h)),
+            rng.normal(0, 0.5, h),
+            rng.normal(0, 2 / np.sqrt(h), (h, k)),
+            rng.normal(0, 0.5, k),
+        )
+    ]
 
 
 def reference_grads(pixels, y, params, lut):
@@ -55,20 +61,28 @@ def reference_grads(pixels, y, params, lut):
 
 # (n, d, h, k, threads, blank rows, all-ink rows)
 CASES = [
-    (1, 784, 256, 10, 2, (), ()),          # one sample, fewer samples than threads
-    (1, 784, 70, 1, 1, (0,), ()),          # one blank sample: only the biases act
-    (3, 50, 100, 10, 4, (), (1,)),         # fewer samples than threads, an all-ink image, a block and a tail
+    (1, 784, 256, 10, 2, (), ()),  # one sample, fewer samples than threads
+    (1, 784, 70, 1, 1, (0,), ()),  # one blank sample: only the biases act
+    (3, 50, 100, 10, 4, (), (1,)),  # fewer samples than threads, an all-ink image, a block and a tail
     (150, 784, 64, 10, 2, (0, 77), (5,)),  # more than two tiles, h exactly one float32 block
     (150, 784, 96, 1, 3, (3,), (4, 140)),  # three threads, 1.5 float32 blocks, 3 float64 blocks
     (70, 30, 7, 10, 2, (), tuple(range(70))),  # every image all ink: a dense matrix in CSR clothing
     (40, 784, 40, 10, 2, tuple(range(40)), ()),  # every image blank: no non-zeros at all
 ]
-IDS = ["one-sample", "one-blank-sample", "fewer-than-threads", "tiles-one-block",
-       "three-threads-tails", "all-ink", "all-blank"]
+IDS = [
+    "one-sample",
+    "one-blank-sample",
+    "fewer-than-threads",
+    "tiles-one-block",
+    "three-threads-tails",
+    "all-ink",
+    "all-blank",
+]
 
 
-def check_full_batch_gradients(dtype, n, d, h, k, threads, blank=(), full=(), seed=0, pixels=None, lut=None,
-                               w1_scale=1.0):
+def check_full_batch_gradients(
+    dtype, n, d, h, k, threads, blank=(), full=(), seed=0, pixels=None, lut=None, w1_scale=1.0
+):
     rng = np.random.default_rng(seed)
     if pixels is None:
         pixels = make_pixels(n, d, 0.2, rng, blank, full)
@@ -109,8 +123,9 @@ def test_raw_pixels_are_converted_and_other_scales_looked_up(dtype, values):
         lut[200] = 200.5
     pixels = make_pixels(150, 784, 0.2, np.random.default_rng(8), full=(3,))
     assert _sparse.CsrInputs(pixels, np.zeros(150, np.int32), lut).raw == (values == "raw")
-    check_full_batch_gradients(dtype, 150, 784, 96, 10, 2, seed=8, pixels=pixels, lut=lut,
-                               w1_scale=1 / 255 if values != "unit" else 1)
+    check_full_batch_gradients(
+        dtype, 150, 784, 96, 10, 2, seed=8, pixels=pixels, lut=lut, w1_scale=1 / 255 if values != "unit" else 1
+    )
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -140,8 +155,10 @@ def test_full_batch_step_updates_like_reference(dtype, case):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("batch,threads,h", [
-    (1, 1, 256), (32, 1, 100), (32, 2, 64), (32, 2, 256), (7, 3, 70), (3, 4, 40), (100, 2, 130), (1500, 2, 20)])
+@pytest.mark.parametrize(
+    "batch,threads,h",
+    [(1, 1, 256), (32, 1, 100), (32, 2, 64), (32, 2, 256), (7, 3, 70), (3, 4, 40), (100, 2, 130), (1500, 2, 20)],
+)
 def test_minibatch_step_updates_like_reference(dtype, batch, threads, h):
     """A step on the rows `index` of a larger set equals the reference's full step on those rows."""
     d, k, n = 784, 10, 2000
@@ -151,12 +168,11 @@ def test_minibatch_step_updates_like_reference(dtype, batch, threads, h):
     lut = input_lut("unit", np.dtype(dtype))
     params = make_params(d, h, k, dtype, rng)
     index = rng.permutation(n)[:batch].astype(np.intp)
-    index[:min(3, batch)] = [0, 1, 2][:min(3, batch)]  # the blank and all-ink images are in the batch
+    index[: min(3, batch)] = [0, 1, 2][: min(3, batch)]  # the blank and all-ink images are in the batch
     expected_loss, grads = reference_grads(pixels[index], y[index], params, lut)
     expected = [p.astype(np.float64) - 0.25 * g for p, g in zip(params, grads)]
     ws = _sparse.Workspace(d, h, k, dtype, threads, batch=batch)
-    loss, _ = _sparse.minibatch_step(_sparse.CsrInputs(pixels, y, lut), index, *params,
-                                     lut.dtype.type(0.25), ws)
+    loss, _ = _sparse.minibatch_step(_sparse.CsrInputs(pixels, y, lut), index, *params, lut.dtype.type(0.25), ws)
     assert loss == pytest.approx(expected_loss, rel=RTOL[dtype])
     for got, want in zip(params, expected):
         assert rel_err(got, want) < RTOL[dtype]
@@ -180,7 +196,7 @@ def test_small_batches_share_hidden_units_between_threads(dtype, h):
         ws = _sparse.Workspace(d, h, k, dtype, threads, batch=batch)
         inputs = _sparse.CsrInputs(pixels, y, lut)
         for s in range(steps):
-            _sparse.minibatch_step(inputs, order[s * batch:(s + 1) * batch], *params, lut.dtype.type(0.5), ws)
+            _sparse.minibatch_step(inputs, order[s * batch : (s + 1) * batch], *params, lut.dtype.type(0.5), ws)
         return params
 
     one, two = run(1, 1), run(2, 1)
@@ -209,8 +225,9 @@ def test_a_batch_index_out_of_range_is_refused_and_changes_nothing(threads):
         np.testing.assert_array_equal(p, b)
 
 
-@given(costs=st.lists(st.integers(1, 10_000), min_size=0, max_size=60), n_threads=st.integers(1, 8),
-       as_parts=st.booleans())
+@given(
+    costs=st.lists(st.integers(1, 10_000), min_size=0, max_size=60), n_threads=st.integers(1, 8), as_parts=st.booleans()
+)
 def test_parts_get_contiguous_tiles_of_about_their_share_of_the_cost(costs, n_threads, as_parts):
     shares = _sparse.part_shares(n_threads) if as_parts else np.full(n_threads, 1 / n_threads)
     split = _sparse._balanced_split(np.array(costs, np.int64), shares)
@@ -305,8 +322,7 @@ def test_thread_count_changes_only_rounding(dtype):
     for threads in (1, 2, 3):
         params = [p.copy() for p in start]
         ws = _sparse.Workspace(784, 256, 10, dtype, threads)
-        loss, correct = _sparse.full_batch_step(_sparse.CsrInputs(pixels, y, lut), *params,
-                                                lut.dtype.type(0.5), ws)
+        loss, correct = _sparse.full_batch_step(_sparse.CsrInputs(pixels, y, lut), *params, lut.dtype.type(0.5), ws)
         results.append((loss, correct, params))
     for loss, correct, params in results[1:]:
         assert loss == pytest.approx(results[0][0], rel=RTOL[dtype])
@@ -324,8 +340,9 @@ def test_a_workspace_for_another_width_is_refused():
     params = make_params(784, 64, 10, "float32", rng)
     before = [p.copy() for p in params]
     with pytest.raises(ValueError, match="workspace"):
-        _sparse.full_batch_step(_sparse.CsrInputs(pixels, y, lut), *params, np.float32(0.5),
-                                _sparse.Workspace(784, 32, 10, "float32", 2))
+        _sparse.full_batch_step(
+            _sparse.CsrInputs(pixels, y, lut), *params, np.float32(0.5), _sparse.Workspace(784, 32, 10, "float32", 2)
+        )
     assert all(np.array_equal(a, b) for a, b in zip(params, before))
 
 
@@ -376,10 +393,10 @@ def test_bands_cut_every_image_at_the_same_pixels():
         assert np.array_equal(bands[:, 0], indptr[:-1]) and np.array_equal(bands[:, -1], indptr[1:])
         assert np.all(np.diff(bands, axis=1) >= 0)
         for b in range(bands.shape[1] - 1):
-            band_pixels = [indices[bands[i, b]:bands[i, b + 1]] for i in range(len(pixels))]
+            band_pixels = [indices[bands[i, b] : bands[i, b + 1]] for i in range(len(pixels))]
             lo = min((p.min() for p in band_pixels if len(p)), default=None)
             hi = max((p.max() for p in band_pixels if len(p)), default=None)
-            later = [indices[bands[i, b + 1]:bands[i, -1]] for i in range(len(pixels))]
+            later = [indices[bands[i, b + 1] : bands[i, -1]] for i in range(len(pixels))]
             if hi is not None:
                 assert all(len(p) == 0 or p.min() > hi for p in later), f"band {b} overlaps the next"
             assert lo is None or all(len(p) == 0 or p.min() >= lo for p in band_pixels)

@@ -25,16 +25,20 @@ from mlpgui.qt.main_window import MainWindow
 from mlpgui.qt.settings import Settings
 
 TINY = TrainConfig(task="multiclass", per_class=50, hidden=32, epochs=5, lr=0.5, scale="unit", dtype="float32")
-TINY_BINARY = TrainConfig(task="binary", digits=(3, 7), per_class=50, hidden=16, epochs=4, lr=0.5, scale="unit",
-                          dtype="float32")
+TINY_BINARY = TrainConfig(
+    task="binary", digits=(3, 7), per_class=50, hidden=16, epochs=4, lr=0.5, scale="unit", dtype="float32"
+)
 RUN_TIMEOUT = 60_000
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 @pytest.fixture
 def window(qtbot, tmp_path, mnist, dialogs):
-    w = MainWindow(Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)),
-                   data_dir=tmp_path / "data", mnist=mnist)
+    w = MainWindow(
+        Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)),
+        data_dir=tmp_path / "data",
+        mnist=mnist,
+    )
     qtbot.addWidget(w)
     w.show()
     return w
@@ -58,6 +62,7 @@ def _train(mnist, config):
 
 # -- a table of bad inputs in the form ---------------------------------------------------------------------
 
+
 def _lr(text):
     return lambda p: p.fields["lr"].setText(text)
 
@@ -70,6 +75,7 @@ def _multiclass_then(name, value):
     def do(p):
         p.fields["task"].setCurrentIndex(p.fields["task"].findData("multiclass"))
         p.fields[name].setValue(value)
+
     return do
 
 
@@ -92,15 +98,26 @@ BAD_FORM = [
     ("equal digits", "digits", lambda p: p.digit_spins[1].setValue(p.digit_spins[0].value()), "must differ"),
     ("hidden 10^7", "hidden", _set("hidden", 10_000_000), "hidden units must be between 1 and 65,536"),
     ("epochs 10^9", "epochs", _set("epochs", 1_000_000_000), "epochs must be between 1 and 1,000,000"),
-    ("images per class 10^6 (binary)", "per_class", _set("per_class", 1_000_000),
-     "only 5,421 training images of digit 5 exist"),
-    ("images per class 10^6 (multiclass)", "per_class", _multiclass_then("per_class", 1_000_000),
-     "training images of digit"),
+    (
+        "images per class 10^6 (binary)",
+        "per_class",
+        _set("per_class", 1_000_000),
+        "only 5,421 training images of digit 5 exist",
+    ),
+    (
+        "images per class 10^6 (multiclass)",
+        "per_class",
+        _multiclass_then("per_class", 1_000_000),
+        "training images of digit",
+    ),
     ("images per class 6000", "per_class", _set("per_class", 6000), "only 5,421"),
     ("batch larger than the set", "batch_size", _set("batch_size", 2001), "larger than the training set (2,000"),
-    ("batch 10^7 on all images", "batch_size",
-     lambda p: (_multiclass_then("per_class", 0)(p), p.fields["batch_size"].setValue(10_000_000)),
-     "larger than the training set (60,000"),
+    (
+        "batch 10^7 on all images",
+        "batch_size",
+        lambda p: (_multiclass_then("per_class", 0)(p), p.fields["batch_size"].setValue(10_000_000)),
+        "larger than the training set (60,000",
+    ),
 ]
 
 
@@ -139,8 +156,9 @@ def test_a_run_too_large_for_the_memory_is_refused_up_front_with_an_estimate(win
     p.fields["task"].setCurrentIndex(p.fields["task"].findData("multiclass"))
     p.fields["per_class"].setValue(0)
     p.fields["hidden"].setValue(65_536)
-    need = estimate_memory(TrainConfig(task="multiclass", per_class=0, hidden=65_536,
-                                       dtype=p.fields["dtype"].currentData()), 60_000)
+    need = estimate_memory(
+        TrainConfig(task="multiclass", per_class=0, hidden=65_536, dtype=p.fields["dtype"].currentData()), 60_000
+    )
     message = p.error_text("hidden")
     assert f"about {need / 2**30:.1f} GiB" in message and "8.0 GiB is available" in message
     assert not p.start_button.isEnabled() and not window.start_training()
@@ -160,6 +178,7 @@ def test_fixing_every_bad_value_makes_the_form_startable_again(qtbot, window):
 
 # -- runs ----------------------------------------------------------------------------------------------------
 
+
 def _engine_divergence(mnist, config):
     """What the engine itself does with `config`: (its reports, its rolled-back network)."""
     t = Trainer(config, build_task(config, mnist))
@@ -169,13 +188,16 @@ def _engine_divergence(mnist, config):
     return t.history, t.network
 
 
-@pytest.mark.parametrize("lr, scale, kept_epochs", [(1e6, "raw", 0), (1000, "unit", 6)],
-                         ids=["lr 1e6: diverges at once", "lr 1000: diverges at epoch 8"])
-def test_a_diverging_run_stops_with_a_message_rolls_back_and_keeps_the_plot(qtbot, window, dialogs, mnist,
-                                                                            lr, scale, kept_epochs):
+@pytest.mark.parametrize(
+    "lr, scale, kept_epochs",
+    [(1e6, "raw", 0), (1000, "unit", 6)],
+    ids=["lr 1e6: diverges at once", "lr 1000: diverges at epoch 8"],
+)
+def test_a_diverging_run_stops_with_a_message_rolls_back_and_keeps_the_plot(
+    qtbot, window, dialogs, mnist, lr, scale, kept_epochs
+):
     previous, _ = train(qtbot, window, TINY)
-    config = TrainConfig(task="multiclass", per_class=100, hidden=32, epochs=30, lr=lr, scale=scale,
-                         dtype="float64")
+    config = TrainConfig(task="multiclass", per_class=100, hidden=32, epochs=30, lr=lr, scale=scale, dtype="float64")
     reports, rolled_back = _engine_divergence(mnist, config)
     assert rolled_back.epochs_trained == kept_epochs
     network, _ = train(qtbot, window, config)
@@ -198,8 +220,7 @@ def test_a_diverging_run_stops_with_a_message_rolls_back_and_keeps_the_plot(qtbo
     assert network2.epochs_trained == TINY.epochs and not stopped
 
 
-def test_stop_during_the_first_epoch_ends_within_a_mini_batch_with_a_usable_model(qtbot, window, dialogs,
-                                                                                   monkeypatch):
+def test_stop_during_the_first_epoch_ends_within_a_mini_batch_with_a_usable_model(qtbot, window, dialogs, monkeypatch):
     """Stop takes effect at the next mini-batch: at most the one in progress runs after the request."""
     import threading
 
@@ -217,8 +238,9 @@ def test_stop_during_the_first_epoch_ends_within_a_mini_batch_with_a_usable_mode
             return _real(*args)
 
         monkeypatch.setattr(module, name, counted)
-    slow = TrainConfig(task="multiclass", per_class=0, hidden=256, epochs=3, lr=0.5, batch_size=1,
-                       scale="unit", dtype="float32")  # 60,000 steps per epoch: several seconds
+    slow = TrainConfig(
+        task="multiclass", per_class=0, hidden=256, epochs=3, lr=0.5, batch_size=1, scale="unit", dtype="float32"
+    )  # 60,000 steps per epoch: several seconds
     window.panel.set_config(slow)
     window.panel.start_button.click()
     qtbot.waitUntil(first_steps.is_set, timeout=30_000)
@@ -255,8 +277,8 @@ def test_thirty_runs_back_to_back_do_not_grow_the_memory(qtbot, window):
 
 # -- files ----------------------------------------------------------------------------------------------------
 
-def test_a_binary_model_opened_while_the_form_is_multiclass_switches_the_task(qtbot, window, tmp_path, mnist,
-                                                                             dialogs):
+
+def test_a_binary_model_opened_while_the_form_is_multiclass_switches_the_task(qtbot, window, tmp_path, mnist, dialogs):
     network = _train(mnist, TINY_BINARY)
     path = tmp_path / "binary.npz"
     model_io.save_model(network, path)
@@ -300,7 +322,8 @@ def _save_fails(monkeypatch, how):
 
 @pytest.mark.parametrize("how, words", [("read-only file", "read-only"), ("full disk", "disk is full")])
 def test_saving_to_a_read_only_or_full_destination_shows_an_error_and_keeps_the_old_file(
-        qtbot, window, tmp_path, dialogs, monkeypatch, how, words):
+    qtbot, window, tmp_path, dialogs, monkeypatch, how, words
+):
     train(qtbot, window, TINY)
     path = tmp_path / "kept.npz"
     assert window.save_model(path)

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from scipy.ndimage import center_of_mass
 
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.data import load_mnist
-from scipy.ndimage import center_of_mass
 from mlpgui.core.tasks import build_task
 from mlpgui.core.training import Trainer
 from mlpgui.qt.draw_pad import NO_MODEL, DrawPadPanel
@@ -24,8 +24,19 @@ def train(config):
 @pytest.fixture(scope="module")
 def network():
     """A small multiclass network (about 90% test accuracy) trained in a second or two."""
-    return train(TrainConfig(task="multiclass", per_class=300, hidden=48, epochs=10, lr=1.0, batch_size=100,
-                             scale="unit", dtype="float32", seed=0))
+    return train(
+        TrainConfig(
+            task="multiclass",
+            per_class=300,
+            hidden=48,
+            epochs=10,
+            lr=1.0,
+            batch_size=100,
+            scale="unit",
+            dtype="float32",
+            seed=0,
+        )
+    )
 
 
 @pytest.fixture
@@ -39,8 +50,13 @@ def pad(qtbot):
 
 
 def arc(cx, cy, rx, ry, a0, a1, n=24):
-    return [(cx + rx * math.cos(math.radians(a0 + (a1 - a0) * i / n)),
-             cy + ry * math.sin(math.radians(a0 + (a1 - a0) * i / n))) for i in range(n + 1)]
+    return [
+        (
+            cx + rx * math.cos(math.radians(a0 + (a1 - a0) * i / n)),
+            cy + ry * math.sin(math.radians(a0 + (a1 - a0) * i / n)),
+        )
+        for i in range(n + 1)
+    ]
 
 
 ONE = [(0.52, 0.15), (0.5, 0.85)]
@@ -140,12 +156,12 @@ def test_without_a_network_the_pad_says_so_instead_of_guessing(qtbot, pad, netwo
     assert pad.message() == NO_MODEL and pad.guess() is None
     with qtbot.waitSignal(pad.inputChanged, timeout=2000) as blocker:
         stroke(pad.canvas, ONE)
-    assert blocker.args[0] is not None      # the input is still shown
+    assert blocker.args[0] is not None  # the input is still shown
     assert pad.guess() is None and pad.probabilities() is None
     assert pad.message() == NO_MODEL and not pad.guess_label.text().isdigit()
 
     with qtbot.waitSignal(pad.predictionChanged, timeout=2000):
-        pad.set_network(network)            # a model arrives: the drawing gets its guess
+        pad.set_network(network)  # a model arrives: the drawing gets its guess
     assert pad.guess() == 1 and pad.message() != NO_MODEL
     with qtbot.waitSignal(pad.predictionChanged, timeout=2000) as blocker:
         pad.set_network(None)
@@ -153,8 +169,19 @@ def test_without_a_network_the_pad_says_so_instead_of_guessing(qtbot, pad, netwo
 
 
 def test_a_binary_network_shows_its_two_digits(qtbot, pad):
-    binary = train(TrainConfig(task="binary", digits=(1, 7), per_class=200, hidden=16, epochs=10, lr=1.0,
-                               batch_size=50, scale="unit", dtype="float32"))
+    binary = train(
+        TrainConfig(
+            task="binary",
+            digits=(1, 7),
+            per_class=200,
+            hidden=16,
+            epochs=10,
+            lr=1.0,
+            batch_size=50,
+            scale="unit",
+            dtype="float32",
+        )
+    )
     pad.set_network(binary)
     probabilities = draw_and_wait(qtbot, pad, ONE)
     assert probabilities.shape == (2,)
@@ -180,7 +207,7 @@ def test_an_mnist_image_loaded_into_the_pad_is_fed_unchanged(qtbot, pad, network
         assert np.abs(fed[-1].astype(int) - image).max() <= 2
         assert pad.guess() == network.classes[network.predict_images(image[None])[0].argmax()]
     with qtbot.waitSignal(pad.predictionChanged, timeout=2000):
-        pad.undo()                             # loading an image can be undone too
+        pad.undo()  # loading an image can be undone too
     assert np.array_equal(pad.network_input(), fed[-2])
 
 
@@ -190,7 +217,7 @@ def test_predictions_are_throttled_not_made_per_mouse_move(qtbot, pad, network):
     pad.predictionChanged.connect(predictions.append)
     inks = []
     pad.canvas.inkChanged.connect(lambda: inks.append(1))
-    stroke(pad.canvas, ZERO)                # ~40 mouse events, no event loop in between
+    stroke(pad.canvas, ZERO)  # ~40 mouse events, no event loop in between
     assert len(inks) > 30 and predictions == []
     qtbot.waitUntil(lambda: len(predictions) == 1, timeout=2000)
     qtbot.wait(100)

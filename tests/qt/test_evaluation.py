@@ -28,6 +28,7 @@ def _panel(qtbot, network, task, show=False):
 
 # -- confusion matrix -----------------------------------------------------------------
 
+
 def test_confusion_counts_sum_to_the_test_set_and_match_numpy(qtbot, multi):
     network, task = multi
     panel = _panel(qtbot, network, task)
@@ -81,6 +82,7 @@ def test_a_mouse_click_on_a_cell_filters_the_browser(qtbot, multi):
 
 
 # -- image browser --------------------------------------------------------------------
+
 
 def test_browser_lists_every_mistake_most_confident_first(qtbot, multi):
     panel = _panel(qtbot, *multi)
@@ -181,6 +183,7 @@ def test_no_model_and_a_mismatched_model_are_shown_not_raised(qtbot, multi, bina
 
 # -- binary extras ------------------------------------------------------------------
 
+
 def test_binary_extras_only_for_binary_tasks(qtbot, multi, binary):
     panel = _panel(qtbot, *multi, show=True)
     assert not panel.binary.isVisible() and not panel.browser.group.isVisible()
@@ -237,6 +240,7 @@ def test_threshold_survives_new_weights_of_the_same_task(qtbot, binary):
 
 # -- inside the network -------------------------------------------------------------
 
+
 @pytest.mark.parametrize("hidden", [1, 16, 32, 50])
 def test_weights_grid_shows_one_tile_per_hidden_unit(qtbot, multi, hidden):
     network, _ = multi
@@ -249,8 +253,10 @@ def test_weights_grid_shows_one_tile_per_hidden_unit(qtbot, multi, hidden):
     view.set_network(net)
     assert view.tile_count == hidden
     alpha = view.grid_image.image[..., 3]
-    drawn = [alpha[int(r.top()):int(r.bottom()), int(r.left()):int(r.right())].min()
-             for r in map(view.tile_rect, range(hidden))]
+    drawn = [
+        alpha[int(r.top()) : int(r.bottom()), int(r.left()) : int(r.right())].min()
+        for r in map(view.tile_rect, range(hidden))
+    ]
     assert min(drawn) == 255
     assert np.sum(alpha == 255) == hidden * SIDE * SIDE  # nothing but the H tiles is drawn
 
@@ -285,6 +291,7 @@ def test_drawn_input_ranks_the_units_it_activates_most(qtbot, multi):
 
 
 # -- staying responsive -------------------------------------------------------------
+
 
 def test_hidden_panel_in_an_open_window_refreshes_when_shown(qtbot, multi):
     tabs = QtWidgets.QTabWidget()

@@ -45,20 +45,23 @@ def test_digits_are_shown_for_binary_only(panel):
     assert panel.config().task == "multiclass"
 
 
-@pytest.mark.parametrize("field, set_value, words", [
-    ("digits", lambda p: p.digit_spins[1].setValue(5), "must differ"),
-    ("lr", lambda p: p.fields["lr"].setText("-1"), "positive"),
-    ("lr", lambda p: p.fields["lr"].setText("0"), "positive"),
-    ("lr", lambda p: p.fields["lr"].setText("abc"), "must be a number"),
-    ("lr", lambda p: p.fields["lr"].setText(""), "enter a learning rate"),
-    ("lr", lambda p: p.fields["lr"].setText("nan"), "finite"),
-    ("lr", lambda p: p.fields["lr"].setText("inf"), "finite"),
-    ("lr", lambda p: p.fields["lr"].setText("1e12"), "at most"),
-    ("per_class", lambda p: p.fields["per_class"].setValue(7000), "only 5,421 training images of digit 5"),
-    ("batch_size", lambda p: p.fields["batch_size"].setValue(5000), "larger than the training set"),
-    ("hidden", lambda p: p.fields["hidden"].setValue(10_000_000), "hidden units must be between"),
-    ("epochs", lambda p: p.fields["epochs"].setValue(1_000_000_000), "epochs must be between"),
-])
+@pytest.mark.parametrize(
+    "field, set_value, words",
+    [
+        ("digits", lambda p: p.digit_spins[1].setValue(5), "must differ"),
+        ("lr", lambda p: p.fields["lr"].setText("-1"), "positive"),
+        ("lr", lambda p: p.fields["lr"].setText("0"), "positive"),
+        ("lr", lambda p: p.fields["lr"].setText("abc"), "must be a number"),
+        ("lr", lambda p: p.fields["lr"].setText(""), "enter a learning rate"),
+        ("lr", lambda p: p.fields["lr"].setText("nan"), "finite"),
+        ("lr", lambda p: p.fields["lr"].setText("inf"), "finite"),
+        ("lr", lambda p: p.fields["lr"].setText("1e12"), "at most"),
+        ("per_class", lambda p: p.fields["per_class"].setValue(7000), "only 5,421 training images of digit 5"),
+        ("batch_size", lambda p: p.fields["batch_size"].setValue(5000), "larger than the training set"),
+        ("hidden", lambda p: p.fields["hidden"].setValue(10_000_000), "hidden units must be between"),
+        ("epochs", lambda p: p.fields["epochs"].setValue(1_000_000_000), "epochs must be between"),
+    ],
+)
 def test_a_refused_value_shows_its_message_next_to_the_field_and_disables_start(panel, field, set_value, words):
     set_value(panel)
     assert words.lower() in panel.error_text(field).lower()

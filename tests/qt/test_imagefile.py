@@ -22,8 +22,17 @@ from mlpgui.qt.imagefile import MAX_SIDE, read_image
 
 @pytest.fixture(scope="module")
 def network():
-    config = TrainConfig(task="multiclass", per_class=300, hidden=48, epochs=10, lr=1.0, batch_size=100,
-                         scale="unit", dtype="float32", seed=0)
+    config = TrainConfig(
+        task="multiclass",
+        per_class=300,
+        hidden=48,
+        epochs=10,
+        lr=1.0,
+        batch_size=100,
+        scale="unit",
+        dtype="float32",
+        seed=0,
+    )
     trainer = Trainer(config, build_task(config, load_mnist()))
     trainer.train()
     return trainer.network
@@ -47,7 +56,7 @@ def enlarged(digit: np.ndarray, factor: int = 8, canvas=(300, 260), at=(30, 20))
     """An MNIST digit blown up, somewhere on a larger black sheet: a picture someone might take."""
     sheet = np.zeros(canvas, np.uint8)
     big = np.kron(digit, np.ones((factor, factor), np.uint8))
-    sheet[at[0]:at[0] + big.shape[0], at[1]:at[1] + big.shape[1]] = big
+    sheet[at[0] : at[0] + big.shape[0], at[1] : at[1] + big.shape[1]] = big
     return sheet
 
 
@@ -62,6 +71,7 @@ def guess(network, rgba):
 
 
 # -- files that are not pictures of a digit ---------------------------------------------
+
 
 def test_not_an_image(tmp_path):
     path = tmp_path / "digit.png"
@@ -93,11 +103,12 @@ def test_truncated_png(tmp_path):
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG whose header claims width x height (the pixel data is a token, never reached)."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-            + chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
 
 def test_an_absurdly_large_image_is_refused_from_its_header(tmp_path):
@@ -117,8 +128,10 @@ def test_a_large_image_is_shrunk_and_still_recognised(tmp_path, network):
 
 def test_reading_needs_no_qapplication(tmp_path):
     path = save(enlarged(digits()[0]), tmp_path / "digit.png")
-    code = ("import sys; from PySide6.QtGui import QGuiApplication; from mlpgui.qt.imagefile import read_image; "
-            f"a = read_image({path!r}); assert QGuiApplication.instance() is None; print(a.shape)")
+    code = (
+        "import sys; from PySide6.QtGui import QGuiApplication; from mlpgui.qt.imagefile import read_image; "
+        f"a = read_image({path!r}); assert QGuiApplication.instance() is None; print(a.shape)"
+    )
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -126,6 +139,7 @@ def test_reading_needs_no_qapplication(tmp_path):
 
 
 # -- pictures of digits, every way a user may hand them over ------------------------------
+
 
 def variants(sheet: np.ndarray):
     g = sheet.astype(np.float64)[..., None] / 255

@@ -12,10 +12,18 @@ CONFIG = TrainConfig(task="multiclass", per_class=50, hidden=32, epochs=20, lr=0
 
 
 def reports(n, scale=1.0, test_every=5):
-    return [EpochReport(e, n, scale / e, 0.5 + e / (4 * n), 0.01 * e,
-                        scale / e + 0.1 if e % test_every == 0 else None,
-                        0.6 + e / (4 * n) if e % test_every == 0 else None)
-            for e in range(1, n + 1)]
+    return [
+        EpochReport(
+            e,
+            n,
+            scale / e,
+            0.5 + e / (4 * n),
+            0.01 * e,
+            scale / e + 0.1 if e % test_every == 0 else None,
+            0.6 + e / (4 * n) if e % test_every == 0 else None,
+        )
+        for e in range(1, n + 1)
+    ]
 
 
 def make_plot(qtbot):

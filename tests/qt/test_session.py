@@ -70,8 +70,9 @@ def test_an_opened_model_without_a_measured_accuracy_gets_it_off_the_gui_thread(
     network, task = multi
     path = tmp_path / "bare.npz"
     model_io.save_model(network, path)  # no history: no accuracy in the file
-    with qtbot.waitSignal(session.modelChanged, timeout=30_000,
-                          check_params_cb=lambda state: state.test_accuracy is not None):
+    with qtbot.waitSignal(
+        session.modelChanged, timeout=30_000, check_params_cb=lambda state: state.test_accuracy is not None
+    ):
         assert session.open_model(path)
         assert models[-1].test_accuracy is None  # at once: the model, its accuracy still to come
     model = session.model
@@ -110,7 +111,8 @@ def test_opening_during_a_run_stops_it_then_opens(qtbot, session, tmp_path, mult
     model_io.save_model(network, path)
     with qtbot.waitSignal(session.epochReported, timeout=RUN_TIMEOUT):
         session._on_view_start(TINY.replace(epochs=100_000))
-    with qtbot.waitSignal(session.modelChanged, timeout=RUN_TIMEOUT,
-                          check_params_cb=lambda state: state.origin is ModelOrigin.OPENED):
+    with qtbot.waitSignal(
+        session.modelChanged, timeout=RUN_TIMEOUT, check_params_cb=lambda state: state.origin is ModelOrigin.OPENED
+    ):
         assert not session.open_model(path)  # not yet: the run stops first
     assert not session.is_training() and session.run_state.phase is RunPhase.IDLE

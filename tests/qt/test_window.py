@@ -33,8 +33,9 @@ def make_window(qtbot, tmp_path, mnist, dialogs):
     settings_file = str(tmp_path / "settings.ini")
 
     def make():
-        window = MainWindow(Settings(QSettings(settings_file, QSettings.Format.IniFormat)),
-                            data_dir=tmp_path / "data", mnist=mnist)
+        window = MainWindow(
+            Settings(QSettings(settings_file, QSettings.Format.IniFormat)), data_dir=tmp_path / "data", mnist=mnist
+        )
         qtbot.addWidget(window)
         with qtbot.waitExposed(window):
             window.show()
@@ -110,8 +111,18 @@ def test_closing_mid_run_stops_the_worker_and_keeps_the_model(qtbot, window, cap
 # Every slot the window's parts run on the GUI thread while a run trains: worker reports, progress,
 # the loss plot, the panel, the status bar, the draw pad and the evaluation tab.
 GUI_HANDLERS = [
-    (TrainingSession, ["_on_worker_epoch", "_on_worker_snapshot", "_on_worker_tested", "_on_worker_finished",
-                       "_emit_progress", "_on_view_start", "_on_view_stop"]),
+    (
+        TrainingSession,
+        [
+            "_on_worker_epoch",
+            "_on_worker_snapshot",
+            "_on_worker_tested",
+            "_on_worker_finished",
+            "_emit_progress",
+            "_on_view_start",
+            "_on_view_stop",
+        ],
+    ),
     (LossPlot, ["start_run", "add_report", "add_test_point", "_redraw"]),
     (ExperimentPanel, ["show_run_state"]),
     (MainWindow, ["_on_model_changed", "_show_status"]),
@@ -136,6 +147,7 @@ def test_gui_thread_stays_responsive_while_the_homework_multiclass_run_trains(qt
                 return method(*args, **kwargs)
             finally:
                 spent.setdefault(name, []).append(time.thread_time() - t0)
+
         return wrapper
 
     for cls, names in GUI_HANDLERS:
@@ -183,16 +195,17 @@ def test_start_and_stop_pressed_quickly_twenty_times(qtbot, window):
     assert network.epochs_trained == TINY.epochs and not stopped
 
 
-def test_divergence_shows_a_message_and_keeps_the_plot_and_the_rolled_back_model(qtbot, window, dialogs,
-                                                                                  monkeypatch):
+def test_divergence_shows_a_message_and_keeps_the_plot_and_the_rolled_back_model(qtbot, window, dialogs, monkeypatch):
     real_run = Trainer.run
 
     def diverging_run(self, stop=None, evaluate_every=0):
         for report in real_run(self, stop, evaluate_every):
             yield report
             if report.epoch == 3:
-                raise TrainingDiverged("the loss became inf at epoch 4 (learning rate 0.5 is too high?); "
-                                       "the model was rolled back to the weights of epoch 3")
+                raise TrainingDiverged(
+                    "the loss became inf at epoch 4 (learning rate 0.5 is too high?); "
+                    "the model was rolled back to the weights of epoch 3"
+                )
 
     monkeypatch.setattr(Trainer, "run", diverging_run)
     network, stopped = train(qtbot, window)
@@ -202,8 +215,7 @@ def test_divergence_shows_a_message_and_keeps_the_plot_and_the_rolled_back_model
     assert window.panel.start_button.isEnabled()
 
 
-def test_an_exception_in_the_worker_becomes_a_dialog_and_the_app_keeps_working(qtbot, window, dialogs,
-                                                                               monkeypatch):
+def test_an_exception_in_the_worker_becomes_a_dialog_and_the_app_keeps_working(qtbot, window, dialogs, monkeypatch):
     def broken_run(self, stop=None, evaluate_every=0):
         raise RuntimeError("boom")
         yield  # pragma: no cover
@@ -251,9 +263,11 @@ def test_opening_a_model_during_a_run_stops_the_run_first(qtbot, window, tmp_pat
     window.panel.set_config(LONG)
     window.panel.start_button.click()
     wait_for_epochs(qtbot, window, 2)
-    with qtbot.waitSignal(window.modelChanged, timeout=RUN_TIMEOUT,
-                          check_params_cb=lambda n, t: n is not None and n.epochs_trained == saved.epochs_trained
-                          and n.config == TINY):
+    with qtbot.waitSignal(
+        window.modelChanged,
+        timeout=RUN_TIMEOUT,
+        check_params_cb=lambda n, t: n is not None and n.epochs_trained == saved.epochs_trained and n.config == TINY,
+    ):
         window.open_model(path)
     assert not window.is_training()
     np.testing.assert_array_equal(window.current_model().W1, saved.W1)
@@ -270,8 +284,7 @@ def test_quitting_with_an_unsaved_model_asks_and_cancel_keeps_the_window(qtbot, 
     assert window.close()
 
 
-def test_choosing_save_when_quitting_saves_the_model_then_closes(qtbot, window, dialogs, monkeypatch, tmp_path,
-                                                                  mnist):
+def test_choosing_save_when_quitting_saves_the_model_then_closes(qtbot, window, dialogs, monkeypatch, tmp_path, mnist):
     """Save in the quit question opens the save dialog; cancelling it keeps the window, a path closes it."""
     from PySide6.QtWidgets import QFileDialog
 
@@ -371,8 +384,7 @@ def test_evaluation_tab_fits_a_laptop_screen_without_sideways_scrolling(qtbot, w
     def layout():
         table = panel.confusion.table
         corner = table.mapTo(page.viewport(), QPoint(table.width(), 0))
-        return page.horizontalScrollBar().maximum(), corner.x() <= page.viewport().width(), \
-            panel.errors.orientation()
+        return page.horizontalScrollBar().maximum(), corner.x() <= page.viewport().width(), panel.errors.orientation()
 
     def layout_at(width, height, orientation):
         window.resize(width, height)
@@ -390,8 +402,12 @@ def test_evaluation_tab_fits_a_laptop_screen_without_sideways_scrolling(qtbot, w
     assert panel.browser.width() >= panel.browser.minimumSizeHint().width()
     matrix = panel.confusion.matrix
     cell = matrix.plot.vb.width() / len(matrix.text_items())
-    widest = max(QFontMetricsF(item.textItem.font()).horizontalAdvance(line)
-                 for row in matrix.text_items() for item in row for line in item.toPlainText().split("\n"))
+    widest = max(
+        QFontMetricsF(item.textItem.font()).horizontalAdvance(line)
+        for row in matrix.text_items()
+        for item in row
+        for line in item.toPlainText().split("\n")
+    )
     assert widest <= cell, "the counts overflow their cells"
     sideways, table_visible, orientation = layout_at(2400, 1000, Qt.Orientation.Horizontal)
     assert sideways == 0 and table_visible and orientation == Qt.Orientation.Horizontal
