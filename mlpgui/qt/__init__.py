@@ -9,7 +9,6 @@ Importing this package only sets pyqtgraph's global options. The parts:
     experiment_panel, loss_plot, draw_pad, evaluation_panel (confusion_view, image_browser,
     binary_view, weights_view), sample_strip    the views
     qimages         NumPy arrays <-> QImage, the one place pixels cross over
-    imagefile       reading a picture file for the draw pad
     settings        QSettings and the user's data folder
 """
 
