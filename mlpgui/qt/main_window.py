@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         self._wire()
         self._restore_settings()
         self._offer_last_model()
-        self._show_status()
+        self._on_form_changed(self.panel.config())  # the plot's epoch axis and the status, before any run
         if data_error:
             QTimer.singleShot(0, lambda: self._error("No data", data_error))
 

@@ -432,3 +432,11 @@ def test_main_opens_the_window_with_its_title_and_icon(qtbot, monkeypatch, tmp_p
     monkeypatch.setattr(QApplication, "exec", exec_)
     assert app_module.main([]) == 0
     assert seen == {"title": "mlpgui: train a neural network on handwritten digits", "icon": True}
+
+
+def test_before_any_run_the_epoch_axis_spans_the_planned_epochs(make_window):
+    """A new window lays its loss plot out for the run the form describes (the default preset's 100 epochs)."""
+    window = make_window()
+    planned = window.panel.config().epochs
+    left, right = window.loss_plot.plot_item.viewRange()[0]
+    assert left <= 1 and planned <= right < planned * 1.1
