@@ -242,3 +242,83 @@ def test_the_fast_preset_trains_on_all_images_to_98_percent(capsys):
     lines = out.splitlines()
     assert lines[0].startswith("Epoch: 1    | Loss: ") and lines[-2].startswith("Training accuracy: ")
     assert float(lines[-1].split(": ")[1]) >= 0.98
+
+
+# -- where a model may be saved ---------------------------------------------------------
+
+
+def mlpgui(*argv, **kw) -> subprocess.CompletedProcess:
+    """`python -m mlpgui ARGV` as a user runs it, output captured as text."""
+    return subprocess.run([sys.executable, "-m", "mlpgui", *argv], capture_output=True, text=True, timeout=300, **kw)
+
+
+def one_error_line(result) -> str:
+    """The single 'mlpgui: error: ...' line of a refused command (exit 2, no traceback)."""
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mlpgui: error: "), result.stderr
+    return lines[0]
+
+
+def _special_file(kind: str, folder: Path) -> tuple[Path, int]:
+    """A FIFO, socket, folder or character device made inside `folder`, and its file type."""
+    import socket
+    import stat
+
+    path = folder / kind
+    if kind == "fifo":
+        os.mkfifo(path)
+        return path, stat.S_IFIFO
+    if kind == "socket":
+        s = socket.socket(socket.AF_UNIX)
+        s.bind(str(path))
+        s.close()
+        return path, stat.S_IFSOCK
+    if kind == "folder":
+        path.mkdir()
+        return path, stat.S_IFDIR
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("making a device node needs root")
+    os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 3))  # a null device, in the temporary folder only
+    return path, stat.S_IFCHR
+
+
+@pytest.mark.parametrize(
+    "kind,words", [("fifo", "FIFO"), ("socket", "socket"), ("folder", "folder"), ("device", "device")]
+)
+def test_save_refuses_a_special_file_before_training_and_leaves_it_alone(tmp_path, kind, words):
+    import stat
+
+    path, file_type = _special_file(kind, tmp_path)
+    result = mlpgui("train", *SMALL, "--save", str(path))
+    line = one_error_line(result)
+    assert f"can't save to {path}: it is" in line and words in line
+    assert result.stdout == "", "refused before any training"
+    assert stat.S_IFMT(os.stat(path).st_mode) == file_type
+    assert sorted(p.name for p in tmp_path.iterdir()) == [kind]
+
+
+@pytest.mark.parametrize(
+    "where,words",
+    [("", "empty file name"), ("nowhere/m.npz", "folder does not exist")],
+    ids=["empty", "missing-folder"],
+)
+def test_save_to_an_empty_name_or_a_missing_folder_is_refused_before_training(tmp_path, where, words):
+    result = mlpgui("train", *SMALL, "--save", where, cwd=tmp_path)
+    assert words in one_error_line(result)
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_through_a_symlink_writes_its_target_and_keeps_the_link(tmp_path):
+    from mlpgui.core.model_io import load_model
+
+    target = tmp_path / "models" / "real.npz"
+    target.parent.mkdir()
+    target.write_bytes(b"old")
+    link = tmp_path / "latest.npz"
+    link.symlink_to(target)
+    result = mlpgui("train", *SMALL, "--save", str(link))
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert load_model(target).epochs_trained == 3

@@ -168,6 +168,10 @@ def cmd_train(args) -> int:
     from ..core.training import Trainer
 
     config = config_from_args(args)
+    if args.save is not None:
+        from ..core.model_io import check_save_target
+
+        check_save_target(args.save)  # a path that can't take the model costs no training
     mnist = load_mnist(args.data)
     task = build_task(config, mnist)
     trainer = Trainer(config, task)
@@ -185,22 +189,22 @@ def cmd_train(args) -> int:
     except KeyboardInterrupt:
         progress.clear()
         print(f"mlpgui: interrupted after epoch {trainer.network.epochs_trained}", file=sys.stderr)
-        if args.save:
+        if args.save is not None:
             _save(trainer, args.save)
         return 130
     progress.clear()
     if diverged is not None:
         message = str(diverged)
-        if args.save and trainer.network.epochs_trained:
+        if args.save is not None and trainer.network.epochs_trained:
             _save(trainer, args.save, quiet=True)
             message += f"; saved that model to {args.save}"
-        elif args.save:
+        elif args.save is not None:
             message += "; nothing was saved, as no epoch finished soundly"
         return _fail(message)
     print(f"Training accuracy: {Evaluation.compute(trainer.network, task, 'train').accuracy}")
     print(f"Test accuracy: {Evaluation.compute(trainer.network, task, 'test').accuracy}")
     print(f"{task.describe()}; {trainer.network.epochs_trained} epochs in {trainer.elapsed:.2f} s", file=sys.stderr)
-    if args.save:
+    if args.save is not None:
         _save(trainer, args.save)
     return 0
 

@@ -10,7 +10,11 @@ A model file is a plain NumPy `.npz` archive holding
 
 Saving is atomic: the archive goes to a temporary file in the same folder,
 is flushed to disk, then renamed over the destination, so a failed save
-leaves the old file as it was. Reading never unpickles anything
+leaves the old file as it was. Only a regular file or a new name is a
+destination (`check_save_target`): renaming over a device, FIFO or socket
+would replace it, so those are refused; a symbolic link is written through to
+its target, as editors do. Temporary files a killed process left behind
+(our naming pattern, older than this process) are removed on the next save. Reading never unpickles anything
 (`allow_pickle=False`), checks every array's header (type and size) before
 reading its data, and turns every problem into a one-line `ModelFileError`.
 """
@@ -21,7 +25,10 @@ import errno
 import json
 import math
 import os
+import re
 import secrets
+import stat
+import time
 import zipfile
 from pathlib import Path
 
@@ -38,6 +45,11 @@ WEIGHTS = ("W1", "b1", "W2", "b2")
 MAX_HISTORY = 2_000_000  # epochs of loss history; far beyond any real session
 MAX_CONFIG_CHARS = 100_000
 MAX_ITEM = 16  # bytes per number (up to long double)
+
+# The temporary file of a save to <name> is ".<name>.<8 hex digits>.tmp" next to it.
+_TEMP_SUFFIX = re.compile(r"\.[0-9a-f]{8}\.tmp")
+# A temporary file last written before this module was imported belongs to no save of this process.
+_STARTED = time.time()
 
 
 # -- saving -------------------------------------------------------------------
@@ -74,24 +86,88 @@ def _why(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+_KINDS = {
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a folder",
+}
+
+
+def check_save_target(path) -> Path:
+    """The file a save to `path` writes: `path` itself, or the target of the symbolic link it is.
+
+    Raises ModelFileError ("can't save to X: it is a device", ...) unless that
+    is an existing regular file we may replace, or a new name in an existing
+    folder. Cheap, so the command line calls it before training.
+    """
+    if str(path) == "":
+        raise ModelFileError("can't save to an empty file name")
+    path = Path(path)
+    try:
+        target = Path(os.path.realpath(path, strict=False))
+        info = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ModelFileError(f"can't save to {path}: it is a loop of symbolic links") from None
+        raise ModelFileError(f"can't save to {path}: {_why(exc)}") from None
+    if info is None:
+        folder = target.parent
+        if not folder.is_dir():
+            raise ModelFileError(f"can't save to {path}: the folder does not exist")
+        return target
+    kind = stat.S_IFMT(info.st_mode)
+    if kind != stat.S_IFREG:
+        what = _KINDS.get(kind, "not a regular file")
+        raise ModelFileError(f"can't save to {path}: it is {what}, not a model file")
+    if not info.st_mode & 0o222:
+        raise ModelFileError(f"can't save to {path}: the file is read-only")
+    return target
+
+
+def remove_stale_temp_files(path) -> list[Path]:
+    """Delete what killed saves to `path` left: its temporary files last written before this process started."""
+    path = Path(path)
+    prefix = f".{path.name}"
+    removed = []
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and _TEMP_SUFFIX.fullmatch(name, len(prefix))):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < _STARTED:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            pass
+    return removed
+
+
 def save_model(network: Network, path, history=None) -> None:
     """Write `network` (and optionally its loss history) to `path` atomically.
 
     Raises ModelFileError ("can't save to X: permission denied", ...) and
     leaves any existing file at `path` untouched when anything goes wrong.
+    A symbolic link keeps pointing where it did: its target gets the model.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise ModelFileError(f"can't save to {path}: it is a folder")
-    if path.exists() and not path.stat().st_mode & 0o222:
-        raise ModelFileError(f"can't save to {path}: the file is read-only")
+    shown = path
+    path = check_save_target(path)
     if not network.is_finite():
-        raise ModelFileError(f"can't save to {path}: the network's weights hold NaN or infinity")
+        raise ModelFileError(f"can't save to {shown}: the network's weights hold NaN or infinity")
     arrays = {name: np.ascontiguousarray(getattr(network, name)) for name in WEIGHTS}
     arrays["config"] = np.array(json.dumps(network.config.to_dict()))
     arrays["epochs_trained"] = np.array(int(network.epochs_trained), np.int64)
     arrays["format_version"] = np.array(FORMAT_VERSION, np.int64)
     arrays.update(_history_arrays(history))
+    remove_stale_temp_files(path)
 
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = None
@@ -108,7 +184,7 @@ def save_model(network: Network, path, history=None) -> None:
         if fd is not None:
             os.close(fd)
         _remove_quietly(tmp)
-        raise ModelFileError(f"can't save to {path}: {_why(exc)}") from None
+        raise ModelFileError(f"can't save to {shown}: {_why(exc)}") from None
     except BaseException:
         _remove_quietly(tmp)
         raise
@@ -292,4 +368,12 @@ def load_model(path) -> Network:
     return load_model_with_history(path)[0]
 
 
-__all__ = ["FORMAT_VERSION", "HISTORY_FIELDS", "save_model", "load_model", "load_model_with_history"]
+__all__ = [
+    "FORMAT_VERSION",
+    "HISTORY_FIELDS",
+    "check_save_target",
+    "remove_stale_temp_files",
+    "save_model",
+    "load_model",
+    "load_model_with_history",
+]

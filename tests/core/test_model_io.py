@@ -469,3 +469,16 @@ def test_an_unreadable_file_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(model_io, "open", denied, raising=False)  # root can read anything, so pretend
     with pytest.raises(ModelFileError, match="can't read it: permission denied"):
         load_model(tmp_path / "m.npz")
+
+
+def test_a_fifo_or_a_symlink_loop_is_refused_and_left_alone(tmp_path):
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(ModelFileError, match="it is a FIFO"):
+        save_model(tiny(), fifo)
+    assert fifo.is_fifo()
+    loop = tmp_path / "loop.npz"
+    loop.symlink_to(loop)
+    with pytest.raises(ModelFileError, match="loop of symbolic links"):
+        save_model(tiny(), loop)
+    assert loop.is_symlink()
