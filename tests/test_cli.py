@@ -322,3 +322,38 @@ def test_save_through_a_symlink_writes_its_target_and_keeps_the_link(tmp_path):
     assert result.returncode == 0, result.stderr
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert load_model(target).epochs_trained == 3
+
+
+# -- signals ------------------------------------------------------------------------------
+
+LONG = ["--task", "multiclass", "--per-class", "30", "--hidden", "16", "--epochs", "100000", "--lr", "0.5"]
+
+
+def start_training(*extra, cwd=None) -> subprocess.Popen:
+    """A long `mlpgui train` that has printed its first epoch line (so it is inside the training loop)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlpgui", "train", *LONG, *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
+    )
+    first = proc.stdout.readline()
+    assert first.startswith("Epoch: 1 "), (first, proc.stderr.read() if proc.poll() is not None else "")
+    return proc
+
+
+def test_sigterm_ends_a_run_like_ctrl_c_and_saves_what_finished(tmp_path):
+    import signal
+
+    from mlpgui.core.model_io import load_model
+
+    model = tmp_path / "m.npz"
+    proc = start_training("--save", str(model))
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert "Traceback" not in err
+    assert err.splitlines()[0].startswith("mlpgui: interrupted"), err
+    assert load_model(model).epochs_trained >= 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"], "no temporary file left behind"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
 import threading
 import time
@@ -23,6 +24,20 @@ from ..core.errors import MlpguiError
 from ..core.progress import epoch_line, progress_text
 
 EXIT_USAGE = 2
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so it ends as a Ctrl-C does (exit 128 + 15)."""
+
+    exit_status = 128 + signal.SIGTERM
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
+def _exit_status(interruption: KeyboardInterrupt) -> int:
+    return getattr(interruption, "exit_status", 128 + signal.SIGINT)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -186,12 +201,12 @@ def cmd_train(args) -> int:
             progress.update(report.epoch, report.loss, report.elapsed)
     except TrainingDiverged as e:
         diverged = e
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         progress.clear()
         print(f"mlpgui: interrupted after epoch {trainer.network.epochs_trained}", file=sys.stderr)
         if args.save is not None:
             _save(trainer, args.save)
-        return 130
+        return _exit_status(e)
     progress.clear()
     if diverged is not None:
         message = str(diverged)
@@ -257,10 +272,19 @@ COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict
 
 
 def run_command(args) -> int:
-    """Run the parsed headless command; a user's mistake is one line on stderr and status 2."""
+    """Run the parsed headless command; a user's mistake is one line on stderr and status 2.
+
+    SIGTERM ends a command as Ctrl-C does: a run in progress saves what it
+    finished (with --save), and the status is 128 + the signal's number.
+    """
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if on_main_thread else None
     try:
         return COMMANDS[args.command](args)
     except MlpguiError as e:
         return _fail(str(e))
     except MemoryError:
         return _fail("not enough memory for this run; use fewer images or hidden units")
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous)

@@ -482,3 +482,18 @@ def test_a_fifo_or_a_symlink_loop_is_refused_and_left_alone(tmp_path):
     with pytest.raises(ModelFileError, match="loop of symbolic links"):
         save_model(tiny(), loop)
     assert loop.is_symlink()
+
+
+def test_a_save_removes_the_temporary_files_killed_saves_left_and_nothing_else(tmp_path):
+    path = tmp_path / "m.npz"
+    stale = tmp_path / ".m.npz.0123abcd.tmp"  # a save killed before this process started
+    fresh = tmp_path / ".m.npz.89abcdef.tmp"  # another process's save, happening now
+    foreign = [tmp_path / ".m.npz.backup.tmp", tmp_path / ".other.npz.0123abcd.tmp", tmp_path / "m.npz.0123abcd.tmp"]
+    for p in (stale, fresh, *foreign):
+        p.write_bytes(b"partial")
+    long_ago = model_io._STARTED - 3600
+    for p in (stale, *foreign):
+        os.utime(p, (long_ago, long_ago))
+    save_model(tiny(), path)
+    assert not stale.exists()
+    assert fresh.exists() and all(p.exists() for p in foreign)
