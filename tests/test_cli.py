@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import course_printout as course
@@ -357,3 +358,29 @@ def test_sigterm_ends_a_run_like_ctrl_c_and_saves_what_finished(tmp_path):
     assert err.splitlines()[0].startswith("mlpgui: interrupted"), err
     assert load_model(model).epochs_trained >= 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"], "no temporary file left behind"
+
+
+def test_ctrl_c_in_a_minibatch_run_saves_the_last_finished_epoch_and_says_which(tmp_path):
+    """The saved weights are exactly those of a run of that many epochs: no unfinished epoch's batches."""
+    import signal
+
+    from mlpgui.core.model_io import load_model
+
+    model = tmp_path / "m.npz"
+    proc = start_training("--batch-size", "10", "--save", str(model))
+    time.sleep(0.3)  # some epochs of 30 mini-batches each: the signal lands inside one
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    saved = load_model(model)
+    done = saved.epochs_trained
+    assert done >= 1
+    assert err.strip().splitlines() == [
+        f"mlpgui: interrupted during epoch {done + 1}; saved the model as it was after epoch {done} to {model}"
+    ]
+    again = tmp_path / "again.npz"
+    result = mlpgui(
+        "train", *LONG[:-4], "--epochs", str(done), "--lr", "0.5", "--batch-size", "10", "--save", str(again)
+    )
+    assert result.returncode == 0, result.stderr
+    assert np.array_equal(load_model(again).W1, saved.W1)

@@ -203,9 +203,7 @@ def cmd_train(args) -> int:
         diverged = e
     except KeyboardInterrupt as e:
         progress.clear()
-        print(f"mlpgui: interrupted after epoch {trainer.network.epochs_trained}", file=sys.stderr)
-        if args.save is not None:
-            _save(trainer, args.save)
+        print(_interrupted_run(trainer, args.save), file=sys.stderr)
         return _exit_status(e)
     progress.clear()
     if diverged is not None:
@@ -218,10 +216,27 @@ def cmd_train(args) -> int:
         return _fail(message)
     print(f"Training accuracy: {Evaluation.compute(trainer.network, task, 'train').accuracy}")
     print(f"Test accuracy: {Evaluation.compute(trainer.network, task, 'test').accuracy}")
-    print(f"{task.describe()}; {trainer.network.epochs_trained} epochs in {trainer.elapsed:.2f} s", file=sys.stderr)
+    print(f"{task.describe()}; {_epochs(trainer.network.epochs_trained)} in {trainer.elapsed:.2f} s", file=sys.stderr)
     if args.save is not None:
         _save(trainer, args.save)
     return 0
+
+
+def _interrupted_run(trainer, save: str | None) -> str:
+    """Save (with --save) the weights of the last finished epoch of an interrupted run; the line that says so."""
+    trainer.rewind_unfinished_epoch()
+    done = trainer.network.epochs_trained
+    line = f"mlpgui: interrupted during epoch {done + 1}"
+    if save is None:
+        return line
+    if not done:
+        return f"{line}; nothing was saved, as no epoch had finished"
+    _save(trainer, save, quiet=True)
+    return f"{line}; saved the model as it was after epoch {done} to {save}"
+
+
+def _epochs(n: int) -> str:
+    return f"{n:,} epoch" if n == 1 else f"{n:,} epochs"
 
 
 def _save(trainer, path: str, quiet: bool = False) -> None:
