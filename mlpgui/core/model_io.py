@@ -38,6 +38,7 @@ from .config import TrainConfig
 from .errors import ConfigError, ModelFileError
 from .history import HISTORY_FIELDS
 from .network import Network
+from .npyfile import NpyError, read_member
 from .tasks import N_PIXELS
 
 FORMAT_VERSION = 1
@@ -217,25 +218,10 @@ def _sync_folder(folder: Path) -> None:
 
 def _read_member(zf: zipfile.ZipFile, name: str, where: str, max_bytes: int) -> np.ndarray:
     """One array of the archive: header checked (no objects, sane size) before its data is read."""
-    with zf.open(name + ".npy") as f:
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
-        elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
-        else:
-            raise ModelFileError(f"{where}: the array {name!r} has an unknown layout version {version}")
-        if dtype.hasobject:
-            raise ModelFileError(f"{where}: the array {name!r} holds Python objects (pickled data is refused)")
-        count = math.prod(shape)
-        nbytes = count * dtype.itemsize
-        if nbytes > max_bytes:
-            raise ModelFileError(f"{where}: the array {name!r} is far too large ({dtype} {shape})")
-        data = f.read(nbytes)
-    if len(data) != nbytes:
-        raise ModelFileError(f"{where}: the array {name!r} is truncated")
-    a = np.frombuffer(data, dtype=dtype, count=count) if count else np.empty(0, dtype)
-    return a.reshape(shape, order="F" if fortran else "C").copy()
+    try:
+        return read_member(zf, name, max_bytes)
+    except NpyError as exc:
+        raise ModelFileError(f"{where}: {exc}") from None
 
 
 def _scalar_int(a: np.ndarray, name: str, where: str) -> int:
