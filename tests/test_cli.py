@@ -384,3 +384,133 @@ def test_ctrl_c_in_a_minibatch_run_saves_the_last_finished_epoch_and_says_which(
     )
     assert result.returncode == 0, result.stderr
     assert np.array_equal(load_model(again).W1, saved.W1)
+
+
+# -- Ctrl-C anywhere, closed pipes and streams ---------------------------------------------
+
+# Runs `mlpgui ARGV` with one function ("module:name" or "module:Class.method") replaced by one
+# that first sends this very process SIGINT (a real Ctrl-C, at a known moment), then does its work.
+INTERRUPT_INSIDE = """
+import os, signal, sys, time, importlib
+module_name, path = sys.argv[1].split(":")
+owner = importlib.import_module(module_name)
+*outer, attr = path.split(".")
+for name in outer:
+    owner = getattr(owner, name)
+real = getattr(owner, attr)
+def interrupted(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(5)  # the KeyboardInterrupt arrives here
+    return real(*args, **kwargs)
+setattr(owner, attr, interrupted)
+from mlpgui.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def interrupt_inside(function: str, *argv, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", INTERRUPT_INSIDE, function, *argv], capture_output=True, text=True, timeout=120, **kw
+    )
+
+
+@pytest.fixture(scope="module")
+def small_model(tmp_path_factory):
+    model = tmp_path_factory.mktemp("model") / "m.npz"
+    assert main(["train", *SMALL, "--save", str(model)]) == 0
+    return model
+
+
+def test_ctrl_c_while_loading_evaluating_or_predicting_is_one_line_and_status_130(tmp_path, small_model):
+    picture = tmp_path / "digit.png"
+    _write_png(picture, 255 - np.kron(load_mnist().x_test[0], np.ones((4, 4), np.uint8)))
+    cases = [
+        ("mlpgui.core.data:_load_cached", ["train", *SMALL]),
+        ("mlpgui.core.network:Network.proba_and_loss", ["evaluate", str(small_model)]),
+        ("mlpgui.core.model_io:load_model_with_history", ["predict", str(small_model), str(picture)]),
+    ]
+    for function, argv in cases:
+        result = interrupt_inside(function, *argv)
+        assert result.returncode == 130, (argv[0], result.stderr)
+        assert result.stderr.strip().splitlines() == ["mlpgui: interrupted"], (argv[0], result.stderr)
+        assert result.stdout == ""
+
+
+def test_a_second_ctrl_c_during_the_save_leaves_the_old_file_and_no_temporary_file(tmp_path):
+    """First Ctrl-C: the run stops and starts saving; the second, inside the save, abandons it cleanly."""
+    import signal
+
+    model = tmp_path / "m.npz"
+    model.write_bytes(b"the model saved yesterday")
+    script = INTERRUPT_INSIDE.replace(
+        "from mlpgui.cli import main", "import mlpgui.core.model_io\nfrom mlpgui.cli import main"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, "numpy:savez", "train", *LONG, "--save", str(model)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout.readline().startswith("Epoch: 1 ")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "interrupted again while saving, so nothing was saved" in lines[0], err
+    assert model.read_bytes() == b"the model saved yesterday"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
+
+
+@pytest.mark.parametrize("argv", [["train", *LONG], ["evaluate", "MODEL"]], ids=["train", "evaluate"])
+def test_a_closed_pipe_ends_quietly_like_a_unix_tool(argv, small_model):
+    """`mlpgui ... | head -1` with head gone: no traceback, no complaint at exit, status 141 (128 + SIGPIPE)."""
+    argv = [str(small_model) if a == "MODEL" else a for a in argv]
+    with subprocess.Popen(
+        [sys.executable, "-m", "mlpgui", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        proc.stdout.close()  # the reader is gone before the first line
+        err = proc.stderr.read()
+        proc.wait(timeout=60)
+    assert proc.returncode == 141, err
+    assert err == ""
+
+
+def test_a_closed_pipe_still_saves_the_finished_epochs(tmp_path):
+    from mlpgui.core.model_io import load_model
+
+    model = tmp_path / "m.npz"
+    with subprocess.Popen(
+        [sys.executable, "-m", "mlpgui", "train", *LONG, "--save", str(model)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read()
+        proc.wait(timeout=60)
+    assert first.startswith("Epoch: 1 ") and proc.returncode == 141, err
+    assert load_model(model).epochs_trained >= 1
+
+
+def test_a_closed_stderr_is_not_an_error(tmp_path):
+    """`mlpgui train ... 2>&-`: the run prints its lines and exits 0; a mistake still exits 2."""
+    ok = subprocess.run(
+        [sys.executable, "-m", "mlpgui", "train", *SMALL],
+        capture_output=False,
+        stdout=subprocess.PIPE,
+        text=True,
+        stderr=None,
+        preexec_fn=lambda: os.close(2),
+        timeout=120,
+    )
+    assert ok.returncode == 0
+    assert ok.stdout.splitlines()[-1].startswith("Test accuracy: ")
+    bad = subprocess.run(
+        [sys.executable, "-m", "mlpgui", "train", "--digits", "4", "4"],
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.close(2),
+        timeout=120,
+    )
+    assert bad.returncode == 2 and bad.stdout == ""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import signal
 import sys
 import threading
@@ -40,6 +41,35 @@ def _exit_status(interruption: KeyboardInterrupt) -> int:
     return getattr(interruption, "exit_status", 128 + signal.SIGINT)
 
 
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # what a Unix tool killed by SIGPIPE exits with
+
+
+def usable_streams() -> None:
+    """A closed stdout or stderr (`2>&-`) becomes the null device: output nobody reads is not an error."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w"))  # open as long as the process lives
+
+
+def _drop_output() -> None:
+    """After a closed pipe: send the rest of stdout and stderr to the null device, so exiting is quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+    os.close(devnull)
+
+
+def _say(line: str) -> None:
+    """One line on stderr; a stderr that can't take it (closed, a broken pipe) is not an error."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a mistake is one line (no usage block) and exit status 2."""
 
@@ -48,7 +78,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _fail(message: str) -> int:
-    print(f"mlpgui: error: {message}", file=sys.stderr)
+    _say(f"mlpgui: error: {message}")
     return EXIT_USAGE
 
 
@@ -164,15 +194,20 @@ class _Progress:
             f"[{'#' * done}{'.' * (self.BAR - done)}] epoch {epoch}/{self.total}  loss {loss:.4f}  "
             f"{progress_text(epoch, self.total, elapsed)}"
         )
-        sys.stderr.write("\r" + line.ljust(self.written))
-        sys.stderr.flush()
+        self._write("\r" + line.ljust(self.written))
         self.written = len(line)
 
     def clear(self) -> None:
         if self.active and self.written:
-            sys.stderr.write("\r" + " " * self.written + "\r")
-            sys.stderr.flush()
+            self._write("\r" + " " * self.written + "\r")
             self.written = 0
+
+    def _write(self, text: str) -> None:
+        try:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+        except (OSError, ValueError):  # the terminal went away: no more progress
+            self.active = False
 
 
 def cmd_train(args) -> int:
@@ -203,8 +238,12 @@ def cmd_train(args) -> int:
         diverged = e
     except KeyboardInterrupt as e:
         progress.clear()
-        print(_interrupted_run(trainer, args.save), file=sys.stderr)
-        return _exit_status(e)
+        line, status = _interrupted_run(trainer, args.save, "interrupted", _exit_status(e))
+        _say(line)
+        return status
+    except BrokenPipeError:  # `mlpgui train | head`: stop as a Unix tool does, keeping the finished epochs
+        _drop_output()
+        return _interrupted_run(trainer, args.save, "output closed", EXIT_BROKEN_PIPE)[1]
     progress.clear()
     if diverged is not None:
         message = str(diverged)
@@ -214,25 +253,38 @@ def cmd_train(args) -> int:
         elif args.save is not None:
             message += "; nothing was saved, as no epoch finished soundly"
         return _fail(message)
-    print(f"Training accuracy: {Evaluation.compute(trainer.network, task, 'train').accuracy}")
-    print(f"Test accuracy: {Evaluation.compute(trainer.network, task, 'test').accuracy}")
-    print(f"{task.describe()}; {_epochs(trainer.network.epochs_trained)} in {trainer.elapsed:.2f} s", file=sys.stderr)
+    status = 0
+    try:
+        print(f"Training accuracy: {Evaluation.compute(trainer.network, task, 'train').accuracy}")
+        print(f"Test accuracy: {Evaluation.compute(trainer.network, task, 'test').accuracy}", flush=True)
+    except BrokenPipeError:  # the model is trained: still save it
+        _drop_output()
+        status = EXIT_BROKEN_PIPE
+    _say(f"{task.describe()}; {_epochs(trainer.network.epochs_trained)} in {trainer.elapsed:.2f} s")
     if args.save is not None:
         _save(trainer, args.save)
-    return 0
+    return status
 
 
-def _interrupted_run(trainer, save: str | None) -> str:
-    """Save (with --save) the weights of the last finished epoch of an interrupted run; the line that says so."""
+def _interrupted_run(trainer, save: str | None, why: str, status: int) -> tuple[str, int]:
+    """Save (with --save) the weights of the last finished epoch of a run that was cut short.
+
+    Returns the line that says what happened, and the exit status. A second
+    Ctrl-C during the save abandons it: the save removes its temporary file,
+    so any earlier file at `save` stays as it was.
+    """
     trainer.rewind_unfinished_epoch()
     done = trainer.network.epochs_trained
-    line = f"mlpgui: interrupted during epoch {done + 1}"
+    line = f"mlpgui: {why} during epoch {done + 1}"
     if save is None:
-        return line
+        return line, status
     if not done:
-        return f"{line}; nothing was saved, as no epoch had finished"
-    _save(trainer, save, quiet=True)
-    return f"{line}; saved the model as it was after epoch {done} to {save}"
+        return f"{line}; nothing was saved, as no epoch had finished", status
+    try:
+        _save(trainer, save, quiet=True)
+    except KeyboardInterrupt as e:
+        return f"{line}; interrupted again while saving, so nothing was saved to {save}", _exit_status(e)
+    return f"{line}; saved the model as it was after epoch {done} to {save}", status
 
 
 def _epochs(n: int) -> str:
@@ -244,7 +296,7 @@ def _save(trainer, path: str, quiet: bool = False) -> None:
 
     save_model(trainer.network, path, history=trainer.history)
     if not quiet:
-        print(f"saved model to {path}", file=sys.stderr)
+        _say(f"saved model to {path}")
 
 
 def cmd_evaluate(args) -> int:
@@ -292,14 +344,26 @@ def run_command(args) -> int:
     SIGTERM ends a command as Ctrl-C does: a run in progress saves what it
     finished (with --save), and the status is 128 + the signal's number.
     """
+    usable_streams()
     on_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminate) if on_main_thread else None
+    previous = (signal.getsignal(signal.SIGINT), signal.signal(signal.SIGTERM, _terminate)) if on_main_thread else None
     try:
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not as a complaint at exit
+        return status
     except MlpguiError as e:
         return _fail(str(e))
     except MemoryError:
         return _fail("not enough memory for this run; use fewer images or hidden units")
+    except KeyboardInterrupt as e:  # loading data, evaluating, predicting: nothing to keep
+        if on_main_thread:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a further Ctrl-C can't cut this line short
+        _say("mlpgui: interrupted")
+        return _exit_status(e)
+    except BrokenPipeError:
+        _drop_output()
+        return EXIT_BROKEN_PIPE
     finally:
         if on_main_thread:
-            signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGINT, previous[0])
+            signal.signal(signal.SIGTERM, previous[1])
