@@ -514,3 +514,31 @@ def test_a_closed_stderr_is_not_an_error(tmp_path):
         timeout=120,
     )
     assert bad.returncode == 2 and bad.stdout == ""
+
+
+# -- data sets that can't test a model -------------------------------------------------------
+
+
+def _keras_npz(path: Path, y_test: np.ndarray) -> Path:
+    rng = np.random.default_rng(0)
+    y_train = np.arange(200) % 10
+    x_test = rng.integers(0, 256, (len(y_test), 28, 28), dtype=np.uint8)
+    np.savez(
+        path, x_train=rng.integers(0, 256, (200, 28, 28), dtype=np.uint8), y_train=y_train, x_test=x_test, y_test=y_test
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    "y_test,task,words",
+    [
+        (np.zeros(30, np.uint8), ["--digits", "5", "8"], "no test images of the chosen digits"),
+        (np.zeros(0, np.uint8), ["--task", "multiclass"], "has no test images"),
+    ],
+    ids=["no-test-image-of-5-or-8", "empty-test-set"],
+)
+def test_a_data_set_without_test_images_for_the_task_is_refused_before_training(tmp_path, y_test, task, words):
+    data = _keras_npz(tmp_path / "mnist.npz", y_test)
+    result = mlpgui("train", *task, "--per-class", "10", "--hidden", "4", "--epochs", "2", "--data", str(data))
+    assert words in one_error_line(result)
+    assert result.stdout == "" and "Warning" not in result.stderr

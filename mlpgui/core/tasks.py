@@ -88,6 +88,9 @@ def build_task(config: TrainConfig, mnist: Mnist) -> TaskData:
         xte, yte = mnist.x_test, mnist.y_test.astype(np.int32)
     if len(ytr) == 0:
         raise ConfigError("the chosen digits have no training images in this data set", "per_class")
+    if len(yte) == 0:
+        which = "has no test images" if len(mnist.y_test) == 0 else "has no test images of the chosen digits"
+        raise ConfigError(f"the data set {which}, so the model could not be tested", "digits")
     task = TaskData(config, xtr, ytr, xte, yte, mnist.source)
     check_fits(config, task.n_train)
     return task
