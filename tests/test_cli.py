@@ -542,3 +542,12 @@ def test_a_data_set_without_test_images_for_the_task_is_refused_before_training(
     result = mlpgui("train", *task, "--per-class", "10", "--hidden", "4", "--epochs", "2", "--data", str(data))
     assert words in one_error_line(result)
     assert result.stdout == "" and "Warning" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_a_symlink_loop_is_named_as_one(tmp_path, command):
+    loop = tmp_path / "loop.npz"
+    loop.symlink_to(loop)
+    argv = ["train", *SMALL, "--data", str(loop)] if command == "train" else ["evaluate", str(loop)]
+    line = one_error_line(mlpgui(*argv))
+    assert f"{loop}: is a loop of symbolic links" in line

@@ -209,5 +209,10 @@ def load_mnist(data: str | Path | None = None) -> Mnist:
     Results are cached per path; the arrays are read-only so callers can't
     change the cache by accident.
     """
-    key = None if data is None else str(Path(data).expanduser().resolve())
+    if data is None:
+        return _load_cached(None)
+    try:
+        key = str(Path(data).expanduser().resolve())
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop, later versions OSError
+        raise DataError(f"{data}: is a loop of symbolic links, not a data file or folder") from None
     return _load_cached(key)

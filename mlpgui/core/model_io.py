@@ -291,8 +291,13 @@ def load_model_with_history(path) -> tuple[Network, dict[str, np.ndarray] | None
 
 
 def _load(path: Path, where: str):
-    if not path.exists():
-        raise ModelFileError(f"{where}: no such file")
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ModelFileError(f"{where}: is a loop of symbolic links, not a model file") from None
+        if exc.errno == errno.ENOENT:
+            raise ModelFileError(f"{where}: no such file") from None
     if path.is_dir():
         raise ModelFileError(f"{where}: is a folder, not a model file")
     try:
