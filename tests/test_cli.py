@@ -551,3 +551,15 @@ def test_a_symlink_loop_is_named_as_one(tmp_path, command):
     argv = ["train", *SMALL, "--data", str(loop)] if command == "train" else ["evaluate", str(loop)]
     line = one_error_line(mlpgui(*argv))
     assert f"{loop}: is a loop of symbolic links" in line
+
+
+def test_the_command_line_accepts_exactly_the_seeds_the_window_does():
+    """The window's seed box holds up to 2**31 - 1: that seed runs (mini-batches shuffle with
+    seed + 1), and one more is refused."""
+    from mlpgui.core.config import MAX_SEED
+
+    assert MAX_SEED == 2**31 - 1
+    ok = mlpgui("train", *SMALL[:-8], "--epochs", "1", "--batch-size", "10", "--seed", str(MAX_SEED))
+    assert ok.returncode == 0, ok.stderr
+    line = one_error_line(mlpgui("train", *SMALL, "--seed", str(MAX_SEED + 1)))
+    assert "seed must be between 0 and 2,147,483,647" in line
