@@ -46,6 +46,11 @@ WEIGHTS = ("W1", "b1", "W2", "b2")
 MAX_HISTORY = 2_000_000  # epochs of loss history; far beyond any real session
 MAX_CONFIG_CHARS = 100_000
 MAX_ITEM = 16  # bytes per number (up to long double)
+# No training gets near this (a run diverges and rolls back long before), and below it the forward
+# pass of any image stays finite even in float32: 784 pixels * 255 * 1e30 and 65,536 hidden units
+# * 1e30 are far below float32's 3.4e38, so the views and the loss never meet an overflow.
+MAX_WEIGHT = 1e30
+_WEIGHT_LIMIT = float(np.float32(MAX_WEIGHT))  # as stored in float32, which rounds it up a little
 
 # The temporary file of a save to <name> is ".<name>.<8 hex digits>.tmp" next to it.
 _TEMP_SUFFIX = re.compile(r"\.[0-9a-f]{8}\.tmp")
@@ -265,6 +270,11 @@ def _check_weights(arrays: dict[str, np.ndarray], config: TrainConfig, where: st
             )
         if not np.isfinite(a).all():
             raise ModelFileError(f"{where}: {name} holds NaN or infinite weights")
+        peak = float(np.abs(a).max()) if a.size else 0.0
+        if peak > _WEIGHT_LIMIT:
+            raise ModelFileError(
+                f"{where}: {name} holds weights as large as {peak:.3g}, which no training produces (damaged file?)"
+            )
         out.append(np.ascontiguousarray(a, dtype=config.dtype))
     return out
 

@@ -497,3 +497,27 @@ def test_a_save_removes_the_temporary_files_killed_saves_left_and_nothing_else(t
     save_model(tiny(), path)
     assert not stale.exists()
     assert fresh.exists() and all(p.exists() for p in foreign)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_weights_no_training_produces_are_refused_and_the_largest_allowed_evaluate_cleanly(tmp_path, mnist, dtype):
+    """Finite weights near 1e308 overflow every forward pass: refused on load. Up to MAX_WEIGHT, any
+    network evaluates with finite probabilities and loss, and no RuntimeWarning (warnings are errors here)."""
+    from mlpgui.core.metrics import Evaluation
+
+    config = TrainConfig(task="multiclass", per_class=10, hidden=4096, dtype=dtype)
+    net = tiny(config)
+    W2 = net.W2.astype(np.float64)
+    W2[0, 0] = 1e307
+    write_npz(tmp_path / "huge.npz", **valid_arrays(net, W2=W2))
+    with pytest.raises(ModelFileError, match=r"W2 holds weights as large as 1e\+307"):
+        load_model(tmp_path / "huge.npz")
+
+    rng = np.random.default_rng(1)
+    for p in net.params():
+        p[...] = rng.choice([-model_io.MAX_WEIGHT, model_io.MAX_WEIGHT], p.shape)
+    save_model(net, tmp_path / "largest.npz")
+    loaded = load_model(tmp_path / "largest.npz")
+    evaluation = Evaluation.compute(loaded, build_task(config, mnist), "test")
+    assert np.isfinite(evaluation.proba).all() and np.isfinite(evaluation.loss)
+    assert 0 <= evaluation.accuracy <= 1
