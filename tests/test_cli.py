@@ -563,3 +563,13 @@ def test_the_command_line_accepts_exactly_the_seeds_the_window_does():
     assert ok.returncode == 0, ok.stderr
     line = one_error_line(mlpgui("train", *SMALL, "--seed", str(MAX_SEED + 1)))
     assert "seed must be between 0 and 2,147,483,647" in line
+
+
+def test_evaluate_refuses_a_model_whose_history_holds_nan_epochs(tmp_path, small_model):
+    model = tmp_path / "nan-epochs.npz"
+    with np.load(small_model) as f:
+        arrays = {k: f[k] for k in f.files}
+    arrays["history_epoch"] = np.array([1.0, np.nan, 3.0])
+    np.savez(model, **arrays)
+    line = one_error_line(mlpgui("evaluate", str(model)))
+    assert "nan-epochs.npz: the loss history 'epoch' holds NaN" in line

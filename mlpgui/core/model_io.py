@@ -349,7 +349,19 @@ def _load(path: Path, where: str):
     return Network(config, W1, b1, W2, b2, epochs), history
 
 
+# Per history column: (lowest, highest) of a measured value; NaN means "not measured" where allowed.
+_HISTORY_RANGES = {
+    "loss": (0.0, math.inf),
+    "train_accuracy": (0.0, 1.0),
+    "elapsed": (0.0, math.inf),
+    "test_loss": (0.0, math.inf),
+    "test_accuracy": (0.0, 1.0),
+}
+_ALWAYS_MEASURED = ("epoch", "loss")
+
+
 def _read_history(zf: zipfile.ZipFile, names: set[str], where: str) -> dict[str, np.ndarray] | None:
+    """The loss history, every value checked: what the window and the CSV export read is sound."""
     present = [n for n in HISTORY_FIELDS if f"history_{n}" in names]
     if not present:
         return None
@@ -359,8 +371,23 @@ def _read_history(zf: zipfile.ZipFile, names: set[str], where: str) -> dict[str,
         if a.ndim != 1 or a.dtype.kind not in "fiu":
             raise ModelFileError(f"{where}: the loss history {name!r} is not a list of numbers")
         history[name] = a.astype(np.float64)
+    if "loss" not in history:
+        raise ModelFileError(f"{where}: the loss history has no loss column")
     if len({len(a) for a in history.values()}) > 1:
         raise ModelFileError(f"{where}: the loss history's columns have different lengths")
+    for name, a in history.items():
+        measured = a if name in _ALWAYS_MEASURED else a[~np.isnan(a)]
+        if not np.isfinite(measured).all():
+            raise ModelFileError(f"{where}: the loss history {name!r} holds NaN or infinity")
+        if name in _HISTORY_RANGES:
+            lo, hi = _HISTORY_RANGES[name]
+            if len(measured) and (measured.min() < lo or measured.max() > hi):
+                raise ModelFileError(f"{where}: the loss history {name!r} holds values outside {lo:g} to {hi:g}")
+    epochs = history.get("epoch", np.arange(1, len(history["loss"]) + 1, dtype=np.float64))
+    if len(epochs) and ((epochs != np.round(epochs)).any() or epochs.min() < 1):
+        raise ModelFileError(f"{where}: the loss history's epochs are not whole numbers from 1 up")
+    if (np.diff(epochs) <= 0).any():
+        raise ModelFileError(f"{where}: the loss history's epochs do not increase")
     return history
 
 

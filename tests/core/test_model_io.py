@@ -4,6 +4,7 @@ import errno
 import io
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -521,3 +522,75 @@ def test_weights_no_training_produces_are_refused_and_the_largest_allowed_evalua
     evaluation = Evaluation.compute(loaded, build_task(config, mnist), "test")
     assert np.isfinite(evaluation.proba).all() and np.isfinite(evaluation.loss)
     assert 0 <= evaluation.accuracy <= 1
+
+
+# -- the loss history is checked like the weights ------------------------------------------
+
+GOOD_HISTORY = {
+    "epoch": [1.0, 2.0, 3.0],
+    "loss": [0.7, 0.5, 0.4],
+    "train_accuracy": [0.5, 0.6, 0.7],
+    "elapsed": [0.1, 0.2, 0.3],
+    "test_loss": [np.nan, np.nan, 0.45],
+    "test_accuracy": [np.nan, np.nan, 0.9],
+}
+
+
+def _with_history(**changes):
+    columns = {**GOOD_HISTORY, **changes}
+    return valid_arrays(**{f"history_{k}": None if v is None else np.asarray(v) for k, v in columns.items()})
+
+
+@pytest.mark.parametrize(
+    "changes,words",
+    [
+        (dict(epoch=[1.0, np.nan, 3.0]), "'epoch' holds NaN"),
+        (dict(epoch=[1.0, np.inf, 3.0]), "'epoch' holds NaN or infinity"),
+        (dict(epoch=[1.0, 3.0, 2.0]), "epochs do not increase"),
+        (dict(epoch=[1.0, 1.0, 2.0]), "epochs do not increase"),
+        (dict(epoch=[0.0, 1.0, 2.0]), "whole numbers from 1"),
+        (dict(epoch=[1.0, 1.5, 2.0]), "whole numbers from 1"),
+        (dict(loss=[0.7, np.nan, 0.4]), "'loss' holds NaN"),
+        (dict(loss=[0.7, -1.0, 0.4]), "'loss' holds values outside"),
+        (dict(train_accuracy=[0.5, 1.5, 0.7]), "'train_accuracy' holds values outside 0 to 1"),
+        (dict(test_accuracy=[np.nan, -np.inf, 0.9]), "'test_accuracy' holds NaN or infinity"),
+        (dict(elapsed=[0.1, -0.2, 0.3]), "'elapsed' holds values outside"),
+        (dict(test_loss=[np.nan, np.nan]), "different lengths"),
+        (dict(loss=None), "no loss column"),
+    ],
+    ids=lambda v: str(v) if isinstance(v, str) else None,
+)
+def test_a_history_that_no_run_could_write_is_refused(tmp_path, changes, words):
+    write_npz(tmp_path / "m.npz", **_with_history(**changes))
+    with pytest.raises(ModelFileError, match=re.escape(words)):
+        load_model_with_history(tmp_path / "m.npz")
+
+
+def test_a_sound_history_loads_into_reports(tmp_path):
+    from mlpgui.core.history import reports_from_history
+
+    write_npz(tmp_path / "m.npz", **_with_history())
+    reports = reports_from_history(load_model_with_history(tmp_path / "m.npz")[1])
+    assert [r.epoch for r in reports] == [1, 2, 3] and reports[-1].test_accuracy == 0.9
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(
+        st.sampled_from(list(GOOD_HISTORY)),
+        st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), max_size=4),
+        min_size=1,
+    )
+)
+def test_fuzz_any_history_that_loads_becomes_reports(fuzz_file, columns):
+    """What the window does with an opened model's history (reports_from_history) never fails on what loads."""
+    from mlpgui.core.history import reports_from_history
+
+    arrays = valid_arrays(**{f"history_{k}": np.asarray(v, np.float64) for k, v in columns.items()})
+    write_npz(fuzz_file, **arrays)
+    try:
+        history = load_model_with_history(fuzz_file)[1]
+    except ModelFileError:
+        return
+    reports = reports_from_history(history)
+    assert all(r.epoch >= 1 and np.isfinite(r.loss) for r in reports)
