@@ -573,3 +573,33 @@ def test_evaluate_refuses_a_model_whose_history_holds_nan_epochs(tmp_path, small
     np.savez(model, **arrays)
     line = one_error_line(mlpgui("evaluate", str(model)))
     assert "nan-epochs.npz: the loss history 'epoch' holds NaN" in line
+
+
+# -- memory and threads ----------------------------------------------------------------------
+
+
+def test_evaluate_needs_only_the_test_images_of_the_models_task(tmp_path, small_model):
+    """A data set with 20 training images per digit can't train per_class=30, but can test its model."""
+    data = _keras_npz(tmp_path / "small.npz", np.arange(100, dtype=np.uint8) % 10)
+    result = mlpgui("evaluate", str(small_model), "--data", str(data))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Test accuracy: ")
+    rows = [line.split() for line in result.stdout.splitlines()[3:]]
+    assert sum(int(v) for row in rows for v in row[1:]) == 100
+
+
+def test_a_run_too_large_for_the_memory_says_how_much_and_the_rule(capsys, monkeypatch):
+    from mlpgui.core import tasks
+
+    monkeypatch.setattr(tasks, "available_memory", lambda: 2**30)
+    code, out, err = run(capsys, "train", "--task", "multiclass", "--per-class", "all", "--hidden", "30000")
+    assert code == 2 and out == ""
+    assert "1.0 GiB is available and mlpgui takes at most 80% of it" in err
+    assert re.search(r"would need about \d+\.\d GiB", err)
+
+
+def test_too_many_threads_is_a_message_about_threads(tmp_path):
+    env = {**os.environ, "MLPGUI_THREADS": "20000"}
+    line = one_error_line(mlpgui("train", *SMALL, env=env))
+    assert "MLPGUI_THREADS=20000 is not a number of threads from 1 to" in line
+    assert "hidden" not in line

@@ -303,10 +303,10 @@ def cmd_evaluate(args) -> int:
     from ..core.data import load_mnist
     from ..core.metrics import Evaluation
     from ..core.model_io import load_model
-    from ..core.tasks import build_task
+    from ..core.tasks import build_evaluation_task
 
     network = load_model(args.model)
-    evaluation = Evaluation.compute(network, build_task(network.config, load_mnist(args.data)), "test")
+    evaluation = Evaluation.compute(network, build_evaluation_task(network.config, load_mnist(args.data)), "test")
     print(f"Test accuracy: {evaluation.accuracy}")
     matrix = evaluation.confusion
     names = [str(c) for c in evaluation.classes]
