@@ -603,3 +603,30 @@ def test_too_many_threads_is_a_message_about_threads(tmp_path):
     line = one_error_line(mlpgui("train", *SMALL, env=env))
     assert "MLPGUI_THREADS=20000 is not a number of threads from 1 to" in line
     assert "hidden" not in line
+
+
+# -- small things the command line says ---------------------------------------------------------
+
+
+def test_per_class_zero_is_refused_pointing_at_all(capsys):
+    code, out, err = run(capsys, "train", "--per-class", "0")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "--per-class" in err and "'all'" in err
+
+
+def test_every_training_setting_has_help(capsys):
+    assert main(["train", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for option, words in [
+        ("--task", "all ten digits"),
+        ("--epochs E", "passes over the training set"),
+        ("--dtype", "float32 (faster)"),
+        ("--seed S", "2,147,483,647"),
+    ]:
+        assert option in text and words in text, option
+
+
+def test_one_epoch_is_said_in_the_singular(capsys):
+    code, out, err = run(capsys, "train", *SMALL[:-8], "--epochs", "1")
+    assert code == 0, err
+    assert "; 1 epoch in " in err

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 
-from ..core.config import PRESETS, TrainConfig, preset
+from ..core.config import MAX_SEED, PRESETS, TrainConfig, preset
 from ..core.errors import MlpguiError
 from ..core.progress import epoch_line, progress_text
 
@@ -99,8 +99,8 @@ def _count(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number or 'all': {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 (all) or more, got {value}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, or 'all' for every image, got {value}")
     return value
 
 
@@ -133,16 +133,29 @@ def build_parser() -> argparse.ArgumentParser:
         choices=None,
         help=f"starting settings: {', '.join(PRESETS)} (default homework-binary)",
     )
-    train.add_argument("--task", choices=["binary", "multiclass"])
+    train.add_argument(
+        "--task",
+        choices=["binary", "multiclass"],
+        help="binary: one digit against another (one sigmoid output); multiclass: all ten digits (softmax)",
+    )
     train.add_argument("--digits", nargs=2, type=_digit, metavar=("A", "B"), help="binary: the two digits")
-    train.add_argument("--per-class", type=_count, metavar="N|all", help="training images per class")
+    train.add_argument(
+        "--per-class", type=_count, metavar="N|all", help="training images per class (the first N), or all"
+    )
     train.add_argument("--hidden", type=_int, metavar="H", help="hidden units")
-    train.add_argument("--epochs", type=_int, metavar="E")
+    train.add_argument("--epochs", type=_int, metavar="E", help="passes over the training set")
     train.add_argument("--lr", type=_positive_float, metavar="LR", help="learning rate")
     train.add_argument("--batch-size", type=_int, metavar="B", help="0 = full batch")
     train.add_argument("--scale", choices=["raw", "unit"], help="pixels 0..255 (raw) or 0..1 (unit)")
-    train.add_argument("--dtype", choices=["float32", "float64"])
-    train.add_argument("--seed", type=_int, metavar="S")
+    train.add_argument(
+        "--dtype", choices=["float32", "float64"], help="precision: float64 (the homework) or float32 (faster)"
+    )
+    train.add_argument(
+        "--seed",
+        type=_int,
+        metavar="S",
+        help=f"seed of the initial weights and the mini-batch order, 0 to {MAX_SEED:,}: the same seed, the same run",
+    )
     train.add_argument("--data", metavar="DIR", help="folder of the four IDX files, or a Keras mnist.npz")
     train.add_argument("--save", metavar="MODEL.npz", help="write the trained model here")
 
