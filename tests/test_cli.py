@@ -630,3 +630,27 @@ def test_one_epoch_is_said_in_the_singular(capsys):
     code, out, err = run(capsys, "train", *SMALL[:-8], "--epochs", "1")
     assert code == 0, err
     assert "; 1 epoch in " in err
+
+
+def test_an_address_space_limit_refuses_a_run_up_front_and_lets_a_small_one_run():
+    """`prlimit --as=...`: the run that can't fit (its arrays, or the OpenMP threads' stacks) is one line
+    from the estimate, not a MemoryError part-way or "libgomp: Thread creation failed"."""
+    import resource
+
+    probe = (
+        "import mlpgui.core.training, mlpgui.core.data as d; d.load_mnist(); print(open('/proc/self/status').read())"
+    )
+    status = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60).stdout
+    vm_size = next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmSize:"))
+    limit = vm_size + 300 * 2**20  # the all-images, 4,096-unit run needs about 600 MiB more
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY))
+
+    big = mlpgui(
+        "train", "--task", "multiclass", "--per-class", "all", "--hidden", "4096", "--epochs", "1", preexec_fn=limited
+    )
+    line = one_error_line(big)
+    assert "GiB is available and mlpgui takes at most 80% of it" in line and big.stdout == ""
+    small = mlpgui("train", *SMALL, preexec_fn=limited)
+    assert small.returncode == 0, small.stderr

@@ -122,7 +122,14 @@ def build_evaluation_task(config: TrainConfig, mnist: Mnist) -> TaskData:
 
 
 def available_memory() -> int:
-    """Bytes the OS says a new allocation can get (MemAvailable), or 8 GiB if unknown."""
+    """Bytes a new allocation can get: the machine's MemAvailable (8 GiB if unknown), and no more than
+    this process's address-space limit leaves (`ulimit -v`, `prlimit --as`), less a stack per thread."""
+    have = _machine_available()
+    room = _address_space_left()
+    return have if room is None else max(0, min(have, room))
+
+
+def _machine_available() -> int:
     try:
         with open("/proc/meminfo") as f:
             for line in f:
@@ -134,6 +141,29 @@ def available_memory() -> int:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return 8 * 2**30
+
+
+def _address_space_left() -> int | None:
+    """Under an address-space limit, what is left of it once each OpenMP thread has its stack, else None.
+
+    A thread the OpenMP runtime can't map a stack for ends the process
+    ("libgomp: Thread creation failed"), so the stacks are counted here, where
+    a run that can't have them is refused with a message instead.
+    """
+    try:
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if limit == resource.RLIM_INFINITY:
+            return None
+        stack = resource.getrlimit(resource.RLIMIT_STACK)[0]
+        with open("/proc/self/status") as f:
+            used = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+    except (ImportError, OSError, ValueError, StopIteration):
+        return None
+    if stack == resource.RLIM_INFINITY or stack <= 0:
+        stack = 8 * 2**20
+    return limit - used - default_threads() * stack
 
 
 def _cores() -> int:
