@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from .commands import EXIT_USAGE, build_parser, run_command
+from .commands import EXIT_USAGE, build_parser, run_command, usable_streams
 
 
 def open_window() -> int:
@@ -20,6 +20,7 @@ def open_window() -> int:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    usable_streams()
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as e:

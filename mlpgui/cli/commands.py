@@ -14,15 +14,60 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import signal
 import sys
 import threading
 import time
 
-from ..core.config import PRESETS, TrainConfig, preset
+from ..core.config import MAX_SEED, PRESETS, TrainConfig, preset
 from ..core.errors import MlpguiError
 from ..core.progress import epoch_line, progress_text
 
 EXIT_USAGE = 2
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so it ends as a Ctrl-C does (exit 128 + 15)."""
+
+    exit_status = 128 + signal.SIGTERM
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
+def _exit_status(interruption: KeyboardInterrupt) -> int:
+    return getattr(interruption, "exit_status", 128 + signal.SIGINT)
+
+
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # what a Unix tool killed by SIGPIPE exits with
+
+
+def usable_streams() -> None:
+    """A closed stdout or stderr (`2>&-`) becomes the null device: output nobody reads is not an error."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w"))  # open as long as the process lives
+
+
+def _drop_output() -> None:
+    """After a closed pipe: send the rest of stdout and stderr to the null device, so exiting is quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+    os.close(devnull)
+
+
+def _say(line: str) -> None:
+    """One line on stderr; a stderr that can't take it (closed, a broken pipe) is not an error."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,7 +78,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _fail(message: str) -> int:
-    print(f"mlpgui: error: {message}", file=sys.stderr)
+    _say(f"mlpgui: error: {message}")
     return EXIT_USAGE
 
 
@@ -54,8 +99,8 @@ def _count(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number or 'all': {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 (all) or more, got {value}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, or 'all' for every image, got {value}")
     return value
 
 
@@ -88,16 +133,29 @@ def build_parser() -> argparse.ArgumentParser:
         choices=None,
         help=f"starting settings: {', '.join(PRESETS)} (default homework-binary)",
     )
-    train.add_argument("--task", choices=["binary", "multiclass"])
+    train.add_argument(
+        "--task",
+        choices=["binary", "multiclass"],
+        help="binary: one digit against another (one sigmoid output); multiclass: all ten digits (softmax)",
+    )
     train.add_argument("--digits", nargs=2, type=_digit, metavar=("A", "B"), help="binary: the two digits")
-    train.add_argument("--per-class", type=_count, metavar="N|all", help="training images per class")
+    train.add_argument(
+        "--per-class", type=_count, metavar="N|all", help="training images per class (the first N), or all"
+    )
     train.add_argument("--hidden", type=_int, metavar="H", help="hidden units")
-    train.add_argument("--epochs", type=_int, metavar="E")
+    train.add_argument("--epochs", type=_int, metavar="E", help="passes over the training set")
     train.add_argument("--lr", type=_positive_float, metavar="LR", help="learning rate")
     train.add_argument("--batch-size", type=_int, metavar="B", help="0 = full batch")
     train.add_argument("--scale", choices=["raw", "unit"], help="pixels 0..255 (raw) or 0..1 (unit)")
-    train.add_argument("--dtype", choices=["float32", "float64"])
-    train.add_argument("--seed", type=_int, metavar="S")
+    train.add_argument(
+        "--dtype", choices=["float32", "float64"], help="precision: float64 (the homework) or float32 (faster)"
+    )
+    train.add_argument(
+        "--seed",
+        type=_int,
+        metavar="S",
+        help=f"seed of the initial weights and the mini-batch order, 0 to {MAX_SEED:,}: the same seed, the same run",
+    )
     train.add_argument("--data", metavar="DIR", help="folder of the four IDX files, or a Keras mnist.npz")
     train.add_argument("--save", metavar="MODEL.npz", help="write the trained model here")
 
@@ -149,15 +207,20 @@ class _Progress:
             f"[{'#' * done}{'.' * (self.BAR - done)}] epoch {epoch}/{self.total}  loss {loss:.4f}  "
             f"{progress_text(epoch, self.total, elapsed)}"
         )
-        sys.stderr.write("\r" + line.ljust(self.written))
-        sys.stderr.flush()
+        self._write("\r" + line.ljust(self.written))
         self.written = len(line)
 
     def clear(self) -> None:
         if self.active and self.written:
-            sys.stderr.write("\r" + " " * self.written + "\r")
-            sys.stderr.flush()
+            self._write("\r" + " " * self.written + "\r")
             self.written = 0
+
+    def _write(self, text: str) -> None:
+        try:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+        except (OSError, ValueError):  # the terminal went away: no more progress
+            self.active = False
 
 
 def cmd_train(args) -> int:
@@ -168,6 +231,10 @@ def cmd_train(args) -> int:
     from ..core.training import Trainer
 
     config = config_from_args(args)
+    if args.save is not None:
+        from ..core.model_io import check_save_target
+
+        check_save_target(args.save)  # a path that can't take the model costs no training
     mnist = load_mnist(args.data)
     task = build_task(config, mnist)
     trainer = Trainer(config, task)
@@ -182,27 +249,59 @@ def cmd_train(args) -> int:
             progress.update(report.epoch, report.loss, report.elapsed)
     except TrainingDiverged as e:
         diverged = e
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         progress.clear()
-        print(f"mlpgui: interrupted after epoch {trainer.network.epochs_trained}", file=sys.stderr)
-        if args.save:
-            _save(trainer, args.save)
-        return 130
+        line, status = _interrupted_run(trainer, args.save, "interrupted", _exit_status(e))
+        _say(line)
+        return status
+    except BrokenPipeError:  # `mlpgui train | head`: stop as a Unix tool does, keeping the finished epochs
+        _drop_output()
+        return _interrupted_run(trainer, args.save, "output closed", EXIT_BROKEN_PIPE)[1]
     progress.clear()
     if diverged is not None:
         message = str(diverged)
-        if args.save and trainer.network.epochs_trained:
+        if args.save is not None and trainer.network.epochs_trained:
             _save(trainer, args.save, quiet=True)
             message += f"; saved that model to {args.save}"
-        elif args.save:
+        elif args.save is not None:
             message += "; nothing was saved, as no epoch finished soundly"
         return _fail(message)
-    print(f"Training accuracy: {Evaluation.compute(trainer.network, task, 'train').accuracy}")
-    print(f"Test accuracy: {Evaluation.compute(trainer.network, task, 'test').accuracy}")
-    print(f"{task.describe()}; {trainer.network.epochs_trained} epochs in {trainer.elapsed:.2f} s", file=sys.stderr)
-    if args.save:
+    status = 0
+    try:
+        print(f"Training accuracy: {Evaluation.compute(trainer.network, task, 'train').accuracy}")
+        print(f"Test accuracy: {Evaluation.compute(trainer.network, task, 'test').accuracy}", flush=True)
+    except BrokenPipeError:  # the model is trained: still save it
+        _drop_output()
+        status = EXIT_BROKEN_PIPE
+    _say(f"{task.describe()}; {_epochs(trainer.network.epochs_trained)} in {trainer.elapsed:.2f} s")
+    if args.save is not None:
         _save(trainer, args.save)
-    return 0
+    return status
+
+
+def _interrupted_run(trainer, save: str | None, why: str, status: int) -> tuple[str, int]:
+    """Save (with --save) the weights of the last finished epoch of a run that was cut short.
+
+    Returns the line that says what happened, and the exit status. A second
+    Ctrl-C during the save abandons it: the save removes its temporary file,
+    so any earlier file at `save` stays as it was.
+    """
+    trainer.rewind_unfinished_epoch()
+    done = trainer.network.epochs_trained
+    line = f"mlpgui: {why} during epoch {done + 1}"
+    if save is None:
+        return line, status
+    if not done:
+        return f"{line}; nothing was saved, as no epoch had finished", status
+    try:
+        _save(trainer, save, quiet=True)
+    except KeyboardInterrupt as e:
+        return f"{line}; interrupted again while saving, so nothing was saved to {save}", _exit_status(e)
+    return f"{line}; saved the model as it was after epoch {done} to {save}", status
+
+
+def _epochs(n: int) -> str:
+    return f"{n:,} epoch" if n == 1 else f"{n:,} epochs"
 
 
 def _save(trainer, path: str, quiet: bool = False) -> None:
@@ -210,17 +309,17 @@ def _save(trainer, path: str, quiet: bool = False) -> None:
 
     save_model(trainer.network, path, history=trainer.history)
     if not quiet:
-        print(f"saved model to {path}", file=sys.stderr)
+        _say(f"saved model to {path}")
 
 
 def cmd_evaluate(args) -> int:
     from ..core.data import load_mnist
     from ..core.metrics import Evaluation
     from ..core.model_io import load_model
-    from ..core.tasks import build_task
+    from ..core.tasks import build_evaluation_task
 
     network = load_model(args.model)
-    evaluation = Evaluation.compute(network, build_task(network.config, load_mnist(args.data)), "test")
+    evaluation = Evaluation.compute(network, build_evaluation_task(network.config, load_mnist(args.data)), "test")
     print(f"Test accuracy: {evaluation.accuracy}")
     matrix = evaluation.confusion
     names = [str(c) for c in evaluation.classes]
@@ -253,10 +352,31 @@ COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict
 
 
 def run_command(args) -> int:
-    """Run the parsed headless command; a user's mistake is one line on stderr and status 2."""
+    """Run the parsed headless command; a user's mistake is one line on stderr and status 2.
+
+    SIGTERM ends a command as Ctrl-C does: a run in progress saves what it
+    finished (with --save), and the status is 128 + the signal's number.
+    """
+    usable_streams()
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = (signal.getsignal(signal.SIGINT), signal.signal(signal.SIGTERM, _terminate)) if on_main_thread else None
     try:
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not as a complaint at exit
+        return status
     except MlpguiError as e:
         return _fail(str(e))
     except MemoryError:
         return _fail("not enough memory for this run; use fewer images or hidden units")
+    except KeyboardInterrupt as e:  # loading data, evaluating, predicting: nothing to keep
+        if on_main_thread:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a further Ctrl-C can't cut this line short
+        _say("mlpgui: interrupted")
+        return _exit_status(e)
+    except BrokenPipeError:
+        _drop_output()
+        return EXIT_BROKEN_PIPE
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGINT, previous[0])
+            signal.signal(signal.SIGTERM, previous[1])

@@ -23,7 +23,9 @@ DTYPES = ("float32", "float64")
 MAX_HIDDEN = 65_536
 MAX_EPOCHS = 1_000_000
 MAX_LR = 1e9
-MAX_SEED = 2**32 - 1
+# The window's seed box holds a Qt int, at most 2**31 - 1; the command line and model files
+# accept exactly the same seeds, so a seed means the same run everywhere.
+MAX_SEED = 2**31 - 1
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import zipfile
 import zlib
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
@@ -20,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import DataError
+from .npyfile import NpyError, read_member
 
 IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
@@ -131,30 +134,49 @@ def _load_idx_folder(folder: Path, verify: bool) -> Mnist:
     return Mnist(**arrays, source=str(folder))
 
 
+def _npz_check(key: str) -> Callable:
+    """What the header of member `key` must declare: uint8 images (n, 28, 28), or 1-D integer labels."""
+
+    def check(shape, dtype):
+        if key.startswith("x") and (dtype != np.uint8 or len(shape) != 3 or tuple(shape[1:]) != (28, 28)):
+            raise NpyError(f"{key} must be uint8 images of shape (n, 28, 28), got {dtype} {shape}")
+        if key.startswith("y") and (len(shape) != 1 or dtype.kind not in "iu"):
+            raise NpyError(f"{key} must be a 1-d array of integer labels, got {dtype} {shape}")
+
+    return check
+
+
 def _load_npz(path: Path) -> Mnist:
+    """A Keras mnist.npz: every member's header is checked (type, shape, the IDX loader's size cap) before reading."""
     try:
-        with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
-            missing = [k for k in FILES if k not in z.files]
+        with open(path, "rb") as f:
+            start = f.read(4)
+    except OSError as e:
+        raise DataError(f"{path}: can't read it ({e.strerror or e})") from None
+    if not start.startswith(b"PK"):
+        what = "it is empty" if not start else "it is not a zip archive"
+        raise DataError(f"{path}: not an npz file ({what}; a Keras mnist.npz holds x_train, y_train, x_test, y_test)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = {n[:-4] for n in zf.namelist() if n.endswith(".npy")}
+            missing = [k for k in FILES if k not in names]
             if missing:
                 raise DataError(
                     f"{path}: missing array(s) {', '.join(missing)} "
                     "(a Keras mnist.npz has x_train, y_train, x_test, y_test)"
                 )
-            arrays = {k: z[k] for k in FILES}
+            arrays = {k: read_member(zf, k, MAX_PAYLOAD, _npz_check(k)) for k in FILES}
     except DataError:
         raise
-    except ValueError as e:
-        raise DataError(f"{path}: holds a pickled object or is not a valid npz ({e})") from None
-    except Exception as e:  # zipfile.BadZipFile, EOFError, OSError, ...
-        raise DataError(f"{path}: not a readable npz file ({type(e).__name__}: {e})") from None
-    for key in ("x_train", "x_test"):
+    except NpyError as e:
+        raise DataError(f"{path}: {e}") from None
+    except MemoryError:
+        raise DataError(f"{path}: too large to load into memory") from None
+    except Exception as e:  # zipfile.BadZipFile, zlib.error, EOFError, OSError, a malformed header ...
+        detail = (str(e).splitlines() or [""])[0][:100]
+        raise DataError(f"{path}: not a readable npz file ({type(e).__name__}: {detail})") from None
+    for key in ("y_train", "y_test"):  # types and shapes were checked in the headers
         a = arrays[key]
-        if a.dtype != np.uint8 or a.ndim != 3 or a.shape[1:] != (28, 28):
-            raise DataError(f"{path}: {key} must be uint8 images of shape (n, 28, 28), got {a.dtype} {a.shape}")
-    for key in ("y_train", "y_test"):
-        a = arrays[key]
-        if a.ndim != 1 or a.dtype.kind not in "iu":
-            raise DataError(f"{path}: {key} must be a 1-d array of integer labels, got {a.dtype} {a.shape}")
         if len(a) and (a.min() < 0 or a.max() > 9):
             raise DataError(f"{path}: {key} has labels outside 0..9")
         arrays[key] = a.astype(np.uint8)
@@ -187,5 +209,10 @@ def load_mnist(data: str | Path | None = None) -> Mnist:
     Results are cached per path; the arrays are read-only so callers can't
     change the cache by accident.
     """
-    key = None if data is None else str(Path(data).expanduser().resolve())
+    if data is None:
+        return _load_cached(None)
+    try:
+        key = str(Path(data).expanduser().resolve())
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop, later versions OSError
+        raise DataError(f"{data}: is a loop of symbolic links, not a data file or folder") from None
     return _load_cached(key)

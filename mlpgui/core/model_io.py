@@ -10,7 +10,11 @@ A model file is a plain NumPy `.npz` archive holding
 
 Saving is atomic: the archive goes to a temporary file in the same folder,
 is flushed to disk, then renamed over the destination, so a failed save
-leaves the old file as it was. Reading never unpickles anything
+leaves the old file as it was. Only a regular file or a new name is a
+destination (`check_save_target`): renaming over a device, FIFO or socket
+would replace it, so those are refused; a symbolic link is written through to
+its target, as editors do. Temporary files a killed process left behind
+(our naming pattern, older than this process) are removed on the next save. Reading never unpickles anything
 (`allow_pickle=False`), checks every array's header (type and size) before
 reading its data, and turns every problem into a one-line `ModelFileError`.
 """
@@ -21,7 +25,10 @@ import errno
 import json
 import math
 import os
+import re
 import secrets
+import stat
+import time
 import zipfile
 from pathlib import Path
 
@@ -31,6 +38,7 @@ from .config import TrainConfig
 from .errors import ConfigError, ModelFileError
 from .history import HISTORY_FIELDS
 from .network import Network
+from .npyfile import NpyError, read_member
 from .tasks import N_PIXELS
 
 FORMAT_VERSION = 1
@@ -38,6 +46,16 @@ WEIGHTS = ("W1", "b1", "W2", "b2")
 MAX_HISTORY = 2_000_000  # epochs of loss history; far beyond any real session
 MAX_CONFIG_CHARS = 100_000
 MAX_ITEM = 16  # bytes per number (up to long double)
+# No training gets near this (a run diverges and rolls back long before), and below it the forward
+# pass of any image stays finite even in float32: 784 pixels * 255 * 1e30 and 65,536 hidden units
+# * 1e30 are far below float32's 3.4e38, so the views and the loss never meet an overflow.
+MAX_WEIGHT = 1e30
+_WEIGHT_LIMIT = float(np.float32(MAX_WEIGHT))  # as stored in float32, which rounds it up a little
+
+# The temporary file of a save to <name> is ".<name>.<8 hex digits>.tmp" next to it.
+_TEMP_SUFFIX = re.compile(r"\.[0-9a-f]{8}\.tmp")
+# A temporary file last written before this module was imported belongs to no save of this process.
+_STARTED = time.time()
 
 
 # -- saving -------------------------------------------------------------------
@@ -74,24 +92,88 @@ def _why(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+_KINDS = {
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a folder",
+}
+
+
+def check_save_target(path) -> Path:
+    """The file a save to `path` writes: `path` itself, or the target of the symbolic link it is.
+
+    Raises ModelFileError ("can't save to X: it is a device", ...) unless that
+    is an existing regular file we may replace, or a new name in an existing
+    folder. Cheap, so the command line calls it before training.
+    """
+    if str(path) == "":
+        raise ModelFileError("can't save to an empty file name")
+    path = Path(path)
+    try:
+        target = Path(os.path.realpath(path, strict=False))
+        info = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ModelFileError(f"can't save to {path}: it is a loop of symbolic links") from None
+        raise ModelFileError(f"can't save to {path}: {_why(exc)}") from None
+    if info is None:
+        folder = target.parent
+        if not folder.is_dir():
+            raise ModelFileError(f"can't save to {path}: the folder does not exist")
+        return target
+    kind = stat.S_IFMT(info.st_mode)
+    if kind != stat.S_IFREG:
+        what = _KINDS.get(kind, "not a regular file")
+        raise ModelFileError(f"can't save to {path}: it is {what}, not a model file")
+    if not info.st_mode & 0o222:
+        raise ModelFileError(f"can't save to {path}: the file is read-only")
+    return target
+
+
+def remove_stale_temp_files(path) -> list[Path]:
+    """Delete what killed saves to `path` left: its temporary files last written before this process started."""
+    path = Path(path)
+    prefix = f".{path.name}"
+    removed = []
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and _TEMP_SUFFIX.fullmatch(name, len(prefix))):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < _STARTED:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            pass
+    return removed
+
+
 def save_model(network: Network, path, history=None) -> None:
     """Write `network` (and optionally its loss history) to `path` atomically.
 
     Raises ModelFileError ("can't save to X: permission denied", ...) and
     leaves any existing file at `path` untouched when anything goes wrong.
+    A symbolic link keeps pointing where it did: its target gets the model.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise ModelFileError(f"can't save to {path}: it is a folder")
-    if path.exists() and not path.stat().st_mode & 0o222:
-        raise ModelFileError(f"can't save to {path}: the file is read-only")
+    shown = path
+    path = check_save_target(path)
     if not network.is_finite():
-        raise ModelFileError(f"can't save to {path}: the network's weights hold NaN or infinity")
+        raise ModelFileError(f"can't save to {shown}: the network's weights hold NaN or infinity")
     arrays = {name: np.ascontiguousarray(getattr(network, name)) for name in WEIGHTS}
     arrays["config"] = np.array(json.dumps(network.config.to_dict()))
     arrays["epochs_trained"] = np.array(int(network.epochs_trained), np.int64)
     arrays["format_version"] = np.array(FORMAT_VERSION, np.int64)
     arrays.update(_history_arrays(history))
+    remove_stale_temp_files(path)
 
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = None
@@ -108,7 +190,7 @@ def save_model(network: Network, path, history=None) -> None:
         if fd is not None:
             os.close(fd)
         _remove_quietly(tmp)
-        raise ModelFileError(f"can't save to {path}: {_why(exc)}") from None
+        raise ModelFileError(f"can't save to {shown}: {_why(exc)}") from None
     except BaseException:
         _remove_quietly(tmp)
         raise
@@ -141,25 +223,10 @@ def _sync_folder(folder: Path) -> None:
 
 def _read_member(zf: zipfile.ZipFile, name: str, where: str, max_bytes: int) -> np.ndarray:
     """One array of the archive: header checked (no objects, sane size) before its data is read."""
-    with zf.open(name + ".npy") as f:
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
-        elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
-        else:
-            raise ModelFileError(f"{where}: the array {name!r} has an unknown layout version {version}")
-        if dtype.hasobject:
-            raise ModelFileError(f"{where}: the array {name!r} holds Python objects (pickled data is refused)")
-        count = math.prod(shape)
-        nbytes = count * dtype.itemsize
-        if nbytes > max_bytes:
-            raise ModelFileError(f"{where}: the array {name!r} is far too large ({dtype} {shape})")
-        data = f.read(nbytes)
-    if len(data) != nbytes:
-        raise ModelFileError(f"{where}: the array {name!r} is truncated")
-    a = np.frombuffer(data, dtype=dtype, count=count) if count else np.empty(0, dtype)
-    return a.reshape(shape, order="F" if fortran else "C").copy()
+    try:
+        return read_member(zf, name, max_bytes)
+    except NpyError as exc:
+        raise ModelFileError(f"{where}: {exc}") from None
 
 
 def _scalar_int(a: np.ndarray, name: str, where: str) -> int:
@@ -203,6 +270,11 @@ def _check_weights(arrays: dict[str, np.ndarray], config: TrainConfig, where: st
             )
         if not np.isfinite(a).all():
             raise ModelFileError(f"{where}: {name} holds NaN or infinite weights")
+        peak = float(np.abs(a).max()) if a.size else 0.0
+        if peak > _WEIGHT_LIMIT:
+            raise ModelFileError(
+                f"{where}: {name} holds weights as large as {peak:.3g}, which no training produces (damaged file?)"
+            )
         out.append(np.ascontiguousarray(a, dtype=config.dtype))
     return out
 
@@ -229,8 +301,13 @@ def load_model_with_history(path) -> tuple[Network, dict[str, np.ndarray] | None
 
 
 def _load(path: Path, where: str):
-    if not path.exists():
-        raise ModelFileError(f"{where}: no such file")
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ModelFileError(f"{where}: is a loop of symbolic links, not a model file") from None
+        if exc.errno == errno.ENOENT:
+            raise ModelFileError(f"{where}: no such file") from None
     if path.is_dir():
         raise ModelFileError(f"{where}: is a folder, not a model file")
     try:
@@ -272,7 +349,19 @@ def _load(path: Path, where: str):
     return Network(config, W1, b1, W2, b2, epochs), history
 
 
+# Per history column: (lowest, highest) of a measured value; NaN means "not measured" where allowed.
+_HISTORY_RANGES = {
+    "loss": (0.0, math.inf),
+    "train_accuracy": (0.0, 1.0),
+    "elapsed": (0.0, math.inf),
+    "test_loss": (0.0, math.inf),
+    "test_accuracy": (0.0, 1.0),
+}
+_ALWAYS_MEASURED = ("epoch", "loss")
+
+
 def _read_history(zf: zipfile.ZipFile, names: set[str], where: str) -> dict[str, np.ndarray] | None:
+    """The loss history, every value checked: what the window and the CSV export read is sound."""
     present = [n for n in HISTORY_FIELDS if f"history_{n}" in names]
     if not present:
         return None
@@ -282,8 +371,23 @@ def _read_history(zf: zipfile.ZipFile, names: set[str], where: str) -> dict[str,
         if a.ndim != 1 or a.dtype.kind not in "fiu":
             raise ModelFileError(f"{where}: the loss history {name!r} is not a list of numbers")
         history[name] = a.astype(np.float64)
+    if "loss" not in history:
+        raise ModelFileError(f"{where}: the loss history has no loss column")
     if len({len(a) for a in history.values()}) > 1:
         raise ModelFileError(f"{where}: the loss history's columns have different lengths")
+    for name, a in history.items():
+        measured = a if name in _ALWAYS_MEASURED else a[~np.isnan(a)]
+        if not np.isfinite(measured).all():
+            raise ModelFileError(f"{where}: the loss history {name!r} holds NaN or infinity")
+        if name in _HISTORY_RANGES:
+            lo, hi = _HISTORY_RANGES[name]
+            if len(measured) and (measured.min() < lo or measured.max() > hi):
+                raise ModelFileError(f"{where}: the loss history {name!r} holds values outside {lo:g} to {hi:g}")
+    epochs = history.get("epoch", np.arange(1, len(history["loss"]) + 1, dtype=np.float64))
+    if len(epochs) and ((epochs != np.round(epochs)).any() or epochs.min() < 1):
+        raise ModelFileError(f"{where}: the loss history's epochs are not whole numbers from 1 up")
+    if (np.diff(epochs) <= 0).any():
+        raise ModelFileError(f"{where}: the loss history's epochs do not increase")
     return history
 
 
@@ -292,4 +396,12 @@ def load_model(path) -> Network:
     return load_model_with_history(path)[0]
 
 
-__all__ = ["FORMAT_VERSION", "HISTORY_FIELDS", "save_model", "load_model", "load_model_with_history"]
+__all__ = [
+    "FORMAT_VERSION",
+    "HISTORY_FIELDS",
+    "check_save_target",
+    "remove_stale_temp_files",
+    "save_model",
+    "load_model",
+    "load_model_with_history",
+]

@@ -135,6 +135,7 @@ class Trainer:
         self._epoch_start = self.network.copy()
         self._previous_start = self.network.copy()
         self._shuffle = np.random.RandomState(config.seed + 1)
+        self._in_epoch = False  # the weights have moved past the last finished epoch
         self.history: list[EpochReport] = []
         self.stopped = False
         self.elapsed = 0.0
@@ -215,9 +216,11 @@ class Trainer:
                 return
             t0 = time.perf_counter()
             self._remember_epoch_start()
+            self._in_epoch = True
             loss, correct, seen = epoch_fn(stop)
             self.elapsed += time.perf_counter() - t0
             if diverged(loss):
+                self._in_epoch = False
                 self._roll_back(seen)
                 kept = self.network.epochs_trained
                 where = f"the weights after epoch {kept}" if kept else "the untrained starting weights"
@@ -227,6 +230,7 @@ class Trainer:
                 )
             if seen < len(self._y):  # stopped mid-epoch: keep the finished mini-batches' weights
                 self.network.epochs_trained = epoch
+                self._in_epoch = False
                 self.stopped = True
                 return
             self.network.epochs_trained = epoch
@@ -236,7 +240,22 @@ class Trainer:
                 test_loss, test_acc = tested.loss, tested.accuracy
             report = EpochReport(epoch, last, float(loss), correct / seen, self.elapsed, test_loss, test_acc)
             self.history.append(report)
+            self._in_epoch = False
             yield report
+
+    def rewind_unfinished_epoch(self) -> bool:
+        """After an exception (Ctrl-C) inside an epoch: back to the weights of the last finished epoch.
+
+        An exception can leave the weights part-way through an epoch (some
+        mini-batches applied, or a full-batch update not yet counted), so that
+        they match neither `epochs_trained` nor the history. This puts back
+        the weights the history's last epoch ended with; True if it had to.
+        """
+        if not self._in_epoch:
+            return False
+        self.network.assign(self._epoch_start)
+        self._in_epoch = False
+        return True
 
     def train(self, stop: threading.Event | None = None) -> list[EpochReport]:
         """Run to the end (or until stopped); returns the history."""

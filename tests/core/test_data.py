@@ -395,3 +395,59 @@ def test_fuzz_folder_loader(case, gz, gz_damage):
         else:
             assert m.x_train.shape[1:] == (28, 28) and len(m.x_train) == len(m.y_train)
             assert m.y_train.max(initial=0) <= 9
+
+
+# -- npz members are checked from their headers ------------------------------------------
+
+
+def _npz_with_header(path: Path, key: str, dtype: str, shape: tuple, data: bytes = b"\0" * 1024) -> Path:
+    """A valid small npz in which member `key` declares (dtype, shape) but holds only `data`."""
+    import io
+
+    arrays = small_mnist()
+    del arrays[key]
+    np.savez_compressed(path, **arrays)
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": dtype, "fortran_order": False, "shape": shape})
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr(f"{key}.npy", header.getvalue() + data)
+    return path
+
+
+def test_an_npz_member_claiming_gigabytes_is_refused_from_its_header(tmp_path):
+    """x_train claiming 4,000,000 images (3.1 GB, past the IDX loader's cap): refused without reading it."""
+    import tracemalloc
+
+    path = _npz_with_header(tmp_path / "mnist.npz", "x_train", "|u1", (4_000_000, 28, 28))
+    tracemalloc.start()
+    try:
+        message = data_error(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "x_train" in message and "far too large" in message and "4000000" in message
+    assert peak < 16 * 2**20
+
+
+@pytest.mark.parametrize(
+    "key,dtype,shape,words",
+    [
+        ("x_test", "<f8", (10, 28, 28), ["x_test", "uint8"]),
+        ("x_train", "|u1", (20, 784), ["x_train", "(n, 28, 28)"]),
+        ("y_train", "<f4", (20,), ["y_train", "integer"]),
+    ],
+)
+def test_an_npz_member_of_the_wrong_type_is_refused_from_its_header(tmp_path, key, dtype, shape, words):
+    path = _npz_with_header(tmp_path / "mnist.npz", key, dtype, shape, data=b"")  # no data: never read
+    message = data_error(path)
+    assert all(w in message for w in words), message
+    assert "truncated" not in message
+
+
+@pytest.mark.parametrize("content", [b"\x89PNG\r\n\x1a\n" + bytes(100), b"label,pixel0\n5,0\n"], ids=["png", "csv"])
+def test_a_picture_or_table_named_npz_is_not_an_npz_file(tmp_path, content):
+    path = tmp_path / "x.npz"
+    path.write_bytes(content)
+    message = data_error(path)
+    assert "x.npz: not an npz file" in message
+    assert "pickle" not in message

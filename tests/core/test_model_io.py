@@ -4,6 +4,7 @@ import errno
 import io
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -469,3 +470,127 @@ def test_an_unreadable_file_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(model_io, "open", denied, raising=False)  # root can read anything, so pretend
     with pytest.raises(ModelFileError, match="can't read it: permission denied"):
         load_model(tmp_path / "m.npz")
+
+
+def test_a_fifo_or_a_symlink_loop_is_refused_and_left_alone(tmp_path):
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(ModelFileError, match="it is a FIFO"):
+        save_model(tiny(), fifo)
+    assert fifo.is_fifo()
+    loop = tmp_path / "loop.npz"
+    loop.symlink_to(loop)
+    with pytest.raises(ModelFileError, match="loop of symbolic links"):
+        save_model(tiny(), loop)
+    assert loop.is_symlink()
+
+
+def test_a_save_removes_the_temporary_files_killed_saves_left_and_nothing_else(tmp_path):
+    path = tmp_path / "m.npz"
+    stale = tmp_path / ".m.npz.0123abcd.tmp"  # a save killed before this process started
+    fresh = tmp_path / ".m.npz.89abcdef.tmp"  # another process's save, happening now
+    foreign = [tmp_path / ".m.npz.backup.tmp", tmp_path / ".other.npz.0123abcd.tmp", tmp_path / "m.npz.0123abcd.tmp"]
+    for p in (stale, fresh, *foreign):
+        p.write_bytes(b"partial")
+    long_ago = model_io._STARTED - 3600
+    for p in (stale, *foreign):
+        os.utime(p, (long_ago, long_ago))
+    save_model(tiny(), path)
+    assert not stale.exists()
+    assert fresh.exists() and all(p.exists() for p in foreign)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_weights_no_training_produces_are_refused_and_the_largest_allowed_evaluate_cleanly(tmp_path, mnist, dtype):
+    """Finite weights near 1e308 overflow every forward pass: refused on load. Up to MAX_WEIGHT, any
+    network evaluates with finite probabilities and loss, and no RuntimeWarning (warnings are errors here)."""
+    from mlpgui.core.metrics import Evaluation
+
+    config = TrainConfig(task="multiclass", per_class=10, hidden=4096, dtype=dtype)
+    net = tiny(config)
+    W2 = net.W2.astype(np.float64)
+    W2[0, 0] = 1e307
+    write_npz(tmp_path / "huge.npz", **valid_arrays(net, W2=W2))
+    with pytest.raises(ModelFileError, match=r"W2 holds weights as large as 1e\+307"):
+        load_model(tmp_path / "huge.npz")
+
+    rng = np.random.default_rng(1)
+    for p in net.params():
+        p[...] = rng.choice([-model_io.MAX_WEIGHT, model_io.MAX_WEIGHT], p.shape)
+    save_model(net, tmp_path / "largest.npz")
+    loaded = load_model(tmp_path / "largest.npz")
+    evaluation = Evaluation.compute(loaded, build_task(config, mnist), "test")
+    assert np.isfinite(evaluation.proba).all() and np.isfinite(evaluation.loss)
+    assert 0 <= evaluation.accuracy <= 1
+
+
+# -- the loss history is checked like the weights ------------------------------------------
+
+GOOD_HISTORY = {
+    "epoch": [1.0, 2.0, 3.0],
+    "loss": [0.7, 0.5, 0.4],
+    "train_accuracy": [0.5, 0.6, 0.7],
+    "elapsed": [0.1, 0.2, 0.3],
+    "test_loss": [np.nan, np.nan, 0.45],
+    "test_accuracy": [np.nan, np.nan, 0.9],
+}
+
+
+def _with_history(**changes):
+    columns = {**GOOD_HISTORY, **changes}
+    return valid_arrays(**{f"history_{k}": None if v is None else np.asarray(v) for k, v in columns.items()})
+
+
+@pytest.mark.parametrize(
+    "changes,words",
+    [
+        (dict(epoch=[1.0, np.nan, 3.0]), "'epoch' holds NaN"),
+        (dict(epoch=[1.0, np.inf, 3.0]), "'epoch' holds NaN or infinity"),
+        (dict(epoch=[1.0, 3.0, 2.0]), "epochs do not increase"),
+        (dict(epoch=[1.0, 1.0, 2.0]), "epochs do not increase"),
+        (dict(epoch=[0.0, 1.0, 2.0]), "whole numbers from 1"),
+        (dict(epoch=[1.0, 1.5, 2.0]), "whole numbers from 1"),
+        (dict(loss=[0.7, np.nan, 0.4]), "'loss' holds NaN"),
+        (dict(loss=[0.7, -1.0, 0.4]), "'loss' holds values outside"),
+        (dict(train_accuracy=[0.5, 1.5, 0.7]), "'train_accuracy' holds values outside 0 to 1"),
+        (dict(test_accuracy=[np.nan, -np.inf, 0.9]), "'test_accuracy' holds NaN or infinity"),
+        (dict(elapsed=[0.1, -0.2, 0.3]), "'elapsed' holds values outside"),
+        (dict(test_loss=[np.nan, np.nan]), "different lengths"),
+        (dict(loss=None), "no loss column"),
+    ],
+    ids=lambda v: str(v) if isinstance(v, str) else None,
+)
+def test_a_history_that_no_run_could_write_is_refused(tmp_path, changes, words):
+    write_npz(tmp_path / "m.npz", **_with_history(**changes))
+    with pytest.raises(ModelFileError, match=re.escape(words)):
+        load_model_with_history(tmp_path / "m.npz")
+
+
+def test_a_sound_history_loads_into_reports(tmp_path):
+    from mlpgui.core.history import reports_from_history
+
+    write_npz(tmp_path / "m.npz", **_with_history())
+    reports = reports_from_history(load_model_with_history(tmp_path / "m.npz")[1])
+    assert [r.epoch for r in reports] == [1, 2, 3] and reports[-1].test_accuracy == 0.9
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(
+        st.sampled_from(list(GOOD_HISTORY)),
+        st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), max_size=4),
+        min_size=1,
+    )
+)
+def test_fuzz_any_history_that_loads_becomes_reports(fuzz_file, columns):
+    """What the window does with an opened model's history (reports_from_history) never fails on what loads."""
+    from mlpgui.core.history import reports_from_history
+
+    arrays = valid_arrays(**{f"history_{k}": np.asarray(v, np.float64) for k, v in columns.items()})
+    write_npz(fuzz_file, **arrays)
+    try:
+        history = load_model_with_history(fuzz_file)[1]
+    except ModelFileError:
+        return
+    reports = reports_from_history(history)
+    assert all(r.epoch >= 1 and np.isfinite(r.loss) for r in reports)

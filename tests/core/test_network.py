@@ -12,7 +12,7 @@ import pytest
 
 from mlpgui.core import network as network_module
 from mlpgui.core import reference
-from mlpgui.core.config import TrainConfig
+from mlpgui.core.config import MAX_SEED, TrainConfig
 from mlpgui.core.network import Network, labels_from_proba
 
 
@@ -21,7 +21,7 @@ from mlpgui.core.network import Network, labels_from_proba
     [
         TrainConfig(),  # the homework: binary, 256 hidden, seed 3, float64
         TrainConfig(task="multiclass", hidden=64, seed=0, dtype="float32"),
-        TrainConfig(task="multiclass", hidden=7, seed=2**32 - 1, dtype="float64"),
+        TrainConfig(task="multiclass", hidden=7, seed=MAX_SEED, dtype="float64"),
     ],
     ids=["homework-binary", "multiclass-float32", "largest-seed"],
 )

@@ -406,3 +406,27 @@ def test_rollback_gives_back_the_weights_before_the_diverging_update(
         assert same, "neither the weights before the diverging update nor the epoch boundary before it"
     assert np.isfinite(measured(t)[0])
     assert_still_predicts(t)
+
+
+def test_an_exception_inside_a_minibatch_epoch_rewinds_to_the_last_finished_epoch(mnist, monkeypatch):
+    """Ctrl-C lands between two mini-batches: the network goes back to where the history ends."""
+    config = TrainConfig(task="multiclass", per_class=20, hidden=8, epochs=5, lr=0.5, batch_size=10, scale="unit")
+    trainer = Trainer(config, build_task(config, mnist))
+    real_step, calls = training._sparse.minibatch_step, []
+
+    def step(*args):
+        calls.append(1)
+        if len(calls) == 20 + 7:  # the 7th mini-batch of the second epoch
+            raise KeyboardInterrupt
+        return real_step(*args)
+
+    monkeypatch.setattr(training._sparse, "minibatch_step", step)
+    after_first = None
+    with pytest.raises(KeyboardInterrupt):
+        for _ in trainer.run():
+            after_first = trainer.network.copy()
+    assert not np.array_equal(trainer.network.W1, after_first.W1), "six mini-batches of epoch 2 moved the weights"
+    assert trainer.rewind_unfinished_epoch()
+    assert trainer.network.epochs_trained == 1 == len(trainer.history)
+    assert all(np.array_equal(a, b) for a, b in zip(trainer.network.params(), after_first.params()))
+    assert not trainer.rewind_unfinished_epoch(), "between epochs there is nothing to rewind"
