@@ -150,8 +150,8 @@ def test_a_number_field_does_not_take_what_is_not_a_whole_number(qtbot, window, 
 
 
 def test_a_run_too_large_for_the_memory_is_refused_up_front_with_an_estimate(window, monkeypatch):
-    """Legal values (65,536 hidden units on all 60,000 images) on an 8 GiB machine: refused before training."""
-    monkeypatch.setattr("mlpgui.core.tasks.available_memory", lambda: 8 * 2**30)
+    """Legal values (65,536 hidden units on all 60,000 images) on a 4 GiB machine: refused before training."""
+    monkeypatch.setattr("mlpgui.core.tasks.available_memory", lambda: 4 * 2**30)
     p = window.panel
     p.fields["task"].setCurrentIndex(p.fields["task"].findData("multiclass"))
     p.fields["per_class"].setValue(0)
@@ -160,7 +160,7 @@ def test_a_run_too_large_for_the_memory_is_refused_up_front_with_an_estimate(win
         TrainConfig(task="multiclass", per_class=0, hidden=65_536, dtype=p.fields["dtype"].currentData()), 60_000
     )
     message = p.error_text("hidden")
-    assert f"about {need / 2**30:.1f} GiB" in message and "8.0 GiB is available" in message
+    assert f"about {need / 2**30:.1f} GiB" in message and "4.0 GiB is available" in message
     assert not p.start_button.isEnabled() and not window.start_training()
     p.fields["hidden"].setValue(256)  # a size that fits: accepted again
     assert p.error_text("hidden") == "" and p.start_button.isEnabled()
