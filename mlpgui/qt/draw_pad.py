@@ -37,6 +37,7 @@ class DrawCanvas(QWidget):
     """
 
     inkChanged = Signal()
+    actionsChanged = Signal()  # a stroke ended, or Undo/Clear/an image changed what Undo can take back
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -188,6 +189,7 @@ class DrawCanvas(QWidget):
             return
         self._actions.append(("stroke", self._pen_width, self._stroke))
         self._stroke = None
+        self.actionsChanged.emit()
 
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
@@ -430,6 +432,7 @@ class DrawPadPanel(QWidget):
         self._timer.setInterval(THROTTLE_MS)
         self._timer.timeout.connect(self.refresh)
         self.canvas.inkChanged.connect(self._schedule)
+        self.canvas.actionsChanged.connect(self._show_buttons)
         self._show()
 
     # -- API ------------------------------------------------------------------------
@@ -477,9 +480,12 @@ class DrawPadPanel(QWidget):
 
     # -- updating ---------------------------------------------------------------------
 
-    def _schedule(self) -> None:
-        self.undo_button.setEnabled(self.canvas.can_undo())
+    def _show_buttons(self) -> None:
+        self.undo_button.setEnabled(self.canvas.can_undo() or not self.canvas.is_empty())
         self.clear_button.setEnabled(not self.canvas.is_empty())
+
+    def _schedule(self) -> None:
+        self._show_buttons()
         if not self._timer.isActive():  # not restarted: a long stroke still updates every THROTTLE_MS
             self._timer.start()
 
@@ -502,8 +508,7 @@ class DrawPadPanel(QWidget):
     def _show(self) -> None:
         self.input_view.set_image(self._input)
         self.bars.set_probabilities(self._probabilities)
-        self.undo_button.setEnabled(self.canvas.can_undo())
-        self.clear_button.setEnabled(not self.canvas.is_empty())
+        self._show_buttons()
         if self._network is None:
             self.guess_label.setText("–")
             self.detail_label.setText(NO_MODEL)

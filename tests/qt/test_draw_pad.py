@@ -240,3 +240,19 @@ def test_screenshot_with_a_digit(qtbot, pad, network, tmp_path):
     assert pad.guess() == 3
     image = pad.grab().toImage()
     assert image.width() >= 300 and image.save(str(tmp_path / "draw_pad.png"))
+
+
+def test_undo_is_offered_after_the_first_stroke_and_ctrl_z_takes_it_back(qtbot, pad):
+    canvas = pad.canvas
+    side = min(canvas.width(), canvas.height())
+    a, b = QPoint(side // 3, side // 3), QPoint(side // 2, 2 * side // 3)
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, a)
+    QTest.mouseMove(canvas, b)
+    qtbot.wait(3 * 40)  # the pad refreshes while the button is still down
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, b)  # at the last point
+    assert pad.undo_button.isEnabled()
+    pad.activateWindow()
+    canvas.setFocus()
+    QTest.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: canvas.is_empty(), timeout=2000)
+    assert not pad.undo_button.isEnabled()
