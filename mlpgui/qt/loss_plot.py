@@ -61,6 +61,22 @@ def describe_difference(config: TrainConfig, current: TrainConfig) -> str:
     return ", ".join(parts) if parts else "same settings"
 
 
+def _mark_lone_points(curve: pg.PlotDataItem) -> None:
+    """A curve of fewer than two points draws no line: give it a symbol so the point shows.
+
+    Longer curves go without symbols: scatter items would double the cost of every repaint.
+    """
+    n = 0 if curve.xData is None else len(curve.xData)
+    symbol = "o" if n == 1 else None
+    if curve.opts["symbol"] != symbol:
+        pen = curve.opts["pen"]
+        color = pg.mkPen(pen).color()
+        curve.setSymbol(symbol)
+        curve.setSymbolBrush(pg.mkBrush(color))
+        curve.setSymbolPen(pg.mkPen(color))
+        curve.setSymbolSize(7)
+
+
 class _EarlierRun:
     def __init__(self, number: int, config: TrainConfig, curve: pg.PlotDataItem):
         self.number, self.config, self.curve = number, config, curve
@@ -212,6 +228,8 @@ class LossPlot(QWidget):
         tx = np.asarray(test_epochs, float)
         self.test_curve.setData(tx, np.asarray([self._test[e][0] for e in test_epochs], float))
         self.test_acc_curve.setData(tx, np.asarray([self._test[e][1] for e in test_epochs], float))
+        for curve in (self.train_curve, self.test_curve, self.train_acc_curve, self.test_acc_curve):
+            _mark_lone_points(curve)
         self._fit_loss_axis()
 
     def _fit_loss_axis(self) -> None:
@@ -254,6 +272,7 @@ class LossPlot(QWidget):
             np.asarray(self._epochs, float), np.asarray(self._loss, float), pen=pg.mkPen(color, width=1.5)
         )
         curve.setZValue(-10)
+        _mark_lone_points(curve)
         self._earlier.append(_EarlierRun(self._run_number, self._config, curve))
         while len(self._earlier) > MAX_EARLIER_RUNS:
             self._remove_earlier(self._earlier.pop(0))
@@ -315,6 +334,8 @@ class LossPlot(QWidget):
     def set_log_scale(self, on: bool) -> None:
         self.log_check.setChecked(on)
         self.plot_item.setLogMode(y=on)
+        # Only the loss goes logarithmic: the accuracy axis keeps reading 0-100 %.
+        self.plot_item.getAxis("right").setLogMode(False, False)
         self._manage_y = not self.plot_item.vb.autoRangeEnabled()[1]
         self._fit_loss_axis()
 

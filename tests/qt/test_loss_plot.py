@@ -100,3 +100,33 @@ def test_export_png_writes_a_picture(qtbot, tmp_path):
     assert plot.export_png(path)
     image = QImage(str(path))
     assert not image.isNull() and image.width() > 100
+
+
+def test_log_scale_makes_only_the_loss_axis_logarithmic(qtbot):
+    plot = make_plot(qtbot)
+    plot.resize(700, 450)
+    plot.start_run(CONFIG)
+    for r in reports(20):
+        plot.add_report(r)
+    plot.set_log_scale(True)
+    assert plot.plot_item.getAxis("left").logMode
+    right = plot.plot_item.getAxis("right")
+    assert not right.logMode
+    values = [v for _spacing, ticks in right.tickValues(0, 100, 300) for v in ticks]
+    labels = right.tickStrings(values, 1.0, 10)
+    assert "100" in labels and not any("e" in t or "^" in t for t in labels)  # 0-100 %, not powers of ten
+
+
+def test_a_curve_of_one_point_is_drawn_as_a_symbol(qtbot):
+    plot = make_plot(qtbot)
+    plot.start_run(CONFIG.replace(epochs=1))
+    plot.add_report(EpochReport(1, 1, 0.7, 0.6, 0.01, 0.72, 0.58))
+    plot.loss_values()  # redraw now
+    for curve in (plot.train_curve, plot.test_curve):
+        assert curve.opts["symbol"] is not None  # a lone point has no line to show it
+    plot.start_run(CONFIG)
+    for r in reports(3):
+        plot.add_report(r)
+    plot.loss_values()
+    assert plot.train_curve.opts["symbol"] is None  # a line shows longer curves
+    assert plot.test_curve.opts["symbol"] is None  # no test points yet
