@@ -29,6 +29,7 @@ from .config import TrainConfig, validate
 from .errors import TrainingDiverged
 from .metrics import Evaluation
 from .network import Network
+from .progress import format_duration, progress_text
 from .tasks import TaskData, default_threads
 
 
@@ -300,6 +301,23 @@ class RunState:
             RunPhase.PAUSED: f"Paused at {where}",
             RunPhase.STOPPING: f"Stopping: {where}",
         }[self.phase]
+
+    def progress_line(self) -> str:
+        """The line under the progress bar: what the run is doing, its time, and (while it runs) the time left.
+
+        Idle, there is no estimate: a stopped run will not go on, so no time is left.
+        """
+        if self.phase is RunPhase.PREPARING:
+            return "Preparing the data..."
+        if self.phase is RunPhase.STOPPING:
+            return "Stopping after this epoch..."
+        if self.note:
+            return self.note
+        if not self.epochs_done:
+            return ""
+        if self.phase is RunPhase.IDLE:
+            return f"{format_duration(self.elapsed)} of training" if self.elapsed > 0 else ""
+        return progress_text(self.epochs_done, self.epochs_planned, self.elapsed)
 
 
 class ModelOrigin(enum.Enum):

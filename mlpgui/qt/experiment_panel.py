@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 
 from mlpgui.core.config import PRESETS, TrainConfig
 from mlpgui.core.errors import ConfigError, MlpguiError
-from mlpgui.core.progress import progress_text
 from mlpgui.core.tasks import TaskCache, TaskData
 from mlpgui.core.training import RunPhase, RunState
 
@@ -387,17 +386,7 @@ class ExperimentPanel(QWidget):
         self._update_buttons()
         self.progress_bar.setRange(0, max(state.epochs_planned, 1))
         self.progress_bar.setValue(state.epochs_done)
-        if state.phase is RunPhase.PREPARING:
-            text = "Preparing the data..."
-        elif state.phase is RunPhase.STOPPING:
-            text = "Stopping after this epoch..."
-        elif state.note:
-            text = state.note
-        elif state.epochs_done:
-            text = progress_text(state.epochs_done, state.epochs_planned, state.elapsed)
-        else:
-            text = ""
-        self.time_label.setText(text)
+        self.time_label.setText(state.progress_line())
 
     def _update_buttons(self) -> None:
         phase = self._run.phase

@@ -432,3 +432,56 @@ def test_main_opens_the_window_with_its_title_and_icon(qtbot, monkeypatch, tmp_p
     monkeypatch.setattr(QApplication, "exec", exec_)
     assert app_module.main([]) == 0
     assert seen == {"title": "mlpgui: train a neural network on handwritten digits", "icon": True}
+
+
+def test_after_a_save_the_status_bar_no_longer_says_not_saved(qtbot, window, tmp_path):
+    train(qtbot, window)
+    assert "(not saved)" in window.model_state()
+    assert window.save_model(tmp_path / "model.npz")
+    assert "(not saved)" not in window.model_state()
+    window.statusBar().clearMessage()
+    assert window.model_status.isVisible() and "(not saved)" not in window.model_status.text()
+
+
+def test_after_stop_no_time_left_is_promised(qtbot, window):
+    window.panel.set_config(LONG)
+    window.panel.start_button.click()
+    wait_for_epochs(qtbot, window, 3)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):
+        window.panel.stop_button.click()
+    assert "left" not in window.panel.time_label.text()
+
+
+def test_a_model_restored_after_closing_mid_run_agrees_with_its_curve_and_progress_bar(qtbot, window, make_window):
+    window.panel.set_config(LONG.replace(epochs=400))
+    window.panel.start_button.click()
+    wait_for_epochs(qtbot, window, 2)
+    assert window.close()
+    again = make_window()
+    assert again.restore_last_model()
+    n = again.current_model().epochs_trained
+    assert again.model_state().startswith(f"Restored from the last session: {n} epochs")
+    assert len(again.loss_plot.loss_values()) == n
+    assert again.panel.progress_bar.value() == n and again.panel.progress_bar.text() == f"epoch {n} / 400"
+
+
+def test_a_model_saved_while_paused_is_still_saved_after_stop(qtbot, window, tmp_path):
+    window.panel.set_config(LONG)
+    window.panel.start_button.click()
+    wait_for_epochs(qtbot, window, 2)
+    window.panel.pause_button.click()
+
+    def held():  # paused, and the model shown is the one of the epoch the run holds at
+        model = window.current_model()
+        return model is not None and model.epochs_trained == window.run_state().epochs_done
+
+    qtbot.waitUntil(held, timeout=RUN_TIMEOUT)
+    path = tmp_path / "paused.npz"
+    assert window.save_model(path)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):
+        window.panel.stop_button.click()
+    assert "(not saved)" not in window.model_state()
+    assert not window.should_ask_to_save()
+    from mlpgui.core.model_io import load_model
+
+    np.testing.assert_array_equal(load_model(path).W1, window.current_model().W1)
