@@ -38,7 +38,6 @@ def main(argv: list[str] | None = None) -> int:
         app = QApplication(argv)
     app.setOrganizationName(organisation())
     app.setApplicationName(APP_NAME)
-    app.setApplicationDisplayName("mlpgui")
     app.setDesktopFileName("mlpgui")
     app.setWindowIcon(app_icon())
 

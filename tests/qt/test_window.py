@@ -432,6 +432,14 @@ def test_main_opens_the_window_with_its_title_and_icon(qtbot, monkeypatch, tmp_p
     monkeypatch.setattr(QApplication, "exec", exec_)
     assert app_module.main([]) == 0
     assert seen == {"title": "mlpgui: train a neural network on handwritten digits", "icon": True}
+    # Qt appends " — <display name>" to every title once one is set explicitly (an unset one
+    # follows the application name): the title already names the app.
+    name = QApplication.applicationName()
+    try:
+        QApplication.setApplicationName("probe")
+        assert QApplication.applicationDisplayName() == "probe", "the title bar would read 'mlpgui: ... — mlpgui'"
+    finally:
+        QApplication.setApplicationName(name)
 
 
 def test_after_a_save_the_status_bar_no_longer_says_not_saved(qtbot, window, tmp_path):
