@@ -359,3 +359,17 @@ class ModelState:
         }.get(self.origin, "Model")
         accuracy = "" if self.test_accuracy is None else f", test accuracy {100 * self.test_accuracy:.1f}%"
         return f"{how}: {n} epoch{'s' if n != 1 else ''}{accuracy}" + ("" if self.saved else " (not saved)")
+
+
+def first_of_each_class(labels: np.ndarray, count: int = 10) -> np.ndarray:
+    """Indices of the first training images of every class, class by class, `count` in all (about).
+
+    Ten classes give the first image of each; two give the first five of each, so a strip of
+    samples shows what every class looks like rather than the first class only.
+    """
+    labels = np.asarray(labels)
+    classes = np.unique(labels)
+    if not len(classes):
+        return np.zeros(0, dtype=np.intp)
+    per_class = max(1, count // len(classes))
+    return np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in classes])

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from mlpgui.core.config import PRESETS, TrainConfig
 from mlpgui.core.errors import ConfigError, MlpguiError
 from mlpgui.core.tasks import TaskCache, TaskData
-from mlpgui.core.training import RunPhase, RunState
+from mlpgui.core.training import RunPhase, RunState, first_of_each_class
 
 from .sample_strip import SampleStrip
 
@@ -209,7 +209,7 @@ class ExperimentPanel(QWidget):
         self.strip = SampleStrip()
         self.dataset_label = QLabel("")
         self.dataset_label.setWordWrap(True)
-        data_box = QGroupBox("First training images")
+        data_box = QGroupBox("First training images of each class")
         data_layout = QVBoxLayout(data_box)
         data_layout.addWidget(self.strip)
         data_layout.addWidget(self.dataset_label)
@@ -345,8 +345,8 @@ class ExperimentPanel(QWidget):
         key = (c.task, tuple(c.digits), c.per_class)
         if key != self._strip_key:
             self._strip_key = key
-            images = task.train_images[:10]
-            self.strip.set_images(images, [str(task.classes[y]) for y in task.train_labels[:10]])
+            shown = first_of_each_class(task.train_labels)
+            self.strip.set_images(task.train_images[shown], [str(task.classes[y]) for y in task.train_labels[shown]])
         self.dataset_label.setText(task.describe())
 
     # -- reading it ------------------------------------------------------------------------

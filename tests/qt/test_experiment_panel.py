@@ -89,14 +89,18 @@ def test_memory_that_the_machine_lacks_is_refused_up_front(panel, monkeypatch):
     assert not panel.start_button.isEnabled()
 
 
-def test_sample_strip_shows_the_first_ten_training_images_of_the_task(panel, mnist):
-    first_fives = mnist.x_train[mnist.y_train == 5][:10]
-    assert np.array_equal(np.stack(panel.strip.images()), first_fives)
-    assert panel.strip.labels() == ["5"] * 10
+def test_sample_strip_shows_the_first_training_images_of_each_class(panel, mnist):
+    fives, eights = (mnist.x_train[mnist.y_train == d][:5] for d in (5, 8))
+    assert np.array_equal(np.stack(panel.strip.images()), np.concatenate([fives, eights]))
+    assert panel.strip.labels() == ["5"] * 5 + ["8"] * 5
     panel.digit_spins[0].setValue(3)
-    assert np.array_equal(np.stack(panel.strip.images()), mnist.x_train[mnist.y_train == 3][:10])
-    assert panel.strip.labels() == ["3"] * 10
+    assert panel.strip.labels() == ["3"] * 5 + ["8"] * 5
+    assert np.array_equal(panel.strip.images()[0], mnist.x_train[mnist.y_train == 3][0])
     assert "digits 3 vs 8" in panel.dataset_label.text()
+    panel.fields["task"].setCurrentIndex(panel.fields["task"].findData("multiclass"))
+    assert panel.strip.labels() == [str(d) for d in range(10)]
+    for d, image in enumerate(panel.strip.images()):
+        assert np.array_equal(image, mnist.x_train[mnist.y_train == d][0])
 
 
 def test_a_running_state_locks_the_form_and_enables_stop_and_pause(panel, qtbot):
