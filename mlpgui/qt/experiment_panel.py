@@ -129,6 +129,8 @@ class ExperimentPanel(QWidget):
             if special:
                 box.setSpecialValueText(special)
             box.valueChanged.connect(self._field_edited)
+            box.lineEdit().textEdited.connect(self._field_edited)  # an emptied box is refused too
+            box.editingFinished.connect(self._field_edited)  # ...until leaving it puts a number back
             return box
 
         lr = QLineEdit()
@@ -148,8 +150,10 @@ class ExperimentPanel(QWidget):
             "task": task,
             "digits": digits,
             "per_class": spin(0, 10_000_000, "all", 100),
-            "hidden": spin(1, 10_000_000, step=16),
-            "epochs": spin(1, 1_000_000_000, step=10),
+            # 0 is typeable, so the engine's check refuses it with a message (a spin box's own
+            # minimum would silently put the previous value back).
+            "hidden": spin(0, 10_000_000, step=16),
+            "epochs": spin(0, 1_000_000_000, step=10),
             "lr": lr,
             "batch_size": spin(0, 10_000_000, "full batch", 16),
             "scale": scale,
@@ -276,6 +280,9 @@ class ExperimentPanel(QWidget):
 
     def _read_form(self) -> TrainConfig:
         f = self.fields
+        for name in ("per_class", "hidden", "epochs", "batch_size", "seed"):
+            if not f[name].hasAcceptableInput():
+                raise ConfigError(f"enter the {LABELS[name].lower()} as a whole number", name)
         text = f["lr"].text().strip()
         if not text:
             raise ConfigError("enter a learning rate, e.g. 0.01", "lr")

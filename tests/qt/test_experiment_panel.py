@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from mlpgui.core.config import PRESETS
 from mlpgui.core.tasks import TaskCache
@@ -129,3 +130,31 @@ def test_progress_shows_epoch_elapsed_and_remaining(panel):
     panel.show_run_state(RunState(RunPhase.TRAINING, 25, 100, 10.0))
     assert panel.progress_bar.text() == "epoch 25 / 100"
     assert panel.time_label.text() == "0:10 elapsed · about 0:30 left"
+
+
+@pytest.mark.parametrize("field, words", [("epochs", "epochs must be between"), ("hidden", "hidden units must be")])
+def test_zero_typed_into_a_count_is_refused_with_a_message_not_replaced(qtbot, panel, field, words):
+
+    from PySide6.QtTest import QTest
+
+    panel.show()
+    box = panel.fields[field]
+    box.setFocus()
+    box.selectAll()
+    QTest.keyClicks(box, "0")
+    assert words in panel.error_text(field).lower()
+    assert panel.errors[field].isVisibleTo(panel) and not panel.start_button.isEnabled()
+    QTest.keyClick(box, Qt.Key.Key_Tab)  # leaving the field keeps what was typed
+    assert box.value() == 0 and words in panel.error_text(field).lower()
+
+
+def test_an_emptied_count_is_refused_with_a_message(qtbot, panel):
+    from PySide6.QtTest import QTest
+
+    panel.show()
+    box = panel.fields["epochs"]
+    box.setFocus()
+    box.selectAll()
+    QTest.keyClick(box, Qt.Key.Key_Delete)
+    assert "enter the epochs" in panel.error_text("epochs").lower()
+    assert not panel.start_button.isEnabled()
