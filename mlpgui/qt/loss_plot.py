@@ -78,8 +78,9 @@ def _mark_lone_points(curve: pg.PlotDataItem) -> None:
 
 
 class _EarlierRun:
-    def __init__(self, number: int, config: TrainConfig, curve: pg.PlotDataItem):
+    def __init__(self, number: int, config: TrainConfig, curve: pg.PlotDataItem, data: tuple):
         self.number, self.config, self.curve = number, config, curve
+        self.data = data  # (epochs, loss, train accuracy, test points): to make it current again
 
 
 class LossPlot(QWidget):
@@ -187,6 +188,26 @@ class LossPlot(QWidget):
         self._relabel()
         self.readout.setText(f"Run {self._run_number}: {config.describe()}")
 
+    def drop_run_if_empty(self, *_args) -> None:
+        """A run that ended without an epoch (it diverged at once) leaves no trace: the run before it,
+        if any, is current again, with its own legend and epoch axis."""
+        if self._loss or self._config is None:
+            return
+        self._run_number -= 1
+        if self._earlier:
+            run = self._earlier.pop()
+            self._remove_earlier(run)
+            self._config = run.config
+            self._epochs, self._loss, self._train_acc, self._test = run.data
+            self.clear_button.setEnabled(bool(self._earlier))
+            self.readout.setText(f"Run {run.number}: {run.config.describe()}")
+            self.plot_item.setXRange(1, max(run.config.epochs, len(self._epochs), 2), padding=0.02)
+        else:
+            self._config = None
+            self.readout.setText(EMPTY_HINT)
+        self._relabel()
+        self._redraw(force=True)
+
     def show_planned_epochs(self, epochs: int) -> None:
         """Before any run, lay the epoch axis out for the run the form describes."""
         if self._config is None and not self._loss:
@@ -273,7 +294,8 @@ class LossPlot(QWidget):
         )
         curve.setZValue(-10)
         _mark_lone_points(curve)
-        self._earlier.append(_EarlierRun(self._run_number, self._config, curve))
+        data = (self._epochs, self._loss, self._train_acc, self._test)
+        self._earlier.append(_EarlierRun(self._run_number, self._config, curve, data))
         while len(self._earlier) > MAX_EARLIER_RUNS:
             self._remove_earlier(self._earlier.pop(0))
         self.clear_button.setEnabled(True)

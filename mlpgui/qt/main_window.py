@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         session.runStateChanged.connect(panel.show_run_state)
         session.runStateChanged.connect(self._show_status)
         session.modelChanged.connect(self._on_model_changed)
+        session.runFinished.connect(self.loss_plot.drop_run_if_empty)
         session.runFinished.connect(self.runFinished)
         session.failed.connect(self._error)
         session.notice.connect(lambda text: self.statusBar().showMessage(text, STATUS_MESSAGE_MS))

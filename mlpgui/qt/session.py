@@ -74,6 +74,12 @@ def _same_weights(a: Network, b: Network) -> bool:
     )
 
 
+def _nothing_kept(before: ModelState) -> str:
+    if before.network is None:
+        return "No epoch of this run was kept, so there is still no trained model."
+    return f"No epoch of this run was kept: the model you had before it is still current ({before.describe()})."
+
+
 class TrainingSession(QObject):
     """Starts, pauses and stops runs; opens, saves and keeps models; tells the views what changed."""
 
@@ -223,7 +229,10 @@ class TrainingSession(QObject):
             self._set_model(run.before)
         self.runFinished.emit(network, stopped)
         if run.error and not self._closing:
-            self.failed.emit("Training stopped", run.error[:1].upper() + run.error[1:])
+            error = run.error
+            if network is None:  # no epoch kept: say which model is current, not what the trainer rolled back to
+                error = error.partition("; the model was rolled back")[0] + ".\n" + _nothing_kept(run.before)
+            self.failed.emit("Training stopped", error[:1].upper() + error[1:])
         if self._pending_open is not None:
             path, self._pending_open = self._pending_open, None
             self.open_model(path)

@@ -493,3 +493,28 @@ def test_a_model_saved_while_paused_is_still_saved_after_stop(qtbot, window, tmp
     from mlpgui.core.model_io import load_model
 
     np.testing.assert_array_equal(load_model(path).W1, window.current_model().W1)
+
+
+def test_divergence_in_the_first_epoch_says_which_model_is_current_and_leaves_no_empty_run(
+    qtbot, window, dialogs, monkeypatch
+):
+    first, _ = train(qtbot, window)
+    before = window.loss_plot.loss_values()
+
+    def diverging_run(self, stop=None, evaluate_every=0):
+        raise TrainingDiverged(
+            "training diverged at epoch 1: the loss became inf (learning rate 1e+09 is too high?); "
+            "the model was rolled back to the untrained starting weights"
+        )
+        yield  # pragma: no cover
+
+    with monkeypatch.context() as m:
+        m.setattr(Trainer, "run", diverging_run)
+        network, _ = train(qtbot, window, TINY.replace(lr=1e9))
+    assert network is None and window.current_model() is first
+    message = dialogs["warning"][-1][1]
+    assert "untrained starting weights" not in message and "before" in message and "still current" in message
+    legend = [label.text for _sample, label in window.loss_plot.legend.items]
+    assert not any("run 2" in text for text in legend), legend
+    assert window.loss_plot.loss_values() == before
+    assert window.loss_plot.earlier_run_labels() == []
