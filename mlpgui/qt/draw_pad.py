@@ -18,6 +18,7 @@ from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, QTimer, Si
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
+from ..core.confidence import guess_detail, percent
 from ..core.drawing import predict_digit, preprocess_digit, to_mnist_uint8
 from .qimages import gray_qimage, qimage_to_rgba
 
@@ -348,7 +349,7 @@ class ProbabilityBars(pg.PlotWidget):
         if self._probabilities is not None:
             text = palette.color(QPalette.ColorRole.WindowText)
             for i in range(k):
-                label = pg.TextItem(f"{100 * p[i]:.0f}", color=text, anchor=(0.5, 1.0))
+                label = pg.TextItem(percent(p[i]), color=text, anchor=(0.5, 1.0))
                 label.setPos(i, 1.0)
                 self.addItem(label)
                 self._labels.append(label)
@@ -514,9 +515,11 @@ class DrawPadPanel(QWidget):
             self.detail_label.setText(NO_MODEL)
         elif self._probabilities is None:
             self.guess_label.setText("–")
-            self.detail_label.setText("Draw a digit on the pad")
+            classes = tuple(self._network.classes)
+            only = f": this model only knows {classes[0]} and {classes[1]}" if len(classes) == 2 else ""
+            self.detail_label.setText(f"Draw a digit on the pad{only}")
         else:
             best = int(np.argmax(self._probabilities))
             self.guess_label.setText(str(self.guess()))
-            self.detail_label.setText(f"{100 * self._probabilities[best]:.0f}% sure")
+            self.detail_label.setText(guess_detail(self._probabilities[best], tuple(self._network.classes)))
         self.guess_label.setToolTip("The network's guess" if self._network is not None else NO_MODEL)
