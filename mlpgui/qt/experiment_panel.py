@@ -242,7 +242,7 @@ class ExperimentPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        self.setMinimumWidth(280)
+        self.setMinimumWidth(250)
         self._update_buttons()
 
     @staticmethod

@@ -146,7 +146,7 @@ class LossPlot(QWidget):
         self.clear_button.setEnabled(False)
         self.readout = QLabel(EMPTY_HINT)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.readout.setMinimumWidth(100)
+        self.readout.setMinimumWidth(60)
 
         bar = QHBoxLayout()
         bar.addWidget(self.readout, 1)

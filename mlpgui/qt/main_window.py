@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -53,6 +53,9 @@ from .settings import Settings, app_data_dir
 
 MODEL_FILTER = "mlpgui models (*.npz)"
 STATUS_MESSAGE_MS = 5000
+DEFAULT_SIZE = (1280, 800)
+TITLE_BAR = 40  # room left for the window manager's title bar (not known before the window is shown)
+FRAME = 8  # and for its borders
 
 
 class FittingScrollArea(QScrollArea):
@@ -444,10 +447,29 @@ class MainWindow(QMainWindow):
         if config is not None:
             self.panel.set_config(config)
         geometry, state = self.settings.geometry(), self.settings.window_state()
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+        if geometry is None or not self.restoreGeometry(geometry) or not self._fits_screen():
+            self._fit_to_screen()
         if state is not None:
             self.restoreState(state)
+
+    def _available(self) -> QRect:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def _fits_screen(self) -> bool:
+        """True when the window, with room for a title bar, lies on the screen it is on."""
+        return self._available().contains(self.geometry().adjusted(0, -TITLE_BAR, 0, 0))
+
+    def _fit_to_screen(self) -> None:
+        """1280x800 where there is room, else the screen's available area less a title bar, centred."""
+        available = self._available()
+        width = min(DEFAULT_SIZE[0], available.width() - FRAME)
+        height = min(DEFAULT_SIZE[1], available.height() - TITLE_BAR - FRAME)
+        self.resize(width, height)
+        self.move(
+            available.x() + (available.width() - width) // 2,
+            available.y() + TITLE_BAR + (available.height() - TITLE_BAR - height) // 2,
+        )
 
     # -- dialogs -----------------------------------------------------------------------------------
 

@@ -518,3 +518,21 @@ def test_divergence_in_the_first_epoch_says_which_model_is_current_and_leaves_no
     assert not any("run 2" in text for text in legend), legend
     assert window.loss_plot.loss_values() == before
     assert window.loss_plot.earlier_run_labels() == []
+
+
+def test_the_first_window_fits_the_screen_it_opens_on(window):
+    available = window.screen().availableGeometry()
+    assert available.contains(window.frameGeometry()), (window.frameGeometry(), available)
+    assert window.statusBar().isVisible()
+
+
+def test_a_saved_geometry_too_big_for_this_screen_is_not_restored(qtbot, window, make_window):
+    from PySide6.QtWidgets import QMainWindow
+
+    big = QMainWindow()  # as saved on a larger screen
+    big.setGeometry(0, 0, 1920, 1200)
+    window.settings.set_window(big.saveGeometry(), window.saveState())
+    window.settings.sync()
+    again = make_window()
+    available = again.screen().availableGeometry()
+    assert available.contains(again.frameGeometry()), (again.frameGeometry(), available)
