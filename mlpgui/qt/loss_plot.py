@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -24,6 +24,19 @@ TRAIN_COLOR = "#1f77b4"
 TEST_COLOR = "#e6550d"
 EARLIER_COLORS = ["#7f7f7f", "#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2"]
 MAX_EARLIER_RUNS = 10
+# Where the legend may sit, in order of preference: (its point, the plot's point, offset in pixels).
+# Right, half-way up first: below the accuracy curves, above the late loss curves.
+LEGEND_PLACES = [
+    ((1, 0.5), (1, 0.5), (-10, 0)),
+    ((1, 0), (1, 0), (-10, 10)),
+    ((1, 1), (1, 1), (-10, -10)),
+    ((0.5, 0), (0.5, 0), (0, 10)),
+    ((0.5, 1), (0.5, 1), (0, -10)),
+    ((0, 0.5), (0, 0.5), (10, 0)),
+    ((0, 0), (0, 0), (10, 10)),
+    ((0, 1), (0, 1), (10, -10)),
+]
+LEGEND_LABEL_CHARS = 28  # longer earlier-run labels keep their first difference (the rest is in the tooltip)
 REDRAW_MS = 200  # 5 redraws a second look live and keep the GUI thread (and the GIL) mostly free
 EMPTY_HINT = "Press Start to train: the loss appears here, epoch by epoch."
 
@@ -77,6 +90,25 @@ def _mark_lone_points(curve: pg.PlotDataItem) -> None:
         curve.setSymbolSize(7)
 
 
+class _Legend(pg.LegendItem):
+    """pyqtgraph's legend, which knows when the user has dragged it (then it stays where it was put)."""
+
+    dragged = False
+
+    def mouseDragEvent(self, ev) -> None:
+        super().mouseDragEvent(ev)
+        if ev.isAccepted():
+            self.dragged = True
+
+
+def short_label(number: int, difference: str) -> str:
+    """'run 3: lr 0.1': the run and what differed, cut to the first difference when that is long."""
+    label = f"run {number}: {difference}"
+    if len(label) <= LEGEND_LABEL_CHARS:
+        return label
+    return f"run {number}: {difference.split(', ')[0]}, …"
+
+
 class _EarlierRun:
     def __init__(self, number: int, config: TrainConfig, curve: pg.PlotDataItem, data: tuple):
         self.number, self.config, self.curve = number, config, curve
@@ -120,9 +152,11 @@ class LossPlot(QWidget):
         item.vb.sigRangeChangedManually.connect(self._user_moved_view)
         self._manage_y = True
 
-        self.legend = item.addLegend(labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb"))
-        # Right, half-way up: below the accuracy curves, above the late loss curves.
-        self.legend.anchor(itemPos=(1, 0.5), parentPos=(1, 0.5), offset=(-10, 0))
+        self.legend = _Legend(labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb"))
+        self.legend.setParentItem(item.vb)
+        item.legend = self.legend
+        self._legend_place = LEGEND_PLACES[0]
+        self.legend.anchor(*self._legend_place)
         self.train_curve = item.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=2))
         # No point symbols: scatter items would double the cost of every repaint.
         self.test_curve = item.plot([], [], pen=pg.mkPen(TEST_COLOR, width=2))
@@ -252,6 +286,7 @@ class LossPlot(QWidget):
         for curve in (self.train_curve, self.test_curve, self.train_acc_curve, self.test_acc_curve):
             _mark_lone_points(curve)
         self._fit_loss_axis()
+        self._place_legend()
 
     def _fit_loss_axis(self) -> None:
         """Keep every loss in view, changing the range rarely (a new range re-lays out the axis,
@@ -301,17 +336,68 @@ class LossPlot(QWidget):
         self.clear_button.setEnabled(True)
 
     def _relabel(self) -> None:
-        """The legend, in reading order: this run's curves, then each earlier run by what differed."""
+        """The legend, in reading order: this run's curves, then each earlier run by what differed.
+
+        Labels stay short so the legend fits inside the plot; an earlier run's full settings are
+        in its label's tooltip."""
         self.legend.clear()
         run = f" (run {self._run_number})" if self._earlier else ""
         self.legend.addItem(self.train_curve, f"training loss{run}")
         self.legend.addItem(self.test_curve, "test loss")
-        self.legend.addItem(self.train_acc_curve, "training accuracy (right axis)")
-        self.legend.addItem(self.test_acc_curve, "test accuracy (right axis)")
+        self.legend.addItem(self.train_acc_curve, "training accuracy %")
+        self.legend.addItem(self.test_acc_curve, "test accuracy %")
         for earlier in self._earlier:
-            self.legend.addItem(
-                earlier.curve, f"run {earlier.number}: {describe_difference(earlier.config, self._config)}"
-            )
+            difference = describe_difference(earlier.config, self._config)
+            self.legend.addItem(earlier.curve, short_label(earlier.number, difference))
+            _sample, label = self.legend.items[-1]
+            label.setToolTip(f"run {earlier.number}: {earlier.config.describe()}\n(differs in: {difference})")
+        self._fit_legend()
+        self._place_legend()
+
+    def _place_legend(self) -> None:
+        """Move the legend to the first corner where it covers none of this run's points (or the fewest),
+        unless the user has dragged it somewhere."""
+        if self.legend.dragged or not self.legend.items:
+            return
+        vb = self.plot_item.vb.sceneBoundingRect()
+        size = self.legend.sceneBoundingRect().size()
+        points = []
+        for curve, box in (
+            (self.train_curve, self.plot_item.vb),
+            (self.test_curve, self.plot_item.vb),
+            (self.train_acc_curve, self.accuracy_view),
+            (self.test_acc_curve, self.accuracy_view),
+        ):
+            x, y = curve.getData()
+            if x is not None and len(x):
+                points.append((box, np.asarray(x, float), np.asarray(y, float)))
+        best, fewest = self._legend_place, None
+        for place in LEGEND_PLACES:
+            (ix, iy), (px, py), (ox, oy) = place
+            left = vb.left() + px * vb.width() - ix * size.width() + ox
+            top = vb.top() + py * vb.height() - iy * size.height() + oy
+            rect = QRectF(left, top, size.width(), size.height())
+            covered = 0
+            for box, x, y in points:
+                corners = box.mapSceneToView(rect).boundingRect()
+                inside = (x >= corners.left()) & (x <= corners.right()) & (y >= corners.top()) & (y <= corners.bottom())
+                covered += int(np.count_nonzero(inside))
+            if fewest is None or covered < fewest:
+                best, fewest = place, covered
+            if covered == 0:
+                break
+        if best != self._legend_place:
+            self._legend_place = best
+            self.legend.anchor(*best)
+
+    def _fit_legend(self) -> None:
+        """As many columns as it takes for the legend to fit the plot's height (it can be dragged anywhere)."""
+        items = self.legend.items
+        if not items:
+            return
+        row = max(label.boundingRect().height() for _sample, label in items) + 2
+        rows = max(1, int((self.plot_item.vb.height() - 24) // max(row, 1)))
+        self.legend.setColumnCount(max(1, math.ceil(len(items) / rows)))
 
     def _remove_earlier(self, run: _EarlierRun) -> None:
         self.legend.removeItem(run.curve)
@@ -367,6 +453,8 @@ class LossPlot(QWidget):
     # -- internals ------------------------------------------------------------------------
 
     def _sync_views(self) -> None:
+        self._fit_legend()
+        self._place_legend()
         self.accuracy_view.setGeometry(self.plot_item.vb.sceneBoundingRect())
         self.accuracy_view.linkedViewChanged(self.plot_item.vb, self.accuracy_view.XAxis)
 
