@@ -231,6 +231,7 @@ class ClassMetricsTable(QtWidgets.QTableWidget):
 
     def __init__(self, parent=None):
         super().__init__(0, len(self.HEADERS), parent)
+        self.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move inside it)
         self.setHorizontalHeaderLabels(self.HEADERS)
         self.verticalHeader().hide()
         self.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -41,6 +41,9 @@ CUSTOM = "custom"
 DEFAULT_PRESET = "homework-binary"
 INT_MAX = 2_147_483_647
 ERROR_STYLE = "color: #c62828;"
+# The Run menu's shortcuts (the window's actions), named in the buttons' tooltips.
+START_KEY, PAUSE_KEY, STOP_KEY = "Ctrl+R", "Ctrl+P", "Ctrl+."
+FOCUS_STYLE = "QPushButton:focus { border: 2px solid palette(highlight); border-radius: 4px; padding: 4px 12px; }"
 
 TOOLTIPS = {
     "preset": "Fill every field from a known recipe: the two homework runs, or a fast run on all 60,000 "
@@ -120,6 +123,8 @@ class ExperimentPanel(QWidget):
         row.addWidget(digit_b)
         row.addStretch(1)
         self.digit_spins = (digit_a, digit_b)
+        digit_a.setAccessibleName("First digit (label 0)")
+        digit_b.setAccessibleName("Second digit (label 1)")
 
         def spin(lo, hi, special=None, step=1):
             box = QSpinBox()
@@ -186,15 +191,17 @@ class ExperimentPanel(QWidget):
         self.errors[None] = self._error_label()
 
         self.start_button = QPushButton("Start")
-        self.start_button.setToolTip("Train a fresh network with these settings")
+        self.start_button.setToolTip(f"Train a fresh network with these settings ({START_KEY})")
         self.start_button.setDefault(True)
         self.pause_button = QPushButton("Pause")
         self.pause_button.setCheckable(True)
-        self.pause_button.setToolTip("Hold the run after the current epoch; press again to resume")
+        self.pause_button.setToolTip(f"Hold the run after the current epoch; press again to resume ({PAUSE_KEY})")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip(
-            "End the run after the current epoch (mini-batch), keeping the model it has learnt so far"
+            f"End the run after the current epoch (mini-batch), keeping the model it has learnt so far ({STOP_KEY})"
         )
+        for button in (self.start_button, self.pause_button, self.stop_button):
+            button.setStyleSheet(FOCUS_STYLE)  # where the keyboard is must show
         self.start_button.clicked.connect(self._start_clicked)
         self.stop_button.clicked.connect(self.stopRequested)
         self.pause_button.toggled.connect(self._pause_toggled)

@@ -44,9 +44,10 @@ from mlpgui.core.network import Network
 from mlpgui.core.tasks import TaskCache, TaskData
 from mlpgui.core.training import EpochReport, ModelOrigin, ModelState, RunState
 
+from .accessibility import name_controls
 from .draw_pad import DrawPadPanel
 from .evaluation_panel import EvaluationPanel
-from .experiment_panel import ExperimentPanel
+from .experiment_panel import PAUSE_KEY, START_KEY, STOP_KEY, ExperimentPanel
 from .loss_plot import LossPlot
 from .session import TrainingSession
 from .settings import Settings, app_data_dir
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
 
         self._build(data_error)
         self._wire()
+        name_controls(self)
         self._restore_settings()
         self._offer_last_model()
         self._show_status()
@@ -164,6 +166,8 @@ class MainWindow(QMainWindow):
         session.historyLoaded.connect(self.loss_plot.show_history)
         session.runStateChanged.connect(panel.show_run_state)
         session.runStateChanged.connect(self._show_status)
+        session.runStateChanged.connect(self._sync_run_actions)
+        panel.configChanged.connect(self._sync_run_actions)
         session.modelChanged.connect(self._on_model_changed)
         session.runFinished.connect(self.loss_plot.drop_run_if_empty)
         session.runFinished.connect(self.runFinished)
@@ -236,6 +240,15 @@ class MainWindow(QMainWindow):
         ):
             file_menu.addSeparator() if a is None else file_menu.addAction(a)
 
+        run_menu = self.menuBar().addMenu("&Run")
+        panel = self.panel
+        self.start_action = action("&Start", panel.start_button.click, START_KEY, panel.start_button.toolTip())
+        self.pause_action = action("&Pause / Resume", panel.pause_button.click, PAUSE_KEY, panel.pause_button.toolTip())
+        self.stop_action = action("S&top", panel.stop_button.click, STOP_KEY, panel.stop_button.toolTip())
+        for a in (self.start_action, self.pause_action, self.stop_action):
+            run_menu.addAction(a)
+        self._sync_run_actions()
+
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.experiment_dock.toggleViewAction())
         view_menu.addAction(self.draw_dock.toggleViewAction())
@@ -298,6 +311,13 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self.settings.set_last_config(self.panel.preset_name(), config)
         self.trainingStarted.emit(config)
+
+    def _sync_run_actions(self, *_args) -> None:
+        """The Run menu offers what the panel's buttons offer."""
+        panel = self.panel
+        self.start_action.setEnabled(panel.start_button.isEnabled())
+        self.pause_action.setEnabled(panel.pause_button.isEnabled())
+        self.stop_action.setEnabled(panel.stop_button.isEnabled())
 
     def _on_form_changed(self, config: TrainConfig | None) -> None:
         if config is not None and not self.session.is_training():

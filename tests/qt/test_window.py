@@ -536,3 +536,40 @@ def test_a_saved_geometry_too_big_for_this_screen_is_not_restored(qtbot, window,
     again = make_window()
     available = again.screen().availableGeometry()
     assert available.contains(again.frameGeometry()), (again.frameGeometry(), available)
+
+
+def test_the_run_can_be_started_paused_and_stopped_from_the_keyboard(qtbot, window):
+    from PySide6.QtTest import QTest
+
+    run_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Run")
+    keys = {a.text(): a.shortcut().toString() for a in run_menu.actions()}
+    assert keys == {"&Start": "Ctrl+R", "&Pause / Resume": "Ctrl+P", "S&top": "Ctrl+."}
+    for button, key in ((window.panel.start_button, "Ctrl+R"), (window.panel.stop_button, "Ctrl+.")):
+        assert key in button.toolTip()
+    window.panel.set_config(LONG)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    wait_for_epochs(qtbot, window, 1)
+    QTest.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.run_state().phase.value == "paused", timeout=5000)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):
+        QTest.keyClick(window, Qt.Key.Key_Period, Qt.KeyboardModifier.ControlModifier)
+    assert not window.stop_action.isEnabled() and window.start_action.isEnabled()
+
+
+def test_every_control_has_an_accessible_name(window):
+    from PySide6.QtWidgets import QWidget
+
+    unnamed = [
+        f"{type(w).__name__} {w.objectName()}"
+        for w in window.findChildren(QWidget)
+        if w.focusPolicy() != Qt.FocusPolicy.NoFocus and w.isVisibleTo(window) and not w.accessibleName()
+    ]
+    assert not unnamed, "; ".join(unnamed)
+    assert window.panel.fields["epochs"].accessibleName() == "Epochs"
+
+
+def test_tab_leaves_the_metrics_table(qtbot, window):
+    table = window.evaluation.confusion.table
+    assert not table.tabKeyNavigation()
