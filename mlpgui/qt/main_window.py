@@ -422,6 +422,25 @@ class MainWindow(QMainWindow):
         """The model part of the status bar."""
         return self.model_status.text()
 
+    # -- layout ----------------------------------------------------------------------------------
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._give_centre_room)
+
+    def _give_centre_room(self) -> None:
+        """Narrow the side docks (down to their minimum) so the plot and the views keep half the width."""
+        docks = [
+            d
+            for d in (self.experiment_dock, self.draw_dock)
+            if d.isVisible() and not d.isFloating() and self.dockWidgetArea(d) != Qt.DockWidgetArea.TopDockWidgetArea
+        ]
+        if not docks or self.centralWidget().width() >= self.width() // 2:
+            return
+        room = (self.width() - self.width() // 2 - 12) // len(docks)  # 12: the dock separators
+        widths = [max(d.minimumSizeHint().width(), min(d.width(), room)) for d in docks]
+        self.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
+
     # -- closing ---------------------------------------------------------------------------------
 
     def should_ask_to_save(self) -> bool:

@@ -573,3 +573,11 @@ def test_every_control_has_an_accessible_name(window):
 def test_tab_leaves_the_metrics_table(qtbot, window):
     table = window.evaluation.confusion.table
     assert not table.tabKeyNavigation()
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1280, 800)])
+def test_the_docks_give_way_so_the_centre_keeps_half_the_width(qtbot, window, size):
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.width() == size[0], timeout=2000)
+    qtbot.waitUntil(lambda: window.centralWidget().width() >= window.width() // 2, timeout=3000)
+    assert window.experiment_dock.isVisible() and window.draw_dock.isVisible()
