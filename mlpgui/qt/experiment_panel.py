@@ -348,6 +348,11 @@ class ExperimentPanel(QWidget):
         label = self.errors.get(field if field in self.errors else None)
         label.setText(message[:1].upper() + message[1:])
         label.show()
+        # Once shown, a message keeps its room when it hides again: fixing and breaking a value
+        # while typing (an emptied learning rate, then 0.5) must not make the form below jump.
+        policy = label.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        label.setSizePolicy(policy)
 
     def _show_preset_of(self, config: TrainConfig | None) -> None:
         key = next((k for k, p in PRESETS.items() if p == config), CUSTOM) if config is not None else CUSTOM

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from mlpgui.core.config import PRESETS
 from mlpgui.core.tasks import TaskCache
@@ -158,3 +159,22 @@ def test_an_emptied_count_is_refused_with_a_message(qtbot, panel):
     QTest.keyClick(box, Qt.Key.Key_Delete)
     assert "enter the epochs" in panel.error_text("epochs").lower()
     assert not panel.start_button.isEnabled()
+
+
+def test_the_form_does_not_jump_while_a_value_is_being_typed(qtbot, panel):
+    panel.show()
+    qtbot.waitExposed(panel)
+
+    def start_y():
+        for _ in range(3):  # the scroll area's content is laid out over a few event-loop turns
+            QApplication.processEvents()
+        return panel.start_button.mapTo(panel, panel.start_button.rect().topLeft()).y()
+
+    lr = panel.fields["lr"]
+    lr.setText("")  # the first message makes room once
+    broken = start_y()
+    lr.setText("0.5")
+    assert panel.error_text("lr") == "" and start_y() == broken
+    lr.setText("0.")
+    lr.setText("")
+    assert panel.error_text("lr") and start_y() == broken
