@@ -448,20 +448,23 @@ class MainWindow(QMainWindow):
         return self.session.should_ask_to_save()
 
     def ask_to_save(self) -> str:
-        """'save', 'discard' or 'cancel' (a QMessageBox; tests monkeypatch QMessageBox.question)."""
-        buttons = (
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
-        )
-        answer = QMessageBox.question(
-            self,
+        """'save', 'discard' or 'cancel' (a QMessageBox; tests monkeypatch QMessageBox.exec)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             "Save the model?",
             "The model you trained is not saved in a file. Save it before quitting?\n"
             "(A copy is kept and offered back next time either way.)",
-            buttons,
-            QMessageBox.StandardButton.Save,
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
         )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        # Alt+S / Alt+D answer from the keyboard (Escape cancels); not every style gives them mnemonics.
+        box.button(QMessageBox.StandardButton.Save).setText("&Save")
+        box.button(QMessageBox.StandardButton.Discard).setText("&Discard")
+        answer = box.exec()
+        box.deleteLater()
         return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(
-            answer, "cancel"
+            QMessageBox.StandardButton(answer), "cancel"
         )
 
     def closeEvent(self, event) -> None:

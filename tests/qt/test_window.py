@@ -280,6 +280,7 @@ def test_quitting_with_an_unsaved_model_asks_and_cancel_keeps_the_window(qtbot, 
     dialogs["answer"] = QMessageBox.StandardButton.Cancel
     assert not window.close()
     assert len(dialogs["question"]) == 1 and window.isVisible()
+    assert {"&Save", "&Discard"} <= set(dialogs["buttons"][-1])  # Alt+S, Alt+D
     dialogs["answer"] = QMessageBox.StandardButton.Discard
     assert window.close()
 
