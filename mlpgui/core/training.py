@@ -29,6 +29,7 @@ from .config import TrainConfig, validate
 from .errors import TrainingDiverged
 from .metrics import Evaluation
 from .network import Network
+from .progress import format_duration, progress_text
 from .tasks import TaskData, default_threads
 
 
@@ -320,6 +321,23 @@ class RunState:
             RunPhase.STOPPING: f"Stopping: {where}",
         }[self.phase]
 
+    def progress_line(self) -> str:
+        """The line under the progress bar: what the run is doing, its time, and (while it runs) the time left.
+
+        Idle, there is no estimate: a stopped run will not go on, so no time is left.
+        """
+        if self.phase is RunPhase.PREPARING:
+            return "Preparing the data..."
+        if self.phase is RunPhase.STOPPING:
+            return "Stopping after this epoch..."
+        if self.note:
+            return self.note
+        if not self.epochs_done:
+            return ""
+        if self.phase is RunPhase.IDLE:
+            return f"{format_duration(self.elapsed)} of training" if self.elapsed > 0 else ""
+        return progress_text(self.epochs_done, self.epochs_planned, self.elapsed)
+
 
 class ModelOrigin(enum.Enum):
     NONE = "none"  # no model yet
@@ -360,3 +378,17 @@ class ModelState:
         }.get(self.origin, "Model")
         accuracy = "" if self.test_accuracy is None else f", test accuracy {100 * self.test_accuracy:.1f}%"
         return f"{how}: {n} epoch{'s' if n != 1 else ''}{accuracy}" + ("" if self.saved else " (not saved)")
+
+
+def first_of_each_class(labels: np.ndarray, count: int = 10) -> np.ndarray:
+    """Indices of the first training images of every class, class by class, `count` in all (about).
+
+    Ten classes give the first image of each; two give the first five of each, so a strip of
+    samples shows what every class looks like rather than the first class only.
+    """
+    labels = np.asarray(labels)
+    classes = np.unique(labels)
+    if not len(classes):
+        return np.zeros(0, dtype=np.intp)
+    per_class = max(1, count // len(classes))
+    return np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in classes])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import resources
 
@@ -9,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
+from .display_check import display_problem
 from .settings import APP_NAME, organisation
 
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
@@ -31,6 +33,11 @@ def app_icon() -> QIcon:
 def main(argv: list[str] | None = None) -> int:
     """Open the window and run until it closes; returns the exit code."""
     argv = list(sys.argv if argv is None else [sys.argv[0], *argv])
+    if QApplication.instance() is None:
+        problem = display_problem(os.environ)
+        if problem is not None:  # Qt would abort with exit 134 and a message that can name the wrong library
+            print(problem, file=sys.stderr)
+            return 2
     # Fractional scale factors (125%, 150%) render crisply instead of being rounded.
     app = QApplication.instance()
     if app is None:
@@ -38,7 +45,6 @@ def main(argv: list[str] | None = None) -> int:
         app = QApplication(argv)
     app.setOrganizationName(organisation())
     app.setApplicationName(APP_NAME)
-    app.setApplicationDisplayName("mlpgui")
     app.setDesktopFileName("mlpgui")
     app.setWindowIcon(app_icon())
 

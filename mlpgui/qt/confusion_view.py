@@ -51,6 +51,9 @@ class ConfusionMatrixView(pg.GraphicsLayoutWidget):
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
         self.plot.showAxes(True, showValues=(True, False, False, True), size=20)
+        for name in ("left", "bottom", "top", "right"):
+            # no tick marks: beside a digit they read as a minus sign ("-0", "-972")
+            self.plot.getAxis(name).setStyle(tickLength=0)
         self.plot.getAxis("left").setWidth(44)
         self.plot.getAxis("bottom").setHeight(36)
         self.plot.setLabel("left", "true digit")
@@ -231,6 +234,7 @@ class ClassMetricsTable(QtWidgets.QTableWidget):
 
     def __init__(self, parent=None):
         super().__init__(0, len(self.HEADERS), parent)
+        self.setTabKeyNavigation(False)  # Tab leaves the table (arrow keys move inside it)
         self.setHorizontalHeaderLabels(self.HEADERS)
         self.verticalHeader().hide()
         self.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -18,6 +18,7 @@ from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, QTimer, Si
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
+from ..core.confidence import guess_detail, percent
 from ..core.drawing import predict_digit, preprocess_digit, to_mnist_uint8
 from .qimages import gray_qimage, qimage_to_rgba
 
@@ -37,6 +38,7 @@ class DrawCanvas(QWidget):
     """
 
     inkChanged = Signal()
+    actionsChanged = Signal()  # a stroke ended, or Undo/Clear/an image changed what Undo can take back
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -188,6 +190,7 @@ class DrawCanvas(QWidget):
             return
         self._actions.append(("stroke", self._pen_width, self._stroke))
         self._stroke = None
+        self.actionsChanged.emit()
 
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
@@ -346,7 +349,7 @@ class ProbabilityBars(pg.PlotWidget):
         if self._probabilities is not None:
             text = palette.color(QPalette.ColorRole.WindowText)
             for i in range(k):
-                label = pg.TextItem(f"{100 * p[i]:.0f}", color=text, anchor=(0.5, 1.0))
+                label = pg.TextItem(percent(p[i]), color=text, anchor=(0.5, 1.0))
                 label.setPos(i, 1.0)
                 self.addItem(label)
                 self._labels.append(label)
@@ -430,6 +433,7 @@ class DrawPadPanel(QWidget):
         self._timer.setInterval(THROTTLE_MS)
         self._timer.timeout.connect(self.refresh)
         self.canvas.inkChanged.connect(self._schedule)
+        self.canvas.actionsChanged.connect(self._show_buttons)
         self._show()
 
     # -- API ------------------------------------------------------------------------
@@ -477,9 +481,12 @@ class DrawPadPanel(QWidget):
 
     # -- updating ---------------------------------------------------------------------
 
-    def _schedule(self) -> None:
-        self.undo_button.setEnabled(self.canvas.can_undo())
+    def _show_buttons(self) -> None:
+        self.undo_button.setEnabled(self.canvas.can_undo() or not self.canvas.is_empty())
         self.clear_button.setEnabled(not self.canvas.is_empty())
+
+    def _schedule(self) -> None:
+        self._show_buttons()
         if not self._timer.isActive():  # not restarted: a long stroke still updates every THROTTLE_MS
             self._timer.start()
 
@@ -502,16 +509,17 @@ class DrawPadPanel(QWidget):
     def _show(self) -> None:
         self.input_view.set_image(self._input)
         self.bars.set_probabilities(self._probabilities)
-        self.undo_button.setEnabled(self.canvas.can_undo())
-        self.clear_button.setEnabled(not self.canvas.is_empty())
+        self._show_buttons()
         if self._network is None:
             self.guess_label.setText("–")
             self.detail_label.setText(NO_MODEL)
         elif self._probabilities is None:
             self.guess_label.setText("–")
-            self.detail_label.setText("Draw a digit on the pad")
+            classes = tuple(self._network.classes)
+            only = f": this model only knows {classes[0]} and {classes[1]}" if len(classes) == 2 else ""
+            self.detail_label.setText(f"Draw a digit on the pad{only}")
         else:
             best = int(np.argmax(self._probabilities))
             self.guess_label.setText(str(self.guess()))
-            self.detail_label.setText(f"{100 * self._probabilities[best]:.0f}% sure")
+            self.detail_label.setText(guess_detail(self._probabilities[best], tuple(self._network.classes)))
         self.guess_label.setToolTip("The network's guess" if self._network is not None else NO_MODEL)

@@ -31,9 +31,8 @@ from PySide6.QtWidgets import (
 
 from mlpgui.core.config import PRESETS, TrainConfig
 from mlpgui.core.errors import ConfigError, MlpguiError
-from mlpgui.core.progress import progress_text
 from mlpgui.core.tasks import TaskCache, TaskData
-from mlpgui.core.training import RunPhase, RunState
+from mlpgui.core.training import RunPhase, RunState, first_of_each_class
 
 from .sample_strip import SampleStrip
 
@@ -42,6 +41,9 @@ CUSTOM = "custom"
 DEFAULT_PRESET = "homework-binary"
 INT_MAX = 2_147_483_647
 ERROR_STYLE = "color: #c62828;"
+# The Run menu's shortcuts (the window's actions), named in the buttons' tooltips.
+START_KEY, PAUSE_KEY, STOP_KEY = "Ctrl+R", "Ctrl+P", "Ctrl+."
+FOCUS_STYLE = "QPushButton:focus { border: 2px solid palette(highlight); border-radius: 4px; padding: 4px 12px; }"
 
 TOOLTIPS = {
     "preset": "Fill every field from a known recipe: the two homework runs, or a fast run on all 60,000 "
@@ -121,6 +123,8 @@ class ExperimentPanel(QWidget):
         row.addWidget(digit_b)
         row.addStretch(1)
         self.digit_spins = (digit_a, digit_b)
+        digit_a.setAccessibleName("First digit (label 0)")
+        digit_b.setAccessibleName("Second digit (label 1)")
 
         def spin(lo, hi, special=None, step=1):
             box = QSpinBox()
@@ -130,6 +134,8 @@ class ExperimentPanel(QWidget):
             if special:
                 box.setSpecialValueText(special)
             box.valueChanged.connect(self._field_edited)
+            box.lineEdit().textEdited.connect(self._field_edited)  # an emptied box is refused too
+            box.editingFinished.connect(self._field_edited)  # ...until leaving it puts a number back
             return box
 
         lr = QLineEdit()
@@ -149,8 +155,10 @@ class ExperimentPanel(QWidget):
             "task": task,
             "digits": digits,
             "per_class": spin(0, 10_000_000, "all", 100),
-            "hidden": spin(1, 10_000_000, step=16),
-            "epochs": spin(1, 1_000_000_000, step=10),
+            # 0 is typeable, so the engine's check refuses it with a message (a spin box's own
+            # minimum would silently put the previous value back).
+            "hidden": spin(0, 10_000_000, step=16),
+            "epochs": spin(0, 1_000_000_000, step=10),
             "lr": lr,
             "batch_size": spin(0, 10_000_000, "full batch", 16),
             "scale": scale,
@@ -183,15 +191,17 @@ class ExperimentPanel(QWidget):
         self.errors[None] = self._error_label()
 
         self.start_button = QPushButton("Start")
-        self.start_button.setToolTip("Train a fresh network with these settings")
+        self.start_button.setToolTip(f"Train a fresh network with these settings ({START_KEY})")
         self.start_button.setDefault(True)
         self.pause_button = QPushButton("Pause")
         self.pause_button.setCheckable(True)
-        self.pause_button.setToolTip("Hold the run after the current epoch; press again to resume")
+        self.pause_button.setToolTip(f"Hold the run after the current epoch; press again to resume ({PAUSE_KEY})")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip(
-            "End the run after the current epoch (mini-batch), keeping the model it has learnt so far"
+            f"End the run after the current epoch (mini-batch), keeping the model it has learnt so far ({STOP_KEY})"
         )
+        for button in (self.start_button, self.pause_button, self.stop_button):
+            button.setStyleSheet(FOCUS_STYLE)  # where the keyboard is must show
         self.start_button.clicked.connect(self._start_clicked)
         self.stop_button.clicked.connect(self.stopRequested)
         self.pause_button.toggled.connect(self._pause_toggled)
@@ -210,7 +220,7 @@ class ExperimentPanel(QWidget):
         self.strip = SampleStrip()
         self.dataset_label = QLabel("")
         self.dataset_label.setWordWrap(True)
-        data_box = QGroupBox("First training images")
+        data_box = QGroupBox("First training images of each class")
         data_layout = QVBoxLayout(data_box)
         data_layout.addWidget(self.strip)
         data_layout.addWidget(self.dataset_label)
@@ -239,7 +249,7 @@ class ExperimentPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        self.setMinimumWidth(280)
+        self.setMinimumWidth(250)
         self._update_buttons()
 
     @staticmethod
@@ -277,6 +287,9 @@ class ExperimentPanel(QWidget):
 
     def _read_form(self) -> TrainConfig:
         f = self.fields
+        for name in ("per_class", "hidden", "epochs", "batch_size", "seed"):
+            if not f[name].hasAcceptableInput():
+                raise ConfigError(f"enter the {LABELS[name].lower()} as a whole number", name)
         text = f["lr"].text().strip()
         if not text:
             raise ConfigError("enter a learning rate, e.g. 0.01", "lr")
@@ -335,6 +348,11 @@ class ExperimentPanel(QWidget):
         label = self.errors.get(field if field in self.errors else None)
         label.setText(message[:1].upper() + message[1:])
         label.show()
+        # Once shown, a message keeps its room when it hides again: fixing and breaking a value
+        # while typing (an emptied learning rate, then 0.5) must not make the form below jump.
+        policy = label.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        label.setSizePolicy(policy)
 
     def _show_preset_of(self, config: TrainConfig | None) -> None:
         key = next((k for k, p in PRESETS.items() if p == config), CUSTOM) if config is not None else CUSTOM
@@ -346,8 +364,8 @@ class ExperimentPanel(QWidget):
         key = (c.task, tuple(c.digits), c.per_class)
         if key != self._strip_key:
             self._strip_key = key
-            images = task.train_images[:10]
-            self.strip.set_images(images, [str(task.classes[y]) for y in task.train_labels[:10]])
+            shown = first_of_each_class(task.train_labels)
+            self.strip.set_images(task.train_images[shown], [str(task.classes[y]) for y in task.train_labels[shown]])
         self.dataset_label.setText(task.describe())
 
     # -- reading it ------------------------------------------------------------------------
@@ -387,17 +405,7 @@ class ExperimentPanel(QWidget):
         self._update_buttons()
         self.progress_bar.setRange(0, max(state.epochs_planned, 1))
         self.progress_bar.setValue(state.epochs_done)
-        if state.phase is RunPhase.PREPARING:
-            text = "Preparing the data..."
-        elif state.phase is RunPhase.STOPPING:
-            text = "Stopping after this epoch..."
-        elif state.note:
-            text = state.note
-        elif state.epochs_done:
-            text = progress_text(state.epochs_done, state.epochs_planned, state.elapsed)
-        else:
-            text = ""
-        self.time_label.setText(text)
+        self.time_label.setText(state.progress_line())
 
     def _update_buttons(self) -> None:
         phase = self._run.phase

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -24,6 +24,19 @@ TRAIN_COLOR = "#1f77b4"
 TEST_COLOR = "#e6550d"
 EARLIER_COLORS = ["#7f7f7f", "#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2"]
 MAX_EARLIER_RUNS = 10
+# Where the legend may sit, in order of preference: (its point, the plot's point, offset in pixels).
+# Right, half-way up first: below the accuracy curves, above the late loss curves.
+LEGEND_PLACES = [
+    ((1, 0.5), (1, 0.5), (-10, 0)),
+    ((1, 0), (1, 0), (-10, 10)),
+    ((1, 1), (1, 1), (-10, -10)),
+    ((0.5, 0), (0.5, 0), (0, 10)),
+    ((0.5, 1), (0.5, 1), (0, -10)),
+    ((0, 0.5), (0, 0.5), (10, 0)),
+    ((0, 0), (0, 0), (10, 10)),
+    ((0, 1), (0, 1), (10, -10)),
+]
+LEGEND_LABEL_CHARS = 28  # longer earlier-run labels keep their first difference (the rest is in the tooltip)
 REDRAW_MS = 200  # 5 redraws a second look live and keep the GUI thread (and the GIL) mostly free
 EMPTY_HINT = "Press Start to train: the loss appears here, epoch by epoch."
 
@@ -61,9 +74,45 @@ def describe_difference(config: TrainConfig, current: TrainConfig) -> str:
     return ", ".join(parts) if parts else "same settings"
 
 
+def _mark_lone_points(curve: pg.PlotDataItem) -> None:
+    """A curve of fewer than two points draws no line: give it a symbol so the point shows.
+
+    Longer curves go without symbols: scatter items would double the cost of every repaint.
+    """
+    n = 0 if curve.xData is None else len(curve.xData)
+    symbol = "o" if n == 1 else None
+    if curve.opts["symbol"] != symbol:
+        pen = curve.opts["pen"]
+        color = pg.mkPen(pen).color()
+        curve.setSymbol(symbol)
+        curve.setSymbolBrush(pg.mkBrush(color))
+        curve.setSymbolPen(pg.mkPen(color))
+        curve.setSymbolSize(7)
+
+
+class _Legend(pg.LegendItem):
+    """pyqtgraph's legend, which knows when the user has dragged it (then it stays where it was put)."""
+
+    dragged = False
+
+    def mouseDragEvent(self, ev) -> None:
+        super().mouseDragEvent(ev)
+        if ev.isAccepted():
+            self.dragged = True
+
+
+def short_label(number: int, difference: str) -> str:
+    """'run 3: lr 0.1': the run and what differed, cut to the first difference when that is long."""
+    label = f"run {number}: {difference}"
+    if len(label) <= LEGEND_LABEL_CHARS:
+        return label
+    return f"run {number}: {difference.split(', ')[0]}, …"
+
+
 class _EarlierRun:
-    def __init__(self, number: int, config: TrainConfig, curve: pg.PlotDataItem):
+    def __init__(self, number: int, config: TrainConfig, curve: pg.PlotDataItem, data: tuple):
         self.number, self.config, self.curve = number, config, curve
+        self.data = data  # (epochs, loss, train accuracy, test points): to make it current again
 
 
 class LossPlot(QWidget):
@@ -103,9 +152,11 @@ class LossPlot(QWidget):
         item.vb.sigRangeChangedManually.connect(self._user_moved_view)
         self._manage_y = True
 
-        self.legend = item.addLegend(labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb"))
-        # Right, half-way up: below the accuracy curves, above the late loss curves.
-        self.legend.anchor(itemPos=(1, 0.5), parentPos=(1, 0.5), offset=(-10, 0))
+        self.legend = _Legend(labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb"))
+        self.legend.setParentItem(item.vb)
+        item.legend = self.legend
+        self._legend_place = LEGEND_PLACES[0]
+        self.legend.anchor(*self._legend_place)
         self.train_curve = item.plot([], [], pen=pg.mkPen(TRAIN_COLOR, width=2))
         # No point symbols: scatter items would double the cost of every repaint.
         self.test_curve = item.plot([], [], pen=pg.mkPen(TEST_COLOR, width=2))
@@ -129,7 +180,7 @@ class LossPlot(QWidget):
         self.clear_button.setEnabled(False)
         self.readout = QLabel(EMPTY_HINT)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.readout.setMinimumWidth(100)
+        self.readout.setMinimumWidth(60)
 
         bar = QHBoxLayout()
         bar.addWidget(self.readout, 1)
@@ -170,6 +221,26 @@ class LossPlot(QWidget):
         self.plot_item.setXRange(1, max(config.epochs, 2), padding=0.02)
         self._relabel()
         self.readout.setText(f"Run {self._run_number}: {config.describe()}")
+
+    def drop_run_if_empty(self, *_args) -> None:
+        """A run that ended without an epoch (it diverged at once) leaves no trace: the run before it,
+        if any, is current again, with its own legend and epoch axis."""
+        if self._loss or self._config is None:
+            return
+        self._run_number -= 1
+        if self._earlier:
+            run = self._earlier.pop()
+            self._remove_earlier(run)
+            self._config = run.config
+            self._epochs, self._loss, self._train_acc, self._test = run.data
+            self.clear_button.setEnabled(bool(self._earlier))
+            self.readout.setText(f"Run {run.number}: {run.config.describe()}")
+            self.plot_item.setXRange(1, max(run.config.epochs, len(self._epochs), 2), padding=0.02)
+        else:
+            self._config = None
+            self.readout.setText(EMPTY_HINT)
+        self._relabel()
+        self._redraw(force=True)
 
     def show_planned_epochs(self, epochs: int) -> None:
         """Before any run, lay the epoch axis out for the run the form describes."""
@@ -212,7 +283,10 @@ class LossPlot(QWidget):
         tx = np.asarray(test_epochs, float)
         self.test_curve.setData(tx, np.asarray([self._test[e][0] for e in test_epochs], float))
         self.test_acc_curve.setData(tx, np.asarray([self._test[e][1] for e in test_epochs], float))
+        for curve in (self.train_curve, self.test_curve, self.train_acc_curve, self.test_acc_curve):
+            _mark_lone_points(curve)
         self._fit_loss_axis()
+        self._place_legend()
 
     def _fit_loss_axis(self) -> None:
         """Keep every loss in view, changing the range rarely (a new range re-lays out the axis,
@@ -254,23 +328,76 @@ class LossPlot(QWidget):
             np.asarray(self._epochs, float), np.asarray(self._loss, float), pen=pg.mkPen(color, width=1.5)
         )
         curve.setZValue(-10)
-        self._earlier.append(_EarlierRun(self._run_number, self._config, curve))
+        _mark_lone_points(curve)
+        data = (self._epochs, self._loss, self._train_acc, self._test)
+        self._earlier.append(_EarlierRun(self._run_number, self._config, curve, data))
         while len(self._earlier) > MAX_EARLIER_RUNS:
             self._remove_earlier(self._earlier.pop(0))
         self.clear_button.setEnabled(True)
 
     def _relabel(self) -> None:
-        """The legend, in reading order: this run's curves, then each earlier run by what differed."""
+        """The legend, in reading order: this run's curves, then each earlier run by what differed.
+
+        Labels stay short so the legend fits inside the plot; an earlier run's full settings are
+        in its label's tooltip."""
         self.legend.clear()
         run = f" (run {self._run_number})" if self._earlier else ""
         self.legend.addItem(self.train_curve, f"training loss{run}")
         self.legend.addItem(self.test_curve, "test loss")
-        self.legend.addItem(self.train_acc_curve, "training accuracy (right axis)")
-        self.legend.addItem(self.test_acc_curve, "test accuracy (right axis)")
+        self.legend.addItem(self.train_acc_curve, "training accuracy %")
+        self.legend.addItem(self.test_acc_curve, "test accuracy %")
         for earlier in self._earlier:
-            self.legend.addItem(
-                earlier.curve, f"run {earlier.number}: {describe_difference(earlier.config, self._config)}"
-            )
+            difference = describe_difference(earlier.config, self._config)
+            self.legend.addItem(earlier.curve, short_label(earlier.number, difference))
+            _sample, label = self.legend.items[-1]
+            label.setToolTip(f"run {earlier.number}: {earlier.config.describe()}\n(differs in: {difference})")
+        self._fit_legend()
+        self._place_legend()
+
+    def _place_legend(self) -> None:
+        """Move the legend to the first corner where it covers none of this run's points (or the fewest),
+        unless the user has dragged it somewhere."""
+        if self.legend.dragged or not self.legend.items:
+            return
+        vb = self.plot_item.vb.sceneBoundingRect()
+        size = self.legend.sceneBoundingRect().size()
+        points = []
+        for curve, box in (
+            (self.train_curve, self.plot_item.vb),
+            (self.test_curve, self.plot_item.vb),
+            (self.train_acc_curve, self.accuracy_view),
+            (self.test_acc_curve, self.accuracy_view),
+        ):
+            x, y = curve.getData()
+            if x is not None and len(x):
+                points.append((box, np.asarray(x, float), np.asarray(y, float)))
+        best, fewest = self._legend_place, None
+        for place in LEGEND_PLACES:
+            (ix, iy), (px, py), (ox, oy) = place
+            left = vb.left() + px * vb.width() - ix * size.width() + ox
+            top = vb.top() + py * vb.height() - iy * size.height() + oy
+            rect = QRectF(left, top, size.width(), size.height())
+            covered = 0
+            for box, x, y in points:
+                corners = box.mapSceneToView(rect).boundingRect()
+                inside = (x >= corners.left()) & (x <= corners.right()) & (y >= corners.top()) & (y <= corners.bottom())
+                covered += int(np.count_nonzero(inside))
+            if fewest is None or covered < fewest:
+                best, fewest = place, covered
+            if covered == 0:
+                break
+        if best != self._legend_place:
+            self._legend_place = best
+            self.legend.anchor(*best)
+
+    def _fit_legend(self) -> None:
+        """As many columns as it takes for the legend to fit the plot's height (it can be dragged anywhere)."""
+        items = self.legend.items
+        if not items:
+            return
+        row = max(label.boundingRect().height() for _sample, label in items) + 2
+        rows = max(1, int((self.plot_item.vb.height() - 24) // max(row, 1)))
+        self.legend.setColumnCount(max(1, math.ceil(len(items) / rows)))
 
     def _remove_earlier(self, run: _EarlierRun) -> None:
         self.legend.removeItem(run.curve)
@@ -315,6 +442,8 @@ class LossPlot(QWidget):
     def set_log_scale(self, on: bool) -> None:
         self.log_check.setChecked(on)
         self.plot_item.setLogMode(y=on)
+        # Only the loss goes logarithmic: the accuracy axis keeps reading 0-100 %.
+        self.plot_item.getAxis("right").setLogMode(False, False)
         self._manage_y = not self.plot_item.vb.autoRangeEnabled()[1]
         self._fit_loss_axis()
 
@@ -324,6 +453,8 @@ class LossPlot(QWidget):
     # -- internals ------------------------------------------------------------------------
 
     def _sync_views(self) -> None:
+        self._fit_legend()
+        self._place_legend()
         self.accuracy_view.setGeometry(self.plot_item.vb.sceneBoundingRect())
         self.accuracy_view.linkedViewChanged(self.plot_item.vb, self.accuracy_view.XAxis)
 

@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -44,15 +44,19 @@ from mlpgui.core.network import Network
 from mlpgui.core.tasks import TaskCache, TaskData
 from mlpgui.core.training import EpochReport, ModelOrigin, ModelState, RunState
 
+from .accessibility import name_controls
 from .draw_pad import DrawPadPanel
 from .evaluation_panel import EvaluationPanel
-from .experiment_panel import ExperimentPanel
+from .experiment_panel import PAUSE_KEY, START_KEY, STOP_KEY, ExperimentPanel
 from .loss_plot import LossPlot
 from .session import TrainingSession
 from .settings import Settings, app_data_dir
 
 MODEL_FILTER = "mlpgui models (*.npz)"
 STATUS_MESSAGE_MS = 5000
+DEFAULT_SIZE = (1280, 800)
+TITLE_BAR = 40  # room left for the window manager's title bar (not known before the window is shown)
+FRAME = 8  # and for its borders
 
 
 class FittingScrollArea(QScrollArea):
@@ -91,6 +95,7 @@ class MainWindow(QMainWindow):
 
         self._build(data_error)
         self._wire()
+        name_controls(self)
         self._restore_settings()
         self._offer_last_model()
         self._on_form_changed(self.panel.config())  # the plot's epoch axis and the status, before any run
@@ -161,7 +166,10 @@ class MainWindow(QMainWindow):
         session.historyLoaded.connect(self.loss_plot.show_history)
         session.runStateChanged.connect(panel.show_run_state)
         session.runStateChanged.connect(self._show_status)
+        session.runStateChanged.connect(self._sync_run_actions)
+        panel.configChanged.connect(self._sync_run_actions)
         session.modelChanged.connect(self._on_model_changed)
+        session.runFinished.connect(self.loss_plot.drop_run_if_empty)
         session.runFinished.connect(self.runFinished)
         session.failed.connect(self._error)
         session.notice.connect(lambda text: self.statusBar().showMessage(text, STATUS_MESSAGE_MS))
@@ -232,6 +240,15 @@ class MainWindow(QMainWindow):
         ):
             file_menu.addSeparator() if a is None else file_menu.addAction(a)
 
+        run_menu = self.menuBar().addMenu("&Run")
+        panel = self.panel
+        self.start_action = action("&Start", panel.start_button.click, START_KEY, panel.start_button.toolTip())
+        self.pause_action = action("&Pause / Resume", panel.pause_button.click, PAUSE_KEY, panel.pause_button.toolTip())
+        self.stop_action = action("S&top", panel.stop_button.click, STOP_KEY, panel.stop_button.toolTip())
+        for a in (self.start_action, self.pause_action, self.stop_action):
+            run_menu.addAction(a)
+        self._sync_run_actions()
+
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.experiment_dock.toggleViewAction())
         view_menu.addAction(self.draw_dock.toggleViewAction())
@@ -294,6 +311,13 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self.settings.set_last_config(self.panel.preset_name(), config)
         self.trainingStarted.emit(config)
+
+    def _sync_run_actions(self, *_args) -> None:
+        """The Run menu offers what the panel's buttons offer."""
+        panel = self.panel
+        self.start_action.setEnabled(panel.start_button.isEnabled())
+        self.pause_action.setEnabled(panel.pause_button.isEnabled())
+        self.stop_action.setEnabled(panel.stop_button.isEnabled())
 
     def _on_form_changed(self, config: TrainConfig | None) -> None:
         if config is not None and not self.session.is_training():
@@ -398,6 +422,25 @@ class MainWindow(QMainWindow):
         """The model part of the status bar."""
         return self.model_status.text()
 
+    # -- layout ----------------------------------------------------------------------------------
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._give_centre_room)
+
+    def _give_centre_room(self) -> None:
+        """Narrow the side docks (down to their minimum) so the plot and the views keep half the width."""
+        docks = [
+            d
+            for d in (self.experiment_dock, self.draw_dock)
+            if d.isVisible() and not d.isFloating() and self.dockWidgetArea(d) != Qt.DockWidgetArea.TopDockWidgetArea
+        ]
+        if not docks or self.centralWidget().width() >= self.width() // 2:
+            return
+        room = (self.width() - self.width() // 2 - 12) // len(docks)  # 12: the dock separators
+        widths = [max(d.minimumSizeHint().width(), min(d.width(), room)) for d in docks]
+        self.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
+
     # -- closing ---------------------------------------------------------------------------------
 
     def should_ask_to_save(self) -> bool:
@@ -405,20 +448,23 @@ class MainWindow(QMainWindow):
         return self.session.should_ask_to_save()
 
     def ask_to_save(self) -> str:
-        """'save', 'discard' or 'cancel' (a QMessageBox; tests monkeypatch QMessageBox.question)."""
-        buttons = (
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
-        )
-        answer = QMessageBox.question(
-            self,
+        """'save', 'discard' or 'cancel' (a QMessageBox; tests monkeypatch QMessageBox.exec)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             "Save the model?",
             "The model you trained is not saved in a file. Save it before quitting?\n"
             "(A copy is kept and offered back next time either way.)",
-            buttons,
-            QMessageBox.StandardButton.Save,
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
         )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        # Alt+S / Alt+D answer from the keyboard (Escape cancels); not every style gives them mnemonics.
+        box.button(QMessageBox.StandardButton.Save).setText("&Save")
+        box.button(QMessageBox.StandardButton.Discard).setText("&Discard")
+        answer = box.exec()
+        box.deleteLater()
         return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(
-            answer, "cancel"
+            QMessageBox.StandardButton(answer), "cancel"
         )
 
     def closeEvent(self, event) -> None:
@@ -443,10 +489,29 @@ class MainWindow(QMainWindow):
         if config is not None:
             self.panel.set_config(config)
         geometry, state = self.settings.geometry(), self.settings.window_state()
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+        if geometry is None or not self.restoreGeometry(geometry) or not self._fits_screen():
+            self._fit_to_screen()
         if state is not None:
             self.restoreState(state)
+
+    def _available(self) -> QRect:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def _fits_screen(self) -> bool:
+        """True when the window, with room for a title bar, lies on the screen it is on."""
+        return self._available().contains(self.geometry().adjusted(0, -TITLE_BAR, 0, 0))
+
+    def _fit_to_screen(self) -> None:
+        """1280x800 where there is room, else the screen's available area less a title bar, centred."""
+        available = self._available()
+        width = min(DEFAULT_SIZE[0], available.width() - FRAME)
+        height = min(DEFAULT_SIZE[1], available.height() - TITLE_BAR - FRAME)
+        self.resize(width, height)
+        self.move(
+            available.x() + (available.width() - width) // 2,
+            available.y() + TITLE_BAR + (available.height() - TITLE_BAR - height) // 2,
+        )
 
     # -- dialogs -----------------------------------------------------------------------------------
 

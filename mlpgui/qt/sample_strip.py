@@ -1,4 +1,4 @@
-"""A strip of the first training images of the chosen task, each with its digit underneath.
+"""A strip of the first training images of each class of the chosen task, each with its digit underneath.
 
 The homework's first cell shows the data before anything else; this is that
 cell, redrawn whenever the task or the digits change. Images are painted
@@ -33,7 +33,7 @@ class SampleStrip(QWidget):
         self._arrays = [np.ascontiguousarray(im, dtype=np.uint8) for im in images]
         self._images = [gray_qimage(a) for a in self._arrays]
         self._labels = [str(label) for label in labels]
-        self.setToolTip(f"The first {len(self._images)} training images of this task and their labels")
+        self.setToolTip("The first training images of each class of this task, with their labels")
         self.updateGeometry()
         self.update()
 

@@ -28,6 +28,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
@@ -58,12 +59,25 @@ class _Run:
     history: list[EpochReport] = field(default_factory=list)
     final_test: tuple[float, float] | None = None
     error: str | None = None
+    saved: tuple[Network, str] | None = None  # a snapshot saved to a file during the run, and where
 
     def __post_init__(self):
         self.outcome = self.worker.outcome  # readable after the thread ended, when the worker is gone
 
     def kept_history(self, network: Network) -> tuple[EpochReport, ...]:
         return tuple(r for r in self.history if r.epoch <= network.epochs_trained)
+
+
+def _same_weights(a: Network, b: Network) -> bool:
+    return a.epochs_trained == b.epochs_trained and all(
+        np.array_equal(x, y) for x, y in zip(a.params(), b.params(), strict=True)
+    )
+
+
+def _nothing_kept(before: ModelState) -> str:
+    if before.network is None:
+        return "No epoch of this run was kept, so there is still no trained model."
+    return f"No epoch of this run was kept: the model you had before it is still current ({before.describe()})."
 
 
 class TrainingSession(QObject):
@@ -206,7 +220,8 @@ class TrainingSession(QObject):
                 tested = [r.test_accuracy for r in history if r.test_accuracy is not None]
                 accuracy = tested[-1] if tested else None
             origin = ModelOrigin.STOPPED if stopped else ModelOrigin.TRAINED
-            self._set_model(ModelState(network, run.task, history, accuracy, origin, saved=False))
+            path = run.saved[1] if run.saved is not None and _same_weights(run.saved[0], network) else None
+            self._set_model(ModelState(network, run.task, history, accuracy, origin, path, saved=path is not None))
             self._autosave(network, history)
         elif self._model.network is not run.before.network:
             # Snapshots were shown, but the run kept no sound epoch (it diverged at once):
@@ -214,7 +229,10 @@ class TrainingSession(QObject):
             self._set_model(run.before)
         self.runFinished.emit(network, stopped)
         if run.error and not self._closing:
-            self.failed.emit("Training stopped", run.error[:1].upper() + run.error[1:])
+            error = run.error
+            if network is None:  # no epoch kept: say which model is current, not what the trainer rolled back to
+                error = error.partition("; the model was rolled back")[0] + ".\n" + _nothing_kept(run.before)
+            self.failed.emit("Training stopped", error[:1].upper() + error[1:])
         if self._pending_open is not None:
             path, self._pending_open = self._pending_open, None
             self.open_model(path)
@@ -255,6 +273,7 @@ class TrainingSession(QObject):
         task = self._task_for(network)
         accuracy = last_test_accuracy(history, network.epochs_trained)
         self.historyLoaded.emit(network.config, history)
+        self._set_run_state(RunState(RunPhase.IDLE, n := network.epochs_trained, max(network.config.epochs, n, 1)))
         self._set_model(ModelState(network, task, tuple(history), accuracy, origin, str(path), saved=True))
         if accuracy is None and task is not None:
             measure = workers.AccuracyWorker(network, task)
@@ -287,6 +306,8 @@ class TrainingSession(QObject):
             return False
         if self._run is None:
             self._set_model(dataclasses.replace(self._model, path=str(path), saved=True))
+        else:
+            self._run.saved = (network, str(path))  # still saved if the run ends with these very weights
         self.notice.emit(f"Saved the model to {path}")
         return True
 
@@ -344,7 +365,9 @@ class TrainingSession(QObject):
             self._on_view_stop(wait=True)
             outcome = run.outcome.network
             if outcome is not None:
-                self._autosave(outcome, run.kept_history(outcome))
+                # The outcome's own history: the last epochs' reports may still be queued for this thread.
+                history = run.outcome.history or run.history
+                self._autosave(outcome, tuple(r for r in history if r.epoch <= outcome.epochs_trained))
         for thread in self._accuracy_threads:
             if shiboken6.isValid(thread):
                 thread.wait()

@@ -26,13 +26,15 @@ def organisation() -> str:
 
 
 def app_data_dir() -> Path:
-    """The user's data folder for mlpgui (QStandardPaths.AppDataLocation), organisation-aware.
+    """The user's data folder for mlpgui, e.g. ~/.local/share/mlpgui, organisation-aware.
 
     Spelled out from GenericDataLocation so it does not depend on the
     QApplication's organisation and application names having been set.
     """
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
-    return Path(base) / organisation() / APP_NAME
+    base = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation))
+    org = organisation()
+    # The organisation is the app itself by default: one folder, not .../mlpgui/mlpgui.
+    return base / APP_NAME if org == APP_NAME else base / org / APP_NAME
 
 
 class Settings:

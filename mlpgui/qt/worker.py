@@ -53,6 +53,7 @@ class RunOutcome:
 
     def __init__(self):
         self.network: Network | None = None
+        self.history: list = []  # every EpochReport of the run, the ones still queued to the GUI thread too
         self.stopped = False
         self.done = False
 
@@ -142,7 +143,7 @@ class TrainingWorker(QObject):
         result = None
         try:
             trainer = Trainer(self.config, self.task, self._network)
-            last_snapshot = -math.inf
+            last_snapshot, sent = -math.inf, 0  # when, and of which epoch, the last snapshot was sent
             last = None
             for report in trainer.run(self._stop, evaluate_every=self.evaluate_every):
                 last = report
@@ -150,7 +151,11 @@ class TrainingWorker(QObject):
                 now = time.monotonic()
                 if now - last_snapshot >= self.snapshot_interval and report.epoch < report.epochs:
                     self.snapshot.emit(trainer.network.copy())
-                    last_snapshot = now
+                    last_snapshot, sent = now, report.epoch
+                if self.paused and sent != report.epoch:
+                    # paused, the views (and File > Save) get the model of the epoch the run holds at
+                    self.snapshot.emit(trainer.network.copy())
+                    sent = report.epoch
                 self._wait_while_paused()
             stopped = trainer.stopped
             trained = trainer.network.epochs_trained > 0
@@ -173,6 +178,7 @@ class TrainingWorker(QObject):
         finally:
             if result is not None and result.epochs_trained == 0:
                 result = None
+            self.outcome.history = list(trainer.history) if trainer is not None else []
             self.outcome.network, self.outcome.stopped, self.outcome.done = result, stopped, True
             return_to_gui_thread(self)
             self.finished.emit(result, stopped)

@@ -17,6 +17,12 @@ def dialogs(monkeypatch):
         shown["question"].append((title, text))
         return shown.get("answer", QMessageBox.StandardButton.Discard)
 
+    def exec_(box):  # the quit question is a QMessageBox of its own (its buttons have mnemonics)
+        shown["question"].append((box.windowTitle(), box.text()))
+        shown.setdefault("buttons", []).append([b.text() for b in box.buttons()])
+        return shown.get("answer", QMessageBox.StandardButton.Discard)
+
     monkeypatch.setattr(QMessageBox, "warning", warning)
     monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
     return shown

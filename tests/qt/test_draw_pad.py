@@ -240,3 +240,35 @@ def test_screenshot_with_a_digit(qtbot, pad, network, tmp_path):
     assert pad.guess() == 3
     image = pad.grab().toImage()
     assert image.width() >= 300 and image.save(str(tmp_path / "draw_pad.png"))
+
+
+def test_undo_is_offered_after_the_first_stroke_and_ctrl_z_takes_it_back(qtbot, pad):
+    canvas = pad.canvas
+    side = min(canvas.width(), canvas.height())
+    a, b = QPoint(side // 3, side // 3), QPoint(side // 2, 2 * side // 3)
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, a)
+    QTest.mouseMove(canvas, b)
+    qtbot.wait(3 * 40)  # the pad refreshes while the button is still down
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, b)  # at the last point
+    assert pad.undo_button.isEnabled()
+    pad.activateWindow()
+    canvas.setFocus()
+    QTest.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: canvas.is_empty(), timeout=2000)
+    assert not pad.undo_button.isEnabled()
+
+
+def test_a_binary_pad_says_it_only_knows_its_two_digits_and_never_rounds_to_certainty(qtbot, pad):
+    binary = train(
+        TrainConfig(
+            task="binary", digits=(1, 7), per_class=200, hidden=16, epochs=10, lr=1.0, batch_size=50, scale="unit"
+        )
+    )
+    pad.set_network(binary)
+    assert "only knows 1 and 7" in pad.message()
+    probabilities = draw_and_wait(qtbot, pad, ZERO)  # not a 1 nor a 7: the model still picks one of them
+    assert "only knows 1 and 7" in pad.message()
+    best = float(probabilities.max())
+    shown = pad.message().split("%")[0]
+    assert shown.startswith("> ") or float(shown) == pytest.approx(100 * best, abs=0.05)
+    assert not (shown == "100" and best < 1.0), "rounded to certainty"

@@ -320,3 +320,12 @@ def test_slow_refreshes_are_spaced_out_but_the_latest_model_is_shown(qtbot, mult
         panel.set_model(latest, task)
         assert panel.confusion.evaluation is first  # deferred, not computed twice in a row
     assert np.array_equal(panel.confusion.evaluation.predictions, latest.predict(task.inputs("test")))
+
+
+def test_the_confusion_matrix_axes_have_no_tick_marks_to_read_as_minus_signs(qtbot):
+    from mlpgui.qt.confusion_view import ConfusionMatrixView
+
+    view = ConfusionMatrixView()
+    qtbot.addWidget(view)
+    for name in ("left", "bottom", "top", "right"):
+        assert view.plot.getAxis(name).style["tickLength"] == 0, name

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from mlpgui.core.config import PRESETS
 from mlpgui.core.tasks import TaskCache
@@ -89,14 +91,18 @@ def test_memory_that_the_machine_lacks_is_refused_up_front(panel, monkeypatch):
     assert not panel.start_button.isEnabled()
 
 
-def test_sample_strip_shows_the_first_ten_training_images_of_the_task(panel, mnist):
-    first_fives = mnist.x_train[mnist.y_train == 5][:10]
-    assert np.array_equal(np.stack(panel.strip.images()), first_fives)
-    assert panel.strip.labels() == ["5"] * 10
+def test_sample_strip_shows_the_first_training_images_of_each_class(panel, mnist):
+    fives, eights = (mnist.x_train[mnist.y_train == d][:5] for d in (5, 8))
+    assert np.array_equal(np.stack(panel.strip.images()), np.concatenate([fives, eights]))
+    assert panel.strip.labels() == ["5"] * 5 + ["8"] * 5
     panel.digit_spins[0].setValue(3)
-    assert np.array_equal(np.stack(panel.strip.images()), mnist.x_train[mnist.y_train == 3][:10])
-    assert panel.strip.labels() == ["3"] * 10
+    assert panel.strip.labels() == ["3"] * 5 + ["8"] * 5
+    assert np.array_equal(panel.strip.images()[0], mnist.x_train[mnist.y_train == 3][0])
     assert "digits 3 vs 8" in panel.dataset_label.text()
+    panel.fields["task"].setCurrentIndex(panel.fields["task"].findData("multiclass"))
+    assert panel.strip.labels() == [str(d) for d in range(10)]
+    for d, image in enumerate(panel.strip.images()):
+        assert np.array_equal(image, mnist.x_train[mnist.y_train == d][0])
 
 
 def test_a_running_state_locks_the_form_and_enables_stop_and_pause(panel, qtbot):
@@ -125,3 +131,50 @@ def test_progress_shows_epoch_elapsed_and_remaining(panel):
     panel.show_run_state(RunState(RunPhase.TRAINING, 25, 100, 10.0))
     assert panel.progress_bar.text() == "epoch 25 / 100"
     assert panel.time_label.text() == "0:10 elapsed · about 0:30 left"
+
+
+@pytest.mark.parametrize("field, words", [("epochs", "epochs must be between"), ("hidden", "hidden units must be")])
+def test_zero_typed_into_a_count_is_refused_with_a_message_not_replaced(qtbot, panel, field, words):
+
+    from PySide6.QtTest import QTest
+
+    panel.show()
+    box = panel.fields[field]
+    box.setFocus()
+    box.selectAll()
+    QTest.keyClicks(box, "0")
+    assert words in panel.error_text(field).lower()
+    assert panel.errors[field].isVisibleTo(panel) and not panel.start_button.isEnabled()
+    QTest.keyClick(box, Qt.Key.Key_Tab)  # leaving the field keeps what was typed
+    assert box.value() == 0 and words in panel.error_text(field).lower()
+
+
+def test_an_emptied_count_is_refused_with_a_message(qtbot, panel):
+    from PySide6.QtTest import QTest
+
+    panel.show()
+    box = panel.fields["epochs"]
+    box.setFocus()
+    box.selectAll()
+    QTest.keyClick(box, Qt.Key.Key_Delete)
+    assert "enter the epochs" in panel.error_text("epochs").lower()
+    assert not panel.start_button.isEnabled()
+
+
+def test_the_form_does_not_jump_while_a_value_is_being_typed(qtbot, panel):
+    panel.show()
+    qtbot.waitExposed(panel)
+
+    def start_y():
+        for _ in range(3):  # the scroll area's content is laid out over a few event-loop turns
+            QApplication.processEvents()
+        return panel.start_button.mapTo(panel, panel.start_button.rect().topLeft()).y()
+
+    lr = panel.fields["lr"]
+    lr.setText("")  # the first message makes room once
+    broken = start_y()
+    lr.setText("0.5")
+    assert panel.error_text("lr") == "" and start_y() == broken
+    lr.setText("0.")
+    lr.setText("")
+    assert panel.error_text("lr") and start_y() == broken

@@ -2,6 +2,7 @@
 
 import math
 
+import pyqtgraph as pg
 from PySide6.QtGui import QImage
 
 from mlpgui.core.config import TrainConfig
@@ -100,3 +101,65 @@ def test_export_png_writes_a_picture(qtbot, tmp_path):
     assert plot.export_png(path)
     image = QImage(str(path))
     assert not image.isNull() and image.width() > 100
+
+
+def test_log_scale_makes_only_the_loss_axis_logarithmic(qtbot):
+    plot = make_plot(qtbot)
+    plot.resize(700, 450)
+    plot.start_run(CONFIG)
+    for r in reports(20):
+        plot.add_report(r)
+    plot.set_log_scale(True)
+    assert plot.plot_item.getAxis("left").logMode
+    right = plot.plot_item.getAxis("right")
+    assert not right.logMode
+    values = [v for _spacing, ticks in right.tickValues(0, 100, 300) for v in ticks]
+    labels = right.tickStrings(values, 1.0, 10)
+    assert "100" in labels and not any("e" in t or "^" in t for t in labels)  # 0-100 %, not powers of ten
+
+
+def test_a_curve_of_one_point_is_drawn_as_a_symbol(qtbot):
+    plot = make_plot(qtbot)
+    plot.start_run(CONFIG.replace(epochs=1))
+    plot.add_report(EpochReport(1, 1, 0.7, 0.6, 0.01, 0.72, 0.58))
+    plot.loss_values()  # redraw now
+    for curve in (plot.train_curve, plot.test_curve):
+        assert curve.opts["symbol"] is not None  # a lone point has no line to show it
+    plot.start_run(CONFIG)
+    for r in reports(3):
+        plot.add_report(r)
+    plot.loss_values()
+    assert plot.train_curve.opts["symbol"] is None  # a line shows longer curves
+    assert plot.test_curve.opts["symbol"] is None  # no test points yet
+
+
+def test_the_legend_fits_inside_the_plot_after_runs_with_many_differences(qtbot):
+    plot = make_plot(qtbot)
+    plot.resize(640, 330)
+    plot.show()
+    qtbot.waitExposed(plot)
+    configs = [
+        CONFIG.replace(lr=0.1, hidden=256, batch_size=0, per_class=1000, seed=3, dtype="float64"),
+        CONFIG.replace(lr=2.0, hidden=16, batch_size=32, per_class=200, seed=9, scale="raw"),
+        CONFIG.replace(lr=0.05, hidden=512, batch_size=64, per_class=0, seed=1, task="binary"),
+        CONFIG,
+    ]
+    for config in configs:
+        plot.start_run(config)
+        for r in reports(20):
+            plot.add_report(r)
+    plot.loss_values()
+    qtbot.wait(50)
+    labels = plot.earlier_run_labels()
+    assert labels[0].startswith("run 1: ") and all(len(text) <= 30 for text in labels), labels
+    tips = [label.toolTip() for _sample, label in plot.legend.items[4:]]
+    assert "lr 0.1" in tips[0] and "hidden 256" in tips[0] and "float64" in tips[0]
+    view = plot.plot_item.vb.sceneBoundingRect()
+    legend = plot.legend.sceneBoundingRect()
+    assert view.contains(legend), (legend, view)
+    # the newest run's last points are not under the legend
+    for curve in (plot.train_curve, plot.train_acc_curve):
+        x, y = curve.xData[-3:], curve.yData[-3:]
+        box = plot.accuracy_view if curve is plot.train_acc_curve else plot.plot_item.vb
+        for xi, yi in zip(x, y, strict=True):
+            assert not legend.contains(box.mapViewToScene(pg.Point(float(xi), float(yi))))

@@ -280,6 +280,7 @@ def test_quitting_with_an_unsaved_model_asks_and_cancel_keeps_the_window(qtbot, 
     dialogs["answer"] = QMessageBox.StandardButton.Cancel
     assert not window.close()
     assert len(dialogs["question"]) == 1 and window.isVisible()
+    assert {"&Save", "&Discard"} <= set(dialogs["buttons"][-1])  # Alt+S, Alt+D
     dialogs["answer"] = QMessageBox.StandardButton.Discard
     assert window.close()
 
@@ -432,6 +433,155 @@ def test_main_opens_the_window_with_its_title_and_icon(qtbot, monkeypatch, tmp_p
     monkeypatch.setattr(QApplication, "exec", exec_)
     assert app_module.main([]) == 0
     assert seen == {"title": "mlpgui: train a neural network on handwritten digits", "icon": True}
+    # Qt appends " — <display name>" to every title once one is set explicitly (an unset one
+    # follows the application name): the title already names the app.
+    name = QApplication.applicationName()
+    try:
+        QApplication.setApplicationName("probe")
+        assert QApplication.applicationDisplayName() == "probe", "the title bar would read 'mlpgui: ... — mlpgui'"
+    finally:
+        QApplication.setApplicationName(name)
+
+
+def test_after_a_save_the_status_bar_no_longer_says_not_saved(qtbot, window, tmp_path):
+    train(qtbot, window)
+    assert "(not saved)" in window.model_state()
+    assert window.save_model(tmp_path / "model.npz")
+    assert "(not saved)" not in window.model_state()
+    window.statusBar().clearMessage()
+    assert window.model_status.isVisible() and "(not saved)" not in window.model_status.text()
+
+
+def test_after_stop_no_time_left_is_promised(qtbot, window):
+    window.panel.set_config(LONG)
+    window.panel.start_button.click()
+    wait_for_epochs(qtbot, window, 3)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):
+        window.panel.stop_button.click()
+    assert "left" not in window.panel.time_label.text()
+
+
+def test_a_model_restored_after_closing_mid_run_agrees_with_its_curve_and_progress_bar(qtbot, window, make_window):
+    window.panel.set_config(LONG.replace(epochs=400))
+    window.panel.start_button.click()
+    wait_for_epochs(qtbot, window, 2)
+    assert window.close()
+    again = make_window()
+    assert again.restore_last_model()
+    n = again.current_model().epochs_trained
+    assert again.model_state().startswith(f"Restored from the last session: {n} epochs")
+    assert len(again.loss_plot.loss_values()) == n
+    assert again.panel.progress_bar.value() == n and again.panel.progress_bar.text() == f"epoch {n} / 400"
+
+
+def test_a_model_saved_while_paused_is_still_saved_after_stop(qtbot, window, tmp_path):
+    window.panel.set_config(LONG)
+    window.panel.start_button.click()
+    wait_for_epochs(qtbot, window, 2)
+    window.panel.pause_button.click()
+
+    def held():  # paused, and the model shown is the one of the epoch the run holds at
+        model = window.current_model()
+        return model is not None and model.epochs_trained == window.run_state().epochs_done
+
+    qtbot.waitUntil(held, timeout=RUN_TIMEOUT)
+    path = tmp_path / "paused.npz"
+    assert window.save_model(path)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):
+        window.panel.stop_button.click()
+    assert "(not saved)" not in window.model_state()
+    assert not window.should_ask_to_save()
+    from mlpgui.core.model_io import load_model
+
+    np.testing.assert_array_equal(load_model(path).W1, window.current_model().W1)
+
+
+def test_divergence_in_the_first_epoch_says_which_model_is_current_and_leaves_no_empty_run(
+    qtbot, window, dialogs, monkeypatch
+):
+    first, _ = train(qtbot, window)
+    before = window.loss_plot.loss_values()
+
+    def diverging_run(self, stop=None, evaluate_every=0):
+        raise TrainingDiverged(
+            "training diverged at epoch 1: the loss became inf (learning rate 1e+09 is too high?); "
+            "the model was rolled back to the untrained starting weights"
+        )
+        yield  # pragma: no cover
+
+    with monkeypatch.context() as m:
+        m.setattr(Trainer, "run", diverging_run)
+        network, _ = train(qtbot, window, TINY.replace(lr=1e9))
+    assert network is None and window.current_model() is first
+    message = dialogs["warning"][-1][1]
+    assert "untrained starting weights" not in message and "before" in message and "still current" in message
+    legend = [label.text for _sample, label in window.loss_plot.legend.items]
+    assert not any("run 2" in text for text in legend), legend
+    assert window.loss_plot.loss_values() == before
+    assert window.loss_plot.earlier_run_labels() == []
+
+
+def test_the_first_window_fits_the_screen_it_opens_on(window):
+    available = window.screen().availableGeometry()
+    assert available.contains(window.frameGeometry()), (window.frameGeometry(), available)
+    assert window.statusBar().isVisible()
+
+
+def test_a_saved_geometry_too_big_for_this_screen_is_not_restored(qtbot, window, make_window):
+    from PySide6.QtWidgets import QMainWindow
+
+    big = QMainWindow()  # as saved on a larger screen
+    big.setGeometry(0, 0, 1920, 1200)
+    window.settings.set_window(big.saveGeometry(), window.saveState())
+    window.settings.sync()
+    again = make_window()
+    available = again.screen().availableGeometry()
+    assert available.contains(again.frameGeometry()), (again.frameGeometry(), available)
+
+
+def test_the_run_can_be_started_paused_and_stopped_from_the_keyboard(qtbot, window):
+    from PySide6.QtTest import QTest
+
+    run_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Run")
+    keys = {a.text(): a.shortcut().toString() for a in run_menu.actions()}
+    assert keys == {"&Start": "Ctrl+R", "&Pause / Resume": "Ctrl+P", "S&top": "Ctrl+."}
+    for button, key in ((window.panel.start_button, "Ctrl+R"), (window.panel.stop_button, "Ctrl+.")):
+        assert key in button.toolTip()
+    window.panel.set_config(LONG)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    wait_for_epochs(qtbot, window, 1)
+    QTest.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.run_state().phase.value == "paused", timeout=5000)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT):
+        QTest.keyClick(window, Qt.Key.Key_Period, Qt.KeyboardModifier.ControlModifier)
+    assert not window.stop_action.isEnabled() and window.start_action.isEnabled()
+
+
+def test_every_control_has_an_accessible_name(window):
+    from PySide6.QtWidgets import QWidget
+
+    unnamed = [
+        f"{type(w).__name__} {w.objectName()}"
+        for w in window.findChildren(QWidget)
+        if w.focusPolicy() != Qt.FocusPolicy.NoFocus and w.isVisibleTo(window) and not w.accessibleName()
+    ]
+    assert not unnamed, "; ".join(unnamed)
+    assert window.panel.fields["epochs"].accessibleName() == "Epochs"
+
+
+def test_tab_leaves_the_metrics_table(qtbot, window):
+    table = window.evaluation.confusion.table
+    assert not table.tabKeyNavigation()
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1280, 800)])
+def test_the_docks_give_way_so_the_centre_keeps_half_the_width(qtbot, window, size):
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.width() == size[0], timeout=2000)
+    qtbot.waitUntil(lambda: window.centralWidget().width() >= window.width() // 2, timeout=3000)
+    assert window.experiment_dock.isVisible() and window.draw_dock.isVisible()
 
 
 def test_before_any_run_the_epoch_axis_spans_the_planned_epochs(make_window):
