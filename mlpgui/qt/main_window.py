@@ -69,6 +69,16 @@ class FittingScrollArea(QScrollArea):
         super().resizeEvent(event)
 
 
+def first_window_geometry(available: QRect) -> QRect:
+    """The contents' rectangle of a first window: 1280x800 where there is room, else the available
+    area less a title bar and borders; centred with its decorations in the available area."""
+    width = min(DEFAULT_SIZE[0], available.width() - FRAME)
+    height = min(DEFAULT_SIZE[1], available.height() - TITLE_BAR - FRAME)
+    left = available.x() + (available.width() - FRAME - width) // 2 + FRAME // 2
+    top = available.y() + (available.height() - TITLE_BAR - FRAME - height) // 2 + TITLE_BAR
+    return QRect(left, top, width, height)
+
+
 class MainWindow(QMainWindow):
     """Train, watch, draw, save: the whole app in one window."""
 
@@ -503,15 +513,9 @@ class MainWindow(QMainWindow):
         return self._available().contains(self.geometry().adjusted(0, -TITLE_BAR, 0, 0))
 
     def _fit_to_screen(self) -> None:
-        """1280x800 where there is room, else the screen's available area less a title bar, centred."""
-        available = self._available()
-        width = min(DEFAULT_SIZE[0], available.width() - FRAME)
-        height = min(DEFAULT_SIZE[1], available.height() - TITLE_BAR - FRAME)
-        self.resize(width, height)
-        self.move(
-            available.x() + (available.width() - width) // 2,
-            available.y() + TITLE_BAR + (available.height() - TITLE_BAR - height) // 2,
-        )
+        contents = first_window_geometry(self._available())
+        self.resize(contents.size())
+        self.move(contents.x() - FRAME // 2, contents.y() - TITLE_BAR)  # move() places the frame
 
     # -- dialogs -----------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt, QTimer
 from PySide6.QtGui import QFontMetricsF, QImage
 from PySide6.QtWidgets import QLabel, QMessageBox
 
@@ -19,7 +19,7 @@ from mlpgui.qt.draw_pad import DrawPadPanel
 from mlpgui.qt.evaluation_panel import EvaluationPanel
 from mlpgui.qt.experiment_panel import ExperimentPanel
 from mlpgui.qt.loss_plot import LossPlot
-from mlpgui.qt.main_window import MainWindow
+from mlpgui.qt.main_window import FRAME, TITLE_BAR, MainWindow, first_window_geometry
 from mlpgui.qt.session import TrainingSession
 from mlpgui.qt.settings import Settings
 
@@ -525,6 +525,19 @@ def test_the_first_window_fits_the_screen_it_opens_on(window):
     available = window.screen().availableGeometry()
     assert available.contains(window.frameGeometry()), (window.frameGeometry(), available)
     assert window.statusBar().isVisible()
+
+
+@pytest.mark.parametrize("screen", [(0, 0, 1280, 800), (0, 0, 1366, 768), (0, 30, 1024, 670), (0, 0, 1920, 1080)])
+def test_a_first_window_with_its_title_bar_and_borders_fits_the_screen(screen):
+    """Offscreen windows have no frame: the geometry is checked with a window manager's decorations added."""
+    available = QRect(*screen)
+    contents = first_window_geometry(available)
+    decorated = contents.adjusted(-(FRAME // 2), -TITLE_BAR, FRAME - FRAME // 2, FRAME)
+    assert available.contains(decorated), (decorated, available)
+    assert contents.width() == min(1280, available.width() - FRAME)
+    assert contents.height() == min(800, available.height() - TITLE_BAR - FRAME)
+    gaps = decorated.top() - available.top(), available.bottom() - decorated.bottom()
+    assert abs(gaps[0] - gaps[1]) <= 1  # centred
 
 
 def test_a_saved_geometry_too_big_for_this_screen_is_not_restored(qtbot, window, make_window):
