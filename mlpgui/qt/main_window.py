@@ -509,8 +509,13 @@ class MainWindow(QMainWindow):
         return screen.availableGeometry()
 
     def _fits_screen(self) -> bool:
-        """True when the window, with room for a title bar, lies on the screen it is on."""
-        return self._available().contains(self.geometry().adjusted(0, -TITLE_BAR, 0, 0))
+        """True when the window, with room for a title bar and borders, fits the screen it is on and starts on it."""
+        available, size = self._available(), self.geometry().size()
+        return (
+            size.width() + FRAME <= available.width()
+            and size.height() + TITLE_BAR + FRAME <= available.height()
+            and available.contains(self.frameGeometry().topLeft())
+        )
 
     def _fit_to_screen(self) -> None:
         contents = first_window_geometry(self._available())

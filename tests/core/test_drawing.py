@@ -8,8 +8,6 @@ from mlpgui.core.config import TrainConfig
 from mlpgui.core.drawing import SPECK, ink_from_image, predict_digit, preprocess_digit, to_mnist_uint8
 from mlpgui.core.errors import ImageError
 from mlpgui.core.network import Network
-from mlpgui.core.tasks import build_task
-from mlpgui.core.training import Trainer
 
 # Strokes of a few digit-like shapes in a unit square (x right, y down).
 SHAPES = {
@@ -38,25 +36,6 @@ def box_sides(img):
     rows = np.flatnonzero(img.any(axis=1))
     cols = np.flatnonzero(img.any(axis=0))
     return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
-
-
-@pytest.fixture(scope="module")
-def trained(mnist):
-    """A small multiclass network that reaches about 90% test accuracy in a second or two."""
-    config = TrainConfig(
-        task="multiclass",
-        per_class=300,
-        hidden=48,
-        epochs=10,
-        lr=1.0,
-        batch_size=100,
-        scale="unit",
-        dtype="float32",
-        seed=0,
-    )
-    trainer = Trainer(config, build_task(config, mnist))
-    trainer.train()
-    return trainer.network
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
@@ -93,9 +72,9 @@ def test_small_off_centre_and_large_centred_drawings_give_the_same_input(shape):
     assert center_of_mass(a) == pytest.approx(center_of_mass(b), abs=0.5)
 
 
-def test_empty_pad_gives_no_input(trained):
+def test_empty_pad_gives_no_input(reader):
     assert preprocess_digit(np.zeros((280, 280))) is None
-    assert predict_digit(trained, np.zeros((50, 60))) is None
+    assert predict_digit(reader, np.zeros((50, 60))) is None
     # blank paper photographed, gray or white, has no ink either
     assert preprocess_digit(ink_from_image(np.full((40, 30), 230, np.uint8))) is None
     noisy_paper = np.random.default_rng(0).normal(200, 3, (60, 60)).clip(0, 255).astype(np.uint8)
@@ -190,19 +169,19 @@ def test_to_mnist_uint8_rounds_and_clips():
     assert to_mnist_uint8(img).dtype == np.uint8
 
 
-def test_mnist_images_pass_through_nearly_unchanged_and_are_still_recognised(mnist, trained):
+def test_mnist_images_pass_through_nearly_unchanged_and_are_still_recognised(mnist, reader):
     images, labels = mnist.x_test[:1000], mnist.y_test[:1000]
     processed = np.stack([to_mnist_uint8(preprocess_digit(ink_from_image(x))) for x in images])
     diff = np.abs(processed.astype(int) - images.astype(int))
     assert np.mean(diff.reshape(len(images), -1).max(axis=1) == 0) > 0.85  # most are identical
     assert diff.max() <= 2  # the rest differ by a gray level where the brightest pixel was 253-254
-    raw = np.mean(trained.predict_images(images).argmax(axis=1) == labels)
-    via_pad = np.mean(trained.predict_images(processed).argmax(axis=1) == labels)
+    raw = np.mean(reader.predict_images(images).argmax(axis=1) == labels)
+    via_pad = np.mean(reader.predict_images(processed).argmax(axis=1) == labels)
     assert raw > 0.85
     assert via_pad == pytest.approx(raw, abs=0.005)
 
 
-def test_enlarged_off_centre_photos_of_mnist_digits_are_recognised(mnist, trained):
+def test_enlarged_off_centre_photos_of_mnist_digits_are_recognised(mnist, reader):
     """An MNIST digit blown up 9x, put anywhere on a big sheet of paper, dark on light: same guess."""
     rng = np.random.default_rng(2)
     agree = 0
@@ -213,14 +192,14 @@ def test_enlarged_off_centre_photos_of_mnist_digits_are_recognised(mnist, traine
         top, left = rng.integers(0, 500 - 252), rng.integers(0, 420 - 252)
         sheet[top : top + 252, left : left + 252] = big
         photo = np.dstack([255 - sheet] * 3)
-        probabilities, u8 = predict_digit(trained, ink_from_image(photo))
-        agree += probabilities.argmax() == trained.predict_images(image[None])[0].argmax()
+        probabilities, u8 = predict_digit(reader, ink_from_image(photo))
+        agree += probabilities.argmax() == reader.predict_images(image[None])[0].argmax()
     assert agree >= 0.95 * n
 
 
-def test_predict_digit_gives_probabilities_and_the_input(trained):
+def test_predict_digit_gives_probabilities_and_the_input(reader):
     ink = draw(SHAPES["seven"], scale=220, origin=(40, 40), width=28)
-    probabilities, u8 = predict_digit(trained, ink)
+    probabilities, u8 = predict_digit(reader, ink)
     assert probabilities.shape == (10,) and probabilities.sum() == pytest.approx(1.0)
     assert u8.shape == (28, 28) and u8.dtype == np.uint8
     assert np.array_equal(u8, to_mnist_uint8(preprocess_digit(ink)))

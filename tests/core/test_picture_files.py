@@ -9,30 +9,9 @@ import pytest
 from PIL import Image
 
 from mlpgui.core import imagefile
-from mlpgui.core.config import TrainConfig
 from mlpgui.core.drawing import ink_from_image, predict_digit, preprocess_digit, to_mnist_uint8
 from mlpgui.core.errors import ImageError
 from mlpgui.core.imagefile import MAX_SIDE, read_image
-from mlpgui.core.tasks import build_task
-from mlpgui.core.training import Trainer
-
-
-@pytest.fixture(scope="module")
-def network(mnist):
-    config = TrainConfig(
-        task="multiclass",
-        per_class=300,
-        hidden=48,
-        epochs=10,
-        lr=1.0,
-        batch_size=100,
-        scale="unit",
-        dtype="float32",
-        seed=0,
-    )
-    trainer = Trainer(config, build_task(config, mnist))
-    trainer.train()
-    return trainer.network
 
 
 def save(array: np.ndarray, path, **options) -> Path:
@@ -49,8 +28,8 @@ def enlarged(digit: np.ndarray, factor: int = 8, canvas=(300, 260), at=(30, 20))
     return sheet
 
 
-def guess(network, rgba):
-    probabilities, u8 = predict_digit(network, ink_from_image(rgba))
+def guess(reader, rgba):
+    probabilities, u8 = predict_digit(reader, ink_from_image(rgba))
     return int(probabilities.argmax()), u8
 
 
@@ -120,13 +99,13 @@ def test_more_than_we_decode_in_full_is_refused_with_its_size(tmp_path):
         read_image(path)
 
 
-def test_a_large_image_is_shrunk_and_still_recognised(tmp_path, network, mnist):
+def test_a_large_image_is_shrunk_and_still_recognised(tmp_path, reader, mnist):
     digit = mnist.x_test[0]
     sheet = enlarged(digit, factor=90, canvas=(3000, 2600), at=(200, 50))
     for name in ("big.png", "big.jpg"):
         rgba = read_image(save(255 - sheet, tmp_path / name))  # dark digit on white paper
         assert rgba.shape == (MAX_SIDE, round(2600 * MAX_SIDE / 3000), 4)
-        assert guess(network, rgba)[0] == network.predict_images(digit[None])[0].argmax()
+        assert guess(reader, rgba)[0] == reader.predict_images(digit[None])[0].argmax()
 
 
 def test_a_jpeg_is_decoded_shrunk(tmp_path, monkeypatch, mnist):
@@ -174,7 +153,7 @@ def variants(sheet: np.ndarray):
 
 
 @pytest.mark.parametrize("name", [name for name, _ in variants(np.zeros((2, 2), np.uint8))])
-def test_transparent_colour_and_inverted_pictures_are_recognised(tmp_path, network, mnist, name):
+def test_transparent_colour_and_inverted_pictures_are_recognised(tmp_path, reader, mnist, name):
     digits = mnist.x_test[:12]
     agree, close = 0, 0
     for i, digit in enumerate(digits):
@@ -183,15 +162,15 @@ def test_transparent_colour_and_inverted_pictures_are_recognised(tmp_path, netwo
         options = {"quality": 90} if name.endswith(".jpg") else {"lossless": True} if name.endswith(".webp") else {}
         rgba = read_image(save(picture, tmp_path / name, **options))
         assert rgba.dtype == np.uint8 and rgba.shape == sheet.shape + (4,)
-        label, u8 = guess(network, rgba)
-        agree += label == network.predict_images(digit[None])[0].argmax()
+        label, u8 = guess(reader, rgba)
+        agree += label == reader.predict_images(digit[None])[0].argmax()
         expected = to_mnist_uint8(preprocess_digit(digit / 255.0))
         close += np.abs(u8.astype(int) - expected).mean() < 6
     assert agree >= len(digits) - 1
     assert close == len(digits)
 
 
-def test_a_palette_gif_with_a_transparent_background(tmp_path, network, mnist):
+def test_a_palette_gif_with_a_transparent_background(tmp_path, reader, mnist):
     digit = mnist.x_test[1]
     sheet = enlarged(digit)
     picture = Image.fromarray(255 - sheet).convert("P")  # dark digit on white
@@ -199,9 +178,9 @@ def test_a_palette_gif_with_a_transparent_background(tmp_path, network, mnist):
     picture.save(tmp_path / "digit.gif", transparency=background)
     rgba = read_image(tmp_path / "digit.gif")
     assert rgba.shape == sheet.shape + (4,) and rgba[0, 0, 3] == 0 and rgba[..., 3].max() == 255
-    assert guess(network, rgba)[0] == network.predict_images(digit[None])[0].argmax()
+    assert guess(reader, rgba)[0] == reader.predict_images(digit[None])[0].argmax()
 
 
-def test_a_blank_picture_has_no_digit(tmp_path, network):
+def test_a_blank_picture_has_no_digit(tmp_path, reader):
     rgba = read_image(save(np.full((100, 80), 240, np.uint8), tmp_path / "blank.png"))
-    assert predict_digit(network, ink_from_image(rgba)) is None
+    assert predict_digit(reader, ink_from_image(rgba)) is None

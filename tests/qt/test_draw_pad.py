@@ -21,24 +21,6 @@ def train(config):
     return trainer.network
 
 
-@pytest.fixture(scope="module")
-def network():
-    """A small multiclass network (about 90% test accuracy) trained in a second or two."""
-    return train(
-        TrainConfig(
-            task="multiclass",
-            per_class=300,
-            hidden=48,
-            epochs=10,
-            lr=1.0,
-            batch_size=100,
-            scale="unit",
-            dtype="float32",
-            seed=0,
-        )
-    )
-
-
 @pytest.fixture
 def pad(qtbot):
     panel = DrawPadPanel()
@@ -82,8 +64,8 @@ def draw_and_wait(qtbot, pad, points):
     return blocker.args[0]
 
 
-def test_drawing_strokes_changes_the_guess(qtbot, pad, network):
-    pad.set_network(network)
+def test_drawing_strokes_changes_the_guess(qtbot, pad, reader):
+    pad.set_network(reader)
     assert pad.guess() is None and pad.probabilities() is None  # empty pad: no guess
     probabilities = draw_and_wait(qtbot, pad, ONE)
     assert pad.guess() == 1
@@ -101,8 +83,8 @@ def test_drawing_strokes_changes_the_guess(qtbot, pad, network):
     assert pad.guess() == 7
 
 
-def test_the_network_input_is_the_mnist_style_image(qtbot, pad, network):
-    pad.set_network(network)
+def test_the_network_input_is_the_mnist_style_image(qtbot, pad, reader):
+    pad.set_network(reader)
     with qtbot.waitSignal(pad.inputChanged, timeout=2000) as blocker:
         stroke(pad.canvas, SEVEN)
     u8 = blocker.args[0]
@@ -113,11 +95,11 @@ def test_the_network_input_is_the_mnist_style_image(qtbot, pad, network):
     rows = np.flatnonzero(u8.any(axis=1))
     assert rows[-1] - rows[0] + 1 == 20  # the 7 is taller than wide
     # what the network saw gives the probabilities shown
-    assert np.allclose(network.predict_images(u8[None])[0], pad.probabilities())
+    assert np.allclose(reader.predict_images(u8[None])[0], pad.probabilities())
 
 
-def test_clear_removes_the_guess(qtbot, pad, network):
-    pad.set_network(network)
+def test_clear_removes_the_guess(qtbot, pad, reader):
+    pad.set_network(reader)
     draw_and_wait(qtbot, pad, ONE)
     assert pad.guess() is not None
     with qtbot.waitSignal(pad.predictionChanged, timeout=2000) as blocker:
@@ -128,8 +110,8 @@ def test_clear_removes_the_guess(qtbot, pad, network):
     assert pad.guess_label.text() != "1"
 
 
-def test_undo_restores_the_previous_state(qtbot, pad, network):
-    pad.set_network(network)
+def test_undo_restores_the_previous_state(qtbot, pad, reader):
+    pad.set_network(reader)
     draw_and_wait(qtbot, pad, SEVEN)
     seven_input, seven_guess = pad.network_input(), pad.guess()
     ink_before = pad.canvas.ink()
@@ -152,7 +134,7 @@ def test_undo_restores_the_previous_state(qtbot, pad, network):
     assert not pad.undo_button.isEnabled() and not pad.clear_button.isEnabled()
 
 
-def test_without_a_network_the_pad_says_so_instead_of_guessing(qtbot, pad, network):
+def test_without_a_network_the_pad_says_so_instead_of_guessing(qtbot, pad, reader):
     assert pad.message() == NO_MODEL and pad.guess() is None
     with qtbot.waitSignal(pad.inputChanged, timeout=2000) as blocker:
         stroke(pad.canvas, ONE)
@@ -161,7 +143,7 @@ def test_without_a_network_the_pad_says_so_instead_of_guessing(qtbot, pad, netwo
     assert pad.message() == NO_MODEL and not pad.guess_label.text().isdigit()
 
     with qtbot.waitSignal(pad.predictionChanged, timeout=2000):
-        pad.set_network(network)  # a model arrives: the drawing gets its guess
+        pad.set_network(reader)  # a model arrives: the drawing gets its guess
     assert pad.guess() == 1 and pad.message() != NO_MODEL
     with qtbot.waitSignal(pad.predictionChanged, timeout=2000) as blocker:
         pad.set_network(None)
@@ -196,8 +178,8 @@ def test_a_binary_network_shows_its_two_digits(qtbot, pad):
     assert not pad.bars.heights().any()  # no model: empty bars
 
 
-def test_an_mnist_image_loaded_into_the_pad_is_fed_unchanged(qtbot, pad, network):
-    pad.set_network(network)
+def test_an_mnist_image_loaded_into_the_pad_is_fed_unchanged(qtbot, pad, reader):
+    pad.set_network(reader)
     fed = []
     for image in load_mnist().x_test[:8]:
         with qtbot.waitSignal(pad.inputChanged, timeout=2000) as blocker:
@@ -205,14 +187,14 @@ def test_an_mnist_image_loaded_into_the_pad_is_fed_unchanged(qtbot, pad, network
         fed.append(blocker.args[0])
         # at most a gray level off, where the digit's brightest pixel was not quite white
         assert np.abs(fed[-1].astype(int) - image).max() <= 2
-        assert pad.guess() == network.classes[network.predict_images(image[None])[0].argmax()]
+        assert pad.guess() == reader.classes[reader.predict_images(image[None])[0].argmax()]
     with qtbot.waitSignal(pad.predictionChanged, timeout=2000):
         pad.undo()  # loading an image can be undone too
     assert np.array_equal(pad.network_input(), fed[-2])
 
 
-def test_predictions_are_throttled_not_made_per_mouse_move(qtbot, pad, network):
-    pad.set_network(network)
+def test_predictions_are_throttled_not_made_per_mouse_move(qtbot, pad, reader):
+    pad.set_network(reader)
     predictions = []
     pad.predictionChanged.connect(predictions.append)
     inks = []
@@ -234,8 +216,8 @@ def test_pen_width_slider_sets_stroke_width(qtbot, pad):
     assert pad.canvas.ink().sum() == pytest.approx(3 * thin, rel=0.15)
 
 
-def test_screenshot_with_a_digit(qtbot, pad, network, tmp_path):
-    pad.set_network(network)
+def test_screenshot_with_a_digit(qtbot, pad, reader, tmp_path):
+    pad.set_network(reader)
     draw_and_wait(qtbot, pad, arc(0.5, 0.33, 0.2, 0.15, -160, 90) + arc(0.5, 0.66, 0.22, 0.18, -90, 160))
     assert pad.guess() == 3
     image = pad.grab().toImage()
