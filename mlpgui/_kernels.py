@@ -31,11 +31,6 @@ def installed() -> tuple[str, ...]:
     return tuple(v for v in VARIANTS if all(importlib.util.find_spec(f"{__package__}.{k}_{v}") for k in KERNELS))
 
 
-def runs_here(variant: str) -> bool:
-    """Whether this CPU executes the variant's instructions (a native build is trusted to be on its machine)."""
-    return variant != "avx2" or _cpu.has_avx2_fma()
-
-
 def choose(requested: str, available: tuple[str, ...], avx2_fma: bool) -> str:
     """The variant to load: `requested` ("" for the fastest that runs) among `available`, on a CPU with or
     without AVX2 and FMA. Raises ImportError with the reason when none fits."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -291,16 +292,12 @@ class TaskCache:
     """
 
     def __init__(self, mnist: Mnist, keep: int = 2):
-        from collections import OrderedDict
-
         self.mnist = mnist
         self._keep = keep
         self._cache: OrderedDict[tuple, TaskData] = OrderedDict()
 
     def get(self, config: TrainConfig) -> TaskData:
         """The task for `config`; raises ConfigError (with .field) when it can't run."""
-        from dataclasses import replace
-
         validate(config)
         key = (config.task, tuple(config.digits) if config.task == "binary" else None, config.per_class)
         base = self._cache.get(key)
@@ -313,3 +310,17 @@ class TaskCache:
             self._cache.move_to_end(key)
         check_fits(config, base.n_train, base.n_test, base.layout)
         return replace(base, config=config)
+
+
+def first_of_each_class(labels: np.ndarray, count: int = 10) -> np.ndarray:
+    """Indices of the first training images of every class, class by class, `count` in all (about).
+
+    Ten classes give the first image of each; two give the first five of each, so a strip of
+    samples shows what every class looks like rather than the first class only.
+    """
+    labels = np.asarray(labels)
+    classes = np.unique(labels)
+    if not len(classes):
+        return np.zeros(0, dtype=np.intp)
+    per_class = max(1, count // len(classes))
+    return np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in classes])

@@ -14,9 +14,7 @@ after the network is rolled back to the last weights whose loss was finite.
 
 from __future__ import annotations
 
-import enum
 import math
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -29,7 +27,6 @@ from .config import TrainConfig, validate
 from .errors import TrainingDiverged
 from .metrics import Evaluation
 from .network import Network
-from .progress import format_duration, progress_text
 from .tasks import TaskData, default_threads
 
 
@@ -283,112 +280,3 @@ def evaluation_interval(n_train: int, n_test: int) -> int:
     """
     ratio = 0.5 * n_test / max(n_train, 1)
     return max(1, math.ceil(ratio / EVALUATION_SHARE - 1e-9))
-
-
-# -- a run and a model, as the window's training session keeps them ---------------
-
-
-class RunPhase(enum.Enum):
-    IDLE = "idle"
-    PREPARING = "preparing"  # started, no epoch finished yet
-    TRAINING = "training"
-    PAUSED = "paused"
-    STOPPING = "stopping"  # stop requested: ends at the next epoch (mini-batch) boundary
-
-
-@dataclass(frozen=True)
-class RunState:
-    """Where the current (or last) run is; IDLE keeps the last run's numbers for the progress bar."""
-
-    phase: RunPhase = RunPhase.IDLE
-    epochs_done: int = 0
-    epochs_planned: int = 0
-    elapsed: float = 0.0  # seconds of training so far
-    note: str = ""  # why the last run ended, when that needs saying
-
-    @property
-    def running(self) -> bool:
-        return self.phase is not RunPhase.IDLE
-
-    def describe(self) -> str:
-        """The run part of the status bar ("" when idle)."""
-        where = f"epoch {self.epochs_done} / {self.epochs_planned}"
-        return {
-            RunPhase.IDLE: "",
-            RunPhase.PREPARING: f"Training: {where}",
-            RunPhase.TRAINING: f"Training: {where}",
-            RunPhase.PAUSED: f"Paused at {where}",
-            RunPhase.STOPPING: f"Stopping: {where}",
-        }[self.phase]
-
-    def progress_line(self) -> str:
-        """The line under the progress bar: what the run is doing, its time, and (while it runs) the time left.
-
-        Idle, there is no estimate: a stopped run will not go on, so no time is left.
-        """
-        if self.phase is RunPhase.PREPARING:
-            return "Preparing the data..."
-        if self.phase is RunPhase.STOPPING:
-            return "Stopping after this epoch..."
-        if self.note:
-            return self.note
-        if not self.epochs_done:
-            return ""
-        if self.phase is RunPhase.IDLE:
-            return f"{format_duration(self.elapsed)} of training" if self.elapsed > 0 else ""
-        return progress_text(self.epochs_done, self.epochs_planned, self.elapsed)
-
-
-class ModelOrigin(enum.Enum):
-    NONE = "none"  # no model yet
-    TRAINING = "training"  # a snapshot of the run in progress
-    TRAINED = "trained"  # a run that did all its epochs
-    STOPPED = "stopped"  # a run that ended early (stopped, or rolled back after diverging)
-    OPENED = "opened"  # read from a model file
-    RESTORED = "restored"  # the model kept from the last session
-
-
-@dataclass(frozen=True)
-class ModelState:
-    """The model every view shows, with what is known about it."""
-
-    network: Network | None = None
-    task: TaskData | None = None
-    history: tuple[EpochReport, ...] = ()
-    test_accuracy: float | None = None  # None: not measured (yet)
-    origin: ModelOrigin = ModelOrigin.NONE
-    path: str | None = None  # the file it was opened from or last saved to
-    saved: bool = True  # False: closing would lose it (a copy is kept in the data folder)
-
-    @property
-    def trained(self) -> bool:
-        return self.network is not None and self.network.epochs_trained > 0
-
-    def describe(self) -> str:
-        """The model part of the status bar, e.g. 'Trained: 5 epochs, test accuracy 91.2% (not saved)'."""
-        if self.network is None:
-            return "Untrained: choose a preset and press Start"
-        n = self.network.epochs_trained
-        how = {
-            ModelOrigin.TRAINING: "Trained",
-            ModelOrigin.TRAINED: "Trained",
-            ModelOrigin.STOPPED: "Stopped early",
-            ModelOrigin.OPENED: f"Opened {os.path.basename(self.path or '')}",
-            ModelOrigin.RESTORED: "Restored from the last session",
-        }.get(self.origin, "Model")
-        accuracy = "" if self.test_accuracy is None else f", test accuracy {100 * self.test_accuracy:.1f}%"
-        return f"{how}: {n} epoch{'s' if n != 1 else ''}{accuracy}" + ("" if self.saved else " (not saved)")
-
-
-def first_of_each_class(labels: np.ndarray, count: int = 10) -> np.ndarray:
-    """Indices of the first training images of every class, class by class, `count` in all (about).
-
-    Ten classes give the first image of each; two give the first five of each, so a strip of
-    samples shows what every class looks like rather than the first class only.
-    """
-    labels = np.asarray(labels)
-    classes = np.unique(labels)
-    if not len(classes):
-        return np.zeros(0, dtype=np.intp)
-    per_class = max(1, count // len(classes))
-    return np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in classes])

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 
 from mlpgui.core.config import PRESETS, TrainConfig
 from mlpgui.core.errors import ConfigError, MlpguiError
-from mlpgui.core.tasks import TaskCache, TaskData
-from mlpgui.core.training import RunPhase, RunState, first_of_each_class
+from mlpgui.core.run_state import RunPhase, RunState
+from mlpgui.core.tasks import TaskCache, TaskData, first_of_each_class
 
 from .sample_strip import SampleStrip
 

@@ -41,8 +41,9 @@ from mlpgui.core.config import TrainConfig
 from mlpgui.core.data import load_mnist
 from mlpgui.core.errors import MlpguiError
 from mlpgui.core.network import Network
+from mlpgui.core.run_state import ModelOrigin, ModelState, RunState
 from mlpgui.core.tasks import TaskCache, TaskData
-from mlpgui.core.training import EpochReport, ModelOrigin, ModelState, RunState
+from mlpgui.core.training import EpochReport
 
 from .accessibility import name_controls
 from .draw_pad import DrawPadPanel

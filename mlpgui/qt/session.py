@@ -37,8 +37,9 @@ from mlpgui.core.config import TrainConfig
 from mlpgui.core.errors import MlpguiError
 from mlpgui.core.history import last_test_accuracy, reports_from_history, write_history_csv
 from mlpgui.core.network import Network
+from mlpgui.core.run_state import ModelOrigin, ModelState, RunPhase, RunState
 from mlpgui.core.tasks import TaskCache, TaskData
-from mlpgui.core.training import EpochReport, ModelOrigin, ModelState, RunPhase, RunState
+from mlpgui.core.training import EpochReport
 
 from . import worker as workers
 from .settings import LAST_MODEL_NAME
@@ -286,13 +287,7 @@ class TrainingSession(QObject):
             self._pending_open = str(path)
             self._on_view_stop()
             return False
-        try:
-            network, history = model_io.load_model_with_history(path)
-        except MlpguiError as e:
-            self.failed.emit("Can't open the model", str(e))
-            return False
-        self._take_model(network, reports_from_history(history), ModelOrigin.OPENED, path)
-        return True
+        return self._load(path, ModelOrigin.OPENED, "Can't open the model")
 
     def save_model(self, path) -> bool:
         """Save the current model and its history to `path`."""
@@ -346,13 +341,16 @@ class TrainingSession(QObject):
         """Make the model kept from the last session current (not during a run)."""
         if self._run is not None:
             return False
-        path = self.last_model_path()
+        return self._load(self.last_model_path(), ModelOrigin.RESTORED, "Can't restore the last model")
+
+    def _load(self, path, origin: ModelOrigin, problem: str) -> bool:
+        """Read a model file and make it current; a bad file becomes a `failed` message titled `problem`."""
         try:
             network, history = model_io.load_model_with_history(path)
         except MlpguiError as e:
-            self.failed.emit("Can't restore the last model", str(e))
+            self.failed.emit(problem, str(e))
             return False
-        self._take_model(network, reports_from_history(history), ModelOrigin.RESTORED, path)
+        self._take_model(network, reports_from_history(history), origin, path)
         return True
 
     # -- closing ------------------------------------------------------------------------------------

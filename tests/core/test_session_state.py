@@ -3,8 +3,9 @@
 import pytest
 
 from mlpgui.core.config import PRESETS
+from mlpgui.core.run_state import ModelOrigin, ModelState, RunPhase, RunState
 from mlpgui.core.tasks import build_task
-from mlpgui.core.training import EpochReport, ModelOrigin, ModelState, RunPhase, RunState, evaluation_interval
+from mlpgui.core.training import EpochReport, evaluation_interval
 
 
 @pytest.mark.parametrize("name, k", [("homework-binary", 10), ("homework-multiclass", 10), ("fast", 2)])

@@ -11,7 +11,7 @@ import pytest
 from mlpgui.core import tasks
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.errors import ConfigError
-from mlpgui.core.tasks import build_task, check_fits, estimate_memory, scale_images
+from mlpgui.core.tasks import build_task, check_fits, estimate_memory, first_of_each_class, scale_images
 
 
 def first(images, labels, digit, n):
@@ -146,3 +146,11 @@ def test_memory_estimate_grows_with_the_run():
     assert estimate_memory(small, 60000) > estimate_memory(small, 10000)
     assert estimate_memory(small.replace(dtype="float32"), 10000) < estimate_memory(small, 10000)
     assert estimate_memory(small.replace(batch_size=32), 60000) < estimate_memory(small, 60000)
+
+
+def test_the_sample_strip_shows_every_class_not_only_the_first():
+    labels = np.array([3, 3, 3, 7, 3, 7, 7, 3])
+    picked = first_of_each_class(labels, count=4)
+    assert list(picked) == [0, 1, 3, 5]  # the first two 3s and the first two 7s
+    assert list(first_of_each_class(np.arange(10).repeat(3), count=10)) == list(range(0, 30, 3))
+    assert len(first_of_each_class(np.array([], dtype=int))) == 0

@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from mlpgui.core.config import PRESETS
+from mlpgui.core.run_state import RunPhase, RunState
 from mlpgui.core.tasks import TaskCache
-from mlpgui.core.training import RunPhase, RunState
 from mlpgui.qt.experiment_panel import ExperimentPanel
 
 

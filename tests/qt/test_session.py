@@ -6,8 +6,8 @@ import pytest
 from mlpgui.core import model_io
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.metrics import Evaluation
+from mlpgui.core.run_state import ModelOrigin, RunPhase
 from mlpgui.core.tasks import TaskCache
-from mlpgui.core.training import ModelOrigin, RunPhase
 from mlpgui.qt import worker as training
 from mlpgui.qt.session import TrainingSession
 
