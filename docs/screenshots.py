@@ -5,7 +5,8 @@ Run from the repository root with the project's venv:
     .venv/bin/python docs/screenshots.py homework-binary "" 7 docs/window-binary.png
 Arguments: preset, an optional earlier run's learning rate (a faded curve),
 the digit to draw (3 or 7), the output PNG. Also writes docs/window-first-start.png
-and <output>-evaluation.png (the Evaluation tab after the run).
+and <output>-evaluation.png (the Evaluation tab after the run); with the digit 3,
+docs/draw_pad.png (the draw pad's dock) too.
 """
 
 import math
@@ -90,6 +91,8 @@ def main(argv: list[str]) -> None:
     stroke(window.draw_pad.canvas, digit_points(digit))
     pump(500)
     window.grab().save(out)
+    if digit == "3":
+        window.draw_dock.grab().save("docs/draw_pad.png")
     window.tabs.setCurrentIndex(1)
     pump(800)
     window.grab().save(out.replace(".png", "-evaluation.png"))

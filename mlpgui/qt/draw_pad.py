@@ -332,6 +332,14 @@ class ProbabilityBars(pg.PlotWidget):
     def sizeHint(self) -> QSize:
         return QSize(280, 120)
 
+    def label_texts(self) -> list[str]:
+        """The percentage over each bar ("" for none). With ten bars, one under 0.1 % gets no
+        label: its empty bar says it, and a label would run into its neighbours'."""
+        if self._probabilities is None:
+            return [""] * len(self._classes)
+        many = len(self._classes) > 2
+        return ["" if many and p < 0.0005 else percent(p) for p in self._probabilities]
+
     def _show(self) -> None:
         k = len(self._classes)
         x = np.arange(k)
@@ -348,8 +356,10 @@ class ProbabilityBars(pg.PlotWidget):
         self._labels = []
         if self._probabilities is not None:
             text = palette.color(QPalette.ColorRole.WindowText)
-            for i in range(k):
-                label = pg.TextItem(percent(p[i]), color=text, anchor=(0.5, 1.0))
+            for i, shown in enumerate(self.label_texts()):
+                if not shown:
+                    continue
+                label = pg.TextItem(shown, color=text, anchor=(0.5, 1.0))
                 label.setPos(i, 1.0)
                 self.addItem(label)
                 self._labels.append(label)

@@ -254,3 +254,24 @@ def test_a_binary_pad_says_it_only_knows_its_two_digits_and_never_rounds_to_cert
     shown = pad.message().split("%")[0]
     assert shown.startswith("> ") or float(shown) == pytest.approx(100 * best, abs=0.05)
     assert not (shown == "100" and best < 1.0), "rounded to certainty"
+
+
+def test_ten_bars_label_what_they_hold_and_leave_near_empty_bars_unlabelled(qtbot):
+    """A label per bar would run into its neighbours ('97.7< 0.1'): under 0.1 % the empty bar says it."""
+    from mlpgui.core.confidence import percent
+    from mlpgui.qt.draw_pad import ProbabilityBars
+
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    bars.set_classes(tuple(range(10)))
+    p = np.array([0.0001, 0.001, 0.006, 0.977, 0.0004, 0.002, 0.0, 0.001, 0.01, 0.0025])
+    p = p / p.sum()
+    bars.set_probabilities(p)
+    texts = bars.label_texts()
+    assert texts[3] == percent(p[3]) == "97.7" and texts[8] == "1.0" and texts[1] == "0.1"
+    assert texts[0] == texts[4] == texts[6] == ""
+    binary = ProbabilityBars()
+    qtbot.addWidget(binary)
+    binary.set_classes((5, 8))
+    binary.set_probabilities(np.array([0.9996, 0.0004]))
+    assert binary.label_texts() == ["> 99.9", "< 0.1"]  # two bars have room: every value is said
