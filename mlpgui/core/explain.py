@@ -2,9 +2,9 @@
 
 Everything here is about a single 28x28 image and is computed in float64
 from the network's own parameters, through the compiled kernels that train
-(`_core.forward_pass_logits` for the forward pass, `_core.backprop` and
-`_core.train_step` for one step), with the image scaled as the network's
-training inputs were (`tasks.scale_images`).
+(`_core.forward_pass_logits` for the forward pass, `_core.train_step` for
+one step), with the image scaled as the network's training inputs were
+(`tasks.scale_images`).
 
 Images are uint8 pixels 0..255 as in the MNIST files, or floats 0..1 ink as
 `drawing.preprocess_digit` returns them (a float f stands for pixel 255 f).
@@ -229,7 +229,7 @@ class OneStep:
     stages: tuple[Stage, ...]  # forward then backward
     loss: float  # before the step
     loss_after: float  # after one real step on this sample alone
-    grads: tuple[np.ndarray, ...]  # (dW1, db1, dW2, db2), float64, from the compiled backprop
+    grads: tuple[np.ndarray, ...]  # (dW1, db1, dW2, db2), float64, from the compiled step
     grad_norms: dict[str, float]  # "W1", "b1", "W2", "b2" and "all"
     predicted_change: float  # -lr |grad|^2: the first-order change of the loss
     actual_change: float  # loss_after - loss
@@ -252,10 +252,10 @@ def _loss(z2: np.ndarray, label: int) -> float:
 def one_step(network: Network, image, label: int, lr: float) -> OneStep:
     """The forward pass, backward pass and one gradient-descent step of `lr` on this one image.
 
-    `label` is the image's true digit. Gradients come from the compiled
-    backprop the trainer uses (float64, on this sample alone, so the 1/n of
-    the mean loss is 1); the step is `_core.train_step` applied to a copy of
-    the weights, so the network itself is untouched.
+    `label` is the image's true digit. The step is the trainer's own compiled
+    `train_step` (float64, on this sample alone, so the 1/n of the mean loss
+    is 1) applied to a copy of the weights, so the network is untouched; its
+    gradients and deltas are the ones shown.
     """
     lr = float(lr)
     if not np.isfinite(lr) or lr <= 0:
@@ -267,12 +267,10 @@ def one_step(network: Network, image, label: int, lr: float) -> OneStep:
     X = f.x.reshape(1, N_PIXELS)
     A1, Z2, G = np.empty((1, h)), np.empty((1, k)), np.empty((1, h))
     grads = tuple(np.empty_like(p) for p in params)
-    loss, _ = _core.backprop(X, y, *params, A1, Z2, G, *grads)
-    delta2, delta1 = Z2[0].copy(), A1[0].copy()  # backprop leaves the deltas in its buffers
-
     stepped = tuple(p.copy() for p in params)
-    work = (np.empty((1, h)), np.empty((1, k)), np.empty((1, h)))
-    _core.train_step(X, y, *stepped, *work, *(np.empty_like(p) for p in params), lr)
+    # The trainer's own step, on a copy: the loss before it, the gradients, and the deltas it leaves in A1 and Z2.
+    loss, _ = _core.train_step(X, y, *stepped, A1, Z2, G, *grads, lr)
+    delta2, delta1 = Z2[0].copy(), A1[0].copy()
     a1_after, z2_after = np.empty((1, h)), np.empty((1, k))
     _core.forward_pass_logits(X, *stepped, a1_after, z2_after)
     loss_after = _loss(z2_after[0], int(y[0]))
