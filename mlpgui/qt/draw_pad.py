@@ -339,6 +339,8 @@ class ProbabilityBars(pg.PlotWidget):
 
     def set_classes(self, classes) -> None:
         self._classes = tuple(classes)
+        if self._probabilities is not None and len(self._probabilities) != len(self._classes):
+            self._probabilities = None  # another model's: the pad brings this one's
         self._show()
 
     def classes(self) -> tuple[int, ...]:

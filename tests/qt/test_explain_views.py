@@ -152,6 +152,17 @@ def test_the_sum_line_adds_the_contributions_and_the_bias_up_to_the_logit(qtbot,
         assert shown == sorted(shown, key=abs, reverse=True) and len(shown) == min(8, network.hidden)
 
 
+def test_a_drawing_stays_explained_when_a_two_digit_model_replaces_a_ten_digit_one(qtbot, pad, reader, binary):
+    pad.set_network(reader)
+    pad.set_why_shown(True)
+    draw_and_wait(qtbot, pad, SEVEN)
+    network, _ = binary
+    pad.set_network(network)
+    assert len(pad.bars.heights()) == 2 and pad.guess() in network.classes
+    assert np.array_equal(pad.why.overlay.values(), saliency(network, pad.network_input()).grad)
+    assert pad.why.target_choice.count() == 3  # the guess, 5 and 8
+
+
 # -- not sure ---------------------------------------------------------------------------------
 
 
