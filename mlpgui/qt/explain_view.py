@@ -129,9 +129,9 @@ class UnitTile(QtWidgets.QToolButton):
         font = QtGui.QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 0.85)
         self.setFont(font)
-        # as narrow as its icon or its number: eight fit side by side in the draw dock
-        self.setFixedWidth(max(tile, QtGui.QFontMetrics(font).horizontalAdvance("−0.00")) + 4)
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
+        # as narrow as its icon or its number: eight fit side by side in the draw dock; never squeezed
+        metrics = QtGui.QFontMetrics(font)
+        self.setFixedSize(max(tile, metrics.horizontalAdvance("−0.00")) + 4, tile + metrics.height() + 8)
 
     def show_unit(self, unit: int, weights: np.ndarray, contribution: float, tip: str) -> None:
         self.unit, self.contribution = int(unit), float(contribution)
@@ -152,7 +152,8 @@ class ExplainView(QtWidgets.QWidget):
 
     The host places `overlay` (e.g. where it shows the image itself: the
     overlay has the digit underneath); the rest is this widget's layout.
-    `one_row` puts the class switch and the probability/logit switch on one line.
+    The class switch and the probability/logit switch share one line, after
+    the word "Explain" when `labelled` (the switches' tooltips say it too).
     Its minimum width fits the draw dock's (about 280 pixels).
     `unitClicked(int)` asks the window to show that hidden unit in "Inside the network".
     """
@@ -160,7 +161,12 @@ class ExplainView(QtWidgets.QWidget):
     unitClicked = QtCore.Signal(int)
 
     def __init__(
-        self, overlay_side: int = 116, units_per_row: int = TOP_UNITS, tile: int = 26, one_row: bool = True, parent=None
+        self,
+        overlay_side: int = 116,
+        units_per_row: int = TOP_UNITS,
+        tile: int = 26,
+        labelled: bool = True,
+        parent=None,
     ):
         super().__init__(parent)
         self.network: Network | None = None
@@ -211,18 +217,12 @@ class ExplainView(QtWidgets.QWidget):
         for i, t in enumerate(self.tiles):
             tiles.addWidget(t, i // units_per_row, i % units_per_row)
 
-        controls = QtWidgets.QGridLayout()
+        controls = QtWidgets.QHBoxLayout()
         controls.setContentsMargins(0, 0, 0, 0)
-        controls.addWidget(QtWidgets.QLabel("Explain"), 0, 0)
-        controls.addWidget(self.target_choice, 0, 1)
-        if one_row:
-            controls.addWidget(self.of_choice, 0, 2)
-            controls.setColumnStretch(1, 3)
-            controls.setColumnStretch(2, 2)
-        else:
-            controls.addWidget(QtWidgets.QLabel("Gradient of"), 1, 0)
-            controls.addWidget(self.of_choice, 1, 1)
-            controls.setColumnStretch(1, 1)
+        if labelled:
+            controls.addWidget(QtWidgets.QLabel("Explain"))
+        controls.addWidget(self.target_choice, 1)
+        controls.addWidget(self.of_choice, 1)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
@@ -287,7 +287,7 @@ class ExplainView(QtWidgets.QWidget):
         keep = self.target_choice.currentData()
         blocked = self.target_choice.blockSignals(True)
         self.target_choice.clear()
-        self.target_choice.addItem("the guess", GUESS)
+        self.target_choice.addItem("guess", GUESS)
         for digit in classes:
             self.target_choice.addItem(str(digit), digit)
         index = self.target_choice.findData(keep) if keep is not None else 0
@@ -321,13 +321,15 @@ class ExplainView(QtWidgets.QWidget):
             )
             self.sum_label.setText("")
             self._label_guess_entry(None)
+            self._fit_height()
             return
         self._label_guess_entry(s.guess)
         self.overlay.set_saliency(s.grad, s.image)
         score = f"P({s.target})" if s.of == "probability" else f"the logit z2 of {s.target}"
         # grad is per unit of pixel value (0..255): x255 is the first-order effect of a whole pixel of ink
         per_pixel = 255.0 * self.overlay.peak()
-        question = "" if s.target == s.guess else f"<b>What would make this a {s.target}?</b> "
+        article = "an" if s.target == 8 else "a"
+        question = "" if s.target == s.guess else f"<b>What would make this {article} {s.target}?</b> "
         self.legend.setText(
             question + f"<span style='color:#d62728'><b>Red</b></span>: ink there raises {score} "
             f"(now {s.value:.3g}), <span style='color:#1f77b4'><b>blue</b></span>: lowers it; "
@@ -348,14 +350,26 @@ class ExplainView(QtWidgets.QWidget):
             t.show()
         for t in self.tiles[len(c.units) :]:
             t.hide()
-        self.units_title.setText(f"Top units for the logit of <b>{c.target}</b> (click one):")
+        self.units_title.setText(f"Top units for <b>{c.target}</b> (click one):")
         total = float(np.sum(c.values))
         self.sum_label.setText(
             f"Σ a1·W2 {signed(total, 4)} + bias {signed(c.bias, 4)} = logit <b>{signed(c.logit, 4)}</b>"
         )
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Ask for the height the wrapped texts need at this width (layouts don't, and the tiles got squeezed)."""
+        height = self.heightForWidth(self.width())
+        if height > 0 and height != self.minimumHeight():
+            self.setMinimumHeight(height)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_height()
 
     def _label_guess_entry(self, guess: int | None) -> None:
-        text = "the guess" if guess is None else f"the guess ({guess})"
+        text = "guess" if guess is None else f"guess ({guess})"
         if self.target_choice.itemText(0) != text:
             self.target_choice.setItemText(0, text)
 

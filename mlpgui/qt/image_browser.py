@@ -206,7 +206,7 @@ class ImageBrowser(QtWidgets.QWidget):
         self.why_button = QtWidgets.QPushButton("Why?")
         self.why_button.setCheckable(True)
         self.why_button.setToolTip("Which pixels and hidden units made the network guess this")
-        self.why = ExplainView(overlay_side=LARGE, units_per_row=4, tile=36, one_row=False)
+        self.why = ExplainView(overlay_side=LARGE, units_per_row=4, tile=30, labelled=False)
         self.why.set_active(False)
         self.why_button.toggled.connect(self.set_why_shown)
         # the saliency takes the large image's place (it has the digit underneath), the units the bars'
@@ -214,9 +214,14 @@ class ImageBrowser(QtWidgets.QWidget):
         self.picture.addWidget(self.large)
         self.picture.addWidget(self.why.overlay)
         self.picture.setFixedSize(LARGE, LARGE)
+        why_area = QtWidgets.QScrollArea()  # scrolls when the page leaves the column short
+        why_area.setWidgetResizable(True)
+        why_area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        why_area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        why_area.setWidget(self.why)
         self.body = QtWidgets.QStackedWidget()
         self.body.addWidget(self.probabilities)
-        self.body.addWidget(self.why)
+        self.body.addWidget(why_area)
 
         detail = QtWidgets.QVBoxLayout()
         detail.addWidget(self.picture, 0, QtCore.Qt.AlignmentFlag.AlignHCenter)
@@ -271,7 +276,7 @@ class ImageBrowser(QtWidgets.QWidget):
             return
         self.why.set_active(shown)
         self.picture.setCurrentWidget(self.why.overlay if shown else self.large)
-        self.body.setCurrentWidget(self.why if shown else self.probabilities)
+        self.body.setCurrentIndex(1 if shown else 0)
 
     def set_reject_threshold(self, threshold: float) -> None:
         """The reject threshold (0..1, 0: off) that "Show: not sure" lists the images below."""

@@ -204,7 +204,7 @@ class OneStepView(QtWidgets.QWidget):
             )
             for col, text in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text)
-                item.setToolTip(f"{stage.symbol}: {stage.name}")
+                item.setToolTip(f"{stage.symbol}: {stage.name}\nfirst values: {preview}")
                 item.setFont(mono)
                 self.table.setItem(row, col, item)
 
