@@ -49,7 +49,7 @@ def data_dir() -> Path:
 
 
 def default_folder() -> Path:
-    """Where the window keeps my digits."""
+    """Where my digits are kept outside the window (the window passes its own data folder's)."""
     return data_dir() / MYDIGITS_DIR_NAME
 
 
@@ -128,8 +128,8 @@ def _image_u8(image) -> np.ndarray:
         raise ValueError(f"expected a 28x28 image, got shape {a.shape}")
     if a.dtype == np.uint8:
         return a.copy()
-    if not np.issubdtype(a.dtype, np.floating) or not np.isfinite(a).all():
-        raise ValueError("expected uint8 pixels or finite float 0..1 ink")
+    if not np.issubdtype(a.dtype, np.floating) or not np.isfinite(a).all() or a.min() < 0.0 or a.max() > 1.0:
+        raise ValueError("expected uint8 pixels 0..255 or float ink from 0 to 1")
     return to_mnist_uint8(a)
 
 
@@ -156,13 +156,13 @@ class MyDigits:
         self.folder = Path(self.folder)
 
     @classmethod
-    def load(cls, folder: str | Path | None = None, missing_ok: bool = True) -> MyDigits:
-        """The set saved in `folder` (default: the data folder's my-digits).
+    def load(cls, folder: str | Path, missing_ok: bool = True) -> MyDigits:
+        """The set saved in `folder` (the window's: its data folder / MYDIGITS_DIR_NAME).
 
         An absent folder or one without the files is an empty set when
         missing_ok; a corrupt one is a DataError naming the file.
         """
-        folder = Path(folder) if folder is not None else default_folder()
+        folder = Path(folder)
         if missing_ok and not (folder.is_dir() and _has_files(folder)):
             if folder.exists() and not folder.is_dir():
                 raise DataError(f"{folder}: not a folder")

@@ -104,6 +104,8 @@ def test_remove_relabel_and_undo_are_saved_at_once(tmp_path, mnist):
     assert not mine.undo() and len(MyDigits.load(tmp_path)) == 0
     with pytest.raises(ValueError, match="digit 0 to 9"):
         mine.add(mnist.x_test[0], 10)
+    with pytest.raises(ValueError, match="ink from 0 to 1"):
+        mine.add(mnist.x_test[0].astype(float), 3)  # floats are ink 0..1: 0..255 floats would be all white
     with pytest.raises(IndexError):
         mine.remove(0)
 
@@ -142,3 +144,6 @@ def test_my_digits_as_a_test_set(tmp_path, binary, multi, mnist):
     network10, task10 = multi
     assert Evaluation.compute(network10, as_task(mine, task10), "test").size == len(picks)
     assert mine_task.n_train == task.n_train  # the training set is the task's own
+    none_of_ours = as_task(MyDigits(tmp_path / "empty"), task)
+    empty = Evaluation.compute(network, none_of_ours, "test")
+    assert empty.size == 0 and np.isnan(empty.accuracy) and empty.confusion.sum() == 0
