@@ -515,7 +515,7 @@ class DrawPadPanel(QWidget):
         self._network = network
         if network is not None:
             self.bars.set_classes(network.classes)
-        self.why.set_network(network)
+        self.why.set_network(network, refresh=False)  # refresh() gives it the image
         self.refresh()
 
     def network(self):

@@ -239,13 +239,17 @@ class ExplainView(QtWidgets.QWidget):
 
     # -- public ---------------------------------------------------------------------------
 
-    def set_network(self, network: Network | None) -> None:
-        """Explain with `network` from now on (the class switch keeps its digit if the model knows it)."""
+    def set_network(self, network: Network | None, refresh: bool = True) -> None:
+        """Explain with `network` from now on (the class switch keeps its digit if the model knows it).
+
+        refresh False: the caller sets the image next, which explains it once.
+        """
         old = () if self.network is None else tuple(self.network.classes)
         self.network = network
         if network is None or tuple(network.classes) != old:
             self._fill_targets(() if network is None else tuple(network.classes))
-        self._refresh()
+        if refresh:
+            self._refresh()
 
     def set_image(self, image: np.ndarray | None) -> None:
         """The (28, 28) image to explain: uint8 pixels 0..255 (or None to clear)."""
