@@ -73,6 +73,7 @@ class DrawCanvas(QWidget):
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click gives it the keys: Delete clears, 0-9 label
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
         self.setToolTip("Draw a digit: left button or pen. Undo: Ctrl+Z. Clear: Delete.")
 

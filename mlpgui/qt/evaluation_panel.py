@@ -59,6 +59,8 @@ class EvaluationPanel(QtWidgets.QWidget):
         self.set_choice.addItem("test set", "test")
         self.set_choice.addItem("training set", "train")
         self.set_choice.setToolTip("Which images to evaluate the current model on")
+        self._extra_sets = {}  # a chooser entry's data -> make_task(model's task): a task whose test split it is
+        self._model_task: TaskData | None = None
         self.status = QtWidgets.QLabel("Train or load a model to see what it gets right and wrong.")
         self.status.setWordWrap(True)
 
@@ -91,6 +93,7 @@ class EvaluationPanel(QtWidgets.QWidget):
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
 
+        self.set_choice.currentIndexChanged.connect(self._use_chosen_set)  # before _on_set_choice refreshes
         self.set_choice.currentIndexChanged.connect(self._on_set_choice)
         self.confusion.cellClicked.connect(self._on_cell)
         self.browser.selectionChanged.connect(self._on_browser_filter)
@@ -110,7 +113,7 @@ class EvaluationPanel(QtWidgets.QWidget):
             self._inputs_key = self._inputs = None
             if task is None or self._task is None or tuple(task.classes) != tuple(self._task.classes):
                 self.binary.set_threshold(0.5)
-        self._network, self._task = network, task
+        self._network, self._task = network, self._evaluated_task(task)
         self._schedule()
 
     def show_drawn_input(self, image: np.ndarray | None) -> None:
@@ -118,9 +121,30 @@ class EvaluationPanel(QtWidgets.QWidget):
         self._drawn = None if image is None else np.array(image, np.uint8)
         self.weights.show_input(self._drawn, "the draw pad")
 
+    def add_set(self, label: str, key: str, make_task) -> None:
+        """Offer one more set in the chooser: `make_task(model's task)` gives a task whose test split it is
+        (e.g. my digits), so the views show it as they show the test set."""
+        self._extra_sets[key] = make_task
+        self.set_choice.addItem(label, key)
+
+    def refresh_set(self, key: str) -> None:
+        """The images of set `key` changed: evaluate again if it is the one chosen."""
+        if self.set_choice.currentData() == key:
+            self.set_model(self._network, self._model_task)
+
+    def _evaluated_task(self, task: TaskData | None) -> TaskData | None:
+        self._model_task = task
+        make = self._extra_sets.get(self.set_choice.currentData())
+        return task if make is None or task is None else make(task)
+
+    def _use_chosen_set(self) -> None:
+        self._inputs_key = self._inputs = None
+        self._task = self._evaluated_task(self._model_task)
+
     @property
     def which(self) -> str:
-        return self.set_choice.currentData()
+        chosen = self.set_choice.currentData()
+        return "test" if chosen in self._extra_sets else chosen
 
     def set_which(self, which: str) -> None:
         self.set_choice.setCurrentIndex(self.set_choice.findData(which))
