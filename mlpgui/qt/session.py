@@ -281,6 +281,19 @@ class TrainingSession(QObject):
             measure.finished.connect(self._on_worker_accuracy)
             self._accuracy_threads.append(workers.start(measure))
 
+    def keep_finetuned(self, network: Network, history, test_accuracy: float | None) -> bool:
+        """Make `network`, fine-tuned from the current model, the current one (not during a run).
+
+        Like the end of a run: its epochs join the history, it is not saved in a file yet, and a copy is
+        kept in the data folder. False (nothing changes) during a run or without a current model.
+        """
+        if self._run is not None or self._model.network is None:
+            return False
+        kept = tuple(self._model.history) + tuple(r for r in history if r.epoch <= network.epochs_trained)
+        self._set_model(ModelState(network, self._model.task, kept, test_accuracy, ModelOrigin.TRAINED, saved=False))
+        self._autosave(network, kept)
+        return True
+
     def open_model(self, path) -> bool:
         """Open a model file. During a run: stop it, then open (returns False now, opens when it has ended)."""
         if self._run is not None:
