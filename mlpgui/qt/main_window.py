@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -40,6 +41,7 @@ from PySide6.QtWidgets import (
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.data import load_mnist
 from mlpgui.core.errors import MlpguiError
+from mlpgui.core.mydigits import MYDIGITS_DIR_NAME, MyDigits, as_task
 from mlpgui.core.network import Network
 from mlpgui.core.run_state import ModelOrigin, ModelState, RunState
 from mlpgui.core.tasks import TaskCache, TaskData
@@ -49,9 +51,12 @@ from .accessibility import name_controls
 from .draw_pad import DrawPadPanel
 from .evaluation_panel import EvaluationPanel
 from .experiment_panel import PAUSE_KEY, START_KEY, STOP_KEY, ExperimentPanel
+from .finetune_dialog import FineTuneDialog
 from .loss_plot import LossPlot
+from .mydigits_view import MyDigitsView
 from .one_step_view import OneStepView
 from .reject_view import RejectView
+from .robustness_view import RobustnessView
 from .session import TrainingSession
 from .settings import Settings, app_data_dir
 
@@ -109,6 +114,8 @@ class MainWindow(QMainWindow):
         self._build(data_error)
         self._wire()
         self._build_explain()
+        self._build_mydigits()
+        self._build_robustness()
         name_controls(self)
         self._restore_settings()
         self._offer_last_model()
@@ -224,6 +231,68 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentIndex(i)
         evaluation.tabs.setCurrentWidget(evaluation.weights)
         evaluation.weights.select_unit(unit)
+
+    def _build_mydigits(self) -> None:
+        """My digits (a tab): label the pad's drawing with a key or a button; evaluate and fine-tune on them."""
+        view = self.mydigits = MyDigitsView(self.session.data_dir / MYDIGITS_DIR_NAME)
+        self._finetune_dialog: FineTuneDialog | None = None
+        view.attach_pad(self.draw_pad)
+        self.add_view(self._scrolling(view), "My digits")
+        self.evaluation.add_set("my digits", "mine", lambda task: as_task(view.digits or MyDigits(view.folder), task))
+        view.changed.connect(lambda: self.evaluation.refresh_set("mine"))
+        view.evaluateRequested.connect(self.evaluate_on_my_digits)
+        view.fineTuneRequested.connect(self.fine_tune)
+        self.session.modelChanged.connect(self._sync_mydigits)
+        self.session.runStateChanged.connect(self._sync_mydigits)
+
+    def _sync_mydigits(self, *_args) -> None:
+        state = self.session.model
+        missing = state.network is None or state.task is None or not state.task.n_train
+        why = "Train or open a model first" if missing else "Wait for the run to end" if self.is_training() else ""
+        self.mydigits.set_finetune_enabled(not why, why)
+
+    def evaluate_on_my_digits(self) -> None:
+        """Evaluation tab, on my digits."""
+        self.evaluation.set_which("mine")
+        self.evaluation.tabs.setCurrentIndex(0)
+        for i in range(self.tabs.count()):
+            if self.tabs.widget(i).isAncestorOf(self.evaluation):
+                self.tabs.setCurrentIndex(i)
+
+    def fine_tune(self) -> FineTuneDialog | None:
+        """Open the fine-tune dialog for the current model and my digits (None when it can't be)."""
+        state, digits = self.session.model, self.mydigits.digits
+        if state.network is None or state.task is None or digits is None or self.is_training():
+            return None
+        dialog = self._finetune_dialog = FineTuneDialog(state.network, state.task, digits, self)
+        dialog.keepRequested.connect(self._keep_finetuned)
+        dialog.open()
+        return dialog
+
+    def _keep_finetuned(self, result) -> None:
+        if not self.session.keep_finetuned(result.network, result.history, result.after_test):
+            self._error("Can't keep the fine-tuned model", "A training run started meanwhile; the model is unchanged.")
+
+    def _build_robustness(self) -> None:
+        """How robust is it? (a tab): accuracy curves on damaged test images, for the current model."""
+        self.robustness = RobustnessView()
+        self.add_view(self._scrolling(self.robustness), "Robustness")
+        self.modelChanged.connect(self.robustness.set_model)
+
+    @staticmethod
+    def _scrolling(view: QWidget) -> QScrollArea:
+        """A page that scrolls `view` rather than widening the window (it must fit 1280x800 with both docks)."""
+        page = QScrollArea()
+        page.setWidgetResizable(True)
+        page.setFrameShape(QFrame.Shape.NoFrame)
+        page.setWidget(view)
+        return page
+
+    def _stop_lab_threads(self) -> None:
+        """Closing: stop fine-tuning and robustness measuring and wait for them (they work on copies)."""
+        self.robustness.wait()
+        if self._finetune_dialog is not None and shiboken6.isValid(self._finetune_dialog):
+            self._finetune_dialog.reject()
 
     def _build_banner(self) -> QFrame:
         banner = QFrame()
@@ -519,6 +588,7 @@ class MainWindow(QMainWindow):
             if answer == "cancel" or (answer == "save" and not self.save_model()):
                 event.ignore()
                 return
+        self._stop_lab_threads()
         self.session.shutdown()
         self._save_settings()
         event.accept()

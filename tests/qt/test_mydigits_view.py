@@ -5,6 +5,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from mlpgui.core import model_io
 from mlpgui.core.data import IMAGES_MAGIC, LABELS_MAGIC, parse_idx
 from mlpgui.core.mydigits import IMAGES_FILE, LABELS_FILE, MYDIGITS_DIR_NAME, MyDigits, as_task
 from mlpgui.core.network import labels_from_proba
@@ -47,6 +48,13 @@ def lab(qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.isActiveWindow())
     yield pad, view
     window.close()
+
+
+def show_tab(window, view):
+    """Bring up the window's tab that holds `view`."""
+    for i in range(window.tabs.count()):
+        if window.tabs.widget(i).isAncestorOf(view):
+            window.tabs.setCurrentIndex(i)
 
 
 def add(view, pad, image, digit):
@@ -133,7 +141,7 @@ def test_ctrl_z_in_my_digits_undoes_them_and_on_the_pad_its_stroke(qtbot, tmp_pa
     view.delete_selected()
     pad.set_image(mnist.x_test[5])  # on the pad: something its own Ctrl+Z would take back
 
-    window.tabs.setCurrentWidget(view)
+    show_tab(window, view)
     strip = view.strips[int(mnist.y_test[1])]
     strip.setFocus()
     qtbot.waitUntil(strip.hasFocus)
@@ -239,3 +247,28 @@ def test_evaluating_on_my_digits_counts_exactly_my_digits_of_the_tasks_classes(
     assert panel.evaluation.confusion.sum() == mine + 1
     panel.set_which("test")  # and back: the whole test set again, not my digits' inputs
     assert panel.evaluation.confusion.sum() == task.n_test
+
+
+def test_evaluate_shows_the_models_confusion_matrix_on_my_digits(qtbot, tmp_path, multi, mnist, dialogs):
+    network, task = multi
+    path = tmp_path / "multi.npz"
+    model_io.save_model(network, path, [])
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(settings, data_dir=tmp_path / "data", mnist=mnist)
+    qtbot.addWidget(window)
+    with qtbot.waitExposed(window):
+        window.show()
+    view = window.mydigits
+    assert not view.evaluate_button.isEnabled()  # no model, no digits
+    assert window.open_model(path)
+    for i in range(6):
+        add(view, window.draw_pad, mnist.x_test[i], int(mnist.y_test[i]))
+    show_tab(window, view)
+    qtbot.mouseClick(view.evaluate_button, Qt.MouseButton.LeftButton)
+    evaluation = window.evaluation
+    assert window.tabs.currentWidget().isAncestorOf(evaluation)
+    assert evaluation.set_choice.currentText() == "my digits"
+    assert evaluation.evaluation.confusion.sum() == 6
+    add(view, window.draw_pad, mnist.x_test[6], int(mnist.y_test[6]))  # the Evaluation tab follows
+    assert evaluation.evaluation.confusion.sum() == 7
+    window.close()

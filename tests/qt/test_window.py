@@ -358,7 +358,8 @@ def test_add_view_puts_a_tab_beside_the_others(window):
 def test_evaluation_tab_follows_the_trained_model_and_feeds_the_draw_pad(qtbot, window):
     """After a run the Evaluation tab shows that model's confusion matrix, and its
     "Send to draw pad" puts the chosen test image on the pad, which guesses it."""
-    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Loss", "Evaluation"]
+    tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert tabs == ["Loss", "Evaluation", "My digits", "Robustness"]
     network = train(qtbot, window)[0]
     window.tabs.setCurrentIndex(1)
     evaluation = window.evaluation.evaluation
