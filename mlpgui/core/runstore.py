@@ -223,7 +223,10 @@ def _store_error(exc: sqlite3.Error, path: Path) -> RunStoreError:
 
 
 def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
-    """Tags stripped of surrounding space, without repeats, in the order given; RunStoreError on a bad one."""
+    """Tags stripped of surrounding space, without repeats, in the order given; RunStoreError on a bad one.
+
+    A tag is one word (no spaces or commas), at most MAX_TAG characters.
+    """
     if isinstance(tags, str):
         tags = (tags,)
     result: list[str] = []
@@ -235,8 +238,9 @@ def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
             raise RunStoreError("a tag can't be empty")
         if len(tag) > MAX_TAG:
             raise RunStoreError(f"a tag is at most {MAX_TAG} characters (got {len(tag)})")
-        if any(not ch.isprintable() for ch in tag):
-            raise RunStoreError(f"a tag can't hold line breaks or control characters: {tag!r}")
+        # One word, so that lists of tags (comma-joined) and the command line's tables stay unambiguous.
+        if any(ch.isspace() or ch == "," or not ch.isprintable() for ch in tag):
+            raise RunStoreError(f"a tag is one word, without spaces or commas: {tag!r}")
         if tag not in result:
             result.append(tag)
     return tuple(result)

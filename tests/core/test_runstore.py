@@ -123,7 +123,7 @@ def test_tags_and_note_can_be_edited_and_bad_tags_are_refused(store):
     store.set_note(run_id, "lr 0.5 overshoots\nat first")
     run = store.run(run_id)
     assert (run.tags, run.note) == (("best",), "lr 0.5 overshoots\nat first")
-    for bad in ([""], ["two\nlines"], ["x" * 101]):
+    for bad in ([""], ["two\nlines"], ["week 3"], ["a,b"], ["x" * 101]):
         with pytest.raises(RunStoreError):
             store.set_tags(run_id, bad)
     assert store.run(run_id).tags == ("best",)
