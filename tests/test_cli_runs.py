@@ -14,6 +14,7 @@ import pytest
 
 from mlpgui.cli import main
 from mlpgui.core.runstore import FILE_NAME, RunStore
+from mlpgui.core.tasks import default_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--per-class", "20", "--hidden", "8", "--epochs", "2", "--lr", "0.5", "--scale", "unit"]
@@ -64,6 +65,7 @@ def test_train_records_the_run_with_its_tags_results_and_model(capsys):
     (record,) = runs()
     assert (record.status, record.source, record.tags, record.epochs_done) == ("finished", "cli", ("lr", "week3"), 2)
     assert record.config.hidden == 8 and record.data_source == "MNIST (shipped)"
+    assert record.threads == default_threads()  # what a rerun needs to repeat it bit for bit
     assert out.splitlines()[-1] == f"Test accuracy: {record.final_test_accuracy}"
     assert record.model_path is not None and record.model_path.is_file()
     assert f"recorded as run {record.id}" in err

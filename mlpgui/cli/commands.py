@@ -300,7 +300,7 @@ def cmd_train(args) -> int:
     mnist = load_mnist(args.data)
     task = build_task(config, mnist)
     trainer = Trainer(config, task)
-    recorder = RunRecorder(store, config, data_source(args, mnist), "cli", args.tag)
+    recorder = RunRecorder(store, config, data_source(args, mnist), "cli", args.tag, threads=trainer.n_threads)
     say_recording_problem(recorder)
     try:
         return _train_recorded(args, task, trainer, recorder)

@@ -196,6 +196,7 @@ def record_json(run: RunRecord) -> dict:
         "note": run.note,
         "sweep_id": run.sweep_id,
         "model_path": None if run.model_path is None else str(run.model_path),
+        "threads": run.threads,
     }
 
 
@@ -256,6 +257,7 @@ def runs_show(store: RunStore, args) -> int:
         ("scale", c.scale),
         ("dtype", c.dtype),
         ("seed", str(c.seed)),
+        ("threads", _cell(run.threads)),
         ("loss", _cell(run.final_loss, 8)),
         ("train_accuracy", _cell(run.final_train_accuracy)),
         ("test_loss", _cell(run.final_test_loss, 8)),
@@ -390,7 +392,7 @@ def _run_sweep(args, sweep, configs, mnist, store, tasks) -> tuple[list[SweepRes
             trainer = recorder = None
             task = tasks[(config.task, config.digits, config.per_class)]
             trainer = Trainer(config, task)
-            recorder = RunRecorder(store, config, source, "cli", args.tag, sweep_id=sweep.id)
+            recorder = RunRecorder(store, config, source, "cli", args.tag, sweep.id, trainer.n_threads)
             say_recording_problem(recorder)
             result = _train_point(
                 trainer,

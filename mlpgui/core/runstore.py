@@ -96,11 +96,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID""",
         "CREATE INDEX runs_by_status ON runs (status)",
     ),
-    # version 2: tags, a note, sweeps, and soft delete (undo in the window)
+    # version 2: tags, a note, sweeps, soft delete (undo in the window), and the trainer's thread count
     (
         "ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE runs ADD COLUMN sweep_id TEXT",
         "ALTER TABLE runs ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE runs ADD COLUMN threads INTEGER",
         """CREATE TABLE tags (
             run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
             tag TEXT NOT NULL,
@@ -142,6 +143,9 @@ class RunRecord:
     note: str
     sweep_id: str | None
     model_path: Path | None  # the run's model file, when it exists
+    # Threads the trainer ran on (None: not recorded). The same config on the same number of
+    # threads repeats a run bit for bit; another count sums in another order.
+    threads: int | None = None
 
 
 # -- which process records a run ------------------------------------------------------
@@ -380,6 +384,7 @@ class RunStore:
         source: str = "cli",
         tags: Iterable[str] = (),
         sweep_id: str | None = None,
+        threads: int | None = None,
     ) -> int:
         """A new "running" run of this process; returns its id. The sweep id is also one of its tags."""
         validate(config)
@@ -390,7 +395,7 @@ class RunStore:
         with self._write() as db:
             cursor = db.execute(
                 "INSERT INTO runs (started, updated, status, config, data_source, source, host, pid, pid_started,"
-                " sweep_id) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+                " sweep_id, threads) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     now,
                     now,
@@ -401,6 +406,7 @@ class RunStore:
                     os.getpid(),
                     process_start(os.getpid()),
                     sweep_id,
+                    None if threads is None else int(threads),
                 ),
             )
             run_id = int(cursor.lastrowid)
@@ -482,7 +488,7 @@ class RunStore:
 
     _COLUMNS = (
         "id, started, ended, status, config, data_source, source, epochs_done, final_loss, final_train_accuracy,"
-        " final_test_loss, final_test_accuracy, note, sweep_id"
+        " final_test_loss, final_test_accuracy, note, sweep_id, threads"
     )
 
     def runs(
@@ -561,7 +567,7 @@ class RunStore:
 
     def _record(self, row, tags: tuple[str, ...]) -> RunRecord:
         (run_id, started, ended, status, config, data_source, source, epochs_done) = row[:8]
-        final_loss, final_train, final_test_loss, final_test_acc, note, sweep_id = row[8:]
+        final_loss, final_train, final_test_loss, final_test_acc, note, sweep_id, threads = row[8:]
         try:
             config = TrainConfig.from_dict(json.loads(config))
         except (ValueError, TypeError) as exc:
@@ -585,6 +591,7 @@ class RunStore:
             note=note,
             sweep_id=sweep_id,
             model_path=model if model.is_file() else None,
+            threads=threads,
         )
 
     def _check_runs(self, db: sqlite3.Connection, run_ids: Iterable[int]) -> list[int]:
@@ -711,6 +718,7 @@ class RunRecorder:
         source: str = "cli",
         tags: Iterable[str] = (),
         sweep_id: str | None = None,
+        threads: int | None = None,
     ):
         self.store = store
         self.run_id: int | None = None
@@ -719,7 +727,7 @@ class RunRecorder:
         if store is None:
             return
         try:
-            self.run_id = store.start_run(config, data_source, source, tags, sweep_id)
+            self.run_id = store.start_run(config, data_source, source, tags, sweep_id, threads)
         except Exception as exc:  # recording must never stop a run
             self._give_up(exc)
 

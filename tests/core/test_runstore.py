@@ -44,7 +44,7 @@ def report(epoch, epochs=3, loss=0.5, test=None):
 def train_recorded(store, config=TINY, **recorder_args):
     """Train `config` with a recorder, as the command line does; returns (recorder, trainer)."""
     trainer = Trainer(config, build_task(config, load_mnist()), n_threads=1)
-    recorder = RunRecorder(store, config, **recorder_args)
+    recorder = RunRecorder(store, config, threads=trainer.n_threads, **recorder_args)
     for r in trainer.run():
         recorder.epoch(r)
     return recorder, trainer
@@ -433,3 +433,26 @@ def test_the_store_is_in_wal_mode_and_waits_for_busy_writers(store):
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     db.close()
     assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+
+
+# -- reproducibility ------------------------------------------------------------------------
+
+
+def test_training_again_from_a_recorded_config_repeats_every_loss_bit_for_bit(tmp_path):
+    """What "Run again" does: the stored config, on the stored number of threads."""
+    config = TrainConfig(task="multiclass", per_class=20, hidden=8, epochs=4, lr=0.5, dtype="float64", batch_size=0)
+    with RunStore.open(tmp_path) as store:
+        recorder, first = train_recorded(store, config)
+        recorder.finish("finished", first.network)
+        run_id = recorder.run_id
+    with RunStore.open(tmp_path) as store:  # as a later session finds it
+        record = store.run(run_id)
+        recorded = [e.loss for e in store.epochs(run_id)]
+        kept, _ = load_model_with_history(record.model_path)
+    assert record.config == config
+    assert record.threads == 1  # summing in another order (on other threads) changes the last bits
+    again = Trainer(record.config, build_task(record.config, load_mnist()), n_threads=record.threads)
+    losses = [r.loss for r in again.run()]
+    assert np.array_equal(np.array(losses), np.array(recorded)) and len(losses) == 4
+    assert recorded == [r.loss for r in first.history]
+    assert np.array_equal(again.network.W1, kept.W1) and np.array_equal(again.network.W2, kept.W2)
