@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -176,6 +177,7 @@ def test_export_writes_every_measured_value_in_long_format(store, tmp_path):
         first.epoch(report(e, 2, loss=1.0 / e, test=(0.3, 0.9) if e == 2 else None))
     second = RunRecorder(store, TINY)
     second.epoch(report(1, 1, loss=0.1))
+    first.flush()
     out = tmp_path / "curves.csv"
     store.export_csv([second.run_id, first.run_id], out)
     with open(out, newline="") as f:
@@ -242,6 +244,7 @@ def test_a_killed_process_leaves_an_interrupted_run_with_every_epoch_it_recorded
     )
     try:
         run_id = int(proc.stdout.readline())
+        time.sleep(3 * RunRecorder.COMMIT_INTERVAL)  # epoch 3 is committed by now, later ones may wait
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
@@ -273,7 +276,7 @@ RECORD_MANY = """
     from mlpgui.core.training import EpochReport
 
     n = int(sys.argv[2])
-    recorder = RunRecorder(RunStore.open(sys.argv[1]), TrainConfig(epochs=n))
+    recorder = RunRecorder(RunStore.open(sys.argv[1]), TrainConfig(epochs=n), commit_interval=0)
     for e in range(1, n + 1):
         recorder.epoch(EpochReport(e, n, 1.0 / e, 0.5, 0.0))
     recorder.finish("finished")
@@ -363,6 +366,25 @@ def test_a_store_that_fails_mid_run_is_said_once_and_the_loop_goes_on(tmp_path):
     assert recorder.problem.startswith("not recording runs:")
     with RunStore.open(tmp_path) as again:
         assert again.run(recorder.run_id).epochs_done == 1
+
+
+def test_epochs_are_committed_at_most_every_commit_interval_and_all_by_the_finish(store):
+    recorder = RunRecorder(store, TINY, commit_interval=3600)
+    recorder.epoch(report(1))  # the first at once: the run shows it has started
+    recorder.epoch(report(2))
+    recorder.epoch(report(3, test=(0.4, 0.8)))
+    assert [e.epoch for e in store.epochs(recorder.run_id)] == [1]
+    recorder.flush()
+    assert [e.epoch for e in store.epochs(recorder.run_id)] == [1, 2, 3]
+    assert store.run(recorder.run_id).final_test_accuracy == 0.8
+    recorder.epoch(report(4, epochs=4))
+    recorder.finish("finished")
+    run = store.run(recorder.run_id)
+    assert (run.epochs_done, run.final_test_accuracy, run.status) == (4, 0.8, "finished")
+    eager = RunRecorder(store, TINY, commit_interval=0)
+    for e in (1, 2):
+        eager.epoch(report(e))
+        assert store.run(eager.run_id).epochs_done == e  # one transaction per epoch
 
 
 def test_no_store_means_no_recording_and_no_problem():
