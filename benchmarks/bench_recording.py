@@ -36,7 +36,6 @@ from mlpgui.core.runstore import RunRecorder, RunStore
 from mlpgui.core.tasks import build_task
 from mlpgui.core.training import Trainer
 
-
 COMMIT_INTERVAL = RunRecorder.COMMIT_INTERVAL
 
 
