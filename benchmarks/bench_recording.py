@@ -10,7 +10,8 @@ alternating (the order swapping each round), and reports:
   ratio                  median of the round-by-round ratios recorded / plain
   in recorder            the time spent inside the recorder's calls as a share of
                          the recorded run's training time (median over rounds):
-                         the direct measure, insensitive to the machine's noise
+                         the direct measure, insensitive to the machine's noise;
+                         split into its start and epochs, and its finish
   per epoch ms, finish ms  median time of one `epoch()` call, and of `finish()`
                          (which commits the epochs still waiting and saves the model)
 
@@ -82,6 +83,7 @@ def bench(name, config, rounds, folder):
     task = build_task(config, load_mnist())
     one_run(config, task)  # warm-up: caches, threads
     plain, recorded, ratios, shares, per_epoch, finishes = [], [], [], [], [], []
+    epoch_shares, finish_shares = [], []
     with RunStore.open(folder) as store:
         for i in range(rounds):
             order = (None, store) if i % 2 == 0 else (store, None)
@@ -91,6 +93,8 @@ def bench(name, config, rounds, folder):
                 times[which is not None] = wall
                 if recorder is not None:
                     shares.append(recorder.total / training)
+                    epoch_shares.append((recorder.start + sum(recorder.epochs)) / training)
+                    finish_shares.append(recorder.finish_time / training)
                     per_epoch.extend(recorder.epochs)
                     finishes.append(recorder.finish_time)
             plain.append(times[False])
@@ -100,6 +104,7 @@ def bench(name, config, rounds, folder):
     row = (
         f"{name:<34} {statistics.median(plain):9.3f} {statistics.median(recorded):11.3f} "
         f"{statistics.median(ratios):7.3f} {100 * statistics.median(shares):11.2f}% "
+        f"{100 * statistics.median(epoch_shares):9.2f}% {100 * statistics.median(finish_shares):9.2f}% "
         f"{1000 * statistics.median(per_epoch):13.3f} {1000 * statistics.median(finishes):9.1f}"
     )
     print(row, flush=True)
@@ -126,6 +131,7 @@ def main() -> None:
     )
     print(
         f"{'config':<34} {'plain s':>9} {'recorded s':>11} {'ratio':>7} {'in recorder':>12} "
+        f"{'epochs':>10} {'finish':>10} "
         f"{'per epoch ms':>13} {'finish ms':>9}"
     )
     for name, config in configs:

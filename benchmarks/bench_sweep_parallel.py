@@ -5,6 +5,8 @@ Two ways to train two small runs (as two points of a sweep would be):
   one after another   two `mlpgui train` processes in turn, each on the default
                       threads (every core: the compiled core splits its work)
   side by side        two `mlpgui train` processes at once, MLPGUI_THREADS=1 each
+  after, 1 thread     (for reference) two in turn, MLPGUI_THREADS=1 each: how much the
+                      default threads themselves bring
 
 Each process loads the data and trains; the wall time of the pair is what a
 user waits. The two ways alternate for ROUNDS rounds (the order swapping each
@@ -52,10 +54,12 @@ def _check(proc: subprocess.Popen) -> None:
         raise SystemExit(f"a run failed ({proc.returncode}): {err.strip()}")
 
 
-def one_after_another(flags) -> float:
+def one_after_another(flags, threads: int | None = None) -> float:
     t0 = time.perf_counter()
     for _ in range(2):
-        _check(subprocess.Popen(command(flags), env=environment(None), stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        _check(
+            subprocess.Popen(command(flags), env=environment(threads), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        )
     return time.perf_counter() - t0
 
 
@@ -76,23 +80,28 @@ def main() -> None:
     parser.add_argument("--config", default="binary-h64,multiclass-h64-30ep", help=f"any of {', '.join(CONFIGS)}")
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}; {args.rounds} rounds, the two ways alternating; medians of the pair's wall time")
-    print(f"{'config':<22} {'one after another s':>20} {'side by side s':>15} {'side/after':>11}  faster")
+    print(
+        f"{'config':<22} {'one after another s':>20} {'side by side s':>15} {'after, 1 thread s':>18} "
+        f"{'side/after':>11}  faster"
+    )
     for name in args.config.split(","):
         flags = CONFIGS[name]
         side_by_side(flags)  # warm-up: the page cache, the compiled modules
-        after, side, ratios = [], [], []
+        after, side, single, ratios = [], [], [], []
         for i in range(args.rounds):
             if i % 2 == 0:
-                a, s = one_after_another(flags), side_by_side(flags)
+                a, s, o = one_after_another(flags), side_by_side(flags), one_after_another(flags, 1)
             else:
-                s, a = side_by_side(flags), one_after_another(flags)
+                o, s, a = one_after_another(flags, 1), side_by_side(flags), one_after_another(flags)
             after.append(a)
             side.append(s)
+            single.append(o)
             ratios.append(s / a)
         ratio = statistics.median(ratios)
         faster = "side by side" if ratio < 1 else "one after another"
         print(
-            f"{name:<22} {statistics.median(after):20.2f} {statistics.median(side):15.2f} {ratio:11.3f}  {faster}",
+            f"{name:<22} {statistics.median(after):20.2f} {statistics.median(side):15.2f} "
+            f"{statistics.median(single):18.2f} {ratio:11.3f}  {faster}",
             flush=True,
         )
 
