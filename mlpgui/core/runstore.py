@@ -223,8 +223,11 @@ def _store_error(exc: sqlite3.Error, path: Path) -> RunStoreError:
         return RunStoreError(f"the run history {path} is damaged ({text}); move it aside to start a new one")
     if name.startswith("SQLITE_FULL"):
         return RunStoreError(f"can't write the run history {path}: the disk is full")
-    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")):
+    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM")):
         return RunStoreError(f"can't write the run history {path}: permission denied ({text})")
+    if name.startswith("SQLITE_CANTOPEN"):
+        why = "a folder is in the way" if path.is_dir() else text
+        return RunStoreError(f"can't open the run history {path}: {why}")
     return RunStoreError(f"the run history {path} can't be used: {text}")
 
 
