@@ -99,6 +99,24 @@ def test_a_damaged_history_costs_one_line_not_the_run(capsys, home):
     assert code == 2 and "is damaged" in one_error(err)
 
 
+def test_a_run_that_fails_after_training_is_recorded_as_failed(capsys, monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("mlpgui.core.metrics.Evaluation.compute", out_of_memory)
+    code, out, err = run(capsys, "train", *TINY)
+    assert code == 2 and "not enough memory" in one_error(err)
+    (record,) = runs()
+    assert (record.status, record.epochs_done) == ("failed", 2)
+
+
+def test_no_record_does_not_even_open_the_history(capsys, home):
+    home.mkdir()
+    (home / FILE_NAME).write_bytes(b"damaged")
+    code, out, err = run(capsys, "train", *TINY, "--no-record")
+    assert code == 0 and "not recording" not in err
+
+
 def test_a_diverged_run_is_recorded_as_diverged(capsys):
     code, out, err = run(capsys, "train", *TINY[:-4], "--lr", "1e6")
     assert code == 2 and "diverged" in one_error(err)
