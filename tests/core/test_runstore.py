@@ -244,7 +244,11 @@ def test_a_killed_process_leaves_an_interrupted_run_with_every_epoch_it_recorded
     )
     try:
         run_id = int(proc.stdout.readline())
-        time.sleep(3 * RunRecorder.COMMIT_INTERVAL)  # epoch 3 is committed by now, later ones may wait
+        with RunStore.open(tmp_path) as store:  # the recorder commits every COMMIT_INTERVAL: wait for epoch 3
+            deadline = time.monotonic() + 30
+            while store.run(run_id).epochs_done < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert store.run(run_id).status == "running"  # its process is alive: not marked
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
