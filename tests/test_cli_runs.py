@@ -271,3 +271,17 @@ def test_ctrl_c_stops_a_sweep_keeping_the_runs_done(home):
         ["0.1", f"{finished.final_test_accuracy:.4f}", "stopped"],
         ["0.5", "-", "-"],
     ]
+
+
+def test_a_sweep_whose_history_fails_says_so_once_and_trains_every_run(capsys, monkeypatch):
+    from mlpgui.core.runstore import RunStoreError
+
+    def locked(*args, **kwargs):
+        raise RunStoreError("the run history is locked by another program")
+
+    monkeypatch.setattr(RunStore, "start_run", locked)
+    code, out, err = run(capsys, "sweep", *TINY[:4], "--epochs", "2", "--lr", "0.1,0.5,1.0")
+    assert code == 0, err
+    said = [line for line in err.splitlines() if "not recording" in line]
+    assert said == ["mlpgui: not recording runs: the run history is locked by another program"]
+    assert len(out.splitlines()) == 4 and {line.split()[2] for line in out.splitlines()[1:]} == {"finished"}

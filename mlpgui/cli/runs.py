@@ -394,6 +394,8 @@ def _run_sweep(args, sweep, configs, mnist, store, tasks) -> tuple[list[SweepRes
             trainer = Trainer(config, task)
             recorder = RunRecorder(store, config, source, "cli", args.tag, sweep.id, trainer.n_threads)
             say_recording_problem(recorder)
+            if recorder.problem:  # said once: the rest of the sweep trains without recording
+                store = None
             result = _train_point(
                 trainer,
                 recorder,
@@ -401,6 +403,8 @@ def _run_sweep(args, sweep, configs, mnist, store, tasks) -> tuple[list[SweepRes
                 lambda e, before=epochs_before: progress.update(before + e.epoch, e.loss, time.monotonic() - started),
                 index,
             )
+            if recorder.problem:
+                store = None
             recorder = None  # recorded: nothing left to end if Ctrl-C comes now
             progress.clear()
             results.append(result)
