@@ -46,6 +46,7 @@ from mlpgui.core.training import Trainer, evaluation_interval
 
 SNAPSHOT_INTERVAL = 0.2  # seconds: at most 5 model copies per second reach the GUI
 BACKGROUND_NICE = 5  # the training thread's CPU priority: below the GUI thread's 0
+NO_MEMORY = "not enough memory for this run; use fewer images or hidden units"
 
 
 class RunOutcome:
@@ -172,6 +173,10 @@ class TrainingWorker(QObject):
             result = trainer.network.copy() if trainer is not None else None
         except MlpguiError as e:
             self.failed.emit(str(e))
+        except MemoryError:  # as the command line says it; the weights of the last finished epoch are kept
+            result = self._last_finished(trainer)
+            kept = result.epochs_trained if result is not None else 0
+            self.failed.emit(NO_MEMORY + (f"; the model of epoch {kept} is kept" if kept else ""))
         except Exception as e:  # a bug: tell the user, keep the app alive, leave a trace for the report
             traceback.print_exc(file=sys.stderr)
             self.failed.emit(f"training failed unexpectedly ({type(e).__name__}: {e})")
@@ -182,6 +187,17 @@ class TrainingWorker(QObject):
             self.outcome.network, self.outcome.stopped, self.outcome.done = result, stopped, True
             return_to_gui_thread(self)
             self.finished.emit(result, stopped)
+
+    @staticmethod
+    def _last_finished(trainer: Trainer | None) -> Network | None:
+        """The weights of the last finished epoch, after an epoch broke off (None if there are none)."""
+        if trainer is None:
+            return None
+        try:
+            trainer.rewind_unfinished_epoch()
+            return trainer.network.copy()
+        except MemoryError:  # not even room for the copy: hand over the trainer's own network
+            return trainer.network
 
     def _wait_while_paused(self) -> None:
         while not self._resume.wait(0.1):
