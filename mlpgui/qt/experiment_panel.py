@@ -341,7 +341,7 @@ class ExperimentPanel(QWidget):
             self._show_samples(task)
         self._update_buttons()
         if config is not None and not self._run.running and not self._run.epochs_done:
-            self.progress_bar.setRange(0, max(config.epochs, 1))  # before any run: the planned epochs
+            self._show_progress(0, max(config.epochs, 1))  # before any run: the planned epochs
         self.configChanged.emit(config)
 
     def _show_error(self, field: str | None, message: str) -> None:
@@ -403,9 +403,19 @@ class ExperimentPanel(QWidget):
         self.pause_button.setText("Resume" if state.phase is RunPhase.PAUSED else "Pause")
         self.pause_button.blockSignals(blocked)
         self._update_buttons()
-        self.progress_bar.setRange(0, max(state.epochs_planned, 1))
-        self.progress_bar.setValue(state.epochs_done)
+        self._show_progress(state.epochs_done, max(state.epochs_planned, 1))
         self.time_label.setText(state.progress_line())
+
+    def _show_progress(self, done: int, planned: int) -> None:
+        """The progress bar at `done` of `planned` epochs (counts beyond a QProgressBar's int range are scaled)."""
+        if planned <= INT_MAX:
+            self.progress_bar.setFormat("epoch %v / %m")
+            self.progress_bar.setRange(0, planned)
+            self.progress_bar.setValue(min(done, planned))
+        else:  # a model file may say so; the bar shows the share, the text the counts
+            self.progress_bar.setFormat(f"epoch {done} / {planned}")
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(round(1000 * min(done, planned) / planned))
 
     def _update_buttons(self) -> None:
         phase = self._run.phase
