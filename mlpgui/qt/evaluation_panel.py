@@ -37,6 +37,7 @@ from .weights_view import WeightsView
 INPUT_CACHE_BYTES = 160 * 2**20  # keep a set's scaled inputs if they fit in this
 SLOW_REFRESH = 0.15  # seconds; slower refreshes are spaced out ...
 BUSY_SHARE = 0.25  # ... so at most this share of the time goes to them
+BROWSER_MIN_HEIGHT = 460  # stacked: the list, the large image, its probabilities and "Send to draw pad"
 
 
 class EvaluationPanel(QtWidgets.QWidget):
@@ -86,8 +87,15 @@ class EvaluationPanel(QtWidgets.QWidget):
         self.errors.setStretchFactor(1, 2)
         self.errors.setSizes([3000, 2000])  # proportions: the matrix and its table get 60%
         self.errors.setChildrenCollapsible(False)
+        # Stacked (a narrow page), the matrix, its table and the browser are taller than the page:
+        # this tab scrolls down on its own, so the other tab keeps the page's height.
+        self.errors_page = QtWidgets.QScrollArea()
+        self.errors_page.setWidgetResizable(True)
+        self.errors_page.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.errors_page.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.errors_page.setWidget(self.errors)
         self.tabs = QtWidgets.QTabWidget()
-        self.tabs.addTab(self.errors, "Confusion matrix && images")
+        self.tabs.addTab(self.errors_page, "Confusion matrix && images")
         self.tabs.addTab(self.weights, "Inside the network")
 
         top = QtWidgets.QHBoxLayout()
@@ -252,6 +260,15 @@ class EvaluationPanel(QtWidgets.QWidget):
                 worker.seconds = time.perf_counter() - start
                 self._take(worker, self._version)
 
+    def hasHeightForWidth(self) -> bool:
+        # The page that scrolls this panel gives it the page's height (or its minimum): each tab fits
+        # that height on its own (the matrix tab scrolls inside), so word-wrapped captions must not
+        # make the whole panel as tall as their one-line widths would.
+        return False
+
+    def heightForWidth(self, _width: int) -> int:
+        return -1  # QScrollArea asks the layout, not hasHeightForWidth: -1 means "the minimum will do"
+
     def fit_width(self, width: int) -> None:
         """Side by side when `width` holds the matrix and the browser, else the browser below.
 
@@ -260,7 +277,8 @@ class EvaluationPanel(QtWidgets.QWidget):
         side by side the two need about 1,070.
         """
         side = self.errors.orientation() == QtCore.Qt.Orientation.Horizontal
-        margins = self.minimumSizeHint().width() - self.errors.minimumSizeHint().width()
+        margins = self.minimumSizeHint().width() - self.errors_page.minimumSizeHint().width()
+        margins += self.errors_page.verticalScrollBar().sizeHint().width()
         needed = (
             self._left.minimumSizeHint().width()
             + self.browser.minimumSizeHint().width()
@@ -275,16 +293,30 @@ class EvaluationPanel(QtWidgets.QWidget):
         QtCore.QTimer.singleShot(0, self._fit_stacked_heights)
 
     def _fit_stacked_heights(self) -> None:
-        """Stacked: the matrix and its table as tall as they need, the browser the rest."""
+        """Stacked: the matrix and its table as tall as they need, the browser below as tall as its
+        image and "Send to draw pad" need; the tab scrolls down to it."""
+        if self.errors.orientation() != QtCore.Qt.Orientation.Vertical:
+            self.errors.setMinimumHeight(0)
+            return
+        width = self.errors.width()
+        if width <= 0:  # not laid out yet
+            return
+        matrix = self.confusion.heightForWidth(width)
+        top = matrix
+        if self.binary.isVisible():
+            top += self._left.handleWidth() + self.binary.sizeHint().height()
+        browser = max(self.browser.minimumSizeHint().height(), BROWSER_MIN_HEIGHT)
+        self.errors.setMinimumHeight(top + self.errors.handleWidth() + browser)
+        total = max(sum(self.errors.sizes()), top + browser)
+        self.errors.setSizes([top, total - top])
+        if self.binary.isVisible():
+            self._left.setSizes([matrix, top - matrix])
+
+    def _show_browser(self) -> None:
+        """Stacked, scroll the browser into view (a click on a cell filters it)."""
         if self.errors.orientation() == QtCore.Qt.Orientation.Vertical:
-            total = sum(self.errors.sizes())
-            if total <= 0:  # not laid out yet
-                return
-            top = min(self._left.sizeHint().height(), total // 2)
-            self.errors.setSizes([top, total - top])
-            if self.binary.isVisible():  # the matrix as tall as it needs, the binary plots the rest
-                matrix = min(self.confusion.sizeHint().height(), top // 2)
-                self._left.setSizes([matrix, top - matrix])
+            y = self.browser.mapTo(self.errors, QtCore.QPoint(0, 0)).y()
+            self.errors_page.verticalScrollBar().setValue(y)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -323,6 +355,7 @@ class EvaluationPanel(QtWidgets.QWidget):
 
     def _on_cell(self, true_label: int, guess: int) -> None:
         self.browser.show_cell(true_label, guess)
+        self._show_browser()
 
     def _on_browser_filter(self) -> None:
         self.confusion.matrix.highlight_cell(selection_cell(self.browser.selection()))
