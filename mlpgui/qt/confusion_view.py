@@ -284,7 +284,7 @@ class ConfusionView(QtWidgets.QWidget):
     cellClicked = QtCore.Signal(int, int)
 
     SIDE_WIDTH = 280  # the accuracy line and the table
-    OVERHEAD = QtCore.QSize(120, 50)  # the matrix widget around its cells: left axis + colour bar, bottom axis
+    OVERHEAD = QtCore.QSize(135, 50)  # the matrix widget around its cells: left axis + colour bar, bottom axis
     MIN_CELL = 30  # pixels: a four-digit count at 10 px and more
     MAX_MATRIX = {2: 260, 10: 380}  # the cells' area at most, by classes
 

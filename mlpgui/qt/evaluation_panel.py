@@ -187,7 +187,9 @@ class EvaluationPanel(QtWidgets.QWidget):
         inputs = self._inputs if key == self._inputs_key else None
         n = len(task.test_labels if self.which == "test" else task.train_labels)
         small = n * 784 * np.dtype(network.dtype).itemsize <= INPUT_CACHE_BYTES  # else scaled chunk by chunk
-        worker = workers.EvaluationWorker(network, task, self.which, threshold, inputs, scale_inputs=small)
+        worker = workers.EvaluationWorker(
+            network, task, self.which, threshold, inputs, scale_inputs=small, prepare=self.weights.prepare
+        )
         worker.inputs_key = key
         return worker
 
@@ -206,9 +208,9 @@ class EvaluationPanel(QtWidgets.QWidget):
         self._last_end = time.perf_counter()
         self.last_refresh_seconds = worker.seconds
         if version == self._version:  # else stale: dropped
-            self._apply(version, worker.network, worker.evaluation, worker.error)
+            self._apply(version, worker.network, worker.evaluation, worker.error, worker.prepared)
 
-    def _apply(self, version: int, network, evaluation: Evaluation | None, error: str) -> None:
+    def _apply(self, version: int, network, evaluation: Evaluation | None, error: str, prepared=None) -> None:
         self._shown_version = version
         if evaluation is not None and evaluation.is_binary and evaluation.threshold != self.binary.threshold:
             evaluation = evaluation.with_threshold(self.binary.threshold)  # moved while it was computed
@@ -224,7 +226,7 @@ class EvaluationPanel(QtWidgets.QWidget):
             )
         else:
             self._show(evaluation)
-            self.weights.set_network(network)
+            self.weights.set_network(network, prepared)
         self._fit_stacked_heights()
         self.updated.emit()
 

@@ -242,7 +242,8 @@ class EvaluationWorker(QObject):
     With `inputs` None and `scale_inputs` set, it scales the set's images first
     and hands them back in `inputs`, for the caller to keep for the next one.
     finished(EvaluationWorker): read `evaluation` (None if it failed), `error`
-    (a one-line message or ""), `inputs` and `seconds`.
+    (a one-line message or ""), `inputs`, `prepared` (what `prepare(network)`
+    returned, if given) and `seconds`.
     """
 
     finished = Signal(object)
@@ -255,10 +256,13 @@ class EvaluationWorker(QObject):
         threshold: float = 0.5,
         inputs=None,
         scale_inputs: bool = False,
+        prepare=None,
     ):
         super().__init__()
         self.network, self.task, self.which, self.threshold = network, task, which, threshold
         self.inputs, self.scale_inputs = inputs, scale_inputs
+        self.prepare = prepare  # optional: prepare(network) -> what a view draws, made here too
+        self.prepared = None
         self.evaluation: Evaluation | None = None
         self.error = ""
         self.seconds = 0.0
@@ -280,6 +284,8 @@ class EvaluationWorker(QObject):
             if self.inputs is None and self.scale_inputs:
                 self.inputs = self.task.inputs(self.which, self.network.dtype)
             self.evaluation = Evaluation.compute(self.network, self.task, self.which, self.threshold, self.inputs)
+            if self.prepare is not None:
+                self.prepared = self.prepare(self.network)
         except MlpguiError as e:
             self.error = str(e)
         except MemoryError:

@@ -51,6 +51,25 @@ def test_the_evaluation_tab_computes_off_the_gui_thread_and_says_it_is_evaluatin
     assert "Evaluating" not in panel.status.text() and "accuracy" in panel.status.text()
 
 
+def test_the_weights_grid_is_prepared_off_the_gui_thread_too(qtbot, multi, monkeypatch):
+    from mlpgui.qt.weights_view import WeightsView
+
+    network, task = multi
+    on_main = []
+    real = WeightsView.prepare
+
+    def prepare(self, net):
+        on_main.append(threading.get_ident() == threading.main_thread().ident)
+        return real(self, net)
+
+    monkeypatch.setattr(WeightsView, "prepare", prepare)
+    panel = _visible_panel(qtbot)
+    with qtbot.waitSignal(panel.updated, timeout=10_000):
+        panel.set_model(network, task)
+    assert on_main == [False]
+    assert panel.weights.tile_count == network.hidden
+
+
 def test_a_result_overtaken_by_a_newer_model_is_dropped(qtbot, multi, monkeypatch):
     network, task = multi
     release = threading.Event()
