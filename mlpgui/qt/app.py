@@ -13,7 +13,7 @@ import socket
 import sys
 from importlib import resources
 
-from PySide6.QtCore import QObject, QSocketNotifier, Qt
+from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -71,7 +71,9 @@ class TerminalSignals(QObject):
             received = self._read.recv(64)
         except (BlockingIOError, InterruptedError):
             return
-        if signal.SIGTERM in received:
+        if self.window is None:  # not built yet: no window to close, nothing to keep
+            QCoreApplication.quit()
+        elif signal.SIGTERM in received:
             self.window.close_from_terminal(ask=False)
         elif signal.SIGINT in received:
             self.window.close_from_terminal(ask=True)
@@ -104,10 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("mlpgui")
     app.setWindowIcon(app_icon())
 
+    # Before the window: a Ctrl-C while the data loads closes the window once it is up, without a traceback.
+    signals = TerminalSignals(None)
     from .main_window import MainWindow  # after QApplication: importing pyqtgraph widgets is fine either way
 
-    window = MainWindow()
-    signals = TerminalSignals(window)
+    window = signals.window = MainWindow()
     window.show()
     try:
         return app.exec()
