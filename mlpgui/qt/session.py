@@ -194,8 +194,10 @@ class TrainingSession(QObject):
                 f"{format_duration(since)} into it so far..."
             )
         last = run.history[-1]
-        per_epoch = last.elapsed / max(last.epoch, 1)
-        return f"Stopping when this epoch ends: about {format_duration(per_epoch - since)} left..."
+        left = last.elapsed / max(last.epoch, 1) - since
+        if left < 1:  # longer than the epochs before it: no promise, only how long it has run
+            return f"Stopping when this epoch ends: it has run {format_duration(since)} so far..."
+        return f"Stopping when this epoch ends: about {format_duration(left)} left..."
 
     def _refresh_stopping_note(self) -> None:
         if self._run is None or self._run_state.phase is not RunPhase.STOPPING:
