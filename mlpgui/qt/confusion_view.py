@@ -358,7 +358,8 @@ class ConfusionView(QtWidgets.QWidget):
     def side_beside(self, width: int) -> bool:
         """Whether the table goes beside the matrix at this width (else below it)."""
         room = width - self.SIDE_WIDTH - self._layout.spacing() - self.OVERHEAD.width()
-        return room >= self.MIN_CELL * self._classes()
+        fits = width >= self.matrix.minimumWidth() + self._layout.spacing() + self.SIDE_WIDTH
+        return fits and room >= self.MIN_CELL * self._classes()
 
     def matrix_side(self, width: int, height: int | None = None) -> int:
         """The cells' area, in pixels a side, at this size (height None: as tall as it needs)."""

@@ -92,7 +92,7 @@ class EvaluationPanel(QtWidgets.QWidget):
         self.errors_page = QtWidgets.QScrollArea()
         self.errors_page.setWidgetResizable(True)
         self.errors_page.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        self.errors_page.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.errors_page.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.errors_page.setWidget(self.errors)
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(self.errors_page, "Confusion matrix && images")

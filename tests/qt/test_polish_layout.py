@@ -67,6 +67,11 @@ def test_confusion_counts_are_legible_and_fit_their_cells(qtbot, evaluated, size
     matrix = evaluated.evaluation.confusion.matrix
     qtbot.waitUntil(lambda: matrix.label_pixel_size() >= 10, timeout=3000)
     cell = min(matrix.plot.vb.width(), matrix.plot.vb.height()) / 10
+    # nothing sideways: the matrix, its table and the browser fit the tab's width
+    page = evaluated.evaluation.errors_page
+    qtbot.waitUntil(lambda: page.horizontalScrollBar().maximum() == 0, timeout=3000)
+    table = evaluated.evaluation.confusion.table
+    assert table.mapTo(page.viewport(), QPoint(table.width(), 0)).x() <= page.viewport().width()
     texts = matrix.text_items()
     assert max(len(item.toPlainText()) for row in texts for item in row) == 4  # 1,1xx ones are in the test set
     for row in texts:
