@@ -193,3 +193,27 @@ def test_a_run_stopped_inside_an_epoch_tells_the_panel_and_the_status_bar_the_sa
     assert f"during epoch {n}" in window.panel.time_label.text()
     assert "before the first epoch" not in window.panel.time_label.text()
     assert window.panel.progress_bar.value() == n
+
+
+def test_the_stopping_line_estimates_what_is_left_of_a_full_batch_epoch(qtbot, tmp_path, mnist, monkeypatch):
+    """Epochs of 30 s, Stop 10 s into the third: about 20 s left; a mini-batch run stops within a mini-batch."""
+    import time
+    from types import SimpleNamespace
+
+    from mlpgui.core.tasks import TaskCache
+    from mlpgui.core.training import EpochReport
+    from mlpgui.qt.session import TrainingSession
+
+    session = TrainingSession(TaskCache(mnist), tmp_path / "data")
+    now = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: now)
+    history = [EpochReport(1, 100, 0.5, 0.8, 30.0), EpochReport(2, 100, 0.4, 0.9, 60.0)]
+    session._run = SimpleNamespace(config=FULL_BATCH, history=history, epoch_began=now - 10)
+    assert session._stopping_note() == "Stopping when this epoch ends: about 0:20 left..."
+    session._run.epoch_began = now - 45  # longer than the ones before: no promise
+    assert session._stopping_note() == "Stopping when this epoch ends: it has run 0:45 so far..."
+    session._run.history = []
+    assert "first epoch" in session._stopping_note() and "0:45" in session._stopping_note()
+    session._run.config = FULL_BATCH.replace(batch_size=100)
+    assert session._stopping_note() == "Stopping after this mini-batch..."
+    session._run = None
