@@ -158,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--data", metavar="DIR", help="folder of the four IDX files, or a Keras mnist.npz")
     train.add_argument("--save", metavar="MODEL.npz", help="write the trained model here")
+    train.add_argument(
+        "--extra", metavar="DIR", help="a folder of my digits (its two IDX files) to add to the training set"
+    )
 
     evaluate = sub.add_parser("evaluate", help="test accuracy and confusion matrix of a saved model")
     evaluate.add_argument("model", metavar="MODEL.npz")
@@ -235,8 +238,11 @@ def cmd_train(args) -> int:
         from ..core.model_io import check_save_target
 
         check_save_target(args.save)  # a path that can't take the model costs no training
+    extra = _extra_digits(args.extra) if args.extra is not None else None  # a bad folder costs no training
     mnist = load_mnist(args.data)
     task = build_task(config, mnist)
+    if extra is not None:
+        task = _with_extra(task, extra)
     trainer = Trainer(config, task)
     progress = _Progress(config.epochs)
     stop = threading.Event()
@@ -277,6 +283,23 @@ def cmd_train(args) -> int:
     if args.save is not None:
         _save(trainer, args.save)
     return status
+
+
+def _extra_digits(folder: str):
+    from ..core.mydigits import MyDigits
+
+    return MyDigits.load(folder, missing_ok=False)
+
+
+def _with_extra(task, extra):
+    """The task with the extra folder's digits of its classes added to the training set, said on stderr."""
+    from ..core.finetune import finetune_task
+
+    added = finetune_task(task, extra, 1)
+    n = added.n_train - task.n_train
+    digits = " and ".join(map(str, task.classes)) if len(task.classes) == 2 else "0-9"
+    _say(f"mlpgui: added {n:,} of the {len(extra):,} digits in {extra.folder} (digits {digits}) to the training set")
+    return added
 
 
 def _interrupted_run(trainer, save: str | None, why: str, status: int) -> tuple[str, int]:

@@ -50,6 +50,8 @@ from .draw_pad import DrawPadPanel
 from .evaluation_panel import EvaluationPanel
 from .experiment_panel import PAUSE_KEY, START_KEY, STOP_KEY, ExperimentPanel
 from .loss_plot import LossPlot
+from .one_step_view import OneStepView
+from .reject_view import RejectView
 from .session import TrainingSession
 from .settings import Settings, app_data_dir
 
@@ -110,6 +112,7 @@ class MainWindow(QMainWindow):
 
         self._build(data_error)
         self._wire()
+        self._build_explain()
         name_controls(self)
         self._restore_settings()
         self._offer_last_model()
@@ -194,6 +197,38 @@ class MainWindow(QMainWindow):
         self.modelChanged.connect(self.evaluation.set_model)
         self.evaluation.sendToDrawPad.connect(self.show_in_draw_pad)
         self.draw_pad.inputChanged.connect(self.evaluation.show_drawn_input)
+
+    def _build_explain(self) -> None:
+        """Why this guess (pad and browser), one sample one step, and the reject option ("not sure")."""
+        evaluation, browser, pad = self.evaluation, self.evaluation.browser, self.draw_pad
+        self.one_step = OneStepView()
+        self.reject_view = RejectView()
+        evaluation.tabs.addTab(self.one_step, "One sample, one step")
+        evaluation.tabs.addTab(self.reject_view, "Not sure?")
+        self.modelChanged.connect(lambda network, _task: browser.set_network(network))
+        self.modelChanged.connect(lambda network, _task: self.one_step.set_network(network))
+        self.panel.configChanged.connect(lambda c: self.one_step.set_learning_rate(None if c is None else c.lr))
+        self.one_step.set_learning_rate(None if self.panel.config() is None else self.panel.config().lr)
+        browser.imageSelected.connect(
+            lambda _image: self.one_step.set_sample(
+                browser.selected_image(), browser.selected_label(), browser.selected_description()
+            )
+        )
+        evaluation.updated.connect(lambda: self.reject_view.set_evaluation(evaluation.evaluation))
+        pad.rejectThresholdChanged.connect(browser.set_reject_threshold)
+        pad.rejectThresholdChanged.connect(self.reject_view.set_threshold)
+        pad.why.unitClicked.connect(self.show_hidden_unit)
+        browser.why.unitClicked.connect(self.show_hidden_unit)
+
+    def show_hidden_unit(self, unit: int) -> None:
+        """Show hidden unit `unit` in Evaluation > Inside the network."""
+        evaluation = self.evaluation
+        _ = evaluation.evaluation  # brings its views up to the current model first
+        for i in range(self.tabs.count()):
+            if self.tabs.widget(i).isAncestorOf(evaluation):
+                self.tabs.setCurrentIndex(i)
+        evaluation.tabs.setCurrentWidget(evaluation.weights)
+        evaluation.weights.select_unit(unit)
 
     def _build_banner(self) -> QFrame:
         banner = QFrame()
