@@ -161,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--data", metavar="DIR", help="folder of the four IDX files, or a Keras mnist.npz")
     train.add_argument("--save", metavar="MODEL.npz", help="write the trained model here")
+    train.add_argument(
+        "--extra", metavar="DIR", help="a folder of my digits (its two IDX files) to add to the training set"
+    )
     add_recording_flags(train)
 
     evaluate = sub.add_parser("evaluate", help="test accuracy and confusion matrix of a saved model")
@@ -205,9 +208,12 @@ def open_recording(args):
 
 
 def data_source(args, mnist) -> str:
+    """What a recorded run trained on, as the history shows it: the data set, and any --extra digits."""
     from ..core.runstore import DEFAULT_DATA_SOURCE
 
-    return DEFAULT_DATA_SOURCE if args.data is None else mnist.source
+    source = DEFAULT_DATA_SOURCE if args.data is None else mnist.source
+    extra = getattr(args, "extra", None)
+    return source if extra is None else f"{source} + my digits in {os.path.abspath(extra)}"
 
 
 def end_recording(recorder, status: str, network=None, final_test=None) -> KeyboardInterrupt | None:
@@ -296,9 +302,12 @@ def cmd_train(args) -> int:
         from ..core.model_io import check_save_target
 
         check_save_target(args.save)  # a path that can't take the model costs no training
+    extra = _extra_digits(args.extra) if args.extra is not None else None  # a bad folder costs no training
     store = open_recording(args)
     mnist = load_mnist(args.data)
     task = build_task(config, mnist)
+    if extra is not None:
+        task = _with_extra(task, extra)
     trainer = Trainer(config, task)
     recorder = RunRecorder(store, config, data_source(args, mnist), "cli", args.tag, threads=trainer.n_threads)
     say_recording_problem(recorder)
@@ -371,6 +380,23 @@ def _train_recorded(args, task, trainer, recorder) -> int:
     if args.save is not None:
         _save(trainer, args.save)
     return status
+
+
+def _extra_digits(folder: str):
+    from ..core.mydigits import MyDigits
+
+    return MyDigits.load(folder, missing_ok=False)
+
+
+def _with_extra(task, extra):
+    """The task with the extra folder's digits of its classes added to the training set, said on stderr."""
+    from ..core.finetune import finetune_task
+
+    added = finetune_task(task, extra, 1)
+    n = added.n_train - task.n_train
+    digits = " and ".join(map(str, task.classes)) if len(task.classes) == 2 else "0-9"
+    _say(f"mlpgui: added {n:,} of the {len(extra):,} digits in {extra.folder} (digits {digits}) to the training set")
+    return added
 
 
 def _stopped_status(interruption: KeyboardInterrupt) -> str:

@@ -6,6 +6,12 @@ anti-aliased like MNIST's). `DrawPadPanel` puts the canvas beside what the
 network actually sees, the 28x28 image made by `mlpgui.core.drawing`, and
 shows the guess with a bar per class. Predictions are throttled by a
 single-shot timer, so a burst of mouse moves costs one prediction.
+
+Under the bars, "Why this guess?" (collapsed at first, so the pad keeps its
+room) turns the 28x28 input into its saliency and lists the hidden units
+that carried the guess (`explain_view.ExplainView`), updated with every
+prediction. "Not sure below" is a reject threshold (off at 0): a guess less
+confident than it is answered "not sure".
 """
 
 from __future__ import annotations
@@ -16,10 +22,23 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..core.confidence import guess_detail, percent
 from ..core.drawing import predict_digit, preprocess_digit, to_mnist_uint8
+from ..core.reject import accept_mask
+from .explain_view import ExplainView
 from .qimages import gray_qimage, qimage_to_rgba
 
 IMAGE_SIZE = 560  # side of the offscreen canvas, 20 x 28 pixels
@@ -27,6 +46,10 @@ DEFAULT_PEN = 48  # in canvas pixels: ~2.5 px strokes once a pad-high digit is s
 PEN_RANGE = (12, 80)
 THROTTLE_MS = 40
 NO_MODEL = "Train or open a model first"
+REJECT_MAX = 99  # percent: the reject slider's top
+NOT_SURE = "?"  # the guess shown for a rejected drawing
+INPUT_CAPTION = "Network input (28x28)"
+WHY_CAPTION = "Why: red raises, blue lowers"
 
 
 class DrawCanvas(QWidget):
@@ -316,6 +339,8 @@ class ProbabilityBars(pg.PlotWidget):
 
     def set_classes(self, classes) -> None:
         self._classes = tuple(classes)
+        if self._probabilities is not None and len(self._probabilities) != len(self._classes):
+            self._probabilities = None  # another model's: the pad brings this one's
         self._show()
 
     def classes(self) -> tuple[int, ...]:
@@ -378,6 +403,7 @@ class DrawPadPanel(QWidget):
 
     predictionChanged = Signal(object)
     inputChanged = Signal(object)
+    rejectThresholdChanged = Signal(float)  # 0..1; 0: off
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -411,17 +437,49 @@ class DrawPadPanel(QWidget):
         self.detail_label.setWordWrap(True)
         self.bars = ProbabilityBars()
 
+        self.reject_slider = QSlider(Qt.Orientation.Horizontal)
+        self.reject_slider.setRange(0, REJECT_MAX)
+        self.reject_slider.setValue(0)
+        self.reject_slider.setToolTip(
+            'Reject option: answer "not sure" when the guess\'s probability is below this (0: off).\n'
+            "The Evaluation tab shows what it does on the test set."
+        )
+        self.reject_value = QLabel()
+        self.reject_value.setMinimumWidth(self.reject_value.fontMetrics().horizontalAdvance("100%") + 4)
+        self.reject_slider.valueChanged.connect(self._on_reject_slider)
+        reject = QHBoxLayout()
+        reject.addWidget(QLabel("Not sure below"))
+        reject.addWidget(self.reject_slider, 1)
+        reject.addWidget(self.reject_value)
+
+        self.why_button = QToolButton()
+        self.why_button.setText("Why this guess?")
+        self.why_button.setCheckable(True)
+        self.why_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.why_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.why_button.setAutoRaise(True)
+        self.why_button.setToolTip("Show which pixels and hidden units made the network guess this")
+        self.why = ExplainView(overlay_side=116)
+        self.why.setVisible(False)
+        self.why.set_active(False)
+        self.why_button.toggled.connect(self.set_why_shown)
+        # the saliency takes the input's place: it has the digit underneath
+        self.input_stack = QStackedWidget()
+        self.input_stack.addWidget(self.input_view)
+        self.input_stack.addWidget(self.why.overlay)
+        self.input_stack.setFixedSize(self.input_view.size())
+
         tools = QHBoxLayout()
         tools.addWidget(QLabel("Pen"))
         tools.addWidget(self.width_slider, 1)
         tools.addWidget(self.undo_button)
         tools.addWidget(self.clear_button)
 
-        caption = QLabel("Network input (28x28)")
+        caption = self.input_caption = QLabel(INPUT_CAPTION)
         caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         caption.setStyleSheet("color: palette(placeholder-text);")
         result = QGridLayout()
-        result.addWidget(self.input_view, 0, 0, Qt.AlignmentFlag.AlignCenter)
+        result.addWidget(self.input_stack, 0, 0, Qt.AlignmentFlag.AlignCenter)
         result.addWidget(caption, 1, 0)
         guess_box = QVBoxLayout()
         guess_box.addStretch(1)
@@ -437,6 +495,9 @@ class DrawPadPanel(QWidget):
         layout.addLayout(tools)
         layout.addLayout(result)
         layout.addWidget(self.bars)
+        layout.addLayout(reject)
+        layout.addWidget(self.why_button)
+        layout.addWidget(self.why)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -444,6 +505,7 @@ class DrawPadPanel(QWidget):
         self._timer.timeout.connect(self.refresh)
         self.canvas.inkChanged.connect(self._schedule)
         self.canvas.actionsChanged.connect(self._show_buttons)
+        self._on_reject_slider(0)
         self._show()
 
     # -- API ------------------------------------------------------------------------
@@ -453,6 +515,7 @@ class DrawPadPanel(QWidget):
         self._network = network
         if network is not None:
             self.bars.set_classes(network.classes)
+        self.why.set_network(network, refresh=False)  # refresh() gives it the image
         self.refresh()
 
     def network(self):
@@ -489,6 +552,33 @@ class DrawPadPanel(QWidget):
         """What the pad says instead of (or under) the guess."""
         return self.detail_label.text()
 
+    def answer(self) -> str:
+        """What the pad answers: the digit, "?" when not sure, "–" without a guess."""
+        return self.guess_label.text()
+
+    def is_sure(self) -> bool | None:
+        """Whether the guess clears the reject threshold (None without a guess)."""
+        if self._probabilities is None:
+            return None
+        return bool(accept_mask(self._probabilities[None], self.reject_threshold())[0])
+
+    def reject_threshold(self) -> float:
+        """The reject threshold, 0..1 (0: off, every guess is answered)."""
+        return self.reject_slider.value() / 100.0
+
+    def set_reject_threshold(self, threshold: float) -> None:
+        self.reject_slider.setValue(round(100 * float(threshold)))
+
+    def set_why_shown(self, shown: bool) -> None:
+        """Expand or collapse "Why this guess?"; collapsed, nothing is explained (no cost)."""
+        if self.why_button.isChecked() != shown:
+            self.why_button.setChecked(shown)  # comes back here through toggled
+            return
+        self.why_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.why.setVisible(shown)
+        self.why.set_active(shown)
+        self._show_input_or_why()
+
     # -- updating ---------------------------------------------------------------------
 
     def _show_buttons(self) -> None:
@@ -512,11 +602,23 @@ class DrawPadPanel(QWidget):
             probabilities, u8 = None, (None if img is None else to_mnist_uint8(img))
         self._probabilities = None if probabilities is None else np.asarray(probabilities, np.float64)
         self._input = u8
+        self.why.set_image(u8)
         self._show()
         self.inputChanged.emit(None if u8 is None else u8.copy())
         self.predictionChanged.emit(self.probabilities())
 
+    def _on_reject_slider(self, value: int) -> None:
+        self.reject_value.setText("off" if value == 0 else f"{value}%")
+        self._show()
+        self.rejectThresholdChanged.emit(value / 100.0)
+
+    def _show_input_or_why(self) -> None:
+        why = self.why.isVisibleTo(self) and self.why.saliency is not None
+        self.input_stack.setCurrentWidget(self.why.overlay if why else self.input_view)
+        self.input_caption.setText(WHY_CAPTION if why else INPUT_CAPTION)
+
     def _show(self) -> None:
+        self._show_input_or_why()
         self.input_view.set_image(self._input)
         self.bars.set_probabilities(self._probabilities)
         self._show_buttons()
@@ -530,6 +632,14 @@ class DrawPadPanel(QWidget):
             self.detail_label.setText(f"Draw a digit on the pad{only}")
         else:
             best = int(np.argmax(self._probabilities))
-            self.guess_label.setText(str(self.guess()))
-            self.detail_label.setText(guess_detail(self._probabilities[best], tuple(self._network.classes)))
+            classes = tuple(self._network.classes)
+            detail = guess_detail(self._probabilities[best], classes)
+            if self.is_sure():
+                self.guess_label.setText(str(self.guess()))
+            else:
+                self.guess_label.setText(NOT_SURE)
+                # "54.2% sure[. This model only knows ...]" -> "Not sure: 54.2% for 7 is below your 70% threshold[...]"
+                below = f"% for {self.guess()} is below your {self.reject_slider.value()}% threshold"
+                detail = "Not sure: " + detail.replace("% sure", below, 1)
+            self.detail_label.setText(detail)
         self.guess_label.setToolTip("The network's guess" if self._network is not None else NO_MODEL)

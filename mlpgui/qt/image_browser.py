@@ -4,6 +4,11 @@ A `QListView` in icon mode over `ThumbnailModel` scrolls through *all*
 matching images (10,000 is no problem): thumbnails are drawn only when the
 view asks for them and kept in a small cache. Selecting one shows it large
 with its whole probability vector; "Send to draw pad" emits the image.
+
+"Why?" turns the large image into its saliency and shows the hidden units
+that carried the guess (`explain_view.ExplainView`) in place of the bars.
+"Show: not sure" lists the images whose confidence is below the reject
+threshold set under the draw pad (`set_reject_threshold`).
 """
 
 from __future__ import annotations
@@ -15,12 +20,16 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.metrics import Evaluation, Selection, select
+from ..core.network import Network
+from ..core.reject import accept_mask
+from .explain_view import ExplainView
 from .qimages import scaled_gray_qimage
 
 THUMB = 56  # thumbnail side in pixels (2x MNIST)
 LARGE = 196  # selected image side (7x)
 CACHE = 3000  # thumbnails kept
 ANY = -1
+REJECTED = "rejected"  # the "Show" choice of the images below the reject threshold
 
 
 class ThumbnailModel(QtCore.QAbstractListModel):
@@ -124,10 +133,22 @@ class ImageBrowser(QtWidgets.QWidget):
         self._selection = Selection()
         self._updating = False
         self._binary = False
+        self._only_rejected = False
+        self._reject_threshold = 0.0
 
         self.kind = QtWidgets.QComboBox()
-        for text, kind in (("misclassified", "misclassified"), ("correct", "correct"), ("all", "all")):
+        for text, kind in (
+            ("misclassified", "misclassified"),
+            ("correct", "correct"),
+            ("all", "all"),
+            ("not sure", REJECTED),
+        ):
             self.kind.addItem(text, kind)
+        self.kind.setItemData(
+            3,
+            "The images whose confidence is below the reject threshold (set under the draw pad)",
+            QtCore.Qt.ItemDataRole.ToolTipRole,
+        )
         self.true_class = QtWidgets.QComboBox()
         self.guess_class = QtWidgets.QComboBox()
         self.group = QtWidgets.QComboBox()
@@ -169,7 +190,7 @@ class ImageBrowser(QtWidgets.QWidget):
         self.view.setWordWrap(True)
         self.view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setModel(self.model)
-        self.view.setMinimumWidth(THUMB * 3 + 80)
+        self.view.setMinimumWidth(THUMB * 2 + 70)  # two columns still fit a 1024x700 window's Evaluation page
 
         self.large = QtWidgets.QLabel()
         self.large.setFixedSize(LARGE, LARGE)
@@ -182,12 +203,34 @@ class ImageBrowser(QtWidgets.QWidget):
         self.send_button = QtWidgets.QPushButton("Send to draw pad")
         self.send_button.setToolTip("Put this image on the draw pad to change it and watch the prediction")
         self.send_button.setEnabled(False)
+        self.why_button = QtWidgets.QPushButton("Why?")
+        self.why_button.setCheckable(True)
+        self.why_button.setToolTip("Which pixels and hidden units made the network guess this")
+        self.why = ExplainView(overlay_side=LARGE, units_per_row=4, tile=30, labelled=False)
+        self.why.set_active(False)
+        self.why_button.toggled.connect(self.set_why_shown)
+        # the saliency takes the large image's place (it has the digit underneath), the units the bars'
+        self.picture = QtWidgets.QStackedWidget()
+        self.picture.addWidget(self.large)
+        self.picture.addWidget(self.why.overlay)
+        self.picture.setFixedSize(LARGE, LARGE)
+        why_area = QtWidgets.QScrollArea()  # scrolls when the page leaves the column short
+        why_area.setWidgetResizable(True)
+        why_area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        why_area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        why_area.setWidget(self.why)
+        self.body = QtWidgets.QStackedWidget()
+        self.body.addWidget(self.probabilities)
+        self.body.addWidget(why_area)
 
         detail = QtWidgets.QVBoxLayout()
-        detail.addWidget(self.large, 0, QtCore.Qt.AlignmentFlag.AlignHCenter)
+        detail.addWidget(self.picture, 0, QtCore.Qt.AlignmentFlag.AlignHCenter)
         detail.addWidget(self.caption)
-        detail.addWidget(self.probabilities, 1)
-        detail.addWidget(self.send_button)
+        detail.addWidget(self.body, 1)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.why_button)
+        buttons.addWidget(self.send_button, 1)
+        detail.addLayout(buttons)
         detail_widget = QtWidgets.QWidget()
         detail_widget.setLayout(detail)
         detail_widget.setFixedWidth(LARGE + 40)
@@ -222,8 +265,32 @@ class ImageBrowser(QtWidgets.QWidget):
             self._show_selection_in_combos()
         self._refresh(keep)
 
-    def set_selection(self, selection: Selection) -> None:
+    def set_network(self, network: Network | None) -> None:
+        """The model "Why?" explains with (the one evaluated)."""
+        self.why.set_network(network)
+
+    def set_why_shown(self, shown: bool) -> None:
+        """Show the selected image's saliency and hidden units ("Why?") or its picture and bars."""
+        if self.why_button.isChecked() != shown:
+            self.why_button.setChecked(shown)  # comes back here through toggled
+            return
+        self.why.set_active(shown)
+        self.picture.setCurrentWidget(self.why.overlay if shown else self.large)
+        self.body.setCurrentIndex(1 if shown else 0)
+
+    def set_reject_threshold(self, threshold: float) -> None:
+        """The reject threshold (0..1, 0: off) that "Show: not sure" lists the images below."""
+        self._reject_threshold = float(threshold)
+        if self._only_rejected:
+            self._refresh(self.selected_index())
+
+    def reject_threshold(self) -> float:
+        return self._reject_threshold
+
+    def set_selection(self, selection: Selection, only_rejected: bool = False) -> None:
+        """Show `selection`'s images; only_rejected: only those below the reject threshold among them."""
         self._selection = selection
+        self._only_rejected = bool(only_rejected)
         self._show_selection_in_combos()
         self._refresh(None)
         self.selectionChanged.emit()
@@ -255,6 +322,18 @@ class ImageBrowser(QtWidgets.QWidget):
         i = self.selected_index()
         return None if i is None else self.evaluation.images[i]
 
+    def selected_label(self) -> int | None:
+        """The selected image's true digit."""
+        i = self.selected_index()
+        return None if i is None else int(self.evaluation.classes[self.evaluation.labels[i]])
+
+    def selected_description(self) -> str:
+        """E.g. 'test image #12' ('' when nothing is selected)."""
+        i = self.selected_index()
+        if i is None:
+            return ""
+        return f"{'test' if self.evaluation.which == 'test' else 'training'} image #{i}"
+
     # -- internals ---------------------------------------------------------------------
 
     def _fill_class_combos(self, classes) -> None:
@@ -283,7 +362,7 @@ class ImageBrowser(QtWidgets.QWidget):
     def _show_selection_in_combos(self) -> None:
         s = self._selection
         self._updating = True
-        self.kind.setCurrentIndex(max(self.kind.findData(s.kind), 0))
+        self.kind.setCurrentIndex(max(self.kind.findData(REJECTED if self._only_rejected else s.kind), 0))
         self.true_class.setCurrentIndex(max(self.true_class.findData(ANY if s.true_class is None else s.true_class), 0))
         self.guess_class.setCurrentIndex(
             max(self.guess_class.findData(ANY if s.guess_class is None else s.guess_class), 0)
@@ -300,27 +379,36 @@ class ImageBrowser(QtWidgets.QWidget):
             return
         true_class = self.true_class.currentData()
         guess_class = self.guess_class.currentData()
+        rejected = self.kind.currentData() == REJECTED
         self.set_selection(
             Selection(
-                kind=self.kind.currentData(),
+                kind="all" if rejected else self.kind.currentData(),
                 true_class=None if true_class in (None, ANY) else int(true_class),
                 guess_class=None if guess_class in (None, ANY) else int(guess_class),
                 group=self.group.currentData() if self._binary else None,
                 most_confident_first=bool(self.order.currentData()),
-            )
+            ),
+            only_rejected=rejected,
         )
 
     def _refresh(self, keep: int | None) -> None:
         ev = self.evaluation
         indices = np.zeros(0, np.int64) if ev is None else select(ev, self._selection)
+        if ev is not None and self._only_rejected:
+            indices = indices[~accept_mask(ev.proba[indices], self._reject_threshold)]
         self.model.set_content(ev, indices)
         if ev is None:
             self.count_label.setText("")
         else:
             which = "test" if ev.which == "test" else "training"
             n = len(indices)
+            what = self._selection.describe(ev.classes)
+            if self._only_rejected:
+                t = self._reject_threshold
+                below = f"confidence below {100 * t:.0f}%" if t > 0 else "none: the reject threshold is off"
+                what = what.replace("all", f"not sure ({below})", 1)
             self.count_label.setText(
-                f"<b>{n:,}</b> {which} image{'s' if n != 1 else ''}: {self._selection.describe(ev.classes)}, "
+                f"<b>{n:,}</b> {which} image{'s' if n != 1 else ''}: {what}, "
                 f"{'most' if self._selection.most_confident_first else 'least'} confident first "
                 f"<span style='color:gray'>(under each: true → guess, confidence in the guess)</span>"
             )
@@ -344,6 +432,7 @@ class ImageBrowser(QtWidgets.QWidget):
             self.caption.setText("Select an image to see it large." if ev is not None else "")
             self.probabilities.set_probabilities((), [], None, None)
             self.send_button.setEnabled(False)
+            self.why.set_image(None)
             self.imageSelected.emit(None)
             return
         self.large.setPixmap(QtGui.QPixmap.fromImage(scaled_gray_qimage(ev.images[i], LARGE)))
@@ -355,6 +444,7 @@ class ImageBrowser(QtWidgets.QWidget):
             f"({100 * ev.confidence[i]:.1f}%), {verdict}"
         )
         self.probabilities.set_probabilities(ev.classes, ev.proba[i], true_label, guess)
+        self.why.set_image(ev.images[i])
         self.send_button.setEnabled(True)
         self.imageSelected.emit(ev.images[i])
 

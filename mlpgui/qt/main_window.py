@@ -50,6 +50,8 @@ from .draw_pad import DrawPadPanel
 from .evaluation_panel import EvaluationPanel
 from .experiment_panel import PAUSE_KEY, START_KEY, STOP_KEY, ExperimentPanel
 from .loss_plot import LossPlot
+from .one_step_view import OneStepView
+from .reject_view import RejectView
 from .session import TrainingSession
 from .settings import Settings, app_data_dir
 
@@ -58,6 +60,7 @@ STATUS_MESSAGE_MS = 5000
 DEFAULT_SIZE = (1280, 800)
 TITLE_BAR = 40  # room left for the window manager's title bar (not known before the window is shown)
 FRAME = 8  # and for its borders
+CLOSE_WAIT_MS = 100  # closing mid-run waits this long for the run to stop, then closes when it has
 
 
 class FittingScrollArea(QScrollArea):
@@ -103,9 +106,13 @@ class MainWindow(QMainWindow):
         self.session = TrainingSession(self.tasks, Path(data_dir) if data_dir is not None else app_data_dir(), self)
         self._shown: tuple[Network | None, TaskData | None] = (None, None)  # what modelChanged last said
         self._offered: Network | None = None
+        self._ask_on_close = True  # False once SIGTERM asked to close: nobody is there to answer
+        self._asking = False  # the save question is on screen
+        self._close_after_run = False  # closing, once the run's epoch under way has ended
 
         self._build(data_error)
         self._wire()
+        self._build_explain()
         name_controls(self)
         self._restore_settings()
         self._offer_last_model()
@@ -182,6 +189,7 @@ class MainWindow(QMainWindow):
         session.modelChanged.connect(self._on_model_changed)
         session.runFinished.connect(self.loss_plot.drop_run_if_empty)
         session.runFinished.connect(self.runFinished)
+        session.runFinished.connect(self._close_if_waiting)
         session.failed.connect(self._error)
         session.notice.connect(lambda text: self.statusBar().showMessage(text, STATUS_MESSAGE_MS))
 
@@ -189,6 +197,38 @@ class MainWindow(QMainWindow):
         self.modelChanged.connect(self.evaluation.set_model)
         self.evaluation.sendToDrawPad.connect(self.show_in_draw_pad)
         self.draw_pad.inputChanged.connect(self.evaluation.show_drawn_input)
+
+    def _build_explain(self) -> None:
+        """Why this guess (pad and browser), one sample one step, and the reject option ("not sure")."""
+        evaluation, browser, pad = self.evaluation, self.evaluation.browser, self.draw_pad
+        self.one_step = OneStepView()
+        self.reject_view = RejectView()
+        evaluation.tabs.addTab(self.one_step, "One sample, one step")
+        evaluation.tabs.addTab(self.reject_view, "Not sure?")
+        self.modelChanged.connect(lambda network, _task: browser.set_network(network))
+        self.modelChanged.connect(lambda network, _task: self.one_step.set_network(network))
+        self.panel.configChanged.connect(lambda c: self.one_step.set_learning_rate(None if c is None else c.lr))
+        self.one_step.set_learning_rate(None if self.panel.config() is None else self.panel.config().lr)
+        browser.imageSelected.connect(
+            lambda _image: self.one_step.set_sample(
+                browser.selected_image(), browser.selected_label(), browser.selected_description()
+            )
+        )
+        evaluation.updated.connect(lambda: self.reject_view.set_evaluation(evaluation.evaluation))
+        pad.rejectThresholdChanged.connect(browser.set_reject_threshold)
+        pad.rejectThresholdChanged.connect(self.reject_view.set_threshold)
+        pad.why.unitClicked.connect(self.show_hidden_unit)
+        browser.why.unitClicked.connect(self.show_hidden_unit)
+
+    def show_hidden_unit(self, unit: int) -> None:
+        """Show hidden unit `unit` in Evaluation > Inside the network."""
+        evaluation = self.evaluation
+        _ = evaluation.evaluation  # brings its views up to the current model first
+        for i in range(self.tabs.count()):
+            if self.tabs.widget(i).isAncestorOf(evaluation):
+                self.tabs.setCurrentIndex(i)
+        evaluation.tabs.setCurrentWidget(evaluation.weights)
+        evaluation.weights.select_unit(unit)
 
     def _build_banner(self) -> QFrame:
         banner = QFrame()
@@ -478,15 +518,43 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton(answer), "cancel"
         )
 
+    def close_from_terminal(self, ask: bool = True) -> None:
+        """Ctrl-C in the terminal (ask: the usual question about an unsaved model) or SIGTERM
+        (nobody to ask: close at once; the session keeps a copy of the model, offered back next time)."""
+        if self._asking:
+            return  # the question is on screen already
+        self._ask_on_close = self._ask_on_close and ask
+        self.close()
+
     def closeEvent(self, event) -> None:
-        if self.should_ask_to_save():
-            answer = self.ask_to_save()
-            if answer == "cancel" or (answer == "save" and not self.save_model()):
+        if self._close_after_run:  # asked already: waiting for the run's last epoch
+            if self.session.is_training():
                 event.ignore()
                 return
+        elif self._ask_on_close and self.should_ask_to_save():
+            self._asking = True
+            try:
+                answer = self.ask_to_save()
+                cancelled = answer == "cancel" or (answer == "save" and not self.save_model())
+            finally:
+                self._asking = False
+            if cancelled:
+                event.ignore()
+                return
+        if self.session.is_training() and not self.session.stop_for_closing(CLOSE_WAIT_MS):
+            # An epoch that can't be cut short: the window stays usable and closes when it ends.
+            self._close_after_run = True
+            self.statusBar().showMessage("Finishing the epoch under way; the window closes when it ends...")
+            event.ignore()
+            return
+        self.evaluation.wait_until_idle()
         self.session.shutdown()
         self._save_settings()
         event.accept()
+
+    def _close_if_waiting(self, *_args) -> None:
+        if self._close_after_run:
+            QTimer.singleShot(0, self.close)
 
     def _save_settings(self) -> None:
         self.settings.set_window(self.saveGeometry(), self.saveState())
