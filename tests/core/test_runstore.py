@@ -360,6 +360,18 @@ def test_a_locked_store_stops_the_recording_not_the_run(tmp_path):
     store.close()
 
 
+def test_a_file_another_program_holds_locked_is_named_at_open(tmp_path):
+    other = sqlite3.connect(tmp_path / FILE_NAME, isolation_level=None)
+    other.execute("CREATE TABLE theirs (x)")
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(RunStoreError, match=r"^the run history .* is locked by another program$"):
+            RunStore.open(tmp_path, timeout=0.05)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
 def test_a_store_that_fails_mid_run_is_said_once_and_the_loop_goes_on(tmp_path):
     store = RunStore.open(tmp_path)
     recorder = RunRecorder(store, TINY)
