@@ -1,7 +1,14 @@
-"""Shared test set-up: Qt offscreen before any Qt import, and no leaked threads."""
+"""Shared test set-up: Qt offscreen before any Qt import, a throwaway data folder, and no leaked threads."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
+# Before any mlpgui import: every run any test records (window or command line, in this process or a
+# subprocess) goes to a fresh folder of this session, never into the user's data folder.
+os.environ["MLPGUI_HOME"] = tempfile.mkdtemp(prefix="mlpgui-tests-")
+atexit.register(shutil.rmtree, os.environ["MLPGUI_HOME"], ignore_errors=True)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MLPGUI_SETTINGS_ORG", "mlpgui-tests")  # keep tests out of the user's QSettings
 

@@ -1,9 +1,12 @@
-"""`mlpgui train|evaluate|predict`: the headless commands, and the parser of the whole command line.
+"""`mlpgui train|evaluate|predict|runs|sweep`: the headless commands, and the parser of the whole command line.
 
 `mlpgui train --preset homework-binary` prints the homework's own lines
 (epoch 1 and every 10th epoch, then the accuracies); progress and timing go to
-stderr so stdout stays exactly the homework's. Every user mistake is one line
-on stderr and exit status 2.
+stderr so stdout stays exactly the homework's. Every run is recorded in the
+run history (`mlpgui.core.runstore`) unless `--no-record` is given; a history
+that can't be used costs one line on stderr, never the run. Every user
+mistake is one line on stderr and exit status 2. `runs` and `sweep` live in
+`mlpgui.cli.runs`.
 
 Nothing here imports Qt, directly or through what it imports (an
 import-linter contract in pyproject.toml checks it), so the commands run on
@@ -161,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--extra", metavar="DIR", help="a folder of my digits (its two IDX files) to add to the training set"
     )
+    add_recording_flags(train)
 
     evaluate = sub.add_parser("evaluate", help="test accuracy and confusion matrix of a saved model")
     evaluate.add_argument("model", metavar="MODEL.npz")
@@ -169,7 +173,68 @@ def build_parser() -> argparse.ArgumentParser:
     predict = sub.add_parser("predict", help="classify a picture of a digit")
     predict.add_argument("model", metavar="MODEL.npz")
     predict.add_argument("image", metavar="IMAGE")
+
+    from .runs import add_parsers  # here, not at the top: mlpgui.cli.runs builds on this module
+
+    add_parsers(sub)
     return parser
+
+
+def add_recording_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="T",
+        help="tag the recorded run (repeat for several), e.g. --tag week3",
+    )
+    parser.add_argument("--no-record", action="store_true", help="don't record this run in the run history")
+
+
+def open_recording(args):
+    """The run store for a command's runs: None with --no-record, or (said on stderr) when it can't be used.
+
+    Tags are checked first, so a bad tag is a usage error before any training.
+    """
+    from ..core.runstore import clean_tags, open_store_or_none
+
+    args.tag = list(clean_tags(args.tag))
+    if args.no_record:
+        return None
+    store, problem = open_store_or_none()
+    if problem:
+        _say(f"mlpgui: {problem}")
+    return store
+
+
+def data_source(args, mnist) -> str:
+    """What a recorded run trained on, as the history shows it: the data set, and any --extra digits."""
+    from ..core.runstore import DEFAULT_DATA_SOURCE
+
+    source = DEFAULT_DATA_SOURCE if args.data is None else mnist.source
+    extra = getattr(args, "extra", None)
+    return source if extra is None else f"{source} + my digits in {os.path.abspath(extra)}"
+
+
+def end_recording(recorder, status: str, network=None, final_test=None) -> KeyboardInterrupt | None:
+    """Finish the recorded run and say its problem, if any, once.
+
+    A Ctrl-C here cuts only the model's save short (the status is written
+    first; a run that never got it shows as interrupted at the next start):
+    it is returned, not raised, for the caller to act on or not.
+    """
+    try:
+        recorder.finish(status, network, final_test)
+    except KeyboardInterrupt as e:
+        return e
+    say_recording_problem(recorder)
+    return None
+
+
+def say_recording_problem(recorder) -> None:
+    if recorder.problem and not getattr(recorder, "problem_said", False):
+        recorder.problem_said = True
+        _say(f"mlpgui: {recorder.problem}")
 
 
 def config_from_args(args) -> TrainConfig:
@@ -228,8 +293,7 @@ class _Progress:
 
 def cmd_train(args) -> int:
     from ..core.data import load_mnist
-    from ..core.errors import TrainingDiverged
-    from ..core.metrics import Evaluation
+    from ..core.runstore import RunRecorder
     from ..core.tasks import build_task
     from ..core.training import Trainer
 
@@ -239,16 +303,37 @@ def cmd_train(args) -> int:
 
         check_save_target(args.save)  # a path that can't take the model costs no training
     extra = _extra_digits(args.extra) if args.extra is not None else None  # a bad folder costs no training
+    store = open_recording(args)
     mnist = load_mnist(args.data)
     task = build_task(config, mnist)
     if extra is not None:
         task = _with_extra(task, extra)
     trainer = Trainer(config, task)
-    progress = _Progress(config.epochs)
+    recorder = RunRecorder(store, config, data_source(args, mnist), "cli", args.tag, threads=trainer.n_threads)
+    say_recording_problem(recorder)
+    try:
+        return _train_recorded(args, task, trainer, recorder)
+    except KeyboardInterrupt as e:  # after the training loop (measuring the accuracies)
+        end_recording(recorder, _stopped_status(e), trainer.network)
+        raise
+    except BaseException:  # anything not handled there (out of memory, a bug): the run failed
+        end_recording(recorder, "failed")
+        raise
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _train_recorded(args, task, trainer, recorder) -> int:
+    from ..core.errors import TrainingDiverged
+    from ..core.metrics import Evaluation
+
+    progress = _Progress(trainer.config.epochs)
     stop = threading.Event()
     diverged = None
     try:
         for report in trainer.run(stop):
+            recorder.epoch(report)
             if report.epoch == 1 or report.epoch % 10 == 0:
                 progress.clear()
                 print(epoch_line(report.epoch, report.loss), flush=True)
@@ -257,13 +342,18 @@ def cmd_train(args) -> int:
         diverged = e
     except KeyboardInterrupt as e:
         progress.clear()
-        line, status = _interrupted_run(trainer, args.save, "interrupted", _exit_status(e))
+        line, status, saved = _interrupted_run(trainer, args.save, "interrupted", _exit_status(e))
         _say(line)
+        # A second Ctrl-C, during the save, means "quit now": the history keeps the epochs, not the model.
+        end_recording(recorder, _stopped_status(e), trainer.network if saved else None)
         return status
     except BrokenPipeError:  # `mlpgui train | head`: stop as a Unix tool does, keeping the finished epochs
         _drop_output()
-        return _interrupted_run(trainer, args.save, "output closed", EXIT_BROKEN_PIPE)[1]
+        status = _interrupted_run(trainer, args.save, "output closed", EXIT_BROKEN_PIPE)[1]
+        end_recording(recorder, "stopped", trainer.network)
+        return status
     progress.clear()
+    say_recording_problem(recorder)
     if diverged is not None:
         message = str(diverged)
         if args.save is not None and trainer.network.epochs_trained:
@@ -271,15 +361,22 @@ def cmd_train(args) -> int:
             message += f"; saved that model to {args.save}"
         elif args.save is not None:
             message += "; nothing was saved, as no epoch finished soundly"
+        end_recording(recorder, "diverged", trainer.network)
         return _fail(message)
     status = 0
+    test = None
     try:
         print(f"Training accuracy: {Evaluation.compute(trainer.network, task, 'train').accuracy}")
-        print(f"Test accuracy: {Evaluation.compute(trainer.network, task, 'test').accuracy}", flush=True)
+        test = Evaluation.compute(trainer.network, task, "test")
+        print(f"Test accuracy: {test.accuracy}", flush=True)
     except BrokenPipeError:  # the model is trained: still save it
         _drop_output()
         status = EXIT_BROKEN_PIPE
-    _say(f"{task.describe()}; {_epochs(trainer.network.epochs_trained)} in {trainer.elapsed:.2f} s")
+    if test is None:
+        test = Evaluation.compute(trainer.network, task, "test")
+    end_recording(recorder, "finished", trainer.network, (test.loss, test.accuracy))
+    recorded = f"; recorded as run {recorder.run_id}" if recorder.run_id and not recorder.problem else ""
+    _say(f"{task.describe()}; {_epochs(trainer.network.epochs_trained)} in {trainer.elapsed:.2f} s{recorded}")
     if args.save is not None:
         _save(trainer, args.save)
     return status
@@ -302,10 +399,16 @@ def _with_extra(task, extra):
     return added
 
 
-def _interrupted_run(trainer, save: str | None, why: str, status: int) -> tuple[str, int]:
+def _stopped_status(interruption: KeyboardInterrupt) -> str:
+    """How the history records a run cut short: Ctrl-C, the user stopped it; SIGTERM, something else ended it."""
+    return "interrupted" if isinstance(interruption, Terminated) else "stopped"
+
+
+def _interrupted_run(trainer, save: str | None, why: str, status: int) -> tuple[str, int, bool]:
     """Save (with --save) the weights of the last finished epoch of a run that was cut short.
 
-    Returns the line that says what happened, and the exit status. A second
+    Returns the line that says what happened, the exit status, and False when
+    a second Ctrl-C cut the save short (True otherwise). A second
     Ctrl-C during the save abandons it: the save removes its temporary file,
     so any earlier file at `save` stays as it was.
     """
@@ -313,14 +416,14 @@ def _interrupted_run(trainer, save: str | None, why: str, status: int) -> tuple[
     done = trainer.network.epochs_trained
     line = f"mlpgui: {why} during epoch {done + 1}"
     if save is None:
-        return line, status
+        return line, status, True
     if not done:
-        return f"{line}; nothing was saved, as no epoch had finished", status
+        return f"{line}; nothing was saved, as no epoch had finished", status, True
     try:
         _save(trainer, save, quiet=True)
     except KeyboardInterrupt as e:
-        return f"{line}; interrupted again while saving, so nothing was saved to {save}", _exit_status(e)
-    return f"{line}; saved the model as it was after epoch {done} to {save}", status
+        return f"{line}; interrupted again while saving, so nothing was saved to {save}", _exit_status(e), False
+    return f"{line}; saved the model as it was after epoch {done} to {save}", status, True
 
 
 def _epochs(n: int) -> str:
@@ -384,7 +487,7 @@ def run_command(args) -> int:
     on_main_thread = threading.current_thread() is threading.main_thread()
     previous = (signal.getsignal(signal.SIGINT), signal.signal(signal.SIGTERM, _terminate)) if on_main_thread else None
     try:
-        status = COMMANDS[args.command](args)
+        status = (COMMANDS.get(args.command) or args.handler)(args)
         sys.stdout.flush()  # a closed pipe shows here, not as a complaint at exit
         return status
     except MlpguiError as e:

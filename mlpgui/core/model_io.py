@@ -383,6 +383,11 @@ def _read_history(zf: zipfile.ZipFile, names: set[str], where: str) -> dict[str,
             lo, hi = _HISTORY_RANGES[name]
             if len(measured) and (measured.min() < lo or measured.max() > hi):
                 raise ModelFileError(f"{where}: the loss history {name!r} holds values outside {lo:g} to {hi:g}")
+    if "test_loss" in history and "test_accuracy" in history:  # one measurement gives both, or neither
+        if (np.isnan(history["test_loss"]) != np.isnan(history["test_accuracy"])).any():
+            raise ModelFileError(
+                f"{where}: the loss history's test loss and test accuracy disagree on when they were measured"
+            )
     epochs = history.get("epoch", np.arange(1, len(history["loss"]) + 1, dtype=np.float64))
     if len(epochs) and ((epochs != np.round(epochs)).any() or epochs.min() < 1):
         raise ModelFileError(f"{where}: the loss history's epochs are not whole numbers from 1 up")

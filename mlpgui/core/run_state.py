@@ -59,7 +59,7 @@ class RunState:
         if self.phase is RunPhase.PREPARING:
             return "Preparing the data..."
         if self.phase is RunPhase.STOPPING:
-            return "Stopping after this epoch..."
+            return self.note or "Stopping after this epoch..."
         if self.note:
             return self.note
         if not self.epochs_done:

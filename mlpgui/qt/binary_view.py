@@ -84,6 +84,7 @@ class BinaryView(QtWidgets.QWidget):
         self.reset_button = QtWidgets.QPushButton("0.5")
         self.reset_button.setToolTip("Back to the homework's threshold")
         self.rates = QtWidgets.QLabel()
+        self.rates.setWordWrap(True)  # a narrow Evaluation page (1024x700) wraps it instead of cutting it
 
         controls = QtWidgets.QHBoxLayout()
         controls.addWidget(QtWidgets.QLabel("Threshold"))

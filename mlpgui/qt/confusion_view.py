@@ -273,9 +273,20 @@ class ClassMetricsTable(QtWidgets.QTableWidget):
 
 
 class ConfusionView(QtWidgets.QWidget):
-    """Matrix, normalisation switch, overall accuracy and the per-class table side by side."""
+    """Matrix, normalisation switch, overall accuracy and the per-class table: beside the matrix when the
+    cells stay big enough to read, else below it.
+
+    The cells' text is sized from the cell (see `ConfusionMatrixView.label_pixel_size`): the view gives
+    the matrix the room for cells of at least MIN_CELL pixels where it can, so a four-digit count is
+    readable, and never more than MAX_MATRIX pixels a side.
+    """
 
     cellClicked = QtCore.Signal(int, int)
+
+    SIDE_WIDTH = 280  # the accuracy line and the table
+    OVERHEAD = QtCore.QSize(135, 50)  # the matrix widget around its cells: left axis + colour bar, bottom axis
+    MIN_CELL = 30  # pixels: a four-digit count at 10 px and more
+    MAX_MATRIX = {2: 260, 10: 380}  # the cells' area at most, by classes
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -293,6 +304,7 @@ class ConfusionView(QtWidgets.QWidget):
         hint.setEnabled(False)
 
         side = QtWidgets.QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(self.accuracy_label)
         side.addWidget(self.table)
         side.addWidget(self.normalise)
@@ -300,12 +312,12 @@ class ConfusionView(QtWidgets.QWidget):
         side.addStretch(1)
         side_widget = QtWidgets.QWidget()
         side_widget.setLayout(side)
-        side_widget.setFixedWidth(280)
+        side_widget.setFixedWidth(self.SIDE_WIDTH)
         self._side = side_widget
-        layout = QtWidgets.QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.matrix, 1, QtCore.Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(side_widget)
+        self._layout = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight, self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addWidget(self.matrix, 1, QtCore.Qt.AlignmentFlag.AlignTop)
+        self._layout.addWidget(side_widget)
 
         self.normalise.toggled.connect(self._on_normalise)
         self.matrix.cellClicked.connect(self.cellClicked)
@@ -316,6 +328,7 @@ class ConfusionView(QtWidgets.QWidget):
         self.matrix.set_evaluation(evaluation, self.normalise.isChecked())
         self.table.set_evaluation(evaluation)
         self.table.updateGeometry()
+        self._fit(self.width(), self.height())
         if evaluation is None:
             self.accuracy_label.setText("")
             return
@@ -337,15 +350,53 @@ class ConfusionView(QtWidgets.QWidget):
     def click_cell(self, true_label: int, guess: int) -> None:
         self.matrix.click_cell(true_label, guess)
 
-    def resizeEvent(self, event) -> None:
-        # keep the matrix widget about square so the aspect-locked cells fill it instead of
+    # -- layout ----------------------------------------------------------------------
+
+    def _classes(self) -> int:
+        return self.evaluation.n_classes if self.evaluation is not None else 10
+
+    def side_beside(self, width: int) -> bool:
+        """Whether the table goes beside the matrix at this width (else below it)."""
+        room = width - self.SIDE_WIDTH - self._layout.spacing() - self.OVERHEAD.width()
+        fits = width >= self.matrix.minimumWidth() + self._layout.spacing() + self.SIDE_WIDTH
+        return fits and room >= self.MIN_CELL * self._classes()
+
+    def matrix_side(self, width: int, height: int | None = None) -> int:
+        """The cells' area, in pixels a side, at this size (height None: as tall as it needs)."""
+        beside = self.side_beside(width)
+        room = width - self.OVERHEAD.width() - ((self.SIDE_WIDTH + self._layout.spacing()) if beside else 0)
+        if height is not None and beside:
+            room = min(room, height - self.OVERHEAD.height())
+        return max(150, min(room, self.MAX_MATRIX.get(self._classes(), self.MAX_MATRIX[10])))
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        matrix = self.matrix_side(width) + self.OVERHEAD.height()
+        side = self._side.sizeHint().height()
+        if self.side_beside(width):
+            return max(matrix, side)
+        return matrix + self._layout.spacing() + side
+
+    def sizeHint(self) -> QtCore.QSize:
+        width = max(self.width(), self.minimumSizeHint().width())
+        return QtCore.QSize(width, self.heightForWidth(width))
+
+    def _fit(self, width: int, height: int) -> None:
+        beside = self.side_beside(width)
+        direction = QtWidgets.QBoxLayout.Direction.LeftToRight if beside else QtWidgets.QBoxLayout.Direction.TopToBottom
+        if self._layout.direction() != direction:
+            self._layout.setDirection(direction)
+            self.updateGeometry()
+        # keep the matrix widget square so the aspect-locked cells fill it instead of
         # leaving empty bands inside the axes; the space it leaves stays plain background
-        overhead = QtCore.QSize(120, 50)  # left axis + colour bar, bottom axis
-        side = min(
-            event.size().width() - self._side.width() - 10 - overhead.width(), event.size().height() - overhead.height()
-        )
-        side = max(side, 150)
-        self.matrix.setMaximumSize(side + overhead.width(), side + overhead.height())
+        side = self.matrix_side(width, height if beside else None)
+        self.matrix.setMaximumWidth(side + self.OVERHEAD.width())
+        self.matrix.setFixedHeight(side + self.OVERHEAD.height())
+
+    def resizeEvent(self, event) -> None:
+        self._fit(event.size().width(), event.size().height())
         super().resizeEvent(event)
 
     def _on_normalise(self, on: bool) -> None:

@@ -7,11 +7,14 @@ browser to exactly that cell's images; the binary threshold recounts the
 2x2 matrix, the metrics and the browser without another forward pass;
 selecting an image (or drawing one) ranks the hidden units it activates.
 
-Cost: the scaled inputs are cached per task and set, so a refresh is one
-forward pass plus redrawing (see `last_refresh_seconds`). While the window
-is open but this panel is hidden (another tab), refreshes wait until it is
-shown; a refresh that turns out slow (a large training set) spaces the next
-ones out so the window stays responsive during training.
+Cost: the forward pass runs on an `EvaluationWorker` thread (the status
+line says "Evaluating..." meanwhile), one at a time: models that arrive
+during one are not queued, the newest starts when it ends, and a result
+that a newer model overtook is dropped. The GUI thread only redraws. The
+scaled inputs are cached per task and set. While this panel is hidden
+(another tab, a closed window), refreshes wait until it is shown; an
+evaluation that turns out slow (a large training set) spaces the next ones
+out, so training keeps most of the CPU.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import shiboken6
 from PySide6 import QtCore, QtWidgets
 
-from ..core.errors import MlpguiError
 from ..core.metrics import Evaluation, selection_cell
 from ..core.network import Network
 from ..core.tasks import TaskData
+from . import worker as workers
 from .binary_view import BinaryView
 from .confusion_view import ConfusionView
 from .image_browser import ImageBrowser
@@ -33,6 +37,7 @@ from .weights_view import WeightsView
 INPUT_CACHE_BYTES = 160 * 2**20  # keep a set's scaled inputs if they fit in this
 SLOW_REFRESH = 0.15  # seconds; slower refreshes are spaced out ...
 BUSY_SHARE = 0.25  # ... so at most this share of the time goes to them
+BROWSER_MIN_HEIGHT = 460  # stacked: the list, the large image, its probabilities and "Send to draw pad"
 
 
 class EvaluationPanel(QtWidgets.QWidget):
@@ -48,12 +53,15 @@ class EvaluationPanel(QtWidgets.QWidget):
         self._inputs_key = None
         self._inputs: np.ndarray | None = None
         self._drawn: np.ndarray | None = None
-        self._dirty = False
+        self._version = 0  # bumped by every change the views must follow (model, set)
+        self._shown_version = 0  # the change the views show
+        self._job: tuple[QtCore.QThread, workers.EvaluationWorker, int] | None = None  # the evaluation under way
+        self._result_text = ""  # the status line of the evaluation shown
         self._last_end = 0.0
         self.last_refresh_seconds = 0.0
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._refresh_if_dirty)
+        self._timer.timeout.connect(self._start)
 
         self.set_choice = QtWidgets.QComboBox()
         self.set_choice.addItem("test set", "test")
@@ -81,8 +89,15 @@ class EvaluationPanel(QtWidgets.QWidget):
         self.errors.setStretchFactor(1, 2)
         self.errors.setSizes([3000, 2000])  # proportions: the matrix and its table get 60%
         self.errors.setChildrenCollapsible(False)
+        # Stacked (a narrow page), the matrix, its table and the browser are taller than the page:
+        # this tab scrolls down on its own, so the other tab keeps the page's height.
+        self.errors_page = QtWidgets.QScrollArea()
+        self.errors_page.setWidgetResizable(True)
+        self.errors_page.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.errors_page.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.errors_page.setWidget(self.errors)
         self.tabs = QtWidgets.QTabWidget()
-        self.tabs.addTab(self.errors, "Confusion matrix && images")
+        self.tabs.addTab(self.errors_page, "Confusion matrix && images")
         self.tabs.addTab(self.weights, "Inside the network")
 
         top = QtWidgets.QHBoxLayout()
@@ -108,7 +123,7 @@ class EvaluationPanel(QtWidgets.QWidget):
 
         Pass a copy of a network that is still training: the panel keeps it.
         """
-        self._dirty = True
+        self._version += 1
         if task is not self._task:
             self._inputs_key = self._inputs = None
             if task is None or self._task is None or tuple(task.classes) != tuple(self._task.classes):
@@ -151,15 +166,19 @@ class EvaluationPanel(QtWidgets.QWidget):
 
     @property
     def evaluation(self) -> Evaluation | None:
-        """What the views show (brought up to date first if a refresh is pending)."""
-        self._refresh_if_dirty()
+        """What the views show (brought up to date first, on this thread, if the model changed)."""
+        if self._shown_version != self._version:
+            self.finish_evaluation()
         return self._evaluation
 
     # -- refreshing ---------------------------------------------------------------------
 
     def _schedule(self) -> None:
-        if self.window().isVisible() and not self.isVisible():
-            return  # showEvent refreshes
+        """Start evaluating the newest model, unless shown already, nobody can see it, or one is under way."""
+        if self._shown_version == self._version or self._job is not None:
+            return  # a running evaluation starts the newest one when it ends
+        if not self.isVisible():
+            return  # showEvent refreshes (and `evaluation` computes on demand)
         wait = 0.0
         if self.last_refresh_seconds > SLOW_REFRESH:
             gap = self.last_refresh_seconds * (1 / BUSY_SHARE - 1)
@@ -168,7 +187,113 @@ class EvaluationPanel(QtWidgets.QWidget):
             if not self._timer.isActive():
                 self._timer.start(int(wait * 1000) + 1)
         else:
-            self._refresh_if_dirty()
+            self._start()
+
+    def _start(self) -> None:
+        """Hand the newest model to an `EvaluationWorker` (no model: clear the views at once)."""
+        self._timer.stop()
+        if self._job is not None or self._shown_version == self._version:
+            return
+        network, task = self._network, self._task
+        if network is None or task is None:
+            self._apply(self._version, None, None, "")
+            return
+        worker = self._worker_for(network, task)
+        worker.finished.connect(self._on_evaluated)
+        self._job = (workers.start(worker), worker, self._version)
+        n = network.epochs_trained
+        busy = f"<i>Evaluating the model after {n:,} epoch{'s' if n != 1 else ''}...</i>"
+        self.status.setText(f"{self._result_text} {busy}" if self._result_text else busy)
+
+    def _worker_for(self, network: Network, task: TaskData) -> workers.EvaluationWorker:
+        threshold = self.binary.threshold if len(task.classes) == 2 else 0.5
+        key = self._inputs_key_for(network)
+        inputs = self._inputs if key == self._inputs_key else None
+        n = len(task.test_labels if self.which == "test" else task.train_labels)
+        small = n * 784 * np.dtype(network.dtype).itemsize <= INPUT_CACHE_BYTES  # else scaled chunk by chunk
+        worker = workers.EvaluationWorker(
+            network, task, self.which, threshold, inputs, scale_inputs=small, prepare=self.weights.prepare
+        )
+        worker.inputs_key = key
+        return worker
+
+    def _on_evaluated(self, worker: workers.EvaluationWorker) -> None:
+        job = self._job
+        if job is None or job[1] is not worker:
+            return  # taken already (`evaluation` waited for it)
+        self._job = None
+        self._take(worker, job[2])
+        self._schedule()  # a newer model may have arrived meanwhile
+
+    def _take(self, worker: workers.EvaluationWorker, version: int) -> None:
+        """Keep what a finished worker scaled; show its evaluation unless a newer model has come since."""
+        if worker.inputs is not None and worker.task is self._task:
+            self._inputs_key, self._inputs = worker.inputs_key, worker.inputs
+        self._last_end = time.perf_counter()
+        self.last_refresh_seconds = worker.seconds
+        if version == self._version:  # else stale: dropped
+            self._apply(version, worker.network, worker.evaluation, worker.error, worker.prepared)
+
+    def _apply(self, version: int, network, evaluation: Evaluation | None, error: str, prepared=None) -> None:
+        self._shown_version = version
+        if evaluation is not None and evaluation.is_binary and evaluation.threshold != self.binary.threshold:
+            evaluation = evaluation.with_threshold(self.binary.threshold)  # moved while it was computed
+        self._base = evaluation
+        self._result_text = ""
+        if evaluation is None:
+            self._show(None)
+            self.weights.set_network(None)
+            self.status.setText(
+                f"Can't evaluate this model: {error}"
+                if error
+                else "Train or load a model to see what it gets right and wrong."
+            )
+        else:
+            self._show(evaluation)
+            self.weights.set_network(network, prepared)
+        self._fit_stacked_heights()
+        self.updated.emit()
+
+    def wait_until_idle(self) -> None:
+        """Wait for a running evaluation and drop it (the window is closing)."""
+        self._timer.stop()
+        if self._job is not None:
+            thread, _worker, _version = self._job
+            self._job = None
+            if shiboken6.isValid(thread):
+                thread.wait()
+
+    def finish_evaluation(self) -> None:
+        """Bring the views up to date now, on this thread (waits for a running evaluation first).
+
+        For callers that need the result at once (`evaluation`, closing the window);
+        the panel's own refreshes never wait.
+        """
+        if self._job is not None:
+            thread, worker, version = self._job
+            self._job = None
+            if shiboken6.isValid(thread):
+                thread.wait()
+            self._take(worker, version)
+        if self._shown_version != self._version:
+            self._timer.stop()
+            if self._network is None or self._task is None:
+                self._apply(self._version, None, None, "")
+            else:
+                worker = self._worker_for(self._network, self._task)
+                start = time.perf_counter()
+                worker.evaluate()
+                worker.seconds = time.perf_counter() - start
+                self._take(worker, self._version)
+
+    def hasHeightForWidth(self) -> bool:
+        # The page that scrolls this panel gives it the page's height (or its minimum): each tab fits
+        # that height on its own (the matrix tab scrolls inside), so word-wrapped captions must not
+        # make the whole panel as tall as their one-line widths would.
+        return False
+
+    def heightForWidth(self, _width: int) -> int:
+        return -1  # QScrollArea asks the layout, not hasHeightForWidth: -1 means "the minimum will do"
 
     def fit_width(self, width: int) -> None:
         """Side by side when `width` holds the matrix and the browser, else the browser below.
@@ -178,7 +303,8 @@ class EvaluationPanel(QtWidgets.QWidget):
         side by side the two need about 1,070.
         """
         side = self.errors.orientation() == QtCore.Qt.Orientation.Horizontal
-        margins = self.minimumSizeHint().width() - self.errors.minimumSizeHint().width()
+        margins = self.minimumSizeHint().width() - self.errors_page.minimumSizeHint().width()
+        margins += self.errors_page.verticalScrollBar().sizeHint().width()
         needed = (
             self._left.minimumSizeHint().width()
             + self.browser.minimumSizeHint().width()
@@ -193,64 +319,37 @@ class EvaluationPanel(QtWidgets.QWidget):
         QtCore.QTimer.singleShot(0, self._fit_stacked_heights)
 
     def _fit_stacked_heights(self) -> None:
-        """Stacked: the matrix and its table as tall as they need, the browser the rest."""
+        """Stacked: the matrix and its table as tall as they need, the browser below as tall as its
+        image and "Send to draw pad" need; the tab scrolls down to it."""
+        if self.errors.orientation() != QtCore.Qt.Orientation.Vertical:
+            self.errors.setMinimumHeight(0)
+            return
+        width = self.errors.width()
+        if width <= 0:  # not laid out yet
+            return
+        matrix = self.confusion.heightForWidth(width)
+        top = matrix
+        if self.binary.isVisible():
+            top += self._left.handleWidth() + self.binary.sizeHint().height()
+        browser = max(self.browser.minimumSizeHint().height(), BROWSER_MIN_HEIGHT)
+        self.errors.setMinimumHeight(top + self.errors.handleWidth() + browser)
+        total = max(sum(self.errors.sizes()), top + browser)
+        self.errors.setSizes([top, total - top])
+        if self.binary.isVisible():
+            self._left.setSizes([matrix, top - matrix])
+
+    def _show_browser(self) -> None:
+        """Stacked, scroll the browser into view (a click on a cell filters it)."""
         if self.errors.orientation() == QtCore.Qt.Orientation.Vertical:
-            total = sum(self.errors.sizes())
-            if total <= 0:  # not laid out yet
-                return
-            top = min(self._left.sizeHint().height(), total // 2)
-            self.errors.setSizes([top, total - top])
-            if self.binary.isVisible():  # the matrix as tall as it needs, the binary plots the rest
-                matrix = min(self.confusion.sizeHint().height(), top // 2)
-                self._left.setSizes([matrix, top - matrix])
+            y = self.browser.mapTo(self.errors, QtCore.QPoint(0, 0)).y()
+            self.errors_page.verticalScrollBar().setValue(y)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self._dirty:
-            self._schedule()
+        self._schedule()
 
-    def _refresh_if_dirty(self) -> None:
-        if self._dirty:
-            self._refresh()
-
-    def _refresh(self) -> None:
-        start = time.perf_counter()
-        self._dirty = False
-        self._timer.stop()
-        network, task = self._network, self._task
-        self._base = self._evaluation = None
-        if network is None or task is None:
-            self._show(None)
-            self.weights.set_network(None)
-            self.status.setText("Train or load a model to see what it gets right and wrong.")
-        else:
-            try:
-                threshold = self.binary.threshold if len(task.classes) == 2 else 0.5
-                self._base = Evaluation.compute(
-                    network, task, self.which, threshold, inputs=self._cached_inputs(network, task)
-                )
-            except MlpguiError as e:
-                self._show(None)
-                self.weights.set_network(None)
-                self.status.setText(f"Can't evaluate this model: {e}")
-            else:
-                self._show(self._base)
-                self.weights.set_network(network)
-        self._last_end = time.perf_counter()
-        self.last_refresh_seconds = self._last_end - start
-        self._fit_stacked_heights()
-        self.updated.emit()
-
-    def _cached_inputs(self, network: Network, task: TaskData) -> np.ndarray | None:
-        key = (self.which, network.config.scale, np.dtype(network.dtype).str)
-        if key == self._inputs_key:
-            return self._inputs
-        n = len(task.test_labels if self.which == "test" else task.train_labels)
-        if n * 784 * np.dtype(network.dtype).itemsize > INPUT_CACHE_BYTES:
-            return None  # Evaluation.compute scales chunk by chunk instead
-        self._inputs_key = key
-        self._inputs = task.inputs(self.which, network.dtype)
-        return self._inputs
+    def _inputs_key_for(self, network: Network):
+        return (self.which, network.config.scale, np.dtype(network.dtype).str)
 
     def _show(self, evaluation: Evaluation | None) -> None:
         self._evaluation = evaluation
@@ -263,24 +362,26 @@ class EvaluationPanel(QtWidgets.QWidget):
         if evaluation is not None:
             ev = evaluation
             which = "test" if ev.which == "test" else "training"
-            self.status.setText(
+            self._result_text = (
                 f"Model after {ev.epochs_trained:,} epoch{'s' if ev.epochs_trained != 1 else ''} on the "
                 f"{ev.size:,} {which} images: accuracy <b>{100 * ev.accuracy:.2f}%</b>, "
                 f"{ev.size - int(np.trace(ev.confusion)):,} wrong."
             )
+            self.status.setText(self._result_text)
 
     # -- linking ---------------------------------------------------------------------------
 
     def _on_set_choice(self) -> None:
-        self._dirty = True
-        self._refresh()
+        self._version += 1
+        self._schedule()
 
     def _on_threshold(self, threshold: float) -> None:
-        if not self._dirty and self._base is not None and self._base.is_binary:
+        if self._shown_version == self._version and self._base is not None and self._base.is_binary:
             self._show(self._base.with_threshold(threshold))
 
     def _on_cell(self, true_label: int, guess: int) -> None:
         self.browser.show_cell(true_label, guess)
+        self._show_browser()
 
     def _on_browser_filter(self) -> None:
         self.confusion.matrix.highlight_cell(selection_cell(self.browser.selection()))

@@ -43,7 +43,13 @@ INT_MAX = 2_147_483_647
 ERROR_STYLE = "color: #c62828;"
 # The Run menu's shortcuts (the window's actions), named in the buttons' tooltips.
 START_KEY, PAUSE_KEY, STOP_KEY = "Ctrl+R", "Ctrl+P", "Ctrl+."
-FOCUS_STYLE = "QPushButton:focus { border: 2px solid palette(highlight); border-radius: 4px; padding: 4px 12px; }"
+FOCUS_STYLE = "QPushButton:focus { border: 2px solid palette(highlight); border-radius: 4px; padding: 4px 6px; }"
+# The form fits a 250-pixel dock (a 1024-pixel screen with both docks open): fields shrink to this
+# many pixels (a spin box still shows a seven-digit number), combo boxes to this many characters.
+FIELD_MIN_WIDTH = 64
+COMBO_MIN_CHARS = 4
+MARGIN = 4  # around the form and inside its boxes (Qt's default is 9)
+BUTTON_MIN_WIDTH = 60  # "Resume" still fits
 
 TOOLTIPS = {
     "preset": "Fill every field from a known recipe: the two homework runs, or a fast run on all 60,000 "
@@ -76,6 +82,15 @@ LABELS = {
 }
 
 
+def _narrow(widget: QWidget) -> None:
+    """Let a field shrink below its natural width (a combo box elides its text, a spin box scrolls it)."""
+    if isinstance(widget, QComboBox):
+        widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        widget.setMinimumContentsLength(COMBO_MIN_CHARS)
+    else:
+        widget.setMinimumWidth(FIELD_MIN_WIDTH)
+
+
 class ExperimentPanel(QWidget):
     """The form, the run buttons, the progress and the sample strip."""
 
@@ -104,11 +119,12 @@ class ExperimentPanel(QWidget):
             self.preset_combo.addItem(title, key)
         self.preset_combo.addItem("Custom", CUSTOM)
         self.preset_combo.setToolTip(TOOLTIPS["preset"])
+        _narrow(self.preset_combo)
         self.preset_combo.activated.connect(self._preset_picked)
 
         task = QComboBox()
-        task.addItem("Binary: two digits", "binary")
-        task.addItem("Multiclass: digits 0-9", "multiclass")
+        task.addItem("Binary", "binary")
+        task.addItem("Multiclass", "multiclass")
         task.currentIndexChanged.connect(self._field_edited)
 
         digit_a, digit_b = QSpinBox(), QSpinBox()
@@ -143,12 +159,12 @@ class ExperimentPanel(QWidget):
         lr.textChanged.connect(self._field_edited)
 
         scale = QComboBox()
-        scale.addItem("raw: pixels 0-255", "raw")
-        scale.addItem("unit: pixels / 255", "unit")
+        scale.addItem("raw: 0-255", "raw")
+        scale.addItem("unit: 0-1", "unit")
         scale.currentIndexChanged.connect(self._field_edited)
         dtype = QComboBox()
         dtype.addItem("float64", "float64")
-        dtype.addItem("float32 (faster)", "float32")
+        dtype.addItem("float32 (fast)", "float32")
         dtype.currentIndexChanged.connect(self._field_edited)
 
         self.fields: dict[str, QWidget] = {
@@ -170,8 +186,12 @@ class ExperimentPanel(QWidget):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self._rows: dict[str, QWidget] = {}
+        for spin_box in self.digit_spins:
+            spin_box.setMinimumWidth(40)
         for name, widget in self.fields.items():
             widget.setToolTip(TOOLTIPS[name])
+            if name != "digits":
+                _narrow(widget)
             error = self._error_label()
             self.errors[name] = error
             cell = QWidget()
@@ -185,6 +205,7 @@ class ExperimentPanel(QWidget):
             label.setBuddy(widget)
             self.form.addRow(label, cell)
             self._rows[name] = cell
+        self.form.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         settings = QGroupBox("Settings")
         settings.setLayout(self.form)
 
@@ -202,6 +223,7 @@ class ExperimentPanel(QWidget):
         )
         for button in (self.start_button, self.pause_button, self.stop_button):
             button.setStyleSheet(FOCUS_STYLE)  # where the keyboard is must show
+            button.setMinimumWidth(BUTTON_MIN_WIDTH)
         self.start_button.clicked.connect(self._start_clicked)
         self.stop_button.clicked.connect(self.stopRequested)
         self.pause_button.toggled.connect(self._pause_toggled)
@@ -220,8 +242,10 @@ class ExperimentPanel(QWidget):
         self.strip = SampleStrip()
         self.dataset_label = QLabel("")
         self.dataset_label.setWordWrap(True)
-        data_box = QGroupBox("First training images of each class")
+        data_box = QGroupBox("First images of each class")
+        data_box.setToolTip("The first training images of each class of this task, in file order")
         data_layout = QVBoxLayout(data_box)
+        data_layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         data_layout.addWidget(self.strip)
         data_layout.addWidget(self.dataset_label)
 
@@ -232,6 +256,7 @@ class ExperimentPanel(QWidget):
 
         content = QWidget()
         layout = QVBoxLayout(content)
+        layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         layout.addLayout(preset_row)
         layout.addWidget(settings)
         layout.addWidget(self.errors[None])
@@ -341,7 +366,7 @@ class ExperimentPanel(QWidget):
             self._show_samples(task)
         self._update_buttons()
         if config is not None and not self._run.running and not self._run.epochs_done:
-            self.progress_bar.setRange(0, max(config.epochs, 1))  # before any run: the planned epochs
+            self._show_progress(0, max(config.epochs, 1))  # before any run: the planned epochs
         self.configChanged.emit(config)
 
     def _show_error(self, field: str | None, message: str) -> None:
@@ -403,9 +428,19 @@ class ExperimentPanel(QWidget):
         self.pause_button.setText("Resume" if state.phase is RunPhase.PAUSED else "Pause")
         self.pause_button.blockSignals(blocked)
         self._update_buttons()
-        self.progress_bar.setRange(0, max(state.epochs_planned, 1))
-        self.progress_bar.setValue(state.epochs_done)
+        self._show_progress(state.epochs_done, max(state.epochs_planned, 1))
         self.time_label.setText(state.progress_line())
+
+    def _show_progress(self, done: int, planned: int) -> None:
+        """The progress bar at `done` of `planned` epochs (counts beyond a QProgressBar's int range are scaled)."""
+        if planned <= INT_MAX:
+            self.progress_bar.setFormat("epoch %v / %m")
+            self.progress_bar.setRange(0, planned)
+            self.progress_bar.setValue(min(done, planned))
+        else:  # a model file may say so; the bar shows the share, the text the counts
+            self.progress_bar.setFormat(f"epoch {done} / {planned}")
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(round(1000 * min(done, planned) / planned))
 
     def _update_buttons(self) -> None:
         phase = self._run.phase

@@ -190,7 +190,7 @@ class ImageBrowser(QtWidgets.QWidget):
         self.view.setWordWrap(True)
         self.view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setModel(self.model)
-        self.view.setMinimumWidth(THUMB * 3 + 80)
+        self.view.setMinimumWidth(THUMB * 2 + 70)  # two columns still fit a 1024x700 window's Evaluation page
 
         self.large = QtWidgets.QLabel()
         self.large.setFixedSize(LARGE, LARGE)

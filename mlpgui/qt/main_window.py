@@ -65,6 +65,7 @@ STATUS_MESSAGE_MS = 5000
 DEFAULT_SIZE = (1280, 800)
 TITLE_BAR = 40  # room left for the window manager's title bar (not known before the window is shown)
 FRAME = 8  # and for its borders
+CLOSE_WAIT_MS = 100  # closing mid-run waits this long for the run to stop, then closes when it has
 
 
 class FittingScrollArea(QScrollArea):
@@ -110,6 +111,9 @@ class MainWindow(QMainWindow):
         self.session = TrainingSession(self.tasks, Path(data_dir) if data_dir is not None else app_data_dir(), self)
         self._shown: tuple[Network | None, TaskData | None] = (None, None)  # what modelChanged last said
         self._offered: Network | None = None
+        self._ask_on_close = True  # False once SIGTERM asked to close: nobody is there to answer
+        self._asking = False  # the save question is on screen
+        self._close_after_run = False  # closing, once the run's epoch under way has ended
 
         self._build(data_error)
         self._wire()
@@ -192,6 +196,7 @@ class MainWindow(QMainWindow):
         session.modelChanged.connect(self._on_model_changed)
         session.runFinished.connect(self.loss_plot.drop_run_if_empty)
         session.runFinished.connect(self.runFinished)
+        session.runFinished.connect(self._close_if_waiting)
         session.failed.connect(self._error)
         session.notice.connect(lambda text: self.statusBar().showMessage(text, STATUS_MESSAGE_MS))
 
@@ -582,16 +587,44 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton(answer), "cancel"
         )
 
+    def close_from_terminal(self, ask: bool = True) -> None:
+        """Ctrl-C in the terminal (ask: the usual question about an unsaved model) or SIGTERM
+        (nobody to ask: close at once; the session keeps a copy of the model, offered back next time)."""
+        if self._asking:
+            return  # the question is on screen already
+        self._ask_on_close = self._ask_on_close and ask
+        self.close()
+
     def closeEvent(self, event) -> None:
-        if self.should_ask_to_save():
-            answer = self.ask_to_save()
-            if answer == "cancel" or (answer == "save" and not self.save_model()):
+        if self._close_after_run:  # asked already: waiting for the run's last epoch
+            if self.session.is_training():
                 event.ignore()
                 return
+        elif self._ask_on_close and self.should_ask_to_save():
+            self._asking = True
+            try:
+                answer = self.ask_to_save()
+                cancelled = answer == "cancel" or (answer == "save" and not self.save_model())
+            finally:
+                self._asking = False
+            if cancelled:
+                event.ignore()
+                return
+        if self.session.is_training() and not self.session.stop_for_closing(CLOSE_WAIT_MS):
+            # An epoch that can't be cut short: the window stays usable and closes when it ends.
+            self._close_after_run = True
+            self.statusBar().showMessage("Finishing the epoch under way; the window closes when it ends...")
+            event.ignore()
+            return
+        self.evaluation.wait_until_idle()
         self._stop_lab_threads()
         self.session.shutdown()
         self._save_settings()
         event.accept()
+
+    def _close_if_waiting(self, *_args) -> None:
+        if self._close_after_run:
+            QTimer.singleShot(0, self.close)
 
     def _save_settings(self) -> None:
         self.settings.set_window(self.saveGeometry(), self.saveState())

@@ -25,6 +25,7 @@ never touches a widget: the window wires its signals to the views.
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from mlpgui.core.config import TrainConfig
 from mlpgui.core.errors import MlpguiError
 from mlpgui.core.history import last_test_accuracy, reports_from_history, write_history_csv
 from mlpgui.core.network import Network
+from mlpgui.core.progress import format_duration
 from mlpgui.core.run_state import ModelOrigin, ModelState, RunPhase, RunState
 from mlpgui.core.tasks import TaskCache, TaskData
 from mlpgui.core.training import EpochReport
@@ -61,6 +63,7 @@ class _Run:
     final_test: tuple[float, float] | None = None
     error: str | None = None
     saved: tuple[Network, str] | None = None  # a snapshot saved to a file during the run, and where
+    epoch_began: float = field(default_factory=time.monotonic)  # when the epoch under way began (about)
 
     def __post_init__(self):
         self.outcome = self.worker.outcome  # readable after the thread ended, when the worker is gone
@@ -104,10 +107,15 @@ class TrainingSession(QObject):
         self._pending_open: str | None = None
         self._closing = False
         self._accuracy_threads: list[QThread] = []
+        self._saving: tuple[QThread, workers.SaveWorker] | None = None  # the copy being kept now
+        self._pending_save: workers.SaveWorker | None = None  # and the newer one waiting for it
         self._progress_timer = QTimer(self)
         self._progress_timer.setSingleShot(True)
         self._progress_timer.setInterval(PROGRESS_INTERVAL_MS)
         self._progress_timer.timeout.connect(self._emit_progress)
+        self._stopping_timer = QTimer(self)  # the stopping line's time left, once a second
+        self._stopping_timer.setInterval(1000)
+        self._stopping_timer.timeout.connect(self._refresh_stopping_note)
 
     # -- reading the state ---------------------------------------------------------------
 
@@ -160,9 +168,42 @@ class TrainingSession(QObject):
         if run is None:
             return
         run.worker.stop()
-        self._set_run_state(dataclasses.replace(self._run_state, phase=RunPhase.STOPPING))
+        self._set_run_state(dataclasses.replace(self._run_state, phase=RunPhase.STOPPING, note=self._stopping_note()))
         if wait and run.thread is not None and shiboken6.isValid(run.thread):
             run.thread.wait()
+        elif not self._stopping_timer.isActive():
+            self._stopping_timer.start()
+
+    def stop_for_closing(self, wait_ms: int) -> bool:
+        """Stop the run for the closing window; True if it ended within `wait_ms` (then `shutdown` keeps it)."""
+        run = self._run
+        if run is None:
+            return True
+        self._on_view_stop()
+        return run.thread is None or not shiboken6.isValid(run.thread) or run.thread.wait(wait_ms)
+
+    def _stopping_note(self) -> str:
+        """What Stop waits for, honestly: a mini-batch, or the rest of a full-batch epoch and how long that takes."""
+        run = self._run
+        if run is None or run.config.batch_size:
+            return "Stopping after this mini-batch..."
+        since = time.monotonic() - run.epoch_began
+        if not run.history:
+            return (
+                f"Stopping when the first epoch ends (a full-batch epoch can't be cut short): "
+                f"{format_duration(since)} into it so far..."
+            )
+        last = run.history[-1]
+        left = last.elapsed / max(last.epoch, 1) - since
+        if left < 1:  # longer than the epochs before it: no promise, only how long it has run
+            return f"Stopping when this epoch ends: it has run {format_duration(since)} so far..."
+        return f"Stopping when this epoch ends: about {format_duration(left)} left..."
+
+    def _refresh_stopping_note(self) -> None:
+        if self._run is None or self._run_state.phase is not RunPhase.STOPPING:
+            self._stopping_timer.stop()
+            return
+        self._set_run_state(dataclasses.replace(self._run_state, note=self._stopping_note()))
 
     def _on_view_pause(self, paused: bool) -> None:
         run = self._run
@@ -183,6 +224,7 @@ class TrainingSession(QObject):
         if run is None:
             return
         run.history.append(report)
+        run.epoch_began = time.monotonic()
         self.epochReported.emit(report)
         if not self._progress_timer.isActive():
             self._progress_timer.start()
@@ -206,12 +248,14 @@ class TrainingSession(QObject):
         if run is None:
             return
         self._run = None
+        if self._closing:
+            return  # `shutdown` kept what the run learnt
         self._progress_timer.stop()
+        self._stopping_timer.stop()
         last = run.history[-1] if run.history else None
-        note = "" if run.history or run.error else "Stopped before the first epoch ended."
-        self._set_run_state(
-            RunState(RunPhase.IDLE, last.epoch if last else 0, run.config.epochs, last.elapsed if last else 0.0, note)
-        )
+        note = "" if run.error else self._end_note(run, network)
+        done = max(last.epoch if last else 0, network.epochs_trained if network is not None else 0)
+        self._set_run_state(RunState(RunPhase.IDLE, done, run.config.epochs, last.elapsed if last else 0.0, note))
         if network is not None:
             history = run.kept_history(network)
             if run.final_test is not None:
@@ -238,13 +282,24 @@ class TrainingSession(QObject):
             path, self._pending_open = self._pending_open, None
             self.open_model(path)
 
+    @staticmethod
+    def _end_note(run: _Run, network: Network | None) -> str:
+        """The panel's line for a run that stopped where its history doesn't show it (the status bar agrees)."""
+        done = run.history[-1].epoch if run.history else 0
+        if network is None:
+            return "" if run.history else "Stopped before the first epoch ended: no model was kept."
+        if network.epochs_trained > done:  # stopped inside an epoch: it kept the mini-batches it finished
+            return f"Stopped during epoch {network.epochs_trained}: the model keeps the mini-batches it finished."
+        return ""
+
     def _emit_progress(self) -> None:
         run = self._run
         if run is None or not run.history:
             return
         last = run.history[-1]
         phase = self._run_state.phase if self._run_state.phase is not RunPhase.PREPARING else RunPhase.TRAINING
-        self._set_run_state(RunState(phase, last.epoch, run.config.epochs, last.elapsed))
+        note = self._stopping_note() if phase is RunPhase.STOPPING else ""
+        self._set_run_state(RunState(phase, last.epoch, run.config.epochs, last.elapsed, note))
 
     def _on_worker_accuracy(self, network: Network, accuracy: float | None) -> None:
         self._accuracy_threads = [t for t in self._accuracy_threads if shiboken6.isValid(t) and t.isRunning()]
@@ -333,12 +388,43 @@ class TrainingSession(QObject):
 
     # -- the last model, kept between sessions --------------------------------------------------
 
-    def _autosave(self, network: Network, history) -> None:
-        try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            model_io.save_model(network, self.last_model_path(), list(history))
-        except (MlpguiError, OSError) as e:
-            self.notice.emit(f"Couldn't keep a copy of the model: {e}")
+    def _autosave(self, network: Network, history, wait: bool = False) -> None:
+        """Keep a copy of `network` at `last_model_path()` on a `SaveWorker` thread (with wait: here, now).
+
+        One save at a time, so the newest model is the one that ends up in the file:
+        a model that comes during a save waits for it (only the newest waiting one is kept).
+        """
+        saver = workers.SaveWorker(network, self.last_model_path(), history)
+        if wait or self._closing:
+            self._wait_for_autosave()
+            self._pending_save = None
+            saver.save()
+            self._on_saved(saver)
+            return
+        if self._saving is not None:
+            self._pending_save = saver
+            return
+        saver.finished.connect(self._on_saved)
+        self._saving = (workers.start(saver), saver)
+
+    def _on_saved(self, saver: workers.SaveWorker) -> None:
+        if self._saving is not None and self._saving[1] is saver:
+            self._saving = None
+        if saver.error and not self._closing:
+            self.notice.emit(f"Couldn't keep a copy of the model: {saver.error}")
+        if self._saving is None and self._pending_save is not None:
+            pending, self._pending_save = self._pending_save, None
+            pending.finished.connect(self._on_saved)
+            self._saving = (workers.start(pending), pending)
+
+    def _wait_for_autosave(self) -> None:
+        """Block until the running save (and the one waiting for it) are written."""
+        while self._saving is not None:
+            thread, saver = self._saving
+            self._saving = None
+            if shiboken6.isValid(thread):
+                thread.wait()
+            self._on_saved(saver)  # starts the waiting one, if any
 
     def kept_model(self) -> Network | None:
         """The model kept from the last session, if there is a readable one."""
@@ -378,7 +464,8 @@ class TrainingSession(QObject):
             if outcome is not None:
                 # The outcome's own history: the last epochs' reports may still be queued for this thread.
                 history = run.outcome.history or run.history
-                self._autosave(outcome, tuple(r for r in history if r.epoch <= outcome.epochs_trained))
+                self._autosave(outcome, tuple(r for r in history if r.epoch <= outcome.epochs_trained), wait=True)
+        self._wait_for_autosave()
         for thread in self._accuracy_threads:
             if shiboken6.isValid(thread):
                 thread.wait()

@@ -12,8 +12,9 @@ import json
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
+from PySide6.QtCore import QByteArray, QSettings
 
+from mlpgui.core import paths
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.errors import MlpguiError
 
@@ -26,15 +27,8 @@ def organisation() -> str:
 
 
 def app_data_dir() -> Path:
-    """The user's data folder for mlpgui, e.g. ~/.local/share/mlpgui, organisation-aware.
-
-    Spelled out from GenericDataLocation so it does not depend on the
-    QApplication's organisation and application names having been set.
-    """
-    base = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation))
-    org = organisation()
-    # The organisation is the app itself by default: one folder, not .../mlpgui/mlpgui.
-    return base / APP_NAME if org == APP_NAME else base / org / APP_NAME
+    """The user's data folder for mlpgui (MLPGUI_HOME, else e.g. ~/.local/share/mlpgui), as the CLI uses it."""
+    return paths.data_dir()
 
 
 class Settings:

@@ -47,7 +47,18 @@ def tile_mosaic(W1: np.ndarray, n_tiles: int) -> tuple[np.ndarray, int, int]:
 
 
 class WeightsView(QtWidgets.QWidget):
+    """The tile grid, and beside it the input's most active units (ranked tiles) and the selected unit.
+
+    The grid widget is kept to the mosaic's own shape, as large as the page allows, so
+    tiles are as big as they can be and no black band surrounds them. The ranking is a
+    strip of its own: the grid only outlines the ranked tiles, nothing is drawn over them.
+    """
+
     unitClicked = QtCore.Signal(int)
+
+    SIDE_WIDTH = 260  # the ranked units and the selected unit
+    RANK_TILE = 40  # pixels of a ranked unit's tile in the strip
+    RANK_COLUMNS = 5
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -55,6 +66,7 @@ class WeightsView(QtWidgets.QWidget):
         self.selected_unit: int | None = None
         self.tile_count = 0
         self._cols = 1
+        self._rows = 1
         self._input: np.ndarray | None = None
         self._input_source = ""
         self.activations: np.ndarray | None = None
@@ -64,12 +76,14 @@ class WeightsView(QtWidgets.QWidget):
 
         # the grid of all tiles
         self.grid = pg.GraphicsLayoutWidget()
+        self.grid.ci.setContentsMargins(0, 0, 0, 0)
+        self.grid.setMinimumSize(40, 40)
+        self.grid.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
         self.grid_box = self.grid.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
         self.grid_box.setMenuEnabled(False)
         self.grid_image = pg.ImageItem()
         self.grid_box.addItem(self.grid_image)
         self._marks: list[QtWidgets.QGraphicsRectItem] = []
-        self._ranks: list[pg.TextItem] = []
         self._selected_mark = QtWidgets.QGraphicsRectItem()
         self._selected_mark.setPen(pg.mkPen("#ffd60a", width=3, cosmetic=True))
         self._selected_mark.setZValue(12)
@@ -79,9 +93,29 @@ class WeightsView(QtWidgets.QWidget):
         self.grid_title = QtWidgets.QLabel()
         self.grid_title.setWordWrap(True)
 
+        # the current input and its most active units, ranked
+        self.input_label = QtWidgets.QLabel()
+        self.input_label.setFixedSize(56, 56)
+        self.input_label.setStyleSheet("background: black;")
+        self.input_caption = QtWidgets.QLabel()
+        self.input_caption.setWordWrap(True)
+        self.input_caption.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.rank_buttons: list[QtWidgets.QToolButton] = []
+        ranks = QtWidgets.QGridLayout()
+        ranks.setSpacing(2)
+        for rank in range(TOP_K):
+            button = QtWidgets.QToolButton()
+            button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            button.setIconSize(QtCore.QSize(self.RANK_TILE, self.RANK_TILE))
+            button.setAutoRaise(True)
+            button.clicked.connect(lambda _checked=False, r=rank: self._rank_clicked(r))
+            button.hide()
+            ranks.addWidget(button, rank // self.RANK_COLUMNS, rank % self.RANK_COLUMNS)
+            self.rank_buttons.append(button)
+
         # the selected unit, large, and its outgoing weights
         self.unit_plot = pg.GraphicsLayoutWidget()
-        self.unit_plot.setFixedHeight(260)
+        self.unit_plot.setFixedHeight(170)
         self.unit_box = self.unit_plot.addPlot()
         self.unit_box.setAspectLocked(True)
         self.unit_box.invertY(True)
@@ -97,7 +131,7 @@ class WeightsView(QtWidgets.QWidget):
         self.unit_caption = QtWidgets.QLabel("Click a tile to see the unit large.")
         self.unit_caption.setWordWrap(True)
         self.outgoing = pg.PlotWidget()
-        self.outgoing.setMinimumHeight(140)
+        self.outgoing.setMinimumHeight(120)
         self.outgoing.setMouseEnabled(False, False)
         self.outgoing.hideButtons()
         self.outgoing.setMenuEnabled(False)
@@ -110,38 +144,75 @@ class WeightsView(QtWidgets.QWidget):
         self.outgoing_bars = pg.BarGraphItem(x=[], height=[], width=0.7)
         self.outgoing.addItem(self.outgoing_bars)
 
-        # the current input and its most active units
-        self.input_label = QtWidgets.QLabel()
-        self.input_label.setFixedSize(84, 84)
-        self.input_label.setStyleSheet("background: black;")
-        self.input_caption = QtWidgets.QLabel()
-        self.input_caption.setWordWrap(True)
-        self.input_caption.setTextFormat(QtCore.Qt.TextFormat.RichText)
-
         side = QtWidgets.QVBoxLayout()
-        side.addWidget(self.unit_caption)
-        side.addWidget(self.unit_plot)
-        side.addWidget(self.outgoing, 1)
+        side.setContentsMargins(0, 0, 0, 0)
         input_row = QtWidgets.QHBoxLayout()
         input_row.addWidget(self.input_label, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         input_row.addWidget(self.input_caption, 1)
         side.addLayout(input_row)
+        side.addLayout(ranks)
+        side.addWidget(self.unit_caption)
+        side.addWidget(self.unit_plot)
+        side.addWidget(self.outgoing, 1)
         side_widget = QtWidgets.QWidget()
         side_widget.setLayout(side)
-        side_widget.setFixedWidth(320)
+        side_widget.setFixedWidth(self.SIDE_WIDTH)
+        self._side = side_widget
         left = QtWidgets.QVBoxLayout()
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.grid_title)
-        left.addWidget(self.grid, 1)
+        left.addWidget(self.grid, 1)  # kept to the mosaic's shape by its maximum size: top left, no black band
+        left.addStretch(0)  # what the grid (stretch 1, up to its maximum) can't take stays below it
+        self._left = QtWidgets.QWidget()
+        self._left.setLayout(left)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(left, 1)
+        layout.addWidget(self._left, 1)
         layout.addWidget(side_widget)
+        self._fit_timer = QtCore.QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_grid)
         self._show_input_caption()
+
+    def tile_pixels(self) -> float:
+        """How many screen pixels a tile's side is drawn with (0 before there is a grid)."""
+        if not self.tile_count:
+            return 0.0
+        return (
+            self.grid_box.mapViewToDevice(QtCore.QPointF(SIDE, 0)).x()
+            - self.grid_box.mapViewToDevice(QtCore.QPointF(0, 0)).x()
+        )
+
+    def _fit_grid(self) -> None:
+        """The grid widget as large as the room beside the side panel allows, in the mosaic's shape."""
+        width = self._left.width()
+        height = self._left.height() - self.grid_title.heightForWidth(width) - self._left.layout().spacing()
+        if width <= 0 or height <= 0:
+            return
+        aspect = self._rows / self._cols  # height / width of the mosaic
+        w = int(min(width, height / aspect))
+        self.grid.setMaximumSize(max(w, 40), max(int(w * aspect), 40))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_timer.start()  # once the layout has placed the grid's column
 
     # -- public -----------------------------------------------------------------------
 
-    def set_network(self, network: Network | None) -> None:
-        """Redraw every tile (cheap: one pass over W1), keeping the selected unit and the input."""
+    def prepare(self, network: Network) -> tuple[np.ndarray, int, int]:
+        """The grid's colours (rgba, rows, cols) for `network`: plain NumPy, safe on a worker thread.
+
+        One pass over up to MAX_TILES columns of W1: about 0.2 s for the largest networks,
+        so the Evaluation tab's worker makes it and hands it to `set_network`.
+        """
+        mosaic, rows, cols = tile_mosaic(network.W1, min(network.hidden, MAX_TILES))
+        rgba = self._lut[np.clip(((np.nan_to_num(mosaic) + 1) * 127.5).astype(np.int32), 0, 255)]
+        rgba[np.isnan(mosaic), 3] = 0
+        return rgba, rows, cols
+
+    def set_network(self, network: Network | None, prepared: tuple[np.ndarray, int, int] | None = None) -> None:
+        """Redraw every tile from `prepare(network)` (made here if not given), keeping the unit and the input."""
         self.network = network
         if network is None:
             self.tile_count = 0
@@ -153,15 +224,15 @@ class WeightsView(QtWidgets.QWidget):
             return
         h = network.hidden
         self.tile_count = min(h, MAX_TILES)
-        mosaic, rows, self._cols = tile_mosaic(network.W1, self.tile_count)
-        rgba = self._lut[np.clip(((np.nan_to_num(mosaic) + 1) * 127.5).astype(np.int32), 0, 255)]
-        rgba[np.isnan(mosaic), 3] = 0
+        rgba, rows, self._cols = prepared if prepared is not None else self.prepare(network)
+        self._rows = rows
+        self._fit_grid()
         self.grid_image.setImage(rgba, autoLevels=False, levels=(0, 255))
         self.grid_box.autoRange(padding=0.01)
         shown = f"all {h:,}" if h <= MAX_TILES else f"the first {MAX_TILES:,} of {h:,}"
         self.grid_title.setText(
-            f"Incoming weights of {shown} hidden units ({rows}×{self._cols} tiles), each scaled to its own "
-            "largest weight: <span style='color:#d62728'>red</span> = ink here excites the unit, "
+            f"Incoming weights of {shown} hidden units ({rows}×{self._cols}), each tile scaled to its own "
+            "largest: <span style='color:#d62728'>red</span> = ink here excites the unit, "
             "<span style='color:#1f77b4'>blue</span> = inhibits it. Click a tile."
         )
         if self.selected_unit is not None and self.selected_unit >= self.tile_count:
@@ -184,7 +255,7 @@ class WeightsView(QtWidgets.QWidget):
         if self._input is None:
             self.input_label.clear()
         else:
-            self.input_label.setPixmap(QtGui.QPixmap.fromImage(scaled_gray_qimage(self._input, 84)))
+            self.input_label.setPixmap(QtGui.QPixmap.fromImage(scaled_gray_qimage(self._input, 56)))
         self._set_input_activations()
 
     def tile_rect(self, unit: int) -> QtCore.QRectF:
@@ -255,31 +326,54 @@ class WeightsView(QtWidgets.QWidget):
         self._selected_mark.show()
 
     def _set_input_activations(self) -> None:
-        for item in self._marks + self._ranks:
+        for item in self._marks:
             self.grid_box.removeItem(item)
-        self._marks, self._ranks = [], []
+        self._marks = []
         if self.network is None or self._input is None:
             self.activations = None
             self.top_units = np.zeros(0, np.int64)
+            self._show_ranked()
             self._show_input_caption()
             return
         self.activations = hidden_activations(self.network, self._input)
         shown = self.activations[: self.tile_count]
         self.top_units = top_hidden_units(shown, TOP_K)
-        for rank, unit in enumerate(self.top_units, 1):
-            rect = QtWidgets.QGraphicsRectItem(self.tile_rect(int(unit)).adjusted(-0.5, -0.5, 0.5, 0.5))
+        for unit in self.top_units:  # an outline in the gap around the tile: nothing covers the tile
+            rect = QtWidgets.QGraphicsRectItem(self.tile_rect(int(unit)).adjusted(-1, -1, 1, 1))
             rect.setPen(pg.mkPen("#00e676", width=2, cosmetic=True))
             rect.setZValue(10)
             self.grid_box.addItem(rect)
-            label = pg.TextItem(str(rank), color="#00e676", anchor=(0, 0), fill=pg.mkBrush(0, 0, 0, 170))
-            label.setPos(self.tile_rect(int(unit)).topLeft())
-            label.setZValue(11)
-            self.grid_box.addItem(label)
             self._marks.append(rect)
-            self._ranks.append(label)
+        self._show_ranked()
         self._show_input_caption()
         if self.selected_unit is not None:
             self._show_unit()
+
+    def _tile_pixmap(self, unit: int) -> QtGui.QPixmap:
+        w = np.asarray(self.network.W1[:, unit], np.float32).reshape(SIDE, SIDE)
+        peak = float(np.abs(w).max()) or 1.0
+        rgba = np.ascontiguousarray(self._lut[np.clip(((w / peak + 1) * 127.5).astype(np.int32), 0, 255)])
+        image = QtGui.QImage(rgba.data, SIDE, SIDE, 4 * SIDE, QtGui.QImage.Format.Format_RGBA8888).copy()
+        return QtGui.QPixmap.fromImage(image).scaled(
+            self.RANK_TILE, self.RANK_TILE, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio
+        )
+
+    def _show_ranked(self) -> None:
+        """The ranked units as tiles of their own, rank and unit under each (click: select it)."""
+        for rank, button in enumerate(self.rank_buttons):
+            if rank < len(self.top_units):
+                unit = int(self.top_units[rank])
+                button.setIcon(QtGui.QIcon(self._tile_pixmap(unit)))
+                button.setText(f"{rank + 1}: {unit}")
+                button.setToolTip(f"rank {rank + 1}: hidden unit {unit}, activation {self.activations[unit]:.3f}")
+                button.setAccessibleName(f"Rank {rank + 1}: hidden unit {unit}")
+                button.show()
+            else:
+                button.hide()
+
+    def _rank_clicked(self, rank: int) -> None:
+        if rank < len(self.top_units):
+            self.select_unit(int(self.top_units[rank]))
 
     def _show_input_caption(self) -> None:
         if self.network is None or self._input is None:
@@ -288,8 +382,7 @@ class WeightsView(QtWidgets.QWidget):
             )
             return
         acts = self.activations
-        units = ", ".join(f"{int(u)} ({acts[u]:.2f})" for u in self.top_units[:TOP_K])
         self.input_caption.setText(
-            f"Input from {self._input_source}: the {len(self.top_units)} most active hidden units "
-            f"(outlined in green, ranked) are {units}. Mean activation {acts.mean():.2f}."
+            f"The {len(self.top_units)} hidden units that {self._input_source} activates most "
+            f"(outlined in green in the grid), by rank: unit number under each. Mean activation {acts.mean():.2f}."
         )

@@ -18,7 +18,9 @@ Signals, in the order a run emits them:
                                 epoch finished) and whether the run ended early
 
 An `AccuracyWorker` measures an opened model's test accuracy the same way,
-so the GUI thread never runs the network over the test set.
+and an `EvaluationWorker` runs the Evaluation tab's forward pass, so the GUI
+thread never runs the network over a whole set; a `SaveWorker` keeps a copy
+of a finished run's model without holding the window up.
 
 `stop()`, `pause()` and `resume()` are plain thread-safe methods (threading
 events), to be called directly from the GUI thread: the worker's own event
@@ -33,10 +35,12 @@ import sys
 import threading
 import time
 import traceback
+from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
+from mlpgui.core import model_io
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.errors import MlpguiError, TrainingDiverged
 from mlpgui.core.metrics import Evaluation
@@ -46,6 +50,7 @@ from mlpgui.core.training import Trainer, evaluation_interval
 
 SNAPSHOT_INTERVAL = 0.2  # seconds: at most 5 model copies per second reach the GUI
 BACKGROUND_NICE = 5  # the training thread's CPU priority: below the GUI thread's 0
+NO_MEMORY = "not enough memory for this run; use fewer images or hidden units"
 
 
 class RunOutcome:
@@ -172,6 +177,10 @@ class TrainingWorker(QObject):
             result = trainer.network.copy() if trainer is not None else None
         except MlpguiError as e:
             self.failed.emit(str(e))
+        except MemoryError:  # as the command line says it; the weights of the last finished epoch are kept
+            result = self._last_finished(trainer)
+            kept = result.epochs_trained if result is not None else 0
+            self.failed.emit(NO_MEMORY + (f"; the model of epoch {kept} is kept" if kept else ""))
         except Exception as e:  # a bug: tell the user, keep the app alive, leave a trace for the report
             traceback.print_exc(file=sys.stderr)
             self.failed.emit(f"training failed unexpectedly ({type(e).__name__}: {e})")
@@ -182,6 +191,17 @@ class TrainingWorker(QObject):
             self.outcome.network, self.outcome.stopped, self.outcome.done = result, stopped, True
             return_to_gui_thread(self)
             self.finished.emit(result, stopped)
+
+    @staticmethod
+    def _last_finished(trainer: Trainer | None) -> Network | None:
+        """The weights of the last finished epoch, after an epoch broke off (None if there are none)."""
+        if trainer is None:
+            return None
+        try:
+            trainer.rewind_unfinished_epoch()
+            return trainer.network.copy()
+        except MemoryError:  # not even room for the copy: hand over the trainer's own network
+            return trainer.network
 
     def _wait_while_paused(self) -> None:
         while not self._resume.wait(0.1):
@@ -216,6 +236,97 @@ class AccuracyWorker(QObject):
             self.finished.emit(self.network, accuracy)
 
 
+class EvaluationWorker(QObject):
+    """One evaluation (a forward pass over the test or training set) off the GUI thread.
+
+    With `inputs` None and `scale_inputs` set, it scales the set's images first
+    and hands them back in `inputs`, for the caller to keep for the next one.
+    finished(EvaluationWorker): read `evaluation` (None if it failed), `error`
+    (a one-line message or ""), `inputs`, `prepared` (what `prepare(network)`
+    returned, if given) and `seconds`.
+    """
+
+    finished = Signal(object)
+
+    def __init__(
+        self,
+        network: Network,
+        task: TaskData,
+        which: str = "test",
+        threshold: float = 0.5,
+        inputs=None,
+        scale_inputs: bool = False,
+        prepare=None,
+    ):
+        super().__init__()
+        self.network, self.task, self.which, self.threshold = network, task, which, threshold
+        self.inputs, self.scale_inputs = inputs, scale_inputs
+        self.prepare = prepare  # optional: prepare(network) -> what a view draws, made here too
+        self.prepared = None
+        self.evaluation: Evaluation | None = None
+        self.error = ""
+        self.seconds = 0.0
+
+    @Slot()
+    def run(self) -> None:
+        run_in_background()
+        start = time.perf_counter()
+        try:
+            self.evaluate()
+        finally:
+            self.seconds = time.perf_counter() - start
+            return_to_gui_thread(self)
+            self.finished.emit(self)
+
+    def evaluate(self) -> None:
+        """The evaluation itself, on the calling thread (`run` calls it on the worker's thread)."""
+        try:
+            if self.inputs is None and self.scale_inputs:
+                self.inputs = self.task.inputs(self.which, self.network.dtype)
+            self.evaluation = Evaluation.compute(self.network, self.task, self.which, self.threshold, self.inputs)
+            if self.prepare is not None:
+                self.prepared = self.prepare(self.network)
+        except MlpguiError as e:
+            self.error = str(e)
+        except MemoryError:
+            self.error = "not enough memory to evaluate this model"
+        except Exception as e:  # a bug: keep the app alive, leave a trace for the report
+            traceback.print_exc(file=sys.stderr)
+            self.error = f"the evaluation failed unexpectedly ({type(e).__name__}: {e})"
+
+
+class SaveWorker(QObject):
+    """Writes a model file off the GUI thread (a large network takes seconds to compress).
+
+    finished(SaveWorker): read `error`, a one-line message ("" when saved).
+    """
+
+    finished = Signal(object)
+
+    def __init__(self, network: Network, path, history):
+        super().__init__()
+        self.network, self.path, self.history = network, Path(path), list(history)
+        self.error = ""
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self.save()
+        finally:
+            return_to_gui_thread(self)
+            self.finished.emit(self)
+
+    def save(self) -> None:
+        """The save itself, on the calling thread (`run` calls it on the worker's thread)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            model_io.save_model(self.network, self.path, self.history)
+        except (MlpguiError, OSError) as e:
+            self.error = str(e)
+        except MemoryError:
+            self.error = "not enough memory to write the file"
+
+
 def return_to_gui_thread(worker: QObject) -> None:
     """Called by a worker as its run ends, on its own thread: Python frees it on the GUI thread,
     and a QObject must be destroyed in the thread it belongs to."""
@@ -242,7 +353,7 @@ def run_in_background() -> None:
         pass
 
 
-def start(worker: TrainingWorker | AccuracyWorker) -> QThread:
+def start(worker: QObject) -> QThread:
     """Move `worker` to a new QThread and start it; both are freed by Python after the thread ends."""
     thread = QThread()
     thread.setObjectName("mlpgui-training")

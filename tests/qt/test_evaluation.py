@@ -303,7 +303,8 @@ def test_hidden_panel_in_an_open_window_refreshes_when_shown(qtbot, multi):
     qtbot.waitExposed(tabs)
     panel.set_model(*multi)
     assert panel.confusion.evaluation is None  # not computed while nobody can see it
-    tabs.setCurrentWidget(panel)
+    with qtbot.waitSignal(panel.updated, timeout=10_000):
+        tabs.setCurrentWidget(panel)
     assert panel.confusion.evaluation is not None
     assert panel.confusion.evaluation.confusion.sum() == 10_000
 
@@ -311,7 +312,7 @@ def test_hidden_panel_in_an_open_window_refreshes_when_shown(qtbot, multi):
 def test_slow_refreshes_are_spaced_out_but_the_latest_model_is_shown(qtbot, multi, monkeypatch):
     network, task = multi
     monkeypatch.setattr(evaluation_panel, "SLOW_REFRESH", 0.0)  # treat every refresh as slow
-    panel = _panel(qtbot, network, task)
+    panel = _panel(qtbot, network, task, show=True)
     first = panel.confusion.evaluation
     latest = network.copy()
     latest.b2[3] += 5.0

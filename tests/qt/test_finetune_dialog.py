@@ -137,6 +137,7 @@ def test_keep_makes_the_fine_tuned_model_current(qtbot, tmp_path, multi, mnist, 
     assert window.model().test_accuracy == result.after_test
     assert window.model_state().endswith("(not saved)")
     assert window.should_ask_to_save()
+    qtbot.waitUntil(lambda: not workers.running_threads(), timeout=10_000)  # the copy is saved off the GUI thread
     kept = window.session.kept_model()  # the copy in the data folder, offered back next time
     assert all(np.array_equal(a, b) for a, b in zip(kept.params(), result.network.params(), strict=True))
     assert not dialogs["warning"]

@@ -44,6 +44,7 @@ def test_a_run_goes_from_preparing_to_idle_and_leaves_a_trained_unsaved_model(qt
     assert not model.saved and session.should_ask_to_save()
     assert [r.epoch for r in model.history] == list(range(1, TINY.epochs + 1))
     assert model.test_accuracy == model.history[-1].test_accuracy is not None
+    qtbot.waitUntil(lambda: not training.running_threads(), timeout=10_000)  # the copy is written off-thread
     assert session.last_model_path().is_file()  # kept for the next session
 
 

@@ -1,15 +1,16 @@
-"""Where the window keeps its files: one folder named after the app."""
+"""Where the window keeps its files: the data folder the command line uses too."""
 
+from mlpgui.core import paths
 from mlpgui.qt.settings import app_data_dir
 
 
-def test_the_data_folder_names_the_app_once(monkeypatch):
+def test_the_window_uses_the_data_folder_of_the_command_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("MLPGUI_HOME", str(tmp_path / "home"))
+    assert app_data_dir() == paths.data_dir() == tmp_path / "home"
+
+
+def test_the_data_folder_names_the_app_once(monkeypatch, tmp_path):
+    monkeypatch.delenv("MLPGUI_HOME")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     monkeypatch.delenv("MLPGUI_SETTINGS_ORG", raising=False)
-    folder = app_data_dir()
-    assert folder.name == "mlpgui" and folder.parent.name != "mlpgui"
-
-
-def test_a_test_organisation_gets_its_own_folder(monkeypatch):
-    monkeypatch.setenv("MLPGUI_SETTINGS_ORG", "mlpgui-tests")
-    folder = app_data_dir()
-    assert folder.parts[-2:] == ("mlpgui-tests", "mlpgui")
+    assert app_data_dir() == tmp_path / "mlpgui"

@@ -101,7 +101,8 @@ def test_closing_mid_run_stops_the_worker_and_keeps_the_model(qtbot, window, cap
     window.panel.start_button.click()
     wait_for_epochs(qtbot, window, 2)
     assert window.should_ask_to_save()
-    assert window.close()
+    window.close()  # closes at once, or once the epoch under way has ended
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=RUN_TIMEOUT)
     assert not training.running_threads()
     assert window.last_model_path().is_file()  # a hasty quit loses nothing
     assert "Destroyed while" not in capfd.readouterr().err
@@ -127,7 +128,7 @@ GUI_HANDLERS = [
     (ExperimentPanel, ["show_run_state"]),
     (MainWindow, ["_on_model_changed", "_show_status"]),
     (DrawPadPanel, ["set_network"]),
-    (EvaluationPanel, ["set_model", "_refresh"]),
+    (EvaluationPanel, ["set_model", "_start", "_on_evaluated"]),
 ]
 MAX_HANDLER_CPU_S = 0.05  # a handler that takes longer than this makes the window stutter
 
@@ -381,6 +382,7 @@ def test_evaluation_tab_fits_a_laptop_screen_without_sideways_scrolling(qtbot, w
     scroll down only; on a wide screen they sit side by side."""
     train(qtbot, window, config)
     window.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: window.evaluation.confusion.evaluation is not None, timeout=10_000)  # off-thread
     page, panel = window.tabs.currentWidget(), window.evaluation
 
     def layout():
@@ -466,7 +468,8 @@ def test_a_model_restored_after_closing_mid_run_agrees_with_its_curve_and_progre
     window.panel.set_config(LONG.replace(epochs=400))
     window.panel.start_button.click()
     wait_for_epochs(qtbot, window, 2)
-    assert window.close()
+    window.close()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=RUN_TIMEOUT)
     again = make_window()
     assert again.restore_last_model()
     n = again.current_model().epochs_trained
