@@ -141,3 +141,25 @@ def test_keep_makes_the_fine_tuned_model_current(qtbot, tmp_path, multi, mnist, 
     kept = window.session.kept_model()  # the copy in the data folder, offered back next time
     assert all(np.array_equal(a, b) for a, b in zip(kept.params(), result.network.params(), strict=True))
     assert not dialogs["warning"]
+
+
+def test_closing_the_window_mid_fine_tune_stops_it_and_keeps_the_model(qtbot, tmp_path, multi, mnist, mine, dialogs):
+    network, task = multi
+    path = tmp_path / "multi.npz"
+    model_io.save_model(network, path, [])
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(settings, data_dir=tmp_path / "data", mnist=mnist)
+    qtbot.addWidget(window)
+    with qtbot.waitExposed(window):
+        window.show()
+    assert window.open_model(path)
+    window.draw_pad.set_image(mine.images[0])
+    window.mydigits.add_drawing(int(mine.labels[0]))
+    opened = window.current_model()
+    dialog = window.fine_tune()
+    dialog.epochs.setValue(100_000)
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.progress.value() >= 1, timeout=RUN_TIMEOUT)
+    window.close()
+    assert not workers.running_threads()
+    assert window.current_model() is opened

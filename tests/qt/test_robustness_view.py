@@ -2,13 +2,16 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, QSettings
 from PySide6.QtTest import QTest
 
+from mlpgui.core import model_io
 from mlpgui.core.network import labels_from_proba
 from mlpgui.core.robustness import PERTURBATIONS, perturb, robustness_curves, strengths
 from mlpgui.qt import worker as workers
+from mlpgui.qt.main_window import MainWindow
 from mlpgui.qt.robustness_view import MAX_FLIPPED, RobustnessView, strength_text
+from mlpgui.qt.settings import Settings
 
 N = 300  # test images measured: a fast sample
 TIMEOUT = 60_000
@@ -111,3 +114,21 @@ def test_a_new_model_marks_the_curves_as_of_the_old_one(qtbot, view, multi, bina
     assert "earlier model" in view.caption.text()
     view.set_model(None, None)
     assert not view.compute_button.isEnabled()
+
+
+def test_closing_the_window_mid_measure_stops_it(qtbot, tmp_path, multi, mnist, dialogs):
+    network, task = multi
+    path = tmp_path / "multi.npz"
+    model_io.save_model(network, path, [])
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(settings, data_dir=tmp_path / "data", mnist=mnist)
+    qtbot.addWidget(window)
+    with qtbot.waitExposed(window):
+        window.show()
+    assert window.open_model(path)
+    view = window.robustness
+    view.sample.setCurrentIndex(view.sample.findData(None))
+    assert view.compute()
+    qtbot.waitUntil(lambda: view.progress.value() >= 1, timeout=TIMEOUT)
+    window.close()
+    assert not workers.running_threads()
