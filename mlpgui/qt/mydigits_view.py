@@ -226,6 +226,14 @@ class MyDigitsView(QtWidgets.QWidget):
         self._show_drawing(None)
         self.reload()
 
+    def hasHeightForWidth(self) -> bool:
+        # On a page that scrolls it: take the page's height (or the minimum), not the taller one its
+        # word-wrapped captions would ask for, so the lists and the plot share what there is.
+        return False
+
+    def heightForWidth(self, _width: int) -> int:
+        return -1  # QScrollArea asks the layout, not hasHeightForWidth: -1 means "the minimum will do"
+
     # -- the pad ----------------------------------------------------------------------------
 
     def attach_pad(self, pad) -> None:

@@ -287,6 +287,14 @@ class RobustnessView(QtWidgets.QWidget):
         layout.addWidget(self.flipped_list, 2)
         self._show()
 
+    def hasHeightForWidth(self) -> bool:
+        # On a page that scrolls it: take the page's height (or the minimum), not the taller one its
+        # word-wrapped captions would ask for, so the lists and the plot share what there is.
+        return False
+
+    def heightForWidth(self, _width: int) -> int:
+        return -1  # QScrollArea asks the layout, not hasHeightForWidth: -1 means "the minimum will do"
+
     # -- the model ------------------------------------------------------------------------------
 
     def set_model(self, network: Network | None, task: TaskData | None) -> None:
@@ -467,10 +475,10 @@ class RobustnessView(QtWidgets.QWidget):
     def _show_kind_buttons(self) -> None:
         for kind, b in self.kind_buttons.items():
             c = self.curves.get(kind)
-            b.setToolTip(f"{TITLES[kind]}: " + ("not measured yet" if c is None else self._summary(c)))
+            b.setToolTip(f"{TITLES[kind]}: " + ("not measured yet" if c is None else self.summary(c)))
 
     @staticmethod
-    def _summary(c: RobustnessCurve) -> str:
+    def summary(c: RobustnessCurve) -> str:
         """'accuracy 91.2% undamaged, lowest 45.0% at 60°'."""
         clean = float(c.accuracy[list(c.strengths).index(0)]) if 0 in c.strengths else float("nan")
         worst = int(np.nanargmin(c.accuracy))
@@ -502,4 +510,4 @@ class RobustnessView(QtWidgets.QWidget):
             if c is None:
                 self.caption.setText(f"{TITLES[self.kind]} was not measured (stopped): Compute again.")
             else:
-                self.caption.setText(f"{TITLES[self.kind]} on {len(c.indices):,} test images: {self._summary(c)}.")
+                self.caption.setText(f"{TITLES[self.kind]} on {len(c.indices):,} test images: {self.summary(c)}.")
