@@ -69,6 +69,7 @@ class EvaluationPanel(QtWidgets.QWidget):
         self.set_choice.setToolTip("Which images to evaluate the current model on")
         self._extra_sets = {}  # a chooser entry's data -> make_task(model's task): a task whose test split it is
         self._model_task: TaskData | None = None
+        self._empty_texts: dict[str, str] = {}
         self.status = QtWidgets.QLabel("Train or load a model to see what it gets right and wrong.")
         self.status.setWordWrap(True)
 
@@ -136,10 +137,11 @@ class EvaluationPanel(QtWidgets.QWidget):
         self._drawn = None if image is None else np.array(image, np.uint8)
         self.weights.show_input(self._drawn, "the draw pad")
 
-    def add_set(self, label: str, key: str, make_task) -> None:
+    def add_set(self, label: str, key: str, make_task, empty: str = "") -> None:
         """Offer one more set in the chooser: `make_task(model's task)` gives a task whose test split it is
-        (e.g. my digits), so the views show it as they show the test set."""
+        (e.g. my digits), so the views show it as they show the test set; `empty` says why it has no images."""
         self._extra_sets[key] = make_task
+        self._empty_texts[key] = empty or f"{label} hold none of its digits"
         self.set_choice.addItem(label, key)
 
     def refresh_set(self, key: str) -> None:
@@ -236,6 +238,8 @@ class EvaluationPanel(QtWidgets.QWidget):
 
     def _apply(self, version: int, network, evaluation: Evaluation | None, error: str, prepared=None) -> None:
         self._shown_version = version
+        if evaluation is not None and evaluation.size == 0:  # an added set with none of the model's digits
+            evaluation, error = None, self._empty_texts.get(self.set_choice.currentData(), "no images")
         if evaluation is not None and evaluation.is_binary and evaluation.threshold != self.binary.threshold:
             evaluation = evaluation.with_threshold(self.binary.threshold)  # moved while it was computed
         self._base = evaluation

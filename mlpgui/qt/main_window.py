@@ -243,7 +243,12 @@ class MainWindow(QMainWindow):
         self._finetune_dialog: FineTuneDialog | None = None
         view.attach_pad(self.draw_pad)
         self.add_view(self._scrolling(view), "My digits")
-        self.evaluation.add_set("my digits", "mine", lambda task: as_task(view.digits or MyDigits(view.folder), task))
+        self.evaluation.add_set(
+            "my digits",
+            "mine",
+            lambda task: as_task(view.digits or MyDigits(view.folder), task),
+            "none of my digits is one of its digits yet: add some in the My digits tab",
+        )
         view.changed.connect(lambda: self.evaluation.refresh_set("mine"))
         view.evaluateRequested.connect(self.evaluate_on_my_digits)
         view.fineTuneRequested.connect(self.fine_tune)

@@ -272,3 +272,26 @@ def test_evaluate_shows_the_models_confusion_matrix_on_my_digits(qtbot, tmp_path
     add(view, window.draw_pad, mnist.x_test[6], int(mnist.y_test[6]))  # the Evaluation tab follows
     assert evaluation.evaluation.confusion.sum() == 7
     window.close()
+
+
+@pytest.mark.parametrize("fixture", ["multi", "binary"])
+def test_my_digits_without_the_models_digits_say_so_instead_of_an_empty_matrix(
+    qtbot, request, tmp_path, mnist, fixture
+):  # noqa: E501
+    network, task = request.getfixturevalue(fixture)
+    digits = MyDigits(tmp_path / "mine")
+    if fixture == "binary":  # some of mine, none a 5 or an 8
+        for i in np.flatnonzero(~np.isin(mnist.y_test, task.classes))[:5]:
+            digits.add(mnist.x_test[i], int(mnist.y_test[i]))
+    panel = EvaluationPanel()
+    qtbot.addWidget(panel)
+    panel.add_set("my digits", "mine", lambda t: as_task(digits, t), "none of my digits is one of its digits yet")
+    panel.resize(1000, 700)
+    panel.show()
+    panel.set_model(network, task)
+    panel.set_which("mine")
+    assert panel.evaluation is None
+    assert panel.status.text() == "Can't evaluate this model: none of my digits is one of its digits yet"
+    digits.add(mnist.x_test[np.flatnonzero(mnist.y_test == task.classes[0])[0]], task.classes[0])
+    panel.refresh_set("mine")
+    assert panel.evaluation.confusion.sum() == 1
