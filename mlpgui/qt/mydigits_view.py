@@ -84,6 +84,7 @@ class MyDigitsView(QtWidgets.QWidget):
         self._pad_shortcuts: list[QtGui.QShortcut] = []
         self._drawn: np.ndarray | None = None
         self._selected: int | None = None
+        self._strip_content: dict[int, tuple[bytes, list[int]]] = {}  # per strip: its images' bytes, their numbers
 
         self.undo_stack = QtGui.QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_DEPTH)  # as deep as the core's own undo
@@ -450,6 +451,7 @@ class MyDigitsView(QtWidgets.QWidget):
     def _show(self) -> None:
         digits = self.digits
         if digits is None:
+            self._strip_content = {}
             for d in DIGITS:
                 self.strips[d].clear()
                 self.count_labels[d].setText("")
@@ -463,14 +465,18 @@ class MyDigitsView(QtWidgets.QWidget):
         self.reload_button.hide()
         for d in DIGITS:
             index = digits.indices_of(d)
-            self.strips[d].blockSignals(True)
-            self.strips[d].set_items(
-                digits.images[index],
-                [""] * len(index),
-                keys=[int(i) for i in index],
-                tooltips=[f"My digit #{int(i)}, labelled {d}" for i in index],
-            )
-            self.strips[d].blockSignals(False)
+            images, keys = digits.images[index], [int(i) for i in index]
+            tips = [f"My digit #{i}, labelled {d}" for i in keys]
+            strip, content = self.strips[d], images.tobytes()
+            strip.blockSignals(True)
+            # Only the strips whose images changed are redrawn (a change touches one or two digits);
+            # a deletion moves the numbers of the digits after it, which are renumbered in place.
+            if self._strip_content.get(d, (None,))[0] != content:
+                strip.set_items(images, [""] * len(keys), keys=keys, tooltips=tips)
+            elif self._strip_content[d][1] != keys:
+                strip.set_keys(keys, tips)
+            strip.blockSignals(False)
+            self._strip_content[d] = (content, keys)
             self.count_labels[d].setText(f"({len(index)})")
         if self._selected is not None and self._selected >= len(digits):
             self._selected = None

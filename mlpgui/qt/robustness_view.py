@@ -134,9 +134,11 @@ class RobustnessWorker(QtCore.QObject):
         if not len(shown):
             empty = np.zeros((0, 28, 28), np.uint8)
             return Flipped(0, shown, empty, np.zeros(0, int), np.zeros(0, int))
-        # The same sample, damaged as the curve damaged it (noise depends on the whole sample).
-        damaged = perturb(self.task.test_images[curve.indices], curve.kind, strength)
-        images = damaged[np.searchsorted(curve.indices, shown)]
+        if curve.kind == "noise":  # one noise field is drawn for the whole sample: damage it all, as the curve did
+            damaged = perturb(self.task.test_images[curve.indices], curve.kind, strength)
+            images = damaged[np.searchsorted(curve.indices, shown)]
+        else:  # the other kinds damage each image on its own
+            images = perturb(self.task.test_images[shown], curve.kind, strength)
         guesses = classes[labels_from_proba(self.network.predict_images(images))]
         labels = classes[np.asarray(self.task.test_labels)[shown]]
         return Flipped(len(flipped), shown, images, labels, guesses)

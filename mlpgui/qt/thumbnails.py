@@ -84,6 +84,13 @@ class ThumbnailList(QtWidgets.QListWidget):
         if self.fit_rows:
             self._fit_height()
 
+    def set_keys(self, keys, tooltips=None) -> None:
+        """New keys (and tooltips) for the items shown, in order, keeping their pictures."""
+        for i, key in enumerate(keys):
+            self.item(i).setData(KEY_ROLE, key)
+            if tooltips is not None:
+                self.item(i).setToolTip(tooltips[i])
+
     def keys(self) -> list:
         return [self.item(i).data(KEY_ROLE) for i in range(self.count())]
 

@@ -57,6 +57,12 @@ def show_tab(window, view):
             window.tabs.setCurrentIndex(i)
 
 
+def assert_strips_show(view):
+    """Each digit's strip holds exactly my digits of that label, by number, in order."""
+    for d in range(10):
+        assert view.strips[d].keys() == [int(i) for i in np.flatnonzero(view.digits.labels == d)]
+
+
 def add(view, pad, image, digit):
     pad.set_image(image)
     assert view.add_drawing(digit)
@@ -104,11 +110,14 @@ def test_delete_and_relabel_are_undone_and_redone_on_disk(qtbot, lab, mnist):
     qtbot.mouseClick(view.delete_button, Qt.MouseButton.LeftButton)
     assert np.array_equal(on_disk(view.folder)[0], np.delete(images, 1, axis=0))
     assert sum(view.shown_counts()) == 3
+    assert_strips_show(view)
     view.undo()
     assert np.array_equal(on_disk(view.folder)[0], images)
     assert np.array_equal(on_disk(view.folder)[1], labels)
+    assert_strips_show(view)
     view.redo()
     assert np.array_equal(on_disk(view.folder)[0], np.delete(images, 1, axis=0))
+    assert_strips_show(view)
     view.undo()
 
     view.select(2)

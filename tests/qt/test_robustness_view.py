@@ -132,3 +132,19 @@ def test_closing_the_window_mid_measure_stops_it(qtbot, tmp_path, multi, mnist, 
     qtbot.waitUntil(lambda: view.progress.value() >= 1, timeout=TIMEOUT)
     window.close()
     assert not workers.running_threads()
+
+
+def test_every_kinds_flipped_images_are_the_ones_its_curve_counted(qtbot, view, binary):
+    network, task = binary
+    measure(qtbot, view, network, task)
+    for kind, curve in view.curves.items():
+        for j, strength in enumerate(curve.strengths):
+            shown = view.flipped[kind][j]
+            assert shown.count == len(curve.flipped[j])
+            if not shown.count:
+                continue
+            damaged = perturb(task.test_images[curve.indices], kind, strength)  # the whole sample, as measured
+            expected = damaged[np.searchsorted(curve.indices, curve.flipped[j][:MAX_FLIPPED])]
+            assert np.array_equal(shown.images, expected), (kind, strength)
+            guessed = np.asarray(task.classes)[labels_from_proba(network.predict_images(expected))]
+            assert np.array_equal(shown.guesses, guessed) and not np.any(shown.guesses == shown.labels)
