@@ -274,6 +274,9 @@ class MainWindow(QMainWindow):
         state, digits = self.session.model, self.mydigits.digits
         if state.network is None or state.task is None or digits is None or self.is_training():
             return None
+        old = self._finetune_dialog
+        if old is not None and shiboken6.isValid(old) and not old.is_running():
+            old.deleteLater()  # one dialog at a time; its run (if any) has ended
         dialog = self._finetune_dialog = FineTuneDialog(state.network, state.task, digits, self)
         dialog.keepRequested.connect(self._keep_finetuned)
         dialog.open()
