@@ -304,3 +304,37 @@ def test_my_digits_without_the_models_digits_say_so_instead_of_an_empty_matrix(
     digits.add(mnist.x_test[np.flatnonzero(mnist.y_test == task.classes[0])[0]], task.classes[0])
     panel.refresh_set("mine")
     assert panel.evaluation.confusion.sum() == 1
+
+
+def test_the_delete_key_deletes_the_selected_digit(qtbot, lab, mnist):
+    pad, view = lab
+    for i in range(3):
+        add(view, pad, mnist.x_test[i], int(mnist.y_test[i]))
+    digit = int(mnist.y_test[1])
+    strip = view.strips[digit]
+    qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=strip.visualItemRect(strip.item(0)).center())
+    assert view.selected_index() == 1
+    qtbot.keyClick(strip, Qt.Key.Key_Delete)
+    assert on_disk(view.folder)[1].tolist() == [int(mnist.y_test[0]), int(mnist.y_test[2])]
+    assert view.selected_index() is None and not view.delete_button.isEnabled()
+
+
+def test_a_change_that_cant_be_saved_says_so_and_changes_nothing(qtbot, lab, mnist, monkeypatch, dialogs):
+    pad, view = lab
+    add(view, pad, mnist.x_test[0], 7)
+    before = [(view.folder / f).read_bytes() for f in (IMAGES_FILE, LABELS_FILE)]
+
+    def full_disk(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("mlpgui.core.mydigits.os.replace", full_disk)
+    pad.set_image(mnist.x_test[1])
+    assert not view.add_drawing(2)
+    view.select(0)
+    assert not view.delete_selected()
+    assert [title for title, _ in dialogs["warning"]] == ["My digits unchanged"] * 2
+    assert "No space left on device" in dialogs["warning"][0][1]
+    assert len(view.digits) == 1 and view.shown_counts()[7] == 1
+    assert view.undo_stack.count() == 1  # the first addition only
+    assert [(view.folder / f).read_bytes() for f in (IMAGES_FILE, LABELS_FILE)] == before
+    assert pad.network_input() is not None  # the drawing stays on the pad to try again
