@@ -84,6 +84,7 @@ class MyDigitsView(QtWidgets.QWidget):
         self._pad_shortcuts: list[QtGui.QShortcut] = []
         self._drawn: np.ndarray | None = None
         self._selected: int | None = None
+        self._model_ready, self._model_why = False, "Train or open a model first"
         self._strip_content: dict[int, tuple[bytes, list[int]]] = {}  # per strip: its images' bytes, their numbers
 
         self.undo_stack = QtGui.QUndoStack(self)
@@ -223,7 +224,6 @@ class MyDigitsView(QtWidgets.QWidget):
             self._shortcuts.append(shortcut)
         self.undo_stack.indexChanged.connect(self._on_undo_index)
 
-        self.set_finetune_enabled(False, "Train or open a model first")
         self._show_drawing(None)
         self.reload()
 
@@ -512,12 +512,11 @@ class MyDigitsView(QtWidgets.QWidget):
         )
         self.export_button.setEnabled(ok and len(self.digits) > 0)
         self.import_button.setEnabled(ok)
-        ready = getattr(self, "_model_ready", False) and ok and len(self.digits) > 0
+        ready = self._model_ready and ok and len(self.digits) > 0
         for b in (self.evaluate_button, self.finetune_button):
             b.setEnabled(ready)
-        why = getattr(self, "_model_why", "")
         if not ready:
-            tip = why if not getattr(self, "_model_ready", False) else "Add some digits of your own first"
+            tip = self._model_why if not self._model_ready else "Add some digits of your own first"
             self.finetune_button.setToolTip(tip)
             self.evaluate_button.setToolTip(tip)
         else:
@@ -554,10 +553,9 @@ class MyDigitsView(QtWidgets.QWidget):
         key = strip.selected_key()
         if key is not None:
             self._select(int(key))
-        elif self._selected is not None and int(self.digits.labels[self._selected]) in self.strips:
-            if self.strips[int(self.digits.labels[self._selected])] is strip:
-                self._selected = None
-                self._show_buttons()
+        elif self._selected is not None and self.strips[int(self.digits.labels[self._selected])] is strip:
+            self._selected = None  # its strip lost the selection (a click on an empty spot)
+            self._show_buttons()
 
     def _context_menu(self, strip: ThumbnailList, pos: QtCore.QPoint) -> None:
         item = strip.itemAt(pos)

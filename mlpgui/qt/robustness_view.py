@@ -355,8 +355,8 @@ class RobustnessView(QtWidgets.QWidget):
             return
         self.curves[curve.kind] = curve
         self.flipped[curve.kind] = flipped
-        if curve.kind == self.kind or self.kind not in self.curves:
-            self.show_kind(curve.kind if self.kind not in self.curves else self.kind)
+        if curve.kind == self.kind:  # the kind shown (the learner may have picked another meanwhile)
+            self.show_kind(self.kind)
         self._show_kind_buttons()
 
     def _on_finished(self, stopped: bool, error: str) -> None:
