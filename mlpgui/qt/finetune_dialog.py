@@ -370,3 +370,26 @@ class FineTuneDialog(QtWidgets.QDialog):
             else f"{n} of my digits changed their guess (before → after): {fixed} now right (green), "
             f"{n - fixed} now wrong (red)."
         )
+
+
+def open_finetune_dialog(session, digits: MyDigits | None, parent, previous: FineTuneDialog | None = None):
+    """Open a FineTuneDialog (window-modal) for `session`'s current model and `digits`; None when there is
+    no model with its training set, no readable set of digits, or a run is under way. "Keep" makes the
+    fine-tuned copy current through `session.keep_finetuned`. A previous dialog whose run has ended is
+    deleted: one at a time."""
+    state = session.model
+    if state.network is None or state.task is None or digits is None or session.is_training():
+        return None
+    if previous is not None and shiboken6.isValid(previous) and not previous.is_running():
+        previous.deleteLater()
+    dialog = FineTuneDialog(state.network, state.task, digits, parent)
+
+    def keep(result: FineTuneResult) -> None:
+        if not session.keep_finetuned(result.network, result.history, result.after_test):
+            QtWidgets.QMessageBox.warning(
+                parent, "Can't keep the fine-tuned model", "A training run started meanwhile; the model is unchanged."
+            )
+
+    dialog.keepRequested.connect(keep)
+    dialog.open()
+    return dialog

@@ -51,7 +51,7 @@ from .accessibility import name_controls
 from .draw_pad import DrawPadPanel
 from .evaluation_panel import EvaluationPanel
 from .experiment_panel import PAUSE_KEY, START_KEY, STOP_KEY, ExperimentPanel
-from .finetune_dialog import FineTuneDialog
+from .finetune_dialog import FineTuneDialog, open_finetune_dialog
 from .loss_plot import LossPlot
 from .mydigits_view import MyDigitsView
 from .one_step_view import OneStepView
@@ -246,20 +246,14 @@ class MainWindow(QMainWindow):
         self.evaluation.add_set(
             "my digits",
             "mine",
-            lambda task: as_task(view.digits or MyDigits(view.folder), task),
+            lambda task: as_task(view.digits if view.digits is not None else MyDigits(view.folder), task),
             "none of my digits is one of its digits yet: add some in the My digits tab",
         )
         view.changed.connect(lambda: self.evaluation.refresh_set("mine"))
         view.evaluateRequested.connect(self.evaluate_on_my_digits)
         view.fineTuneRequested.connect(self.fine_tune)
-        self.session.modelChanged.connect(self._sync_mydigits)
-        self.session.runStateChanged.connect(self._sync_mydigits)
-
-    def _sync_mydigits(self, *_args) -> None:
-        state = self.session.model
-        missing = state.network is None or state.task is None or not state.task.n_train
-        why = "Train or open a model first" if missing else "Wait for the run to end" if self.is_training() else ""
-        self.mydigits.set_finetune_enabled(not why, why)
+        self.session.modelChanged.connect(view.set_model_state)
+        self.session.runStateChanged.connect(view.set_run_state)
 
     def evaluate_on_my_digits(self) -> None:
         """Evaluation tab, on my digits."""
@@ -271,20 +265,10 @@ class MainWindow(QMainWindow):
 
     def fine_tune(self) -> FineTuneDialog | None:
         """Open the fine-tune dialog for the current model and my digits (None when it can't be)."""
-        state, digits = self.session.model, self.mydigits.digits
-        if state.network is None or state.task is None or digits is None or self.is_training():
-            return None
-        old = self._finetune_dialog
-        if old is not None and shiboken6.isValid(old) and not old.is_running():
-            old.deleteLater()  # one dialog at a time; its run (if any) has ended
-        dialog = self._finetune_dialog = FineTuneDialog(state.network, state.task, digits, self)
-        dialog.keepRequested.connect(self._keep_finetuned)
-        dialog.open()
+        dialog = open_finetune_dialog(self.session, self.mydigits.digits, self, self._finetune_dialog)
+        if dialog is not None:
+            self._finetune_dialog = dialog
         return dialog
-
-    def _keep_finetuned(self, result) -> None:
-        if not self.session.keep_finetuned(result.network, result.history, result.after_test):
-            self._error("Can't keep the fine-tuned model", "A training run started meanwhile; the model is unchanged.")
 
     def _build_robustness(self) -> None:
         """How robust is it? (a tab): accuracy curves on damaged test images, for the current model."""

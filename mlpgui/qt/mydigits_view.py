@@ -85,6 +85,7 @@ class MyDigitsView(QtWidgets.QWidget):
         self._drawn: np.ndarray | None = None
         self._selected: int | None = None
         self._model_ready, self._model_why = False, "Train or open a model first"
+        self._model_state, self._running = None, False  # the session's, when it is followed
         self._strip_content: dict[int, tuple[bytes, list[int]]] = {}  # per strip: its images' bytes, their numbers
 
         self.undo_stack = QtGui.QUndoStack(self)
@@ -425,6 +426,22 @@ class MyDigitsView(QtWidgets.QWidget):
         """Fine-tune and Evaluate need a trained model (and no run under way); `why` says what is missing."""
         self._model_ready, self._model_why = enabled, why
         self._show_buttons()
+
+    def set_model_state(self, state) -> None:
+        """The session's ModelState: Fine-tune and Evaluate need a model with its training set."""
+        self._model_state = state
+        self._follow_session()
+
+    def set_run_state(self, state) -> None:
+        """The session's RunState: no fine-tuning while a run trains."""
+        self._running = state.running
+        self._follow_session()
+
+    def _follow_session(self) -> None:
+        state = self._model_state
+        missing = state is None or state.network is None or state.task is None or not state.task.n_train
+        why = "Train or open a model first" if missing else "Wait for the run to end" if self._running else ""
+        self.set_finetune_enabled(not why, why)
 
     # -- reading the view (tests, the window) ----------------------------------------------------------
 

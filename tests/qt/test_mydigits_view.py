@@ -1,5 +1,7 @@
 """My digits in the window: label the pad's drawing, delete, relabel, undo, export, import, evaluate on them."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -9,6 +11,7 @@ from mlpgui.core import model_io
 from mlpgui.core.data import IMAGES_MAGIC, LABELS_MAGIC, parse_idx
 from mlpgui.core.mydigits import IMAGES_FILE, LABELS_FILE, MYDIGITS_DIR_NAME, MyDigits, as_task
 from mlpgui.core.network import labels_from_proba
+from mlpgui.core.run_state import ModelState, RunPhase, RunState
 from mlpgui.qt.draw_pad import DrawPadPanel
 from mlpgui.qt.evaluation_panel import EvaluationPanel
 from mlpgui.qt.main_window import MainWindow
@@ -338,3 +341,19 @@ def test_a_change_that_cant_be_saved_says_so_and_changes_nothing(qtbot, lab, mni
     assert view.undo_stack.count() == 1  # the first addition only
     assert [(view.folder / f).read_bytes() for f in (IMAGES_FILE, LABELS_FILE)] == before
     assert pad.network_input() is not None  # the drawing stays on the pad to try again
+
+
+def test_fine_tune_waits_for_a_model_with_its_training_set_and_for_the_run_to_end(qtbot, lab, multi, mnist):
+    pad, view = lab
+    network, task = multi
+    add(view, pad, mnist.x_test[0], 7)
+    assert not view.finetune_button.isEnabled() and view.finetune_button.toolTip() == "Train or open a model first"
+    view.set_model_state(ModelState(network, task))
+    assert view.finetune_button.isEnabled() and view.evaluate_button.isEnabled()
+    view.set_run_state(RunState(RunPhase.TRAINING, 1, 5))
+    assert not view.finetune_button.isEnabled() and view.finetune_button.toolTip() == "Wait for the run to end"
+    view.set_run_state(RunState())
+    assert view.finetune_button.isEnabled()
+    without_images = dataclasses.replace(task, train_images=task.train_images[:0], train_labels=task.train_labels[:0])
+    view.set_model_state(ModelState(network, without_images))  # a model opened without its data set
+    assert not view.finetune_button.isEnabled()
