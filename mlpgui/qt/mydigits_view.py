@@ -50,6 +50,14 @@ def digit_shortcuts(
     return shortcuts
 
 
+def shown_path(folder: Path) -> str:
+    """A folder as the learner reads it: under the home folder, from ~."""
+    try:
+        return str(Path("~") / Path(folder).relative_to(Path.home()))
+    except ValueError:
+        return str(folder)
+
+
 class _Change(QtGui.QUndoCommand):
     """One change of the set. It is made before it is pushed (so a change that fails is never on the
     stack); redo makes it again, undo is the core's undo of it."""
@@ -463,7 +471,7 @@ class MyDigitsView(QtWidgets.QWidget):
         if self.digits is None:
             return ""
         n = len(self.digits)
-        return f"{n} digit{'s' if n != 1 else ''}, kept in {self.folder}."
+        return f"{n} digit{'s' if n != 1 else ''}, kept in {shown_path(self.folder)}."
 
     def _show(self) -> None:
         digits = self.digits
@@ -502,7 +510,7 @@ class MyDigitsView(QtWidgets.QWidget):
         if len(digits) == 0:
             self.status.setText(
                 f"No digits of yours yet: draw one on the pad and add it with its label ({KEY_HINT}). "
-                f"They are kept in {self.folder}."
+                f"They are kept in {shown_path(self.folder)}."
             )
         else:
             self.status.setText(self._summary())
