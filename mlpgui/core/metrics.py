@@ -154,6 +154,7 @@ class Evaluation:
     threshold: float = 0.5  # binary only: y_hat >= threshold -> label 1
     epochs_trained: int = 0
     loss: float = float("nan")  # mean loss (the training loss's formula) against the true labels
+    set_name: str = ""  # what the images are called: "test", "training", "drawn" (my digits); "" = from `which`
     predictions: np.ndarray = field(init=False, repr=False)
     confidence: np.ndarray = field(init=False, repr=False)  # probability of the guessed class
     confusion: np.ndarray = field(init=False, repr=False)
@@ -192,7 +193,15 @@ class Evaluation:
             proba, loss = network.proba_and_loss(inputs, labels)
         else:
             proba, loss = network.proba_and_loss(images, labels, images=True)
-        return cls(tuple(task.classes), which, images, labels, proba, float(threshold), network.epochs_trained, loss)
+        name = task.test_set_name if which == "test" else "training"
+        return cls(
+            tuple(task.classes), which, images, labels, proba, float(threshold), network.epochs_trained, loss, name
+        )
+
+    @property
+    def images_name(self) -> str:
+        """What these images are called in a sentence: 'test', 'training' or 'drawn' (as in 'drawn image #3')."""
+        return self.set_name or ("test" if self.which == "test" else "training")
 
     def with_threshold(self, threshold: float) -> Evaluation:
         return replace(self, threshold=float(threshold))

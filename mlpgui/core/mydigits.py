@@ -278,5 +278,12 @@ def as_task(mydigits: MyDigits, task: TaskData, config: TrainConfig | None = Non
     Evaluation.compute(network, as_task(...), "test"). An empty result means none of my digits fit."""
     config = config if config is not None else task.config
     index, images, labels = of_task(mydigits, config.classes)
-    base = replace(task, config=config, test_images=images, test_labels=labels, source=f"my digits ({mydigits.folder})")
+    base = replace(
+        task,
+        config=config,
+        test_images=images,
+        test_labels=labels,
+        source=f"my digits ({mydigits.folder})",
+        test_set_name="drawn",
+    )
     return MyDigitsTask(**{f: getattr(base, f) for f in TaskData.__dataclass_fields__}, indices=index)

@@ -35,6 +35,7 @@ class TaskData:
     test_images: np.ndarray
     test_labels: np.ndarray
     source: str = ""
+    test_set_name: str = "test"  # what its test images are called in the views: "test images", "drawn images"
 
     @property
     def classes(self) -> tuple[int, ...]:

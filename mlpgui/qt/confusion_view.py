@@ -334,7 +334,7 @@ class ConfusionView(QtWidgets.QWidget):
             return
         ev = evaluation
         n_right = int(np.trace(ev.confusion))
-        which = "test" if ev.which == "test" else "training"
+        which = ev.images_name
         text = (
             f"<b>Accuracy {100 * ev.accuracy:.2f}%</b>: {n_right:,} of {ev.size:,} {which} images right, "
             f"{ev.size - n_right:,} wrong"

@@ -353,7 +353,7 @@ class EvaluationPanel(QtWidgets.QWidget):
         self._schedule()
 
     def _inputs_key_for(self, network: Network):
-        return (self.which, network.config.scale, np.dtype(network.dtype).str)
+        return (self.set_choice.currentData(), network.config.scale, np.dtype(network.dtype).str)
 
     def _show(self, evaluation: Evaluation | None) -> None:
         self._evaluation = evaluation
@@ -365,7 +365,7 @@ class EvaluationPanel(QtWidgets.QWidget):
         self._on_browser_filter()
         if evaluation is not None:
             ev = evaluation
-            which = "test" if ev.which == "test" else "training"
+            which = ev.images_name
             self._result_text = (
                 f"Model after {ev.epochs_trained:,} epoch{'s' if ev.epochs_trained != 1 else ''} on the "
                 f"{ev.size:,} {which} images: accuracy <b>{100 * ev.accuracy:.2f}%</b>, "
@@ -395,5 +395,5 @@ class EvaluationPanel(QtWidgets.QWidget):
             self.weights.show_input(self._drawn, "the draw pad")
             return
         ev = self.browser.evaluation
-        which = "test" if ev.which == "test" else "training"
+        which = ev.images_name
         self.weights.show_input(image, f"{which} image #{self.browser.selected_index()}")

@@ -64,7 +64,7 @@ class ThumbnailModel(QtCore.QAbstractListModel):
         if role == QtCore.Qt.ItemDataRole.DecorationRole:
             return self._thumbnail(i)
         if role == QtCore.Qt.ItemDataRole.ToolTipRole:
-            which = "test" if ev.which == "test" else "training"
+            which = ev.images_name
             return (
                 f"{which} image #{i}: true {ev.classes[ev.labels[i]]}, guessed "
                 f"{ev.classes[ev.predictions[i]]} with {100 * ev.confidence[i]:.1f}% confidence"
@@ -400,7 +400,7 @@ class ImageBrowser(QtWidgets.QWidget):
         if ev is None:
             self.count_label.setText("")
         else:
-            which = "test" if ev.which == "test" else "training"
+            which = ev.images_name
             n = len(indices)
             what = self._selection.describe(ev.classes)
             if self._only_rejected:
@@ -437,7 +437,7 @@ class ImageBrowser(QtWidgets.QWidget):
             return
         self.large.setPixmap(QtGui.QPixmap.fromImage(scaled_gray_qimage(ev.images[i], LARGE)))
         true_label, guess = int(ev.labels[i]), int(ev.predictions[i])
-        which = "test" if ev.which == "test" else "training"
+        which = ev.images_name
         verdict = "right" if true_label == guess else "<span style='color:#d0312d'>wrong</span>"
         self.caption.setText(
             f"{which} image #{i}: true <b>{ev.classes[true_label]}</b>, guessed <b>{ev.classes[guess]}</b> "

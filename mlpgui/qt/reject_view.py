@@ -94,7 +94,7 @@ class RejectView(QtWidgets.QWidget):
         x = 100.0 * (1.0 - np.asarray(c.accepted_share, np.float64))[keep]
         y = 100.0 * np.asarray(c.accuracy_on_accepted, np.float64)[keep]
         self.line.setData(x, y)
-        which = "test" if ev.which == "test" else "training"
+        which = ev.images_name
         text = (
             f"<b>I'm not sure.</b> A model may refuse to answer when its confidence (the guessed digit's "
             f"probability) is below a threshold. The curve shows, over all thresholds, the accuracy on the "

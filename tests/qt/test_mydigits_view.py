@@ -281,6 +281,8 @@ def test_evaluate_shows_the_models_confusion_matrix_on_my_digits(qtbot, tmp_path
     assert window.tabs.currentWidget().isAncestorOf(evaluation)
     assert evaluation.set_choice.currentText() == "my digits"
     assert evaluation.evaluation.confusion.sum() == 6
+    assert "on the 6 drawn images" in evaluation.status.text()  # they are not the test set
+    assert "test images" not in evaluation.status.text()
     add(view, window.draw_pad, mnist.x_test[6], int(mnist.y_test[6]))  # the Evaluation tab follows
     assert evaluation.evaluation.confusion.sum() == 7
     window.close()
