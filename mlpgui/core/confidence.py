@@ -28,3 +28,8 @@ def guess_detail(probability: float, classes: tuple[int, ...]) -> str:
     if len(classes) == 2:
         text += f". This model only knows {classes[0]} and {classes[1]}: any drawing is one of the two to it"
     return text
+
+
+def a_digit(digit: int) -> str:
+    """'a 7', 'an 8': the digit with the article English reads it with (eight is the only vowel sound)."""
+    return f"an {digit}" if int(digit) == 8 else f"a {digit}"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.confidence import a_digit
 from ..core.explain import Contributions, Saliency, contributions, saliency
 from ..core.network import Network
 
@@ -332,8 +333,7 @@ class ExplainView(QtWidgets.QWidget):
         score = f"P({s.target})" if s.of == "probability" else f"the logit z2 of {s.target}"
         # grad is per unit of pixel value (0..255): x255 is the first-order effect of a whole pixel of ink
         per_pixel = 255.0 * self.overlay.peak()
-        article = "an" if s.target == 8 else "a"
-        question = "" if s.target == s.guess else f"<b>What would make this {article} {s.target}?</b> "
+        question = "" if s.target == s.guess else f"<b>What would make this {a_digit(s.target)}?</b> "
         self.legend.setText(
             question + f"<span style='color:#d62728'><b>Red</b></span>: ink there raises {score} "
             f"(now {s.value:.3g}), <span style='color:#1f77b4'><b>blue</b></span>: lowers it; "

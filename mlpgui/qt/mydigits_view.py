@@ -23,6 +23,7 @@ import numpy as np
 import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.confidence import a_digit
 from ..core.errors import MlpguiError
 from ..core.mydigits import IMAGES_FILE, LABELS_FILE, UNDO_DEPTH, MyDigits
 from .qimages import scaled_gray_qimage
@@ -286,7 +287,7 @@ class MyDigitsView(QtWidgets.QWidget):
             return False
         self._select(len(self.digits) - 1)
         n = int(self.digits.counts()[digit])
-        self._say(f"Added a {digit}: you have {n} of them.")
+        self._say(f"Added {a_digit(digit)}: you have {n} of them.")
         if self.clear_after.isChecked() and self._pad is not None:
             self._pad.clear()
         return True
