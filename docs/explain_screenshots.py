@@ -14,18 +14,12 @@ then trains a 5-vs-8 network and writes docs/explain-binary-pad.png (the draw do
 """
 
 import math
-import os
 import sys
 import tempfile
 
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
-
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QTimer  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-APP = QApplication([])
+from PySide6.QtCore import QSettings  # noqa: E402
+from window_driver import APP, pump, stroke, train  # sets up the offscreen QApplication
 
 from mlpgui.core.config import PRESETS  # noqa: E402
 from mlpgui.qt.app import app_icon  # noqa: E402
@@ -34,33 +28,6 @@ from mlpgui.qt.settings import Settings  # noqa: E402
 
 MULTI = PRESETS["homework-multiclass"].replace(per_class=300, epochs=8, lr=0.5, batch_size=50, scale="unit")
 BINARY = PRESETS["homework-binary"].replace(per_class=500, epochs=20, lr=0.5, batch_size=50, scale="unit")
-
-
-def pump(ms: int) -> None:
-    loop = QEventLoop()
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
-
-
-def train(window: MainWindow, config) -> None:
-    window.panel.set_config(config)
-    loop = QEventLoop()
-    window.runFinished.connect(loop.quit)
-    window.start_training()
-    loop.exec()
-    window.runFinished.disconnect(loop.quit)
-
-
-def stroke(canvas, points) -> None:
-    """Drag the mouse through `points` (fractions of the pad's square)."""
-    side = min(canvas.width(), canvas.height())
-    ox, oy = (canvas.width() - side) / 2, (canvas.height() - side) / 2
-    pos = [QPoint(round(ox + x * side), round(oy + y * side)) for x, y in points]
-    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos[0])
-    for a, b in zip(pos, pos[1:], strict=False):
-        for i in range(1, 9):
-            QTest.mouseMove(canvas, a + (b - a) * (i / 8))
-    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos[-1])
 
 
 def three() -> list[tuple[float, float]]:
