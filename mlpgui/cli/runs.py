@@ -345,7 +345,7 @@ def cmd_sweep(args) -> int:
 
     store = open_recording(args)
     try:
-        taken = {r.sweep_id for r in store.runs(include_deleted=True) if r.sweep_id} if store else ()
+        taken = store.sweep_ids() if store else ()
         sweep = sweep_from_args(args, taken)
         configs = sweep.configs()
         mnist = load_mnist(args.data)

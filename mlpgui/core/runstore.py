@@ -511,6 +511,10 @@ class RunStore:
         " final_test_loss, final_test_accuracy, note, sweep_id, threads"
     )
 
+    def sweep_ids(self) -> set[str]:
+        """Every sweep id a run in the store carries (deleted runs too): a new sweep takes another."""
+        return {r.sweep_id for r in self.runs(include_deleted=True) if r.sweep_id}
+
     def runs(
         self,
         tag: str | None = None,

@@ -2,9 +2,10 @@
 
 One curve per quantity, fed with `setData` (pyqtgraph's scrollingPlots idea);
 points arrive per epoch but the curves are redrawn at most 20 times a second,
-so runs with very short epochs cannot flood the GUI thread. Earlier runs of
-the session stay as faded training-loss curves whose legend names what
-differed from the current run, so runs can be compared.
+so runs with very short epochs cannot flood the GUI thread. Runs ticked in
+the Runs dock are overlaid as faded training-loss curves, read from the run
+store (so they outlive the window); the legend names each by what differed
+from the current run ("run 3: lr 0.1"), with its full settings in a tooltip.
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.training import EpochReport
 
 TRAIN_COLOR = "#1f77b4"
 TEST_COLOR = "#e6550d"
-EARLIER_COLORS = ["#7f7f7f", "#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2"]
-MAX_EARLIER_RUNS = 10
+OVERLAY_COLORS = ["#7f7f7f", "#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2"]
+MAX_OVERLAYS = 10  # more faded curves than this are a tangle, not a comparison
 # Where the legend may sit, in order of preference: (its point, the plot's point, offset in pixels).
 # Right, half-way up first: below the accuracy curves, above the late loss curves.
 LEGEND_PLACES = [
@@ -36,7 +37,7 @@ LEGEND_PLACES = [
     ((0, 0), (0, 0), (10, 10)),
     ((0, 1), (0, 1), (10, -10)),
 ]
-LEGEND_LABEL_CHARS = 28  # longer earlier-run labels keep their first difference (the rest is in the tooltip)
+LEGEND_LABEL_CHARS = 28  # longer overlay labels keep their first difference (the rest is in the tooltip)
 REDRAW_MS = 200  # 5 redraws a second look live and keep the GUI thread (and the GIL) mostly free
 EMPTY_HINT = "Press Start to train: the loss appears here, epoch by epoch."
 
@@ -57,10 +58,15 @@ FIELD_NAMES = {
 
 def describe_difference(config: TrainConfig, current: TrainConfig) -> str:
     """What `config` had that `current` doesn't, e.g. 'lr 0.5, hidden 64'."""
+    return describe_fields(config, [f for f in FIELD_NAMES if getattr(config, f) != getattr(current, f)])
+
+
+def describe_fields(config: TrainConfig, fields) -> str:
+    """`config`'s values of `fields`, named as the legend names them ('same settings' for none)."""
     parts = []
     for field, label in FIELD_NAMES.items():
         value = getattr(config, field)
-        if value == getattr(current, field) or (field == "digits" and config.task != "binary"):
+        if field not in fields or (field == "digits" and config.task != "binary"):
             continue
         if field == "digits":
             value = f"{value[0]}/{value[1]}"
@@ -109,20 +115,25 @@ def short_label(number: int, difference: str) -> str:
     return f"run {number}: {difference.split(', ')[0]}, …"
 
 
-class _EarlierRun:
-    def __init__(self, number: int, config: TrainConfig, curve: pg.PlotDataItem, data: tuple):
-        self.number, self.config, self.curve = number, config, curve
-        self.data = data  # (epochs, loss, train accuracy, test points): to make it current again
+class _Overlay:
+    """A stored run drawn under the current one: its training loss, faded."""
+
+    def __init__(self, run_id: int, config: TrainConfig, curve: pg.PlotDataItem):
+        self.run_id, self.config, self.curve = run_id, config, curve
 
 
 class LossPlot(QWidget):
     """Loss (left axis) and accuracy in % (right axis) against the epoch."""
 
+    overlaysCleared = Signal()  # the user cleared the overlaid runs (the Runs dock unticks them)
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self._run_number = 0
+        self._name = ""  # the current run's name in the store, e.g. "run 12" ("" when not recorded)
         self._config: TrainConfig | None = None
-        self._earlier: list[_EarlierRun] = []
+        self._previous: tuple | None = None  # the run shown before the current one, until it has a point
+        self._overlays: list[_Overlay] = []
+        self._planned = 2  # the epochs the x axis spans at least
         self._clear_data()
 
         self.plot_widget = pg.PlotWidget(background="w")
@@ -174,15 +185,15 @@ class LossPlot(QWidget):
         self.log_check = QCheckBox("Log scale")
         self.log_check.setToolTip("Show the loss on a logarithmic axis (small late improvements become visible)")
         self.log_check.toggled.connect(self.set_log_scale)
-        self.clear_button = QPushButton("Clear earlier runs")
-        self.clear_button.setToolTip("Remove the faded curves of this session's earlier runs")
-        self.clear_button.clicked.connect(self.clear_earlier_runs)
+        self.clear_button = QPushButton("Clear overlays")
+        self.clear_button.setToolTip("Remove the faded curves of the runs ticked in the Runs dock")
+        self.clear_button.clicked.connect(self.clear_overlays)
         self.clear_button.setEnabled(False)
         self.readout = QLabel(EMPTY_HINT)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.readout.setMinimumWidth(60)
+        self.readout.setMinimumWidth(36)
 
-        bar = QHBoxLayout()
+        self._bar = bar = QHBoxLayout()
         bar.addWidget(self.readout, 1)
         bar.addWidget(self.log_check)
         bar.addWidget(self.clear_button)
@@ -198,6 +209,14 @@ class LossPlot(QWidget):
 
     # -- feeding it ----------------------------------------------------------------
 
+    def add_header_button(self, action: QAction) -> QToolButton:
+        """A button for `action` at the right of the plot's header (e.g. the Runs dock's toggle)."""
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self._bar.addWidget(button)
+        return button
+
     def _clear_data(self) -> None:
         self._epochs: list[int] = []
         self._loss: list[float] = []
@@ -205,47 +224,62 @@ class LossPlot(QWidget):
         self._test: dict[int, tuple[float, float]] = {}
         self._dirty = False
 
-    def start_run(self, config: TrainConfig) -> None:
-        """A new run begins: the current one (if it has points) becomes a faded earlier run."""
+    def start_run(self, config: TrainConfig, name: str = "") -> None:
+        """A new run begins with an empty curve (tick the last one in the Runs dock to keep it in view)."""
         self._redraw()
-        if self._loss and self._config is not None:
-            self._keep_as_earlier()
-        self._run_number += 1
+        if self._config is not None:
+            self._previous = (self._config, self._name, (self._epochs, self._loss, self._train_acc, self._test))
         self.cursor.setVisible(False)
         self._manage_y = not self.plot_item.vb.autoRangeEnabled()[1]
-        self._config = config
+        self._config, self._name = config, name
         self._clear_data()
         self._redraw(force=True)
         # The whole run's epochs from the start: the curve grows left to right, and the
         # x axis is not re-laid out at every epoch (the most expensive part of a repaint).
-        self.plot_item.setXRange(1, max(config.epochs, 2), padding=0.02)
+        self._planned = max(config.epochs, 2)
+        self._fit_epoch_axis()
         self._relabel()
-        self.readout.setText(f"Run {self._run_number}: {config.describe()}")
+        self.readout.setText(f"{(name or 'This run').capitalize()}: {config.describe()}")
+
+    def set_run_name(self, name: str) -> None:
+        """Name the current run as the run store does ("run 12"), once it is recorded."""
+        self._name = name
+        self._relabel()
+        if self._config is not None and not self._epochs:
+            self.readout.setText(f"{name.capitalize()}: {self._config.describe()}")
 
     def drop_run_if_empty(self, *_args) -> None:
-        """A run that ended without an epoch (it diverged at once) leaves no trace: the run before it,
-        if any, is current again, with its own legend and epoch axis."""
+        """A run that ended without an epoch (it diverged at once) leaves no trace: the run shown
+        before it, if any, is current again, with its own legend and epoch axis."""
         if self._loss or self._config is None:
             return
-        self._run_number -= 1
-        if self._earlier:
-            run = self._earlier.pop()
-            self._remove_earlier(run)
-            self._config = run.config
-            self._epochs, self._loss, self._train_acc, self._test = run.data
-            self.clear_button.setEnabled(bool(self._earlier))
-            self.readout.setText(f"Run {run.number}: {run.config.describe()}")
-            self.plot_item.setXRange(1, max(run.config.epochs, len(self._epochs), 2), padding=0.02)
+        if self._previous is not None:
+            self._config, self._name, data = self._previous
+            self._epochs, self._loss, self._train_acc, self._test = data
+            self.readout.setText(f"{(self._name or 'This run').capitalize()}: {self._config.describe()}")
+            self._planned = max(self._config.epochs, len(self._epochs), 2)
         else:
-            self._config = None
+            self._config, self._name = None, ""
             self.readout.setText(EMPTY_HINT)
+        self._previous = None
+        self._fit_epoch_axis()
         self._relabel()
         self._redraw(force=True)
 
     def show_planned_epochs(self, epochs: int) -> None:
         """Before any run, lay the epoch axis out for the run the form describes."""
         if self._config is None and not self._loss:
-            self.plot_item.setXRange(1, max(epochs, 2), padding=0.02)
+            self._planned = max(epochs, 2)
+            self._fit_epoch_axis()
+
+    def _fit_epoch_axis(self) -> None:
+        """The planned epochs, or more when an overlaid run went further."""
+        longest = max(
+            (int(o.curve.xData[-1]) for o in self._overlays if o.curve.xData is not None and len(o.curve.xData)),
+            default=0,
+        )
+        last = max(self._planned, self._epochs[-1] if self._epochs else 0, longest, 2)
+        self.plot_item.setXRange(1, last, padding=0.02)
 
     def add_report(self, report: EpochReport) -> None:
         self._epochs.append(report.epoch)
@@ -296,7 +330,7 @@ class LossPlot(QWidget):
             return
         values = [v for v in self._loss if v > 0 and math.isfinite(v)]
         values += [t for t, _ in self._test.values() if t > 0 and math.isfinite(t)]
-        for run in self._earlier:
+        for run in self._overlays:
             y = run.curve.yData
             if y is not None and len(y):
                 values += [float(np.nanmax(y)), float(np.nanmin(y))]
@@ -319,38 +353,76 @@ class LossPlot(QWidget):
     def _user_moved_view(self, *_args) -> None:
         self._manage_y = False
 
-    # -- earlier runs ------------------------------------------------------------------
+    # -- overlaid runs ---------------------------------------------------------------------
 
-    def _keep_as_earlier(self) -> None:
-        color = QColor(EARLIER_COLORS[len(self._earlier) % len(EARLIER_COLORS)])
-        color.setAlpha(130)
+    def add_overlay(self, run_id: int, config: TrainConfig, reports: list[EpochReport]) -> None:
+        """Draw a stored run's training loss, faded, under the current run (again: replaced)."""
+        self.remove_overlay(run_id, relabel=False)
+        used = {o.curve.opts["pen"].color().name() for o in self._overlays}
+        free = [c for c in OVERLAY_COLORS if c not in used] or OVERLAY_COLORS
+        color = QColor(free[0])
+        color.setAlpha(150)
         curve = self.plot_item.plot(
-            np.asarray(self._epochs, float), np.asarray(self._loss, float), pen=pg.mkPen(color, width=1.5)
+            np.asarray([r.epoch for r in reports], float),
+            np.asarray([r.loss for r in reports], float),
+            pen=pg.mkPen(color, width=1.5),
         )
         curve.setZValue(-10)
         _mark_lone_points(curve)
-        data = (self._epochs, self._loss, self._train_acc, self._test)
-        self._earlier.append(_EarlierRun(self._run_number, self._config, curve, data))
-        while len(self._earlier) > MAX_EARLIER_RUNS:
-            self._remove_earlier(self._earlier.pop(0))
+        self._overlays.append(_Overlay(run_id, config, curve))
+        while len(self._overlays) > MAX_OVERLAYS:
+            self._remove_curve(self._overlays.pop(0))
         self.clear_button.setEnabled(True)
+        self._fit_epoch_axis()
+        self._relabel()
+        self._fit_loss_axis()
+
+    def remove_overlay(self, run_id: int, relabel: bool = True) -> None:
+        for overlay in [o for o in self._overlays if o.run_id == run_id]:
+            self._overlays.remove(overlay)
+            self._remove_curve(overlay)
+        self.clear_button.setEnabled(bool(self._overlays))
+        if relabel:
+            self._relabel()
+
+    def overlay_ids(self) -> list[int]:
+        """The overlaid runs' ids, in the order they were ticked."""
+        return [o.run_id for o in self._overlays]
+
+    def overlay_data(self, run_id: int) -> tuple[list[int], list[float]]:
+        """(epochs, training losses) as drawn for an overlaid run."""
+        for o in self._overlays:
+            if o.run_id == run_id:
+                x, y = o.curve.getOriginalDataset()
+                return ([] if x is None else [int(v) for v in x]), ([] if y is None else [float(v) for v in y])
+        raise KeyError(run_id)
 
     def _relabel(self) -> None:
-        """The legend, in reading order: this run's curves, then each earlier run by what differed.
+        """The legend, in reading order: this run's curves, then each overlaid run by what differed.
 
-        Labels stay short so the legend fits inside the plot; an earlier run's full settings are
+        Labels stay short so the legend fits inside the plot; an overlaid run's full settings are
         in its label's tooltip."""
         self.legend.clear()
-        run = f" (run {self._run_number})" if self._earlier else ""
-        self.legend.addItem(self.train_curve, f"training loss{run}")
+        name = f" ({self._name})" if self._overlays and self._name else ""
+        self.legend.addItem(self.train_curve, f"training loss{name}")
         self.legend.addItem(self.test_curve, "test loss")
         self.legend.addItem(self.train_acc_curve, "training accuracy %")
         self.legend.addItem(self.test_acc_curve, "test accuracy %")
-        for earlier in self._earlier:
-            difference = describe_difference(earlier.config, self._config)
-            self.legend.addItem(earlier.curve, short_label(earlier.number, difference))
+        # Without a current run, each overlaid run is named by the settings the overlaid runs vary in.
+        varying = [f for f in FIELD_NAMES if len({getattr(o.config, f) for o in self._overlays}) > 1]
+        for overlay in self._overlays:
+            if self._config is not None:
+                difference = describe_difference(overlay.config, self._config)
+            elif varying:
+                difference = describe_fields(overlay.config, varying)
+            else:
+                difference = overlay.config.describe()
+            self.legend.addItem(overlay.curve, short_label(overlay.run_id, difference))
             _sample, label = self.legend.items[-1]
-            label.setToolTip(f"run {earlier.number}: {earlier.config.describe()}\n(differs in: {difference})")
+            tip = f"run {overlay.run_id}: {overlay.config.describe()}"
+            if self._config is not None:
+                tip += f"\n(differs in: {difference})"
+            label.setToolTip(tip)
         self._fit_legend()
         self._place_legend()
 
@@ -399,21 +471,23 @@ class LossPlot(QWidget):
         rows = max(1, int((self.plot_item.vb.height() - 24) // max(row, 1)))
         self.legend.setColumnCount(max(1, math.ceil(len(items) / rows)))
 
-    def _remove_earlier(self, run: _EarlierRun) -> None:
-        self.legend.removeItem(run.curve)
-        self.plot_item.removeItem(run.curve)
+    def _remove_curve(self, overlay: _Overlay) -> None:
+        self.legend.removeItem(overlay.curve)
+        self.plot_item.removeItem(overlay.curve)
 
-    def clear_earlier_runs(self) -> None:
-        for run in self._earlier:
-            self._remove_earlier(run)
-        self._earlier.clear()
+    def clear_overlays(self) -> None:
+        """Remove every overlaid run (the Runs dock unticks them: `overlaysCleared`)."""
+        for overlay in self._overlays:
+            self._remove_curve(overlay)
+        self._overlays.clear()
         self.clear_button.setEnabled(False)
         self._relabel()
+        self.overlaysCleared.emit()
 
     def earlier_run_labels(self) -> list[str]:
-        """The legend text of each faded earlier run, oldest first."""
+        """The legend text of each overlaid run, in the order they were ticked."""
         labels = {id(sample.item): label.text for sample, label in self.legend.items}
-        return [labels.get(id(run.curve), "") for run in self._earlier]
+        return [labels.get(id(o.curve), "") for o in self._overlays]
 
     # -- reading it ---------------------------------------------------------------------
 

@@ -57,6 +57,7 @@ from .mydigits_view import MyDigitsView
 from .one_step_view import OneStepView
 from .reject_view import RejectView
 from .robustness_view import RobustnessView
+from .runs_dock import RunsPanel
 from .session import TrainingSession
 from .settings import Settings, app_data_dir
 
@@ -175,6 +176,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.dataset_status)
 
         self._build_menus()
+        self._build_runs_dock()
 
     def _wire(self) -> None:
         """Views -> session -> views: the only place the parts meet."""
@@ -364,6 +366,79 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.experiment_dock.toggleViewAction())
         view_menu.addAction(self.draw_dock.toggleViewAction())
+
+    def _build_runs_dock(self) -> None:
+        """The Runs dock (below the plot, hidden until asked for), Run > Sweep..., and how runs are recorded."""
+        session, plot = self.session, self.loss_plot
+        self.runs = runs = RunsPanel(session.store, session.store_problem)
+        self.runs_dock = QDockWidget("Runs")
+        self.runs_dock.setObjectName("runsDock")
+        self.runs_dock.setWidget(runs)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runs_dock)
+        self.runs_dock.hide()  # opened from the loss plot's Runs button or View > Runs; the window remembers
+        toggle = self.runs_dock.toggleViewAction()
+        toggle.setText("&Runs")
+        toggle.setShortcut("Ctrl+Shift+R")
+        toggle.setToolTip("Every run you have trained, here and on the command line: tick runs to overlay them")
+        plot.add_header_button(toggle)
+        self.recording_status = QLabel(session.store_problem or "")
+        self.recording_status.setStyleSheet("color: #8a1c00;")
+        self.recording_status.setVisible(bool(session.store_problem))
+        self.statusBar().addPermanentWidget(self.recording_status)
+
+        runs.overlayAdded.connect(plot.add_overlay)
+        runs.overlayRemoved.connect(plot.remove_overlay)
+        plot.overlaysCleared.connect(runs.untick_all)
+        runs.openRequested.connect(self.open_model)
+        runs.runAgainRequested.connect(self.run_again)
+        runs.failed.connect(self._error)
+        runs.notice.connect(lambda text: self.statusBar().showMessage(text, STATUS_MESSAGE_MS))
+        session.runRecorded.connect(runs.on_run_recorded)
+        session.runRecorded.connect(
+            lambda run_id: plot.set_run_name(f"run {run_id}") if run_id == session.current_run_id() else None
+        )
+        session.recordingProblem.connect(self._show_recording_problem)
+
+        menus = {a.text(): a.menu() for a in self.menuBar().actions()}
+        self.sweep_action = QAction("S&weep...", self)
+        self.sweep_action.setStatusTip("Train a grid of settings one run after another and plot what each achieved")
+        self.sweep_action.triggered.connect(lambda _checked=False: self.open_sweep_dialog())
+        menus["&Run"].addSeparator()
+        menus["&Run"].addAction(self.sweep_action)
+        menus["&View"].addAction(self.runs_dock.toggleViewAction())
+        self.sweep_dialog = None
+
+    def _show_recording_problem(self, problem: str) -> None:
+        self.recording_status.setText(problem)
+        self.recording_status.setVisible(True)
+        self.runs.set_problem(problem)
+
+    def run_again(self, config: TrainConfig) -> bool:
+        """Train a fresh network with a recorded run's settings (shown in the form too)."""
+        if self.session.is_training():
+            self.statusBar().showMessage("A run is in progress: stop it first", STATUS_MESSAGE_MS)
+            return False
+        self.panel.set_config(config)
+        return self.start_training(config)
+
+    def open_sweep_dialog(self):
+        """Run > Sweep...: one dialog per window, kept open while its sweep runs."""
+        from .sweep_dialog import SweepDialog
+
+        if self.sweep_dialog is None:
+            self.sweep_dialog = SweepDialog(self.session, self.panel.config(), self)
+            self.sweep_dialog.runPicked.connect(self._show_swept_run)
+        elif not self.sweep_dialog.running():
+            self.sweep_dialog.set_base(self.panel.config())
+        self.sweep_dialog.show()
+        self.sweep_dialog.raise_()
+        return self.sweep_dialog
+
+    def _show_swept_run(self, run_id: int) -> None:
+        """A point of a sweep's plot was clicked: show that run in the Runs dock and open its model."""
+        self.runs_dock.show()
+        self.runs.show_run(run_id)
+        self.runs.open_selected()
 
     # -- what the lead and the views use -----------------------------------------------------
 
@@ -610,6 +685,7 @@ class MainWindow(QMainWindow):
             return
         self.evaluation.wait_until_idle()
         self._stop_lab_threads()
+        self.runs.shutdown()
         self.session.shutdown()
         self._save_settings()
         event.accept()

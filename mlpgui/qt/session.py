@@ -16,6 +16,12 @@ read the file and emit `historyLoaded` (loss plot) and `modelChanged`; the test
 accuracy comes from the file's history, or from an `AccuracyWorker` off the GUI
 thread, and arrives as one more `modelChanged` ("test accuracy ..." in the status).
 
+Every run is recorded in the run store (`mlpgui.core.runstore`, opened once in
+the data folder): a `RunRecorder` per run takes its epochs as they arrive and
+its end ("finished", "stopped", "diverged" or "failed"); `runRecorded(id)` tells
+the Runs dock. A store that can't be opened or written costs the recording only:
+training goes on, and `recordingProblem` says "not recording runs: ...".
+
 The session also keeps the user's work: after every run the model is saved to
 the data folder (`last_model_path`) and offered back at the next start; closing
 mid-run (`shutdown`) stops the run, waits for it and keeps what it learnt. It
@@ -35,11 +41,13 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from mlpgui.core import model_io
 from mlpgui.core.config import TrainConfig
+from mlpgui.core.data import shipped_dir
 from mlpgui.core.errors import MlpguiError
 from mlpgui.core.history import last_test_accuracy, reports_from_history, write_history_csv
 from mlpgui.core.network import Network
 from mlpgui.core.progress import format_duration
 from mlpgui.core.run_state import ModelOrigin, ModelState, RunPhase, RunState
+from mlpgui.core.runstore import RunRecorder, RunStore, RunStoreError
 from mlpgui.core.tasks import TaskCache, TaskData
 from mlpgui.core.training import EpochReport
 
@@ -64,6 +72,7 @@ class _Run:
     error: str | None = None
     saved: tuple[Network, str] | None = None  # a snapshot saved to a file during the run, and where
     epoch_began: float = field(default_factory=time.monotonic)  # when the epoch under way began (about)
+    recorder: RunRecorder | None = None  # None once the run's end is recorded
 
     def __post_init__(self):
         self.outcome = self.worker.outcome  # readable after the thread ended, when the worker is gone
@@ -96,11 +105,19 @@ class TrainingSession(QObject):
     runFinished = Signal(object, bool)  # (Network or None, stopped), after the model state took it in
     failed = Signal(str, str)  # (title, message) to show the user
     notice = Signal(str)  # a passing status-bar message
+    runRecorded = Signal(int)  # a run's id in the store: when it starts, and again when its end is recorded
+    recordingProblem = Signal(str)  # "not recording runs: ..." (the store failed; training goes on)
 
     def __init__(self, tasks: TaskCache | None, data_dir: Path, parent: QObject | None = None):
         super().__init__(parent)
         self.tasks = tasks
         self.data_dir = Path(data_dir)
+        self.store: RunStore | None = None
+        self.store_problem: str | None = None  # why runs are not recorded
+        try:
+            self.store = RunStore.open(self.data_dir)
+        except RunStoreError as e:
+            self.store_problem = f"not recording runs: {e}"
         self._run: _Run | None = None
         self._run_state = RunState()
         self._model = ModelState()
@@ -130,6 +147,11 @@ class TrainingSession(QObject):
     def is_training(self) -> bool:
         return self._run is not None
 
+    @property
+    def closing(self) -> bool:
+        """True once the window has begun to close: nothing new may start."""
+        return self._closing
+
     def last_model_path(self) -> Path:
         """Where the last trained model is kept between sessions."""
         return self.data_dir / LAST_MODEL_NAME
@@ -140,8 +162,11 @@ class TrainingSession(QObject):
 
     # -- what the user asks for (the panel's and the window's requests) ----------------------
 
-    def _on_view_start(self, config: TrainConfig, task: TaskData | None = None) -> bool:
-        """Train a fresh network with `config` (on `task`, or the cached task for it). False if it can't start."""
+    def _on_view_start(
+        self, config: TrainConfig, task: TaskData | None = None, tags: tuple[str, ...] = (), sweep_id: str | None = None
+    ) -> bool:
+        """Train a fresh network with `config` (on `task`, or the cached task for it), recorded with
+        `tags` (and a sweep's id). False if it can't start."""
         if self._run is not None or self.tasks is None:
             return False
         if task is None:
@@ -157,7 +182,11 @@ class TrainingSession(QObject):
         w.tested.connect(self._on_worker_tested)
         w.failed.connect(self._on_worker_failed)
         w.finished.connect(self._on_worker_finished)
+        run.recorder = RunRecorder(self.store, config, _data_source(task), "window", tuple(tags), sweep_id)
         self.runStarted.emit(config)
+        self._check_recording(run.recorder)
+        if run.recorder.run_id is not None:
+            self.runRecorded.emit(run.recorder.run_id)
         self._set_run_state(RunState(RunPhase.PREPARING, 0, config.epochs))
         run.thread = workers.start(w)
         return True
@@ -225,6 +254,9 @@ class TrainingSession(QObject):
             return
         run.history.append(report)
         run.epoch_began = time.monotonic()
+        if run.recorder is not None:
+            run.recorder.epoch(report)
+            self._check_recording(run.recorder)
         self.epochReported.emit(report)
         if not self._progress_timer.isActive():
             self._progress_timer.start()
@@ -272,6 +304,7 @@ class TrainingSession(QObject):
             # Snapshots were shown, but the run kept no sound epoch (it diverged at once):
             # the model the user had before the run is current again.
             self._set_model(run.before)
+        self._record_end(run, network, stopped)
         self.runFinished.emit(network, stopped)
         if run.error and not self._closing:
             error = run.error
@@ -305,6 +338,40 @@ class TrainingSession(QObject):
         self._accuracy_threads = [t for t in self._accuracy_threads if shiboken6.isValid(t) and t.isRunning()]
         if accuracy is not None and self._model.network is network:
             self._set_model(dataclasses.replace(self._model, test_accuracy=accuracy))
+
+    # -- the run store --------------------------------------------------------------------------
+
+    def _check_recording(self, recorder: RunRecorder) -> None:
+        """Say it (once) when recording a run has failed."""
+        if recorder.problem and recorder.problem != self.store_problem:
+            self.store_problem = recorder.problem
+            self.recordingProblem.emit(recorder.problem)
+
+    def _record_end(self, run: _Run, network: Network | None, stopped: bool) -> None:
+        """Record how the run ended, with its model and final test numbers."""
+        recorder, run.recorder = run.recorder, None
+        if recorder is None:
+            return
+        if run.outcome.diverged:
+            status = "diverged"
+        elif run.error:
+            status = "failed"
+        else:
+            status = "stopped" if stopped else "finished"
+        final_test = run.final_test
+        if final_test is None and network is not None:
+            tested = [r for r in run.kept_history(network) if r.test_accuracy is not None]
+            if tested and tested[-1].epoch == network.epochs_trained:
+                final_test = (tested[-1].test_loss, tested[-1].test_accuracy)
+        recorder.finish(status, network, final_test)
+        self._check_recording(recorder)
+        if recorder.run_id is not None:
+            self.runRecorded.emit(recorder.run_id)
+
+    def current_run_id(self) -> int | None:
+        """The store's id of the run in progress (None when idle or not recording)."""
+        run = self._run
+        return run.recorder.run_id if run is not None and run.recorder is not None else None
 
     # -- the model ------------------------------------------------------------------------------
 
@@ -465,8 +532,24 @@ class TrainingSession(QObject):
                 # The outcome's own history: the last epochs' reports may still be queued for this thread.
                 history = run.outcome.history or run.history
                 self._autosave(outcome, tuple(r for r in history if r.epoch <= outcome.epochs_trained), wait=True)
+            if run.recorder is not None:  # the epochs still queued for this thread, then the end
+                recorded = run.history[-1].epoch if run.history else 0
+                for report in run.outcome.history:
+                    if report.epoch > recorded:
+                        run.recorder.epoch(report)
+                self._record_end(run, outcome, run.outcome.stopped)
         self._wait_for_autosave()
         for thread in self._accuracy_threads:
             if shiboken6.isValid(thread):
                 thread.wait()
         self._accuracy_threads = []
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+
+def _data_source(task: TaskData | None) -> str:
+    """The data a run trained on, as the run store names it."""
+    if task is None or not task.source or Path(task.source) == shipped_dir():
+        return "MNIST (shipped)"
+    return task.source

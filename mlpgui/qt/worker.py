@@ -60,6 +60,7 @@ class RunOutcome:
         self.network: Network | None = None
         self.history: list = []  # every EpochReport of the run, the ones still queued to the GUI thread too
         self.stopped = False
+        self.diverged = False  # the loss diverged (the network, if any, is the rolled-back one)
         self.done = False
 
 
@@ -173,6 +174,7 @@ class TrainingWorker(QObject):
                 self.tested.emit(test.loss, test.accuracy)
             result = trainer.network.copy()
         except TrainingDiverged as e:  # the trainer already rolled the weights back
+            self.outcome.diverged = True
             self.failed.emit(str(e))
             result = trainer.network.copy() if trainer is not None else None
         except MlpguiError as e:

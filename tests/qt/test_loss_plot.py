@@ -1,4 +1,4 @@
-"""The loss plot: one point per epoch, test points where measured, earlier runs kept and named."""
+"""The loss plot: one point per epoch, test points where measured, stored runs overlaid and named."""
 
 import math
 
@@ -43,21 +43,43 @@ def test_each_epoch_becomes_one_point_of_the_training_curve(qtbot):
     assert plot.test_loss_values() == [(r.epoch, r.test_loss) for r in history if r.test_loss is not None]
 
 
-def test_a_new_run_starts_an_empty_curve_and_fades_the_old_one_with_what_differed(qtbot):
+def test_a_new_run_starts_an_empty_curve(qtbot):
     plot = make_plot(qtbot)
     plot.start_run(CONFIG)
     for r in reports(20):
         plot.add_report(r)
-    plot.start_run(CONFIG.replace(lr=0.1, hidden=64))
-    assert plot.loss_values() == []
-    assert plot.earlier_run_labels() == ["run 1: hidden 32, lr 0.5"]
-    plot.add_report(reports(20)[0])
-    plot.start_run(CONFIG.replace(lr=0.1, hidden=64))
-    assert plot.earlier_run_labels() == ["run 1: hidden 32, lr 0.5", "run 2: same settings"]
-    assert plot.clear_button.isEnabled()
+    plot.start_run(CONFIG.replace(lr=0.1, hidden=64), "run 2")
+    assert plot.loss_values() == [] and plot.earlier_run_labels() == []
+    assert plot.readout.text().startswith("Run 2: multiclass")
+
+
+def test_overlaid_runs_are_named_by_what_differed_and_can_be_cleared(qtbot):
+    plot = make_plot(qtbot)
+    cleared = []
+    plot.overlaysCleared.connect(lambda: cleared.append(True))
+    plot.start_run(CONFIG.replace(lr=0.1, hidden=64), "run 9")
+    old = reports(20)
+    plot.add_overlay(3, CONFIG, old)
+    plot.add_overlay(5, CONFIG.replace(lr=0.1, hidden=64), reports(12, scale=2.0))
+    assert plot.earlier_run_labels() == ["run 3: hidden 32, lr 0.5", "run 5: same settings"]
+    assert plot.overlay_data(3) == ([r.epoch for r in old], [r.loss for r in old])
+    legend = [label.text for _sample, label in plot.legend.items]
+    assert legend[0] == "training loss (run 9)"
+    plot.add_overlay(3, CONFIG, old[:5])  # drawn again: replaced, not doubled
+    assert plot.overlay_ids() == [5, 3] and plot.overlay_data(3)[0] == [1, 2, 3, 4, 5]
+    plot.remove_overlay(5)
+    assert plot.overlay_ids() == [3] and plot.clear_button.isEnabled()
     plot.clear_button.click()
-    assert plot.earlier_run_labels() == []
+    assert plot.earlier_run_labels() == [] and cleared == [True]
     assert not plot.clear_button.isEnabled()
+
+
+def test_the_epoch_axis_spans_the_longest_overlaid_run(qtbot):
+    plot = make_plot(qtbot)
+    plot.show_planned_epochs(5)
+    plot.add_overlay(1, CONFIG.replace(epochs=40), reports(40))
+    low, high = plot.plot_item.vb.viewRange()[0]
+    assert low <= 1 and 40 <= high < 42
 
 
 def test_difference_names_binary_digits_and_full_batch():
@@ -144,10 +166,11 @@ def test_the_legend_fits_inside_the_plot_after_runs_with_many_differences(qtbot)
         CONFIG.replace(lr=0.05, hidden=512, batch_size=64, per_class=0, seed=1, task="binary"),
         CONFIG,
     ]
-    for config in configs:
-        plot.start_run(config)
-        for r in reports(20):
-            plot.add_report(r)
+    for number, config in enumerate(configs[:-1], 1):
+        plot.add_overlay(number, config, reports(20))
+    plot.start_run(configs[-1])
+    for r in reports(20):
+        plot.add_report(r)
     plot.loss_values()
     qtbot.wait(50)
     labels = plot.earlier_run_labels()

@@ -560,8 +560,8 @@ def test_the_run_can_be_started_paused_and_stopped_from_the_keyboard(qtbot, wind
     from PySide6.QtTest import QTest
 
     run_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Run")
-    keys = {a.text(): a.shortcut().toString() for a in run_menu.actions()}
-    assert keys == {"&Start": "Ctrl+R", "&Pause / Resume": "Ctrl+P", "S&top": "Ctrl+."}
+    keys = {a.text(): a.shortcut().toString() for a in run_menu.actions() if not a.isSeparator()}
+    assert keys == {"&Start": "Ctrl+R", "&Pause / Resume": "Ctrl+P", "S&top": "Ctrl+.", "S&weep...": ""}
     for button, key in ((window.panel.start_button, "Ctrl+R"), (window.panel.stop_button, "Ctrl+.")):
         assert key in button.toolTip()
     window.panel.set_config(LONG)
@@ -607,3 +607,15 @@ def test_before_any_run_the_epoch_axis_spans_the_planned_epochs(make_window):
     planned = window.panel.config().epochs
     left, right = window.loss_plot.plot_item.viewRange()[0]
     assert left <= 1 and planned <= right < planned * 1.1
+
+
+def test_the_runs_button_over_the_plot_opens_the_dock_and_the_window_remembers_it(qtbot, window, make_window):
+    from PySide6.QtWidgets import QToolButton
+
+    assert window.runs_dock.isHidden()  # the plot keeps its room until the learner asks for the runs
+    (button,) = [b for b in window.loss_plot.findChildren(QToolButton) if b.text() == "Runs"]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.runs_dock.isVisible() and button.isChecked()
+    window.close()
+    again = make_window()
+    assert not again.runs_dock.isHidden()
