@@ -374,6 +374,10 @@ class MainWindow(QMainWindow):
         self.runs_dock = QDockWidget("Runs")
         self.runs_dock.setObjectName("runsDock")
         self.runs_dock.setWidget(runs)
+        # The side docks keep the full height: the Runs dock sits under the centre only, so opening it
+        # never pushes the window's status bar off a 800-pixel screen.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runs_dock)
         self.runs_dock.hide()  # opened from the loss plot's Runs button or View > Runs; the window remembers
         toggle = self.runs_dock.toggleViewAction()

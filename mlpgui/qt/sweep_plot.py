@@ -93,7 +93,7 @@ class SweepPlot(QWidget):
             symbolBrush=pg.mkBrush(LINE_COLOR),
             symbolPen=pg.mkPen("w"),
         )
-        self.image = pg.ImageItem()
+        self.image = pg.ImageItem(axisOrder="row-major")
         self.plot_item.addItem(self.image)
         self.plot_item.addItem(self.curve)
         self.plot_widget.scene().sigMouseClicked.connect(self._clicked)
@@ -180,7 +180,8 @@ class SweepPlot(QWidget):
             if "loss" in label:  # the better cells are the bright ones either way
                 share = 1 - share
             rgba[finite] = pg.colormap.get("viridis").map(share, mode="byte")
-        self.image.setImage(rgba, autoLevels=False)
+        # Indexed [x, y] above; an image is rows (y) of columns (x).
+        self.image.setImage(np.ascontiguousarray(rgba.transpose(1, 0, 2)), autoLevels=False)
         self.image.setRect(QRectF(-0.5, -0.5, nx, ny))
         for p in self._points:
             if p.value is not None:
@@ -215,7 +216,12 @@ class SweepPlot(QWidget):
         """(columns, rows) of the heatmap, or None when the plot is a line."""
         if len(self._axes) != 2 or self.image.image is None:
             return None
-        return self.image.image.shape[:2]
+        rows, columns = self.image.image.shape[:2]
+        return columns, rows
+
+    def cell_colour(self, x: int, y: int) -> tuple[int, int, int]:
+        """The colour the heatmap paints at column `x`, row `y` (as the screen shows it)."""
+        return tuple(int(c) for c in self.image.image[y, x, :3])
 
     def point_position(self, run_id: int) -> tuple[float, float]:
         """Where a run's point (or cell centre) is drawn, in the plot's coordinates."""

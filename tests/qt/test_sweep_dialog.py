@@ -153,3 +153,20 @@ def test_bad_values_say_why_and_keep_start_disabled(qtbot, window):
 def test_work_weighs_runs_by_their_arithmetic():
     assert config_work(TINY.replace(epochs=6)) == 2 * config_work(TINY)
     assert config_work(TINY.replace(hidden=16)) == 2 * config_work(TINY)
+
+
+def test_a_heatmap_paints_each_cell_where_its_labels_say(qtbot, store):
+    """Three learning rates across, two hidden sizes up: every cell's colour ranks with its own value."""
+    lrs, hiddens = [0.1, 0.3, 1.0], [16, 64]
+    accuracy = {(0.1, 16): 0.50, (0.3, 16): 0.60, (1.0, 16): 0.95, (0.1, 64): 0.70, (0.3, 64): 0.80, (1.0, 64): 0.55}
+    for (lr, hidden), acc in accuracy.items():
+        run_id = store.start_run(TINY.replace(lr=lr, hidden=hidden), sweep_id="sweep-x")
+        store.finish_run(run_id, "finished", final_test=(1.0, acc))
+    plot = SweepPlot()
+    qtbot.addWidget(plot)
+    plot.set_results({"lr": lrs, "hidden": hiddens}, store.runs(sweep_id="sweep-x"))
+    assert plot.heatmap_shape() == (3, 2)
+    brightness = {
+        (lr, h): sum(plot.cell_colour(x, y)) for x, lr in enumerate(lrs) for y, h in enumerate(hiddens)
+    }  # viridis grows brighter with the value
+    assert sorted(brightness, key=brightness.get) == sorted(accuracy, key=accuracy.get)
