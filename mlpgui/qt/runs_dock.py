@@ -183,7 +183,7 @@ class RunsModel(QAbstractTableModel):
         if column == NAME:
             return r.name
         if column == DATE:
-            return r.started.strftime("%Y-%m-%d %H:%M")
+            return r.started.astimezone().strftime("%d %b %H:%M")
         if column == TASK:
             return task_text(r.config)
         if column == SETTINGS:
@@ -299,7 +299,7 @@ class RunsPanel(QWidget):
         header.setSectionResizeMode(SETTINGS, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
         char = self.fontMetrics().averageCharWidth()
-        for column, chars in ((TICK, 3), (NAME, 8), (DATE, 17), (TASK, 12), (ACCURACY, 10), (STATUS, 16), (TAGS, 14)):
+        for column, chars in ((TICK, 3), (NAME, 8), (DATE, 13), (TASK, 12), (ACCURACY, 10), (STATUS, 16), (TAGS, 14)):
             self.table.setColumnWidth(column, chars * char + 12)
         self.table.setToolTip("Recorded runs: tick to overlay on the loss plot, double-click to open the model")
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
@@ -312,18 +312,18 @@ class RunsPanel(QWidget):
             b.clicked.connect(lambda _checked=False: slot())
             return b
 
-        self.open_button = button("Open model", self.open_selected, "Make the selected run's model the current one")
+        self.open_button = button("Open", self.open_selected, "Make the selected run's model the current one")
         self.again_button = button(
             "Run again", self.run_again, "Train a fresh network with the selected run's settings"
         )
         self.compare_button = button("Compare", self.compare_selected, "The two selected runs' settings side by side")
         self.export_button = button(
-            "Export CSV...", self.export_csv, "The selected runs' curves in one CSV table (run, epoch, metric, value)"
+            "Export...", self.export_csv, "The selected runs' curves in one CSV table (run, epoch, metric, value)"
         )
         self.delete_button = button(
             "Delete", self.delete_selected, "Delete the selected runs (Undo delete brings them back)"
         )
-        self.undo_button = button("Undo delete", self.undo_delete, "Bring back the runs deleted last (Ctrl+Z)")
+        self.undo_button = button("Undo", self.undo_delete, "Bring back the runs deleted last (Ctrl+Z)")
 
         self.tags_edit = QLineEdit()
         self.tags_edit.setPlaceholderText("e.g. baseline, lr")
@@ -370,7 +370,7 @@ class RunsPanel(QWidget):
         side_widget = QWidget()
         side_widget.setLayout(side)
         side.setContentsMargins(0, 0, 0, 0)
-        side_widget.setMaximumWidth(30 * char + 60)
+        side_widget.setMaximumWidth(24 * char + 40)
 
         body = QHBoxLayout()
         body.addWidget(self.table, 1)
