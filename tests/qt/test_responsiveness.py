@@ -196,7 +196,7 @@ def test_a_run_stopped_inside_an_epoch_tells_the_panel_and_the_status_bar_the_sa
 
 
 def test_the_stopping_line_estimates_what_is_left_of_a_full_batch_epoch(qtbot, tmp_path, mnist, monkeypatch):
-    """Epochs of 30 s, Stop 10 s into the third: about 20 s left; a mini-batch run stops within a mini-batch."""
+    """Epochs of 30 s, Stop pressed 10 s into the third: about 20 s left; a mini-batch run stops within a mini-batch."""
     import time
     from types import SimpleNamespace
 
