@@ -125,6 +125,7 @@ class TrainingSession(QObject):
         self._closing = False
         self._accuracy_threads: list[QThread] = []
         self._saving: tuple[QThread, workers.SaveWorker] | None = None  # the copy being kept now
+        self._run_saves: dict[int, tuple[QThread, workers.SaveWorker]] = {}  # run id -> its model being written
         self._pending_save: workers.SaveWorker | None = None  # and the newer one waiting for it
         self._progress_timer = QTimer(self)
         self._progress_timer.setSingleShot(True)
@@ -288,6 +289,7 @@ class TrainingSession(QObject):
         note = "" if run.error else self._end_note(run, network)
         done = max(last.epoch if last else 0, network.epochs_trained if network is not None else 0)
         self._set_run_state(RunState(RunPhase.IDLE, done, run.config.epochs, last.elapsed if last else 0.0, note))
+        self._record_end(run, network, stopped)
         if network is not None:
             history = run.kept_history(network)
             if run.final_test is not None:
@@ -304,7 +306,6 @@ class TrainingSession(QObject):
             # Snapshots were shown, but the run kept no sound epoch (it diverged at once):
             # the model the user had before the run is current again.
             self._set_model(run.before)
-        self._record_end(run, network, stopped)
         self.runFinished.emit(network, stopped)
         if run.error and not self._closing:
             error = run.error
@@ -363,10 +364,38 @@ class TrainingSession(QObject):
             tested = [r for r in run.kept_history(network) if r.test_accuracy is not None]
             if tested and tested[-1].epoch == network.epochs_trained:
                 final_test = (tested[-1].test_loss, tested[-1].test_accuracy)
-        recorder.finish(status, network, final_test)
+        recorder.finish(status, None, final_test)  # the model file is written off the GUI thread, below
         self._check_recording(recorder)
-        if recorder.run_id is not None:
-            self.runRecorded.emit(recorder.run_id)
+        if recorder.run_id is None:
+            return
+        self.runRecorded.emit(recorder.run_id)
+        if network is not None and network.epochs_trained > 0 and not recorder.problem and self.store is not None:
+            self._save_run_model(recorder.run_id, network, run.kept_history(network))
+
+    def _save_run_model(self, run_id: int, network: Network, history) -> None:
+        """Keep a run's model beside the run store (models/run-<id>.npz) on a `SaveWorker` thread."""
+        saver = workers.SaveWorker(network, self.store.model_file(run_id), history)
+        saver.run_id = run_id
+        if self._closing:
+            saver.save()
+            self._on_run_model_saved(saver)
+            return
+        saver.finished.connect(self._on_run_model_saved)
+        self._run_saves[run_id] = (workers.start(saver), saver)
+
+    def _on_run_model_saved(self, saver: workers.SaveWorker) -> None:
+        self._run_saves.pop(saver.run_id, None)
+        if saver.error:
+            if not self._closing:
+                self.notice.emit(f"Run {saver.run_id} is recorded, but its model was not kept: {saver.error}")
+        elif not self._closing:
+            self.runRecorded.emit(saver.run_id)  # its model can be opened now
+
+    def _wait_for_run_saves(self) -> None:
+        for thread, saver in list(self._run_saves.values()):
+            if shiboken6.isValid(thread):
+                thread.wait()
+            self._on_run_model_saved(saver)
 
     def current_run_id(self) -> int | None:
         """The store's id of the run in progress (None when idle or not recording)."""
@@ -539,6 +568,7 @@ class TrainingSession(QObject):
                         run.recorder.epoch(report)
                 self._record_end(run, outcome, run.outcome.stopped)
         self._wait_for_autosave()
+        self._wait_for_run_saves()
         for thread in self._accuracy_threads:
             if shiboken6.isValid(thread):
                 thread.wait()

@@ -309,6 +309,7 @@ class SaveWorker(QObject):
         super().__init__()
         self.network, self.path, self.history = network, Path(path), list(history)
         self.error = ""
+        self.run_id: int | None = None  # the run store's run whose model this is, if any
 
     @Slot()
     def run(self) -> None:

@@ -2,6 +2,7 @@
 
 import csv
 import math
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -342,3 +343,23 @@ def test_open_model_makes_the_runs_model_current(qtbot, window, store):
     window.runs.open_button.click()
     assert window.current_model().config == TINY and window.current_model() is not network
     QApplication.processEvents()
+
+
+def test_a_runs_model_is_written_off_the_gui_thread_and_then_opens(qtbot, window, store, monkeypatch):
+    import threading
+
+    from mlpgui.core import model_io
+
+    writers = {}
+    save = model_io.save_model
+
+    def spy(network, path, *args, **kwargs):
+        writers.setdefault(Path(path).name, []).append(threading.get_ident() == threading.main_thread().ident)
+        return save(network, path, *args, **kwargs)
+
+    monkeypatch.setattr(model_io, "save_model", spy)
+    train(qtbot, window)
+    (run,) = store.runs()
+    assert writers[f"run-{run.id}.npz"] == [False]  # written once, off the GUI thread: large ones take seconds
+    assert run.model_path is not None
+    qtbot.waitUntil(lambda: window.runs.model.find(run.id).model_path is not None, timeout=5_000)

@@ -55,7 +55,7 @@ def click_at(qtbot, plot: SweepPlot, x: float, y: float) -> None:
     qtbot.mouseClick(plot.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(where.x(), where.y()))
 
 
-def test_a_two_by_two_sweep_records_four_tagged_runs_and_plots_a_clickable_heatmap(qtbot, window, store):
+def test_a_two_by_two_sweep_records_four_tagged_runs_and_plots_a_clickable_heatmap(qtbot, window, store, dialogs):
     dialog = window.open_sweep_dialog()
     qtbot.addWidget(dialog)
     dialog.set_grid("lr", "0.1, 0.5", "hidden", "4, 8")
@@ -94,7 +94,7 @@ def test_a_two_by_two_sweep_records_four_tagged_runs_and_plots_a_clickable_heatm
     with qtbot.waitSignal(plot.runPicked, timeout=5_000) as clicked:
         click_at(qtbot, plot, *plot.point_position(picked.run_id))
     assert clicked.args == [picked.run_id]
-    assert window.current_model().config == by_id[picked.run_id].config
+    assert window.current_model().config == by_id[picked.run_id].config, dialogs
     assert window.runs.selected_ids() == [picked.run_id]
 
 
