@@ -2,15 +2,13 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from mlpgui.core import model_io
 from mlpgui.core.finetune import finetune
 from mlpgui.core.mydigits import MyDigits
 from mlpgui.qt import worker as workers
 from mlpgui.qt.finetune_dialog import FineTuneDialog, change, percent
-from mlpgui.qt.main_window import MainWindow
-from mlpgui.qt.settings import Settings
 
 RUN_TIMEOUT = 60_000
 
@@ -105,18 +103,11 @@ def test_closing_the_dialog_mid_run_stops_it(qtbot, multi, mine):
     assert not dialog.is_running() and not workers.running_threads()
 
 
-def test_keep_makes_the_fine_tuned_model_current(qtbot, tmp_path, multi, mnist, mine, dialogs):
+def test_keep_makes_the_fine_tuned_model_current(qtbot, tmp_path, multi, mnist, mine, dialogs, open_window):
     network, task = multi
     path = tmp_path / "multi.npz"
     model_io.save_model(network, path, [])
-    window = MainWindow(
-        Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)),
-        data_dir=tmp_path / "data",
-        mnist=mnist,
-    )
-    qtbot.addWidget(window)
-    with qtbot.waitExposed(window):
-        window.show()
+    window = open_window()
     assert window.fine_tune() is None  # no model yet
     assert not window.mydigits.finetune_button.isEnabled()
     assert window.open_model(path)
@@ -143,15 +134,13 @@ def test_keep_makes_the_fine_tuned_model_current(qtbot, tmp_path, multi, mnist, 
     assert not dialogs["warning"]
 
 
-def test_closing_the_window_mid_fine_tune_stops_it_and_keeps_the_model(qtbot, tmp_path, multi, mnist, mine, dialogs):
+def test_closing_the_window_mid_fine_tune_stops_it_and_keeps_the_model(
+    qtbot, tmp_path, multi, mnist, mine, dialogs, open_window
+):
     network, task = multi
     path = tmp_path / "multi.npz"
     model_io.save_model(network, path, [])
-    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(settings, data_dir=tmp_path / "data", mnist=mnist)
-    qtbot.addWidget(window)
-    with qtbot.waitExposed(window):
-        window.show()
+    window = open_window()
     assert window.open_model(path)
     window.draw_pad.set_image(mine.images[0])
     window.mydigits.add_drawing(int(mine.labels[0]))

@@ -4,7 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from mlpgui.core import model_io
@@ -14,9 +14,7 @@ from mlpgui.core.network import labels_from_proba
 from mlpgui.core.run_state import ModelState, RunPhase, RunState
 from mlpgui.qt.draw_pad import DrawPadPanel
 from mlpgui.qt.evaluation_panel import EvaluationPanel
-from mlpgui.qt.main_window import MainWindow
 from mlpgui.qt.mydigits_view import MyDigitsView
-from mlpgui.qt.settings import Settings
 
 
 @pytest.fixture(autouse=True)
@@ -134,15 +132,8 @@ def test_delete_and_relabel_are_undone_and_redone_on_disk(qtbot, lab, mnist):
     assert 2 in view.strips[old].keys()
 
 
-def test_ctrl_z_in_my_digits_undoes_them_and_on_the_pad_its_stroke(qtbot, tmp_path, mnist, dialogs):
-    window = MainWindow(
-        Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)),
-        data_dir=tmp_path / "data",
-        mnist=mnist,
-    )
-    qtbot.addWidget(window)
-    with qtbot.waitExposed(window):
-        window.show()
+def test_ctrl_z_in_my_digits_undoes_them_and_on_the_pad_its_stroke(qtbot, tmp_path, mnist, dialogs, open_window):
+    window = open_window()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     view, pad = window.mydigits, window.draw_pad
@@ -261,15 +252,11 @@ def test_evaluating_on_my_digits_counts_exactly_my_digits_of_the_tasks_classes(
     assert panel.evaluation.confusion.sum() == task.n_test
 
 
-def test_evaluate_shows_the_models_confusion_matrix_on_my_digits(qtbot, tmp_path, multi, mnist, dialogs):
+def test_evaluate_shows_the_models_confusion_matrix_on_my_digits(qtbot, tmp_path, multi, mnist, dialogs, open_window):
     network, task = multi
     path = tmp_path / "multi.npz"
     model_io.save_model(network, path, [])
-    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(settings, data_dir=tmp_path / "data", mnist=mnist)
-    qtbot.addWidget(window)
-    with qtbot.waitExposed(window):
-        window.show()
+    window = open_window()
     view = window.mydigits
     assert not view.evaluate_button.isEnabled()  # no model, no digits
     assert window.open_model(path)

@@ -2,16 +2,14 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QSettings
+from PySide6.QtCore import QPoint
 from PySide6.QtTest import QTest
 
 from mlpgui.core import model_io
 from mlpgui.core.network import labels_from_proba
 from mlpgui.core.robustness import PERTURBATIONS, perturb, robustness_curves, strengths
 from mlpgui.qt import worker as workers
-from mlpgui.qt.main_window import MainWindow
 from mlpgui.qt.robustness_view import MAX_FLIPPED, RobustnessView, strength_text
-from mlpgui.qt.settings import Settings
 
 N = 300  # test images measured: a fast sample
 TIMEOUT = 60_000
@@ -116,15 +114,11 @@ def test_a_new_model_marks_the_curves_as_of_the_old_one(qtbot, view, multi, bina
     assert not view.compute_button.isEnabled()
 
 
-def test_closing_the_window_mid_measure_stops_it(qtbot, tmp_path, multi, mnist, dialogs):
+def test_closing_the_window_mid_measure_stops_it(qtbot, tmp_path, multi, mnist, dialogs, open_window):
     network, task = multi
     path = tmp_path / "multi.npz"
     model_io.save_model(network, path, [])
-    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(settings, data_dir=tmp_path / "data", mnist=mnist)
-    qtbot.addWidget(window)
-    with qtbot.waitExposed(window):
-        window.show()
+    window = open_window()
     assert window.open_model(path)
     view = window.robustness
     view.sample.setCurrentIndex(view.sample.findData(None))

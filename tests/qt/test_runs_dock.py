@@ -5,39 +5,24 @@ import math
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.runstore import RunStore
 from mlpgui.core.training import EpochReport
 from mlpgui.qt import worker as training
-from mlpgui.qt.main_window import MainWindow
 from mlpgui.qt.run_compare import RunCompareDialog
 from mlpgui.qt.runs_dock import ACCURACY, NAME, STATUS, TAGS, TICK, RunsPanel
-from mlpgui.qt.settings import Settings
 
 TINY = TrainConfig(task="multiclass", per_class=20, hidden=8, epochs=3, lr=0.5, scale="unit", dtype="float32")
 RUN_TIMEOUT = 60_000
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch):
-    """The data folder of this test's windows (and MLPGUI_HOME, for anything that asks it)."""
-    folder = tmp_path / "data"
-    monkeypatch.setenv("MLPGUI_HOME", str(folder))
-    return folder
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path, mnist, dialogs, home):
-    settings_file = str(tmp_path / "settings.ini")
-
+def make_window(open_window, dialogs, home):
     def make():
-        window = MainWindow(Settings(QSettings(settings_file, QSettings.Format.IniFormat)), data_dir=home, mnist=mnist)
-        qtbot.addWidget(window)
-        with qtbot.waitExposed(window):
-            window.show()
+        window = open_window(home)
         window.runs_dock.show()
         return window
 

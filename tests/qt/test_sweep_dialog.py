@@ -1,13 +1,11 @@
 """Sweeps in the window: a grid from the Sweep dialog, trained one run at a time, recorded, plotted, clickable."""
 
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 
 from mlpgui.core.config import TrainConfig
 from mlpgui.core.runstore import RunStore
 from mlpgui.qt import worker as training
-from mlpgui.qt.main_window import MainWindow
-from mlpgui.qt.settings import Settings
 from mlpgui.qt.sweep_plot import SweepPlot
 from mlpgui.qt.sweep_runner import config_work
 
@@ -16,18 +14,8 @@ SWEEP_TIMEOUT = 120_000
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch):
-    folder = tmp_path / "data"
-    monkeypatch.setenv("MLPGUI_HOME", str(folder))
-    return folder
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, mnist, dialogs, home):
-    w = MainWindow(Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)), data_dir=home, mnist=mnist)
-    qtbot.addWidget(w)
-    with qtbot.waitExposed(w):
-        w.show()
+def window(open_window, dialogs, home):
+    w = open_window(home)
     w.panel.set_config(TINY)
     return w
 
