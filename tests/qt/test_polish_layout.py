@@ -140,6 +140,8 @@ def test_clicking_a_cell_brings_the_browser_and_send_to_draw_pad_into_view(qtbot
     _resized(qtbot, evaluated, (1280, 800))
     panel = evaluated.evaluation
     qtbot.waitUntil(lambda: panel.errors.orientation().name == "Vertical", timeout=3000)
+    qtbot.waitUntil(lambda: panel.errors.minimumHeight() > 0, timeout=3000)  # the stacked heights are fitted
+    qtbot.wait(50)  # and laid out, as they are long before a user's click
     panel.confusion.click_cell(3, 5)
     panel.browser.view.setCurrentIndex(panel.browser.model.index(0, 0))
     viewport = panel.errors_page.viewport()
